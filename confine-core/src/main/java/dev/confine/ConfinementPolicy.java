@@ -1,0 +1,341 @@
+package dev.confine;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.confine.internal.Confiner;
+import dev.confine.internal.Sequence;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/**
+ * An immutable, validated description of a confinement: the new root, the identity to become,
+ * and how to get there. Made by {@link Confinement#builder()}; making it touches nothing.
+ *
+ * <p>{@link #plan()} lists the steps without running them, {@link #check()} reads the jail and the
+ * process and reports what is wrong, and {@link #apply()} confines this process, once.
+ */
+public final class ConfinementPolicy {
+  /** The largest uid or gid: (uid_t) -1 means "unchanged" to the kernel and is refused. */
+  public static final long MAX_ID = 0xFFFF_FFFEL;
+  /** Linux's NGROUPS_MAX since 2.6.4. */
+  public static final int MAX_SUPPLEMENTARY_GROUPS = 65536;
+
+  private final Path root;
+  private final OptionalLong uid;
+  private final Optional<String> userName;
+  private final OptionalLong gid;
+  private final List<Long> supplementaryGroups;
+  private final Optional<String> syslogIdent;
+  private final SyslogFacility syslogFacility;
+  private final OptionalInt umask;
+  private final FailureMode failureMode;
+
+  private ConfinementPolicy(Builder builder) {
+    this.root = builder.root;
+    this.uid = builder.uid;
+    this.userName = builder.userName;
+    this.gid = builder.gid;
+    this.supplementaryGroups = List.copyOf(builder.supplementaryGroups);
+    this.syslogIdent = builder.syslogIdent;
+    this.syslogFacility = builder.syslogFacility;
+    this.umask = builder.umask;
+    this.failureMode = builder.failureMode;
+  }
+
+  /** The directory that becomes "/". Absolute and normalised. */
+  public Path root() {
+    return root;
+  }
+
+  /** The uid to become, when it was given as a number. */
+  public OptionalLong uid() {
+    return uid;
+  }
+
+  /** The user to become, when it was given by name; resolved by apply() before chroot. */
+  public Optional<String> userName() {
+    return userName;
+  }
+
+  /** The gid to become; when empty, the user's primary group from the passwd database. */
+  public OptionalLong gid() {
+    return gid;
+  }
+
+  /** The supplementary groups to keep; empty (the default) drops them all. */
+  public List<Long> supplementaryGroups() {
+    return supplementaryGroups;
+  }
+
+  /** The openlog(3) ident, when syslog is to be opened before chroot. */
+  public Optional<String> syslogIdent() {
+    return syslogIdent;
+  }
+
+  public SyslogFacility syslogFacility() {
+    return syslogFacility;
+  }
+
+  /** The umask to set, if any. */
+  public OptionalInt umask() {
+    return umask;
+  }
+
+  public FailureMode failureMode() {
+    return failureMode;
+  }
+
+  /**
+   * The ordered system calls that {@link #apply()} will make, without making them. A user given
+   * by name appears by name; apply() resolves it first.
+   */
+  public List<Step> plan() {
+    return Sequence.plan(this, Optional.empty());
+  }
+
+  /** Runs every preflight check against this process and jail; changes nothing. */
+  public PreflightReport check() {
+    return Confiner.system().check(this);
+  }
+
+  /**
+   * Confines this process: resolves the identity, runs preflight (refusing on any ERROR), readies
+   * the JVM, then chdir, chroot, chdir "/", setgroups, setresgid, setresuid, and verifies.
+   *
+   * @throws PreflightException if preflight found errors; nothing irreversible was done
+   * @throws ConfinementException if the identity cannot be resolved, or a step before chroot
+   *     failed; nothing irreversible was done
+   * @throws IllegalStateException if apply() already succeeded or is running in this process
+   */
+  public ConfinementReport apply() {
+    return Confiner.system().apply(this);
+  }
+
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  @Override
+  public boolean equals(Object other) {
+    if (!(other instanceof ConfinementPolicy)) {
+      return false;
+    }
+    ConfinementPolicy that = (ConfinementPolicy) other;
+    return root.equals(that.root)
+        && uid.equals(that.uid)
+        && userName.equals(that.userName)
+        && gid.equals(that.gid)
+        && supplementaryGroups.equals(that.supplementaryGroups)
+        && syslogIdent.equals(that.syslogIdent)
+        && syslogFacility == that.syslogFacility
+        && umask.equals(that.umask)
+        && failureMode == that.failureMode;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(
+        root, uid, userName, gid, supplementaryGroups, syslogIdent, syslogFacility, umask, failureMode);
+  }
+
+  @Override
+  public String toString() {
+    return "ConfinementPolicy{root="
+        + root
+        + ", user="
+        + userName.orElseGet(() -> String.valueOf(uid.getAsLong()))
+        + ", group="
+        + (gid.isPresent() ? String.valueOf(gid.getAsLong()) : "<primary group of user>")
+        + ", supplementaryGroups="
+        + supplementaryGroups
+        + ", syslog="
+        + syslogIdent.map(ident -> ident + "/" + syslogFacility).orElse("off")
+        + ", umask="
+        + (umask.isPresent() ? String.format("%04o", umask.getAsInt()) : "unchanged")
+        + ", onFailureAfterChroot="
+        + failureMode
+        + "}";
+  }
+
+  /**
+   * Builds a {@link ConfinementPolicy}. Each setter checks its argument at once and names the
+   * value it refuses. Not thread-safe; the policy it builds is.
+   */
+  public static final class Builder {
+    private Path root;
+    private OptionalLong uid = OptionalLong.empty();
+    private Optional<String> userName = Optional.empty();
+    private OptionalLong gid = OptionalLong.empty();
+    private List<Long> supplementaryGroups = List.of();
+    private Optional<String> syslogIdent = Optional.empty();
+    private SyslogFacility syslogFacility = SyslogFacility.DAEMON;
+    private OptionalInt umask = OptionalInt.empty();
+    private FailureMode failureMode = FailureMode.HALT;
+
+    Builder() {}
+
+    private Builder(ConfinementPolicy policy) {
+      this.root = policy.root;
+      this.uid = policy.uid;
+      this.userName = policy.userName;
+      this.gid = policy.gid;
+      this.supplementaryGroups = policy.supplementaryGroups;
+      this.syslogIdent = policy.syslogIdent;
+      this.syslogFacility = policy.syslogFacility;
+      this.umask = policy.umask;
+      this.failureMode = policy.failureMode;
+    }
+
+    /**
+     * The directory to chroot into. Must be absolute, and not "/" (which confines nothing); "."
+     * and ".." components are refused rather than resolved, so the path checked is the path used.
+     */
+    public Builder root(Path root) {
+      requireNonNull(root, "root");
+      if (!root.isAbsolute()) {
+        throw new IllegalArgumentException("root must be an absolute path: " + root);
+      }
+      if (root.getNameCount() == 0) {
+        throw new IllegalArgumentException("root must not be " + root + ": that confines nothing");
+      }
+      if (!root.normalize().equals(root)) {
+        throw new IllegalArgumentException(
+            "root must not contain '.' or '..' components: " + root + " (did you mean " + root.normalize() + "?)");
+      }
+      if (root.toString().indexOf('\0') >= 0) {
+        throw new IllegalArgumentException("root contains a NUL byte: " + root.toString().replace('\0', '?'));
+      }
+      this.root = root;
+      return this;
+    }
+
+    /** Same as {@link #root(Path)}, for a path given as text. */
+    public Builder root(String root) {
+      requireNonNull(root, "root");
+      if (root.indexOf('\0') >= 0) {
+        throw new IllegalArgumentException("root contains a NUL byte: " + root.replace('\0', '?'));
+      }
+      return root(Path.of(root));
+    }
+
+    /** The uid to become. Not 0, and at most {@link #MAX_ID}. */
+    public Builder user(long uid) {
+      this.uid = OptionalLong.of(checkId("uid", uid));
+      this.userName = Optional.empty();
+      return this;
+    }
+
+    /** The user to become, by name; looked up by apply() while /etc is still visible. */
+    public Builder user(String name) {
+      requireNonNull(name, "name");
+      if (name.isEmpty() || name.indexOf('\0') >= 0 || name.indexOf(':') >= 0 || name.indexOf('\n') >= 0) {
+        throw new IllegalArgumentException(
+            "not a user name: \"" + name.replace("\0", "\\0").replace("\n", "\\n") + "\"");
+      }
+      if (name.equals("root")) {
+        throw new IllegalArgumentException("user must not be root: confining to root keeps root");
+      }
+      this.userName = Optional.of(name);
+      this.uid = OptionalLong.empty();
+      return this;
+    }
+
+    /** The gid to become. Not 0. Default: the user's primary group from the passwd database. */
+    public Builder group(long gid) {
+      this.gid = OptionalLong.of(checkId("gid", gid));
+      return this;
+    }
+
+    /** The supplementary groups to keep. Default: none, every supplementary group is dropped. */
+    public Builder supplementaryGroups(long... gids) {
+      requireNonNull(gids, "gids");
+      if (gids.length > MAX_SUPPLEMENTARY_GROUPS) {
+        throw new IllegalArgumentException(
+            gids.length + " supplementary groups is more than NGROUPS_MAX (" + MAX_SUPPLEMENTARY_GROUPS + ")");
+      }
+      List<Long> list = new ArrayList<>(gids.length);
+      Set<Long> seen = new HashSet<>();
+      for (long gid : gids) {
+        checkId("supplementary gid", gid);
+        if (!seen.add(gid)) {
+          throw new IllegalArgumentException("supplementary gid " + gid + " is given twice");
+        }
+        list.add(gid);
+      }
+      this.supplementaryGroups = List.copyOf(list);
+      return this;
+    }
+
+    /**
+     * Connects to syslog before chroot (openlog with LOG_PID|LOG_NDELAY), with ident "java" and
+     * facility DAEMON, so that logging through {@link ConfinementReport#syslog()} keeps working
+     * in the jail, where /dev/log is not.
+     */
+    public Builder openSyslogFirst() {
+      return openSyslogFirst("java", SyslogFacility.DAEMON);
+    }
+
+    /** As {@link #openSyslogFirst()}, with the given ident and facility. */
+    public Builder openSyslogFirst(String ident, SyslogFacility facility) {
+      requireNonNull(ident, "ident");
+      requireNonNull(facility, "facility");
+      if (ident.isEmpty() || ident.length() > 64) {
+        throw new IllegalArgumentException("syslog ident must have 1 to 64 characters: \"" + ident + "\"");
+      }
+      if (ident.indexOf('\0') >= 0) {
+        throw new IllegalArgumentException(
+            "syslog ident contains a NUL byte: \"" + ident.replace("\0", "\\0") + "\"");
+      }
+      this.syslogIdent = Optional.of(ident);
+      this.syslogFacility = facility;
+      return this;
+    }
+
+    /** Sets the process's umask during the sequence, for example 027. */
+    public Builder umask(int umask) {
+      if (umask < 0 || umask > 0777) {
+        throw new IllegalArgumentException("umask must be between 0 and 0777: " + Integer.toOctalString(umask) + " (octal)");
+      }
+      this.umask = OptionalInt.of(umask);
+      return this;
+    }
+
+    /** What to do when a step from chroot on fails. Default {@link FailureMode#HALT}. */
+    public Builder onFailureAfterChroot(FailureMode mode) {
+      this.failureMode = requireNonNull(mode, "mode");
+      return this;
+    }
+
+    /**
+     * The immutable policy. Touches no file and makes no system call.
+     *
+     * @throws IllegalStateException if the root or the user was not given
+     */
+    public ConfinementPolicy build() {
+      if (root == null) {
+        throw new IllegalStateException("root(...) was not given: where should the process be confined?");
+      }
+      if (uid.isEmpty() && userName.isEmpty()) {
+        throw new IllegalStateException("user(...) was not given: which user should the process become?");
+      }
+      return new ConfinementPolicy(this);
+    }
+
+    private static long checkId(String what, long id) {
+      if (id == 0) {
+        throw new IllegalArgumentException(what + " must not be 0: confining to root keeps root");
+      }
+      if (id < 0 || id > MAX_ID) {
+        throw new IllegalArgumentException(what + " must be between 1 and " + MAX_ID + ": " + id);
+      }
+      return id;
+    }
+  }
+}

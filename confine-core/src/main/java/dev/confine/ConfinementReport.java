@@ -1,0 +1,151 @@
+package dev.confine;
+
+import static java.util.Objects.requireNonNull;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** What {@link ConfinementPolicy#apply()} did: the identity now held, the steps, the checks, the times. */
+public final class ConfinementReport {
+  private final Path root;
+  private final Optional<String> userName;
+  private final long uid;
+  private final long gid;
+  private final List<Long> groups;
+  private final List<Step> steps;
+  private final List<String> verifications;
+  private final PreflightReport preflight;
+  private final Map<Phase, Duration> phases;
+  private final Map<String, Duration> preparations;
+  private final List<String> notes;
+  private final Optional<Syslog> syslog;
+
+  public ConfinementReport(
+      Path root,
+      Optional<String> userName,
+      long uid,
+      long gid,
+      List<Long> groups,
+      List<Step> steps,
+      List<String> verifications,
+      PreflightReport preflight,
+      Map<Phase, Duration> phases,
+      Map<String, Duration> preparations,
+      List<String> notes,
+      Optional<Syslog> syslog) {
+    this.root = requireNonNull(root, "root");
+    this.userName = requireNonNull(userName, "userName");
+    this.uid = uid;
+    this.gid = gid;
+    this.groups = List.copyOf(groups);
+    this.steps = List.copyOf(steps);
+    this.verifications = List.copyOf(verifications);
+    this.preflight = requireNonNull(preflight, "preflight");
+    this.phases = Collections.unmodifiableMap(new EnumMap<>(phases));
+    this.preparations = Collections.unmodifiableMap(new LinkedHashMap<>(preparations));
+    this.notes = List.copyOf(notes);
+    this.syslog = requireNonNull(syslog, "syslog");
+  }
+
+  /** The directory that is now "/", as it was named outside. */
+  public Path root() {
+    return root;
+  }
+
+  public Optional<String> userName() {
+    return userName;
+  }
+
+  public long uid() {
+    return uid;
+  }
+
+  public long gid() {
+    return gid;
+  }
+
+  /** The supplementary groups now held (empty by default). */
+  public List<Long> groups() {
+    return groups;
+  }
+
+  /** The system calls made, in order, with the arguments they had. */
+  public List<Step> steps() {
+    return steps;
+  }
+
+  /** The checks made after the drop, each of which held. */
+  public List<String> verifications() {
+    return verifications;
+  }
+
+  /** Warnings and information from preflight (there were no errors, or apply() would have refused). */
+  public PreflightReport preflight() {
+    return preflight;
+  }
+
+  /** Time spent in each phase; {@link Phase#TOTAL} is the whole of apply(). */
+  public Map<Phase, Duration> phases() {
+    return phases;
+  }
+
+  /** Time spent on each JVM preparation, by name, in the order they ran. */
+  public Map<String, Duration> preparations() {
+    return preparations;
+  }
+
+  /** Things the caller should know that are not errors, such as the cached {@code user.dir}. */
+  public List<String> notes() {
+    return notes;
+  }
+
+  /** The syslog connection, if it was opened before chroot. */
+  public Optional<Syslog> syslog() {
+    return syslog;
+  }
+
+  /** One line for a log: where, who, and how long it took. */
+  public String summary() {
+    return String.format(
+        "confined to %s as uid %d gid %d groups %s in %.1f ms",
+        root,
+        uid,
+        gid,
+        groups,
+        phases.getOrDefault(Phase.TOTAL, Duration.ZERO).toNanos() / 1e6);
+  }
+
+  @Override
+  public String toString() {
+    StringBuilder out = new StringBuilder(summary()).append(System.lineSeparator());
+    out.append("steps:").append(System.lineSeparator());
+    for (Step step : steps) {
+      out.append("  ").append(step.call()).append(System.lineSeparator());
+    }
+    out.append("verified:").append(System.lineSeparator());
+    for (String verification : verifications) {
+      out.append("  ").append(verification).append(System.lineSeparator());
+    }
+    out.append("phases (ms):");
+    phases.forEach((phase, d) -> out.append(String.format(" %s=%.1f", phase, d.toNanos() / 1e6)));
+    out.append(System.lineSeparator());
+    if (!preparations.isEmpty()) {
+      out.append("jvm preparations (ms):");
+      preparations.forEach((name, d) -> out.append(String.format(" %s=%.1f", name, d.toNanos() / 1e6)));
+      out.append(System.lineSeparator());
+    }
+    for (Finding finding : preflight.findings()) {
+      out.append("preflight: ").append(finding).append(System.lineSeparator());
+    }
+    for (String note : notes) {
+      out.append("note: ").append(note).append(System.lineSeparator());
+    }
+    return out.toString().strip();
+  }
+}

@@ -1,0 +1,19 @@
+package dev.confine;
+
+/** The phases of {@link ConfinementPolicy#apply()}, in order, each timed in the report. */
+public enum Phase {
+  /** Binding the native calls (jnr-ffi), the first time in this process. */
+  BIND_NATIVE,
+  /** Looking up the user and groups while /etc is still visible. */
+  RESOLVE_IDENTITY,
+  /** Checking the jail and the process; nothing is changed. */
+  PREFLIGHT,
+  /** Readying the JVM for life in an empty directory. */
+  PREPARE_JVM,
+  /** The sequence of system calls itself. */
+  SYSCALLS,
+  /** Checking, after the drop, that it holds. */
+  VERIFY,
+  /** From the call of apply() to its return. */
+  TOTAL
+}

@@ -1,0 +1,118 @@
+package dev.confine;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * One system call of the confinement sequence, as data: which call, with which arguments, and
+ * whether it lies past the point of no return.
+ *
+ * <p>The same list of steps is shown by {@link ConfinementPolicy#plan()}, executed for real by
+ * {@link ConfinementPolicy#apply()}, and executed against the fake kernel of the test kit.
+ * Arguments are {@link String} (paths, names, symbols such as {@code "<root fd>"}), {@link Long}
+ * (ids, flags and modes) or a {@code List<Long>} (the group list).
+ */
+public final class Step {
+  /** Stands for the descriptor returned by the step that opens the new root. */
+  public static final String ROOT_FD = "<root fd>";
+
+  private final Syscall syscall;
+  private final List<Object> arguments;
+  private final boolean irreversible;
+  private final String purpose;
+
+  private Step(Syscall syscall, List<Object> arguments, boolean irreversible, String purpose) {
+    this.syscall = requireNonNull(syscall, "syscall");
+    this.arguments = List.copyOf(arguments);
+    this.irreversible = irreversible;
+    this.purpose = requireNonNull(purpose, "purpose");
+    for (Object argument : this.arguments) {
+      if (!(argument instanceof String || argument instanceof Long || argument instanceof List)) {
+        throw new IllegalArgumentException("unsupported argument type: " + argument.getClass());
+      }
+    }
+  }
+
+  /** A step before the point of no return: if it fails, the process is as it was, unconfined. */
+  public static Step reversible(Syscall syscall, String purpose, Object... arguments) {
+    return new Step(syscall, List.of(arguments), false, purpose);
+  }
+
+  /** A step at or past the point of no return: if it fails, confine fails closed. */
+  public static Step irreversible(Syscall syscall, String purpose, Object... arguments) {
+    return new Step(syscall, List.of(arguments), true, purpose);
+  }
+
+  public Syscall syscall() {
+    return syscall;
+  }
+
+  public List<Object> arguments() {
+    return arguments;
+  }
+
+  /** The argument at {@code index} as a string; fails if it is not one. */
+  public String stringArgument(int index) {
+    return (String) arguments.get(index);
+  }
+
+  /** The argument at {@code index} as a number; fails if it is not one. */
+  public long longArgument(int index) {
+    return (Long) arguments.get(index);
+  }
+
+  /** The argument at {@code index} as a list of ids; fails if it is not one. */
+  public List<Long> idListArgument(int index) {
+    List<?> list = (List<?>) arguments.get(index);
+    return list.stream().map(Long.class::cast).collect(Collectors.toUnmodifiableList());
+  }
+
+  /**
+   * True once the process can no longer be put back as it was: from {@code chroot} on. A failure
+   * here never leaves the process running as root.
+   */
+  public boolean irreversible() {
+    return irreversible;
+  }
+
+  /** Why this step is there, in a few words. */
+  public String purpose() {
+    return purpose;
+  }
+
+  /** The call as C would read: {@code setresuid(65534, 65534, 65534)}. */
+  public String call() {
+    return syscall.cName()
+        + arguments.stream().map(Step::render).collect(Collectors.joining(", ", "(", ")"));
+  }
+
+  private static String render(Object argument) {
+    if (argument instanceof String && !((String) argument).startsWith("<")) {
+      return '"' + (String) argument + '"';
+    }
+    if (argument instanceof List) {
+      return ((List<?>) argument).stream().map(String::valueOf).collect(Collectors.joining(", ", "[", "]"));
+    }
+    return String.valueOf(argument);
+  }
+
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof Step
+        && ((Step) other).syscall == syscall
+        && ((Step) other).arguments.equals(arguments)
+        && ((Step) other).irreversible == irreversible;
+  }
+
+  @Override
+  public int hashCode() {
+    return syscall.hashCode() * 31 + arguments.hashCode() + (irreversible ? 1 : 0);
+  }
+
+  @Override
+  public String toString() {
+    return call() + (irreversible ? "  [irreversible]" : "") + "  // " + purpose;
+  }
+}

@@ -1,0 +1,281 @@
+package dev.confine.internal;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.confine.ConfinementException;
+import dev.confine.ConfinementPolicy;
+import dev.confine.ConfinementReport;
+import dev.confine.FailureMode;
+import dev.confine.Finding;
+import dev.confine.Phase;
+import dev.confine.PreflightException;
+import dev.confine.PreflightReport;
+import dev.confine.Severity;
+import dev.confine.Step;
+import dev.confine.Syslog;
+import dev.confine.internal.jvm.JvmPreparation;
+import dev.confine.internal.jvm.JvmPreparations;
+import dev.confine.internal.preflight.Preflight;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * apply() and check(), against a kernel: resolve the identity, preflight (refuse on ERROR),
+ * ready the JVM, run the steps, verify, report. Everything before chroot fails safely; from
+ * chroot on, a failure halts the process (or throws, if the policy says so).
+ */
+public final class Confiner {
+  private static final Logger LOG = LoggerFactory.getLogger("dev.confine");
+
+  private static final class SystemHolder {
+    static final Confiner INSTANCE =
+        new Confiner(NativeKernel::get, ApplyGuard.PROCESS, Terminator.SYSTEM, NanoClock.SYSTEM, Confiner::runPreparations, System.err);
+  }
+
+  /** Readies the JVM before chroot; returns the time of each preparation by name. */
+  @FunctionalInterface
+  public interface JvmPreparer {
+    Map<String, Duration> prepare(ConfinementPolicy policy, NanoClock clock);
+  }
+
+  private final Supplier<? extends Kernel> kernel;
+  private final ApplyGuard guard;
+  private final Terminator terminator;
+  private final NanoClock clock;
+  private final JvmPreparer preparer;
+  private final PrintStream stderr;
+
+  public Confiner(
+      Supplier<? extends Kernel> kernel,
+      ApplyGuard guard,
+      Terminator terminator,
+      NanoClock clock,
+      JvmPreparer preparer,
+      PrintStream stderr) {
+    this.kernel = requireNonNull(kernel, "kernel");
+    this.guard = requireNonNull(guard, "guard");
+    this.terminator = requireNonNull(terminator, "terminator");
+    this.clock = requireNonNull(clock, "clock");
+    this.preparer = requireNonNull(preparer, "preparer");
+    this.stderr = requireNonNull(stderr, "stderr");
+  }
+
+  /** The confiner of this process: the native kernel, the process-wide guard, Runtime.halt. */
+  public static Confiner system() {
+    return SystemHolder.INSTANCE;
+  }
+
+  public PreflightReport check(ConfinementPolicy policy) {
+    requireNonNull(policy, "policy");
+    Kernel k = bind();
+    List<Finding> earlier = new ArrayList<>();
+    Optional<Identity> identity = Optional.empty();
+    try {
+      identity = Optional.of(Identity.resolve(policy, k));
+    } catch (ConfinementException e) {
+      earlier.add(new Finding(Severity.ERROR, "unknown-identity", e.getMessage(),
+          "apply() cannot drop to an identity it cannot resolve.", "Fix the user or give group(gid)."));
+    }
+    try {
+      return Preflight.run(policy, identity, k, earlier).report;
+    } catch (ErrnoException e) {
+      throw e.toSyscallException("preflight could not read the process's state", false);
+    }
+  }
+
+  public ConfinementReport apply(ConfinementPolicy policy) {
+    requireNonNull(policy, "policy");
+    guard.enter();
+    Progress progress = new Progress();
+    try {
+      ConfinementReport report = confine(policy, progress);
+      guard.confined();
+      return report;
+    } catch (RuntimeException | Error e) {
+      if (progress.pastPointOfNoReturn) {
+        guard.broken();
+      } else {
+        guard.abandon();
+      }
+      throw e;
+    }
+  }
+
+  private static final class Progress {
+    boolean pastPointOfNoReturn;
+    Kernel kernel;
+    boolean syslogOpen;
+  }
+
+  private ConfinementReport confine(ConfinementPolicy policy, Progress progress) {
+    long start = clock.nanoTime();
+    Map<Phase, Duration> phases = new EnumMap<>(Phase.class);
+
+    long t = clock.nanoTime();
+    Kernel k = bind();
+    progress.kernel = k;
+    phases.put(Phase.BIND_NATIVE, since(t));
+
+    t = clock.nanoTime();
+    Identity identity = Identity.resolve(policy, k);
+    phases.put(Phase.RESOLVE_IDENTITY, since(t));
+
+    t = clock.nanoTime();
+    Preflight.Result preflight;
+    try {
+      preflight = Preflight.run(policy, Optional.of(identity), k, List.of());
+    } catch (ErrnoException e) {
+      throw e.toSyscallException("preflight could not read the process's state", false);
+    }
+    phases.put(Phase.PREFLIGHT, since(t));
+    if (preflight.report.hasErrors()) {
+      throw new PreflightException(preflight.report);
+    }
+
+    t = clock.nanoTime();
+    Map<String, Duration> preparations = preparer.prepare(policy, clock);
+    phases.put(Phase.PREPARE_JVM, since(t));
+
+    t = clock.nanoTime();
+    List<Step> steps = Sequence.plan(policy, Optional.of(identity));
+    Sequence.ExecutionState state = new Sequence.ExecutionState(preflight.root);
+    for (Step step : steps) {
+      try {
+        Sequence.execute(step, k, state);
+      } catch (ErrnoException e) {
+        if (!progress.pastPointOfNoReturn) {
+          closeRootQuietly(k, state);
+          throw e.toSyscallException(Sequence.hint(e), false);
+        }
+        throw failClosed(policy, progress, e.toSyscallException(Sequence.hint(e), true));
+      } catch (RuntimeException | Error e) {
+        if (!progress.pastPointOfNoReturn) {
+          closeRootQuietly(k, state);
+          throw e;
+        }
+        throw failClosed(policy, progress, e);
+      }
+      if (step.syscall() == dev.confine.Syscall.OPENLOG) {
+        progress.syslogOpen = true;
+      }
+      if (step.irreversible()) {
+        progress.pastPointOfNoReturn = true;
+      }
+    }
+    phases.put(Phase.SYSCALLS, since(t));
+
+    t = clock.nanoTime();
+    List<String> verifications;
+    try {
+      verifications = Verifier.verify(k, identity);
+    } catch (ErrnoException e) {
+      throw failClosed(policy, progress, e.toSyscallException("the process's state could not be read back", true));
+    } catch (RuntimeException | Error e) {
+      throw failClosed(policy, progress, e);
+    }
+    phases.put(Phase.VERIFY, since(t));
+    phases.put(Phase.TOTAL, since(start));
+
+    Optional<Syslog> syslog =
+        policy.syslogIdent().map(ident -> new KernelSyslog(k, ident, policy.syslogFacility()));
+    ConfinementReport report =
+        new ConfinementReport(
+            policy.root(),
+            identity.userName,
+            identity.uid,
+            identity.gid,
+            identity.groups,
+            steps,
+            verifications,
+            preflight.report,
+            phases,
+            preparations,
+            notes(),
+            syslog);
+    LOG.info("{}", report.summary());
+    return report;
+  }
+
+  private static List<String> notes() {
+    List<String> notes = new ArrayList<>();
+    String userDir = System.getProperty("user.dir", "");
+    if (!userDir.equals("/")) {
+      notes.add(
+          "user.dir still reads \""
+              + userDir
+              + "\": the JVM caches it at startup. Relative file I/O resolves in the jail (the kernel's"
+              + " working directory is \"/\"), but File.getAbsolutePath() and Path.toAbsolutePath()"
+              + " still prefix the old directory.");
+    }
+    return notes;
+  }
+
+  private Kernel bind() {
+    try {
+      return kernel.get();
+    } catch (LinkageError | RuntimeException e) {
+      throw new ConfinementException("cannot bind the native calls (libc through jnr-ffi): " + e, false, e);
+    }
+  }
+
+  private static void closeRootQuietly(Kernel k, Sequence.ExecutionState state) {
+    if (state.openRootFd() >= 0) {
+      try {
+        k.close(state.openRootFd());
+      } catch (ErrnoException ignored) {
+        // The failure being reported matters more than this one.
+      }
+    }
+  }
+
+  private ConfinementException failClosed(ConfinementPolicy policy, Progress progress, Throwable cause) {
+    String message =
+        "confine: confinement failed after chroot; the process may still hold root and must not go on: " + cause.getMessage();
+    ConfinementException failure =
+        cause instanceof ConfinementException && ((ConfinementException) cause).pastPointOfNoReturn()
+            ? (ConfinementException) cause
+            : new ConfinementException(message, true, cause);
+    stderr.println(message);
+    stderr.flush();
+    if (progress.syslogOpen) {
+      try {
+        progress.kernel.syslog(policy.syslogFacility().code() | Syslog.Priority.CRIT.code(), message);
+      } catch (RuntimeException | Error ignored) {
+        // Nothing must stand between this failure and the halt.
+      }
+    }
+    progress.pastPointOfNoReturn = true;
+    if (policy.failureMode() == FailureMode.HALT) {
+      terminator.halt(FailureMode.HALT_STATUS);
+    }
+    return failure;
+  }
+
+  private Duration since(long start) {
+    return Duration.ofNanos(clock.nanoTime() - start);
+  }
+
+  private static Map<String, Duration> runPreparations(ConfinementPolicy policy, NanoClock clock) {
+    Map<String, Duration> times = new LinkedHashMap<>();
+    for (JvmPreparation preparation : JvmPreparations.defaults()) {
+      long t = clock.nanoTime();
+      try {
+        preparation.prepare();
+      } catch (Exception e) {
+        throw new ConfinementException(
+            "JVM preparation \"" + preparation.name() + "\" failed: " + e + "; nothing irreversible was done", false, e);
+      }
+      times.put(preparation.name(), Duration.ofNanos(clock.nanoTime() - t));
+    }
+    return times;
+  }
+}

@@ -1,0 +1,45 @@
+package dev.confine.internal;
+
+import java.util.List;
+
+/** A system call returned an error. Checked, so no caller can forget one. */
+public final class ErrnoException extends Exception {
+  private static final long serialVersionUID = 1L;
+
+  private final dev.confine.Syscall syscall;
+  private final List<String> arguments;
+  private final int errno;
+
+  public ErrnoException(dev.confine.Syscall syscall, List<String> arguments, int errno) {
+    super(syscall.cName() + "(" + String.join(", ", arguments) + "): " + Errnos.name(errno) + " (" + Errnos.text(errno) + ")");
+    this.syscall = syscall;
+    this.arguments = List.copyOf(arguments);
+    this.errno = errno;
+  }
+
+  public dev.confine.Syscall syscall() {
+    return syscall;
+  }
+
+  public List<String> arguments() {
+    return arguments;
+  }
+
+  public int errno() {
+    return errno;
+  }
+
+  public String errnoName() {
+    return Errnos.name(errno);
+  }
+
+  public boolean is(jnr.constants.platform.Errno which) {
+    return errno == which.intValue();
+  }
+
+  /** As the public exception, with a hint at the cause. */
+  public dev.confine.SyscallException toSyscallException(String hint, boolean pastPointOfNoReturn) {
+    return new dev.confine.SyscallException(
+        syscall, arguments, errno, Errnos.name(errno), Errnos.text(errno), hint, pastPointOfNoReturn);
+  }
+}

@@ -1,0 +1,93 @@
+package dev.confine.internal;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The operating system as confine sees it: only the calls it makes, each result checked. A
+ * failing call throws {@link ErrnoException}; nothing returns -1 for the caller to forget.
+ *
+ * <p>Two implementations: {@link NativeKernel} (libc through jnr-ffi, bound once) and the test
+ * kit's {@code FakeKernel}, which enforces the kernel's rules in memory.
+ */
+public interface Kernel {
+  /** Ids are unsigned 32-bit values carried in a long. */
+  final class Ids {
+    public final long real;
+    public final long effective;
+    public final long saved;
+
+    public Ids(long real, long effective, long saved) {
+      this.real = real;
+      this.effective = effective;
+      this.saved = saved;
+    }
+
+    public boolean allEqual(long id) {
+      return real == id && effective == id && saved == id;
+    }
+
+    @Override
+    public String toString() {
+      return real + " " + effective + " " + saved;
+    }
+  }
+
+  // identity
+  Ids getresuid() throws ErrnoException;
+
+  Ids getresgid() throws ErrnoException;
+
+  List<Long> getgroups() throws ErrnoException;
+
+  void setgroups(List<Long> gids) throws ErrnoException;
+
+  void setresgid(long rgid, long egid, long sgid) throws ErrnoException;
+
+  void setresuid(long ruid, long euid, long suid) throws ErrnoException;
+
+  void setuid(long uid) throws ErrnoException;
+
+  void setgid(long gid) throws ErrnoException;
+
+  /** The permitted, effective and bounding capability sets of the calling thread, as bit masks. */
+  Capabilities capabilities();
+
+  // user database, read before chroot
+  Optional<PasswdEntry> getpwnam(String name) throws ErrnoException;
+
+  Optional<PasswdEntry> getpwuid(long uid) throws ErrnoException;
+
+  // file system
+  /**
+   * Opens a directory without following a symbolic link in ANY component (each component is
+   * opened with openat and O_NOFOLLOW), read-only and close-on-exec. Returns the descriptor.
+   */
+  int openDirectoryNoFollow(String absolutePath) throws ErrnoException;
+
+  /** The identity and type of what an open descriptor refers to. */
+  FileStatus fstat(int fd) throws ErrnoException;
+
+  /** lstat(2): the entry itself, never what a symlink points to; empty if it does not exist. */
+  Optional<FileStatus> lstat(String path) throws ErrnoException;
+
+  void fchdir(int fd) throws ErrnoException;
+
+  void chdir(String path) throws ErrnoException;
+
+  void chroot(String path) throws ErrnoException;
+
+  void close(int fd) throws ErrnoException;
+
+  String getcwd() throws ErrnoException;
+
+  int umask(int mask);
+
+  /** Every open descriptor of the process, with what it refers to (from /proc/self/fd). */
+  List<OpenFile> openFiles() throws ErrnoException;
+
+  // syslog
+  void openlog(String ident, int option, int facility);
+
+  void syslog(int priority, String message);
+}

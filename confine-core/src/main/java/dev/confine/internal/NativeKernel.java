@@ -1,0 +1,341 @@
+package dev.confine.internal;
+
+import dev.confine.Syscall;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import jnr.constants.platform.Errno;
+import jnr.constants.platform.OpenFlags;
+import jnr.ffi.LastError;
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+import jnr.ffi.byref.PointerByReference;
+
+/** The real kernel: libc through a small jnr-ffi binding, made once per process on first use. */
+public final class NativeKernel implements Kernel {
+  private static final class Holder {
+    static final NativeKernel INSTANCE = new NativeKernel();
+  }
+
+  private final LibC libc;
+  private final Runtime runtime;
+  private final int openDirectoryFlags;
+  // openlog(3) keeps the ident pointer, not a copy: this memory must outlive every syslog call.
+  private volatile Pointer syslogIdent;
+
+  private NativeKernel() {
+    this.libc = LibraryLoader.create(LibC.class).load("c");
+    this.runtime = Runtime.getRuntime(libc);
+    this.openDirectoryFlags =
+        OpenFlags.O_RDONLY.intValue()
+            | OpenFlags.O_DIRECTORY.intValue()
+            | OpenFlags.O_NOFOLLOW.intValue()
+            | OpenFlags.O_CLOEXEC.intValue();
+  }
+
+  /** The process's kernel; binds libc the first time it is called. */
+  public static NativeKernel get() {
+    return Holder.INSTANCE;
+  }
+
+  private ErrnoException error(Syscall syscall, Object... arguments) {
+    List<String> rendered = new ArrayList<>(arguments.length);
+    for (Object argument : arguments) {
+      rendered.add(argument instanceof String ? '"' + (String) argument + '"' : String.valueOf(argument));
+    }
+    return new ErrnoException(syscall, rendered, LastError.getLastError(runtime));
+  }
+
+  private static long unsigned(int id) {
+    return Integer.toUnsignedLong(id);
+  }
+
+  @Override
+  public Ids getresuid() throws ErrnoException {
+    int[] r = new int[1], e = new int[1], s = new int[1];
+    if (libc.getresuid(r, e, s) != 0) {
+      throw error(Syscall.GETRESUID);
+    }
+    return new Ids(unsigned(r[0]), unsigned(e[0]), unsigned(s[0]));
+  }
+
+  @Override
+  public Ids getresgid() throws ErrnoException {
+    int[] r = new int[1], e = new int[1], s = new int[1];
+    if (libc.getresgid(r, e, s) != 0) {
+      throw error(Syscall.GETRESGID);
+    }
+    return new Ids(unsigned(r[0]), unsigned(e[0]), unsigned(s[0]));
+  }
+
+  @Override
+  public List<Long> getgroups() throws ErrnoException {
+    int count = libc.getgroups(0, new int[0]);
+    if (count < 0) {
+      throw error(Syscall.GETGROUPS, 0);
+    }
+    int[] list = new int[count];
+    int got = libc.getgroups(count, list);
+    if (got < 0) {
+      throw error(Syscall.GETGROUPS, count);
+    }
+    List<Long> groups = new ArrayList<>(got);
+    for (int i = 0; i < got; i++) {
+      groups.add(unsigned(list[i]));
+    }
+    return groups;
+  }
+
+  @Override
+  public void setgroups(List<Long> gids) throws ErrnoException {
+    int[] list = new int[gids.size()];
+    for (int i = 0; i < list.length; i++) {
+      list[i] = (int) (long) gids.get(i);
+    }
+    if (libc.setgroups(list.length, list) != 0) {
+      throw error(Syscall.SETGROUPS, list.length, gids.toString());
+    }
+  }
+
+  @Override
+  public void setresgid(long rgid, long egid, long sgid) throws ErrnoException {
+    if (libc.setresgid((int) rgid, (int) egid, (int) sgid) != 0) {
+      throw error(Syscall.SETRESGID, rgid, egid, sgid);
+    }
+  }
+
+  @Override
+  public void setresuid(long ruid, long euid, long suid) throws ErrnoException {
+    if (libc.setresuid((int) ruid, (int) euid, (int) suid) != 0) {
+      throw error(Syscall.SETRESUID, ruid, euid, suid);
+    }
+  }
+
+  @Override
+  public void setuid(long uid) throws ErrnoException {
+    if (libc.setuid((int) uid) != 0) {
+      throw error(Syscall.SETUID, uid);
+    }
+  }
+
+  @Override
+  public void setgid(long gid) throws ErrnoException {
+    if (libc.setgid((int) gid) != 0) {
+      throw error(Syscall.SETGID, gid);
+    }
+  }
+
+  @Override
+  public Capabilities capabilities() {
+    // /proc/thread-self: capability sets are per thread, and it is this thread that will chroot.
+    try {
+      long prm = 0, eff = 0, bnd = 0;
+      for (String line : Files.readAllLines(Path.of("/proc/thread-self/status"))) {
+        if (line.startsWith("CapPrm:")) {
+          prm = Long.parseUnsignedLong(line.substring(7).trim(), 16);
+        } else if (line.startsWith("CapEff:")) {
+          eff = Long.parseUnsignedLong(line.substring(7).trim(), 16);
+        } else if (line.startsWith("CapBnd:")) {
+          bnd = Long.parseUnsignedLong(line.substring(7).trim(), 16);
+        }
+      }
+      return new Capabilities(prm, eff, bnd);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read /proc/thread-self/status: is /proc mounted?", e);
+    }
+  }
+
+  @Override
+  public Optional<PasswdEntry> getpwnam(String name) throws ErrnoException {
+    return lookup(Syscall.GETPWNAM, name, (pwd, buf, size, result) -> libc.getpwnam_r(name, pwd, buf, size, result));
+  }
+
+  @Override
+  public Optional<PasswdEntry> getpwuid(long uid) throws ErrnoException {
+    return lookup(Syscall.GETPWUID, uid, (pwd, buf, size, result) -> libc.getpwuid_r((int) uid, pwd, buf, size, result));
+  }
+
+  private interface PasswdLookup {
+    int call(Pointer pwd, Pointer buf, long size, PointerByReference result);
+  }
+
+  private Optional<PasswdEntry> lookup(Syscall syscall, Object key, PasswdLookup lookup) throws ErrnoException {
+    // struct passwd starts with pw_name, pw_passwd, pw_uid, pw_gid on Linux, the BSDs and macOS.
+    int pointerSize = runtime.addressSize();
+    Pointer pwd = Memory.allocateDirect(runtime, 16 * pointerSize);
+    for (int size = 4096; size <= 1 << 20; size *= 4) {
+      Pointer buf = Memory.allocateDirect(runtime, size);
+      PointerByReference result = new PointerByReference();
+      int rc = lookup.call(pwd, buf, size, result);
+      if (rc == Errno.ERANGE.intValue()) {
+        continue;
+      }
+      if (rc != 0) {
+        throw new ErrnoException(syscall, List.of(String.valueOf(key)), rc);
+      }
+      if (result.getValue() == null || result.getValue().address() == 0) {
+        return Optional.empty();
+      }
+      String name = pwd.getPointer(0).getString(0, 1024, StandardCharsets.UTF_8);
+      long uid = Integer.toUnsignedLong(pwd.getInt(2L * pointerSize));
+      long gid = Integer.toUnsignedLong(pwd.getInt(2L * pointerSize + 4));
+      return Optional.of(new PasswdEntry(name, uid, gid));
+    }
+    throw new ErrnoException(syscall, List.of(String.valueOf(key)), Errno.ERANGE.intValue());
+  }
+
+  @Override
+  public int openDirectoryNoFollow(String absolutePath) throws ErrnoException {
+    if (!absolutePath.startsWith("/")) {
+      throw new IllegalArgumentException("not absolute: " + absolutePath);
+    }
+    int fd = libc.open("/", openDirectoryFlags);
+    if (fd < 0) {
+      throw error(Syscall.OPEN, "/", "O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC");
+    }
+    for (String component : absolutePath.split("/")) {
+      if (component.isEmpty()) {
+        continue;
+      }
+      int next = libc.openat(fd, component, openDirectoryFlags);
+      if (next < 0) {
+        ErrnoException failure = error(Syscall.OPEN, absolutePath, "O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC");
+        libc.close(fd);
+        throw failure;
+      }
+      libc.close(fd);
+      fd = next;
+    }
+    return fd;
+  }
+
+  @Override
+  public FileStatus fstat(int fd) throws ErrnoException {
+    // /proc/self/fd/N resolves to the open file itself, so this stats what the descriptor holds.
+    return stat(Path.of("/proc/self/fd/" + fd), true)
+        .orElseThrow(() -> new ErrnoException(Syscall.OPEN, List.of("/proc/self/fd/" + fd), Errno.EBADF.intValue()));
+  }
+
+  @Override
+  public Optional<FileStatus> lstat(String path) throws ErrnoException {
+    return stat(Path.of(path), false);
+  }
+
+  private static Optional<FileStatus> stat(Path path, boolean follow) {
+    try {
+      Map<String, Object> a =
+          follow
+              ? Files.readAttributes(path, "unix:mode,uid,gid,dev,ino,nlink")
+              : Files.readAttributes(path, "unix:mode,uid,gid,dev,ino,nlink", LinkOption.NOFOLLOW_LINKS);
+      int mode = (Integer) a.get("mode");
+      return Optional.of(
+          new FileStatus(
+              FileStatus.typeOf(mode),
+              mode & 07777,
+              Integer.toUnsignedLong((Integer) a.get("uid")),
+              Integer.toUnsignedLong((Integer) a.get("gid")),
+              (Long) a.get("dev"),
+              (Long) a.get("ino"),
+              ((Number) a.get("nlink")).longValue()));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot stat " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void fchdir(int fd) throws ErrnoException {
+    if (libc.fchdir(fd) != 0) {
+      throw error(Syscall.FCHDIR, fd);
+    }
+  }
+
+  @Override
+  public void chdir(String path) throws ErrnoException {
+    if (libc.chdir(path) != 0) {
+      throw error(Syscall.CHDIR, path);
+    }
+  }
+
+  @Override
+  public void chroot(String path) throws ErrnoException {
+    if (libc.chroot(path) != 0) {
+      throw error(Syscall.CHROOT, path);
+    }
+  }
+
+  @Override
+  public void close(int fd) throws ErrnoException {
+    if (libc.close(fd) != 0) {
+      throw error(Syscall.CLOSE, fd);
+    }
+  }
+
+  @Override
+  public String getcwd() throws ErrnoException {
+    Pointer buf = Memory.allocateDirect(runtime, 4096);
+    Pointer result = libc.getcwd(buf, 4096);
+    if (result == null) {
+      throw error(Syscall.GETCWD);
+    }
+    return buf.getString(0, 4096, StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public int umask(int mask) {
+    return libc.umask(mask);
+  }
+
+  @Override
+  public List<OpenFile> openFiles() throws ErrnoException {
+    List<Integer> fds = new ArrayList<>();
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
+      for (Path entry : entries) {
+        fds.add(Integer.parseInt(entry.getFileName().toString()));
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot list /proc/self/fd: is /proc mounted?", e);
+    }
+    // The stream above held a descriptor of its own; it is closed now, so reading its link fails
+    // and it drops out below.
+    List<OpenFile> files = new ArrayList<>(fds.size());
+    for (int fd : fds) {
+      Path link = Path.of("/proc/self/fd/" + fd);
+      try {
+        String target = Files.readSymbolicLink(link).toString();
+        files.add(new OpenFile(fd, target, Files.isDirectory(link)));
+      } catch (NoSuchFileException e) {
+        // closed meanwhile
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot read " + link + ": " + e.getMessage(), e);
+      }
+    }
+    return files;
+  }
+
+  @Override
+  public void openlog(String ident, int option, int facility) {
+    byte[] bytes = ident.getBytes(StandardCharsets.UTF_8);
+    Pointer memory = Memory.allocateDirect(runtime, bytes.length + 1);
+    memory.put(0, bytes, 0, bytes.length);
+    memory.putByte(bytes.length, (byte) 0);
+    syslogIdent = memory;
+    libc.openlog(memory, option, facility);
+  }
+
+  @Override
+  public void syslog(int priority, String message) {
+    libc.syslog(priority, "%s", message.replace('\0', '?'));
+  }
+}

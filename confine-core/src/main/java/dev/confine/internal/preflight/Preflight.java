@@ -1,0 +1,46 @@
+package dev.confine.internal.preflight;
+
+import dev.confine.ConfinementPolicy;
+import dev.confine.Finding;
+import dev.confine.PreflightReport;
+import dev.confine.internal.ErrnoException;
+import dev.confine.internal.FileStatus;
+import dev.confine.internal.Identity;
+import dev.confine.internal.Kernel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Runs every check and sums their findings. */
+public final class Preflight {
+  private static final List<PreflightCheck> CHECKS =
+      List.of(
+          ProcessChecks::privileges,
+          ProcessChecks::openDirectories,
+          ProcessChecks::workingDirectory,
+          JailChecks::rootIsDirectory);
+
+  private Preflight() {}
+
+  /** The report, and the root's identity as it was checked (for the open step to compare). */
+  public static final class Result {
+    public final PreflightReport report;
+    public final Optional<FileStatus> root;
+
+    Result(PreflightReport report, Optional<FileStatus> root) {
+      this.report = report;
+      this.root = root;
+    }
+  }
+
+  public static Result run(ConfinementPolicy policy, Optional<Identity> identity, Kernel kernel, List<Finding> earlier)
+      throws ErrnoException {
+    Optional<FileStatus> root = kernel.lstat(policy.root().toString());
+    PreflightContext context = new PreflightContext(policy, identity, kernel, root);
+    List<Finding> findings = new ArrayList<>(earlier);
+    for (PreflightCheck check : CHECKS) {
+      check.check(context, findings);
+    }
+    return new Result(new PreflightReport(findings), root);
+  }
+}

@@ -1,0 +1,32 @@
+package dev.confine.internal.preflight;
+
+import dev.confine.ConfinementPolicy;
+import dev.confine.internal.FileStatus;
+import dev.confine.internal.Identity;
+import dev.confine.internal.Kernel;
+import java.util.Optional;
+
+/** What every check may read: the policy, the resolved identity if it resolved, and the kernel. */
+public final class PreflightContext {
+  public final ConfinementPolicy policy;
+  public final Optional<Identity> identity;
+  public final Kernel kernel;
+  /** lstat of the root as it was when preflight began; empty if it does not exist. */
+  public final Optional<FileStatus> root;
+
+  public PreflightContext(ConfinementPolicy policy, Optional<Identity> identity, Kernel kernel, Optional<FileStatus> root) {
+    this.policy = policy;
+    this.identity = identity;
+    this.kernel = kernel;
+    this.root = root;
+  }
+
+  public String rootPath() {
+    return policy.root().toString();
+  }
+
+  /** True if {@code path} is the root or lies under it, compared as paths, not strings. */
+  public boolean insideRoot(String path) {
+    return path.equals(rootPath()) || path.startsWith(rootPath().endsWith("/") ? rootPath() : rootPath() + "/");
+  }
+}

@@ -1,0 +1,119 @@
+package dev.confine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ConfinementPolicyTest {
+  private static ConfinementPolicy.Builder valid() {
+    return Confinement.builder().root(Path.of("/srv/jail")).user(65534);
+  }
+
+  @Test
+  void buildsAnImmutableValueWithDefaults() {
+    ConfinementPolicy policy = valid().build();
+    assertEquals(Path.of("/srv/jail"), policy.root());
+    assertEquals(65534, policy.uid().getAsLong());
+    assertTrue(policy.gid().isEmpty());
+    assertEquals(List.of(), policy.supplementaryGroups());
+    assertEquals(FailureMode.HALT, policy.failureMode());
+    assertTrue(policy.syslogIdent().isEmpty());
+    assertEquals(policy, valid().build());
+    assertNotEquals(policy, valid().group(100).build());
+    assertEquals(policy, policy.toBuilder().build());
+  }
+
+  @Test
+  void toStringNamesEverything() {
+    String text = valid().group(65534).openSyslogFirst("myd", SyslogFacility.LOCAL3).umask(027).build().toString();
+    assertEquals(
+        "ConfinementPolicy{root=/srv/jail, user=65534, group=65534, supplementaryGroups=[], syslog=myd/LOCAL3,"
+            + " umask=0027, onFailureAfterChroot=HALT}",
+        text);
+  }
+
+  @Test
+  void supplementaryGroupsAreCopied() {
+    long[] gids = {10, 20};
+    ConfinementPolicy policy = valid().supplementaryGroups(gids).build();
+    gids[0] = 99;
+    assertEquals(List.of(10L, 20L), policy.supplementaryGroups());
+    assertThrows(UnsupportedOperationException.class, () -> policy.supplementaryGroups().add(1L));
+  }
+
+  @Test
+  void refusesBadRootsAtOnceNamingTheValue() {
+    ConfinementPolicy.Builder b = Confinement.builder();
+    assertThrows(NullPointerException.class, () -> b.root((Path) null));
+    assertEquals("root must be an absolute path: jail",
+        assertThrows(IllegalArgumentException.class, () -> b.root(Path.of("jail"))).getMessage());
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> b.root(Path.of("/"))).getMessage().contains("confines nothing"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> b.root("/srv/../etc")).getMessage().contains("/srv/../etc"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> b.root("/srv/ja\0il")).getMessage().contains("NUL"));
+  }
+
+  @Test
+  void refusesRootIdsAndOutOfRangeIds() {
+    ConfinementPolicy.Builder b = Confinement.builder();
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> b.user(0)).getMessage().contains("uid must not be 0"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> b.group(0)).getMessage().contains("gid must not be 0"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> b.user(-1)).getMessage().contains("-1"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> b.user(4294967295L)).getMessage().contains("4294967295"));
+    b.user(4294967294L);
+    assertThrows(IllegalArgumentException.class, () -> b.supplementaryGroups(5, 0));
+    assertThrows(IllegalArgumentException.class, () -> b.supplementaryGroups(5, 5));
+    assertThrows(IllegalArgumentException.class, () -> b.supplementaryGroups(new long[65537]));
+    assertThrows(IllegalArgumentException.class, () -> b.user("root"));
+    assertThrows(IllegalArgumentException.class, () -> b.user(""));
+    assertThrows(IllegalArgumentException.class, () -> b.user("a:b"));
+  }
+
+  @Test
+  void refusesBadSyslogAndUmask() {
+    ConfinementPolicy.Builder b = Confinement.builder();
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> b.openSyslogFirst("my\0d", SyslogFacility.DAEMON))
+        .getMessage().contains("NUL"));
+    assertThrows(IllegalArgumentException.class, () -> b.openSyslogFirst("", SyslogFacility.DAEMON));
+    assertThrows(NullPointerException.class, () -> b.openSyslogFirst("x", null));
+    assertThrows(IllegalArgumentException.class, () -> b.umask(01000));
+    assertThrows(IllegalArgumentException.class, () -> b.umask(-1));
+  }
+
+  @Test
+  void buildNeedsRootAndUser() {
+    assertTrue(assertThrows(IllegalStateException.class, () -> Confinement.builder().user(1).build()).getMessage().contains("root"));
+    assertTrue(assertThrows(IllegalStateException.class, () -> Confinement.builder().root("/srv/j").build()).getMessage().contains("user"));
+  }
+
+  @Test
+  void planListsTheStepsInOpenSshOrderWithoutRunningThem() {
+    List<Step> plan = valid().group(65534).openSyslogFirst().umask(027).build().plan();
+    assertEquals(
+        List.of(
+            "openlog(\"java\", 9, 24)",
+            "umask(23)",
+            "open(\"/srv/jail\", \"O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC\")",
+            "fchdir(<root fd>)",
+            "chroot(\".\")",
+            "chdir(\"/\")",
+            "close(<root fd>)",
+            "setgroups([])",
+            "setresgid(65534, 65534, 65534)",
+            "setresuid(65534, 65534, 65534)"),
+        plan.stream().map(Step::call).collect(java.util.stream.Collectors.toList()));
+    assertTrue(plan.stream().filter(Step::irreversible).findFirst().orElseThrow().syscall() == Syscall.CHROOT);
+  }
+
+  @Test
+  void planShowsAUserNameUnresolved() {
+    List<Step> plan = Confinement.builder().root("/srv/jail").user("www-data").build().plan();
+    assertEquals("setresuid(\"www-data\", \"www-data\", \"www-data\")", plan.get(plan.size() - 1).call());
+    assertEquals("setresgid(<primary gid of www-data>, <primary gid of www-data>, <primary gid of www-data>)",
+        plan.get(plan.size() - 2).call());
+  }
+}

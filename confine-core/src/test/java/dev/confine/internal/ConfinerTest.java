@@ -1,0 +1,270 @@
+package dev.confine.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.confine.Confinement;
+import dev.confine.ConfinementException;
+import dev.confine.ConfinementPolicy;
+import dev.confine.ConfinementReport;
+import dev.confine.FailureMode;
+import dev.confine.Phase;
+import dev.confine.PreflightException;
+import dev.confine.Step;
+import dev.confine.Syscall;
+import dev.confine.SyscallException;
+import dev.confine.VerificationException;
+import dev.confine.testing.FakeKernel;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.stream.Collectors;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.api.Test;
+
+class ConfinerTest {
+  private static FakeKernel machine() {
+    return new FakeKernel().directory("/srv/jail").directory("/etc").user("nobody", 65534, 65534);
+  }
+
+  private static ConfinementPolicy policy() {
+    return Confinement.builder().root("/srv/jail").user("nobody").build();
+  }
+
+  @Test
+  void confinesAndReportsWhatItDid() {
+    FakeKernel kernel = machine();
+    ConfinementReport report = kernel.apply(policy());
+
+    assertEquals("/srv/jail", kernel.root());
+    assertEquals("/srv/jail", kernel.workingDirectory());
+    assertTrue(kernel.uids().allEqual(65534));
+    assertTrue(kernel.gids().allEqual(65534));
+    assertEquals(List.of(), kernel.groups());
+    assertEquals(0, kernel.capabilities().permitted);
+    assertFalse(kernel.descriptorsByPath().containsKey("/srv/jail"), "root fd must be closed");
+
+    assertEquals(65534, report.uid());
+    assertEquals("nobody", report.userName().orElseThrow());
+    assertEquals(
+        List.of("getresuid() = 65534 65534 65534", "getresgid() = 65534 65534 65534", "getgroups() = []",
+            "setuid(0) fails with EPERM", "setgid(0) fails with EPERM", "getcwd() = \"/\""),
+        report.verifications());
+    assertTrue(report.phases().keySet().containsAll(List.of(Phase.values())));
+    assertEquals(policy().toBuilder().build().plan().size(), report.steps().size());
+  }
+
+  @Test
+  void theSyscallsRunInOpenSshOrder() {
+    FakeKernel kernel = machine();
+    kernel.apply(policy());
+    List<String> sequence =
+        kernel.calls().stream()
+            .map(c -> c.substring(0, c.indexOf('(')))
+            .filter(c -> List.of("open", "fchdir", "chroot", "chdir", "close", "setgroups", "setresgid", "setresuid").contains(c))
+            .collect(Collectors.toList());
+    assertEquals(List.of("open", "fchdir", "chroot", "chdir", "close", "setgroups", "setresgid", "setresuid"), sequence);
+  }
+
+  @Test
+  void aNumericUidWithoutPasswdEntryNeedsAGroup() {
+    FakeKernel kernel = machine();
+    ConfinementException e =
+        assertThrows(ConfinementException.class, () -> kernel.apply(Confinement.builder().root("/srv/jail").user(4242).build()));
+    assertTrue(e.getMessage().contains("uid 4242 has no passwd entry"), e.getMessage());
+    assertTrue(kernel.uids().allEqual(0), "nothing changed");
+
+    kernel.apply(Confinement.builder().root("/srv/jail").user(4242).group(4242).build());
+    assertTrue(kernel.uids().allEqual(4242));
+  }
+
+  @Test
+  void anUnknownUserNameIsRefusedBeforeAnythingChanges() {
+    FakeKernel kernel = machine();
+    ConfinementException e =
+        assertThrows(ConfinementException.class, () -> kernel.apply(Confinement.builder().root("/srv/jail").user("nosuch").build()));
+    assertTrue(e.getMessage().contains("no user named \"nosuch\""), e.getMessage());
+    assertEquals("/", kernel.root());
+  }
+
+  @Test
+  void aUserWhoseUidIsZeroIsRefused() {
+    FakeKernel kernel = machine().user("toor", 0, 0);
+    assertThrows(ConfinementException.class, () -> kernel.apply(Confinement.builder().root("/srv/jail").user("toor").build()));
+    assertEquals("/", kernel.root());
+  }
+
+  @Test
+  void refusesWhenNotRootListingTheFinding() {
+    FakeKernel kernel = machine().runningAs(1000, 1000);
+    PreflightException e = assertThrows(PreflightException.class, () -> kernel.apply(policy()));
+    assertTrue(e.report().has("not-root"));
+    assertTrue(e.getMessage().contains("runs as uid 1000, not root"), e.getMessage());
+    assertEquals("/", kernel.root());
+  }
+
+  @Test
+  void refusesALeakedDirectoryDescriptorAndAMissingRootAtOnce() {
+    FakeKernel kernel = new FakeKernel().directory("/etc").user("nobody", 65534, 65534);
+    int fd = kernel.leakDirectoryDescriptor("/etc");
+    PreflightException e = assertThrows(PreflightException.class, () -> kernel.apply(policy()));
+    assertEquals(2, e.report().errors().size(), e.getMessage());
+    assertTrue(e.getMessage().contains("fd " + fd + " is an open directory (/etc) outside the new root"), e.getMessage());
+    assertTrue(e.getMessage().contains("fchdir(2)"), e.getMessage());
+    assertTrue(e.report().has("root-missing"));
+  }
+
+  @Test
+  void aSymlinkedRootIsRefused() {
+    FakeKernel kernel = machine().symlink("/srv/link", "/srv/jail");
+    PreflightException e =
+        assertThrows(PreflightException.class, () -> kernel.apply(Confinement.builder().root("/srv/link").user("nobody").build()));
+    assertTrue(e.report().has("root-symlink"));
+  }
+
+  @Test
+  void secondApplyFailsAndRunsNothing() {
+    FakeKernel kernel = machine();
+    kernel.apply(policy());
+    int calls = kernel.calls().size();
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> kernel.apply(policy()));
+    assertTrue(e.getMessage().contains("already confined"), e.getMessage());
+    assertEquals(calls, kernel.calls().size());
+  }
+
+  @Test
+  void aFailureBeforeChrootThrowsAndLeavesTheProcessUnconfinedAndRetryable() {
+    FakeKernel kernel = machine().failNext(Syscall.OPEN, "EACCES");
+    SyscallException e = assertThrows(SyscallException.class, () -> kernel.apply(policy()));
+    assertEquals(Syscall.OPEN, e.syscall());
+    assertEquals("EACCES", e.errnoName());
+    assertFalse(e.pastPointOfNoReturn());
+    assertEquals(OptionalInt.empty(), kernel.haltStatus());
+    assertEquals("/", kernel.root());
+    assertTrue(kernel.uids().allEqual(0));
+
+    kernel.apply(policy());
+    assertTrue(kernel.uids().allEqual(65534));
+  }
+
+  @Test
+  void aFailingFchdirClosesTheRootDescriptor() {
+    FakeKernel kernel = machine().failNext(Syscall.FCHDIR, "EIO");
+    assertThrows(SyscallException.class, () -> kernel.apply(policy()));
+    assertFalse(kernel.descriptorsByPath().containsKey("/srv/jail"));
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = Syscall.class, names = {"CHDIR", "CLOSE", "SETGROUPS", "SETRESGID", "SETRESUID"})
+  void aFailureAfterChrootHaltsAndRunsNoLaterStep(Syscall failing) {
+    FakeKernel kernel = machine().failNext(failing, "EIO");
+    SyscallException e = assertThrows(SyscallException.class, () -> kernel.apply(policy()));
+    assertEquals(failing, e.syscall());
+    assertTrue(e.pastPointOfNoReturn());
+    assertEquals(OptionalInt.of(FailureMode.HALT_STATUS), kernel.haltStatus());
+    assertTrue(kernel.stderr().contains("must not go on"), kernel.stderr());
+    assertTrue(kernel.stderr().contains(failing.cName()), kernel.stderr());
+    List<String> calls = kernel.calls();
+    String last = calls.get(calls.size() - 1);
+    assertTrue(last.startsWith(failing.cName() + "("), "no step after the failing one: " + calls);
+    IllegalStateException again = assertThrows(IllegalStateException.class, () -> kernel.apply(policy()));
+    assertTrue(again.getMessage().contains("must exit"));
+  }
+
+  @Test
+  void throwModeThrowsWithoutHalting() {
+    FakeKernel kernel = machine().failNext(Syscall.SETRESUID, "EAGAIN");
+    ConfinementPolicy policy = policy().toBuilder().onFailureAfterChroot(FailureMode.THROW).build();
+    SyscallException e = assertThrows(SyscallException.class, () -> kernel.apply(policy));
+    assertTrue(e.pastPointOfNoReturn());
+    assertTrue(e.getMessage().contains("RLIMIT_NPROC"), e.getMessage());
+    assertEquals(OptionalInt.empty(), kernel.haltStatus());
+  }
+
+  @Test
+  void aChrootRefusedByTheKernelIsNotPastThePointOfNoReturn() {
+    FakeKernel kernel = machine().failNext(Syscall.CHROOT, "EPERM");
+    SyscallException e = assertThrows(SyscallException.class, () -> kernel.apply(policy()));
+    assertFalse(e.pastPointOfNoReturn());
+    assertTrue(e.getMessage().contains("chroot(\".\") failed: EPERM"), e.getMessage());
+    assertTrue(e.getMessage().contains("CAP_SYS_CHROOT"), e.getMessage());
+    assertEquals(OptionalInt.empty(), kernel.haltStatus());
+  }
+
+  @Test
+  void verificationCatchesAFailedRead() {
+    FakeKernel kernel = machine().failNext(Syscall.GETGROUPS, "EFAULT");
+    SyscallException e = assertThrows(SyscallException.class, () -> kernel.apply(policy()));
+    assertTrue(e.pastPointOfNoReturn());
+    assertEquals(OptionalInt.of(71), kernel.haltStatus());
+  }
+
+  @Test
+  void verificationRequiresThatRootCannotBeRegained() {
+    // A kernel on which setresuid "succeeds" without changing the saved uid: the classic bug
+    // OpenSSH's permanently_set_uid guards against by trying to get root back.
+    FakeKernel kernel = machine();
+    ConfinementPolicy policy = policy().toBuilder().onFailureAfterChroot(FailureMode.THROW).build();
+    Kernel lying =
+        new ForwardingKernel(kernel) {
+          private boolean dropped;
+
+          @Override
+          public void setresuid(long r, long e, long s) throws ErrnoException {
+            kernel.setresuid(r, e, 0);
+            dropped = true;
+          }
+
+          @Override
+          public Ids getresuid() throws ErrnoException {
+            return dropped ? new Ids(65534, 65534, 65534) : kernel.getresuid();
+          }
+        };
+    Confiner confiner = new Confiner(() -> lying, new ApplyGuard(), status -> {}, NanoClock.SYSTEM, (p, c) -> java.util.Map.of(), System.err);
+    VerificationException e = assertThrows(VerificationException.class, () -> confiner.apply(policy));
+    assertTrue(e.getMessage().contains("setuid(0) succeeded"), e.getMessage());
+  }
+
+  @Test
+  void syslogIsOpenedBeforeChrootAndUsableAfter() {
+    FakeKernel kernel = machine();
+    ConfinementReport report = kernel.apply(policy().toBuilder().openSyslogFirst().build());
+    List<String> calls = kernel.calls();
+    int openlog = indexOf(calls, "openlog(");
+    int chroot = indexOf(calls, "chroot(");
+    assertTrue(openlog >= 0 && openlog < chroot, calls.toString());
+    report.syslog().orElseThrow().info("hello from the jail");
+    assertEquals(List.of("java <30> hello from the jail"), kernel.syslogMessages());
+  }
+
+  @Test
+  void umaskIsApplied() {
+    FakeKernel kernel = machine();
+    kernel.apply(policy().toBuilder().umask(077).build());
+    assertEquals(077, kernel.currentUmask());
+  }
+
+  @Test
+  void theReportNotesTheCachedUserDir() {
+    ConfinementReport report = machine().apply(policy());
+    if (!System.getProperty("user.dir").equals("/")) {
+      assertTrue(report.notes().get(0).contains("user.dir still reads"), report.notes().toString());
+    }
+  }
+
+  private static int indexOf(List<String> calls, String prefix) {
+    for (int i = 0; i < calls.size(); i++) {
+      if (calls.get(i).startsWith(prefix)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  @Test
+  void stepsAreValues() {
+    assertEquals(Step.reversible(Syscall.CHDIR, "a", "/"), Step.reversible(Syscall.CHDIR, "b", "/"));
+  }
+}

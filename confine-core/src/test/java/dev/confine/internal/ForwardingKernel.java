@@ -1,0 +1,37 @@
+package dev.confine.internal;
+
+import java.util.List;
+import java.util.Optional;
+
+/** A kernel that passes every call on; tests override one call to make a faulty kernel. */
+class ForwardingKernel implements Kernel {
+  private final Kernel delegate;
+
+  ForwardingKernel(Kernel delegate) {
+    this.delegate = delegate;
+  }
+
+  @Override public Ids getresuid() throws ErrnoException { return delegate.getresuid(); }
+  @Override public Ids getresgid() throws ErrnoException { return delegate.getresgid(); }
+  @Override public List<Long> getgroups() throws ErrnoException { return delegate.getgroups(); }
+  @Override public void setgroups(List<Long> gids) throws ErrnoException { delegate.setgroups(gids); }
+  @Override public void setresgid(long r, long e, long s) throws ErrnoException { delegate.setresgid(r, e, s); }
+  @Override public void setresuid(long r, long e, long s) throws ErrnoException { delegate.setresuid(r, e, s); }
+  @Override public void setuid(long uid) throws ErrnoException { delegate.setuid(uid); }
+  @Override public void setgid(long gid) throws ErrnoException { delegate.setgid(gid); }
+  @Override public Capabilities capabilities() { return delegate.capabilities(); }
+  @Override public Optional<PasswdEntry> getpwnam(String name) throws ErrnoException { return delegate.getpwnam(name); }
+  @Override public Optional<PasswdEntry> getpwuid(long uid) throws ErrnoException { return delegate.getpwuid(uid); }
+  @Override public int openDirectoryNoFollow(String path) throws ErrnoException { return delegate.openDirectoryNoFollow(path); }
+  @Override public FileStatus fstat(int fd) throws ErrnoException { return delegate.fstat(fd); }
+  @Override public Optional<FileStatus> lstat(String path) throws ErrnoException { return delegate.lstat(path); }
+  @Override public void fchdir(int fd) throws ErrnoException { delegate.fchdir(fd); }
+  @Override public void chdir(String path) throws ErrnoException { delegate.chdir(path); }
+  @Override public void chroot(String path) throws ErrnoException { delegate.chroot(path); }
+  @Override public void close(int fd) throws ErrnoException { delegate.close(fd); }
+  @Override public String getcwd() throws ErrnoException { return delegate.getcwd(); }
+  @Override public int umask(int mask) { return delegate.umask(mask); }
+  @Override public List<OpenFile> openFiles() throws ErrnoException { return delegate.openFiles(); }
+  @Override public void openlog(String ident, int option, int facility) { delegate.openlog(ident, option, facility); }
+  @Override public void syslog(int priority, String message) { delegate.syslog(priority, message); }
+}
