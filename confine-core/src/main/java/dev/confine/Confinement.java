@@ -1,5 +1,7 @@
 package dev.confine;
 
+import dev.confine.internal.Confiner;
+
 /**
  * Entry point: describe the confinement with a builder, then apply it once, at startup, after
  * binding privileged ports and opening what the daemon needs from outside its jail.
@@ -18,5 +20,15 @@ public final class Confinement {
 
   public static ConfinementPolicy.Builder builder() {
     return new ConfinementPolicy.Builder();
+  }
+
+  /**
+   * The ids this process holds now, read from the kernel; works inside the jail, where /proc is
+   * not mounted.
+   *
+   * @throws SyscallException if the kernel refuses to say
+   */
+  public static Credentials currentCredentials() {
+    return Confiner.system().credentials();
   }
 }

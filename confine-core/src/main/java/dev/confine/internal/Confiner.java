@@ -74,6 +74,18 @@ public final class Confiner {
     return SystemHolder.INSTANCE;
   }
 
+  public dev.confine.Credentials credentials() {
+    Kernel k = bind();
+    try {
+      Kernel.Ids u = k.getresuid();
+      Kernel.Ids g = k.getresgid();
+      return new dev.confine.Credentials(
+          List.of(u.real, u.effective, u.saved), List.of(g.real, g.effective, g.saved), k.getgroups());
+    } catch (ErrnoException e) {
+      throw e.toSyscallException("", false);
+    }
+  }
+
   public PreflightReport check(ConfinementPolicy policy) {
     requireNonNull(policy, "policy");
     Kernel k = bind();

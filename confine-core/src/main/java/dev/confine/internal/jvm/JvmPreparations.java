@@ -16,8 +16,16 @@ public final class JvmPreparations {
     return new Named("classpath-jars", () -> ClassLoader.getSystemClassLoader().getResource("dev/confine/open-every-jar/" + System.nanoTime()));
   }
 
+  /** Reads the time-zone database (lib/tzdb.dat), which the JVM loads lazily from a path. */
+  public static JvmPreparation timeZones() {
+    return new Named("timezones", () -> {
+      java.util.TimeZone.getDefault();
+      java.util.TimeZone.getTimeZone("GMT");
+    });
+  }
+
   public static List<JvmPreparation> defaults() {
-    return List.of(classpathJars());
+    return List.of(classpathJars(), timeZones());
   }
 
   private interface Action {
