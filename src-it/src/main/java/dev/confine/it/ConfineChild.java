@@ -30,6 +30,7 @@ public final class ConfineChild {
     for (String line : report.toString().split("\n")) {
       System.out.println("REPORT " + line);
     }
+    System.out.println("PROBE java-feature " + Runtime.version().feature());
     System.out.println("PROBE etc-passwd-visible " + Files.exists(Path.of("/etc/passwd")));
     String[] listing = new File("/").list();
     Arrays.sort(listing);

@@ -68,8 +68,13 @@ final class ChildJvm implements AutoCloseable {
     }
     List<String> command = new ArrayList<>();
     command.add(Path.of(javaHome, "bin", "java").toString());
-    if (Runtime.version().feature() >= 22 || isAtLeast22(javaHome)) {
+    int feature = featureVersion(javaHome);
+    if (feature >= 22) {
+      // jffi calls System.load and sun.misc.Unsafe: say that we allow it, so the JVM does not warn.
       command.add("--enable-native-access=ALL-UNNAMED");
+    }
+    if (feature >= 24) {
+      command.add("--sun-misc-unsafe-memory-access=allow");
     }
     command.addAll(jvmOptions);
     command.add("-cp");
@@ -80,18 +85,19 @@ final class ChildJvm implements AutoCloseable {
     return new ChildJvm(builder.start());
   }
 
-  private static boolean isAtLeast22(String javaHome) {
+  /** The feature version (17, 25) of the JDK at javaHome, from its release file. */
+  static int featureVersion(String javaHome) {
     try {
       for (String line : Files.readAllLines(Path.of(javaHome, "release"))) {
         if (line.startsWith("JAVA_VERSION=")) {
           String v = line.substring("JAVA_VERSION=".length()).replace("\"", "");
-          return Integer.parseInt(v.split("[.+-]")[0]) >= 22;
+          return Integer.parseInt(v.split("[.+-]")[0]);
         }
       }
     } catch (IOException | NumberFormatException e) {
-      return false;
+      throw new IllegalStateException("cannot tell the version of the JDK at " + javaHome, e);
     }
-    return false;
+    throw new IllegalStateException("no JAVA_VERSION in " + javaHome + "/release");
   }
 
   long pid() {

@@ -49,10 +49,12 @@ class ConfineChildIT {
           });
 
       Map<String, String> probes = child.probes();
+      assertEquals(String.valueOf(ChildJvm.featureVersion(ChildJvm.javaHome())), probes.get("java-feature"), "the child runs on the JDK asked for");
       assertEquals("false", probes.get("etc-passwd-visible"), child.output());
       assertEquals("inside.txt", probes.get("root-listing"), child.output());
       assertEquals("EPERM", probes.get("setuid0"), child.output());
       assertTrue(child.output().contains("verified:"), child.output());
+      assertTrue(!child.output().contains("WARNING"), "the JVM printed warnings: " + child.output());
       child.send("exit");
       assertEquals(0, child.waitFor(Duration.ofSeconds(30)), child.output());
     }
