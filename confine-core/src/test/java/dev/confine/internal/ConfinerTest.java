@@ -222,7 +222,7 @@ class ConfinerTest {
             return dropped ? new Ids(65534, 65534, 65534) : kernel.getresuid();
           }
         };
-    Confiner confiner = new Confiner(() -> lying, new ApplyGuard(), status -> {}, NanoClock.SYSTEM, (p, c) -> java.util.Map.of(), System.err);
+    Confiner confiner = new Confiner(() -> lying, new ApplyGuard(), status -> {}, NanoClock.SYSTEM, (p, c) -> java.util.Map.of(), new java.io.PrintStream(new java.io.ByteArrayOutputStream(), true, java.nio.charset.StandardCharsets.UTF_8));
     VerificationException e = assertThrows(VerificationException.class, () -> confiner.apply(policy));
     assertTrue(e.getMessage().contains("setuid(0) succeeded"), e.getMessage());
   }
