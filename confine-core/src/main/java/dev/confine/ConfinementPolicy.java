@@ -7,6 +7,7 @@ import dev.confine.internal.Sequence;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -36,6 +37,10 @@ public final class ConfinementPolicy {
   private final SyslogFacility syslogFacility;
   private final OptionalInt umask;
   private final FailureMode failureMode;
+  private final List<String> allowedWritable;
+  private final List<String> allowedDeviceNodes;
+  private final boolean sharedUidAllowed;
+  private final List<Integer> allowedOpenDirectories;
 
   private ConfinementPolicy(Builder builder) {
     this.root = builder.root;
@@ -47,6 +52,10 @@ public final class ConfinementPolicy {
     this.syslogFacility = builder.syslogFacility;
     this.umask = builder.umask;
     this.failureMode = builder.failureMode;
+    this.allowedWritable = List.copyOf(builder.allowedWritable);
+    this.allowedDeviceNodes = List.copyOf(builder.allowedDeviceNodes);
+    this.sharedUidAllowed = builder.sharedUidAllowed;
+    this.allowedOpenDirectories = List.copyOf(builder.allowedOpenDirectories);
   }
 
   /** The directory that becomes "/". Absolute and normalised. */
@@ -90,6 +99,26 @@ public final class ConfinementPolicy {
 
   public FailureMode failureMode() {
     return failureMode;
+  }
+
+  /** Subdirectories of the root (relative paths) that the target user may write, knowingly. */
+  public List<String> allowedWritable() {
+    return allowedWritable;
+  }
+
+  /** Device nodes (paths relative to the root) accepted inside the jail. */
+  public List<String> allowedDeviceNodes() {
+    return allowedDeviceNodes;
+  }
+
+  /** True if other processes may already run as the target uid. */
+  public boolean sharedUidAllowed() {
+    return sharedUidAllowed;
+  }
+
+  /** Open directory descriptors accepted when they lie inside the new root. */
+  public List<Integer> allowedOpenDirectories() {
+    return allowedOpenDirectories;
   }
 
   /**
@@ -136,13 +165,18 @@ public final class ConfinementPolicy {
         && syslogIdent.equals(that.syslogIdent)
         && syslogFacility == that.syslogFacility
         && umask.equals(that.umask)
-        && failureMode == that.failureMode;
+        && failureMode == that.failureMode
+        && allowedWritable.equals(that.allowedWritable)
+        && allowedDeviceNodes.equals(that.allowedDeviceNodes)
+        && sharedUidAllowed == that.sharedUidAllowed
+        && allowedOpenDirectories.equals(that.allowedOpenDirectories);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(
-        root, uid, userName, gid, supplementaryGroups, syslogIdent, syslogFacility, umask, failureMode);
+        root, uid, userName, gid, supplementaryGroups, syslogIdent, syslogFacility, umask, failureMode,
+        allowedWritable, allowedDeviceNodes, sharedUidAllowed, allowedOpenDirectories);
   }
 
   @Override
@@ -161,6 +195,10 @@ public final class ConfinementPolicy {
         + (umask.isPresent() ? String.format("%04o", umask.getAsInt()) : "unchanged")
         + ", onFailureAfterChroot="
         + failureMode
+        + (allowedWritable.isEmpty() ? "" : ", allowWritable=" + allowedWritable)
+        + (allowedDeviceNodes.isEmpty() ? "" : ", allowDeviceNodes=" + allowedDeviceNodes)
+        + (sharedUidAllowed ? ", allowSharedUid" : "")
+        + (allowedOpenDirectories.isEmpty() ? "" : ", allowOpenDirectory=" + allowedOpenDirectories)
         + "}";
   }
 
@@ -178,6 +216,10 @@ public final class ConfinementPolicy {
     private SyslogFacility syslogFacility = SyslogFacility.DAEMON;
     private OptionalInt umask = OptionalInt.empty();
     private FailureMode failureMode = FailureMode.HALT;
+    private final Set<String> allowedWritable = new LinkedHashSet<>();
+    private final Set<String> allowedDeviceNodes = new LinkedHashSet<>();
+    private boolean sharedUidAllowed;
+    private final Set<Integer> allowedOpenDirectories = new LinkedHashSet<>();
 
     Builder() {}
 
@@ -191,6 +233,10 @@ public final class ConfinementPolicy {
       this.syslogFacility = policy.syslogFacility;
       this.umask = policy.umask;
       this.failureMode = policy.failureMode;
+      this.allowedWritable.addAll(policy.allowedWritable);
+      this.allowedDeviceNodes.addAll(policy.allowedDeviceNodes);
+      this.sharedUidAllowed = policy.sharedUidAllowed;
+      this.allowedOpenDirectories.addAll(policy.allowedOpenDirectories);
     }
 
     /**
@@ -314,6 +360,56 @@ public final class ConfinementPolicy {
     }
 
     /**
+     * Accepts, knowingly, that the target user can write to this subdirectory of the root and
+     * everything under it (for example "var/spool/app"). Preflight still reports what it finds
+     * there, as INFO. The path is relative to the root; "." and ".." are refused, and so is the
+     * root itself: a jail the confined process can rewrite whole is no jail. May be called again
+     * to allow more subdirectories.
+     */
+    public Builder allowWritable(String relativeSubdirectory) {
+      allowedWritable.add(checkRelative("writable subdirectory", relativeSubdirectory));
+      return this;
+    }
+
+    /**
+     * Accepts these device nodes inside the jail (for example "dev/null", "dev/urandom"), given
+     * relative to the root. Every other device node is still an ERROR. May be called again.
+     */
+    public Builder allowDeviceNodes(String... relativePaths) {
+      requireNonNull(relativePaths, "relativePaths");
+      if (relativePaths.length == 0) {
+        throw new IllegalArgumentException("allowDeviceNodes() needs at least one path, such as \"dev/null\"");
+      }
+      List<String> checked = new ArrayList<>();
+      for (String path : relativePaths) {
+        checked.add(checkRelative("device node", path));
+      }
+      allowedDeviceNodes.addAll(checked);
+      return this;
+    }
+
+    /**
+     * Accepts that other processes already run as the target uid: they could ptrace or signal the
+     * confined process. Preflight reports them as INFO instead of WARNING.
+     */
+    public Builder allowSharedUid() {
+      this.sharedUidAllowed = true;
+      return this;
+    }
+
+    /**
+     * Accepts that descriptor {@code fd} is an open directory, provided it lies inside the new root
+     * (an open directory outside the root is an escape, and stays an ERROR).
+     */
+    public Builder allowOpenDirectory(int fd) {
+      if (fd < 0) {
+        throw new IllegalArgumentException("not a file descriptor: " + fd);
+      }
+      allowedOpenDirectories.add(fd);
+      return this;
+    }
+
+    /**
      * The immutable policy. Touches no file and makes no system call.
      *
      * @throws IllegalStateException if the root or the user was not given
@@ -326,6 +422,21 @@ public final class ConfinementPolicy {
         throw new IllegalStateException("user(...) was not given: which user should the process become?");
       }
       return new ConfinementPolicy(this);
+    }
+
+    private static String checkRelative(String what, String path) {
+      requireNonNull(path, what);
+      if (path.indexOf('\0') >= 0) {
+        throw new IllegalArgumentException(what + " contains a NUL byte: \"" + path.replace("\0", "\\0") + "\"");
+      }
+      if (path.isEmpty() || path.startsWith("/")) {
+        throw new IllegalArgumentException(what + " must be a non-empty path relative to the root, such as \"dev/null\": \"" + path + "\"");
+      }
+      Path p = Path.of(path);
+      if (!p.normalize().equals(p) || p.toString().isEmpty() || p.startsWith("..")) {
+        throw new IllegalArgumentException(what + " must not contain '.' or '..' components: \"" + path + "\"");
+      }
+      return p.toString();
     }
 
     private static long checkId(String what, long id) {

@@ -1,6 +1,7 @@
 package dev.confine.internal;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -85,6 +86,24 @@ public interface Kernel {
 
   /** Every open descriptor of the process, with what it refers to (from /proc/self/fd). */
   List<OpenFile> openFiles() throws ErrnoException;
+
+  /** Receives each entry of {@link #walk}: its absolute path and its lstat. */
+  @FunctionalInterface
+  interface WalkVisitor {
+    void visit(String path, FileStatus status);
+  }
+
+  /**
+   * Visits {@code directory} and everything under it, each entry with lstat(2), never following a
+   * symbolic link (a link is visited as a link, not entered). Entries removed meanwhile are skipped.
+   */
+  void walk(String directory, WalkVisitor visitor) throws ErrnoException;
+
+  /** Every mount this process sees, from /proc/self/mountinfo. */
+  List<Mount> mounts() throws ErrnoException;
+
+  /** The real, effective and saved uids of every process but this one, by pid (/proc/[0-9]+/status). */
+  Map<Long, Ids> otherProcesses() throws ErrnoException;
 
   // syslog
   void openlog(String ident, int option, int facility);

@@ -8,7 +8,11 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -322,6 +326,115 @@ public final class NativeKernel implements Kernel {
       }
     }
     return files;
+  }
+
+  @Override
+  public void walk(String directory, WalkVisitor visitor) {
+    // One lstat per entry and an explicit stack: no recursion depth limit, no link is followed
+    // (a symlink to a directory is visited as a link and never listed).
+    Deque<Path> pending = new ArrayDeque<>();
+    Path start = Path.of(directory);
+    Optional<FileStatus> top = stat(start, false);
+    if (top.isEmpty()) {
+      return;
+    }
+    visitor.visit(start.toString(), top.get());
+    if (top.get().type == FileStatus.Type.DIRECTORY) {
+      pending.push(start);
+    }
+    while (!pending.isEmpty()) {
+      Path dir = pending.pop();
+      try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+        for (Path entry : entries) {
+          Optional<FileStatus> status = stat(entry, false);
+          if (status.isEmpty()) {
+            continue;
+          }
+          visitor.visit(entry.toString(), status.get());
+          if (status.get().type == FileStatus.Type.DIRECTORY) {
+            pending.push(entry);
+          }
+        }
+      } catch (NoSuchFileException e) {
+        // removed meanwhile
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot list " + dir + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  @Override
+  public List<Mount> mounts() {
+    List<Mount> mounts = new ArrayList<>();
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.UTF_8)) {
+        // id parent major:minor root mount-point options [optional fields...] - type source super-options
+        String[] fields = line.split(" ");
+        int separator = Arrays.asList(fields).indexOf("-");
+        if (fields.length < 5 || separator < 0 || separator + 2 >= fields.length) {
+          continue;
+        }
+        mounts.add(new Mount(unescape(fields[4]), fields[separator + 1], unescape(fields[separator + 2])));
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read /proc/self/mountinfo: is /proc mounted?", e);
+    }
+    return mounts;
+  }
+
+  /** mountinfo writes space, tab, newline and backslash as \ooo. */
+  static String unescape(String field) {
+    if (field.indexOf('\\') < 0) {
+      return field;
+    }
+    StringBuilder out = new StringBuilder(field.length());
+    for (int i = 0; i < field.length(); i++) {
+      char c = field.charAt(i);
+      if (c == '\\' && i + 4 <= field.length() && field.substring(i + 1, i + 4).matches("[0-7]{3}")) {
+        out.append((char) Integer.parseInt(field.substring(i + 1, i + 4), 8));
+        i += 3;
+      } else {
+        out.append(c);
+      }
+    }
+    return out.toString();
+  }
+
+  @Override
+  public Map<Long, Ids> otherProcesses() {
+    long self = ProcessHandle.current().pid();
+    Map<Long, Ids> processes = new LinkedHashMap<>();
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+      for (Path entry : entries) {
+        long pid;
+        try {
+          pid = Long.parseLong(entry.getFileName().toString());
+        } catch (NumberFormatException e) {
+          continue;
+        }
+        if (pid == self) {
+          continue;
+        }
+        try {
+          for (String line : Files.readAllLines(entry.resolve("status"), StandardCharsets.UTF_8)) {
+            if (line.startsWith("Uid:")) {
+              String[] ids = line.substring(4).trim().split("\\s+");
+              processes.put(pid, new Ids(Long.parseLong(ids[0]), Long.parseLong(ids[1]), Long.parseLong(ids[2])));
+              break;
+            }
+          }
+        } catch (NoSuchFileException e) {
+          // ended meanwhile
+        } catch (IOException e) {
+          if (Files.exists(entry)) {
+            throw new IllegalStateException("cannot read " + entry + "/status: " + e.getMessage(), e);
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot list /proc: is /proc mounted?", e);
+    }
+    return processes;
   }
 
   @Override

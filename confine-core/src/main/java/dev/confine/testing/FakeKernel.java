@@ -13,6 +13,7 @@ import dev.confine.internal.ErrnoException;
 import dev.confine.internal.Errnos;
 import dev.confine.internal.FileStatus;
 import dev.confine.internal.Kernel;
+import dev.confine.internal.Mount;
 import dev.confine.internal.NanoClock;
 import dev.confine.internal.OpenFile;
 import dev.confine.internal.PasswdEntry;
@@ -52,25 +53,35 @@ public final class FakeKernel implements Kernel {
   private static final class Node {
     final FileStatus.Type type;
     final long uid;
+    final long gid;
     final int permissions;
     final String symlinkTarget;
     final long inode;
+    final long links;
 
     Node(FileStatus.Type type, long uid, int permissions, String symlinkTarget, long inode) {
+      this(type, uid, 0, permissions, symlinkTarget, inode, 1);
+    }
+
+    Node(FileStatus.Type type, long uid, long gid, int permissions, String symlinkTarget, long inode, long links) {
       this.type = type;
       this.uid = uid;
+      this.gid = gid;
       this.permissions = permissions;
       this.symlinkTarget = symlinkTarget;
       this.inode = inode;
+      this.links = links;
     }
 
     FileStatus status() {
-      return new FileStatus(type, permissions, uid, 0, 1, inode, 1);
+      return new FileStatus(type, permissions, uid, gid, 1, inode, links);
     }
   }
 
   private final Map<String, Node> files = new TreeMap<>();
   private final Map<Integer, String> descriptors = new TreeMap<>();
+  private final List<Mount> mounts = new ArrayList<>();
+  private final Map<Long, Ids> otherProcesses = new TreeMap<>();
   private final Map<String, PasswdEntry> users = new LinkedHashMap<>();
   private final Map<Syscall, Deque<Integer>> failures = new EnumMap<>(Syscall.class);
   private final List<String> calls = new ArrayList<>();
@@ -112,6 +123,38 @@ public final class FakeKernel implements Kernel {
   /** Adds a regular file. */
   public FakeKernel file(String path, long uid, int permissions) {
     add(path, new Node(FileStatus.Type.REGULAR, uid, permissions, null, nextInode++));
+    return this;
+  }
+
+  /** Adds a file system entry of any type with its owner, group, permissions and link count. */
+  public FakeKernel entry(String path, FileStatus.Type type, long uid, long gid, int permissions, long links) {
+    requireNonNull(type, "type");
+    if (type == FileStatus.Type.SYMLINK) {
+      throw new IllegalArgumentException("use symlink(path, target) for links");
+    }
+    add(path, new Node(type, uid, gid, permissions, null, nextInode++, links));
+    return this;
+  }
+
+  /** Replaces the directory at path by a new one (another inode), as a rename race would. */
+  public FakeKernel replaceDirectory(String path) {
+    Node old = files.get(path);
+    if (old == null || old.type != FileStatus.Type.DIRECTORY) {
+      throw new IllegalArgumentException("no directory at " + path);
+    }
+    files.put(path, new Node(old.type, old.uid, old.gid, old.permissions, null, nextInode++, old.links));
+    return this;
+  }
+
+  /** Adds a line to this kernel's /proc/self/mountinfo. */
+  public FakeKernel mount(String mountPoint, String fsType) {
+    mounts.add(new Mount(mountPoint, fsType, fsType));
+    return this;
+  }
+
+  /** Adds another process, running with real, effective and saved uid {@code uid}. */
+  public FakeKernel otherProcess(long pid, long uid) {
+    otherProcesses.put(pid, new Ids(uid, uid, uid));
     return this;
   }
 
@@ -466,6 +509,36 @@ public final class FakeKernel implements Kernel {
           open.add(new OpenFile(fd, path, node != null && node.type == FileStatus.Type.DIRECTORY));
         });
     return open;
+  }
+
+  @Override
+  public void walk(String directory, WalkVisitor visitor) {
+    String start = resolve(directory, false);
+    Node top = files.get(start);
+    if (top == null) {
+      return;
+    }
+    visitor.visit(start, top.status());
+    if (top.type != FileStatus.Type.DIRECTORY) {
+      return;
+    }
+    String prefix = start.equals("/") ? "/" : start + "/";
+    // Paths are keys, so nothing under a symlink exists here: a walk cannot follow one.
+    for (Map.Entry<String, Node> e : files.entrySet()) {
+      if (e.getKey().startsWith(prefix) && !e.getKey().equals(start)) {
+        visitor.visit(e.getKey(), e.getValue().status());
+      }
+    }
+  }
+
+  @Override
+  public List<Mount> mounts() {
+    return List.copyOf(mounts);
+  }
+
+  @Override
+  public Map<Long, Ids> otherProcesses() {
+    return Map.copyOf(otherProcesses);
   }
 
   @Override

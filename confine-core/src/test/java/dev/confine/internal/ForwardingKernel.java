@@ -1,6 +1,7 @@
 package dev.confine.internal;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** A kernel that passes every call on; tests override one call to make a faulty kernel. */
@@ -32,6 +33,9 @@ class ForwardingKernel implements Kernel {
   @Override public String getcwd() throws ErrnoException { return delegate.getcwd(); }
   @Override public int umask(int mask) { return delegate.umask(mask); }
   @Override public List<OpenFile> openFiles() throws ErrnoException { return delegate.openFiles(); }
+  @Override public void walk(String directory, WalkVisitor visitor) throws ErrnoException { delegate.walk(directory, visitor); }
+  @Override public List<Mount> mounts() throws ErrnoException { return delegate.mounts(); }
+  @Override public Map<Long, Ids> otherProcesses() throws ErrnoException { return delegate.otherProcesses(); }
   @Override public void openlog(String ident, int option, int facility) { delegate.openlog(ident, option, facility); }
   @Override public void syslog(int priority, String message) { delegate.syslog(priority, message); }
 }

@@ -1,13 +1,26 @@
 package dev.confine.internal.preflight;
 
 import static dev.confine.Severity.ERROR;
+import static dev.confine.Severity.WARNING;
 
 import dev.confine.Finding;
+import dev.confine.internal.ErrnoException;
 import dev.confine.internal.FileStatus;
+import dev.confine.internal.Mount;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 
-/** Checks of the directory that becomes the root. */
+/** Checks of the directory that becomes the root, the path to it, and what lies inside. */
 final class JailChecks {
+  /** File systems that must never appear inside a jail: each is a window on the host's kernel. */
+  static final Set<String> SPECIAL_FILE_SYSTEMS =
+      Set.of(
+          "proc", "sysfs", "devtmpfs", "devpts", "debugfs", "tracefs", "securityfs", "cgroup", "cgroup2",
+          "bpf", "configfs", "fusectl", "efivarfs", "pstore", "binfmt_misc", "selinuxfs", "hugetlbfs",
+          "mqueue", "autofs", "nsfs", "rpc_pipefs");
+
   private JailChecks() {}
 
   static void rootIsDirectory(PreflightContext context, List<Finding> findings) {
@@ -27,6 +40,187 @@ final class JailChecks {
       findings.add(
           new Finding(ERROR, "root-not-directory", "the root " + root + " is a " + status.type.name().toLowerCase() + ", not a directory",
               "chroot(2) needs a directory.", "Give a directory."));
+    }
+  }
+
+  /**
+   * Every component from "/" to the root: no symbolic link (so the canonical path is the given
+   * one), owned by root, not writable by group or other. OpenSSH refuses a ChrootDirectory for
+   * the same reasons: whoever can rename a component can swap the jail.
+   */
+  static void pathComponents(PreflightContext context, List<Finding> findings) throws ErrnoException {
+    List<String> components = new ArrayList<>();
+    components.add("/");
+    StringBuilder path = new StringBuilder();
+    for (java.nio.file.Path name : context.policy.root()) {
+      path.append('/').append(name);
+      components.add(path.toString());
+    }
+    for (int i = 0; i < components.size(); i++) {
+      String component = components.get(i);
+      boolean isRoot = i == components.size() - 1;
+      Optional<FileStatus> status = context.kernel.lstat(component);
+      if (status.isEmpty()) {
+        return; // root-missing says so
+      }
+      FileStatus s = status.get();
+      if (s.type == FileStatus.Type.SYMLINK) {
+        if (!isRoot) { // root-symlink covers the last component
+          findings.add(
+              new Finding(ERROR, "symlink-in-path",
+                  "component " + component + " of the root " + context.rootPath() + " is a symbolic link",
+                  "The path checked is not the path entered: whoever controls the link chooses the jail.",
+                  "Give the canonical path (realpath " + context.rootPath() + ")."));
+        }
+        return; // what lies beyond a link is not on this path
+      }
+      if (s.uid != 0) {
+        findings.add(
+            new Finding(ERROR, "component-not-root-owned",
+                (isRoot ? "the root " : "component ") + component + " is owned by uid " + s.uid + ", not root",
+                "Its owner can rename or replace what lies below it, including the jail (OpenSSH refuses this too).",
+                "chown root " + component));
+      }
+      if (s.groupOrWorldWritable()) {
+        findings.add(
+            new Finding(ERROR, "component-writable",
+                (isRoot ? "the root " : "component ") + component + " is writable by "
+                    + ((s.permissions & 0020) != 0 ? "group " + s.gid : "")
+                    + ((s.permissions & 0022) == 0022 ? " and " : "")
+                    + ((s.permissions & 0002) != 0 ? "others" : "")
+                    + " (mode " + String.format("%04o", s.permissions) + ")",
+                "Anyone who can write it can rename or replace what lies below it, including the jail (OpenSSH refuses this too).",
+                "chmod go-w " + component));
+      }
+    }
+  }
+
+  /**
+   * One walk of the jail, never following a symlink: entries the target can write, setuid and
+   * setgid files, device nodes, and regular files with more than one link.
+   */
+  static void contents(PreflightContext context, List<Finding> findings) throws ErrnoException {
+    if (context.root.isEmpty() || context.root.get().type != FileStatus.Type.DIRECTORY) {
+      return;
+    }
+    String root = context.rootPath();
+    int prefix = root.length() + 1;
+    Optional<Target> target = Target.of(context);
+    Collector out = new Collector(findings);
+    context.kernel.walk(
+        root,
+        (path, s) -> {
+          String relative = path.length() <= root.length() ? "" : path.substring(prefix);
+          String shown = relative.isEmpty() ? root + " (the root)" : path;
+          if (s.type == FileStatus.Type.SYMLINK) {
+            return; // a link's own mode means nothing, and it is never followed
+          }
+          target.ifPresent(t -> writable(context, t, relative, shown, s, out));
+          if (s.type == FileStatus.Type.REGULAR && (s.permissions & 04000) != 0) {
+            out.add(
+                new Finding(ERROR, "setuid-file",
+                    shown + " is setuid (mode " + String.format("%04o", s.permissions) + ", owner uid " + s.uid + ")",
+                    "A setuid program runs as its owner: a way back to " + (s.uid == 0 ? "root" : "uid " + s.uid) + " from inside the jail.",
+                    "chmod u-s " + path + " (or remove it from the jail)"));
+          }
+          if (s.type == FileStatus.Type.REGULAR && (s.permissions & 02000) != 0) {
+            out.add(
+                new Finding(ERROR, "setgid-file",
+                    shown + " is setgid (mode " + String.format("%04o", s.permissions) + ", group " + s.gid + ")",
+                    "A setgid program runs with its group: a way to gid " + s.gid + " from inside the jail.",
+                    "chmod g-s " + path + " (or remove it from the jail)"));
+          }
+          if (s.type == FileStatus.Type.CHAR_DEVICE || s.type == FileStatus.Type.BLOCK_DEVICE) {
+            Finding device =
+                new Finding(ERROR, "device-node",
+                    shown + " is a " + (s.type == FileStatus.Type.CHAR_DEVICE ? "character" : "block") + " device node",
+                    "A device node reaches the hardware or the kernel directly (a disk, memory), past every file permission of the jail.",
+                    "Remove it, or accept it knowingly with allowDeviceNodes(\"" + relative + "\")");
+            out.add(
+                context.policy.allowedDeviceNodes().contains(relative)
+                    ? Allowance.allowed(device, "allowDeviceNodes(\"" + relative + "\")")
+                    : device);
+          }
+          if (s.type == FileStatus.Type.REGULAR && s.links > 1) {
+            out.add(
+                new Finding(WARNING, "hard-link",
+                    shown + " has " + s.links + " links (inode " + s.inode + ")",
+                    "A hard link may be the same file as one outside the jail: writing or reading it reaches that file.",
+                    "Copy the file into the jail instead of linking it (cp, not ln)."));
+          }
+        });
+    out.finish();
+  }
+
+  private static void writable(PreflightContext context, Target t, String relative, String shown, FileStatus s, Collector out) {
+    String by;
+    if (s.uid == t.uid && (s.permissions & 0200) != 0) {
+      by = "the target uid " + t.uid + " (its owner)";
+    } else if (t.groups.contains(s.gid) && (s.permissions & 0020) != 0) {
+      by = "the target's group " + s.gid;
+    } else if ((s.permissions & 0002) != 0) {
+      by = "everyone";
+    } else {
+      return;
+    }
+    Finding finding =
+        new Finding(ERROR, "jail-writable",
+            shown + " is writable by " + by + " (mode " + String.format("%04o", s.permissions) + ", uid " + s.uid + ", gid " + s.gid + ")",
+            "A confined process that can write its jail can plant files that it (or root, later) trusts, or fill the disk.",
+            "chown root:root and chmod go-w it, or accept a data directory knowingly with allowWritable(\"subdirectory\")");
+    Optional<String> allowedBy =
+        relative.isEmpty()
+            ? Optional.empty()
+            : context.policy.allowedWritable().stream()
+                .filter(sub -> relative.equals(sub) || relative.startsWith(sub + "/"))
+                .findFirst();
+    out.add(allowedBy.map(sub -> Allowance.allowed(finding, "allowWritable(\"" + sub + "\")")).orElse(finding));
+  }
+
+  /** proc, sysfs, devtmpfs and the like mounted at or under the root; other mounts as warnings. */
+  static void mounts(PreflightContext context, List<Finding> findings) throws ErrnoException {
+    for (Mount mount : context.kernel.mounts()) {
+      if (!context.insideRoot(mount.mountPoint)) {
+        continue;
+      }
+      if (SPECIAL_FILE_SYSTEMS.contains(mount.fsType)) {
+        findings.add(
+            new Finding(ERROR, "special-mount",
+                "a " + mount.fsType + " file system is mounted at " + mount.mountPoint + ", inside the jail",
+                "Kernel file systems expose the host (other processes' roots and fds in /proc, devices in /dev, kernel knobs in /sys): a way out of the chroot.",
+                "umount " + mount.mountPoint + " (and do not mount it again at boot)"));
+      } else {
+        findings.add(
+            new Finding(WARNING, "mount-inside-jail",
+                mount.source + " (" + mount.fsType + ") is mounted at " + mount.mountPoint + ", inside the jail",
+                "A mount inside the jail (a bind mount in particular) may show files from outside it.",
+                "Make sure it shows only what the jail should see, or umount " + mount.mountPoint));
+      }
+    }
+  }
+
+  /** The ids the process will have, as far as they are known. */
+  static final class Target {
+    final long uid;
+    final Set<Long> groups;
+
+    private Target(long uid, Set<Long> groups) {
+      this.uid = uid;
+      this.groups = groups;
+    }
+
+    static Optional<Target> of(PreflightContext context) {
+      if (context.identity.isPresent()) {
+        java.util.Set<Long> groups = new java.util.HashSet<>(context.identity.get().groups);
+        groups.add(context.identity.get().gid);
+        return Optional.of(new Target(context.identity.get().uid, Set.copyOf(groups)));
+      }
+      if (context.policy.uid().isPresent() && context.policy.gid().isPresent()) {
+        java.util.Set<Long> groups = new java.util.HashSet<>(context.policy.supplementaryGroups());
+        groups.add(context.policy.gid().getAsLong());
+        return Optional.of(new Target(context.policy.uid().getAsLong(), Set.copyOf(groups)));
+      }
+      return Optional.empty();
     }
   }
 }

@@ -18,7 +18,12 @@ public final class Preflight {
           ProcessChecks::privileges,
           ProcessChecks::openDirectories,
           ProcessChecks::workingDirectory,
-          JailChecks::rootIsDirectory);
+          ProcessChecks::targetIdentity,
+          ProcessChecks::sharedUid,
+          JailChecks::rootIsDirectory,
+          JailChecks::pathComponents,
+          JailChecks::mounts,
+          JailChecks::contents);
 
   private Preflight() {}
 

@@ -1,0 +1,276 @@
+package dev.confine.internal.preflight;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.confine.Confinement;
+import dev.confine.ConfinementException;
+import dev.confine.ConfinementPolicy;
+import dev.confine.Finding;
+import dev.confine.PreflightException;
+import dev.confine.PreflightReport;
+import dev.confine.Severity;
+import dev.confine.internal.FileStatus;
+import dev.confine.testing.FakeKernel;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** Each check against a FakeKernel that holds the bad situation. */
+class PreflightTest {
+  private static final long UID = 4000;
+  private static final long GID = 4001;
+
+  private static FakeKernel machine() {
+    return new FakeKernel().directory("/srv/jail").directory("/srv/jail/etc").file("/srv/jail/etc/hosts", 0, 0644).user("app", UID, GID);
+  }
+
+  private static ConfinementPolicy.Builder policy() {
+    return Confinement.builder().root("/srv/jail").user("app");
+  }
+
+  private static List<Finding> withCode(PreflightReport report, String code) {
+    return report.findings().stream().filter(f -> f.code().equals(code)).collect(Collectors.toList());
+  }
+
+  private static Finding only(PreflightReport report, String code) {
+    List<Finding> found = withCode(report, code);
+    assertEquals(1, found.size(), code + " in\n" + report);
+    return found.get(0);
+  }
+
+  @Test
+  void aCleanJailHasNoFindings() {
+    PreflightReport report = machine().check(policy().build());
+    assertEquals(List.of("cwd-outside-root"), report.findings().stream().map(Finding::code).collect(Collectors.toList()), report.toString());
+  }
+
+  @Test
+  void checkChangesNothing() {
+    FakeKernel kernel = machine().entry("/srv/jail/bin/su", FileStatus.Type.REGULAR, 0, 0, 04755, 1);
+    kernel.check(policy().build());
+    assertEquals("/", kernel.root());
+    assertTrue(kernel.uids().allEqual(0));
+    assertTrue(kernel.calls().stream().noneMatch(c -> c.startsWith("chroot") || c.startsWith("set") || c.startsWith("open(")),
+        kernel.calls().toString());
+  }
+
+  @Test
+  void aGroupWritableComponentIsAnError() {
+    FakeKernel kernel = machine().directory("/srv", 0, 0775);
+    Finding f = only(kernel.check(policy().build()), "component-writable");
+    assertEquals(Severity.ERROR, f.severity());
+    assertEquals("component /srv is writable by group 0 (mode 0775)", f.message());
+    assertEquals("chmod go-w /srv", f.fix());
+  }
+
+  @Test
+  void aWorldWritableStickyComponentIsAnErrorToo() {
+    FakeKernel kernel = machine().directory("/srv", 0, 01777);
+    assertEquals("component /srv is writable by group 0 and others (mode 1777)",
+        only(kernel.check(policy().build()), "component-writable").message());
+  }
+
+  @Test
+  void aComponentNotOwnedByRootIsAnError() {
+    FakeKernel kernel = machine().directory("/srv", 1000, 0755);
+    assertEquals("component /srv is owned by uid 1000, not root",
+        only(kernel.check(policy().build()), "component-not-root-owned").message());
+  }
+
+  @Test
+  void aJailOwnedByTheTargetIsNotRootOwnedAndWritable() {
+    FakeKernel kernel = machine().entry("/srv/jail", FileStatus.Type.DIRECTORY, UID, GID, 0755, 2);
+    PreflightReport report = kernel.check(policy().build());
+    assertEquals("the root /srv/jail is owned by uid 4000, not root", only(report, "component-not-root-owned").message());
+    assertTrue(only(report, "jail-writable").message().startsWith("/srv/jail (the root) is writable by the target uid 4000"), report.toString());
+  }
+
+  @Test
+  void aSymlinkedComponentIsAnError() {
+    FakeKernel kernel = new FakeKernel().directory("/data/jail").symlink("/srv", "/data").user("app", UID, GID);
+    PreflightReport report = kernel.check(policy().build());
+    assertEquals("component /srv of the root /srv/jail is a symbolic link", only(report, "symlink-in-path").message());
+    assertTrue(report.hasErrors());
+  }
+
+  @Test
+  void theRootItselfASymlinkIsRootSymlink() {
+    FakeKernel kernel = new FakeKernel().directory("/data/jail").directory("/srv").symlink("/srv/jail", "/data/jail").user("app", UID, GID);
+    PreflightReport report = kernel.check(policy().build());
+    only(report, "root-symlink");
+    assertFalse(report.has("symlink-in-path"));
+  }
+
+  @Test
+  void entriesWritableByTheTargetAreErrors() {
+    FakeKernel kernel =
+        machine()
+            .entry("/srv/jail/owned", FileStatus.Type.REGULAR, UID, 0, 0644, 1)
+            .entry("/srv/jail/group", FileStatus.Type.REGULAR, 0, GID, 0664, 1)
+            .entry("/srv/jail/world", FileStatus.Type.DIRECTORY, 0, 0, 0777, 2)
+            .entry("/srv/jail/ownedReadOnly", FileStatus.Type.REGULAR, UID, 0, 0444, 1)
+            .entry("/srv/jail/otherGroup", FileStatus.Type.REGULAR, 0, 7, 0664, 1);
+    List<String> messages = withCode(kernel.check(policy().build()), "jail-writable").stream().map(Finding::message).collect(Collectors.toList());
+    assertEquals(3, messages.size(), messages.toString());
+    assertTrue(messages.contains("/srv/jail/owned is writable by the target uid 4000 (its owner) (mode 0644, uid 4000, gid 0)"), messages.toString());
+    assertTrue(messages.contains("/srv/jail/group is writable by the target's group 4001 (mode 0664, uid 0, gid 4001)"), messages.toString());
+    assertTrue(messages.contains("/srv/jail/world is writable by everyone (mode 0777, uid 0, gid 0)"), messages.toString());
+  }
+
+  @Test
+  void aSupplementaryGroupCountsAsTheTargets() {
+    FakeKernel kernel = machine().entry("/srv/jail/shared", FileStatus.Type.REGULAR, 0, 55, 0660, 1);
+    assertFalse(kernel.check(policy().build()).has("jail-writable"));
+    assertTrue(kernel.check(policy().supplementaryGroups(55).build()).has("jail-writable"));
+  }
+
+  @Test
+  void anAllowedWritableSubdirectoryIsInfoWithANote() {
+    FakeKernel kernel =
+        machine()
+            .entry("/srv/jail/var/spool", FileStatus.Type.DIRECTORY, UID, GID, 0755, 2)
+            .entry("/srv/jail/var/spool/job", FileStatus.Type.REGULAR, UID, GID, 0644, 1)
+            .entry("/srv/jail/var/spoolish", FileStatus.Type.REGULAR, UID, GID, 0644, 1);
+    PreflightReport report = kernel.check(policy().allowWritable("var/spool").build());
+    List<Finding> writable = withCode(report, "jail-writable");
+    assertEquals(3, writable.size(), report.toString());
+    assertEquals(1, report.errors().size(), "only var/spoolish, which is not under var/spool: " + report);
+    assertEquals("/srv/jail/var/spoolish is writable by the target uid 4000 (its owner) (mode 0644, uid 4000, gid 4001)",
+        report.errors().get(0).message());
+    assertTrue(writable.stream().filter(f -> f.severity() == Severity.INFO)
+        .allMatch(f -> f.message().endsWith("(allowed by allowWritable(\"var/spool\"))")), report.toString());
+  }
+
+  @Test
+  void setuidAndSetgidFilesAreErrors() {
+    FakeKernel kernel =
+        machine()
+            .entry("/srv/jail/bin/su", FileStatus.Type.REGULAR, 0, 0, 04755, 1)
+            .entry("/srv/jail/bin/wall", FileStatus.Type.REGULAR, 0, 5, 02755, 1)
+            .entry("/srv/jail/shared", FileStatus.Type.DIRECTORY, 0, 5, 02755, 2);
+    PreflightReport report = kernel.check(policy().build());
+    assertEquals("/srv/jail/bin/su is setuid (mode 4755, owner uid 0)", only(report, "setuid-file").message());
+    assertEquals("/srv/jail/bin/wall is setgid (mode 2755, group 5)", only(report, "setgid-file").message());
+  }
+
+  @Test
+  void deviceNodesAreErrorsUnlessListed() {
+    FakeKernel kernel =
+        machine()
+            .entry("/srv/jail/dev/null", FileStatus.Type.CHAR_DEVICE, 0, 0, 0666, 1)
+            .entry("/srv/jail/dev/sda", FileStatus.Type.BLOCK_DEVICE, 0, 6, 0660, 1);
+    PreflightReport strict = kernel.check(policy().build());
+    assertEquals(2, withCode(strict, "device-node").size(), strict.toString());
+    assertTrue(strict.has("jail-writable"), "dev/null is world-writable: " + strict);
+
+    PreflightReport allowed = kernel.check(policy().allowDeviceNodes("dev/null").allowWritable("dev/null").build());
+    assertEquals(List.of("/srv/jail/dev/sda is a block device node"),
+        allowed.errors().stream().map(Finding::message).collect(Collectors.toList()), allowed.toString());
+    assertEquals(Severity.INFO,
+        withCode(allowed, "device-node").stream().filter(f -> f.message().contains("dev/null")).findFirst().orElseThrow().severity());
+  }
+
+  @Test
+  void hardLinkedFilesAreWarnings() {
+    FakeKernel kernel = machine().entry("/srv/jail/etc/passwd", FileStatus.Type.REGULAR, 0, 0, 0644, 2);
+    Finding f = only(kernel.check(policy().build()), "hard-link");
+    assertEquals(Severity.WARNING, f.severity());
+    assertTrue(f.message().startsWith("/srv/jail/etc/passwd has 2 links"), f.message());
+  }
+
+  @Test
+  void theWalkDoesNotFollowSymlinks() {
+    FakeKernel kernel = machine().entry("/opt/su", FileStatus.Type.REGULAR, 0, 0, 04755, 1).symlink("/srv/jail/opt", "/opt");
+    PreflightReport report = kernel.check(policy().build());
+    assertFalse(report.has("setuid-file"), report.toString());
+    assertFalse(report.has("jail-writable"), "a link's 0777 means nothing: " + report);
+  }
+
+  @Test
+  void manyFindingsOfOneCodeAreSummarised() {
+    FakeKernel kernel = machine();
+    for (int i = 0; i < 50; i++) {
+      kernel.entry("/srv/jail/bin/s" + i, FileStatus.Type.REGULAR, 0, 0, 04755, 1);
+    }
+    List<Finding> found = withCode(kernel.check(policy().build()), "setuid-file");
+    assertEquals(Collector.LIMIT + 1, found.size());
+    assertEquals("30 more entries like these (50 in all; only the first 20 are listed)", found.get(found.size() - 1).message());
+  }
+
+  @Test
+  void specialMountsInsideTheJailAreErrors() {
+    FakeKernel kernel =
+        machine().mount("/proc", "proc").mount("/srv/jail/proc", "proc").mount("/srv/jail/data", "ext4").mount("/srv/jailhouse/sys", "sysfs");
+    PreflightReport report = kernel.check(policy().build());
+    assertEquals("a proc file system is mounted at /srv/jail/proc, inside the jail", only(report, "special-mount").message());
+    assertEquals(Severity.WARNING, only(report, "mount-inside-jail").severity());
+  }
+
+  @Test
+  void otherProcessesOfTheTargetUidAreAWarningUnlessAllowed() {
+    FakeKernel kernel = machine().otherProcess(812, UID).otherProcess(77, UID).otherProcess(90, 1);
+    Finding f = only(kernel.check(policy().build()), "shared-uid");
+    assertEquals(Severity.WARNING, f.severity());
+    assertEquals("2 other processes already run as uid 4000: pid 77, 812", f.message());
+    Finding allowed = only(kernel.check(policy().allowSharedUid().build()), "shared-uid");
+    assertEquals(Severity.INFO, allowed.severity());
+    assertTrue(allowed.message().endsWith("(allowed by allowSharedUid())"), allowed.message());
+  }
+
+  @Test
+  void aUserNameWithUid0IsReportedAndRefused() {
+    FakeKernel kernel = machine().user("toor", 0, 0);
+    ConfinementPolicy policy = Confinement.builder().root("/srv/jail").user("toor").build();
+    PreflightReport report = kernel.check(policy);
+    assertTrue(report.hasErrors());
+    assertTrue(report.has("unknown-identity"), report.toString());
+    assertThrows(ConfinementException.class, () -> kernel.apply(policy));
+    assertTrue(kernel.uids().allEqual(0));
+  }
+
+  @Test
+  void supplementaryGroup0IsTargetIsRoot() {
+    // The builder refuses gid 0 in supplementaryGroups; a resolved identity carrying it is the defensive case.
+    List<Finding> findings = new java.util.ArrayList<>();
+    ConfinementPolicy policy = policy().build();
+    PreflightContext context =
+        new PreflightContext(policy, java.util.Optional.of(new dev.confine.internal.Identity(java.util.Optional.of("app"), UID, GID, List.of(0L))),
+            new FakeKernel(), java.util.Optional.empty());
+    ProcessChecks.targetIdentity(context, findings);
+    assertEquals(1, findings.size());
+    assertEquals("target-is-root", findings.get(0).code());
+    assertEquals("the target identity has supplementary group 0 (in [0])", findings.get(0).message());
+  }
+
+  @Test
+  void anOpenDirectoryInsideTheRootMayBeAllowedOutsideNever() {
+    FakeKernel kernel = machine();
+    int inside = kernel.leakDirectoryDescriptor("/srv/jail/etc");
+    int outside = kernel.leakDirectoryDescriptor("/srv");
+    PreflightReport strict = kernel.check(policy().build());
+    assertEquals(2, withCode(strict, "open-directory-fd").size(), strict.toString());
+
+    PreflightReport allowed = kernel.check(policy().allowOpenDirectory(inside).allowOpenDirectory(outside).build());
+    List<Finding> errors = allowed.errors();
+    assertEquals(1, errors.size(), allowed.toString());
+    assertEquals("fd " + outside + " is an open directory (/srv) outside the new root; allowOpenDirectory(" + outside
+        + ") does not cover a directory outside the root", errors.get(0).message());
+    assertTrue(allowed.findings().stream().anyMatch(f -> f.severity() == Severity.INFO && f.message().startsWith("fd " + inside + " ")));
+  }
+
+  @Test
+  void applyRefusesListingEveryErrorAndDoesNothing() {
+    FakeKernel kernel =
+        machine().directory("/srv", 0, 0777).entry("/srv/jail/bin/su", FileStatus.Type.REGULAR, 0, 0, 04755, 1).mount("/srv/jail/proc", "proc");
+    PreflightException e = assertThrows(PreflightException.class, () -> kernel.apply(policy().build()));
+    for (String code : List.of("component-writable", "setuid-file", "special-mount")) {
+      assertTrue(e.getMessage().contains("[" + code + "]"), e.getMessage());
+    }
+    assertEquals(3, e.report().errors().size(), e.getMessage());
+    assertEquals("/", kernel.root());
+    assertTrue(kernel.calls().stream().noneMatch(c -> c.startsWith("chroot") || c.startsWith("fchdir")), kernel.calls().toString());
+  }
+}
