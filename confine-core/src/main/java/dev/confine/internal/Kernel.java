@@ -95,7 +95,9 @@ public interface Kernel {
 
   /**
    * Visits {@code directory} and everything under it, each entry with lstat(2), never following a
-   * symbolic link (a link is visited as a link, not entered). Entries removed meanwhile are skipped.
+   * symbolic link (a link is visited as a link, not entered), and never entering a directory on
+   * another file system (a mount point is visited, not entered: find -xdev). Entries removed
+   * meanwhile are skipped.
    */
   void walk(String directory, WalkVisitor visitor) throws ErrnoException;
 

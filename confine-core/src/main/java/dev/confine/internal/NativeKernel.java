@@ -331,7 +331,9 @@ public final class NativeKernel implements Kernel {
   @Override
   public void walk(String directory, WalkVisitor visitor) {
     // One lstat per entry and an explicit stack: no recursion depth limit, no link is followed
-    // (a symlink to a directory is visited as a link and never listed).
+    // (a symlink to a directory is visited as a link and never listed). Like find -xdev, it stays
+    // on the directory's file system: a mount point is visited, not entered (a proc mounted
+    // inside would list every process; the mounts check reports the mount itself).
     Deque<Path> pending = new ArrayDeque<>();
     Path start = Path.of(directory);
     Optional<FileStatus> top = stat(start, false);
@@ -351,7 +353,7 @@ public final class NativeKernel implements Kernel {
             continue;
           }
           visitor.visit(entry.toString(), status.get());
-          if (status.get().type == FileStatus.Type.DIRECTORY) {
+          if (status.get().type == FileStatus.Type.DIRECTORY && status.get().device == top.get().device) {
             pending.push(entry);
           }
         }

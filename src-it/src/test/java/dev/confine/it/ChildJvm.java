@@ -62,11 +62,20 @@ final class ChildJvm implements AutoCloseable {
   }
 
   static ChildJvm start(String javaHome, List<String> jvmOptions, String mainClass, String... args) throws IOException {
+    return startWrapped(List.of(), javaHome, jvmOptions, mainClass, args);
+  }
+
+  /**
+   * As {@link #start}, with the java command run by {@code wrapper} (its arguments follow the
+   * wrapper's), e.g. {@code unshare --mount --propagation private sh -c '...; exec "$@"' sh}.
+   */
+  static ChildJvm startWrapped(List<String> wrapper, String javaHome, List<String> jvmOptions, String mainClass, String... args)
+      throws IOException {
     String classpath = System.getProperty("confine.it.childClasspath");
     if (classpath == null || classpath.isEmpty()) {
       throw new IllegalStateException("confine.it.childClasspath is not set: run the ITs through Maven (mvn verify)");
     }
-    List<String> command = new ArrayList<>();
+    List<String> command = new ArrayList<>(wrapper);
     command.add(Path.of(javaHome, "bin", "java").toString());
     int feature = featureVersion(javaHome);
     if (feature >= 22) {

@@ -193,7 +193,7 @@ final class JailChecks {
         findings.add(
             new Finding(WARNING, "mount-inside-jail",
                 mount.source + " (" + mount.fsType + ") is mounted at " + mount.mountPoint + ", inside the jail",
-                "A mount inside the jail (a bind mount in particular) may show files from outside it.",
+                "A mount inside the jail (a bind mount in particular) may show files from outside it, and the jail walk does not enter it (like find -xdev), so nothing under it was checked.",
                 "Make sure it shows only what the jail should see, or umount " + mount.mountPoint));
       }
     }
