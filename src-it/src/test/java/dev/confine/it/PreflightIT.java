@@ -137,7 +137,11 @@ class PreflightIT {
     Files.createDirectories(tool.getParent());
     Files.writeString(tool, "#!/bin/sh\n");
     run("chmod", "4755", tool.toString());
-    Files.createSymbolicLink(jail.resolve("usr-bin"), Path.of("/usr/bin")); // holds su, setuid: must not be walked
+    Path outside = Jails.fresh("preflight-outside");
+    more.add(outside);
+    Path outsideTool = Files.writeString(outside.resolve("other-tool"), "#!/bin/sh\n");
+    run("chmod", "4755", outsideTool.toString());
+    Files.createSymbolicLink(jail.resolve("linked"), outside); // a setuid file behind a link: must not be walked
     PreflightReport report = policy(jail).build().check();
     assertEquals(tool + " is setuid (mode 4755, owner uid 0)", only(report, "setuid-file").message());
   }
@@ -237,7 +241,7 @@ class PreflightIT {
         Thread.sleep(50);
       }
       assertEquals(Severity.WARNING, f.severity());
-      assertTrue(f.message().matches("\\d+ other process(es)? already run as uid " + shared + ": pid .*\\b" + pid + "\\b.*"), f.message());
+      assertTrue(f.message().matches("\\d+ other process(es)? already runs? as uid " + shared + ": pid .*\\b" + pid + "\\b.*"), f.message());
     } finally {
       sleeper.destroyForcibly();
       sleeper.waitFor(10, TimeUnit.SECONDS);

@@ -167,7 +167,9 @@ final class JailChecks {
         new Finding(ERROR, "jail-writable",
             shown + " is writable by " + by + " (mode " + String.format("%04o", s.permissions) + ", uid " + s.uid + ", gid " + s.gid + ")",
             "A confined process that can write its jail can plant files that it (or root, later) trusts, or fill the disk.",
-            "chown root:root and chmod go-w it, or accept a data directory knowingly with allowWritable(\"subdirectory\")");
+            relative.isEmpty()
+                ? "chown root:root " + context.rootPath() + " and chmod go-w it: the root itself cannot be allowed"
+                : "chown root:root and chmod go-w it, or accept it knowingly with allowWritable(\"" + relative + "\")");
     Optional<String> allowedBy =
         relative.isEmpty()
             ? Optional.empty()

@@ -111,7 +111,7 @@ final class ProcessChecks {
         new Finding(
             WARNING,
             "shared-uid",
-            pids.size() + " other process" + (pids.size() == 1 ? "" : "es") + " already run as uid " + uid + ": pid "
+            pids.size() + (pids.size() == 1 ? " other process already runs" : " other processes already run") + " as uid " + uid + ": pid "
                 + pids.subList(0, shown).stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", "))
                 + (pids.size() > shown ? " and " + (pids.size() - shown) + " more" : ""),
             "A process with the same uid can ptrace, signal or read the memory of the confined one, and act for it outside the jail.",

@@ -215,6 +215,8 @@ class PreflightTest {
     Finding f = only(kernel.check(policy().build()), "shared-uid");
     assertEquals(Severity.WARNING, f.severity());
     assertEquals("2 other processes already run as uid 4000: pid 77, 812", f.message());
+    assertEquals("1 other process already runs as uid 4000: pid 5",
+        only(machine().otherProcess(5, UID).check(policy().build()), "shared-uid").message());
     Finding allowed = only(kernel.check(policy().allowSharedUid().build()), "shared-uid");
     assertEquals(Severity.INFO, allowed.severity());
     assertTrue(allowed.message().endsWith("(allowed by allowSharedUid())"), allowed.message());
