@@ -107,6 +107,14 @@ final class Examples {
     assertFalse(answer.body.contains(jail.secret), what + " leaked a file outside the jail: " + answer);
   }
 
+  /** Nothing the jail hid from the JVM broke it: no uncaught exception, no class or library that failed to load. */
+  static void assertNoJvmTrouble(ChildJvm child) {
+    String output = child.output();
+    for (String trouble : List.of("Exception in thread", "NoClassDefFoundError", "ExceptionInInitializerError", "UnsatisfiedLinkError", "FileNotFoundException")) {
+      assertFalse(output.contains(trouble), "the example printed " + trouble);
+    }
+  }
+
   /** The files the traversal attempts aim at exist and are readable here, so a leak would show. */
   static void assertTargetsExist(JailWithSecret jail) throws IOException {
     assertTrue(Files.readString(Path.of("/etc/passwd")).contains("root:"), "/etc/passwd is readable by the test");

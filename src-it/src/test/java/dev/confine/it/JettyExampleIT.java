@@ -32,23 +32,28 @@ class JettyExampleIT {
     try (ChildJvm child =
         ChildJvm.start(List.of(), "dev.confine.examples.JettyExample",
             "--port", String.valueOf(port), "--root", jail.jail.toString(), "--seconds", "120")) {
-      child.await("LISTENING", Duration.ofSeconds(90));
-      assertTrue(child.output().contains("confinement report:"), child.output());
-      Examples.assertConfinedFromOutside(child.pid(), jail.jail);
-      Examples.assertTargetsExist(jail);
+      try {
+        child.await("LISTENING", Duration.ofSeconds(90));
+        assertTrue(child.output().contains("confinement report:"), child.output());
+        Examples.assertConfinedFromOutside(child.pid(), jail.jail);
+        Examples.assertTargetsExist(jail);
 
-      String base = "https://127.0.0.1:" + port;
-      // Several requests: new TLS handshakes after chroot, on Jetty's pool threads.
-      for (int i = 0; i < 3; i++) {
-        Curl.Answer page = Curl.get(base + "/whoami");
-        Examples.assertIdentityPage(page);
-        assertEquals("https", page.scheme.toLowerCase(java.util.Locale.ROOT), page.toString());
-        assertTrue(page.body.contains("root=" + jail.jail + " (chrooted; \"/\" holds: hello.txt)"), page.body);
+        String base = "https://127.0.0.1:" + port;
+        // Several requests: new TLS handshakes after chroot, on Jetty's pool threads.
+        for (int i = 0; i < 3; i++) {
+          Curl.Answer page = Curl.get(base + "/whoami");
+          Examples.assertIdentityPage(page);
+          assertEquals("https", page.scheme.toLowerCase(java.util.Locale.ROOT), page.toString());
+          assertTrue(page.body.contains("root=" + jail.jail + " (chrooted; \"/\" holds: hello.txt)"), page.body);
+        }
+        for (String traversal : Examples.TRAVERSALS) {
+          Examples.assertNoLeak(Curl.get(base + traversal), jail, traversal);
+        }
+        Examples.assertConfinedFromOutside(child.pid(), jail.jail);
+        Examples.assertNoJvmTrouble(child);
+      } catch (AssertionError e) {
+        throw new AssertionError(e.getMessage() + "\nthe example said:\n" + child.output(), e);
       }
-      for (String traversal : Examples.TRAVERSALS) {
-        Examples.assertNoLeak(Curl.get(base + traversal), jail, traversal);
-      }
-      Examples.assertConfinedFromOutside(child.pid(), jail.jail);
     }
   }
 }

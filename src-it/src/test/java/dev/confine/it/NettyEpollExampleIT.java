@@ -33,25 +33,30 @@ class NettyEpollExampleIT {
     try (ChildJvm child =
         ChildJvm.start(List.of(), "dev.confine.examples.NettyEpollExample",
             "--port", String.valueOf(port), "--root", jail.jail.toString(), "--seconds", "120")) {
-      String listening = child.await("LISTENING", Duration.ofSeconds(90));
-      assertTrue(listening.contains("EpollServerSocketChannel"), listening);
-      assertTrue(child.output().contains("confinement report:"), child.output());
-      Examples.assertConfinedFromOutside(child.pid(), jail.jail);
-      Examples.assertTargetsExist(jail);
-      String maps = Files.readString(Path.of("/proc", String.valueOf(child.pid()), "maps"));
-      assertTrue(maps.contains("netty_transport_native_epoll"), "the native epoll library is mapped");
+      try {
+        String listening = child.await("LISTENING", Duration.ofSeconds(90));
+        assertTrue(listening.contains("EpollServerSocketChannel"), listening);
+        assertTrue(child.output().contains("confinement report:"), child.output());
+        Examples.assertConfinedFromOutside(child.pid(), jail.jail);
+        Examples.assertTargetsExist(jail);
+        String maps = Files.readString(Path.of("/proc", String.valueOf(child.pid()), "maps"));
+        assertTrue(maps.contains("netty_transport_native_epoll"), "the native epoll library is mapped");
 
-      String base = "http://127.0.0.1:" + port;
-      for (int i = 0; i < 3; i++) {
-        Curl.Answer page = Curl.get(base + "/");
-        Examples.assertIdentityPage(page);
-        assertTrue(page.body.contains("transport=EpollSocketChannel"), page.body);
-        assertTrue(page.body.contains("root=hello.txt"), page.body);
+        String base = "http://127.0.0.1:" + port;
+        for (int i = 0; i < 3; i++) {
+          Curl.Answer page = Curl.get(base + "/");
+          Examples.assertIdentityPage(page);
+          assertTrue(page.body.contains("transport=EpollSocketChannel"), page.body);
+          assertTrue(page.body.contains("root=hello.txt"), page.body);
+        }
+        for (String traversal : Examples.TRAVERSALS) {
+          Examples.assertNoLeak(Curl.get(base + traversal), jail, traversal);
+        }
+        Examples.assertConfinedFromOutside(child.pid(), jail.jail);
+        Examples.assertNoJvmTrouble(child);
+      } catch (AssertionError e) {
+        throw new AssertionError(e.getMessage() + "\nthe example said:\n" + child.output(), e);
       }
-      for (String traversal : Examples.TRAVERSALS) {
-        Examples.assertNoLeak(Curl.get(base + traversal), jail, traversal);
-      }
-      Examples.assertConfinedFromOutside(child.pid(), jail.jail);
     }
   }
 }
