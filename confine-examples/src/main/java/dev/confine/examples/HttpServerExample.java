@@ -3,28 +3,34 @@ package dev.confine.examples;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.confine.Confinement;
+import dev.confine.ConfinementPolicy;
 import dev.confine.ConfinementReport;
 import dev.confine.Credentials;
-import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Arrays;
-import java.util.concurrent.CountDownLatch;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The JDK's HttpServer binds a privileged port as root, confines itself into a jail made for it,
- * then answers every request with the uids, gids and groups it now holds (real, effective, saved)
- * and what "/" holds.
+ * then serves the static files under the jail's {@code /www} at {@code /files/...}, and answers
+ * any other path with the uids, gids and groups it now holds (real, effective, saved) and what
+ * "/" holds.
+ *
+ * <p>A request for a file outside {@code /www} ({@code /files/../../etc/passwd},
+ * {@code /files/%2e%2e/...}, {@code /files/..%2f...}) gets 404: the path is normalised and must
+ * stay under {@code /www}, and no symbolic link is followed. The chroot is the second wall: even
+ * a bug here cannot reach a file outside the jail.
  *
  * <pre>
  * java -jar confine-examples/target/confine-examples.jar [--port 80] [--root /run/confine-example/jail]
@@ -33,98 +39,127 @@ import org.slf4j.LoggerFactory;
  */
 public final class HttpServerExample {
   private static final Logger LOG = LoggerFactory.getLogger(HttpServerExample.class);
+  /** Where the static files live, as the confined process names it. */
+  static final Path WWW = Path.of("/www");
+  private static final String FILES = "/files/";
 
   private HttpServerExample() {}
 
+  /** The confinement this server applies: its own test covers it without root (see the tests). */
+  public static ConfinementPolicy policy(Path jail, long uid, long gid) {
+    return Confinement.builder().root(jail).user(uid).group(gid).build();
+  }
+
   public static void main(String[] args) throws Exception {
-    Options options = Options.parse(args);
+    ExampleOptions options = ExampleOptions.parse("HttpServerExample", 80, Path.of("/run/confine-example/jail"), args);
     Path jail = prepareJail(options.root);
 
     // Everything that needs root or files outside the jail happens before apply().
     HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(options.bind), options.port), 64);
-    server.createContext("/", HttpServerExample::answer);
-    server.setExecutor(Executors.newFixedThreadPool(4));
+    server.createContext("/", HttpServerExample::answerIds);
+    server.createContext(FILES, HttpServerExample::answerFile);
+    ExecutorService workers = Executors.newFixedThreadPool(4);
+    server.setExecutor(workers);
 
-    ConfinementReport report =
-        Confinement.builder().root(jail).user(options.uid).group(options.gid).build().apply();
+    Runs.loadTimeZoneRules(); // see there: the library will take this over
+    ConfinementReport report = policy(jail, options.uid, options.gid).apply();
     LOG.info("confinement report:\n{}", report);
 
     server.start();
     System.out.println("LISTENING http://" + options.bind + ":" + server.getAddress().getPort() + "/");
     System.out.flush();
-    CountDownLatch forever = new CountDownLatch(1);
-    if (options.seconds > 0) {
-      forever.await(options.seconds, TimeUnit.SECONDS);
+    Runs.runFor(options.seconds, () -> {
       server.stop(0);
-      System.exit(0);
-    }
-    forever.await();
+      workers.shutdownNow();
+    });
   }
 
-  private static void answer(HttpExchange exchange) throws IOException {
+  private static void answerIds(HttpExchange exchange) throws IOException {
     Credentials self = Confinement.currentCredentials();
-    String[] listing = new File("/").list();
-    Arrays.sort(listing);
     String body =
         "uid=" + self.uids() + "\n"
             + "gid=" + self.gids() + "\n"
             + "groups=" + self.groups() + "\n"
-            + "root=" + String.join(",", listing) + "\n"
+            + "root=" + Runs.rootListing() + "\n"
             + "etc-passwd-visible=" + Files.exists(Path.of("/etc/passwd")) + "\n"
             + "path=" + exchange.getRequestURI().getPath() + "\n";
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-    exchange.sendResponseHeaders(200, bytes.length);
-    try (OutputStream out = exchange.getResponseBody()) {
-      out.write(bytes);
-    }
+    send(exchange, 200, "text/plain; charset=utf-8", body.getBytes(StandardCharsets.UTF_8));
   }
 
-  /** A root-owned 0755 jail with one file in it, made if missing. */
-  private static Path prepareJail(Path root) throws IOException {
-    Files.createDirectories(root);
-    Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
-    Path hello = root.resolve("hello.txt");
-    if (!Files.exists(hello)) {
-      Files.writeString(hello, "this file lives in the jail\n");
-      Files.setPosixFilePermissions(hello, PosixFilePermissions.fromString("rw-r--r--"));
+  private static void answerFile(HttpExchange exchange) throws IOException {
+    String method = exchange.getRequestMethod();
+    if (!method.equals("GET") && !method.equals("HEAD")) {
+      send(exchange, 405, "text/plain; charset=utf-8", "method not allowed\n".getBytes(StandardCharsets.UTF_8));
+      return;
     }
-    return root;
+    // getPath() is the decoded path: %2e%2e and %2f arrive here as ".." and "/".
+    Optional<Path> file = resolve(exchange.getRequestURI().getPath());
+    if (file.isEmpty()) {
+      LOG.info("404 {}", exchange.getRequestURI().getRawPath());
+      send(exchange, 404, "text/plain; charset=utf-8", "not found\n".getBytes(StandardCharsets.UTF_8));
+      return;
+    }
+    send(exchange, 200, contentType(file.get()), Files.readAllBytes(file.get()));
   }
 
-  private static final class Options {
-    int port = 80;
-    Path root = Path.of("/run/confine-example/jail");
-    long uid = 65534;
-    long gid = 65534;
-    String bind = "127.0.0.1";
-    long seconds;
-
-    static Options parse(String[] args) {
-      Options o = new Options();
-      for (int i = 0; i < args.length; i++) {
-        String value = i + 1 < args.length ? args[i + 1] : null;
-        if (value == null) {
-          usage("missing value after " + args[i]);
-        }
-        switch (args[i]) {
-          case "--port": o.port = Integer.parseInt(value); break;
-          case "--root": o.root = Path.of(value); break;
-          case "--user": o.uid = Long.parseLong(value); break;
-          case "--group": o.gid = Long.parseLong(value); break;
-          case "--bind": o.bind = value; break;
-          case "--seconds": o.seconds = Long.parseLong(value); break;
-          default: usage("unknown option " + args[i]);
-        }
-        i++;
+  /**
+   * The regular file under {@link #WWW} a decoded request path names, or empty: the path must
+   * stay under /www once normalised, and it must not pass through a symbolic link.
+   */
+  static Optional<Path> resolve(String decodedPath) {
+    if (decodedPath == null || !decodedPath.startsWith(FILES) || decodedPath.indexOf('\0') >= 0 || decodedPath.indexOf('\\') >= 0) {
+      return Optional.empty();
+    }
+    String relative = decodedPath.substring(FILES.length());
+    Path candidate;
+    try {
+      candidate = WWW.resolve(relative).normalize();
+    } catch (InvalidPathException e) {
+      return Optional.empty();
+    }
+    if (!candidate.startsWith(WWW) || candidate.equals(WWW)) {
+      return Optional.empty();
+    }
+    try {
+      if (!Files.isRegularFile(candidate, LinkOption.NOFOLLOW_LINKS) || !candidate.toRealPath().equals(candidate)) {
+        return Optional.empty();
       }
-      return o;
+    } catch (IOException e) {
+      return Optional.empty();
     }
+    return Optional.of(candidate);
+  }
 
-    private static void usage(String problem) {
-      System.err.println(problem);
-      System.err.println("usage: HttpServerExample [--port 80] [--root DIR] [--user UID] [--group GID] [--bind ADDR] [--seconds N]");
-      System.exit(2);
+  private static String contentType(Path file) {
+    String name = file.getFileName().toString();
+    if (name.endsWith(".html")) {
+      return "text/html; charset=utf-8";
     }
+    if (name.endsWith(".css")) {
+      return "text/css; charset=utf-8";
+    }
+    return "text/plain; charset=utf-8";
+  }
+
+  private static void send(HttpExchange exchange, int status, String type, byte[] body) throws IOException {
+    exchange.getResponseHeaders().set("Content-Type", type);
+    boolean head = exchange.getRequestMethod().equals("HEAD");
+    exchange.sendResponseHeaders(status, head ? -1 : body.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      if (!head) {
+        out.write(body);
+      }
+    }
+  }
+
+  /** A root-owned 0755 jail with the static files in /www, made if missing. */
+  static Path prepareJail(Path root) throws IOException {
+    Runs.jail(root);
+    Runs.file(root.resolve("hello.txt"), "this file lives in the jail\n");
+    Runs.file(
+        root.resolve("www/index.html"),
+        "<!doctype html>\n<title>confined</title>\n<p>Served from /www inside the jail by a process that is no longer root.</p>\n");
+    Runs.file(root.resolve("www/hello.txt"), "hello from inside the jail\n");
+    return root;
   }
 }

@@ -1,0 +1,137 @@
+package dev.confine.testing;
+
+import static dev.confine.Syscall.CHDIR;
+import static dev.confine.Syscall.CHROOT;
+import static dev.confine.Syscall.CLOSE;
+import static dev.confine.Syscall.FCHDIR;
+import static dev.confine.Syscall.OPEN;
+import static dev.confine.Syscall.OPENLOG;
+import static dev.confine.Syscall.SETGROUPS;
+import static dev.confine.Syscall.SETRESGID;
+import static dev.confine.Syscall.SETRESUID;
+import static dev.confine.Syscall.UMASK;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.confine.Confinement;
+import dev.confine.ConfinementPolicy;
+import dev.confine.ConfinementReport;
+import dev.confine.FailureMode;
+import dev.confine.PreflightException;
+import dev.confine.Syscall;
+import dev.confine.SyscallException;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+class PolicyAssertionsTest {
+  private static FakeKernel machine() {
+    return new FakeKernel().directory("/srv/jail").directory("/etc").user("nobody", 65534, 65534);
+  }
+
+  private static ConfinementPolicy policy() {
+    return Confinement.builder().root("/srv/jail").user("nobody").build();
+  }
+
+  @Test
+  void assertPlanPassesOnTheRightOrderAndFailsOnAnother() {
+    assertEquals(8, PolicyAssertions.assertPlan(policy(), OPEN, FCHDIR, CHROOT, CHDIR, CLOSE, SETGROUPS, SETRESGID, SETRESUID).size());
+
+    AssertionError e =
+        assertThrows(AssertionError.class, () -> PolicyAssertions.assertPlan(policy(), OPEN, CHROOT, FCHDIR, CHDIR, CLOSE, SETGROUPS, SETRESGID, SETRESUID));
+    assertTrue(e.getMessage().contains("plan makes [OPEN, FCHDIR, CHROOT"), e.getMessage());
+  }
+
+  @Test
+  void assertPlanSeesSyslogAndUmaskSteps() {
+    ConfinementPolicy withExtras = policy().toBuilder().openSyslogFirst().umask(027).build();
+    PolicyAssertions.assertPlan(withExtras, OPENLOG, UMASK, OPEN, FCHDIR, CHROOT, CHDIR, CLOSE, SETGROUPS, SETRESGID, SETRESUID);
+  }
+
+  @Test
+  void assertConfinesChecksTheKernelAfterApply() {
+    FakeKernel kernel = machine();
+    ConfinementReport report = PolicyAssertions.assertConfines(kernel, policy());
+
+    assertEquals(65534, report.uid());
+    assertEquals("/srv/jail", kernel.root());
+    assertTrue(kernel.calls().contains("setuid(0) = -1 EPERM"), kernel.calls().toString());
+  }
+
+  @Test
+  void assertConfinesKeepsTheSupplementaryGroupsAsked() {
+    FakeKernel kernel = machine();
+    PolicyAssertions.assertConfines(kernel, policy().toBuilder().supplementaryGroups(700, 600).build());
+    assertEquals(List.of(600L, 700L), kernel.groups());
+  }
+
+  @Test
+  void assertConfinesFailsWhenApplyIsRefused() {
+    FakeKernel notRoot = machine().runningAs(1000, 1000);
+    AssertionError e = assertThrows(AssertionError.class, () -> PolicyAssertions.assertConfines(notRoot, policy()));
+    assertTrue(e.getCause() instanceof PreflightException, String.valueOf(e.getCause()));
+    assertTrue(notRoot.uids().allEqual(1000));
+  }
+
+  @Test
+  void assertConfinesFailsOnALeakedDirectoryDescriptor() {
+    FakeKernel leaky = machine();
+    leaky.leakDirectoryDescriptor("/etc");
+    // Preflight refuses it, which is what a daemon test should learn.
+    AssertionError e = assertThrows(AssertionError.class, () -> PolicyAssertions.assertConfines(leaky, policy()));
+    assertTrue(e.getMessage().contains("/etc"), e.getMessage());
+  }
+
+  @Test
+  void everyStepFailsClosed() {
+    List<InjectedFailure> outcomes = PolicyAssertions.assertFailsClosedAtEveryStep(policy(), PolicyAssertionsTest::machine);
+
+    assertEquals(
+        List.of(OPEN, FCHDIR, CHROOT, CHDIR, CLOSE, SETGROUPS, SETRESGID, SETRESUID),
+        outcomes.stream().map(o -> o.step().syscall()).collect(Collectors.toList()));
+    for (InjectedFailure outcome : outcomes) {
+      boolean afterChroot = outcome.step().syscall().compareTo(CHROOT) > 0;
+      assertEquals(afterChroot, outcome.pastPointOfNoReturn(), outcome.toString());
+      assertEquals(afterChroot ? OptionalInt.of(71) : OptionalInt.empty(), outcome.haltStatus(), outcome.toString());
+      assertTrue(outcome.exception() instanceof SyscallException, outcome.exception().toString());
+      assertEquals(outcome.step().syscall(), ((SyscallException) outcome.exception()).syscall());
+      assertEquals("EPERM", ((SyscallException) outcome.exception()).errnoName());
+    }
+    FakeKernel afterSetresuidFailed = outcomes.get(7).kernel();
+    assertTrue(afterSetresuidFailed.uids().allEqual(0), "still root: that is why it must halt");
+    assertTrue(afterSetresuidFailed.stderr().contains("must not go on"), afterSetresuidFailed.stderr());
+  }
+
+  @Test
+  void throwModeThrowsPastThePointOfNoReturnWithoutHalting() {
+    ConfinementPolicy throwing = policy().toBuilder().onFailureAfterChroot(FailureMode.THROW).build();
+    List<InjectedFailure> outcomes = PolicyAssertions.assertFailsClosedAtEveryStep(throwing, PolicyAssertionsTest::machine, "EAGAIN");
+    assertTrue(outcomes.stream().allMatch(o -> o.haltStatus().isEmpty()));
+    assertEquals(5, outcomes.stream().filter(InjectedFailure::pastPointOfNoReturn).count());
+    assertEquals("EAGAIN", outcomes.get(0).errnoName());
+  }
+
+  @Test
+  void stepsThatCannotFailAreLeftOut() {
+    ConfinementPolicy withExtras = policy().toBuilder().openSyslogFirst().umask(027).build();
+    List<Syscall> failed =
+        PolicyAssertions.assertFailsClosedAtEveryStep(withExtras, PolicyAssertionsTest::machine).stream()
+            .map(o -> o.step().syscall())
+            .collect(Collectors.toList());
+    assertFalse(failed.contains(UMASK));
+    assertFalse(failed.contains(OPENLOG));
+    assertEquals(8, failed.size());
+  }
+
+  @Test
+  void aMachineWhereTheDaemonCannotEvenStartIsReported() {
+    AssertionError e =
+        assertThrows(
+            AssertionError.class,
+            () -> PolicyAssertions.assertFailsClosedAtEveryStep(policy(), () -> new FakeKernel().directory("/srv/jail")));
+    assertTrue(e.getMessage().contains("failed before reaching it"), e.getMessage());
+  }
+}
