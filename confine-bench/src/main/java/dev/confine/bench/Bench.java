@@ -155,18 +155,20 @@ public final class Bench {
 
   private void bind() throws Exception {
     Path jffiDir = extractJffi();
+    // name -> {BindChild argument, JVM options...}
     Map<String, List<String>> variants = new LinkedHashMap<>();
-    variants.put("confine (LibC, jnr-ffi defaults)", List.of());
-    variants.put("confine, -Djnr.ffi.asm.enabled=false", List.of("-Djnr.ffi.asm.enabled=false"));
-    variants.put("confine, -Djffi.boot.library.path (preinstalled libjffi)", List.of("-Djffi.boot.library.path=" + jffiDir));
-    variants.put("confine, both", List.of("-Djnr.ffi.asm.enabled=false", "-Djffi.boot.library.path=" + jffiDir));
-    variants.put("jnr-posix POSIXFactory.getNativePOSIX()", List.of());
+    variants.put("confine's kernel: jffi directly (DirectLibC)", List.of("confine"));
+    variants.put("confine's kernel, -Djffi.boot.library.path (libjffi preinstalled)", List.of("confine", "-Djffi.boot.library.path=" + jffiDir));
+    variants.put("confine's LibC through jnr-ffi LibraryLoader (before this change)", List.of("jnr-ffi-libc"));
+    variants.put("LibC through jnr-ffi, -Djnr.ffi.asm.enabled=false", List.of("jnr-ffi-libc", "-Djnr.ffi.asm.enabled=false"));
+    variants.put("jnr-posix POSIXFactory.getNativePOSIX()", List.of("jnr-posix"));
     Map<String, List<Long>> times = new LinkedHashMap<>();
     variants.keySet().forEach(k -> times.put(k, new ArrayList<>()));
     for (int i = 0; i < runs; i++) {
       for (Map.Entry<String, List<String>> variant : variants.entrySet()) {
-        boolean posix = variant.getKey().startsWith("jnr-posix");
-        try (Child child = Child.start(java(variant.getValue(), posix, "dev.confine.bench.BindChild", posix ? "jnr-posix" : "confine"))) {
+        String mode = variant.getValue().get(0);
+        List<String> jvmOptions = variant.getValue().subList(1, variant.getValue().size());
+        try (Child child = Child.start(java(jvmOptions, mode.equals("jnr-posix"), "dev.confine.bench.BindChild", mode))) {
           child.await("DONE", TIMEOUT);
           times.get(variant.getKey()).add(Long.parseLong(child.figures().get("bind-ns")));
         }
@@ -175,7 +177,9 @@ public final class Bench {
     md.append("## Native binding (bind + first call, fresh JVM each)\n\n");
     md.append("| binding | median | min | max |\n|---|---|---|---|\n");
     times.forEach((name, t) -> md.append("| ").append(name).append(" | ").append(Stats.ofNanosAsMillis(t).cells()).append(" |\n"));
-    md.append("\nconfine binds only the calls it makes (`internal/LibC.java`); jnr-posix binds the whole POSIX API.\n")
+    md.append("\nconfine calls libc through jffi directly (`internal/DirectLibC.java`: a symbol address and a call description")
+        .append(" per function); jnr-ffi's LibraryLoader first builds its runtime and generates a class (ASM) for the interface;")
+        .append(" jnr-posix binds the whole POSIX API that way.\n")
         .append("`jffi.boot.library.path` points jffi at an already extracted `libjffi` (here `")
         .append(jffiDir)
         .append("`), so it does not copy its stub from the jar to a temporary file at each start.\n\n");

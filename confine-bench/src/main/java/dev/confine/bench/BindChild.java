@@ -3,10 +3,11 @@ package dev.confine.bench;
 import dev.confine.internal.NativeKernel;
 
 /**
- * Binding alone, in a fresh JVM: confine's small libc binding (bound, then the first call) or
- * jnr-posix's full POSIX (POSIXFactory.getNativePOSIX(), then the first call). Prints the time.
+ * Binding alone, in a fresh JVM, then the first call (getresuid or getuid): confine's kernel
+ * (jffi directly), confine's LibC interface through jnr-ffi's LibraryLoader (how confine bound
+ * libc before), or jnr-posix's full POSIX. Prints the time.
  *
- * <p>Arguments: confine|jnr-posix.
+ * <p>Arguments: confine|jnr-ffi-libc|jnr-posix.
  */
 public final class BindChild {
   private BindChild() {}
@@ -18,11 +19,18 @@ public final class BindChild {
       case "confine":
         uid = NativeKernel.get().getresuid().real;
         break;
+      case "jnr-ffi-libc":
+        {
+          int[] r = new int[1];
+          jnr.ffi.LibraryLoader.create(dev.confine.internal.LibC.class).load("c").getresuid(r, new int[1], new int[1]);
+          uid = Integer.toUnsignedLong(r[0]);
+        }
+        break;
       case "jnr-posix":
         uid = jnr.posix.POSIXFactory.getNativePOSIX().getuid();
         break;
       default:
-        throw new IllegalArgumentException("confine or jnr-posix, not " + args[0]);
+        throw new IllegalArgumentException("confine, jnr-ffi-libc or jnr-posix, not " + args[0]);
     }
     long elapsed = System.nanoTime() - t0;
     System.out.println("BENCH bind-ns " + elapsed);
