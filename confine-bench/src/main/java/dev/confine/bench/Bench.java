@@ -38,6 +38,7 @@ import java.util.stream.Stream;
  */
 public final class Bench {
   private static final Duration TIMEOUT = Duration.ofSeconds(120);
+  static final String HISTORY_MARKER = "<!-- history: kept by bench/run -->";
   private static final List<String> SECTIONS = List.of("bind", "apply", "server", "syscalls", "preflight", "memory");
   private static final List<String> PHASES =
       List.of("BIND_NATIVE", "RESOLVE_IDENTITY", "PREFLIGHT", "PREPARE_JVM", "SYSCALLS", "VERIFY", "TOTAL");
@@ -87,6 +88,14 @@ public final class Bench {
     Bench bench = new Bench(options);
     String markdown = bench.run();
     Path out = Path.of(bench.required("out"));
+    // Hand-written history below the marker survives a rerun; everything above is regenerated.
+    if (Files.exists(out)) {
+      String old = Files.readString(out);
+      int kept = old.indexOf(HISTORY_MARKER);
+      if (kept >= 0) {
+        markdown = markdown + old.substring(kept);
+      }
+    }
     Files.writeString(out, markdown);
     System.out.println(markdown);
     System.out.println("(written to " + out.toAbsolutePath() + ")");
@@ -102,7 +111,7 @@ public final class Bench {
 
   private String run() throws Exception {
     Files.createDirectories(work);
-    String loadBefore = Files.readString(Path.of("/proc/loadavg")).trim();
+    String loadBefore = loadAverage();
     if (only.contains("bind")) {
       bind();
     }
@@ -121,7 +130,7 @@ public final class Bench {
     if (only.contains("memory")) {
       memory();
     }
-    String loadAfter = Files.readString(Path.of("/proc/loadavg")).trim();
+    String loadAfter = loadAverage();
 
     StringBuilder head = new StringBuilder();
     head.append("# Benchmarks\n\n");
@@ -206,81 +215,171 @@ public final class Bench {
 
   // ---------------------------------------------------------------- 1. apply, cold
 
-  private void apply() throws Exception {
-    Map<String, List<Long>> phases = new LinkedHashMap<>();
-    PHASES.forEach(p -> phases.put(p, new ArrayList<>()));
-    Map<String, List<Long>> preparations = new LinkedHashMap<>();
-    List<Long> overhead = new ArrayList<>();
-    List<Long> wall = new ArrayList<>();
-    List<Long> startToConfined = new ArrayList<>();
-    List<Long> startToHello = new ArrayList<>();
+  /** The figures of a series of ApplyChild JVMs. */
+  private static final class ApplyRuns {
+    final Map<String, List<Long>> phases = new LinkedHashMap<>();
+    final Map<String, List<Long>> preparations = new LinkedHashMap<>();
+    final List<Long> overhead = new ArrayList<>();
+    final List<Long> wall = new ArrayList<>();
+    final List<Long> startToConfined = new ArrayList<>();
+    final List<Long> startToHello = new ArrayList<>();
+    final List<Long> threads = new ArrayList<>();
+    final List<Long> rssBefore = new ArrayList<>();
+    final List<Long> rssAfter = new ArrayList<>();
+
+    ApplyRuns() {
+      PHASES.forEach(p -> phases.put(p, new ArrayList<>()));
+    }
+  }
+
+  /** {@code runs} fresh JVMs that confine, each after a bare hello-world JVM, with these JVM options. */
+  private ApplyRuns applyRuns(List<String> jvmOptions) throws Exception {
+    ApplyRuns r = new ApplyRuns();
     for (int i = 0; i < runs; i++) {
-      try (Child hello = Child.start(java(List.of(), false, "dev.confine.bench.HelloChild"))) {
-        startToHello.add(hello.await("HELLO", TIMEOUT).arrivedNanos - hello.startedNanos);
+      try (Child hello = Child.start(java(jvmOptions, false, "dev.confine.bench.HelloChild"))) {
+        r.startToHello.add(hello.await("HELLO", TIMEOUT).arrivedNanos - hello.startedNanos);
         hello.waitFor(TIMEOUT);
       }
       Path jail = Jails.fresh("apply");
-      try (Child child = Child.start(java(List.of(), false, "dev.confine.bench.ApplyChild", jail.toString()))) {
+      try (Child child = Child.start(java(jvmOptions, false, "dev.confine.bench.ApplyChild", jail.toString()))) {
         Child.Line confined = child.await("CONFINED", TIMEOUT);
-        startToConfined.add(confined.arrivedNanos - child.startedNanos);
+        r.startToConfined.add(confined.arrivedNanos - child.startedNanos);
         int status = child.waitFor(TIMEOUT);
         if (status != 0) {
           throw new IllegalStateException("ApplyChild exited " + status + ":\n" + child.output());
         }
         Map<String, String> f = child.figures();
         for (String p : PHASES) {
-          phases.get(p).add(Long.parseLong(f.get("phase." + p)));
+          r.phases.get(p).add(Long.parseLong(f.get("phase." + p)));
         }
         f.forEach((k, v) -> {
           if (k.startsWith("prepare.")) {
-            preparations.computeIfAbsent(k.substring(8), x -> new ArrayList<>()).add(Long.parseLong(v));
+            r.preparations.computeIfAbsent(k.substring(8), x -> new ArrayList<>()).add(Long.parseLong(v));
           }
         });
-        overhead.add(Long.parseLong(f.get("phase.TOTAL")) - Long.parseLong(f.get("phase.PREPARE_JVM")));
-        wall.add(Long.parseLong(f.get("apply-wall-ns")));
-        jvmThreads.add(Long.parseLong(f.get("threads")));
-        javaSyscallsNanos.add(Long.parseLong(f.get("phase.SYSCALLS")));
-        rssBefore.add(Long.parseLong(f.get("rss-before-kb")));
-        rssAfter.add(Long.parseLong(f.get("rss-after-kb")));
+        r.overhead.add(Long.parseLong(f.get("phase.TOTAL")) - Long.parseLong(f.get("phase.PREPARE_JVM")));
+        r.wall.add(Long.parseLong(f.get("apply-wall-ns")));
+        r.threads.add(Long.parseLong(f.get("threads")));
+        r.rssBefore.add(Long.parseLong(f.get("rss-before-kb")));
+        r.rssAfter.add(Long.parseLong(f.get("rss-after-kb")));
       } finally {
         Jails.remove(jail);
       }
     }
+    return r;
+  }
+
+  private void apply() throws Exception {
+    ApplyRuns r = applyRuns(List.of());
+    jvmThreads.addAll(r.threads);
+    javaSyscallsNanos.addAll(r.phases.get("SYSCALLS"));
+    rssBefore.addAll(r.rssBefore);
+    rssAfter.addAll(r.rssAfter);
     if (!only.contains("apply")) {
       return;
     }
-    Stats over = Stats.ofNanosAsMillis(overhead);
+    Stats over = Stats.ofNanosAsMillis(r.overhead);
     gaps.add("| apply() overhead (TOTAL − PREPARE_JVM), cold median | " + Stats.f(over.median()) + " ms (target ≤ 30 ms) | "
         + (over.median() <= 30 ? "yes" : "no") + " |");
     md.append("## 1. apply(), cold, in a fresh JVM\n\n");
     md.append("Default policy (`root(jail).user(\"nobody\")`), one `apply()` per fresh JVM, phases from `ConfinementReport.phases()`.\n\n");
-    md.append("| phase | median | min | max |\n|---|---|---|---|\n");
-    phases.forEach((p, t) -> md.append("| ").append(p).append(" | ").append(Stats.ofNanosAsMillis(t).cells()).append(" |\n"));
-    preparations.forEach((p, t) -> md.append("| PREPARE_JVM: ").append(p).append(" | ").append(Stats.ofNanosAsMillis(t).cells()).append(" |\n"));
-    md.append("| **overhead = TOTAL − PREPARE_JVM** | ").append(over.cells()).append(" |\n");
-    md.append("| apply() as the caller sees it (incl. class loading of the API, slf4j, log line) | ")
-        .append(Stats.ofNanosAsMillis(wall).cells()).append(" |\n\n");
-    Stats confined = Stats.ofNanosAsMillis(startToConfined);
-    Stats hello = Stats.ofNanosAsMillis(startToHello);
+    phaseTable(r);
     md.append("### JVM start to \"confined\" vs a bare JVM\n\n");
     md.append("From process start (in the parent) to the child's line on stdout.\n\n");
+    startTable(r);
+
+    ApplyRuns cds = applyRuns(List.of("-XX:SharedArchiveFile=" + cdsArchive("apply")));
+    Stats cdsOver = Stats.ofNanosAsMillis(cds.overhead);
+    gaps.add("| — the same with an application class-data archive (AppCDS, a deployment option) | " + Stats.f(cdsOver.median())
+        + " ms | " + (cdsOver.median() <= 30 ? "yes" : "no") + " |");
+    md.append("### The same with an application class-data archive (deployment option)\n\n");
+    md.append("Most of a cold apply() is class loading (confine, jffi, jnr-constants). A static AppCDS archive, made by the bench")
+        .append(" from the class list of one confined run (`-XX:DumpLoadedClassList`, then `java -Xshare:dump")
+        .append(" -XX:SharedClassListFile=... -XX:SharedArchiveFile=...`), is given to every JVM of this table, the hello-world ones")
+        .append(" included: `-XX:SharedArchiveFile=...`.\n\n");
+    phaseTable(cds);
+    startTable(cds);
+  }
+
+  private void phaseTable(ApplyRuns r) {
+    md.append("| phase | median | min | max |\n|---|---|---|---|\n");
+    r.phases.forEach((p, t) -> md.append("| ").append(p).append(" | ").append(Stats.ofNanosAsMillis(t).cells()).append(" |\n"));
+    r.preparations.forEach((p, t) -> md.append("| PREPARE_JVM: ").append(p).append(" | ").append(Stats.ofNanosAsMillis(t).cells()).append(" |\n"));
+    md.append("| **overhead = TOTAL − PREPARE_JVM** | ").append(Stats.ofNanosAsMillis(r.overhead).cells()).append(" |\n");
+    md.append("| apply() as the caller sees it (incl. loading of the API classes, slf4j, the log line) | ")
+        .append(Stats.ofNanosAsMillis(r.wall).cells()).append(" |\n\n");
+  }
+
+  private void startTable(ApplyRuns r) {
+    Stats confined = Stats.ofNanosAsMillis(r.startToConfined);
+    Stats hello = Stats.ofNanosAsMillis(r.startToHello);
     md.append("| program | median | min | max |\n|---|---|---|---|\n");
     md.append("| bare JVM: hello world | ").append(hello.cells()).append(" |\n");
     md.append("| JVM that confines (ApplyChild) | ").append(confined.cells()).append(" |\n");
     md.append("| ratio of medians | ").append(Stats.f2(confined.median() / hello.median())).append(" | | |\n\n");
   }
 
+  /**
+   * A static AppCDS archive of the classes one confined run of {@code what} (apply: ApplyChild;
+   * server: ServerChild, answering one request) loads. The class list is written as classes
+   * load, through a file the JVM opened at startup, so the confined child can still write it.
+   */
+  private Path cdsArchive(String what) throws Exception {
+    Path list = work.resolve("cds-" + what + ".classlist");
+    Path archive = work.resolve("cds-" + what + ".jsa");
+    Files.deleteIfExists(list);
+    Files.deleteIfExists(archive);
+    List<String> listing = List.of("-XX:DumpLoadedClassList=" + list);
+    if (what.equals("apply")) {
+      Path jail = Jails.fresh("cds");
+      try (Child child = Child.start(java(listing, false, "dev.confine.bench.ApplyChild", jail.toString()))) {
+        child.await("CONFINED", TIMEOUT);
+        if (child.waitFor(TIMEOUT) != 0) {
+          throw new IllegalStateException("class list run failed:\n" + child.output());
+        }
+      } finally {
+        Jails.remove(jail);
+      }
+    } else {
+      firstAnswer("confined", listing);
+    }
+    List<String> dump = new ArrayList<>(java(List.of("-Xshare:dump", "-XX:SharedClassListFile=" + list, "-XX:SharedArchiveFile=" + archive), false, "dev.confine.bench.HelloChild"));
+    // -Xshare:dump takes no main class.
+    dump.remove(dump.size() - 1);
+    try (Child child = Child.start(dump)) {
+      if (child.waitFor(TIMEOUT) != 0 || !Files.exists(archive)) {
+        throw new IllegalStateException("-Xshare:dump failed:\n" + child.output());
+      }
+    }
+    return archive;
+  }
+
   // ---------------------------------------------------------------- 2. HTTP server
 
   private void server() throws Exception {
+    md.append("## 2. JDK HttpServer: JVM start to first answered request\n\n");
+    md.append("The child binds 127.0.0.1 (ephemeral port), confines with the default policy (or not), starts the server and")
+        .append(" prints the port; the parent then sends `GET /`. Time from process start to the complete 200 answer;")
+        .append(" paired runs, alternating which of the pair starts first.\n\n");
+    double ratio = serverPairs(List.of());
+    gaps.add("| confined HttpServer: start to first answer vs unconfined | " + Stats.f2(ratio) + "x (target ≤ 1.2x) | "
+        + (ratio <= 1.2 ? "yes" : "no") + " |");
+    md.append("### The same with an application class-data archive (deployment option)\n\n");
+    md.append("One AppCDS archive, from the class list of one confined server answering one request, given to both servers.\n\n");
+    double cdsRatio = serverPairs(List.of("-XX:SharedArchiveFile=" + cdsArchive("server")));
+    gaps.add("| — the same, both with an AppCDS archive | " + Stats.f2(cdsRatio) + "x | " + (cdsRatio <= 1.2 ? "yes" : "no") + " |");
+  }
+
+  /** Paired runs with these JVM options; writes the tables, returns the ratio of the medians. */
+  private double serverPairs(List<String> jvmOptions) throws Exception {
     List<Long> confined = new ArrayList<>();
     List<Long> plain = new ArrayList<>();
     List<Double> pairRatios = new ArrayList<>();
     for (int i = 0; i < runs; i++) {
       // Alternate which goes first, so neither always gets the warmer page cache.
       boolean confinedFirst = i % 2 == 0;
-      long a = firstAnswer(confinedFirst ? "confined" : "plain");
-      long b = firstAnswer(confinedFirst ? "plain" : "confined");
+      long a = firstAnswer(confinedFirst ? "confined" : "plain", jvmOptions);
+      long b = firstAnswer(confinedFirst ? "plain" : "confined", jvmOptions);
       long c = confinedFirst ? a : b;
       long p = confinedFirst ? b : a;
       confined.add(c);
@@ -291,12 +390,6 @@ public final class Bench {
     Stats ps = Stats.ofNanosAsMillis(plain);
     Stats rs = new Stats(pairRatios);
     double ratio = cs.median() / ps.median();
-    gaps.add("| confined HttpServer: start to first answer vs unconfined | " + Stats.f2(ratio) + "x (target ≤ 1.2x) | "
-        + (ratio <= 1.2 ? "yes" : "no") + " |");
-    md.append("## 2. JDK HttpServer: JVM start to first answered request\n\n");
-    md.append("The child binds 127.0.0.1 (ephemeral port), confines with the default policy (or not), starts the server and")
-        .append(" prints the port; the parent then sends `GET /`. Time from process start to the complete 200 answer;")
-        .append(" paired runs, alternating which of the pair starts first.\n\n");
     md.append("| run | confined | unconfined | ratio |\n|---|---|---|---|\n");
     for (int i = 0; i < runs; i++) {
       md.append("| ").append(i + 1).append(" | ").append(Stats.f(confined.get(i) / 1e6)).append(" | ")
@@ -308,11 +401,12 @@ public final class Bench {
     md.append("| ratio per pair | ").append(Stats.f2(rs.median())).append(" | ").append(Stats.f2(rs.min())).append(" | ")
         .append(Stats.f2(rs.max())).append(" |\n");
     md.append("| **ratio of medians** | ").append(Stats.f2(ratio)).append(" | | |\n\n");
+    return ratio;
   }
 
-  private long firstAnswer(String mode) throws Exception {
+  private long firstAnswer(String mode, List<String> jvmOptions) throws Exception {
     Path jail = Jails.fresh("server");
-    try (Child child = Child.start(java(List.of(), false, "dev.confine.bench.ServerChild", mode, jail.toString()))) {
+    try (Child child = Child.start(java(jvmOptions, false, "dev.confine.bench.ServerChild", mode, jail.toString()))) {
       int port = Integer.parseInt(child.await("PORT ", TIMEOUT).text.substring(5).trim());
       try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
         socket.setSoTimeout((int) TIMEOUT.toMillis());
@@ -518,6 +612,12 @@ public final class Bench {
       }
     }
     return vendor + version + " (" + javaHome + ")";
+  }
+
+  /** The 1, 5 and 15 minute load averages. */
+  private static String loadAverage() throws IOException {
+    String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+    return fields[0] + " " + fields[1] + " " + fields[2];
   }
 
   private static String cpuModel() throws IOException {
