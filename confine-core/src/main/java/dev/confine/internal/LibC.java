@@ -9,9 +9,11 @@ import jnr.ffi.byref.PointerByReference;
 import jnr.ffi.types.size_t;
 
 /**
- * The libc functions confine calls, and nothing else: binding a small interface costs a few
- * milliseconds where jnr-posix's full POSIX costs hundreds (see BENCHMARKS.md). Ids are passed as
- * int and read back as unsigned.
+ * The libc functions confine calls, and nothing else, through jnr-ffi. jnr-posix's full POSIX
+ * costs a cold JVM hundreds of milliseconds to bind; even this small interface costs about 200 ms
+ * of CPU (BENCHMARKS.md), so {@link NativeKernel} binds it only when a call not made through
+ * {@link DirectLibC} (jffi directly, for apply()'s path) is first used. Ids are passed as int and
+ * read back as unsigned.
  */
 @SaveError
 public interface LibC {

@@ -2,7 +2,6 @@ package dev.confine.internal;
 
 import dev.confine.Syscall;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -18,28 +17,27 @@ import java.util.Map;
 import java.util.Optional;
 import jnr.constants.platform.Errno;
 import jnr.constants.platform.OpenFlags;
-import jnr.ffi.LastError;
 import jnr.ffi.LibraryLoader;
-import jnr.ffi.Memory;
-import jnr.ffi.Pointer;
-import jnr.ffi.Runtime;
-import jnr.ffi.byref.PointerByReference;
 
-/** The real kernel: libc through a small jnr-ffi binding, made once per process on first use. */
+/**
+ * The real kernel: libc, made once per process on first use. The calls apply() makes go through
+ * jffi directly ({@link DirectLibC}); the others through jnr-ffi's {@link LibC}, bound only when
+ * one of them is first called (binding it costs a cold JVM far more: BENCHMARKS.md).
+ */
 public final class NativeKernel implements Kernel {
   private static final class Holder {
     static final NativeKernel INSTANCE = new NativeKernel();
   }
 
-  private final LibC libc;
-  private final Runtime runtime;
+  private static final class JnrHolder {
+    static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
+  }
+
+  private final DirectLibC direct;
   private final int openDirectoryFlags;
-  // openlog(3) keeps the ident pointer, not a copy: this memory must outlive every syslog call.
-  private volatile Pointer syslogIdent;
 
   private NativeKernel() {
-    this.libc = LibraryLoader.create(LibC.class).load("c");
-    this.runtime = Runtime.getRuntime(libc);
+    this.direct = new DirectLibC();
     this.openDirectoryFlags =
         OpenFlags.O_RDONLY.intValue()
             | OpenFlags.O_DIRECTORY.intValue()
@@ -57,7 +55,15 @@ public final class NativeKernel implements Kernel {
     for (Object argument : arguments) {
       rendered.add(argument instanceof String ? '"' + (String) argument + '"' : String.valueOf(argument));
     }
-    return new ErrnoException(syscall, rendered, LastError.getLastError(runtime));
+    return new ErrnoException(syscall, rendered, direct.errno());
+  }
+
+  /**
+   * jnr-ffi's binding of libc, for calls {@link DirectLibC} does not make; bound on first use.
+   * A call on apply()'s path belongs in DirectLibC: binding this costs apply() about 150 ms.
+   */
+  private static LibC libc() {
+    return JnrHolder.LIBC;
   }
 
   private static long unsigned(int id) {
@@ -67,7 +73,7 @@ public final class NativeKernel implements Kernel {
   @Override
   public Ids getresuid() throws ErrnoException {
     int[] r = new int[1], e = new int[1], s = new int[1];
-    if (libc.getresuid(r, e, s) != 0) {
+    if (direct.getresuid(r, e, s) != 0) {
       throw error(Syscall.GETRESUID);
     }
     return new Ids(unsigned(r[0]), unsigned(e[0]), unsigned(s[0]));
@@ -76,7 +82,7 @@ public final class NativeKernel implements Kernel {
   @Override
   public Ids getresgid() throws ErrnoException {
     int[] r = new int[1], e = new int[1], s = new int[1];
-    if (libc.getresgid(r, e, s) != 0) {
+    if (direct.getresgid(r, e, s) != 0) {
       throw error(Syscall.GETRESGID);
     }
     return new Ids(unsigned(r[0]), unsigned(e[0]), unsigned(s[0]));
@@ -84,12 +90,12 @@ public final class NativeKernel implements Kernel {
 
   @Override
   public List<Long> getgroups() throws ErrnoException {
-    int count = libc.getgroups(0, new int[0]);
+    int count = direct.getgroups(0, new int[0]);
     if (count < 0) {
       throw error(Syscall.GETGROUPS, 0);
     }
     int[] list = new int[count];
-    int got = libc.getgroups(count, list);
+    int got = direct.getgroups(count, list);
     if (got < 0) {
       throw error(Syscall.GETGROUPS, count);
     }
@@ -106,35 +112,35 @@ public final class NativeKernel implements Kernel {
     for (int i = 0; i < list.length; i++) {
       list[i] = (int) (long) gids.get(i);
     }
-    if (libc.setgroups(list.length, list) != 0) {
+    if (direct.setgroups(list) != 0) {
       throw error(Syscall.SETGROUPS, list.length, gids.toString());
     }
   }
 
   @Override
   public void setresgid(long rgid, long egid, long sgid) throws ErrnoException {
-    if (libc.setresgid((int) rgid, (int) egid, (int) sgid) != 0) {
+    if (direct.setresgid((int) rgid, (int) egid, (int) sgid) != 0) {
       throw error(Syscall.SETRESGID, rgid, egid, sgid);
     }
   }
 
   @Override
   public void setresuid(long ruid, long euid, long suid) throws ErrnoException {
-    if (libc.setresuid((int) ruid, (int) euid, (int) suid) != 0) {
+    if (direct.setresuid((int) ruid, (int) euid, (int) suid) != 0) {
       throw error(Syscall.SETRESUID, ruid, euid, suid);
     }
   }
 
   @Override
   public void setuid(long uid) throws ErrnoException {
-    if (libc.setuid((int) uid) != 0) {
+    if (direct.setuid((int) uid) != 0) {
       throw error(Syscall.SETUID, uid);
     }
   }
 
   @Override
   public void setgid(long gid) throws ErrnoException {
-    if (libc.setgid((int) gid) != 0) {
+    if (direct.setgid((int) gid) != 0) {
       throw error(Syscall.SETGID, gid);
     }
   }
@@ -161,39 +167,28 @@ public final class NativeKernel implements Kernel {
 
   @Override
   public Optional<PasswdEntry> getpwnam(String name) throws ErrnoException {
-    return lookup(Syscall.GETPWNAM, name, (pwd, buf, size, result) -> libc.getpwnam_r(name, pwd, buf, size, result));
+    return lookup(Syscall.GETPWNAM, name, size -> direct.getpwnam(name, size));
   }
 
   @Override
   public Optional<PasswdEntry> getpwuid(long uid) throws ErrnoException {
-    return lookup(Syscall.GETPWUID, uid, (pwd, buf, size, result) -> libc.getpwuid_r((int) uid, pwd, buf, size, result));
+    return lookup(Syscall.GETPWUID, uid, size -> direct.getpwuid((int) uid, size));
   }
 
   private interface PasswdLookup {
-    int call(Pointer pwd, Pointer buf, long size, PointerByReference result);
+    DirectLibC.PasswdResult call(int bufferSize);
   }
 
-  private Optional<PasswdEntry> lookup(Syscall syscall, Object key, PasswdLookup lookup) throws ErrnoException {
-    // struct passwd starts with pw_name, pw_passwd, pw_uid, pw_gid on Linux, the BSDs and macOS.
-    int pointerSize = runtime.addressSize();
-    Pointer pwd = Memory.allocateDirect(runtime, 16 * pointerSize);
+  private static Optional<PasswdEntry> lookup(Syscall syscall, Object key, PasswdLookup lookup) throws ErrnoException {
     for (int size = 4096; size <= 1 << 20; size *= 4) {
-      Pointer buf = Memory.allocateDirect(runtime, size);
-      PointerByReference result = new PointerByReference();
-      int rc = lookup.call(pwd, buf, size, result);
-      if (rc == Errno.ERANGE.intValue()) {
+      DirectLibC.PasswdResult result = lookup.call(size);
+      if (result.status == Errno.ERANGE.intValue()) {
         continue;
       }
-      if (rc != 0) {
-        throw new ErrnoException(syscall, List.of(String.valueOf(key)), rc);
+      if (result.status != 0) {
+        throw new ErrnoException(syscall, List.of(String.valueOf(key)), result.status);
       }
-      if (result.getValue() == null || result.getValue().address() == 0) {
-        return Optional.empty();
-      }
-      String name = pwd.getPointer(0).getString(0, 1024, StandardCharsets.UTF_8);
-      long uid = Integer.toUnsignedLong(pwd.getInt(2L * pointerSize));
-      long gid = Integer.toUnsignedLong(pwd.getInt(2L * pointerSize + 4));
-      return Optional.of(new PasswdEntry(name, uid, gid));
+      return result.entry;
     }
     throw new ErrnoException(syscall, List.of(String.valueOf(key)), Errno.ERANGE.intValue());
   }
@@ -203,7 +198,7 @@ public final class NativeKernel implements Kernel {
     if (!absolutePath.startsWith("/")) {
       throw new IllegalArgumentException("not absolute: " + absolutePath);
     }
-    int fd = libc.open("/", openDirectoryFlags);
+    int fd = direct.open("/", openDirectoryFlags);
     if (fd < 0) {
       throw error(Syscall.OPEN, "/", "O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC");
     }
@@ -211,13 +206,13 @@ public final class NativeKernel implements Kernel {
       if (component.isEmpty()) {
         continue;
       }
-      int next = libc.openat(fd, component, openDirectoryFlags);
+      int next = direct.openat(fd, component, openDirectoryFlags);
       if (next < 0) {
         ErrnoException failure = error(Syscall.OPEN, absolutePath, "O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC");
-        libc.close(fd);
+        direct.close(fd);
         throw failure;
       }
-      libc.close(fd);
+      direct.close(fd);
       fd = next;
     }
     return fd;
@@ -260,45 +255,44 @@ public final class NativeKernel implements Kernel {
 
   @Override
   public void fchdir(int fd) throws ErrnoException {
-    if (libc.fchdir(fd) != 0) {
+    if (direct.fchdir(fd) != 0) {
       throw error(Syscall.FCHDIR, fd);
     }
   }
 
   @Override
   public void chdir(String path) throws ErrnoException {
-    if (libc.chdir(path) != 0) {
+    if (direct.chdir(path) != 0) {
       throw error(Syscall.CHDIR, path);
     }
   }
 
   @Override
   public void chroot(String path) throws ErrnoException {
-    if (libc.chroot(path) != 0) {
+    if (direct.chroot(path) != 0) {
       throw error(Syscall.CHROOT, path);
     }
   }
 
   @Override
   public void close(int fd) throws ErrnoException {
-    if (libc.close(fd) != 0) {
+    if (direct.close(fd) != 0) {
       throw error(Syscall.CLOSE, fd);
     }
   }
 
   @Override
   public String getcwd() throws ErrnoException {
-    Pointer buf = Memory.allocateDirect(runtime, 4096);
-    Pointer result = libc.getcwd(buf, 4096);
-    if (result == null) {
+    Optional<String> cwd = direct.getcwd();
+    if (cwd.isEmpty()) {
       throw error(Syscall.GETCWD);
     }
-    return buf.getString(0, 4096, StandardCharsets.UTF_8);
+    return cwd.get();
   }
 
   @Override
   public int umask(int mask) {
-    return libc.umask(mask);
+    return direct.umask(mask);
   }
 
   @Override
@@ -441,16 +435,11 @@ public final class NativeKernel implements Kernel {
 
   @Override
   public void openlog(String ident, int option, int facility) {
-    byte[] bytes = ident.getBytes(StandardCharsets.UTF_8);
-    Pointer memory = Memory.allocateDirect(runtime, bytes.length + 1);
-    memory.put(0, bytes, 0, bytes.length);
-    memory.putByte(bytes.length, (byte) 0);
-    syslogIdent = memory;
-    libc.openlog(memory, option, facility);
+    direct.openlog(ident, option, facility);
   }
 
   @Override
   public void syslog(int priority, String message) {
-    libc.syslog(priority, "%s", message.replace('\0', '?'));
+    direct.syslog(priority, message.replace('\0', '?'));
   }
 }

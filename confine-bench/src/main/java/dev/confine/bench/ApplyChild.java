@@ -1,0 +1,66 @@
+package dev.confine.bench;
+
+import dev.confine.Confinement;
+import dev.confine.ConfinementReport;
+import dev.confine.Phase;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * A fresh JVM that confines itself once (default policy: user "nobody") and prints, one "BENCH
+ * key value" line each: its thread count just before apply(), VmRSS before and after, the wall
+ * time of apply() as its caller sees it, and every phase and JVM preparation of the report.
+ *
+ * <p>Arguments: root.
+ */
+public final class ApplyChild {
+  private ApplyChild() {}
+
+  public static void main(String[] args) throws Exception {
+    Path root = Path.of(args[0]);
+    // Opened before apply(): after chroot there is no /proc, and a read at offset 0 of an open
+    // /proc file regenerates it.
+    try (FileChannel status = FileChannel.open(Path.of("/proc/self/status"))) {
+      long rssBefore = vmRssKb(status);
+      long threads;
+      try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+        threads = tasks.count();
+      }
+      long t0 = System.nanoTime();
+      ConfinementReport report = Confinement.builder().root(root).user("nobody").build().apply();
+      long wall = System.nanoTime() - t0;
+      long rssAfter = vmRssKb(status);
+      System.out.println("BENCH threads " + threads);
+      System.out.println("BENCH rss-before-kb " + rssBefore);
+      System.out.println("BENCH rss-after-kb " + rssAfter);
+      System.out.println("BENCH apply-wall-ns " + wall);
+      for (Map.Entry<Phase, Duration> phase : report.phases().entrySet()) {
+        System.out.println("BENCH phase." + phase.getKey() + " " + phase.getValue().toNanos());
+      }
+      for (Map.Entry<String, Duration> preparation : report.preparations().entrySet()) {
+        System.out.println("BENCH prepare." + preparation.getKey() + " " + preparation.getValue().toNanos());
+      }
+      System.out.println("CONFINED uid=" + report.uid());
+    }
+  }
+
+  static long vmRssKb(FileChannel status) throws IOException {
+    ByteBuffer buffer = ByteBuffer.allocate(8192);
+    while (status.read(buffer, buffer.position()) > 0 && buffer.hasRemaining()) {
+      // a /proc file can come in several reads
+    }
+    for (String line : new String(buffer.array(), 0, buffer.position(), StandardCharsets.US_ASCII).split("\n")) {
+      if (line.startsWith("VmRSS:")) {
+        return Long.parseLong(line.substring(6).trim().split("\\s+")[0]);
+      }
+    }
+    throw new IllegalStateException("no VmRSS line in /proc/self/status");
+  }
+}

@@ -1,0 +1,309 @@
+package dev.confine.internal;
+
+import com.kenai.jffi.ArrayFlags;
+import com.kenai.jffi.CallingConvention;
+import com.kenai.jffi.Function;
+import com.kenai.jffi.HeapInvocationBuffer;
+import com.kenai.jffi.Invoker;
+import com.kenai.jffi.LastError;
+import com.kenai.jffi.Library;
+import com.kenai.jffi.MemoryIO;
+import com.kenai.jffi.Platform;
+import com.kenai.jffi.Type;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+
+/**
+ * The libc calls on apply()'s path, made through jffi directly. jnr-ffi's interface binding
+ * (LibraryLoader: a runtime, a class generated with ASM, x86 stubs) costs a cold JVM about three
+ * times the CPU of this (BENCHMARKS.md), and apply() pays it at startup; the rest of libc stays
+ * behind {@link LibC}, bound on first use. Each function here is a symbol address and an ffi
+ * call description, made once; the calls save errno, read with {@link #errno()} on the same
+ * thread. 64-bit Linux only, like confine.
+ */
+final class DirectLibC {
+  private static final int IN_STRING = ArrayFlags.IN | ArrayFlags.NULTERMINATE;
+
+  private final Invoker invoker = Invoker.getInstance();
+  private final Function getresuid;
+  private final Function getresgid;
+  private final Function getgroups;
+  private final Function setgroups;
+  private final Function setresuid;
+  private final Function setresgid;
+  private final Function setuid;
+  private final Function setgid;
+  private final Function getpwnamR;
+  private final Function getpwuidR;
+  private final Function open;
+  private final Function openat;
+  private final Function fchdir;
+  private final Function chdir;
+  private final Function chroot;
+  private final Function close;
+  private final Function getcwd;
+  private final Function umask;
+  private final Function openlog;
+  private final Function syslog;
+  // openlog(3) keeps the ident pointer, not a copy: this memory is never freed.
+  private volatile long syslogIdent;
+
+  DirectLibC() {
+    if (Platform.getPlatform().addressSize() != 64) {
+      throw new UnsupportedOperationException("confine needs a 64-bit platform, not " + Platform.getPlatform().getName());
+    }
+    // The process's global symbols: libc is linked into every JVM, so no library name to guess.
+    Library libc = Library.getDefault();
+    Type i = Type.SINT;
+    Type p = Type.POINTER;
+    getresuid = function(libc, "getresuid", i, p, p, p);
+    getresgid = function(libc, "getresgid", i, p, p, p);
+    getgroups = function(libc, "getgroups", i, i, p);
+    setgroups = function(libc, "setgroups", i, Type.ULONG, p);
+    setresuid = function(libc, "setresuid", i, i, i, i);
+    setresgid = function(libc, "setresgid", i, i, i, i);
+    setuid = function(libc, "setuid", i, i);
+    setgid = function(libc, "setgid", i, i);
+    getpwnamR = function(libc, "getpwnam_r", i, p, p, p, Type.ULONG, p);
+    getpwuidR = function(libc, "getpwuid_r", i, i, p, p, Type.ULONG, p);
+    open = function(libc, "open", i, p, i);
+    openat = function(libc, "openat", i, i, p, i);
+    fchdir = function(libc, "fchdir", i, i);
+    chdir = function(libc, "chdir", i, p);
+    chroot = function(libc, "chroot", i, p);
+    close = function(libc, "close", i, i);
+    getcwd = function(libc, "getcwd", p, p, Type.ULONG);
+    umask = function(libc, "umask", Type.UINT, Type.UINT);
+    openlog = function(libc, "openlog", Type.VOID, p, i, i);
+    long syslogAddress = libc.getSymbolAddress("syslog");
+    if (syslogAddress == 0) {
+      throw new UnsatisfiedLinkError("libc has no syslog: " + Library.getLastError());
+    }
+    // syslog(priority, format, ...): two fixed parameters, then the variadic message.
+    syslog = new Function(syslogAddress, Type.VOID, 2, new Type[] {i, p, p}, CallingConvention.DEFAULT, false);
+  }
+
+  private static Function function(Library library, String name, Type returns, Type... parameters) {
+    long address = library.getSymbolAddress(name);
+    if (address == 0) {
+      throw new UnsatisfiedLinkError("libc has no " + name + ": " + Library.getLastError());
+    }
+    return new Function(address, returns, parameters, CallingConvention.DEFAULT, true);
+  }
+
+  /** errno as the last call on this thread left it. */
+  int errno() {
+    return LastError.getInstance().get();
+  }
+
+  int getresuid(int[] ruid, int[] euid, int[] suid) {
+    return threeOut(getresuid, ruid, euid, suid);
+  }
+
+  int getresgid(int[] rgid, int[] egid, int[] sgid) {
+    return threeOut(getresgid, rgid, egid, sgid);
+  }
+
+  private int threeOut(Function function, int[] a, int[] b, int[] c) {
+    HeapInvocationBuffer call = new HeapInvocationBuffer(function);
+    call.putArray(a, 0, 1, ArrayFlags.OUT);
+    call.putArray(b, 0, 1, ArrayFlags.OUT);
+    call.putArray(c, 0, 1, ArrayFlags.OUT);
+    return invoker.invokeInt(function, call);
+  }
+
+  int getgroups(int size, int[] list) {
+    HeapInvocationBuffer call = new HeapInvocationBuffer(getgroups);
+    call.putInt(size);
+    if (size == 0) {
+      call.putAddress(0);
+    } else {
+      call.putArray(list, 0, size, ArrayFlags.OUT);
+    }
+    return invoker.invokeInt(getgroups, call);
+  }
+
+  int setgroups(int[] list) {
+    HeapInvocationBuffer call = new HeapInvocationBuffer(setgroups);
+    call.putLong(list.length);
+    if (list.length == 0) {
+      call.putAddress(0);
+    } else {
+      call.putArray(list, 0, list.length, ArrayFlags.IN);
+    }
+    return invoker.invokeInt(setgroups, call);
+  }
+
+  int setresuid(int ruid, int euid, int suid) {
+    return threeInts(setresuid, ruid, euid, suid);
+  }
+
+  int setresgid(int rgid, int egid, int sgid) {
+    return threeInts(setresgid, rgid, egid, sgid);
+  }
+
+  private int threeInts(Function function, int a, int b, int c) {
+    HeapInvocationBuffer call = new HeapInvocationBuffer(function);
+    call.putInt(a);
+    call.putInt(b);
+    call.putInt(c);
+    return invoker.invokeInt(function, call);
+  }
+
+  int setuid(int uid) {
+    return oneInt(setuid, uid);
+  }
+
+  int setgid(int gid) {
+    return oneInt(setgid, gid);
+  }
+
+  int fchdir(int fd) {
+    return oneInt(fchdir, fd);
+  }
+
+  int close(int fd) {
+    return oneInt(close, fd);
+  }
+
+  int umask(int mask) {
+    return oneInt(umask, mask);
+  }
+
+  private int oneInt(Function function, int a) {
+    HeapInvocationBuffer call = new HeapInvocationBuffer(function);
+    call.putInt(a);
+    return invoker.invokeInt(function, call);
+  }
+
+  int chdir(String path) {
+    return oneString(chdir, path);
+  }
+
+  int chroot(String path) {
+    return oneString(chroot, path);
+  }
+
+  private int oneString(Function function, String s) {
+    HeapInvocationBuffer call = new HeapInvocationBuffer(function);
+    putString(call, s);
+    return invoker.invokeInt(function, call);
+  }
+
+  int open(String path, int flags) {
+    HeapInvocationBuffer call = new HeapInvocationBuffer(open);
+    putString(call, path);
+    call.putInt(flags);
+    return invoker.invokeInt(open, call);
+  }
+
+  int openat(int dirfd, String path, int flags) {
+    HeapInvocationBuffer call = new HeapInvocationBuffer(openat);
+    call.putInt(dirfd);
+    putString(call, path);
+    call.putInt(flags);
+    return invoker.invokeInt(openat, call);
+  }
+
+  /** The working directory, or empty if getcwd failed (errno says why). */
+  Optional<String> getcwd() {
+    byte[] buffer = new byte[4097];
+    HeapInvocationBuffer call = new HeapInvocationBuffer(getcwd);
+    call.putArray(buffer, 0, 4096, ArrayFlags.OUT);
+    call.putLong(4096);
+    if (invoker.invokeAddress(getcwd, call) == 0) {
+      return Optional.empty();
+    }
+    int length = 0;
+    while (buffer[length] != 0) {
+      length++;
+    }
+    return Optional.of(new String(buffer, 0, length, StandardCharsets.UTF_8));
+  }
+
+  void openlog(String ident, int option, int facility) {
+    byte[] bytes = bytes(ident);
+    MemoryIO memory = MemoryIO.getInstance();
+    long copy = memory.allocateMemory(bytes.length + 1, true);
+    memory.putByteArray(copy, bytes, 0, bytes.length);
+    syslogIdent = copy;
+    HeapInvocationBuffer call = new HeapInvocationBuffer(openlog);
+    call.putAddress(copy);
+    call.putInt(option);
+    call.putInt(facility);
+    invoker.invokeInt(openlog, call);
+  }
+
+  /** syslog(priority, "%s", message): the message is never a format. */
+  void syslog(int priority, String message) {
+    HeapInvocationBuffer call = new HeapInvocationBuffer(syslog);
+    call.putInt(priority);
+    putString(call, "%s");
+    putString(call, message);
+    invoker.invokeInt(syslog, call);
+  }
+
+  /** What a getpw*_r call returned: its status, and the entry if one was found. */
+  static final class PasswdResult {
+    final int status;
+    final Optional<PasswdEntry> entry;
+
+    PasswdResult(int status, Optional<PasswdEntry> entry) {
+      this.status = status;
+      this.entry = entry;
+    }
+  }
+
+  PasswdResult getpwnam(String name, int bufferSize) {
+    return passwd(getpwnamR, name, 0, bufferSize);
+  }
+
+  PasswdResult getpwuid(int uid, int bufferSize) {
+    return passwd(getpwuidR, null, uid, bufferSize);
+  }
+
+  private PasswdResult passwd(Function function, String name, int uid, int bufferSize) {
+    // The struct and its strings must be native memory: pw_name points into the buffer.
+    // struct passwd starts with pw_name, pw_passwd, pw_uid, pw_gid on Linux (64-bit: 8, 8, 4, 4).
+    MemoryIO memory = MemoryIO.getInstance();
+    long pwd = memory.allocateMemory(128, true);
+    long buffer = memory.allocateMemory(bufferSize, false);
+    try {
+      long[] result = new long[1];
+      HeapInvocationBuffer call = new HeapInvocationBuffer(function);
+      if (name != null) {
+        putString(call, name);
+      } else {
+        call.putInt(uid);
+      }
+      call.putAddress(pwd);
+      call.putAddress(buffer);
+      call.putLong(bufferSize);
+      call.putArray(result, 0, 1, ArrayFlags.OUT);
+      int status = invoker.invokeInt(function, call);
+      if (status != 0 || result[0] == 0) {
+        return new PasswdResult(status, Optional.empty());
+      }
+      String found = new String(memory.getZeroTerminatedByteArray(memory.getAddress(pwd), 1024), StandardCharsets.UTF_8);
+      long foundUid = Integer.toUnsignedLong(memory.getInt(pwd + 16));
+      long foundGid = Integer.toUnsignedLong(memory.getInt(pwd + 20));
+      return new PasswdResult(0, Optional.of(new PasswdEntry(found, foundUid, foundGid)));
+    } finally {
+      memory.freeMemory(buffer);
+      memory.freeMemory(pwd);
+    }
+  }
+
+  private static void putString(HeapInvocationBuffer call, String s) {
+    byte[] bytes = bytes(s);
+    call.putArray(bytes, 0, bytes.length, IN_STRING);
+  }
+
+  private static byte[] bytes(String s) {
+    if (s.indexOf('\0') >= 0) {
+      // C would read only up to the NUL: a different string than the one checked.
+      throw new IllegalArgumentException("a NUL character in " + s.replace('\0', '?'));
+    }
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+}
