@@ -2,6 +2,7 @@ package dev.confine.internal;
 
 import dev.confine.Syscall;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
