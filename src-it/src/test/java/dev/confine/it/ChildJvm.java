@@ -62,7 +62,7 @@ final class ChildJvm implements AutoCloseable {
   }
 
   static ChildJvm start(String javaHome, List<String> jvmOptions, String mainClass, String... args) throws IOException {
-    return startWrapped(List.of(), javaHome, jvmOptions, mainClass, args);
+    return start(List.of(), null, classpath(), javaHome, jvmOptions, mainClass, args);
   }
 
   /**
@@ -71,11 +71,27 @@ final class ChildJvm implements AutoCloseable {
    */
   static ChildJvm startWrapped(List<String> wrapper, String javaHome, List<String> jvmOptions, String mainClass, String... args)
       throws IOException {
+    return start(wrapper, null, classpath(), javaHome, jvmOptions, mainClass, args);
+  }
+
+  /** The class path of the child programs: jars only. */
+  static String classpath() {
     String classpath = System.getProperty("confine.it.childClasspath");
     if (classpath == null || classpath.isEmpty()) {
       throw new IllegalStateException("confine.it.childClasspath is not set: run the ITs through Maven (mvn verify)");
     }
-    List<String> command = new ArrayList<>(wrapper);
+    return classpath;
+  }
+
+  /**
+   * Starts the child behind a command prefix (for example {@code unshare --mount ...} or
+   * {@code setpriv --reuid=...}, which must exec the rest so that the pid stays the JVM's), in
+   * {@code directory} (null: the parent's), with the given class path.
+   */
+  static ChildJvm start(
+      List<String> prefix, Path directory, String classpath, String javaHome, List<String> jvmOptions, String mainClass, String... args)
+      throws IOException {
+    List<String> command = new ArrayList<>(prefix);
     command.add(Path.of(javaHome, "bin", "java").toString());
     int feature = featureVersion(javaHome);
     if (feature >= 22) {
@@ -91,6 +107,9 @@ final class ChildJvm implements AutoCloseable {
     command.add(mainClass);
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    if (directory != null) {
+      builder.directory(directory.toFile());
+    }
     return new ChildJvm(builder.start());
   }
 

@@ -29,6 +29,11 @@ final class ProcView {
           threads.put(task.getFileName().toString(), status(task.resolve("status")));
         } catch (NoSuchFileException e) {
           // the thread ended while we looked
+        } catch (java.nio.file.FileSystemException e) {
+          // reading the status of a thread that ended after its entry was listed: ESRCH
+          if (!"No such process".equals(e.getReason())) {
+            throw e;
+          }
         }
       }
     }

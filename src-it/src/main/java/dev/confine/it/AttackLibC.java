@@ -1,0 +1,77 @@
+package dev.confine.it;
+
+import jnr.ffi.LastError;
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+import jnr.ffi.annotations.In;
+import jnr.ffi.annotations.Out;
+import jnr.ffi.annotations.SaveError;
+import jnr.ffi.types.size_t;
+import jnr.ffi.types.ssize_t;
+
+/**
+ * The calls an attacker inside the jail would make, bound by the child program itself: confine's
+ * own LibC binds only what confine needs, and an attacker is not limited to that.
+ */
+@SaveError
+public interface AttackLibC {
+  int open(String path, int flags);
+
+  int openat(int dirfd, String path, int flags);
+
+  @ssize_t long read(int fd, @Out byte[] buf, @size_t long count);
+
+  int close(int fd);
+
+  int fchdir(int fd);
+
+  int chdir(String path);
+
+  int chroot(String path);
+
+  int mkdir(String path, int mode);
+
+  int setuid(int uid);
+
+  int seteuid(int uid);
+
+  int setresuid(int ruid, int euid, int suid);
+
+  int setgid(int gid);
+
+  int setegid(int gid);
+
+  int setresgid(int rgid, int egid, int sgid);
+
+  int setgroups(@size_t long size, @In int[] list);
+
+  /** Returns the previous fsuid, never an error: the result alone proves nothing. */
+  int setfsuid(int fsuid);
+
+  int setfsgid(int fsgid);
+
+  int getresuid(@Out int[] ruid, @Out int[] euid, @Out int[] suid);
+
+  int kill(int pid, int signal);
+
+  long ptrace(long request, long pid, Pointer addr, Pointer data);
+
+  int renameat2(int olddirfd, String oldpath, int newdirfd, String newpath, int flags);
+
+  int posix_spawn(@Out int[] pid, String path, Pointer fileActions, Pointer attributes, Pointer argv, Pointer envp);
+
+  int waitpid(int pid, @Out int[] status, int options);
+
+  /** Binds libc. */
+  static AttackLibC load() {
+    return LibraryLoader.create(AttackLibC.class).load("c");
+  }
+
+  /** The errno of the last call on this thread, as a name ("EPERM"). */
+  static String lastErrno(AttackLibC libc) {
+    int errno = LastError.getLastError(Runtime.getRuntime(libc));
+    jnr.constants.platform.Errno e = jnr.constants.platform.Errno.valueOf(errno);
+    return e == null || e.name().startsWith("__UNKNOWN") ? "errno" + errno : e.name();
+  }
+}
