@@ -308,13 +308,21 @@ public final class AttackChild {
       Thread.onSpinWait();
     }
     ConfinementPolicy policy = policy(jail, a[1], a[2]);
+    // The swap is visible to preflight (a read-only check), so the attempts below really race.
+    int checks = 0;
+    boolean sawSymlink = false;
+    while (!sawSymlink && checks < 100_000) {
+      sawSymlink = policy.check().has("root-symlink");
+      checks++;
+    }
+    probe("preflight-saw-symlink", sawSymlink + " after " + checks + " checks");
     Map<String, Integer> outcomes = new TreeMap<>();
     int attempts = Integer.parseInt(a[3]);
     boolean confined = false;
     for (int i = 0; i < attempts && !confined; i++) {
       String outcome = tryApply(policy);
       confined = outcome.equals("ok");
-      outcomes.merge(outcome.replaceAll("\\(.*", ""), 1, Integer::sum);
+      outcomes.merge(outcome.replaceAll("\\(.*", "") + reason(outcome), 1, Integer::sum);
     }
     stop.set(true);
     swapper.join();
@@ -323,6 +331,23 @@ public final class AttackChild {
     probe("confined", confined);
     probe("marker", readAt(AT_FDCWD, "/inside.txt"));
     probe("etc-passwd-visible", Files.exists(Path.of("/etc/passwd")));
+  }
+
+  /** Why an apply() of the race was refused, in a word. */
+  private static String reason(String outcome) {
+    if (outcome.contains("ELOOP")) {
+      return ":ELOOP";
+    }
+    if (outcome.contains("changed between preflight and open")) {
+      return ":inode-changed";
+    }
+    if (outcome.contains("ENOTDIR")) {
+      return ":ENOTDIR";
+    }
+    if (outcome.contains("root-symlink")) {
+      return ":root-symlink";
+    }
+    return outcome.equals("ok") ? "" : ":" + outcome.replaceAll("[^A-Za-z0-9 ]", "").replace(' ', '_');
   }
 
   /** root uid-or-name [gid]: one apply(), its outcome, and the process's state afterwards. */
