@@ -29,9 +29,10 @@ final class ProcView {
           threads.put(task.getFileName().toString(), status(task.resolve("status")));
         } catch (NoSuchFileException e) {
           // the thread ended while we looked
-        } catch (java.nio.file.FileSystemException e) {
-          // reading the status of a thread that ended after its entry was listed: ESRCH
-          if (!"No such process".equals(e.getReason())) {
+        } catch (IOException e) {
+          // a thread that ended after its entry was listed: open or read gives ESRCH
+          String reason = e instanceof java.nio.file.FileSystemException ? ((java.nio.file.FileSystemException) e).getReason() : e.getMessage();
+          if (!"No such process".equals(reason)) {
             throw e;
           }
         }
