@@ -86,6 +86,8 @@ public final class AttackChild {
     int leaked = LIBC.open("/", O_RDONLY | O_DIRECTORY);
     probe("leaked-fd", leaked >= 0 ? "ok" : AttackLibC.lastErrno(LIBC));
     probe("apply", tryApply(policy(a[0], a[1], a[2])));
+    // Allowing it by name does not help: an open directory outside the root stays an ERROR.
+    probe("apply-allowed", tryApply(policy(a[0], a[1], a[2]).toBuilder().allowOpenDirectory(leaked).build()));
     probe("uids-after-refusal", KERNEL.getresuid().toString());
     rawConfine(a[0], Long.parseLong(a[1]), Long.parseLong(a[2]), true, true);
     probe("raw-etc-passwd-visible", Files.exists(Path.of("/etc/passwd")));
@@ -174,6 +176,11 @@ public final class AttackChild {
   /** jail uid gid binary: confines, then runs a setuid-root binary that lies in the jail. */
   private static void setuidExec(String[] a) throws Exception {
     probe("apply", tryApply(policy(a[0], a[1], a[2])));
+    // The parent (root, outside) places the setuid binary now: preflight saw a clean jail.
+    System.out.println("APPLIED");
+    System.out.flush();
+    String go = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+    probe("go", go);
     Runtime runtime = Runtime.getRuntime(LIBC);
     Pointer argv = Memory.allocateDirect(runtime, 2 * runtime.addressSize());
     byte[] name = (a[3] + "\0").getBytes(StandardCharsets.UTF_8);
@@ -197,7 +204,7 @@ public final class AttackChild {
 
   /** jail uid gid path...: confines, then reads each path (first bytes, or the listing). */
   private static void look(String[] a) throws Exception {
-    probe("apply", tryApply(policy(a[0], a[1], a[2])));
+    confine(a[0], a[1], a[2]);
     for (int i = 3; i < a.length; i++) {
       String path = a[i];
       if (path.startsWith("superblock:")) {
@@ -405,14 +412,41 @@ public final class AttackChild {
 
   // ---- helpers ----
 
+  /**
+   * The policy; the test may force-allow findings with the builder's named options:
+   * -Dattack.allowWritable=dir, -Dattack.allowDeviceNodes=a,b, -Dattack.allowSharedUid=true.
+   */
   private static ConfinementPolicy policy(String root, String uid, String gid) {
-    return Confinement.builder().root(root).user(Long.parseLong(uid)).group(Long.parseLong(gid)).build();
+    ConfinementPolicy.Builder builder = Confinement.builder().root(root).user(Long.parseLong(uid)).group(Long.parseLong(gid));
+    String writable = System.getProperty("attack.allowWritable");
+    if (writable != null) {
+      builder.allowWritable(writable);
+    }
+    String devices = System.getProperty("attack.allowDeviceNodes");
+    if (devices != null) {
+      builder.allowDeviceNodes(devices.split(","));
+    }
+    if (Boolean.getBoolean("attack.allowSharedUid")) {
+      builder.allowSharedUid();
+    }
+    return builder.build();
+  }
+
+  /** Confines through apply(), or with -Dattack.raw=true through the raw sequence (no preflight). */
+  private static void confine(String root, String uid, String gid) throws ErrnoException {
+    if (Boolean.getBoolean("attack.raw")) {
+      rawConfine(root, Long.parseLong(uid), Long.parseLong(gid), true, true);
+      probe("apply", "raw");
+    } else {
+      probe("apply", tryApply(policy(root, uid, gid)));
+    }
   }
 
   /** "ok", or the exception's class with the preflight codes or the message. */
   private static String tryApply(ConfinementPolicy policy) {
     try {
-      policy.apply();
+      dev.confine.ConfinementReport report = policy.apply();
+      probe("warnings", report.preflight().warnings().stream().map(Finding::code).sorted().distinct().collect(Collectors.joining(",")));
       return "ok";
     } catch (PreflightException e) {
       return "PreflightException(" + e.report().errors().stream().map(Finding::code).sorted().collect(Collectors.joining(",")) + ")";

@@ -66,10 +66,15 @@ class EscapeIT {
   }
 
   private static ChildJvm attack(String scenario, String... args) throws IOException {
+    return attack(List.of(), scenario, args);
+  }
+
+  /** With JVM options: -Dattack.raw=true, -Dattack.allowDeviceNodes=... (see AttackChild#policy). */
+  private static ChildJvm attack(List<String> jvmOptions, String scenario, String... args) throws IOException {
     String[] all = new String[args.length + 1];
     all[0] = scenario;
     System.arraycopy(args, 0, all, 1, args.length);
-    return ChildJvm.start(List.of(), "dev.confine.it.AttackChild", all);
+    return ChildJvm.start(jvmOptions, "dev.confine.it.AttackChild", all);
   }
 
   private static Map<String, String> ready(ChildJvm child) throws InterruptedException {
@@ -84,6 +89,7 @@ class EscapeIT {
       String out = child.output();
       assertEquals("ok", p.get("leaked-fd"), out);
       assertEquals("PreflightException(open-directory-fd)", p.get("apply"), out);
+      assertEquals("PreflightException(open-directory-fd)", p.get("apply-allowed"), "allowOpenDirectory(fd) covers only fds inside the root\n" + out);
       assertEquals("0 0 0", p.get("uids-after-refusal"), "a refused apply() changes nothing\n" + out);
       // Without preflight, the same sequence confines (no /etc/passwd, uid 65534) ...
       assertEquals("false", p.get("raw-etc-passwd-visible"), out);
@@ -136,7 +142,8 @@ class EscapeIT {
   @Test
   void aNestedChrootIsDeniedOnceUidIsNotZero() throws Exception {
     workDirectory();
-    try (ChildJvm child = attack("nested-chroot", jail.toString(), NOBODY, NOBODY, secretFromHostRoot(), "library")) {
+    // The confined uid may write to /work (allowed by name), so that it can mkdir there.
+    try (ChildJvm child = attack(List.of("-Dattack.allowWritable=work"), "nested-chroot", jail.toString(), NOBODY, NOBODY, secretFromHostRoot(), "library")) {
       Map<String, String> p = ready(child);
       String out = child.output();
       assertEquals("ok", p.get("apply"), out);
@@ -195,34 +202,57 @@ class EscapeIT {
     }
   }
 
-  /** Copies /usr/bin/id and the libraries it needs into the jail, as a setuid-root binary. */
-  private void setuidIdInJail() throws Exception {
+  /** Copies the libraries /usr/bin/id needs into the jail (root-owned, 0755 directories). */
+  private void librariesOfIdInJail() throws Exception {
     Process ldd = new ProcessBuilder("ldd", "/usr/bin/id").redirectErrorStream(true).start();
     String libs = new String(ldd.getInputStream().readAllBytes());
     assertEquals(0, ldd.waitFor(), libs);
     for (String line : libs.split("\n")) {
       for (String word : line.trim().split("\\s+")) {
         if (word.startsWith("/")) {
-          Path lib = Path.of(word);
           Path copy = jail.resolve(word.substring(1));
           Files.createDirectories(copy.getParent());
-          Files.copy(lib, copy);
+          Files.copy(Path.of(word), copy);
         }
       }
     }
+  }
+
+  /** A setuid-root copy of /usr/bin/id at jail/id-setuid. */
+  private void setuidIdInJail() throws Exception {
     Path id = jail.resolve("id-setuid");
     Files.copy(Path.of("/usr/bin/id"), id);
-    Files.setPosixFilePermissions(id, PosixFilePermissions.fromString("rwxr-xr-x"));
     Files.setAttribute(id, "unix:mode", 04755);
   }
 
   @Test
-  void aSetuidRootBinaryInTheJailRegainsRootWithoutNoNewPrivs() throws Exception {
-    // The threat that issue 5 (no_new_privs) and issue 3 (preflight refuses setuid files) close.
-    // Until they land, this shows the exec works: chroot and setresuid alone do not stop it.
+  void aSetuidRootBinaryInTheJailIsRefusedByPreflight() throws Exception {
+    librariesOfIdInJail();
     setuidIdInJail();
-    try (ChildJvm child = attack("setuid-exec", jail.toString(), NOBODY, NOBODY, "/id-setuid")) {
+    try (ChildJvm child = attack("try-apply", jail.toString(), NOBODY, NOBODY)) {
       Map<String, String> p = ready(child);
+      assertTrue(p.get("apply").startsWith("PreflightException(") && p.get("apply").contains("setuid-file"), child.output());
+      assertEquals("0 0 0", p.get("uids"), "nothing changed\n" + child.output());
+    }
+  }
+
+  /** Confines on a clean jail; then root, outside, places a setuid-root binary; the child runs it. */
+  private ChildJvm setuidBinaryPlacedAfterApply() throws Exception {
+    librariesOfIdInJail();
+    ChildJvm child = attack("setuid-exec", jail.toString(), NOBODY, NOBODY, "/id-setuid");
+    child.await("APPLIED", START);
+    setuidIdInJail();
+    child.send("go");
+    child.await("READY", START);
+    return child;
+  }
+
+  @Test
+  void aSetuidRootBinaryPlacedAfterApplyRegainsRootWithoutNoNewPrivs() throws Exception {
+    // The threat no_new_privs (issue 5) closes: preflight checks the jail once, before chroot; a
+    // setuid binary that appears later (placed by root from outside) still runs with euid 0.
+    try (ChildJvm child = setuidBinaryPlacedAfterApply()) {
+      Map<String, String> p = child.probes();
       String out = child.output();
       assertEquals("ok", p.get("apply"), out);
       assertEquals("exit 0", p.get("spawn"), out);
@@ -232,10 +262,9 @@ class EscapeIT {
 
   @Test
   @Disabled("needs issue 5: no_new_privs (PR_SET_NO_NEW_PRIVS, every thread) set by apply()")
-  void aSetuidRootBinaryInTheJailGainsNothingUnderNoNewPrivs() throws Exception {
-    setuidIdInJail();
-    try (ChildJvm child = attack("setuid-exec", jail.toString(), NOBODY, NOBODY, "/id-setuid")) {
-      Map<String, String> p = ready(child);
+  void aSetuidRootBinaryPlacedAfterApplyGainsNothingUnderNoNewPrivs() throws Exception {
+    try (ChildJvm child = setuidBinaryPlacedAfterApply()) {
+      Map<String, String> p = child.probes();
       String out = child.output();
       assertEquals("ok", p.get("apply"), out);
       assertEquals("exit 0", p.get("spawn"), out);
@@ -244,35 +273,26 @@ class EscapeIT {
     }
   }
 
-  @Test
-  @Disabled("needs issue 3: preflight refuses setuid/setgid files in the jail (finding code to be confirmed when it lands)")
-  void aSetuidRootBinaryInTheJailIsRefusedByPreflight() throws Exception {
-    setuidIdInJail();
-    try (ChildJvm child = attack("try-apply", jail.toString(), NOBODY, NOBODY)) {
-      Map<String, String> p = ready(child);
-      assertTrue(p.get("apply").startsWith("PreflightException(") && p.get("apply").contains("setuid"), child.output());
-      assertEquals("0 0 0", p.get("uids"), child.output());
-    }
-  }
-
   /** Starts the child in a private mount namespace with proc mounted at jail/proc. */
-  private ChildJvm withProcInJail(String scenario, String... args) throws Exception {
+  private ChildJvm withProcInJail(List<String> jvmOptions, String scenario, String... args) throws Exception {
     Files.createDirectory(jail.resolve("proc"));
     List<String> prefix =
         List.of("unshare", "--mount", "--propagation", "private", "sh", "-c", "mount -t proc proc \"$0/proc\" && exec \"$@\"", jail.toString());
     String[] all = new String[args.length + 1];
     all[0] = scenario;
     System.arraycopy(args, 0, all, 1, args.length);
-    return ChildJvm.start(prefix, null, ChildJvm.classpath(), ChildJvm.javaHome(), List.of(), "dev.confine.it.AttackChild", all);
+    return ChildJvm.start(prefix, null, ChildJvm.classpath(), ChildJvm.javaHome(), jvmOptions, "dev.confine.it.AttackChild", all);
   }
 
   @Test
   void procMountedInTheJailShowsTheHostToTheConfinedProcess() throws Exception {
-    // What a proc mount in the jail gives away today; issue 3's preflight refuses it.
-    try (ChildJvm child = withProcInJail("look", jail.toString(), NOBODY, NOBODY, "/proc/1/cmdline", "/proc/self/mountinfo", "/proc/1/environ")) {
+    // What a proc mount in the jail gives away, shown with the raw sequence (preflight refuses
+    // it: the test below).
+    try (ChildJvm child = withProcInJail(List.of("-Dattack.raw=true"), "look", jail.toString(), NOBODY, NOBODY,
+        "/proc/1/cmdline", "/proc/self/mountinfo", "/proc/1/environ")) {
       Map<String, String> p = ready(child);
       String out = child.output();
-      assertEquals("ok", p.get("apply"), out);
+      assertEquals("raw", p.get("apply"), out);
       assertTrue(p.get("read:/proc/1/cmdline").startsWith("CONTENT "), "the host's init is visible\n" + out);
       assertTrue(p.get("read:/proc/self/mountinfo").startsWith("CONTENT "), out);
       assertEquals("EACCES", p.get("read:/proc/1/environ"), "another uid's secrets stay closed\n" + out);
@@ -281,11 +301,10 @@ class EscapeIT {
   }
 
   @Test
-  @Disabled("needs issue 3: preflight refuses a proc (or sysfs) mount inside the jail")
   void procMountedInTheJailIsRefusedByPreflight() throws Exception {
-    try (ChildJvm child = withProcInJail("try-apply", jail.toString(), NOBODY, NOBODY)) {
+    try (ChildJvm child = withProcInJail(List.of(), "try-apply", jail.toString(), NOBODY, NOBODY)) {
       Map<String, String> p = ready(child);
-      assertTrue(p.get("apply").startsWith("PreflightException(") && p.get("apply").contains("proc"), child.output());
+      assertTrue(p.get("apply").startsWith("PreflightException(") && p.get("apply").contains("special-mount"), child.output());
       assertEquals("0 0 0", p.get("uids"), child.output());
     }
   }
@@ -322,13 +341,14 @@ class EscapeIT {
 
   @Test
   void aDeviceNodeInTheJailIsUsableInside() throws Exception {
-    // What a device node in the jail gives away today: chroot confines names, not devices, so a
-    // node made with mknod works inside as it does outside. Issue 3's preflight refuses them.
+    // What a device node in the jail gives away: chroot confines names, not devices, so a node
+    // made with mknod works inside as it does outside. Preflight refuses them (the test below);
+    // here they are force-allowed by name with allowDeviceNodes("zero", "disk").
     // A disk node reads the whole file system around the chroot (the first 2 KiB are read, for
     // the ext4 superblock magic) where the machine lets root open the disk at all.
     deviceNodesInJail();
     boolean diskReadable = rootCanReadTheDisk() && fsType().equals("ext4");
-    try (ChildJvm child = attack("look", jail.toString(), NOBODY, NOBODY, "/zero", "superblock:/disk")) {
+    try (ChildJvm child = attack(List.of("-Dattack.allowDeviceNodes=zero,disk"), "look", jail.toString(), NOBODY, NOBODY, "/zero", "superblock:/disk")) {
       Map<String, String> p = ready(child);
       String out = child.output();
       assertEquals("ok", p.get("apply"), out);
@@ -349,12 +369,11 @@ class EscapeIT {
   }
 
   @Test
-  @Disabled("needs issue 3: preflight refuses device nodes in the jail (allowDeviceNodes(...) to permit)")
   void aDeviceNodeInTheJailIsRefusedByPreflight() throws Exception {
     deviceNodesInJail();
     try (ChildJvm child = attack("try-apply", jail.toString(), NOBODY, NOBODY)) {
       Map<String, String> p = ready(child);
-      assertTrue(p.get("apply").startsWith("PreflightException(") && p.get("apply").contains("device"), child.output());
+      assertTrue(p.get("apply").startsWith("PreflightException(") && p.get("apply").contains("device-node"), child.output());
       assertEquals("0 0 0", p.get("uids"), child.output());
     }
   }
@@ -386,13 +405,14 @@ class EscapeIT {
       assertEquals("OK", p.get("kill-same"), out);
       assertEquals("OK", p.get("ptrace-same"), out);
       assertTrue(other.isAlive(), "the other uid's process is untouched");
+      assertTrue(p.get("warnings").contains("shared-uid"), "preflight warned that uid 65534 is shared\n" + out);
     }
   }
 
   @Test
   void aHardLinkToAFileOutsideIsReadableInside() throws Exception {
-    // chroot confines names, not inodes: a hard link made by root reaches outside. Issue 3's
-    // preflight reports regular files with nlink > 1; this shows why.
+    // chroot confines names, not inodes: a hard link made by root reaches outside. Preflight
+    // warns about regular files with nlink > 1 (the test below); this shows why.
     Files.createLink(jail.resolve("linked.txt"), outside.resolve("secret.txt"));
     try (ChildJvm child = attack("look", jail.toString(), NOBODY, NOBODY, "/linked.txt", "/etc/passwd")) {
       Map<String, String> p = ready(child);
@@ -404,12 +424,12 @@ class EscapeIT {
   }
 
   @Test
-  @Disabled("needs issue 3: preflight reports regular files with nlink > 1 in the jail")
   void aHardLinkToAFileOutsideIsReportedByPreflight() throws Exception {
     Files.createLink(jail.resolve("linked.txt"), outside.resolve("secret.txt"));
     try (ChildJvm child = attack("try-apply", jail.toString(), NOBODY, NOBODY)) {
       Map<String, String> p = ready(child);
-      assertTrue(child.output().contains("linked.txt"), child.output());
+      assertEquals("ok", p.get("apply"), child.output());
+      assertTrue(p.get("warnings").contains("hard-link"), child.output());
     }
   }
 
