@@ -6,9 +6,13 @@ import dev.confine.internal.Confiner;
 import dev.confine.internal.Sequence;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -41,6 +45,10 @@ public final class ConfinementPolicy {
   private final List<String> allowedDeviceNodes;
   private final boolean sharedUidAllowed;
   private final List<Integer> allowedOpenDirectories;
+  private final Set<JvmFacility> jvmFacilities;
+  private final boolean opensAllJars;
+  private final boolean preloadsDirectoryClasses;
+  private final Map<String, Runnable> beforeChrootHooks;
 
   private ConfinementPolicy(Builder builder) {
     this.root = builder.root;
@@ -56,6 +64,14 @@ public final class ConfinementPolicy {
     this.allowedDeviceNodes = List.copyOf(builder.allowedDeviceNodes);
     this.sharedUidAllowed = builder.sharedUidAllowed;
     this.allowedOpenDirectories = List.copyOf(builder.allowedOpenDirectories);
+    this.jvmFacilities = Collections.unmodifiableSet(copyOf(builder.jvmFacilities));
+    this.opensAllJars = builder.opensAllJars;
+    this.preloadsDirectoryClasses = builder.preloadsDirectoryClasses;
+    this.beforeChrootHooks = Collections.unmodifiableMap(new LinkedHashMap<>(builder.beforeChrootHooks));
+  }
+
+  private static EnumSet<JvmFacility> copyOf(Set<JvmFacility> facilities) {
+    return facilities.isEmpty() ? EnumSet.noneOf(JvmFacility.class) : EnumSet.copyOf(facilities);
   }
 
   /** The directory that becomes "/". Absolute and normalised. */
@@ -122,6 +138,29 @@ public final class ConfinementPolicy {
   }
 
   /**
+   * The parts of the JDK that apply() readies before chroot, in their run order. Default
+   * {@link JvmFacility#networkServer()}; SECURITY is readied whenever any other is.
+   */
+  public Set<JvmFacility> jvmFacilities() {
+    return jvmFacilities;
+  }
+
+  /** True (the default) if apply() opens every class path jar before chroot. */
+  public boolean opensAllJars() {
+    return opensAllJars;
+  }
+
+  /** True if apply() loads every class of the class path's directories before chroot. */
+  public boolean preloadsDirectoryClasses() {
+    return preloadsDirectoryClasses;
+  }
+
+  /** The caller's own preparations, by name, in the order apply() runs them (after confine's). */
+  public Map<String, Runnable> beforeChrootHooks() {
+    return beforeChrootHooks;
+  }
+
+  /**
    * The ordered system calls that {@link #apply()} will make, without making them. A user given
    * by name appears by name; apply() resolves it first.
    */
@@ -169,14 +208,19 @@ public final class ConfinementPolicy {
         && allowedWritable.equals(that.allowedWritable)
         && allowedDeviceNodes.equals(that.allowedDeviceNodes)
         && sharedUidAllowed == that.sharedUidAllowed
-        && allowedOpenDirectories.equals(that.allowedOpenDirectories);
+        && allowedOpenDirectories.equals(that.allowedOpenDirectories)
+        && jvmFacilities.equals(that.jvmFacilities)
+        && opensAllJars == that.opensAllJars
+        && preloadsDirectoryClasses == that.preloadsDirectoryClasses
+        && beforeChrootHooks.equals(that.beforeChrootHooks);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(
         root, uid, userName, gid, supplementaryGroups, syslogIdent, syslogFacility, umask, failureMode,
-        allowedWritable, allowedDeviceNodes, sharedUidAllowed, allowedOpenDirectories);
+        allowedWritable, allowedDeviceNodes, sharedUidAllowed, allowedOpenDirectories,
+        jvmFacilities, opensAllJars, preloadsDirectoryClasses, beforeChrootHooks);
   }
 
   @Override
@@ -199,6 +243,10 @@ public final class ConfinementPolicy {
         + (allowedDeviceNodes.isEmpty() ? "" : ", allowDeviceNodes=" + allowedDeviceNodes)
         + (sharedUidAllowed ? ", allowSharedUid" : "")
         + (allowedOpenDirectories.isEmpty() ? "" : ", allowOpenDirectory=" + allowedOpenDirectories)
+        + (jvmFacilities.equals(JvmFacility.networkServer()) ? "" : ", prepare=" + jvmFacilities)
+        + (opensAllJars ? "" : ", openAllJars=false")
+        + (preloadsDirectoryClasses ? ", preloadDirectoryClasses" : "")
+        + (beforeChrootHooks.isEmpty() ? "" : ", beforeChroot=" + beforeChrootHooks.keySet())
         + "}";
   }
 
@@ -220,6 +268,10 @@ public final class ConfinementPolicy {
     private final Set<String> allowedDeviceNodes = new LinkedHashSet<>();
     private boolean sharedUidAllowed;
     private final Set<Integer> allowedOpenDirectories = new LinkedHashSet<>();
+    private Set<JvmFacility> jvmFacilities = JvmFacility.networkServer();
+    private boolean opensAllJars = true;
+    private boolean preloadsDirectoryClasses;
+    private final Map<String, Runnable> beforeChrootHooks = new LinkedHashMap<>();
 
     Builder() {}
 
@@ -237,6 +289,10 @@ public final class ConfinementPolicy {
       this.allowedDeviceNodes.addAll(policy.allowedDeviceNodes);
       this.sharedUidAllowed = policy.sharedUidAllowed;
       this.allowedOpenDirectories.addAll(policy.allowedOpenDirectories);
+      this.jvmFacilities = policy.jvmFacilities;
+      this.opensAllJars = policy.opensAllJars;
+      this.preloadsDirectoryClasses = policy.preloadsDirectoryClasses;
+      this.beforeChrootHooks.putAll(policy.beforeChrootHooks);
     }
 
     /**
@@ -406,6 +462,84 @@ public final class ConfinementPolicy {
         throw new IllegalArgumentException("not a file descriptor: " + fd);
       }
       allowedOpenDirectories.add(fd);
+      return this;
+    }
+
+    /**
+     * The parts of the JDK to ready before chroot, replacing the default
+     * ({@link JvmFacility#networkServer()}): for example drop TLS and MANAGEMENT when the
+     * application uses neither, to save their time (BENCHMARKS.md). SECURITY is readied whenever
+     * any other facility is, as the others fail in the jail without it.
+     */
+    public Builder prepare(JvmFacility... facilities) {
+      requireNonNull(facilities, "facilities");
+      if (facilities.length == 0) {
+        throw new IllegalArgumentException("prepare() needs at least one facility; to ready none, call prepareNothing()");
+      }
+      EnumSet<JvmFacility> set = EnumSet.noneOf(JvmFacility.class);
+      for (JvmFacility facility : facilities) {
+        set.add(requireNonNull(facility, "facility"));
+      }
+      this.jvmFacilities = set;
+      return this;
+    }
+
+    /**
+     * Readies nothing before chroot: no facility, no jar opened, no class preloaded. Hooks given
+     * to {@link #beforeChroot} still run. For applications that ready the JVM themselves, and
+     * to see what breaks without it.
+     */
+    public Builder prepareNothing() {
+      this.jvmFacilities = EnumSet.noneOf(JvmFacility.class);
+      this.opensAllJars = false;
+      this.preloadsDirectoryClasses = false;
+      return this;
+    }
+
+    /**
+     * Whether apply() opens every class path jar (manifest Class-Path included) before chroot, so
+     * that each keeps its descriptor and stays readable in the jail. Default true. The resources
+     * of each jar are reachable through their URLs too, when the jar has a manifest.
+     */
+    public Builder openAllJars(boolean open) {
+      this.opensAllJars = open;
+      return this;
+    }
+
+    /**
+     * Loads (without initialising) every class found in the class path's directories before
+     * chroot, as a directory is read by path and is gone in the jail. Resources in those
+     * directories are not kept: read them before apply(). Default off: packaging as jars is better.
+     */
+    public Builder preloadDirectoryClasses() {
+      this.preloadsDirectoryClasses = true;
+      return this;
+    }
+
+    /**
+     * The caller's own preparation: runs in apply() after confine's, before chroot, with its time
+     * in {@link ConfinementReport#preparations()} under {@code name}; if it throws, apply() fails
+     * before anything irreversible. The policy stays immutable only if the hook does: it is held,
+     * not copied, and compared by identity. May be called again to add more, run in order.
+     */
+    public Builder beforeChroot(String name, Runnable hook) {
+      requireNonNull(name, "name");
+      requireNonNull(hook, "hook");
+      if (name.isBlank() || !name.strip().equals(name) || name.indexOf('\n') >= 0) {
+        throw new IllegalArgumentException("hook name must be non-blank without surrounding space: \"" + name + "\"");
+      }
+      if (name.equals("classpath-jars") || name.equals("classpath-directories")) {
+        throw new IllegalArgumentException("hook name \"" + name + "\" is confine's own preparation's");
+      }
+      for (JvmFacility facility : JvmFacility.values()) {
+        if (facility.preparationName().equals(name)) {
+          throw new IllegalArgumentException("hook name \"" + name + "\" is the preparation name of " + facility);
+        }
+      }
+      if (beforeChrootHooks.containsKey(name)) {
+        throw new IllegalArgumentException("hook name \"" + name + "\" is given twice");
+      }
+      beforeChrootHooks.put(name, hook);
       return this;
     }
 

@@ -13,6 +13,7 @@ import dev.confine.PreflightReport;
 import dev.confine.Severity;
 import dev.confine.Step;
 import dev.confine.Syslog;
+import dev.confine.internal.jvm.ClasspathAudit;
 import dev.confine.internal.jvm.JvmPreparation;
 import dev.confine.internal.jvm.JvmPreparations;
 import dev.confine.internal.preflight.Preflight;
@@ -38,13 +39,31 @@ public final class Confiner {
 
   private static final class SystemHolder {
     static final Confiner INSTANCE =
-        new Confiner(NativeKernel::get, ApplyGuard.PROCESS, Terminator.SYSTEM, NanoClock.SYSTEM, Confiner::runPreparations, System.err);
+        new Confiner(NativeKernel::get, ApplyGuard.PROCESS, Terminator.SYSTEM, NanoClock.SYSTEM, new SystemPreparer(), System.err);
   }
 
   /** Readies the JVM before chroot; returns the time of each preparation by name. */
   @FunctionalInterface
   public interface JvmPreparer {
     Map<String, Duration> prepare(ConfinementPolicy policy, NanoClock clock);
+
+    /** What preflight reports about this JVM (its class path) under this policy. */
+    default List<Finding> findings(ConfinementPolicy policy) {
+      return List.of();
+    }
+  }
+
+  /** The real one: this JVM's class path, and the preparations the policy asks for. */
+  private static final class SystemPreparer implements JvmPreparer {
+    @Override
+    public Map<String, Duration> prepare(ConfinementPolicy policy, NanoClock clock) {
+      return runPreparations(policy, clock);
+    }
+
+    @Override
+    public List<Finding> findings(ConfinementPolicy policy) {
+      return ClasspathAudit.inspect().findings(policy.opensAllJars(), policy.preloadsDirectoryClasses());
+    }
   }
 
   private final Supplier<? extends Kernel> kernel;
@@ -89,7 +108,7 @@ public final class Confiner {
   public PreflightReport check(ConfinementPolicy policy) {
     requireNonNull(policy, "policy");
     Kernel k = bind();
-    List<Finding> earlier = new ArrayList<>();
+    List<Finding> earlier = new ArrayList<>(preparer.findings(policy));
     Optional<Identity> identity = Optional.empty();
     try {
       identity = Optional.of(Identity.resolve(policy, k));
@@ -144,7 +163,7 @@ public final class Confiner {
     t = clock.nanoTime();
     Preflight.Result preflight;
     try {
-      preflight = Preflight.run(policy, Optional.of(identity), k, List.of());
+      preflight = Preflight.run(policy, Optional.of(identity), k, preparer.findings(policy));
     } catch (ErrnoException e) {
       throw e.toSyscallException("preflight could not read the process's state", false);
     }
@@ -279,11 +298,11 @@ public final class Confiner {
 
   private static Map<String, Duration> runPreparations(ConfinementPolicy policy, NanoClock clock) {
     Map<String, Duration> times = new LinkedHashMap<>();
-    for (JvmPreparation preparation : JvmPreparations.defaults()) {
+    for (JvmPreparation preparation : JvmPreparations.plan(policy)) {
       long t = clock.nanoTime();
       try {
         preparation.prepare();
-      } catch (Exception e) {
+      } catch (Exception | LinkageError e) {
         throw new ConfinementException(
             "JVM preparation \"" + preparation.name() + "\" failed: " + e + "; nothing irreversible was done", false, e);
       }

@@ -17,6 +17,7 @@ import dev.confine.internal.Mount;
 import dev.confine.internal.NanoClock;
 import dev.confine.internal.OpenFile;
 import dev.confine.internal.PasswdEntry;
+import dev.confine.internal.jvm.JvmPreparations;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -219,7 +220,7 @@ public final class FakeKernel implements Kernel {
         guard,
         status -> haltStatus = OptionalInt.of(status),
         NanoClock.SYSTEM,
-        (policy, clock) -> Map.of("classpath-jars", Duration.ZERO),
+        (policy, clock) -> JvmPreparations.unprepared(policy),
         new PrintStream(stderr, true, StandardCharsets.UTF_8));
   }
 

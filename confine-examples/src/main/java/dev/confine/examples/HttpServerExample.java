@@ -61,7 +61,6 @@ public final class HttpServerExample {
     ExecutorService workers = Executors.newFixedThreadPool(4);
     server.setExecutor(workers);
 
-    Runs.loadTimeZoneRules(); // see there: the library will take this over
     ConfinementReport report = policy(jail, options.uid, options.gid).apply();
     LOG.info("confinement report:\n{}", report);
 

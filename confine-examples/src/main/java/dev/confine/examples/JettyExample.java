@@ -78,7 +78,6 @@ public final class JettyExample {
     server.setHandler(new IdentityPage(jail));
     server.start(); // binds the port (root) and builds the SSLContext from the key store
 
-    Runs.loadTimeZoneRules(); // see there: the library will take this over
     ConfinementReport report = Confinement.builder().root(jail).user(options.uid).group(options.gid).build().apply();
     LOG.info("confinement report:\n{}", report);
 

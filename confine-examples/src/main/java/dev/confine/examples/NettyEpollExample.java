@@ -72,7 +72,6 @@ public final class NettyEpollExample {
             .channel();
     LOG.info("native epoll transport loaded: {}", Epoll.isAvailable());
 
-    Runs.loadTimeZoneRules(); // see there: the library will take this over
     ConfinementReport report = Confinement.builder().root(jail).user(options.uid).group(options.gid).build().apply();
     LOG.info("confinement report:\n{}", report);
 

@@ -19,18 +19,6 @@ final class Runs {
     return root;
   }
 
-  /**
-   * Loads java.time's time-zone rules (lib/tzdb.dat) while the JDK's directory is visible. The
-   * library's "timezones" preparation reads them for java.util.TimeZone only; on Temurin 25 the
-   * JDK HttpServer formats its Date header through java.time, whose TzdbZoneRulesProvider reads
-   * tzdb.dat again, lazily, and after chroot fails with FileNotFoundException. Until the library
-   * does this itself, each example does it before apply().
-   */
-  static void loadTimeZoneRules() {
-    java.time.zone.ZoneRulesProvider.getAvailableZoneIds();
-    java.time.ZoneId.systemDefault().getRules();
-  }
-
   /** Writes a world-readable file inside the jail unless it is already there. */
   static void file(Path path, String content) throws IOException {
     Files.createDirectories(path.getParent());

@@ -1,31 +1,328 @@
 package dev.confine.internal.jvm;
 
-import java.util.List;
+import static java.util.Objects.requireNonNull;
 
-/** The preparations confine knows, and the default set. */
+import dev.confine.ConfinementPolicy;
+import dev.confine.JvmFacility;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ProxySelector;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.StandardProtocolFamily;
+import java.net.URI;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.Pipe;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyStore;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.security.Security;
+import java.security.cert.CertPath;
+import java.security.cert.CertPathValidator;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.PKIXParameters;
+import java.security.cert.TrustAnchor;
+import java.security.cert.X509Certificate;
+import java.text.Collator;
+import java.text.DecimalFormatSymbols;
+import java.text.NumberFormat;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.FormatStyle;
+import java.time.format.TextStyle;
+import java.time.zone.ZoneRulesProvider;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TimeZone;
+import java.util.logging.LogManager;
+import java.util.logging.Logger;
+import java.util.zip.Adler32;
+import java.util.zip.CRC32;
+import java.util.zip.CRC32C;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
+import javax.crypto.Cipher;
+import javax.crypto.KeyAgreement;
+import javax.crypto.Mac;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
+
+/**
+ * The preparations confine knows, and which of them a policy asks for. Each works through public
+ * JDK API only, so it keeps working where the JDK's internals change; the comments name the
+ * internal class only to say why the call is needed (checked on OpenJDK 17 and Temurin 25, cold,
+ * after chroot into an empty directory).
+ */
 public final class JvmPreparations {
+  private static final List<Locale> LOCALES = List.of(Locale.ROOT, Locale.US, Locale.FRANCE, Locale.GERMANY, Locale.JAPAN);
+  private static final List<String> CHARSETS =
+      List.of("ISO-8859-1", "windows-1252", "Shift_JIS", "EUC-KR", "GB18030", "EUC-JP", "Big5");
+
   private JvmPreparations() {}
 
   /**
-   * Opens every jar of the class path now. The application class loader opens a jar only when a
-   * lookup first reaches it, and after chroot its path no longer exists; an opened jar keeps its
-   * descriptor and stays readable. Looking up a resource that exists nowhere makes the loader
-   * walk, and so open, every entry, manifest Class-Path entries included.
+   * What apply() runs before chroot for this policy, in order: opening the jars, preloading
+   * directory classes, the facilities (SECURITY first, and whenever any other is chosen), then
+   * the caller's hooks.
    */
-  public static JvmPreparation classpathJars() {
-    return new Named("classpath-jars", () -> ClassLoader.getSystemClassLoader().getResource("dev/confine/open-every-jar/" + System.nanoTime()));
+  public static List<JvmPreparation> plan(ConfinementPolicy policy) {
+    List<JvmPreparation> plan = new ArrayList<>();
+    if (policy.opensAllJars()) {
+      plan.add(new Named("classpath-jars", ClasspathAudit::openAllJars));
+    }
+    if (policy.preloadsDirectoryClasses()) {
+      plan.add(new Named("classpath-directories", JvmPreparations::preloadDirectories));
+    }
+    for (JvmFacility facility : effective(policy.jvmFacilities())) {
+      plan.add(facility(facility));
+    }
+    for (Map.Entry<String, Runnable> hook : policy.beforeChrootHooks().entrySet()) {
+      Runnable action = hook.getValue();
+      plan.add(new Named(hook.getKey(), action::run));
+    }
+    return List.copyOf(plan);
   }
 
-  /** Reads the time-zone database (lib/tzdb.dat), which the JVM loads lazily from a path. */
-  public static JvmPreparation timeZones() {
-    return new Named("timezones", () -> {
-      java.util.TimeZone.getDefault();
-      java.util.TimeZone.getTimeZone("GMT");
-    });
+  /** The names of {@link #plan}, each with no time: what a fake that prepares nothing reports. */
+  public static Map<String, java.time.Duration> unprepared(ConfinementPolicy policy) {
+    Map<String, java.time.Duration> names = new LinkedHashMap<>();
+    for (JvmPreparation preparation : plan(policy)) {
+      names.put(preparation.name(), java.time.Duration.ZERO);
+    }
+    return names;
   }
 
-  public static List<JvmPreparation> defaults() {
-    return List.of(classpathJars(), timeZones());
+  /** The chosen facilities in run order, with SECURITY added when any other is chosen. */
+  static Set<JvmFacility> effective(Set<JvmFacility> chosen) {
+    EnumSet<JvmFacility> set = chosen.isEmpty() ? EnumSet.noneOf(JvmFacility.class) : EnumSet.copyOf(chosen);
+    if (!set.isEmpty()) {
+      set.add(JvmFacility.SECURITY);
+    }
+    return set;
+  }
+
+  public static JvmPreparation facility(JvmFacility facility) {
+    requireNonNull(facility, "facility");
+    switch (facility) {
+      case SECURITY:
+        return new Named(facility.preparationName(), JvmPreparations::security);
+      case SECURE_RANDOM:
+        return new Named(facility.preparationName(), JvmPreparations::secureRandom);
+      case NETWORK:
+        return new Named(facility.preparationName(), JvmPreparations::network);
+      case ZIP:
+        return new Named(facility.preparationName(), JvmPreparations::zip);
+      case TIME_ZONES:
+        return new Named(facility.preparationName(), JvmPreparations::timeZones);
+      case LOGGING:
+        return new Named(facility.preparationName(), JvmPreparations::logging);
+      case TLS:
+        return new Named(facility.preparationName(), JvmPreparations::tls);
+      case MANAGEMENT:
+        return new Named(facility.preparationName(), JvmPreparations::management);
+      case LOCALES:
+        return new Named(facility.preparationName(), JvmPreparations::locales);
+      case CHARSETS:
+        return new Named(facility.preparationName(), JvmPreparations::charsets);
+      default:
+        throw new AssertionError(facility);
+    }
+  }
+
+  private static void preloadDirectories() throws IOException {
+    for (java.nio.file.Path directory : ClasspathAudit.inspect().directories()) {
+      ClasspathAudit.preloadClasses(directory);
+    }
+  }
+
+  /**
+   * java.security.Security parses conf/security/java.security in its static initialiser; the
+   * providers are instantiated lazily, and the JCE reads conf/security/policy on first use.
+   */
+  private static void security() throws Exception {
+    Security.getProviders();
+    MessageDigest.getInstance("SHA-256").digest(new byte[1]);
+    Cipher.getInstance("AES/GCM/NoPadding");
+    Cipher.getMaxAllowedKeyLength("AES");
+    Mac.getInstance("HmacSHA256");
+    CertificateFactory.getInstance("X.509");
+    KeyStore.getInstance(KeyStore.getDefaultType());
+  }
+
+  /**
+   * NativePRNG opens /dev/random and /dev/urandom when its class initialises and keeps both
+   * (FileInputStreamPool). DRBG is seeded too, so its SeedGenerator holds the /dev/random stream;
+   * getInstanceStrong is resolved, not drawn from (that could block), so NativePRNGBlocking keeps
+   * its descriptor as well.
+   */
+  private static void secureRandom() throws Exception {
+    new SecureRandom().nextBytes(new byte[16]);
+    SecureRandom.getInstance("DRBG").nextBytes(new byte[16]);
+    SecureRandom.getInstanceStrong();
+  }
+
+  /**
+   * libnet, libnio and libextnet load on first use (InetAddress, sun.nio.ch.IOUtil and Net,
+   * jdk.net.LinuxSocketOptions); loaded in the jail they fail and leave "Could not initialize
+   * class sun.nio.ch.Net". One of each channel kind loads all three. ProxySelector reads
+   * conf/net.properties, which a client Socket.connect consults.
+   */
+  private static void network() throws IOException {
+    InetAddress loopback = InetAddress.getLoopbackAddress();
+    try (ServerSocket server = new ServerSocket(0, 1, loopback);
+        Socket client = new Socket()) {
+      server.supportedOptions();
+      client.supportedOptions();
+    }
+    try (ServerSocketChannel serverChannel = ServerSocketChannel.open();
+        SocketChannel channel = SocketChannel.open();
+        DatagramChannel datagram = DatagramChannel.open(StandardProtocolFamily.INET);
+        Selector selector = Selector.open()) {
+      serverChannel.bind(new InetSocketAddress(loopback, 0));
+      serverChannel.supportedOptions();
+      channel.supportedOptions();
+      datagram.supportedOptions();
+      selector.selectNow();
+      Pipe pipe = Pipe.open();
+      pipe.sink().close();
+      pipe.source().close();
+    }
+    ProxySelector proxies = ProxySelector.getDefault();
+    if (proxies != null) {
+      proxies.select(URI.create("http://127.0.0.1/"));
+      proxies.select(URI.create("socket://127.0.0.1:1"));
+    }
+  }
+
+  private static void zip() throws IOException {
+    byte[] data = "confine".getBytes(StandardCharsets.US_ASCII);
+    ByteArrayOutputStream compressed = new ByteArrayOutputStream();
+    try (GZIPOutputStream out = new GZIPOutputStream(compressed)) {
+      out.write(data);
+    }
+    try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(compressed.toByteArray()))) {
+      in.readAllBytes();
+    }
+    new CRC32().update(data);
+    new CRC32C().update(data);
+    new Adler32().update(data);
+  }
+
+  /**
+   * Two caches, both filled from lib/tzdb.dat: java.util.TimeZone's (ZoneInfoFile, which also
+   * resolves the default zone from TZ or /etc/localtime once) and java.time's ZoneRulesProvider,
+   * whose static initialiser reads the whole file. Warming one does not warm the other.
+   */
+  private static void timeZones() {
+    TimeZone.getDefault();
+    TimeZone.getTimeZone("UTC");
+    ZoneRulesProvider.getAvailableZoneIds();
+    ZoneId.systemDefault().getRules();
+  }
+
+  /**
+   * LogManager reads conf/logging.properties (or java.util.logging.config.file) at first use and
+   * makes the root handlers lazily; JDK components such as the HTTP server log through
+   * System.Logger, which sits on it.
+   */
+  private static void logging() {
+    LogManager.getLogManager();
+    Logger.getLogger("").getHandlers();
+    System.getLogger(JvmPreparations.class.getName()).isLoggable(System.Logger.Level.DEBUG);
+  }
+
+  /**
+   * The default SSLContext reads its key and trust stores once and caches them. Certificate path
+   * validation reads lib/security/blocked.certs lazily, only when a peer sends a chain that is
+   * not itself an anchor, so a validation meant to fail forces it here.
+   */
+  private static void tls() throws Exception {
+    SSLContext context = SSLContext.getDefault();
+    SSLEngine engine = context.createSSLEngine();
+    engine.getSupportedCipherSuites();
+    engine.getSSLParameters();
+    KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    Cipher.getInstance("ChaCha20-Poly1305");
+    KeyAgreement.getInstance("X25519");
+    KeyAgreement.getInstance("ECDH");
+    TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    trust.init((KeyStore) null);
+    forceCertPathValidation(trust.getTrustManagers());
+  }
+
+  private static void forceCertPathValidation(TrustManager[] managers) throws Exception {
+    List<X509Certificate> issuers = new ArrayList<>();
+    for (TrustManager manager : managers) {
+      if (manager instanceof X509TrustManager) {
+        issuers.addAll(Arrays.asList(((X509TrustManager) manager).getAcceptedIssuers()));
+      }
+    }
+    if (issuers.isEmpty()) {
+      return;
+    }
+    X509Certificate subject = issuers.get(0);
+    X509Certificate anchor = issuers.get(issuers.size() - 1);
+    CertPath path = CertificateFactory.getInstance("X.509").generateCertPath(List.of(subject));
+    PKIXParameters parameters = new PKIXParameters(Set.of(new TrustAnchor(anchor, null)));
+    parameters.setRevocationEnabled(false);
+    try {
+      CertPathValidator.getInstance("PKIX").validate(path, parameters);
+    } catch (CertPathValidatorException expected) {
+      // Only the checkers' initialisation counts, not the outcome.
+    }
+  }
+
+  /** libmanagement (and libmanagement_ext) load on first use of the platform MXBeans. */
+  private static void management() {
+    ManagementFactory.getOperatingSystemMXBean().getAvailableProcessors();
+    ManagementFactory.getRuntimeMXBean().getPid();
+    ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+    ManagementFactory.getThreadMXBean().getThreadCount();
+    ManagementFactory.getGarbageCollectorMXBeans();
+  }
+
+  private static void locales() {
+    ZonedDateTime sample = ZonedDateTime.ofInstant(Instant.EPOCH, ZoneId.of("UTC"));
+    for (Locale locale : LOCALES) {
+      DateTimeFormatter.ofLocalizedDateTime(FormatStyle.FULL).withLocale(locale).format(sample);
+      sample.getDayOfWeek().getDisplayName(TextStyle.FULL, locale);
+      NumberFormat.getInstance(locale).format(1234.5);
+      NumberFormat.getCurrencyInstance(locale).format(1234.5);
+      DecimalFormatSymbols.getInstance(locale);
+      Collator.getInstance(locale).compare("a", "b");
+    }
+  }
+
+  /** One extended charset instantiates the jdk.charsets provider; availableCharsets() would build them all. */
+  private static void charsets() {
+    for (String name : CHARSETS) {
+      if (Charset.isSupported(name)) {
+        Charset.forName(name).newEncoder();
+      }
+    }
   }
 
   private interface Action {
@@ -37,8 +334,8 @@ public final class JvmPreparations {
     private final Action action;
 
     Named(String name, Action action) {
-      this.name = name;
-      this.action = action;
+      this.name = requireNonNull(name, "name");
+      this.action = requireNonNull(action, "action");
     }
 
     @Override
@@ -49,6 +346,11 @@ public final class JvmPreparations {
     @Override
     public void prepare() throws Exception {
       action.run();
+    }
+
+    @Override
+    public String toString() {
+      return "JvmPreparation[" + name + "]";
     }
   }
 }

@@ -1,0 +1,190 @@
+package dev.confine.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TimeZone;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import javax.tools.JavaCompiler;
+import javax.tools.ToolProvider;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * JVM readiness: a cold child JVM confines itself into an EMPTY jail and then uses the JDK's
+ * facilities, one probe line each. With confine's default preparation every line passes; with
+ * prepareNothing() the lines that depend on preparation fail, which proves the preparation is
+ * what makes them pass. Runs with children on Java 17 and, in the children-on-jdk25 profile, 25.
+ */
+class JvmReadinessIT {
+  private static final String DIRECTORY_CLASS = "dev.confine.it.dirfixture.OnlyInDirectory";
+  private static final String PASSWORD = "changeit";
+
+  /** Every probe line of JvmReadinessChild, in its order, plus the HTTP request from here. */
+  private static final List<String> MATRIX =
+      List.of("serversocket", "socketchannel-selector", "httpserver", "tls-default-context", "timezone-default", "zoneid",
+          "datetimeformatter-locale", "charsets", "securerandom", "messagedigest", "gzip", "jul-logging", "dns-localhost",
+          "class-from-jar", "class-from-directory");
+
+  /**
+   * What fails unprepared, cold, on Java 17 and Temurin 25 alike (measured). The rest pass
+   * without help: locale and charset data and libzip come from lib/modules and the JVM's own
+   * start; every jar is already open (slf4j looks up its provider through all of them); and jffi,
+   * binding confine's libc calls, extracts its stub with File.createTempFile, whose SecureRandom
+   * builds the provider list and opens /dev/urandom, so SecureRandom, MessageDigest and the
+   * localhost lookup work too. The JCE policy is still unread: TLS fails.
+   */
+  private static final Set<String> FAIL_UNPREPARED =
+      Set.of("serversocket", "socketchannel-selector", "httpserver", "tls-default-context", "timezone-default", "zoneid",
+          "jul-logging", "class-from-directory");
+
+  @TempDir static Path work;
+  private static Path classes;
+  private static List<String> tlsOptions;
+  private Path jail;
+
+  @BeforeAll
+  static void buildFixtures() throws Exception {
+    Root.require();
+    classes = compileDirectoryClass(work.resolve("classes"));
+    tlsOptions = makeKeyAndTrustStores(work.resolve("tls"));
+  }
+
+  @BeforeEach
+  void makeJail() {
+    jail = Jails.fresh("readiness");
+  }
+
+  @AfterEach
+  void removeJail() {
+    Jails.remove(jail);
+  }
+
+  @Test
+  void withTheDefaultPreparationEveryProbePasses() throws Exception {
+    Map<String, String> probes = run("default");
+    List<String> failed = new ArrayList<>();
+    for (String name : MATRIX) {
+      String outcome = probes.get(name);
+      assertTrue(outcome != null, "no line for probe " + name + ": " + probes);
+      if (!outcome.startsWith("OK ")) {
+        failed.add(name + ": " + outcome);
+      }
+    }
+    assertEquals(List.of(), failed, "probes failed after the default preparation");
+  }
+
+  @Test
+  void withoutPreparationThePreparedProbesFail() throws Exception {
+    Map<String, String> probes = run("none");
+    Set<String> failing = new TreeSet<>();
+    for (String name : MATRIX) {
+      String outcome = probes.get(name);
+      assertTrue(outcome != null, "no line for probe " + name + ": " + probes);
+      if (!outcome.startsWith("OK ")) {
+        failing.add(name);
+      }
+    }
+    assertEquals(new TreeSet<>(FAIL_UNPREPARED), failing, "which probes fail unprepared: " + probes);
+  }
+
+  /** Runs the child in one mode; returns its probe lines by name, the HTTP request's included. */
+  private Map<String, String> run(String mode) throws Exception {
+    List<String> options = new ArrayList<>(tlsOptions);
+    try (ChildJvm child =
+        ChildJvm.start(List.of(), null, ChildJvm.classpath() + File.pathSeparator + classes, ChildJvm.javaHome(), options,
+            "dev.confine.it.JvmReadinessChild",
+            jail.toString(), "65534", "65534", mode, TimeZone.getDefault().getID(), DIRECTORY_CLASS)) {
+      String http = child.await("HTTP ", Duration.ofSeconds(240));
+      child.await("READY", Duration.ofSeconds(30));
+      Map<String, String> probes = new java.util.LinkedHashMap<>(child.probes());
+      probes.put("httpserver", askHttpServer(http));
+      System.out.println("[" + mode + ", children on Java " + ChildJvm.featureVersion(ChildJvm.javaHome()) + "]\n"
+          + child.output().lines().filter(l -> l.startsWith("PROBE") || l.startsWith("PREPARED") || l.startsWith("HTTP"))
+              .reduce((x, y) -> x + "\n" + y).orElse("")
+          + "\nPROBE httpserver " + probes.get("httpserver"));
+      assertTrue(child.output().lines().noneMatch(l -> l.contains("WARNING: ") && !l.startsWith("FINDING ")),
+          "the JVM printed warnings: " + child.output());
+      child.send("exit");
+      assertEquals(0, child.waitFor(Duration.ofSeconds(30)), child.output());
+      return probes;
+    }
+  }
+
+  /** A real HTTP request from this (unconfined) JVM to the confined child's JDK HttpServer. */
+  private static String askHttpServer(String httpLine) throws IOException, InterruptedException {
+    if (httpLine.startsWith("HTTP FAIL")) {
+      return "FAIL " + httpLine.substring("HTTP FAIL ".length());
+    }
+    Curl.Answer answer = Curl.get("http://127.0.0.1:" + httpLine.substring("HTTP ".length()).trim() + "/");
+    return answer.status == 200 && answer.body.startsWith("hello from the jail")
+        ? "OK " + answer.status + " " + answer.body
+        : "FAIL " + answer;
+  }
+
+  /** A class that exists only in a directory entry of the child's class path. */
+  private static Path compileDirectoryClass(Path out) throws IOException {
+    Path source = work.resolve("src/dev/confine/it/dirfixture/OnlyInDirectory.java");
+    Files.createDirectories(source.getParent());
+    Files.writeString(source,
+        "package dev.confine.it.dirfixture;\n"
+            + "public final class OnlyInDirectory {\n"
+            + "  private OnlyInDirectory() {}\n"
+            + "  public static String hello() { return \"hello from a directory\"; }\n"
+            + "}\n");
+    Files.createDirectories(out);
+    JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+    assertTrue(javac != null, "the ITs need a JDK (javax.tools) to compile the directory fixture");
+    int status = javac.run(null, null, null, "--release", "17", "-d", out.toString(), source.toString());
+    assertEquals(0, status, "javac of the directory fixture");
+    return out;
+  }
+
+  /**
+   * A self-signed server key for 127.0.0.1 and a trust store holding its certificate, made with
+   * keytool before the child starts; the child's default SSLContext uses both.
+   */
+  private static List<String> makeKeyAndTrustStores(Path dir) throws IOException, InterruptedException {
+    Files.createDirectories(dir);
+    String keytool = Path.of(ChildJvm.javaHome(), "bin", "keytool").toString();
+    Path keyStore = dir.resolve("server.p12");
+    Path cert = dir.resolve("server.crt");
+    Path trustStore = dir.resolve("trust.p12");
+    keytool(keytool, "-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost",
+        "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2", "-storetype", "PKCS12", "-keystore", keyStore.toString(),
+        "-storepass", PASSWORD, "-keypass", PASSWORD);
+    keytool(keytool, "-exportcert", "-alias", "server", "-keystore", keyStore.toString(), "-storepass", PASSWORD, "-rfc",
+        "-file", cert.toString());
+    keytool(keytool, "-importcert", "-noprompt", "-alias", "server", "-file", cert.toString(), "-storetype", "PKCS12",
+        "-keystore", trustStore.toString(), "-storepass", PASSWORD);
+    return List.of(
+        "-Djavax.net.ssl.keyStore=" + keyStore, "-Djavax.net.ssl.keyStorePassword=" + PASSWORD,
+        "-Djavax.net.ssl.keyStoreType=PKCS12",
+        "-Djavax.net.ssl.trustStore=" + trustStore, "-Djavax.net.ssl.trustStorePassword=" + PASSWORD,
+        "-Djavax.net.ssl.trustStoreType=PKCS12");
+  }
+
+  private static void keytool(String... command) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("keytool did not end: " + List.of(command));
+    }
+    assertEquals(0, p.exitValue(), "keytool " + List.of(command) + ": " + out);
+  }
+}
