@@ -175,6 +175,25 @@ class HardeningTest {
   }
 
   @Test
+  void aSetuidFileIsRefusedUnlessAllowedByName() {
+    FakeKernel kernel = machine();
+    kernel.file("/srv/jail/suidtest", 0, 04755);
+    dev.confine.PreflightException refused = assertThrows(dev.confine.PreflightException.class, () -> kernel.apply(builder().build()));
+    assertTrue(refused.getMessage().contains("setuid-file"), refused.getMessage());
+    assertTrue(refused.getMessage().contains("allowSetuidFiles(\"suidtest\")"), refused.getMessage());
+    ConfinementReport report = machineWithSetuidFile().apply(builder().allowSetuidFiles("suidtest").build());
+    assertTrue(report.preflight().findings().stream().anyMatch(f -> f.code().equals("setuid-file") && f.message().contains("allowed by allowSetuidFiles")),
+        report.preflight().toString());
+    assertThrows(IllegalArgumentException.class, () -> builder().allowSetuidFiles("../bin/su"));
+  }
+
+  private static FakeKernel machineWithSetuidFile() {
+    FakeKernel kernel = machine();
+    kernel.file("/srv/jail/suidtest", 0, 04755);
+    return kernel;
+  }
+
+  @Test
   void everyNewStepFailsClosed() {
     ConfinementPolicy policy = builder().keepCapabilities(Capability.NET_BIND_SERVICE).denySyscalls().build();
     List<Syscall> failed =
