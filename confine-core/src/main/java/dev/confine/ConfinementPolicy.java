@@ -49,6 +49,10 @@ public final class ConfinementPolicy {
   private final boolean opensAllJars;
   private final boolean preloadsDirectoryClasses;
   private final Map<String, Runnable> beforeChrootHooks;
+  private final List<Capability> keptCapabilities;
+  private final boolean noNewPrivileges;
+  private final List<String> deniedSyscalls;
+  private final List<String> allowedSetuidFiles;
 
   private ConfinementPolicy(Builder builder) {
     this.root = builder.root;
@@ -64,6 +68,10 @@ public final class ConfinementPolicy {
     this.allowedDeviceNodes = List.copyOf(builder.allowedDeviceNodes);
     this.sharedUidAllowed = builder.sharedUidAllowed;
     this.allowedOpenDirectories = List.copyOf(builder.allowedOpenDirectories);
+    this.keptCapabilities = List.copyOf(builder.keptCapabilities);
+    this.noNewPrivileges = builder.noNewPrivileges;
+    this.deniedSyscalls = List.copyOf(builder.deniedSyscalls);
+    this.allowedSetuidFiles = List.copyOf(builder.allowedSetuidFiles);
     this.jvmFacilities = Collections.unmodifiableSet(copyOf(builder.jvmFacilities));
     this.opensAllJars = builder.opensAllJars;
     this.preloadsDirectoryClasses = builder.preloadsDirectoryClasses;
@@ -161,6 +169,50 @@ public final class ConfinementPolicy {
   }
 
   /**
+   * Capabilities the calling thread keeps after the drop (Linux only; empty by default). Only
+   * the thread that calls apply() holds them, and threads it creates afterwards.
+   */
+  public List<Capability> keptCapabilities() {
+    return keptCapabilities;
+  }
+
+  /**
+   * True (the default) if no_new_privs is set in every thread (Linux only): execve can then not
+   * grant privileges through a setuid file or file capabilities.
+   */
+  public boolean noNewPrivileges() {
+    return noNewPrivileges;
+  }
+
+  /** Syscalls refused with EPERM in every thread by a seccomp filter (Linux only; empty by default). */
+  public List<String> deniedSyscalls() {
+    return deniedSyscalls;
+  }
+
+  /** Setuid or setgid files (paths relative to the root) accepted inside the jail. */
+  public List<String> allowedSetuidFiles() {
+    return allowedSetuidFiles;
+  }
+
+  /**
+   * The options of this policy that only Linux has, as the builder names them; apply() on
+   * another system refuses a policy that asks for any of them (nothing is skipped silently).
+   */
+  public List<String> linuxOnlyOptions() {
+    List<String> options = new ArrayList<>();
+    if (noNewPrivileges) {
+      options.add("no_new_privs (on by default; allowNewPrivileges() turns it off)");
+    }
+    if (!keptCapabilities.isEmpty()) {
+      options.add("keepCapabilities(" + keptCapabilities + ")");
+    }
+    if (!deniedSyscalls.isEmpty()) {
+      options.add("denySyscalls(...)");
+    }
+    return options;
+  }
+
+  /**
    * The ordered system calls that {@link #apply()} will make, without making them. A user given
    * by name appears by name; apply() resolves it first.
    */
@@ -212,7 +264,11 @@ public final class ConfinementPolicy {
         && jvmFacilities.equals(that.jvmFacilities)
         && opensAllJars == that.opensAllJars
         && preloadsDirectoryClasses == that.preloadsDirectoryClasses
-        && beforeChrootHooks.equals(that.beforeChrootHooks);
+        && beforeChrootHooks.equals(that.beforeChrootHooks)
+        && keptCapabilities.equals(that.keptCapabilities)
+        && noNewPrivileges == that.noNewPrivileges
+        && deniedSyscalls.equals(that.deniedSyscalls)
+        && allowedSetuidFiles.equals(that.allowedSetuidFiles);
   }
 
   @Override
@@ -220,7 +276,8 @@ public final class ConfinementPolicy {
     return Objects.hash(
         root, uid, userName, gid, supplementaryGroups, syslogIdent, syslogFacility, umask, failureMode,
         allowedWritable, allowedDeviceNodes, sharedUidAllowed, allowedOpenDirectories,
-        jvmFacilities, opensAllJars, preloadsDirectoryClasses, beforeChrootHooks);
+        jvmFacilities, opensAllJars, preloadsDirectoryClasses, beforeChrootHooks, keptCapabilities,
+        noNewPrivileges, deniedSyscalls, allowedSetuidFiles);
   }
 
   @Override
@@ -247,6 +304,10 @@ public final class ConfinementPolicy {
         + (opensAllJars ? "" : ", openAllJars=false")
         + (preloadsDirectoryClasses ? ", preloadDirectoryClasses" : "")
         + (beforeChrootHooks.isEmpty() ? "" : ", beforeChroot=" + beforeChrootHooks.keySet())
+        + (allowedSetuidFiles.isEmpty() ? "" : ", allowSetuidFiles=" + allowedSetuidFiles)
+        + (noNewPrivileges ? "" : ", allowNewPrivileges")
+        + (keptCapabilities.isEmpty() ? "" : ", keepCapabilities=" + keptCapabilities)
+        + (deniedSyscalls.isEmpty() ? "" : ", denySyscalls=" + deniedSyscalls.size() + " calls")
         + "}";
   }
 
@@ -272,6 +333,10 @@ public final class ConfinementPolicy {
     private boolean opensAllJars = true;
     private boolean preloadsDirectoryClasses;
     private final Map<String, Runnable> beforeChrootHooks = new LinkedHashMap<>();
+    private final Set<Capability> keptCapabilities = java.util.EnumSet.noneOf(Capability.class);
+    private boolean noNewPrivileges = true;
+    private final Set<String> deniedSyscalls = new LinkedHashSet<>();
+    private final Set<String> allowedSetuidFiles = new LinkedHashSet<>();
 
     Builder() {}
 
@@ -293,6 +358,10 @@ public final class ConfinementPolicy {
       this.opensAllJars = policy.opensAllJars;
       this.preloadsDirectoryClasses = policy.preloadsDirectoryClasses;
       this.beforeChrootHooks.putAll(policy.beforeChrootHooks);
+      this.keptCapabilities.addAll(policy.keptCapabilities);
+      this.noNewPrivileges = policy.noNewPrivileges;
+      this.deniedSyscalls.addAll(policy.deniedSyscalls);
+      this.allowedSetuidFiles.addAll(policy.allowedSetuidFiles);
     }
 
     /**
@@ -485,6 +554,23 @@ public final class ConfinementPolicy {
     }
 
     /**
+     * Keeps these capabilities in the thread that calls apply() (Linux only), through
+     * PR_SET_KEEPCAPS and capset(2); every other capability is gone, the bounding set is emptied
+     * all the same. Only that thread holds them, and threads it starts afterwards: threads that
+     * existed before apply() (the JVM's, earlier pools) hold none. Bind the low port on that thread.
+     */
+    public Builder keepCapabilities(Capability... capabilities) {
+      requireNonNull(capabilities, "capabilities");
+      if (capabilities.length == 0) {
+        throw new IllegalArgumentException("keepCapabilities() needs at least one capability, such as Capability.NET_BIND_SERVICE");
+      }
+      for (Capability capability : capabilities) {
+        keptCapabilities.add(requireNonNull(capability, "capability"));
+      }
+      return this;
+    }
+
+    /**
      * Readies nothing before chroot: no facility, no jar opened, no class preloaded. Hooks given
      * to {@link #beforeChroot} still run. For applications that ready the JVM themselves, and
      * to see what breaks without it.
@@ -493,6 +579,16 @@ public final class ConfinementPolicy {
       this.jvmFacilities = EnumSet.noneOf(JvmFacility.class);
       this.opensAllJars = false;
       this.preloadsDirectoryClasses = false;
+      return this;
+    }
+
+    /**
+     * Leaves no_new_privs off (Linux): a setuid-root program in the jail, exec'd by any thread,
+     * then runs as root. On by default; turn it off only for a daemon that must run such a
+     * program, knowingly. Cannot be combined with {@link #denySyscalls()}.
+     */
+    public Builder allowNewPrivileges() {
+      this.noNewPrivileges = false;
       return this;
     }
 
@@ -544,6 +640,54 @@ public final class ConfinementPolicy {
     }
 
     /**
+     * Refuses, with EPERM in every thread, the syscalls a confined Java server never needs
+     * (ptrace, mount, umount2, pivot_root, chroot, unshare, setns, kexec_load, init_module,
+     * finit_module, bpf, keyctl, io_uring_*, ...: {@code SeccompFilter.DEFAULT_DENY_LIST}), and
+     * clone(2) with a namespace flag. Linux only, x86_64 and aarch64; a foreign-architecture
+     * syscall (i386 int 0x80) kills the process.
+     */
+    public Builder denySyscalls() {
+      deniedSyscalls.addAll(dev.confine.internal.linux.SeccompFilter.DEFAULT_DENY_LIST);
+      return this;
+    }
+
+    /** As {@link #denySyscalls()}, for the syscalls named (names as in syscalls(2), such as "ptrace"). */
+    public Builder denySyscalls(String... names) {
+      requireNonNull(names, "names");
+      if (names.length == 0) {
+        throw new IllegalArgumentException("denySyscalls(String...) needs at least one name; denySyscalls() takes the default list");
+      }
+      List<String> checked = new ArrayList<>();
+      for (String name : names) {
+        requireNonNull(name, "name");
+        if (!dev.confine.internal.linux.SeccompFilter.isKnown(name)) {
+          throw new IllegalArgumentException(
+              "not a syscall confine can deny: \"" + name + "\" (known: " + dev.confine.internal.linux.SeccompFilter.DEFAULT_DENY_LIST + ")");
+        }
+        checked.add(name);
+      }
+      deniedSyscalls.addAll(checked);
+      return this;
+    }
+
+    /**
+     * Accepts these setuid or setgid files inside the jail (paths relative to the root), which
+     * preflight otherwise refuses. With no_new_privs (the default) they run without the privilege.
+     */
+    public Builder allowSetuidFiles(String... relativePaths) {
+      requireNonNull(relativePaths, "relativePaths");
+      if (relativePaths.length == 0) {
+        throw new IllegalArgumentException("allowSetuidFiles() needs at least one path, such as \"bin/ping\"");
+      }
+      List<String> checked = new ArrayList<>();
+      for (String path : relativePaths) {
+        checked.add(checkRelative("setuid file", path));
+      }
+      allowedSetuidFiles.addAll(checked);
+      return this;
+    }
+
+    /**
      * The immutable policy. Touches no file and makes no system call.
      *
      * @throws IllegalStateException if the root or the user was not given
@@ -554,6 +698,10 @@ public final class ConfinementPolicy {
       }
       if (uid.isEmpty() && userName.isEmpty()) {
         throw new IllegalStateException("user(...) was not given: which user should the process become?");
+      }
+      if (!noNewPrivileges && !deniedSyscalls.isEmpty()) {
+        throw new IllegalStateException(
+            "denySyscalls() needs no_new_privs (an unprivileged seccomp filter requires it): drop allowNewPrivileges()");
       }
       return new ConfinementPolicy(this);
     }

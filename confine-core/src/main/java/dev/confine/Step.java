@@ -89,7 +89,8 @@ public final class Step {
   }
 
   private static String render(Object argument) {
-    if (argument instanceof String && !((String) argument).startsWith("<")) {
+    // Strings are quoted, except placeholders ("<root fd>") and C constants ("PR_CAPBSET_DROP").
+    if (argument instanceof String && !((String) argument).startsWith("<") && !((String) argument).matches("[A-Z][A-Z0-9_]*")) {
       return '"' + (String) argument + '"';
     }
     if (argument instanceof List) {

@@ -22,7 +22,27 @@ public enum Syscall {
   SETGID("setgid"),
   GETCWD("getcwd"),
   GETPWNAM("getpwnam_r"),
-  GETPWUID("getpwuid_r");
+  GETPWUID("getpwuid_r"),
+  // Linux only, below. Several name the same C function (prctl) with another option: each is its
+  // own entry so that a report names the operation, and the test kit can fail each one alone.
+  /** open("/proc/self/task") before chroot, kept to read every thread's status after the drop. */
+  OPEN_THREAD_LIST("open"),
+  /** prctl(PR_CAPBSET_DROP, cap) for every capability: the calling thread's bounding set. */
+  CAPBSET_DROP("prctl"),
+  /** prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL): the calling thread's ambient set. */
+  CAP_AMBIENT_CLEAR("prctl"),
+  /** prctl(PR_SET_KEEPCAPS, 1 or 0): keep the permitted set across setresuid, in this thread. */
+  SET_KEEPCAPS("prctl"),
+  /** capset(2): the calling thread's permitted, effective and inheritable sets. */
+  CAPSET("capset"),
+  /** capget(2): read back the calling thread's sets. */
+  CAPGET("capget"),
+  /** prctl(PR_SET_NO_NEW_PRIVS, 1): execve can no longer grant privileges (this thread). */
+  NO_NEW_PRIVS("prctl"),
+  /** seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC): a filter, and no_new_privs, in every thread. */
+  SECCOMP("seccomp"),
+  /** openat/getdents64/read of /proc/self/task/TID/status, through the descriptor kept. */
+  READ_THREAD_STATUS("read");
 
   private final String cName;
 

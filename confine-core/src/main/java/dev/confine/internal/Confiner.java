@@ -155,6 +155,14 @@ public final class Confiner {
     Kernel k = bind();
     progress.kernel = k;
     phases.put(Phase.BIND_NATIVE, since(t));
+    boolean linux = k.isLinux();
+    if (!linux && !policy.linuxOnlyOptions().isEmpty()) {
+      throw new ConfinementException(
+          "this policy asks for what only Linux has, and this is " + System.getProperty("os.name") + ": "
+              + String.join("; ", policy.linuxOnlyOptions()) + ". Nothing was done; remove these options to confine here.",
+          false,
+          null);
+    }
 
     t = clock.nanoTime();
     Identity identity = Identity.resolve(policy, k);
@@ -177,8 +185,9 @@ public final class Confiner {
     phases.put(Phase.PREPARE_JVM, since(t));
 
     // Planned outside the timed section: SYSCALLS is the calls alone, as a C program makes them.
-    List<Step> steps = Sequence.plan(policy, Optional.of(identity));
+    List<Step> steps = Sequence.plan(policy, Optional.of(identity), linux);
     Sequence.ExecutionState state = new Sequence.ExecutionState(preflight.root);
+    state.prepare(steps, policy);
     t = clock.nanoTime();
     for (Step step : steps) {
       try {
@@ -188,12 +197,14 @@ public final class Confiner {
           closeRootQuietly(k, state);
           throw e.toSyscallException(Sequence.hint(e), false);
         }
+        closeThreadListQuietly(k, state);
         throw failClosed(policy, progress, e.toSyscallException(Sequence.hint(e), true));
       } catch (RuntimeException | Error e) {
         if (!progress.pastPointOfNoReturn) {
           closeRootQuietly(k, state);
           throw e;
         }
+        closeThreadListQuietly(k, state);
         throw failClosed(policy, progress, e);
       }
       if (step.syscall() == dev.confine.Syscall.OPENLOG) {
@@ -208,10 +219,21 @@ public final class Confiner {
     t = clock.nanoTime();
     List<String> verifications;
     try {
-      verifications = Verifier.verify(k, identity);
+      verifications = new ArrayList<>(Verifier.verify(k, identity));
+      if (state.threadListFd() >= 0) {
+        long kept = 0;
+        for (dev.confine.Capability c : policy.keptCapabilities()) {
+          kept |= c.mask();
+        }
+        verifications.addAll(
+            Verifier.verifyThreads(k.threadStatuses(state.threadListFd()), state.callerTid(), identity, kept, policy.noNewPrivileges()));
+        closeThreadList(k, state);
+      }
     } catch (ErrnoException e) {
+      closeThreadListQuietly(k, state);
       throw failClosed(policy, progress, e.toSyscallException("the process's state could not be read back", true));
     } catch (RuntimeException | Error e) {
+      closeThreadListQuietly(k, state);
       throw failClosed(policy, progress, e);
     }
     phases.put(Phase.VERIFY, since(t));
@@ -231,14 +253,24 @@ public final class Confiner {
             preflight.report,
             phases,
             preparations,
-            notes(),
+            notes(linux, policy),
             syslog);
     LOG.info("{}", report.summary());
     return report;
   }
 
-  private static List<String> notes() {
+  private static List<String> notes(boolean linux, ConfinementPolicy policy) {
     List<String> notes = new ArrayList<>();
+    if (!linux) {
+      notes.add(
+          "not Linux: the capability bounding and ambient sets, no_new_privs, seccomp and the per-thread"
+              + " verification (/proc/self/task) are Linux-only and were not part of the plan");
+    }
+    if (linux && !policy.keptCapabilities().isEmpty()) {
+      notes.add(
+          "kept " + policy.keptCapabilities() + " in the thread that called apply() only (and threads it starts"
+              + " from now on); every thread that existed before holds no capability");
+    }
     String userDir = System.getProperty("user.dir", "");
     if (!userDir.equals("/")) {
       notes.add(
@@ -259,7 +291,30 @@ public final class Confiner {
     }
   }
 
+  /**
+   * Closes the /proc/self/task descriptor. It points outside the jail: openat(fd, "../../..")
+   * reaches the host's "/". It is O_CLOEXEC (no child inherits it), only this thread uses it, and
+   * it is closed before apply() returns, so the daemon's own code never sees it; in between it
+   * grants no privilege (the credentials are already dropped), only a view chroot takes away.
+   */
+  private static void closeThreadList(Kernel k, Sequence.ExecutionState state) throws ErrnoException {
+    int fd = state.threadListFd();
+    state.threadListClosed();
+    k.close(fd);
+  }
+
+  private static void closeThreadListQuietly(Kernel k, Sequence.ExecutionState state) {
+    if (state.threadListFd() >= 0) {
+      try {
+        closeThreadList(k, state);
+      } catch (ErrnoException ignored) {
+        // The failure being reported matters more than this one.
+      }
+    }
+  }
+
   private static void closeRootQuietly(Kernel k, Sequence.ExecutionState state) {
+    closeThreadListQuietly(k, state);
     if (state.openRootFd() >= 0) {
       try {
         k.close(state.openRootFd());

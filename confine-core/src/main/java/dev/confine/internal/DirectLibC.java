@@ -45,6 +45,14 @@ final class DirectLibC {
   private final Function umask;
   private final Function openlog;
   private final Function syslog;
+  // Linux only: null where libc lacks them (the Kernel then reports ENOSYS, never skips).
+  private final Function prctl;
+  private final Function capget;
+  private final Function capset;
+  private final Function syscallPointer3;
+  private final Function syscallPointer2;
+  private final Function read;
+  private final Function lseek;
   // openlog(3) keeps the ident pointer, not a copy: this memory is never freed.
   private volatile long syslogIdent;
 
@@ -81,6 +89,117 @@ final class DirectLibC {
     }
     // syslog(priority, format, ...): two fixed parameters, then the variadic message.
     syslog = new Function(syslogAddress, Type.VOID, 2, new Type[] {i, p, p}, CallingConvention.DEFAULT, false);
+    Type l = Type.SLONG;
+    // prctl(int option, ...) and syscall(long number, ...) are variadic: every argument is passed
+    // as a long, as the kernel reads them.
+    prctl = variadic(libc, "prctl", i, 1, i, l, l, l, l);
+    syscallPointer3 = variadic(libc, "syscall", l, 1, l, l, l, p);
+    syscallPointer2 = variadic(libc, "syscall", l, 1, l, l, p, l);
+    capget = optional(libc, "capget", i, p, p);
+    capset = optional(libc, "capset", i, p, p);
+    read = optional(libc, "read", l, i, p, Type.ULONG);
+    lseek = optional(libc, "lseek", l, i, l, i);
+  }
+
+  private static Function optional(Library library, String name, Type returns, Type... parameters) {
+    long address = library.getSymbolAddress(name);
+    return address == 0 ? null : new Function(address, returns, parameters, CallingConvention.DEFAULT, true);
+  }
+
+  private static Function variadic(Library library, String name, Type returns, int fixed, Type... parameters) {
+    long address = library.getSymbolAddress(name);
+    return address == 0 ? null : new Function(address, returns, fixed, parameters, CallingConvention.DEFAULT, true);
+  }
+
+  /** True if libc has the Linux-only calls (prctl, capget, capset, syscall). */
+  boolean hasLinuxCalls() {
+    return prctl != null && capget != null && capset != null && syscallPointer3 != null && read != null && lseek != null;
+  }
+
+  int prctl(int option, long a2, long a3, long a4, long a5) {
+    HeapInvocationBuffer call = new HeapInvocationBuffer(prctl);
+    call.putInt(option);
+    call.putLong(a2);
+    call.putLong(a3);
+    call.putLong(a4);
+    call.putLong(a5);
+    return invoker.invokeInt(prctl, call);
+  }
+
+  /** capget/capset, _LINUX_CAPABILITY_VERSION_3: header {version, pid 0}, data 2 x {effective, permitted, inheritable}. */
+  int capget(int[] data) {
+    return capability(capget, data, ArrayFlags.OUT);
+  }
+
+  int capset(int[] data) {
+    return capability(capset, data, ArrayFlags.IN);
+  }
+
+  private int capability(Function function, int[] data, int flags) {
+    int[] header = {0x20080522, 0};
+    HeapInvocationBuffer call = new HeapInvocationBuffer(function);
+    call.putArray(header, 0, 2, ArrayFlags.IN | ArrayFlags.OUT);
+    call.putArray(data, 0, 6, flags);
+    return invoker.invokeInt(function, call);
+  }
+
+  /** syscall(seccomp, SECCOMP_SET_MODE_FILTER, flags, &sock_fprog); returns what the kernel did. */
+  long seccompSetModeFilter(long number, long flags, long[] program) {
+    MemoryIO memory = MemoryIO.getInstance();
+    long filter = memory.allocateMemory(program.length * 8L, true);
+    long fprog = memory.allocateMemory(16, true);
+    try {
+      for (int k = 0; k < program.length; k++) {
+        memory.putLong(filter + 8L * k, program[k]);
+      }
+      memory.putShort(fprog, (short) program.length); // struct sock_fprog { unsigned short len; struct sock_filter *filter; }
+      memory.putAddress(fprog + 8, filter);
+      HeapInvocationBuffer call = new HeapInvocationBuffer(syscallPointer3);
+      call.putLong(number);
+      call.putLong(1); // SECCOMP_SET_MODE_FILTER
+      call.putLong(flags);
+      call.putAddress(fprog);
+      return invoker.invokeLong(syscallPointer3, call);
+    } finally {
+      memory.freeMemory(fprog); // the kernel copied the program
+      memory.freeMemory(filter);
+    }
+  }
+
+  /** syscall(number) for a call without arguments that cannot fail (gettid). */
+  long syscall0(long number) {
+    HeapInvocationBuffer call = new HeapInvocationBuffer(syscallPointer3);
+    call.putLong(number);
+    call.putLong(0);
+    call.putLong(0);
+    call.putAddress(0);
+    return invoker.invokeLong(syscallPointer3, call);
+  }
+
+  /** syscall(getdents64, fd, buffer, size). */
+  long getdents64(long number, int fd, byte[] buffer) {
+    HeapInvocationBuffer call = new HeapInvocationBuffer(syscallPointer2);
+    call.putLong(number);
+    call.putLong(fd);
+    call.putArray(buffer, 0, buffer.length, ArrayFlags.OUT);
+    call.putLong(buffer.length);
+    return invoker.invokeLong(syscallPointer2, call);
+  }
+
+  long read(int fd, byte[] buffer) {
+    HeapInvocationBuffer call = new HeapInvocationBuffer(read);
+    call.putInt(fd);
+    call.putArray(buffer, 0, buffer.length, ArrayFlags.OUT);
+    call.putLong(buffer.length);
+    return invoker.invokeLong(read, call);
+  }
+
+  long lseek(int fd, long offset, int whence) {
+    HeapInvocationBuffer call = new HeapInvocationBuffer(lseek);
+    call.putInt(fd);
+    call.putLong(offset);
+    call.putInt(whence);
+    return invoker.invokeLong(lseek, call);
   }
 
   private static Function function(Library library, String name, Type returns, Type... parameters) {

@@ -107,6 +107,55 @@ public interface Kernel {
   /** The real, effective and saved uids of every process but this one, by pid (/proc/[0-9]+/status). */
   Map<Long, Ids> otherProcesses() throws ErrnoException;
 
+  // Linux hardening. Every call here acts on the CALLING THREAD only (capabilities, keepcaps and
+  // no_new_privs are per-thread attributes), except installSeccompFilterOnAllThreads.
+
+  /** True on Linux, where the calls below exist; false elsewhere (they then throw ENOSYS). */
+  boolean isLinux();
+
+  /** gettid(2): the calling thread's id, as /proc/self/task names it. */
+  long threadId() throws ErrnoException;
+
+  /** The highest capability number the kernel knows (PR_CAPBSET_READ until EINVAL). */
+  int lastCapability() throws ErrnoException;
+
+  /** prctl(PR_CAPBSET_READ, cap): is it in this thread's bounding set. */
+  boolean inBoundingSet(int capability) throws ErrnoException;
+
+  /** prctl(PR_CAPBSET_DROP, cap); needs CAP_SETPCAP. */
+  void dropFromBoundingSet(int capability) throws ErrnoException;
+
+  /** prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL). */
+  void clearAmbientCapabilities() throws ErrnoException;
+
+  /** prctl(PR_SET_KEEPCAPS, keep). */
+  void setKeepCapabilities(boolean keep) throws ErrnoException;
+
+  /** capset(2), version 3, this thread: the three sets as masks. */
+  void capset(long permitted, long effective, long inheritable) throws ErrnoException;
+
+  /** capget(2), version 3, this thread: {permitted, effective, inheritable}. */
+  long[] capget() throws ErrnoException;
+
+  /** prctl(PR_SET_NO_NEW_PRIVS, 1). */
+  void setNoNewPrivileges() throws ErrnoException;
+
+  /** prctl(PR_GET_NO_NEW_PRIVS). */
+  boolean noNewPrivileges() throws ErrnoException;
+
+  /**
+   * seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, program): the filter in every
+   * thread, and no_new_privs too if (and only if) the calling thread has it. The program is
+   * struct sock_filter entries packed into longs (see internal.linux.SeccompFilter).
+   */
+  void installSeccompFilterOnAllThreads(long[] program) throws ErrnoException;
+
+  /** Opens /proc/self/task (O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC) and returns the descriptor. */
+  int openThreadList() throws ErrnoException;
+
+  /** Every thread's status, read through a descriptor from {@link #openThreadList()}; works after chroot. */
+  List<dev.confine.internal.linux.ThreadStatus> threadStatuses(int threadListFd) throws ErrnoException;
+
   // syslog
   void openlog(String ident, int option, int facility);
 

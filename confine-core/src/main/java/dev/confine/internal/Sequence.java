@@ -20,12 +20,37 @@ public final class Sequence {
   /** openlog(3) options: LOG_PID, and LOG_NDELAY to connect to /dev/log now, before chroot. */
   public static final long LOG_PID_NDELAY = 0x01 | 0x08;
 
+  /** Stands for every capability the kernel knows (0 to the last, probed with PR_CAPBSET_READ). */
+  public static final String EVERY_CAPABILITY = "<every capability>";
+  /** Stands for the seccomp program that refuses nothing (it only carries no_new_privs). */
+  public static final String ALLOW_ALL = "<allow all>";
+
   private static final String OPEN_FLAGS = "O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC";
 
   private Sequence() {}
 
-  /** The steps for the policy; ids by name when the identity is not resolved yet. */
+  /** Where the Linux-only steps appear: this JVM's operating system. */
+  public static final boolean LINUX = System.getProperty("os.name", "").equals("Linux");
+
+  /** Steps that exist on Linux only; elsewhere they are not planned, or apply() refuses if asked for. */
+  public static final java.util.Set<Syscall> LINUX_ONLY =
+      java.util.EnumSet.of(
+          Syscall.OPEN_THREAD_LIST, Syscall.CAPBSET_DROP, Syscall.CAP_AMBIENT_CLEAR, Syscall.SET_KEEPCAPS,
+          Syscall.CAPSET, Syscall.NO_NEW_PRIVS, Syscall.SECCOMP);
+
+  /** The steps for the policy on this JVM's operating system. */
   public static List<Step> plan(ConfinementPolicy policy, Optional<Identity> identity) {
+    return plan(policy, identity, LINUX);
+  }
+
+  /**
+   * The steps for the policy; ids by name when the identity is not resolved yet. On Linux the
+   * hardening steps are added: the thread list is opened before chroot (to verify every thread
+   * after the drop); the bounding and ambient sets are emptied (and keep-caps set if capabilities
+   * are kept) while still root; the kept capabilities are set after setresuid; then
+   * no_new_privs and a seccomp filter with TSYNC, which carries no_new_privs to every thread.
+   */
+  public static List<Step> plan(ConfinementPolicy policy, Optional<Identity> identity, boolean linux) {
     Object uid = identity.<Object>map(i -> i.uid).orElseGet(() -> policy.userName().<Object>map(n -> n).orElseGet(() -> policy.uid().getAsLong()));
     Object gid =
         identity.<Object>map(i -> i.gid)
@@ -42,6 +67,14 @@ public final class Sequence {
                     (long) policy.syslogFacility().code())));
     policy.umask().ifPresent(
         mask -> steps.add(Step.reversible(Syscall.UMASK, "files created in the jail get these permissions", (long) mask)));
+    if (linux) {
+      steps.add(
+          Step.reversible(
+              Syscall.OPEN_THREAD_LIST,
+              "/proc is not in the jail: keep the thread list to verify every thread after the drop (closed before apply() returns)",
+              "/proc/self/task",
+              OPEN_FLAGS));
+    }
     String root = policy.root().toString();
     steps.add(Step.reversible(Syscall.OPEN, "hold the checked root: no symlink in any component", root, OPEN_FLAGS));
     steps.add(Step.reversible(Syscall.FCHDIR, "stand in the new root", Step.ROOT_FD));
@@ -49,8 +82,52 @@ public final class Sequence {
     steps.add(Step.irreversible(Syscall.CHDIR, "leave no working directory outside the root", "/"));
     steps.add(Step.irreversible(Syscall.CLOSE, "keep no descriptor of a directory outside (fchdir escape)", Step.ROOT_FD));
     steps.add(Step.irreversible(Syscall.SETGROUPS, "drop supplementary groups while still root", policy.supplementaryGroups()));
+    long keep = 0;
+    for (dev.confine.Capability c : policy.keptCapabilities()) {
+      keep |= c.mask();
+    }
+    String kept = policy.keptCapabilities().isEmpty() ? "none" : policy.keptCapabilities().stream().map(dev.confine.Capability::capName).collect(java.util.stream.Collectors.joining(", "));
+    if (linux) {
+      steps.add(
+          Step.irreversible(
+              Syscall.CAPBSET_DROP,
+              "empty this thread's bounding set (per thread: the other threads keep theirs; no_new_privs makes it moot for execve)",
+              "PR_CAPBSET_DROP",
+              EVERY_CAPABILITY));
+      steps.add(Step.irreversible(Syscall.CAP_AMBIENT_CLEAR, "no ambient capability survives execve", "PR_CAP_AMBIENT", "PR_CAP_AMBIENT_CLEAR_ALL"));
+      if (keep != 0) {
+        steps.add(Step.irreversible(Syscall.SET_KEEPCAPS, "keep the permitted set across setresuid, in this thread only", "PR_SET_KEEPCAPS", 1L));
+      }
+    }
     steps.add(Step.irreversible(Syscall.SETRESGID, "real, effective and saved gid", gid, gid, gid));
     steps.add(Step.irreversible(Syscall.SETRESUID, "real, effective and saved uid: root is gone", uid, uid, uid));
+    if (linux) {
+      steps.add(
+          Step.irreversible(
+              Syscall.CAPSET,
+              "permitted = effective = kept (" + kept + ") in this thread, inheritable empty",
+              keep,
+              keep,
+              0L));
+      if (keep != 0) {
+        steps.add(Step.irreversible(Syscall.SET_KEEPCAPS, "keep-caps off again", "PR_SET_KEEPCAPS", 0L));
+      }
+      if (policy.noNewPrivileges()) {
+        steps.add(
+            Step.irreversible(
+                Syscall.NO_NEW_PRIVS,
+                "execve can no longer grant privileges (setuid files, file capabilities); must precede TSYNC",
+                "PR_SET_NO_NEW_PRIVS",
+                1L));
+        steps.add(
+            Step.irreversible(
+                Syscall.SECCOMP,
+                "TSYNC gives every thread this filter and, as the caller has it, no_new_privs",
+                "SECCOMP_SET_MODE_FILTER",
+                "SECCOMP_FILTER_FLAG_TSYNC",
+                policy.deniedSyscalls().isEmpty() ? ALLOW_ALL : "<deny with EPERM: " + String.join(", ", policy.deniedSyscalls()) + ">"));
+      }
+    }
     return List.copyOf(steps);
   }
 
@@ -62,6 +139,61 @@ public final class Sequence {
         return;
       case UMASK:
         kernel.umask((int) step.longArgument(0));
+        return;
+      case OPEN_THREAD_LIST:
+        {
+          int fd = kernel.openThreadList();
+          state.threadListFd = fd;
+          // Read once now, while a failure is still harmless: proves the fields are there and
+          // loads every class the reading needs while the class path is still reachable.
+          state.threadsBefore = kernel.threadStatuses(fd);
+          state.callerTid = kernel.threadId();
+          return;
+        }
+      case CAPBSET_DROP:
+        {
+          int last = kernel.lastCapability();
+          for (int cap = 0; cap <= last; cap++) {
+            if (kernel.inBoundingSet(cap)) {
+              kernel.dropFromBoundingSet(cap);
+            }
+          }
+          for (int cap = 0; cap <= last; cap++) {
+            if (kernel.inBoundingSet(cap)) {
+              throw new ConfinementException("capability " + cap + " is still in the bounding set after PR_CAPBSET_DROP", true, null);
+            }
+          }
+          state.lastCapability = last;
+          return;
+        }
+      case CAP_AMBIENT_CLEAR:
+        kernel.clearAmbientCapabilities();
+        return;
+      case SET_KEEPCAPS:
+        kernel.setKeepCapabilities(step.longArgument(1) != 0);
+        return;
+      case CAPSET:
+        {
+          long permitted = step.longArgument(0);
+          long effective = step.longArgument(1);
+          long inheritable = step.longArgument(2);
+          kernel.capset(permitted, effective, inheritable);
+          long[] got = kernel.capget();
+          if (got[0] != permitted || got[1] != effective || got[2] != inheritable) {
+            throw new ConfinementException(
+                String.format("capget() after capset: permitted=%x effective=%x inheritable=%x, expected %x %x %x",
+                    got[0], got[1], got[2], permitted, effective, inheritable), true, null);
+          }
+          return;
+        }
+      case NO_NEW_PRIVS:
+        kernel.setNoNewPrivileges();
+        if (!kernel.noNewPrivileges()) {
+          throw new ConfinementException("PR_GET_NO_NEW_PRIVS returned 0 right after PR_SET_NO_NEW_PRIVS", true, null);
+        }
+        return;
+      case SECCOMP:
+        kernel.installSeccompFilterOnAllThreads(state.seccompProgram(step));
         return;
       case OPEN:
         {
@@ -117,8 +249,17 @@ public final class Sequence {
         case SETGROUPS:
         case SETRESGID: return "changing groups needs CAP_SETGID: start the daemon as root";
         case SETRESUID: return "changing uids needs CAP_SETUID: start the daemon as root";
+          case CAPBSET_DROP: return "PR_CAPBSET_DROP needs CAP_SETPCAP: start the daemon as root with a full capability set";
+        case CAPSET: return "capset(2) can only lower the permitted set: the kept capabilities must still be permitted";
+        case SECCOMP: return "a seccomp filter needs no_new_privs first (or CAP_SYS_ADMIN)";
         default: return "the operation needs privileges this process does not have";
       }
+    }
+    if (e.is(Errno.ENOSYS) && LINUX_ONLY.contains(call)) {
+      return call.cName() + " is Linux-only; this system does not have it";
+    }
+    if (e.is(Errno.ESRCH) && call == Syscall.SECCOMP) {
+      return "another seccomp filter is installed in one thread only; TSYNC cannot reach that thread";
     }
     if (e.is(Errno.ELOOP)) {
       return "a component of the root is a symbolic link: give the real path (see realpath(1))";
@@ -145,6 +286,64 @@ public final class Sequence {
   public static final class ExecutionState {
     final Optional<FileStatus> checkedRoot;
     int rootFd = -1;
+    int threadListFd = -1;
+    long callerTid = -1;
+    int lastCapability = -1;
+    List<dev.confine.internal.linux.ThreadStatus> threadsBefore = List.of();
+    private final java.util.Map<Step, long[]> programs = new java.util.HashMap<>();
+
+    /**
+     * Builds the seccomp programs of the plan now, before chroot: nothing of the assembler has to
+     * be loaded (or can fail) once the process is past the point of no return.
+     */
+    public void prepare(List<Step> steps, ConfinementPolicy policy) {
+      for (Step step : steps) {
+        if (step.syscall() == Syscall.SECCOMP) {
+          if (policy.deniedSyscalls().isEmpty()) {
+            programs.put(step, dev.confine.internal.linux.SeccompFilter.allowAll());
+          } else {
+            dev.confine.internal.linux.LinuxArch arch =
+                dev.confine.internal.linux.LinuxArch.current()
+                    .orElseThrow(() -> new ConfinementException(
+                        "denySyscalls(): no syscall table for os.arch " + System.getProperty("os.arch") + " (x86_64 and aarch64 only)", false, null));
+            programs.put(step, dev.confine.internal.linux.SeccompFilter.denyList(arch, policy.deniedSyscalls()));
+          }
+        }
+      }
+    }
+
+    long[] seccompProgram(Step step) {
+      long[] program = programs.get(step);
+      if (program == null) {
+        throw new IllegalStateException("seccomp program not prepared before the sequence: call prepare()");
+      }
+      return program;
+    }
+
+    /** The descriptor of /proc/self/task, or -1. */
+    public int threadListFd() {
+      return threadListFd;
+    }
+
+    /** Marks the thread list closed. */
+    public void threadListClosed() {
+      threadListFd = -1;
+    }
+
+    /** The thread that ran the sequence (gettid), or -1 if the thread list was not opened. */
+    public long callerTid() {
+      return callerTid;
+    }
+
+    /** The last capability number the kernel knows, or -1 if the bounding set was not dropped. */
+    public int lastCapability() {
+      return lastCapability;
+    }
+
+    /** How many threads the process had when the thread list was opened. */
+    public int threadsBefore() {
+      return threadsBefore.size();
+    }
 
     public ExecutionState(Optional<FileStatus> checkedRoot) {
       this.checkedRoot = checkedRoot;

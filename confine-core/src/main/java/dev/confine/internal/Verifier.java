@@ -50,6 +50,99 @@ public final class Verifier {
     return checked;
   }
 
+  /**
+   * Checks every thread of the process, from its /proc status read after the drop: all four uids
+   * and gids are the target's, the groups are the asked list, no inheritable or ambient
+   * capability, no permitted or effective one except {@code keptMask} in the calling thread
+   * (exactly that), the caller's bounding set empty, and, with no_new_privs, NoNewPrivs 1 and a
+   * seccomp filter in every thread. Returns one line per thread and a summary of what remains of
+   * the bounding sets, and why.
+   *
+   * @throws VerificationException listing every thread that is not dropped
+   */
+  public static List<String> verifyThreads(
+      List<dev.confine.internal.linux.ThreadStatus> threads, long callerTid, Identity identity, long keptMask, boolean noNewPrivileges) {
+    List<String> problems = new ArrayList<>();
+    List<String> lines = new ArrayList<>();
+    boolean callerSeen = false;
+    long otherBounding = -1;
+    int othersWithBounding = 0;
+    for (dev.confine.internal.linux.ThreadStatus t : threads) {
+      boolean caller = t.tid == callerTid;
+      callerSeen |= caller;
+      String who = "thread " + t.tid + " \"" + t.name + "\"" + (caller ? " (caller)" : "");
+      for (int i = 0; i < 4; i++) {
+        if (t.uid.get(i) != identity.uid) {
+          problems.add(who + ": Uid " + t.uid);
+          break;
+        }
+      }
+      for (int i = 0; i < 4; i++) {
+        if (t.gid.get(i) != identity.gid) {
+          problems.add(who + ": Gid " + t.gid);
+          break;
+        }
+      }
+      if (t.groups.size() != identity.groups.size() || !new HashSet<>(t.groups).equals(new HashSet<>(identity.groups))) {
+        problems.add(who + ": Groups " + t.groups + ", expected " + identity.groups);
+      }
+      long allowed = caller ? keptMask : 0;
+      if (t.capPrm != allowed) {
+        problems.add(who + String.format(": CapPrm %016x, expected %016x", t.capPrm, allowed));
+      }
+      if (t.capEff != allowed) {
+        problems.add(who + String.format(": CapEff %016x, expected %016x", t.capEff, allowed));
+      }
+      if (t.capInh != 0) {
+        problems.add(who + String.format(": CapInh %016x", t.capInh));
+      }
+      if (t.capAmb != 0) {
+        problems.add(who + String.format(": CapAmb %016x", t.capAmb));
+      }
+      if (caller && t.capBnd != 0) {
+        problems.add(who + String.format(": CapBnd %016x after PR_CAPBSET_DROP", t.capBnd));
+      }
+      if (noNewPrivileges && t.noNewPrivs != 1) {
+        problems.add(who + ": NoNewPrivs " + t.noNewPrivs);
+      }
+      if (noNewPrivileges && t.seccomp != 2) {
+        problems.add(who + ": Seccomp " + t.seccomp + " (no filter)");
+      }
+      if (!caller && t.capBnd != 0) {
+        othersWithBounding++;
+        otherBounding = t.capBnd;
+      }
+      lines.add(
+          String.format(
+              "%s: Uid %s Gid %s Groups %s CapInh %x CapPrm %x CapEff %x CapAmb %x CapBnd %016x NoNewPrivs %d Seccomp %d",
+              who, t.uid.get(0), t.gid.get(0), t.groups, t.capInh, t.capPrm, t.capEff, t.capAmb, t.capBnd, t.noNewPrivs, t.seccomp));
+    }
+    if (!callerSeen) {
+      problems.add("the calling thread " + callerTid + " is not in /proc/self/task");
+    }
+    if (!problems.isEmpty()) {
+      throw new VerificationException("not every thread is dropped:\n  " + String.join("\n  ", problems));
+    }
+    List<String> checked = new ArrayList<>();
+    checked.add(
+        threads.size() + " threads (/proc/self/task/*/status): Uid and Gid " + identity.uid + "/" + identity.gid
+            + " in all four fields, Groups " + identity.groups + ", CapInh/CapAmb 0, CapPrm/CapEff "
+            + (keptMask == 0 ? "0" : String.format("0 except %x in the caller", keptMask))
+            + (noNewPrivileges ? ", NoNewPrivs 1, Seccomp 2" : ", no_new_privs NOT set (allowNewPrivileges)"));
+    checked.add(
+        "bounding set: empty in the caller (PR_CAPBSET_DROP acts on the calling thread only); "
+            + (othersWithBounding == 0
+                ? "empty in every other thread too"
+                : othersWithBounding + " other threads keep " + String.format("%016x", otherBounding)
+                    + (noNewPrivileges
+                        ? ", inert: they hold no permitted capability and no_new_privs keeps execve from granting any"
+                        : ", and without no_new_privs a setuid-root program exec'd from one of them regains those capabilities")));
+    for (String line : lines) {
+      checked.add("  " + line);
+    }
+    return checked;
+  }
+
   private interface Call {
     void run() throws ErrnoException;
   }

@@ -94,7 +94,36 @@ public final class FakeKernel implements Kernel {
   private long ruid, euid, suid;
   private long rgid, egid, sgid;
   private List<Long> groups = List.of(0L);
-  private long permitted = ALL_CAPABILITIES, effective = ALL_CAPABILITIES, bounding = ALL_CAPABILITIES;
+  /**
+   * Capabilities, keep-caps, no_new_privs and seccomp are per thread, as in Linux; ids and groups
+   * are process-wide here because glibc applies set*id calls to every thread. The first task is
+   * the thread that calls apply().
+   */
+  private static final class Task {
+    final long tid;
+    final String name;
+    long inheritable;
+    long permitted = ALL_CAPABILITIES;
+    long effective = ALL_CAPABILITIES;
+    long bounding = ALL_CAPABILITIES;
+    long ambient;
+    boolean keepCaps;
+    boolean noNewPrivs;
+    int filters;
+
+    Task(long tid, String name) {
+      this.tid = tid;
+      this.name = name;
+    }
+  }
+
+  private static final int LAST_CAPABILITY = 40;
+  private static final int CAP_SETPCAP = 8;
+  private static final int CAP_SYS_ADMIN = 21;
+  private final List<Task> tasks = new ArrayList<>();
+  private final Task caller;
+  private boolean linux = true;
+  private final List<long[]> seccompPrograms = new ArrayList<>();
   private String root = "/";
   private String cwd = "/";
   private int umask = 022;
@@ -102,6 +131,11 @@ public final class FakeKernel implements Kernel {
   private OptionalInt haltStatus = OptionalInt.empty();
 
   public FakeKernel() {
+    caller = new Task(100, "main");
+    tasks.add(caller);
+    // Two of the threads every JVM has, started before main: they take no part in apply().
+    tasks.add(new Task(101, "Reference Handl"));
+    tasks.add(new Task(102, "Signal Dispatch"));
     files.put("/", new Node(FileStatus.Type.DIRECTORY, 0, 0755, null, nextInode++));
     descriptors.put(0, "/dev/pts/0");
     descriptors.put(1, "/dev/pts/0");
@@ -186,9 +220,60 @@ public final class FakeKernel implements Kernel {
     rgid = egid = sgid = gid;
     groups = List.of(gid);
     if (uid != 0) {
-      permitted = effective = 0;
+      for (Task task : tasks) {
+        task.permitted = task.effective = 0;
+      }
     }
     return this;
+  }
+
+  /**
+   * Adds another thread that exists before apply(), with the same credentials as the others
+   * (the JVM's compiler and GC threads, a pool started early). Returns its thread id.
+   */
+  public long otherThread(String name) {
+    requireNonNull(name, "name");
+    Task task = new Task(100 + tasks.size() + 1000L, name);
+    task.inheritable = caller.inheritable;
+    task.permitted = caller.permitted;
+    task.effective = caller.effective;
+    task.bounding = caller.bounding;
+    task.ambient = caller.ambient;
+    task.noNewPrivs = caller.noNewPrivs;
+    task.filters = caller.filters;
+    tasks.add(task);
+    return task.tid;
+  }
+
+  /**
+   * The thread that calls apply() starts a new thread now: it inherits that thread's capability
+   * sets, no_new_privs and seccomp filters, as clone(2) does. Returns its thread id.
+   */
+  public long callerStartsThread(String name) {
+    return otherThread(name);
+  }
+
+  /** Pretends to be another system (no prctl, capset, seccomp, /proc/self/task): they fail with ENOSYS. */
+  public FakeKernel notLinux() {
+    linux = false;
+    return this;
+  }
+
+  /** Every thread's status as /proc/self/task/TID/status would show it now. */
+  public List<dev.confine.internal.linux.ThreadStatus> threads() {
+    List<dev.confine.internal.linux.ThreadStatus> statuses = new ArrayList<>();
+    for (Task t : tasks) {
+      statuses.add(
+          new dev.confine.internal.linux.ThreadStatus(
+              t.tid, t.name, List.of(ruid, euid, suid, euid), List.of(rgid, egid, sgid, egid), groups,
+              t.inheritable, t.permitted, t.effective, t.bounding, t.ambient, t.noNewPrivs ? 1 : 0, t.filters > 0 ? 2 : 0));
+    }
+    return statuses;
+  }
+
+  /** The seccomp programs installed, in order (each as struct sock_filter entries packed into longs). */
+  public List<long[]> seccompPrograms() {
+    return List.copyOf(seccompPrograms);
   }
 
   /** The next call of {@code syscall} fails with the named errno ("EPERM", "EAGAIN", ...). */
@@ -365,17 +450,26 @@ public final class FakeKernel implements Kernel {
     ok(Syscall.SETGID, null, String.valueOf(gid));
   }
 
-  /** capabilities(7), "Effect of user ID changes on capabilities" (without keepcaps). */
+  /**
+   * capabilities(7), "Effect of user ID changes on capabilities", in every thread (glibc applies
+   * set*id to all of them), each with its own keep-caps flag.
+   */
   private void changeUids(long r, long e, long s) {
     boolean wasRoot = ruid == 0 || euid == 0 || suid == 0;
     boolean nowNone = r != 0 && e != 0 && s != 0;
-    if (wasRoot && nowNone) {
-      permitted = 0;
-      effective = 0;
-    } else if (euid == 0 && e != 0) {
-      effective = 0;
-    } else if (euid != 0 && e == 0) {
-      effective = permitted;
+    for (Task task : tasks) {
+      if (wasRoot && nowNone) {
+        if (!task.keepCaps) {
+          task.permitted = 0;
+          task.effective = 0;
+        }
+        task.ambient = 0;
+      }
+      if (euid == 0 && e != 0) {
+        task.effective = 0;
+      } else if (euid != 0 && e == 0) {
+        task.effective = task.permitted;
+      }
     }
     ruid = r;
     euid = e;
@@ -384,7 +478,7 @@ public final class FakeKernel implements Kernel {
 
   @Override
   public Capabilities capabilities() {
-    return new Capabilities(permitted, effective, bounding);
+    return new Capabilities(caller.permitted, caller.effective, caller.bounding);
   }
 
   @Override
@@ -542,6 +636,162 @@ public final class FakeKernel implements Kernel {
     return Map.copyOf(otherProcesses);
   }
 
+  // ---- Linux hardening: per thread, the calling thread only (except TSYNC) ----
+
+  private void linuxOnly(Syscall syscall, String args) throws ErrnoException {
+    enter(syscall, args);
+    if (!linux) {
+      throw fail(syscall, Errno.ENOSYS, args);
+    }
+  }
+
+  @Override
+  public boolean isLinux() {
+    return linux;
+  }
+
+  @Override
+  public long threadId() {
+    return caller.tid;
+  }
+
+  @Override
+  public int lastCapability() throws ErrnoException {
+    linuxOnly(Syscall.CAPBSET_DROP, "PR_CAPBSET_READ");
+    return LAST_CAPABILITY;
+  }
+
+  @Override
+  public boolean inBoundingSet(int capability) throws ErrnoException {
+    if (!linux) {
+      throw fail(Syscall.CAPBSET_DROP, Errno.ENOSYS, "PR_CAPBSET_READ, " + capability);
+    }
+    if (capability < 0 || capability > LAST_CAPABILITY) {
+      throw fail(Syscall.CAPBSET_DROP, Errno.EINVAL, "PR_CAPBSET_READ, " + capability);
+    }
+    return (caller.bounding & (1L << capability)) != 0;
+  }
+
+  @Override
+  public void dropFromBoundingSet(int capability) throws ErrnoException {
+    String args = "PR_CAPBSET_DROP, " + capability;
+    // Injected failures hit the first drop: the call the step is known by.
+    if (capability == 0) {
+      enter(Syscall.CAPBSET_DROP, args);
+    }
+    if (!linux) {
+      throw fail(Syscall.CAPBSET_DROP, Errno.ENOSYS, args);
+    }
+    if (capability < 0 || capability > LAST_CAPABILITY) {
+      throw fail(Syscall.CAPBSET_DROP, Errno.EINVAL, args);
+    }
+    if (!capable(CAP_SETPCAP)) {
+      throw fail(Syscall.CAPBSET_DROP, Errno.EPERM, args);
+    }
+    caller.bounding &= ~(1L << capability);
+    if (capability == 0 || capability == LAST_CAPABILITY) {
+      ok(Syscall.CAPBSET_DROP, null, args);
+    }
+  }
+
+  @Override
+  public void clearAmbientCapabilities() throws ErrnoException {
+    String args = "PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL";
+    linuxOnly(Syscall.CAP_AMBIENT_CLEAR, args);
+    caller.ambient = 0;
+    ok(Syscall.CAP_AMBIENT_CLEAR, null, args);
+  }
+
+  @Override
+  public void setKeepCapabilities(boolean keep) throws ErrnoException {
+    String args = "PR_SET_KEEPCAPS, " + (keep ? 1 : 0);
+    linuxOnly(Syscall.SET_KEEPCAPS, args);
+    caller.keepCaps = keep;
+    ok(Syscall.SET_KEEPCAPS, null, args);
+  }
+
+  /** capset(2)'s rules for the calling thread (kernel/capability.c, security/commoncap.c). */
+  @Override
+  public void capset(long permitted, long effective, long inheritable) throws ErrnoException {
+    String args = String.format("permitted=0x%x, effective=0x%x, inheritable=0x%x", permitted, effective, inheritable);
+    linuxOnly(Syscall.CAPSET, args);
+    boolean raisesPermitted = (permitted & ~caller.permitted) != 0;
+    boolean effectiveNotPermitted = (effective & ~permitted) != 0;
+    long inheritableLimit = capable(CAP_SETPCAP) ? caller.inheritable | caller.bounding : caller.inheritable | caller.permitted;
+    boolean inheritableBeyond = (inheritable & ~inheritableLimit) != 0 || (inheritable & ~(caller.inheritable | caller.bounding)) != 0;
+    if (raisesPermitted || effectiveNotPermitted || inheritableBeyond) {
+      throw fail(Syscall.CAPSET, Errno.EPERM, args);
+    }
+    caller.permitted = permitted;
+    caller.effective = effective;
+    caller.inheritable = inheritable;
+    caller.ambient &= permitted & inheritable;
+    ok(Syscall.CAPSET, null, args);
+  }
+
+  @Override
+  public long[] capget() throws ErrnoException {
+    linuxOnly(Syscall.CAPGET, "");
+    return ok(Syscall.CAPGET, new long[] {caller.permitted, caller.effective, caller.inheritable}, "");
+  }
+
+  @Override
+  public void setNoNewPrivileges() throws ErrnoException {
+    String args = "PR_SET_NO_NEW_PRIVS, 1";
+    linuxOnly(Syscall.NO_NEW_PRIVS, args);
+    caller.noNewPrivs = true;
+    ok(Syscall.NO_NEW_PRIVS, null, args);
+  }
+
+  @Override
+  public boolean noNewPrivileges() throws ErrnoException {
+    if (!linux) {
+      throw fail(Syscall.NO_NEW_PRIVS, Errno.ENOSYS, "PR_GET_NO_NEW_PRIVS");
+    }
+    return caller.noNewPrivs;
+  }
+
+  /**
+   * seccomp_sync_threads(): every thread gets the filter, and no_new_privs only if the caller has
+   * it. Without no_new_privs, installing needs CAP_SYS_ADMIN (EACCES otherwise).
+   */
+  @Override
+  public void installSeccompFilterOnAllThreads(long[] program) throws ErrnoException {
+    String args = "SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, " + program.length + " instructions";
+    linuxOnly(Syscall.SECCOMP, args);
+    if (program.length == 0 || program.length > 4096) {
+      throw fail(Syscall.SECCOMP, Errno.EINVAL, args);
+    }
+    if (!caller.noNewPrivs && !capable(CAP_SYS_ADMIN)) {
+      throw fail(Syscall.SECCOMP, Errno.EACCES, args);
+    }
+    for (Task task : tasks) {
+      task.filters++;
+      if (caller.noNewPrivs) {
+        task.noNewPrivs = true;
+      }
+    }
+    seccompPrograms.add(program.clone());
+    ok(Syscall.SECCOMP, null, args);
+  }
+
+  @Override
+  public int openThreadList() throws ErrnoException {
+    linuxOnly(Syscall.OPEN_THREAD_LIST, q("/proc/self/task"));
+    return ok(Syscall.OPEN_THREAD_LIST, allocate(THREAD_LIST), q("/proc/self/task"));
+  }
+
+  private static final String THREAD_LIST = "<proc>/self/task";
+
+  @Override
+  public List<dev.confine.internal.linux.ThreadStatus> threadStatuses(int fd) throws ErrnoException {
+    enter(Syscall.READ_THREAD_STATUS, String.valueOf(fd));
+    if (!THREAD_LIST.equals(descriptors.get(fd))) {
+      throw fail(Syscall.READ_THREAD_STATUS, Errno.EBADF, String.valueOf(fd));
+    }
+    return threads();
+  }
+
   @Override
   public void openlog(String ident, int option, int facility) {
     syslogIdent = Optional.of(ident);
@@ -556,7 +806,7 @@ public final class FakeKernel implements Kernel {
   // ---- rules ----
 
   private boolean capable(int capability) {
-    return (effective & (1L << capability)) != 0;
+    return (caller.effective & (1L << capability)) != 0;
   }
 
   private static boolean allowed(long wanted, long r, long e, long s) {

@@ -54,7 +54,8 @@ public final class PolicyAssertions {
    * Applies the policy to the kernel and asserts, from the kernel's side, that the process ended
    * confined: its root and working directory are the policy's root; real, effective and saved
    * uid and gid are the ones the report names; the groups are the policy's; no capability is
-   * left; no descriptor of a directory is open; and setuid(0) now fails with EPERM.
+   * left in any thread (but the policy's kept ones, in the calling thread only); no_new_privs in
+   * every thread unless the policy allows new privileges; no descriptor of a directory is open; and setuid(0) now fails with EPERM.
    *
    * @return the report apply() returned
    */
@@ -87,9 +88,24 @@ public final class PolicyAssertions {
     if (!kernel.groups().equals(expectedGroups)) {
       problems.add("groups are " + kernel.groups() + ", expected " + expectedGroups);
     }
+    long kept = 0;
+    for (dev.confine.Capability c : policy.keptCapabilities()) {
+      kept |= c.mask();
+    }
     Capabilities capabilities = kernel.capabilities();
-    if (capabilities.permitted != 0 || capabilities.effective != 0) {
-      problems.add("capabilities left: " + capabilities);
+    if (capabilities.permitted != kept || capabilities.effective != kept) {
+      problems.add("capabilities left: " + capabilities + (kept == 0 ? "" : String.format(", expected only %x (kept)", kept)));
+    }
+    if (kernel.isLinux()) {
+      for (dev.confine.internal.linux.ThreadStatus t : kernel.threads()) {
+        long allowed = t.tid == kernel.threadId() ? kept : 0;
+        if (t.capPrm != allowed || t.capEff != allowed || t.capInh != 0 || t.capAmb != 0) {
+          problems.add("thread " + t.tid + " " + t.name + " holds capabilities: " + t);
+        }
+        if (policy.noNewPrivileges() && t.noNewPrivs != 1) {
+          problems.add("thread " + t.tid + " " + t.name + " has no no_new_privs: a setuid program exec'd from it runs privileged");
+        }
+      }
     }
     for (OpenFile open : kernel.openFiles()) {
       if (open.directory) {

@@ -36,6 +36,20 @@ class ForwardingKernel implements Kernel {
   @Override public void walk(String directory, WalkVisitor visitor) throws ErrnoException { delegate.walk(directory, visitor); }
   @Override public List<Mount> mounts() throws ErrnoException { return delegate.mounts(); }
   @Override public Map<Long, Ids> otherProcesses() throws ErrnoException { return delegate.otherProcesses(); }
+  @Override public boolean isLinux() { return delegate.isLinux(); }
+  @Override public long threadId() throws ErrnoException { return delegate.threadId(); }
+  @Override public int lastCapability() throws ErrnoException { return delegate.lastCapability(); }
+  @Override public boolean inBoundingSet(int capability) throws ErrnoException { return delegate.inBoundingSet(capability); }
+  @Override public void dropFromBoundingSet(int capability) throws ErrnoException { delegate.dropFromBoundingSet(capability); }
+  @Override public void clearAmbientCapabilities() throws ErrnoException { delegate.clearAmbientCapabilities(); }
+  @Override public void setKeepCapabilities(boolean keep) throws ErrnoException { delegate.setKeepCapabilities(keep); }
+  @Override public void capset(long permitted, long effective, long inheritable) throws ErrnoException { delegate.capset(permitted, effective, inheritable); }
+  @Override public long[] capget() throws ErrnoException { return delegate.capget(); }
+  @Override public void setNoNewPrivileges() throws ErrnoException { delegate.setNoNewPrivileges(); }
+  @Override public boolean noNewPrivileges() throws ErrnoException { return delegate.noNewPrivileges(); }
+  @Override public void installSeccompFilterOnAllThreads(long[] program) throws ErrnoException { delegate.installSeccompFilterOnAllThreads(program); }
+  @Override public int openThreadList() throws ErrnoException { return delegate.openThreadList(); }
+  @Override public List<dev.confine.internal.linux.ThreadStatus> threadStatuses(int fd) throws ErrnoException { return delegate.threadStatuses(fd); }
   @Override public void openlog(String ident, int option, int facility) { delegate.openlog(ident, option, facility); }
   @Override public void syslog(int priority, String message) { delegate.syslog(priority, message); }
 }

@@ -1,6 +1,12 @@
 package dev.confine.testing;
 
+import static dev.confine.Syscall.CAPBSET_DROP;
+import static dev.confine.Syscall.CAPSET;
+import static dev.confine.Syscall.CAP_AMBIENT_CLEAR;
 import static dev.confine.Syscall.CHDIR;
+import static dev.confine.Syscall.NO_NEW_PRIVS;
+import static dev.confine.Syscall.OPEN_THREAD_LIST;
+import static dev.confine.Syscall.SECCOMP;
 import static dev.confine.Syscall.CHROOT;
 import static dev.confine.Syscall.CLOSE;
 import static dev.confine.Syscall.FCHDIR;
@@ -38,17 +44,19 @@ class PolicyAssertionsTest {
 
   @Test
   void assertPlanPassesOnTheRightOrderAndFailsOnAnother() {
-    assertEquals(8, PolicyAssertions.assertPlan(policy(), OPEN, FCHDIR, CHROOT, CHDIR, CLOSE, SETGROUPS, SETRESGID, SETRESUID).size());
+    assertEquals(14, PolicyAssertions.assertPlan(policy(), OPEN_THREAD_LIST, OPEN, FCHDIR, CHROOT, CHDIR, CLOSE, SETGROUPS,
+        CAPBSET_DROP, CAP_AMBIENT_CLEAR, SETRESGID, SETRESUID, CAPSET, NO_NEW_PRIVS, SECCOMP).size());
 
     AssertionError e =
         assertThrows(AssertionError.class, () -> PolicyAssertions.assertPlan(policy(), OPEN, CHROOT, FCHDIR, CHDIR, CLOSE, SETGROUPS, SETRESGID, SETRESUID));
-    assertTrue(e.getMessage().contains("plan makes [OPEN, FCHDIR, CHROOT"), e.getMessage());
+    assertTrue(e.getMessage().contains("plan makes [OPEN_THREAD_LIST, OPEN, FCHDIR, CHROOT"), e.getMessage());
   }
 
   @Test
   void assertPlanSeesSyslogAndUmaskSteps() {
     ConfinementPolicy withExtras = policy().toBuilder().openSyslogFirst().umask(027).build();
-    PolicyAssertions.assertPlan(withExtras, OPENLOG, UMASK, OPEN, FCHDIR, CHROOT, CHDIR, CLOSE, SETGROUPS, SETRESGID, SETRESUID);
+    PolicyAssertions.assertPlan(withExtras, OPENLOG, UMASK, OPEN_THREAD_LIST, OPEN, FCHDIR, CHROOT, CHDIR, CLOSE, SETGROUPS,
+        CAPBSET_DROP, CAP_AMBIENT_CLEAR, SETRESGID, SETRESUID, CAPSET, NO_NEW_PRIVS, SECCOMP);
   }
 
   @Test
@@ -90,17 +98,19 @@ class PolicyAssertionsTest {
     List<InjectedFailure> outcomes = PolicyAssertions.assertFailsClosedAtEveryStep(policy(), PolicyAssertionsTest::machine);
 
     assertEquals(
-        List.of(OPEN, FCHDIR, CHROOT, CHDIR, CLOSE, SETGROUPS, SETRESGID, SETRESUID),
+        List.of(OPEN_THREAD_LIST, OPEN, FCHDIR, CHROOT, CHDIR, CLOSE, SETGROUPS,
+            CAPBSET_DROP, CAP_AMBIENT_CLEAR, SETRESGID, SETRESUID, CAPSET, NO_NEW_PRIVS, SECCOMP),
         outcomes.stream().map(o -> o.step().syscall()).collect(Collectors.toList()));
-    for (InjectedFailure outcome : outcomes) {
-      boolean afterChroot = outcome.step().syscall().compareTo(CHROOT) > 0;
+    for (int i = 0; i < outcomes.size(); i++) {
+      InjectedFailure outcome = outcomes.get(i);
+      boolean afterChroot = i > 3;
       assertEquals(afterChroot, outcome.pastPointOfNoReturn(), outcome.toString());
       assertEquals(afterChroot ? OptionalInt.of(71) : OptionalInt.empty(), outcome.haltStatus(), outcome.toString());
       assertTrue(outcome.exception() instanceof SyscallException, outcome.exception().toString());
       assertEquals(outcome.step().syscall(), ((SyscallException) outcome.exception()).syscall());
       assertEquals("EPERM", ((SyscallException) outcome.exception()).errnoName());
     }
-    FakeKernel afterSetresuidFailed = outcomes.get(7).kernel();
+    FakeKernel afterSetresuidFailed = outcomes.get(10).kernel();
     assertTrue(afterSetresuidFailed.uids().allEqual(0), "still root: that is why it must halt");
     assertTrue(afterSetresuidFailed.stderr().contains("must not go on"), afterSetresuidFailed.stderr());
   }
@@ -110,7 +120,7 @@ class PolicyAssertionsTest {
     ConfinementPolicy throwing = policy().toBuilder().onFailureAfterChroot(FailureMode.THROW).build();
     List<InjectedFailure> outcomes = PolicyAssertions.assertFailsClosedAtEveryStep(throwing, PolicyAssertionsTest::machine, "EAGAIN");
     assertTrue(outcomes.stream().allMatch(o -> o.haltStatus().isEmpty()));
-    assertEquals(5, outcomes.stream().filter(InjectedFailure::pastPointOfNoReturn).count());
+    assertEquals(10, outcomes.stream().filter(InjectedFailure::pastPointOfNoReturn).count());
     assertEquals("EAGAIN", outcomes.get(0).errnoName());
   }
 
@@ -123,7 +133,7 @@ class PolicyAssertionsTest {
             .collect(Collectors.toList());
     assertFalse(failed.contains(UMASK));
     assertFalse(failed.contains(OPENLOG));
-    assertEquals(8, failed.size());
+    assertEquals(14, failed.size());
   }
 
   @Test

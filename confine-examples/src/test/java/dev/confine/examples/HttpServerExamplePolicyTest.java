@@ -1,6 +1,12 @@
 package dev.confine.examples;
 
+import static dev.confine.Syscall.CAPBSET_DROP;
+import static dev.confine.Syscall.CAPSET;
+import static dev.confine.Syscall.CAP_AMBIENT_CLEAR;
 import static dev.confine.Syscall.CHDIR;
+import static dev.confine.Syscall.NO_NEW_PRIVS;
+import static dev.confine.Syscall.OPEN_THREAD_LIST;
+import static dev.confine.Syscall.SECCOMP;
 import static dev.confine.Syscall.CHROOT;
 import static dev.confine.Syscall.CLOSE;
 import static dev.confine.Syscall.FCHDIR;
@@ -42,10 +48,11 @@ class HttpServerExamplePolicyTest {
 
   @Test
   void thePlanChrootsBeforeDroppingGroupsThenGidThenUid() {
-    List<Step> plan = PolicyAssertions.assertPlan(policy, OPEN, FCHDIR, CHROOT, CHDIR, CLOSE, SETGROUPS, SETRESGID, SETRESUID);
-    assertEquals("chroot(\".\")", plan.get(2).call());
-    assertTrue(plan.get(2).irreversible());
-    assertEquals("setresuid(65534, 65534, 65534)", plan.get(7).call());
+    List<Step> plan = PolicyAssertions.assertPlan(policy, OPEN_THREAD_LIST, OPEN, FCHDIR, CHROOT, CHDIR, CLOSE, SETGROUPS,
+        CAPBSET_DROP, CAP_AMBIENT_CLEAR, SETRESGID, SETRESUID, CAPSET, NO_NEW_PRIVS, SECCOMP);
+    assertEquals("chroot(\".\")", plan.get(3).call());
+    assertTrue(plan.get(3).irreversible());
+    assertEquals("setresuid(65534, 65534, 65534)", plan.get(10).call());
   }
 
   @Test
@@ -63,9 +70,11 @@ class HttpServerExamplePolicyTest {
   void aFailureAtAnyStepFailsClosed() {
     List<InjectedFailure> outcomes = PolicyAssertions.assertFailsClosedAtEveryStep(policy, HttpServerExamplePolicyTest::machine);
 
-    assertEquals(8, outcomes.size());
-    for (InjectedFailure outcome : outcomes) {
-      boolean afterChroot = outcome.step().syscall().compareTo(Syscall.CHROOT) > 0;
+    assertEquals(14, outcomes.size());
+    int chroot = policy.plan().stream().map(s -> s.syscall()).collect(java.util.stream.Collectors.toList()).indexOf(Syscall.CHROOT);
+    for (int i = 0; i < outcomes.size(); i++) {
+      InjectedFailure outcome = outcomes.get(i);
+      boolean afterChroot = i > chroot;
       assertEquals(afterChroot, outcome.pastPointOfNoReturn(), outcome.toString());
       assertEquals(afterChroot ? OptionalInt.of(71) : OptionalInt.empty(), outcome.haltStatus(), outcome.toString());
     }

@@ -414,7 +414,8 @@ public final class AttackChild {
 
   /**
    * The policy; the test may force-allow findings with the builder's named options:
-   * -Dattack.allowWritable=dir, -Dattack.allowDeviceNodes=a,b, -Dattack.allowSharedUid=true.
+   * -Dattack.allowWritable=dir, -Dattack.allowDeviceNodes=a,b, -Dattack.allowSharedUid=true,
+   * -Dattack.allowNewPrivileges=true (no_new_privs off).
    */
   private static ConfinementPolicy policy(String root, String uid, String gid) {
     ConfinementPolicy.Builder builder = Confinement.builder().root(root).user(Long.parseLong(uid)).group(Long.parseLong(gid));
@@ -428,6 +429,9 @@ public final class AttackChild {
     }
     if (Boolean.getBoolean("attack.allowSharedUid")) {
       builder.allowSharedUid();
+    }
+    if (Boolean.getBoolean("attack.allowNewPrivileges")) {
+      builder.allowNewPrivileges();
     }
     return builder.build();
   }

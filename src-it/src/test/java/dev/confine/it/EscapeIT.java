@@ -237,9 +237,9 @@ class EscapeIT {
   }
 
   /** Confines on a clean jail; then root, outside, places a setuid-root binary; the child runs it. */
-  private ChildJvm setuidBinaryPlacedAfterApply() throws Exception {
+  private ChildJvm setuidBinaryPlacedAfterApply(String... jvmOptions) throws Exception {
     librariesOfIdInJail();
-    ChildJvm child = attack("setuid-exec", jail.toString(), NOBODY, NOBODY, "/id-setuid");
+    ChildJvm child = attack(List.of(jvmOptions), "setuid-exec", jail.toString(), NOBODY, NOBODY, "/id-setuid");
     child.await("APPLIED", START);
     setuidIdInJail();
     child.send("go");
@@ -250,8 +250,9 @@ class EscapeIT {
   @Test
   void aSetuidRootBinaryPlacedAfterApplyRegainsRootWithoutNoNewPrivs() throws Exception {
     // The threat no_new_privs (issue 5) closes: preflight checks the jail once, before chroot; a
-    // setuid binary that appears later (placed by root from outside) still runs with euid 0.
-    try (ChildJvm child = setuidBinaryPlacedAfterApply()) {
+    // setuid binary that appears later (placed by root from outside) still runs with euid 0 when
+    // no_new_privs is turned off.
+    try (ChildJvm child = setuidBinaryPlacedAfterApply("-Dattack.allowNewPrivileges=true")) {
       Map<String, String> p = child.probes();
       String out = child.output();
       assertEquals("ok", p.get("apply"), out);
@@ -261,7 +262,6 @@ class EscapeIT {
   }
 
   @Test
-  @Disabled("needs issue 5: no_new_privs (PR_SET_NO_NEW_PRIVS, every thread) set by apply()")
   void aSetuidRootBinaryPlacedAfterApplyGainsNothingUnderNoNewPrivs() throws Exception {
     try (ChildJvm child = setuidBinaryPlacedAfterApply()) {
       Map<String, String> p = child.probes();

@@ -117,18 +117,27 @@ final class JailChecks {
           }
           target.ifPresent(t -> writable(context, t, relative, shown, s, out));
           if (s.type == FileStatus.Type.REGULAR && (s.permissions & 04000) != 0) {
-            out.add(
+            Finding setuid =
                 new Finding(ERROR, "setuid-file",
                     shown + " is setuid (mode " + String.format("%04o", s.permissions) + ", owner uid " + s.uid + ")",
-                    "A setuid program runs as its owner: a way back to " + (s.uid == 0 ? "root" : "uid " + s.uid) + " from inside the jail.",
-                    "chmod u-s " + path + " (or remove it from the jail)"));
+                    "A setuid program runs as its owner: a way back to " + (s.uid == 0 ? "root" : "uid " + s.uid) + " from inside the jail"
+                        + " (unless no_new_privs is set, the default on Linux).",
+                    "chmod u-s " + path + " (or remove it from the jail), or accept it knowingly with allowSetuidFiles(\"" + relative + "\")");
+            out.add(
+                context.policy.allowedSetuidFiles().contains(relative)
+                    ? Allowance.allowed(setuid, "allowSetuidFiles(\"" + relative + "\")")
+                    : setuid);
           }
           if (s.type == FileStatus.Type.REGULAR && (s.permissions & 02000) != 0) {
-            out.add(
+            Finding setgid =
                 new Finding(ERROR, "setgid-file",
                     shown + " is setgid (mode " + String.format("%04o", s.permissions) + ", group " + s.gid + ")",
                     "A setgid program runs with its group: a way to gid " + s.gid + " from inside the jail.",
-                    "chmod g-s " + path + " (or remove it from the jail)"));
+                    "chmod g-s " + path + " (or remove it from the jail), or accept it knowingly with allowSetuidFiles(\"" + relative + "\")");
+            out.add(
+                context.policy.allowedSetuidFiles().contains(relative)
+                    ? Allowance.allowed(setgid, "allowSetuidFiles(\"" + relative + "\")")
+                    : setgid);
           }
           if (s.type == FileStatus.Type.CHAR_DEVICE || s.type == FileStatus.Type.BLOCK_DEVICE) {
             Finding device =

@@ -1,0 +1,184 @@
+package dev.confine.internal.linux;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Classic-BPF seccomp programs, as arrays of {@code struct sock_filter} packed into longs
+ * (code | jt << 16 | jf << 24 | k << 32, little-endian as the kernel reads them).
+ *
+ * <p>{@link #allowAll()} refuses nothing: installed with TSYNC it only carries no_new_privs to every
+ * thread. {@link #denyList} refuses the named calls with EPERM. A list keyed by syscall number is
+ * sound only if every way of naming a call is covered: a foreign AUDIT_ARCH (i386 through int 0x80
+ * on x86_64, arm32 compat on aarch64) kills the process, because the numbers mean other calls
+ * there; x32 calls (nr | 0x40000000) are refused as a block; clone(2) with a namespace flag is
+ * refused by argument; clone3(2) gets ENOSYS, as its flags sit behind a pointer BPF cannot read,
+ * and glibc then falls back to clone(2).
+ */
+public final class SeccompFilter {
+  /** The calls a confined Java server never needs: mounts, namespaces, modules, kexec, keyrings, bpf, ... */
+  public static final List<String> DEFAULT_DENY_LIST =
+      List.of(
+          "ptrace", "process_vm_readv", "process_vm_writev",
+          "mount", "umount2", "pivot_root", "chroot", "unshare", "setns",
+          "open_tree", "move_mount", "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr",
+          "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module",
+          "bpf", "keyctl", "add_key", "request_key", "perf_event_open", "userfaultfd",
+          "open_by_handle_at", "name_to_handle_at", "fanotify_init", "lookup_dcookie",
+          "swapon", "swapoff", "reboot", "acct", "quotactl", "vhangup", "syslog",
+          "settimeofday", "clock_settime", "clock_adjtime", "adjtimex",
+          "sethostname", "setdomainname", "iopl", "ioperm", "uselib",
+          // io_uring runs operations without passing them through seccomp
+          "io_uring_setup", "io_uring_enter", "io_uring_register");
+
+  private static final int LD_W_ABS = 0x20;
+  private static final int JEQ_K = 0x15;
+  private static final int JGE_K = 0x35;
+  private static final int JSET_K = 0x45;
+  private static final int RET_K = 0x06;
+
+  static final int RET_KILL_PROCESS = 0x80000000;
+  static final int RET_ERRNO = 0x00050000;
+  static final int RET_ALLOW = 0x7fff0000;
+  private static final int EPERM = 1;
+  private static final int ENOSYS = 38;
+
+  // struct seccomp_data { int nr; u32 arch; u64 instruction_pointer; u64 args[6]; }
+  private static final int OFF_NR = 0;
+  private static final int OFF_ARCH = 4;
+  private static final int OFF_ARG0_LOW = 16;
+
+  /** CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET (CLONE_NEWTIME is clone3-only). */
+  static final int CLONE_NAMESPACE_FLAGS =
+      0x00020000 | 0x02000000 | 0x04000000 | 0x08000000 | 0x10000000 | 0x20000000 | 0x40000000;
+
+  private SeccompFilter() {}
+
+  /** One instruction, "allow": the filter that carries no_new_privs and nothing else. */
+  public static long[] allowAll() {
+    return new long[] {insn(RET_K, 0, 0, RET_ALLOW)};
+  }
+
+  /**
+   * Refuses {@code syscalls} with EPERM on {@code arch}, as described above.
+   *
+   * @throws IllegalArgumentException if a name has no number on this architecture: skipping it
+   *     would leave a hole the caller believes closed
+   */
+  public static long[] denyList(LinuxArch arch, List<String> syscalls) {
+    Asm a = new Asm();
+    a.ld(OFF_ARCH);
+    a.jeq(arch.auditArch, null, "kill");
+    a.ld(OFF_NR);
+    if (arch.x32Bit > 0) {
+      a.jge(arch.x32Bit, "deny", null);
+    }
+    for (String name : syscalls) {
+      if (name.equals("clone") || name.equals("clone3")) {
+        continue; // handled below, by argument
+      }
+      if (!arch.knows(name) && isKnown(name)) {
+        continue; // iopl, ioperm, uselib: x86 only; a call that does not exist here needs no refusal
+      }
+      a.jeq(arch.number(name), "deny", null);
+    }
+    a.jeq(arch.number("clone3"), "enosys", null);
+    a.jeq(arch.number("clone"), "clone", null);
+    a.ret(RET_ALLOW);
+    a.label("deny");
+    a.ret(RET_ERRNO | EPERM);
+    a.label("enosys");
+    a.ret(RET_ERRNO | ENOSYS);
+    a.label("clone");
+    a.ld(OFF_ARG0_LOW);
+    a.jset(CLONE_NAMESPACE_FLAGS, "clone-deny", null); // "deny" lies behind: BPF jumps only forward
+    a.ret(RET_ALLOW);
+    a.label("clone-deny");
+    a.ret(RET_ERRNO | EPERM);
+    a.label("kill");
+    a.ret(RET_KILL_PROCESS);
+    return a.assemble();
+  }
+
+  /** True if the name is a syscall on at least one architecture confine supports. */
+  public static boolean isKnown(String name) {
+    for (LinuxArch arch : LinuxArch.values()) {
+      if (arch.knows(name)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  static long insn(int code, int jt, int jf, int k) {
+    return (code & 0xffffL) | ((jt & 0xffL) << 16) | ((jf & 0xffL) << 24) | ((k & 0xffffffffL) << 32);
+  }
+
+  /** One line per instruction, for reports and tests. */
+  public static String disassemble(long[] program) {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < program.length; i++) {
+      long x = program[i];
+      out.append(String.format("%3d: code=0x%02x jt=%d jf=%d k=0x%08x%n", i, x & 0xffff, (x >>> 16) & 0xff, (x >>> 24) & 0xff, x >>> 32));
+    }
+    return out.toString();
+  }
+
+  /** Forward-only labels: BPF jumps only forward, by at most 255 instructions. */
+  private static final class Asm {
+    private final List<int[]> code = new ArrayList<>();
+    private final List<String[]> targets = new ArrayList<>();
+    private final Map<String, Integer> labels = new HashMap<>();
+
+    void ld(int offset) {
+      add(LD_W_ABS, offset, null, null);
+    }
+
+    void ret(int k) {
+      add(RET_K, k, null, null);
+    }
+
+    void jeq(int k, String t, String f) {
+      add(JEQ_K, k, t, f);
+    }
+
+    void jge(int k, String t, String f) {
+      add(JGE_K, k, t, f);
+    }
+
+    void jset(int k, String t, String f) {
+      add(JSET_K, k, t, f);
+    }
+
+    void label(String label) {
+      labels.put(label, code.size());
+    }
+
+    private void add(int op, int k, String t, String f) {
+      code.add(new int[] {op, k});
+      targets.add(new String[] {t, f});
+    }
+
+    long[] assemble() {
+      long[] out = new long[code.size()];
+      for (int i = 0; i < out.length; i++) {
+        int[] c = code.get(i);
+        out[i] = insn(c[0], offset(i, targets.get(i)[0]), offset(i, targets.get(i)[1]), c[1]);
+      }
+      return out;
+    }
+
+    private int offset(int at, String label) {
+      if (label == null) {
+        return 0;
+      }
+      int d = labels.get(label) - at - 1;
+      if (d < 0 || d > 255) {
+        throw new IllegalStateException("BPF jump out of range: " + label + " from " + at);
+      }
+      return d;
+    }
+  }
+}

@@ -1,0 +1,97 @@
+package dev.confine.internal.linux;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** One thread's credentials as /proc/self/task/TID/status shows them. */
+public final class ThreadStatus {
+  public final long tid;
+  public final String name;
+  /** Real, effective, saved and file-system uid. */
+  public final List<Long> uid;
+  /** Real, effective, saved and file-system gid. */
+  public final List<Long> gid;
+  public final List<Long> groups;
+  public final long capInh;
+  public final long capPrm;
+  public final long capEff;
+  public final long capBnd;
+  public final long capAmb;
+  public final int noNewPrivs;
+  /** 0 none, 1 strict, 2 filter. */
+  public final int seccomp;
+
+  public ThreadStatus(long tid, String name, List<Long> uid, List<Long> gid, List<Long> groups, long capInh, long capPrm,
+      long capEff, long capBnd, long capAmb, int noNewPrivs, int seccomp) {
+    this.tid = tid;
+    this.name = name;
+    this.uid = List.copyOf(uid);
+    this.gid = List.copyOf(gid);
+    this.groups = List.copyOf(groups);
+    this.capInh = capInh;
+    this.capPrm = capPrm;
+    this.capEff = capEff;
+    this.capBnd = capBnd;
+    this.capAmb = capAmb;
+    this.noNewPrivs = noNewPrivs;
+    this.seccomp = seccomp;
+  }
+
+  /**
+   * Parses a status file. A field confine verifies that is missing (an old kernel) is an error,
+   * never "fine": what cannot be read cannot be verified.
+   */
+  public static ThreadStatus parse(long tid, String status) {
+    String name = "";
+    List<Long> uid = null;
+    List<Long> gid = null;
+    List<Long> groups = null;
+    long[] caps = {-1, -1, -1, -1, -1};
+    int noNewPrivs = -1;
+    int seccomp = -1;
+    for (String line : status.split("\n")) {
+      int colon = line.indexOf(':');
+      if (colon < 0) {
+        continue;
+      }
+      String value = line.substring(colon + 1).trim();
+      switch (line.substring(0, colon)) {
+        case "Name": name = value; break;
+        case "Uid": uid = ids(value); break;
+        case "Gid": gid = ids(value); break;
+        case "Groups": groups = ids(value); break;
+        case "CapInh": caps[0] = Long.parseUnsignedLong(value, 16); break;
+        case "CapPrm": caps[1] = Long.parseUnsignedLong(value, 16); break;
+        case "CapEff": caps[2] = Long.parseUnsignedLong(value, 16); break;
+        case "CapBnd": caps[3] = Long.parseUnsignedLong(value, 16); break;
+        case "CapAmb": caps[4] = Long.parseUnsignedLong(value, 16); break;
+        case "NoNewPrivs": noNewPrivs = Integer.parseInt(value); break;
+        case "Seccomp": seccomp = Integer.parseInt(value); break;
+        default: break;
+      }
+    }
+    if (uid == null || uid.size() != 4 || gid == null || gid.size() != 4 || groups == null || noNewPrivs < 0 || seccomp < 0
+        || caps[0] < 0 || caps[1] < 0 || caps[2] < 0 || caps[3] < 0 || caps[4] < 0) {
+      throw new IllegalStateException(
+          "status of thread " + tid + " lacks one of Uid, Gid, Groups, CapInh/Prm/Eff/Bnd/Amb, NoNewPrivs, Seccomp (kernel too old?)");
+    }
+    return new ThreadStatus(tid, name, uid, gid, groups, caps[0], caps[1], caps[2], caps[3], caps[4], noNewPrivs, seccomp);
+  }
+
+  private static List<Long> ids(String value) {
+    List<Long> ids = new ArrayList<>();
+    for (String part : value.split("\\s+")) {
+      if (!part.isEmpty()) {
+        ids.add(Long.parseLong(part));
+      }
+    }
+    return ids;
+  }
+
+  @Override
+  public String toString() {
+    return String.format(
+        "tid %d %s: Uid=%s Gid=%s Groups=%s CapInh=%016x CapPrm=%016x CapEff=%016x CapBnd=%016x CapAmb=%016x NoNewPrivs=%d Seccomp=%d",
+        tid, name, uid, gid, groups, capInh, capPrm, capEff, capBnd, capAmb, noNewPrivs, seccomp);
+  }
+}
