@@ -4,8 +4,8 @@ import dev.confine.internal.NativeKernel;
 
 /**
  * Binding alone, in a fresh JVM, then the first call (getresuid or getuid): confine's kernel
- * (jffi directly), confine's LibC interface through jnr-ffi's LibraryLoader (how confine bound
- * libc before), or jnr-posix's full POSIX. Prints the time.
+ * (jffi directly), the same libc interface through jnr-ffi's LibraryLoader ({@link JnrLibC}: how
+ * confine bound libc before), or jnr-posix's full POSIX. Prints the time.
  *
  * <p>Arguments: confine|jnr-ffi-libc|jnr-posix.
  */
@@ -22,7 +22,7 @@ public final class BindChild {
       case "jnr-ffi-libc":
         {
           int[] r = new int[1];
-          jnr.ffi.LibraryLoader.create(dev.confine.internal.LibC.class).load("c").getresuid(r, new int[1], new int[1]);
+          jnr.ffi.LibraryLoader.create(JnrLibC.class).load("c").getresuid(r, new int[1], new int[1]);
           uid = Integer.toUnsignedLong(r[0]);
         }
         break;

@@ -18,20 +18,15 @@ import java.util.Map;
 import java.util.Optional;
 import jnr.constants.platform.Errno;
 import jnr.constants.platform.OpenFlags;
-import jnr.ffi.LibraryLoader;
 
 /**
- * The real kernel: libc, made once per process on first use. The calls apply() makes go through
- * jffi directly ({@link DirectLibC}); the others through jnr-ffi's {@link LibC}, bound only when
- * one of them is first called (binding it costs a cold JVM far more: BENCHMARKS.md).
+ * The real kernel: libc through jffi directly ({@link DirectLibC}), bound once per process on
+ * first use. jnr-ffi's interface binding and jnr-posix's full POSIX cost a cold JVM several times
+ * more (BENCHMARKS.md, "binding"), and startup cost is part of the product.
  */
 public final class NativeKernel implements Kernel {
   private static final class Holder {
     static final NativeKernel INSTANCE = new NativeKernel();
-  }
-
-  private static final class JnrHolder {
-    static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
   }
 
   private final DirectLibC direct;
@@ -57,14 +52,6 @@ public final class NativeKernel implements Kernel {
       rendered.add(argument instanceof String ? '"' + (String) argument + '"' : String.valueOf(argument));
     }
     return new ErrnoException(syscall, rendered, direct.errno());
-  }
-
-  /**
-   * jnr-ffi's binding of libc, for calls {@link DirectLibC} does not make; bound on first use.
-   * A call on apply()'s path belongs in DirectLibC: binding this costs apply() about 150 ms.
-   */
-  private static LibC libc() {
-    return JnrHolder.LIBC;
   }
 
   private static long unsigned(int id) {

@@ -1,4 +1,4 @@
-package dev.confine.internal;
+package dev.confine.bench;
 
 import jnr.ffi.Pointer;
 import jnr.ffi.annotations.In;
@@ -9,14 +9,12 @@ import jnr.ffi.byref.PointerByReference;
 import jnr.ffi.types.size_t;
 
 /**
- * The libc functions confine calls, and nothing else, through jnr-ffi. jnr-posix's full POSIX
- * costs a cold JVM hundreds of milliseconds to bind; even this small interface costs about 200 ms
- * of CPU (BENCHMARKS.md), so {@link NativeKernel} binds it only when a call not made through
- * {@link DirectLibC} (jffi directly, for apply()'s path) is first used. Ids are passed as int and
- * read back as unsigned.
+ * The libc functions confine calls, bound through jnr-ffi's LibraryLoader: how confine bound libc
+ * before it went to jffi directly. Kept here only so the benchmark can show what that costs a cold
+ * JVM against confine's binding and jnr-posix's full POSIX.
  */
 @SaveError
-public interface LibC {
+public interface JnrLibC {
   int getresuid(@Out int[] ruid, @Out int[] euid, @Out int[] suid);
 
   int getresgid(@Out int[] rgid, @Out int[] egid, @Out int[] sgid);
