@@ -221,10 +221,7 @@ public final class Confiner {
     try {
       verifications = new ArrayList<>(Verifier.verify(k, identity));
       if (state.threadListFd() >= 0) {
-        long kept = 0;
-        for (dev.confine.Capability c : policy.keptCapabilities()) {
-          kept |= c.mask();
-        }
+        long kept = dev.confine.Capability.maskOf(policy.keptCapabilities());
         verifications.addAll(
             Verifier.verifyThreads(k.threadStatuses(state.threadListFd()), state.callerTid(), identity, kept, policy.noNewPrivileges()));
         closeThreadList(k, state);
@@ -287,7 +284,7 @@ public final class Confiner {
     try {
       return kernel.get();
     } catch (LinkageError | RuntimeException e) {
-      throw new ConfinementException("cannot bind the native calls (libc through jnr-ffi): " + e, false, e);
+      throw new ConfinementException("cannot bind the native calls (libc through jffi): " + e, false, e);
     }
   }
 

@@ -1,12 +1,18 @@
 package dev.confine.internal;
 
+import dev.confine.Capability;
 import dev.confine.ConfinementException;
 import dev.confine.ConfinementPolicy;
 import dev.confine.Step;
 import dev.confine.Syscall;
 import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 import jnr.constants.platform.Errno;
 
 /**
@@ -33,8 +39,8 @@ public final class Sequence {
   public static final boolean LINUX = System.getProperty("os.name", "").equals("Linux");
 
   /** Steps that exist on Linux only; elsewhere they are not planned, or apply() refuses if asked for. */
-  public static final java.util.Set<Syscall> LINUX_ONLY =
-      java.util.EnumSet.of(
+  public static final Set<Syscall> LINUX_ONLY =
+      EnumSet.of(
           Syscall.OPEN_THREAD_LIST, Syscall.CAPBSET_DROP, Syscall.CAP_AMBIENT_CLEAR, Syscall.SET_KEEPCAPS,
           Syscall.CAPSET, Syscall.NO_NEW_PRIVS, Syscall.SECCOMP);
 
@@ -82,11 +88,8 @@ public final class Sequence {
     steps.add(Step.irreversible(Syscall.CHDIR, "leave no working directory outside the root", "/"));
     steps.add(Step.irreversible(Syscall.CLOSE, "keep no descriptor of a directory outside (fchdir escape)", Step.ROOT_FD));
     steps.add(Step.irreversible(Syscall.SETGROUPS, "drop supplementary groups while still root", policy.supplementaryGroups()));
-    long keep = 0;
-    for (dev.confine.Capability c : policy.keptCapabilities()) {
-      keep |= c.mask();
-    }
-    String kept = policy.keptCapabilities().isEmpty() ? "none" : policy.keptCapabilities().stream().map(dev.confine.Capability::capName).collect(java.util.stream.Collectors.joining(", "));
+    long keep = Capability.maskOf(policy.keptCapabilities());
+    String kept = policy.keptCapabilities().isEmpty() ? "none" : policy.keptCapabilities().stream().map(Capability::capName).collect(Collectors.joining(", "));
     if (linux) {
       steps.add(
           Step.irreversible(
@@ -290,7 +293,7 @@ public final class Sequence {
     long callerTid = -1;
     int lastCapability = -1;
     List<dev.confine.internal.linux.ThreadStatus> threadsBefore = List.of();
-    private final java.util.Map<Step, long[]> programs = new java.util.HashMap<>();
+    private final Map<Step, long[]> programs = new HashMap<>();
 
     /**
      * Builds the seccomp programs of the plan now, before chroot: nothing of the assembler has to

@@ -88,10 +88,7 @@ public final class PolicyAssertions {
     if (!kernel.groups().equals(expectedGroups)) {
       problems.add("groups are " + kernel.groups() + ", expected " + expectedGroups);
     }
-    long kept = 0;
-    for (dev.confine.Capability c : policy.keptCapabilities()) {
-      kept |= c.mask();
-    }
+    long kept = dev.confine.Capability.maskOf(policy.keptCapabilities());
     Capabilities capabilities = kernel.capabilities();
     if (capabilities.permitted != kept || capabilities.effective != kept) {
       problems.add("capabilities left: " + capabilities + (kept == 0 ? "" : String.format(", expected only %x (kept)", kept)));
