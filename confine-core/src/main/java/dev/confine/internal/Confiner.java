@@ -224,7 +224,9 @@ public final class Confiner {
         long kept = dev.confine.Capability.maskOf(policy.keptCapabilities());
         verifications.addAll(
             Verifier.verifyThreads(k.threadStatuses(state.threadListFd()), state.callerTid(), identity, kept, policy.noNewPrivileges()));
+        int threadListFd = state.threadListFd();
         closeThreadList(k, state);
+        verifications.add("closed the /proc/self/task descriptor (fd " + threadListFd + ") before returning: it reached outside the jail");
       }
     } catch (ErrnoException e) {
       closeThreadListQuietly(k, state);

@@ -61,6 +61,19 @@ class HardeningTest {
   }
 
   @Test
+  void theThreadListDescriptorIsClosedBeforeApplyReturnsAndTheReportSaysSo() {
+    FakeKernel kernel = machine();
+    ConfinementReport report = PolicyAssertions.assertConfines(kernel, builder().build());
+    assertEquals(java.util.Map.of(0, "/dev/pts/0", 1, "/dev/pts/0", 2, "/dev/pts/0"), kernel.descriptors());
+    String opened = kernel.calls().stream().filter(c -> c.startsWith("open(\"/proc/self/task\"")).findFirst().orElseThrow(() -> new AssertionError(kernel.calls().toString()));
+    String fd = opened.substring(opened.lastIndexOf("= ") + 2);
+    assertTrue(kernel.calls().contains("close(" + fd + ") = 0"), kernel.calls().toString());
+    assertTrue(
+        report.verifications().contains("closed the /proc/self/task descriptor (fd " + fd + ") before returning: it reached outside the jail"),
+        report.verifications().toString());
+  }
+
+  @Test
   void keptCapabilitiesStayInTheCallerOnlyAndTheBoundingSetIsEmptiedAllTheSame() {
     FakeKernel kernel = machine();
     ConfinementReport report = PolicyAssertions.assertConfines(kernel, builder().keepCapabilities(Capability.NET_BIND_SERVICE).build());

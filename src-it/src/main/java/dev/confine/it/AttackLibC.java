@@ -63,6 +63,11 @@ public interface AttackLibC {
 
   int waitpid(int pid, @Out int[] status, int options);
 
+  /** syscall(2): any call by number, unused arguments 0; -1 and errno on failure. */
+  long syscall(long number, long a1, long a2, long a3, long a4, long a5);
+
+  int socket(int domain, int type, int protocol);
+
   /** Binds libc. */
   static AttackLibC load() {
     return LibraryLoader.create(AttackLibC.class).load("c");

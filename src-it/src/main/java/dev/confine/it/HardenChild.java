@@ -6,6 +6,7 @@ import dev.confine.ConfinementPolicy;
 import dev.confine.ConfinementReport;
 import dev.confine.SyslogFacility;
 import dev.confine.internal.NativeKernel;
+import dev.confine.internal.linux.LinuxArch;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -21,6 +22,9 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
 
 /**
  * A child JVM that confines itself with the hardening options, then reports what it can do, one
@@ -30,14 +34,34 @@ import java.util.concurrent.atomic.AtomicLong;
  * --deny, --churn=N (N threads creating short-lived threads during apply()), --bind=PORT (bind on
  * the calling thread and on a thread started before apply()), --exec=PATH (run a program in the
  * jail), --allow-setuid=RELATIVE, --syslog=IDENT (openSyslogFirst with LOCAL3; without it, the
- * message goes through plain syslog(3)), --message=TEXT.
+ * message goes through plain syslog(3)), --message=TEXT, --keep-raw (NET_RAW), --raw-socket (open
+ * socket(AF_INET, SOCK_RAW, IPPROTO_ICMP) on the calling thread and on the pre-existing one),
+ * --syscalls (call each of {@link #PROBED} through syscall(2) as root before apply(), then after
+ * it from the calling thread, the pre-existing thread and a thread started after apply()),
+ * --open-dir (after apply(), open the jail's "/" as a directory and keep it: the parent's check
+ * for directory descriptors must see it).
  */
 public final class HardenChild {
+  /**
+   * The calls the deny-list test makes, with arguments chosen so that, without the filter, the
+   * kernel fails them for a reason of its own that is not EPERM (a missing path, a bad descriptor,
+   * no such process, an unknown command), even for root; so an EPERM can only come from the
+   * filter. pivot_root is the exception: the kernel checks CAP_SYS_ADMIN before it looks at its
+   * arguments, so without the capability it is EPERM either way.
+   */
+  static final List<String> PROBED =
+      List.of("mount", "umount2", "unshare", "ptrace", "chroot", "bpf", "keyctl", "pivot_root", "setns", "io_uring_setup", "clone", "clone3");
+
+  private static final String MISSING = "/confine-no-such-directory";
+
   private HardenChild() {}
 
   public static void main(String[] args) throws Exception {
     ConfinementPolicy.Builder builder =
         Confinement.builder().root(Path.of(args[0])).user(Long.parseLong(args[1])).group(Long.parseLong(args[2]));
+    boolean rawSocket = false;
+    boolean syscalls = false;
+    boolean openDir = false;
     int churn = 0;
     int port = -1;
     String exec = null;
@@ -47,6 +71,14 @@ public final class HardenChild {
       String a = args[i];
       if (a.equals("--keep")) {
         builder.keepCapabilities(Capability.NET_BIND_SERVICE);
+      } else if (a.equals("--keep-raw")) {
+        builder.keepCapabilities(Capability.NET_RAW);
+      } else if (a.equals("--raw-socket")) {
+        rawSocket = true;
+      } else if (a.equals("--syscalls")) {
+        syscalls = true;
+      } else if (a.equals("--open-dir")) {
+        openDir = true;
       } else if (a.equals("--allow-new-privileges")) {
         builder.allowNewPrivileges();
       } else if (a.equals("--deny")) {
@@ -92,6 +124,13 @@ public final class HardenChild {
     Class.forName("java.lang.ProcessImpl");
     try (ServerSocket s = new ServerSocket()) {
       s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    }
+
+    // Bound before chroot: jnr-ffi loads libc by path.
+    AttackLibC libc = rawSocket || syscalls || openDir ? AttackLibC.load() : null;
+    Probes probes = syscalls ? new Probes(libc) : null;
+    if (syscalls) {
+      probes.runAll("root").forEach(System.out::println);
     }
 
     AtomicBoolean stop = new AtomicBoolean();
@@ -142,6 +181,27 @@ public final class HardenChild {
       work.put(() -> fromOther.complete(bind(p)));
       System.out.println("PROBE bind-other " + fromOther.get(30, TimeUnit.SECONDS));
     }
+    if (rawSocket) {
+      System.out.println("PROBE raw-caller " + rawSocket(libc));
+      CompletableFuture<String> fromOther = new CompletableFuture<>();
+      work.put(() -> fromOther.complete(rawSocket(libc)));
+      System.out.println("PROBE raw-other " + fromOther.get(30, TimeUnit.SECONDS));
+    }
+    if (syscalls) {
+      probes.runAll("caller").forEach(System.out::println);
+      CompletableFuture<List<String>> fromOther = new CompletableFuture<>();
+      work.put(() -> fromOther.complete(probes.runAll("preexisting")));
+      fromOther.get(30, TimeUnit.SECONDS).forEach(System.out::println);
+      CompletableFuture<List<String>> fromNew = new CompletableFuture<>();
+      Thread after = new Thread(() -> fromNew.complete(probes.runAll("new")), "started-after-apply");
+      after.start();
+      fromNew.get(30, TimeUnit.SECONDS).forEach(System.out::println);
+      after.join();
+    }
+    if (openDir) {
+      int fd = libc.open("/", jnr.constants.platform.OpenFlags.O_RDONLY.intValue() | jnr.constants.platform.OpenFlags.O_DIRECTORY.intValue());
+      System.out.println("PROBE opened-dir " + (fd >= 0 ? fd : "FAILED " + AttackLibC.lastErrno(libc)));
+    }
     if (exec != null) {
       Process process = new ProcessBuilder(exec).redirectErrorStream(true).start();
       String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
@@ -162,6 +222,71 @@ public final class HardenChild {
       if (line.equals("exit")) {
         break;
       }
+    }
+  }
+
+  /** socket(AF_INET, SOCK_RAW, IPPROTO_ICMP) on this thread: "OK" (and closed) or "FAILED errno". */
+  private static String rawSocket(AttackLibC libc) {
+    int fd = libc.socket(2, 3, 1);
+    if (fd < 0) {
+      return "FAILED " + AttackLibC.lastErrno(libc);
+    }
+    libc.close(fd);
+    return "OK";
+  }
+
+  /** The PROBED calls through syscall(2), each reported as "PROBE sys-NAME-WHERE result [errno]". */
+  private static final class Probes {
+    private final AttackLibC libc;
+    private final LinuxArch arch = LinuxArch.current().orElseThrow();
+    private final Pointer missing;
+    private final Pointer none;
+    private final Pointer tmpfs;
+
+    Probes(AttackLibC libc) {
+      this.libc = libc;
+      Runtime runtime = Runtime.getRuntime(libc);
+      missing = string(runtime, MISSING);
+      none = string(runtime, "none");
+      tmpfs = string(runtime, "tmpfs");
+    }
+
+    private static Pointer string(Runtime runtime, String value) {
+      Pointer p = Memory.allocateDirect(runtime, value.length() + 1);
+      p.putString(0, value, value.length() + 1, StandardCharsets.US_ASCII);
+      return p;
+    }
+
+    /** Arguments of each call: see PROBED for why these. */
+    private long[] arguments(String name) {
+      switch (name) {
+        case "mount": return new long[] {none.address(), missing.address(), tmpfs.address(), 0, 0}; // ENOENT: target looked up first
+        case "umount2": return new long[] {missing.address(), 0, 0, 0, 0}; // ENOENT
+        case "unshare": return new long[] {0x10000000L, 0, 0, 0, 0}; // CLONE_NEWUSER: EINVAL in a multithreaded process
+        case "ptrace": return new long[] {16, 0x3fff_fff0L, 0, 0, 0}; // PTRACE_ATTACH to no such pid: ESRCH
+        case "chroot": return new long[] {missing.address(), 0, 0, 0, 0}; // ENOENT
+        case "bpf": return new long[] {9999, 0, 0, 0, 0}; // no such command: EINVAL
+        case "keyctl": return new long[] {9999, 0, 0, 0, 0}; // no such operation: EOPNOTSUPP (95, which jnr-constants calls ENOTSUP)
+        case "pivot_root": return new long[] {missing.address(), missing.address(), 0, 0, 0}; // EPERM without CAP_SYS_ADMIN
+        case "setns": return new long[] {-1, 0, 0, 0, 0}; // EBADF
+        case "io_uring_setup": return new long[] {1, 0, 0, 0, 0}; // params NULL: EFAULT
+        // CLONE_NEWNS|CLONE_FS is refused (EINVAL) at the top of copy_process, before anything is
+        // created: no process is ever forked here, with or without the filter.
+        case "clone": return new long[] {0x00020000L | 0x00000200L, 0, 0, 0, 0};
+        case "clone3": return new long[] {0, 0, 0, 0, 0}; // args NULL, size 0: EINVAL (the filter: ENOSYS)
+        default: throw new IllegalArgumentException(name);
+      }
+    }
+
+    List<String> runAll(String where) {
+      List<String> lines = new ArrayList<>();
+      for (String name : PROBED) {
+        long[] a = arguments(name);
+        long result = libc.syscall(arch.number(name), a[0], a[1], a[2], a[3], a[4]);
+        String errno = result < 0 ? " " + AttackLibC.lastErrno(libc) : "";
+        lines.add("PROBE sys-" + name + "-" + where + " " + result + errno);
+      }
+      return lines;
     }
   }
 

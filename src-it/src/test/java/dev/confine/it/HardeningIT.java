@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 class HardeningIT {
   private static final String ZERO = "0000000000000000";
   private static final String NET_BIND_SERVICE = "0000000000000400";
+  private static final String NET_RAW = "0000000000002000";
 
   private Path jail;
   private final List<Path> extra = new ArrayList<>();
@@ -125,6 +126,81 @@ class HardeningIT {
       String started = child.probes().get("churn-threads-started");
       assertTrue(started != null && Long.parseLong(started.split(" ")[0]) > 50, child.output());
       assertEveryThreadDropped(child.pid(), ZERO, child.output());
+      child.send("exit");
+      assertEquals(0, child.waitFor(Duration.ofSeconds(30)), child.output());
+    }
+  }
+
+  @Test
+  void keptNetRawOpensARawSocketFromTheCallerOnly() throws Exception {
+    try (ChildJvm child = start(List.of(), "--keep-raw", "--raw-socket")) {
+      child.await("READY", Duration.ofSeconds(60));
+      assertEveryThreadDropped(child.pid(), NET_RAW, child.output());
+      assertEquals("OK", child.probes().get("raw-caller"), "socket(AF_INET, SOCK_RAW, IPPROTO_ICMP) with CAP_NET_RAW kept:\n" + child.output());
+      assertEquals("FAILED EPERM", child.probes().get("raw-other"), "a thread from before apply() holds no capability: " + child.output());
+      assertTrue(child.output().contains("kept [NET_RAW]"), child.output());
+      child.send("exit");
+      assertEquals(0, child.waitFor(Duration.ofSeconds(30)), child.output());
+    }
+  }
+
+  @Test
+  void withoutNetRawARawSocketIsRefusedEverywhere() throws Exception {
+    try (ChildJvm child = start(List.of(), "--raw-socket")) {
+      child.await("READY", Duration.ofSeconds(60));
+      assertEveryThreadDropped(child.pid(), ZERO, child.output());
+      assertEquals("FAILED EPERM", child.probes().get("raw-caller"), child.output());
+      assertEquals("FAILED EPERM", child.probes().get("raw-other"), child.output());
+      child.send("exit");
+      assertEquals(0, child.waitFor(Duration.ofSeconds(30)), child.output());
+    }
+  }
+
+  /** Every descriptor of the process that is a directory, as "fd -> target", read from /proc/&lt;pid&gt;/fd by the parent. */
+  private static List<String> directoryDescriptors(long pid) throws IOException {
+    List<String> directories = new ArrayList<>();
+    List<Path> entries;
+    try (java.util.stream.Stream<Path> fds = Files.list(Path.of("/proc", String.valueOf(pid), "fd"))) {
+      entries = fds.collect(java.util.stream.Collectors.toList());
+    }
+    assertTrue(entries.size() >= 3, "stdin, stdout, stderr at least: " + entries);
+    for (Path fd : entries) {
+      // The magic link is followed: as root the parent sees what the descriptor refers to.
+      if (Files.isDirectory(fd)) {
+        String target;
+        try {
+          target = Files.readSymbolicLink(fd).toString();
+        } catch (IOException closedMeanwhile) {
+          target = "?";
+        }
+        directories.add(fd.getFileName() + " -> " + target);
+      }
+    }
+    return directories;
+  }
+
+  @Test
+  void noDirectoryDescriptorIsLeftOpenAfterApplyAndTheReportSaysTheThreadListWasClosed() throws Exception {
+    try (ChildJvm child = start(List.of())) {
+      child.await("READY", Duration.ofSeconds(60));
+      assertEquals(List.of(), directoryDescriptors(child.pid()), child.output());
+      assertTrue(
+          child.output().lines().anyMatch(l -> l.matches("REPORT verified closed the /proc/self/task descriptor \\(fd \\d+\\) before returning.*")),
+          child.output());
+      assertTrue(child.output().contains("open(\"/proc/self/task\""), "the plan opened it: " + child.output());
+      child.send("exit");
+      assertEquals(0, child.waitFor(Duration.ofSeconds(30)), child.output());
+    }
+  }
+
+  @Test
+  void theDirectoryDescriptorCheckSeesOneOpenedAfterApply() throws Exception {
+    // Proves the check above can fail: a directory the child opens after apply() is seen.
+    try (ChildJvm child = start(List.of(), "--open-dir")) {
+      child.await("READY", Duration.ofSeconds(60));
+      String fd = child.probes().get("opened-dir");
+      assertTrue(fd != null && fd.matches("\\d+"), child.output());
+      assertEquals(List.of(fd + " -> " + jail), directoryDescriptors(child.pid()), child.output());
       child.send("exit");
       assertEquals(0, child.waitFor(Duration.ofSeconds(30)), child.output());
     }
