@@ -43,6 +43,7 @@ public final class Doctor {
           "  --groups GID,GID,...        supplementary groups to keep (default: none)",
           "  --allow-writable SUBDIR     accept that the user may write SUBDIR of the root (repeatable)",
           "  --allow-device PATH         accept the device node PATH of the root, e.g. dev/null (repeatable)",
+          "  --allow-setuid PATH         accept the setuid/setgid file PATH of the root, e.g. bin/ping (repeatable)",
           "  --allow-shared-uid          accept other processes running as the user",
           "  --allow-open-directory FD   accept open directory FD inside the root (repeatable)",
           "  -h, --help                  this text");
@@ -141,6 +142,9 @@ public final class Doctor {
             break;
           case "--allow-device":
             builder.allowDeviceNodes(value(rest, i++, option));
+            break;
+          case "--allow-setuid":
+            builder.allowSetuidFiles(value(rest, i++, option));
             break;
           case "--allow-shared-uid":
             builder.allowSharedUid();

@@ -36,7 +36,7 @@ class DoctorTest {
     ConfinementPolicy policy =
         Doctor.parse(new String[] {"check", "--root", "/srv/jail", "--user", "www-data", "--group", "33", "--groups", "44,45",
             "--allow-writable", "var/cache", "--allow-device", "dev/null", "--allow-device", "dev/urandom",
-            "--allow-shared-uid", "--allow-open-directory", "5"});
+            "--allow-shared-uid", "--allow-open-directory", "5", "--allow-setuid", "bin/ping"});
     assertEquals(Path.of("/srv/jail"), policy.root());
     assertEquals("www-data", policy.userName().orElseThrow());
     assertEquals(33, policy.gid().getAsLong());
@@ -45,6 +45,7 @@ class DoctorTest {
     assertEquals(List.of("dev/null", "dev/urandom"), policy.allowedDeviceNodes());
     assertTrue(policy.sharedUidAllowed());
     assertEquals(List.of(5), policy.allowedOpenDirectories());
+    assertEquals(List.of("bin/ping"), policy.allowedSetuidFiles());
   }
 
   @Test
@@ -106,6 +107,9 @@ class DoctorTest {
     assertTrue(out().contains("setuid-file"), out());
     assertTrue(out().contains("/srv/jail/bin/su is setuid (mode 4755, owner uid 0)"), out());
     assertTrue(out().contains("fix: chmod u-s /srv/jail/bin/su"), out());
+    out.reset();
+    assertEquals(Doctor.OK, run(kernel, "check", "--root", "/srv/jail", "--user", "www-data", "--allow-setuid", "bin/su"));
+    assertTrue(out().contains("allowSetuidFiles"), out());
   }
 
   @Test
