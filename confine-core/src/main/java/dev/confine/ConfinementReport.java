@@ -23,6 +23,7 @@ public final class ConfinementReport {
   private final PreflightReport preflight;
   private final Map<Phase, Duration> phases;
   private final Map<String, Duration> preparations;
+  private final List<Duration> stepTimes;
   private final List<String> notes;
   private final Optional<Syslog> syslog;
 
@@ -39,6 +40,28 @@ public final class ConfinementReport {
       Map<String, Duration> preparations,
       List<String> notes,
       Optional<Syslog> syslog) {
+    this(root, userName, uid, gid, groups, steps, verifications, preflight, phases, preparations, notes, syslog, List.of());
+  }
+
+  /** As above, with the time of each step ({@link #stepTimes()}): empty, or one per step. */
+  public ConfinementReport(
+      Path root,
+      Optional<String> userName,
+      long uid,
+      long gid,
+      List<Long> groups,
+      List<Step> steps,
+      List<String> verifications,
+      PreflightReport preflight,
+      Map<Phase, Duration> phases,
+      Map<String, Duration> preparations,
+      List<String> notes,
+      Optional<Syslog> syslog,
+      List<Duration> stepTimes) {
+    if (!stepTimes.isEmpty() && stepTimes.size() != steps.size()) {
+      throw new IllegalArgumentException(stepTimes.size() + " step times for " + steps.size() + " steps");
+    }
+    this.stepTimes = List.copyOf(stepTimes);
     this.root = requireNonNull(root, "root");
     this.userName = requireNonNull(userName, "userName");
     this.uid = uid;
@@ -98,6 +121,14 @@ public final class ConfinementReport {
   /** Time spent on each JVM preparation, by name, in the order they ran. */
   public Map<String, Duration> preparations() {
     return preparations;
+  }
+
+  /**
+   * The time of each step, in the order of {@link #steps()} (their sum is about
+   * {@link Phase#SYSCALLS}); empty when not measured.
+   */
+  public List<Duration> stepTimes() {
+    return stepTimes;
   }
 
   /** Things the caller should know that are not errors, such as the cached {@code user.dir}. */

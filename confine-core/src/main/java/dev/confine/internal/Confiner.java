@@ -188,7 +188,9 @@ public final class Confiner {
     List<Step> steps = Sequence.plan(policy, Optional.of(identity), linux);
     Sequence.ExecutionState state = new Sequence.ExecutionState(preflight.root);
     state.prepare(steps, policy);
+    List<Duration> stepTimes = new ArrayList<>(steps.size());
     t = clock.nanoTime();
+    long stepStart = t;
     for (Step step : steps) {
       try {
         Sequence.execute(step, k, state);
@@ -213,6 +215,9 @@ public final class Confiner {
       if (step.irreversible()) {
         progress.pastPointOfNoReturn = true;
       }
+      long stepEnd = clock.nanoTime();
+      stepTimes.add(Duration.ofNanos(stepEnd - stepStart));
+      stepStart = stepEnd;
     }
     phases.put(Phase.SYSCALLS, since(t));
 
@@ -253,7 +258,8 @@ public final class Confiner {
             phases,
             preparations,
             notes(linux, policy),
-            syslog);
+            syslog,
+            stepTimes);
     LOG.info("{}", report.summary());
     return report;
   }

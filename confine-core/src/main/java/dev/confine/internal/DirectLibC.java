@@ -53,6 +53,7 @@ final class DirectLibC {
   private final Function syscallPointer2;
   private final Function read;
   private final Function lseek;
+  private final Function statx;
   // openlog(3) keeps the ident pointer, not a copy: this memory is never freed.
   private volatile long syslogIdent;
 
@@ -99,6 +100,8 @@ final class DirectLibC {
     capset = optional(libc, "capset", i, p, p);
     read = optional(libc, "read", l, i, p, Type.ULONG);
     lseek = optional(libc, "lseek", l, i, l, i);
+    // glibc 2.28+; absent elsewhere (NativeKernel then stats through NIO).
+    statx = optional(libc, "statx", i, i, p, i, Type.UINT, p);
   }
 
   private static Function optional(Library library, String name, Type returns, Type... parameters) {
@@ -185,6 +188,28 @@ final class DirectLibC {
     call.putLong(buffer.length);
     return invoker.invokeLong(syscallPointer2, call);
   }
+
+  /** True if libc has statx(2). */
+  boolean hasStatx() {
+    return statx != null;
+  }
+
+  /**
+   * statx(fd, "", AT_EMPTY_PATH, mask, buffer): the file the descriptor holds. struct statx has
+   * the same layout on every architecture (256 bytes), unlike struct stat.
+   */
+  int fstatx(int fd, int mask, byte[] buffer) {
+    HeapInvocationBuffer call = new HeapInvocationBuffer(statx);
+    call.putInt(fd);
+    call.putArray(EMPTY_PATH, 0, EMPTY_PATH.length, ArrayFlags.IN);
+    call.putInt(0x1000); // AT_EMPTY_PATH
+    call.putInt(mask);
+    call.putArray(buffer, 0, buffer.length, ArrayFlags.OUT);
+    return invoker.invokeInt(statx, call);
+  }
+
+  /** "": one NUL byte. */
+  private static final byte[] EMPTY_PATH = {0};
 
   long read(int fd, byte[] buffer) {
     HeapInvocationBuffer call = new HeapInvocationBuffer(read);

@@ -82,4 +82,53 @@ class NativeKernelTest {
       kernel.close(fd);
     }
   }
+
+  @Test
+  void fstatAgreesWithLstatOnEveryField() throws Exception {
+    // statx's dev is major and minor; NIO's is st_dev: the root check compares the two.
+    for (String path : List.of("/", "/tmp", "/proc/1", "/dev", "/sys", System.getProperty("java.home"))) {
+      String real = Path.of(path).toRealPath().toString();
+      int fd = kernel.openDirectoryNoFollow(real);
+      try {
+        FileStatus opened = kernel.fstat(fd);
+        FileStatus named = kernel.lstat(real).orElseThrow();
+        assertEquals(named.toString() + " links=" + named.links, opened.toString() + " links=" + opened.links, real);
+        assertTrue(opened.sameFileAs(named), real);
+      } finally {
+        kernel.close(fd);
+      }
+    }
+  }
+
+  @Test
+  void makedevIsGlibcs() {
+    assertEquals(0x0801, NativeKernel.makedev(8, 1));
+    assertEquals((300 & 0xff) | (300L & ~0xffL) << 12, NativeKernel.makedev(0, 300));
+    assertEquals((0x1234L & 0xfff) << 8 | (0x1234L & ~0xfffL) << 32 | 5, NativeKernel.makedev(0x1234, 5));
+  }
+
+  @Test
+  void otherProcessesNativeAgreesWithTheNioListing() throws Exception {
+    java.util.Map<Long, Kernel.Ids> nio = kernel.otherProcessesNio();
+    java.util.Map<Long, Kernel.Ids> direct = kernel.otherProcesses();
+    assertTrue(direct.containsKey(1L), "pid 1 is listed: " + direct.keySet());
+    assertTrue(!direct.containsKey(ProcessHandle.current().pid()), "this process is not listed");
+    int common = 0;
+    for (java.util.Map.Entry<Long, Kernel.Ids> entry : direct.entrySet()) {
+      Kernel.Ids other = nio.get(entry.getKey());
+      if (other != null) {
+        common++;
+        assertEquals(other.toString(), entry.getValue().toString(), "pid " + entry.getKey());
+      }
+    }
+    // Processes may start or end between the two listings; nearly all must be in both.
+    assertTrue(common >= Math.max(nio.size(), direct.size()) - 5, "common " + common + " of " + nio.size() + " / " + direct.size());
+  }
+
+  @Test
+  void hex16PadsLikeFormat() {
+    for (long value : new long[] {0, 1, 0x1ffffffffffL, -1, Long.MIN_VALUE}) {
+      assertEquals(String.format("%016x", value), Verifier.hex16(value));
+    }
+  }
 }
