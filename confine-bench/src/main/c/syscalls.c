@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static void *park(void *unused) {
@@ -67,6 +68,9 @@ int main(int argc, char **argv) {
     close(fd);
     fd = next;
   }
+  /* Like confine: the opened root is checked to be the directory preflight checked (dev, ino). */
+  struct stat opened;
+  if (fstat(fd, &opened) != 0) fail("fstat");
   if (fchdir(fd) != 0) fail("fchdir");
   if (chroot(".") != 0) fail("chroot");
   if (chdir("/") != 0) fail("chdir");

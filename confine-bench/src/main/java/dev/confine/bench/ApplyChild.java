@@ -47,6 +47,9 @@ public final class ApplyChild {
       for (Map.Entry<String, Duration> preparation : report.preparations().entrySet()) {
         System.out.println("BENCH prepare." + preparation.getKey() + " " + preparation.getValue().toNanos());
       }
+      for (int i = 0; i < report.stepTimes().size(); i++) {
+        System.out.println("BENCH step." + i + "." + report.steps().get(i).syscall() + " " + report.stepTimes().get(i).toNanos());
+      }
       System.out.println("CONFINED uid=" + report.uid());
     }
   }

@@ -1,5 +1,7 @@
 package dev.confine.bench;
 
+import dev.confine.it.ChildJvm;
+import dev.confine.it.Jails;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,6 +40,8 @@ import java.util.stream.Stream;
  */
 public final class Bench {
   private static final Duration TIMEOUT = Duration.ofSeconds(120);
+  /** Where the bench's jails live: a root-owned 0755 base of its own (src-it's Jails makes and checks them). */
+  static final Path JAIL_BASE = Path.of(System.getProperty("confine.bench.jailBase", "/run/confine-bench"));
   static final String HISTORY_MARKER = "<!-- history: kept by bench/run -->";
   private static final List<String> SECTIONS = List.of("bind", "apply", "server", "syscalls", "preflight", "memory");
   private static final List<String> PHASES =
@@ -54,6 +58,7 @@ public final class Bench {
   // Carried from one section to the next.
   private final List<Long> jvmThreads = new ArrayList<>();
   private final List<Long> javaSyscallsNanos = new ArrayList<>();
+  private final Map<String, List<Long>> javaSteps = new LinkedHashMap<>();
   private final List<Long> rssBefore = new ArrayList<>();
   private final List<Long> rssAfter = new ArrayList<>();
 
@@ -177,9 +182,9 @@ public final class Bench {
       for (Map.Entry<String, List<String>> variant : variants.entrySet()) {
         String mode = variant.getValue().get(0);
         List<String> jvmOptions = variant.getValue().subList(1, variant.getValue().size());
-        try (Child child = Child.start(java(jvmOptions, mode.equals("jnr-posix"), "dev.confine.bench.BindChild", mode))) {
+        try (ChildJvm child = ChildJvm.startCommand(java(jvmOptions, mode.equals("jnr-posix"), "dev.confine.bench.BindChild", mode))) {
           child.await("DONE", TIMEOUT);
-          times.get(variant.getKey()).add(Long.parseLong(child.figures().get("bind-ns")));
+          times.get(variant.getKey()).add(Long.parseLong(child.tagged("BENCH").get("bind-ns")));
         }
       }
     }
@@ -219,6 +224,8 @@ public final class Bench {
   private static final class ApplyRuns {
     final Map<String, List<Long>> phases = new LinkedHashMap<>();
     final Map<String, List<Long>> preparations = new LinkedHashMap<>();
+    /** Each step's time by syscall (summed if a syscall comes twice), in plan order. */
+    final Map<String, List<Long>> steps = new LinkedHashMap<>();
     final List<Long> overhead = new ArrayList<>();
     final List<Long> wall = new ArrayList<>();
     final List<Long> startToConfined = new ArrayList<>();
@@ -236,19 +243,19 @@ public final class Bench {
   private ApplyRuns applyRuns(List<String> jvmOptions) throws Exception {
     ApplyRuns r = new ApplyRuns();
     for (int i = 0; i < runs; i++) {
-      try (Child hello = Child.start(java(jvmOptions, false, "dev.confine.bench.HelloChild"))) {
-        r.startToHello.add(hello.await("HELLO", TIMEOUT).arrivedNanos - hello.startedNanos);
+      try (ChildJvm hello = ChildJvm.startCommand(java(jvmOptions, false, "dev.confine.bench.HelloChild"))) {
+        r.startToHello.add(hello.awaitLine("HELLO", TIMEOUT).arrivedNanos - hello.startedNanos());
         hello.waitFor(TIMEOUT);
       }
-      Path jail = Jails.fresh("apply");
-      try (Child child = Child.start(java(jvmOptions, false, "dev.confine.bench.ApplyChild", jail.toString()))) {
-        Child.Line confined = child.await("CONFINED", TIMEOUT);
-        r.startToConfined.add(confined.arrivedNanos - child.startedNanos);
+      Path jail = Jails.fresh(JAIL_BASE, "apply");
+      try (ChildJvm child = ChildJvm.startCommand(java(jvmOptions, false, "dev.confine.bench.ApplyChild", jail.toString()))) {
+        ChildJvm.Line confined = child.awaitLine("CONFINED", TIMEOUT);
+        r.startToConfined.add(confined.arrivedNanos - child.startedNanos());
         int status = child.waitFor(TIMEOUT);
         if (status != 0) {
           throw new IllegalStateException("ApplyChild exited " + status + ":\n" + child.output());
         }
-        Map<String, String> f = child.figures();
+        Map<String, String> f = child.tagged("BENCH");
         for (String p : PHASES) {
           r.phases.get(p).add(Long.parseLong(f.get("phase." + p)));
         }
@@ -257,13 +264,20 @@ public final class Bench {
             r.preparations.computeIfAbsent(k.substring(8), x -> new ArrayList<>()).add(Long.parseLong(v));
           }
         });
+        Map<String, Long> stepsOfRun = new LinkedHashMap<>();
+        f.forEach((k, v) -> {
+          if (k.startsWith("step.")) {
+            stepsOfRun.merge(k.substring(k.indexOf('.', 5) + 1), Long.parseLong(v), Long::sum);
+          }
+        });
+        stepsOfRun.forEach((k, v) -> r.steps.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
         r.overhead.add(Long.parseLong(f.get("phase.TOTAL")) - Long.parseLong(f.get("phase.PREPARE_JVM")));
         r.wall.add(Long.parseLong(f.get("apply-wall-ns")));
         r.threads.add(Long.parseLong(f.get("threads")));
         r.rssBefore.add(Long.parseLong(f.get("rss-before-kb")));
         r.rssAfter.add(Long.parseLong(f.get("rss-after-kb")));
       } finally {
-        Jails.remove(jail);
+        Jails.remove(JAIL_BASE, jail);
       }
     }
     return r;
@@ -273,6 +287,7 @@ public final class Bench {
     ApplyRuns r = applyRuns(List.of());
     jvmThreads.addAll(r.threads);
     javaSyscallsNanos.addAll(r.phases.get("SYSCALLS"));
+    javaSteps.putAll(r.steps);
     rssBefore.addAll(r.rssBefore);
     rssAfter.addAll(r.rssAfter);
     if (!only.contains("apply")) {
@@ -331,22 +346,21 @@ public final class Bench {
     Files.deleteIfExists(archive);
     List<String> listing = List.of("-XX:DumpLoadedClassList=" + list);
     if (what.equals("apply")) {
-      Path jail = Jails.fresh("cds");
-      try (Child child = Child.start(java(listing, false, "dev.confine.bench.ApplyChild", jail.toString()))) {
+      Path jail = Jails.fresh(JAIL_BASE, "cds");
+      try (ChildJvm child = ChildJvm.startCommand(java(listing, false, "dev.confine.bench.ApplyChild", jail.toString()))) {
         child.await("CONFINED", TIMEOUT);
         if (child.waitFor(TIMEOUT) != 0) {
           throw new IllegalStateException("class list run failed:\n" + child.output());
         }
       } finally {
-        Jails.remove(jail);
+        Jails.remove(JAIL_BASE, jail);
       }
     } else {
       firstAnswer("confined", listing);
     }
-    List<String> dump = new ArrayList<>(java(List.of("-Xshare:dump", "-XX:SharedClassListFile=" + list, "-XX:SharedArchiveFile=" + archive), false, "dev.confine.bench.HelloChild"));
     // -Xshare:dump takes no main class.
-    dump.remove(dump.size() - 1);
-    try (Child child = Child.start(dump)) {
+    List<String> dump = java(List.of("-Xshare:dump", "-XX:SharedClassListFile=" + list, "-XX:SharedArchiveFile=" + archive), false, null);
+    try (ChildJvm child = ChildJvm.startCommand(dump)) {
       if (child.waitFor(TIMEOUT) != 0 || !Files.exists(archive)) {
         throw new IllegalStateException("-Xshare:dump failed:\n" + child.output());
       }
@@ -358,56 +372,75 @@ public final class Bench {
 
   private void server() throws Exception {
     md.append("## 2. JDK HttpServer: JVM start to first answered request\n\n");
-    md.append("The child binds 127.0.0.1 (ephemeral port), confines with the default policy (or not), starts the server and")
-        .append(" prints the port; the parent then sends `GET /`. Time from process start to the complete 200 answer;")
-        .append(" paired runs, alternating which of the pair starts first.\n\n");
-    double ratio = serverPairs(List.of());
-    gaps.add("| confined HttpServer: start to first answer vs unconfined | " + Stats.f2(ratio) + "x (target ≤ 1.2x) | "
-        + (ratio <= 1.2 ? "yes" : "no") + " |");
+    md.append("The child binds 127.0.0.1 (ephemeral port), confines (or not), starts the server and prints the port; the")
+        .append(" parent then sends `GET /`. Time from process start to the complete 200 answer; runs in triples (default")
+        .append(" policy, tailored, unconfined), rotating which starts first. **default**: `root(jail).user(\"nobody\")`, whose")
+        .append(" JVM preparations are the network-server set (security, securerandom, net, zip, timezones, logging, tls,")
+        .append(" management). **tailored**: the same policy with `prepare(JvmFacility.NETWORK, JvmFacility.TIME_ZONES,")
+        .append(" JvmFacility.LOGGING)`, what this server uses (no TLS, no management); SECURITY comes with them.\n\n");
+    double[] ratios = serverRuns(List.of());
+    gaps.add("| confined HttpServer (default policy): start to first answer vs unconfined | " + Stats.f2(ratios[0]) + "x (target ≤ 1.2x) | "
+        + (ratios[0] <= 1.2 ? "yes" : "no") + " |");
+    gaps.add("| — the same, preparing only what the server needs (NETWORK, TIME_ZONES, LOGGING) | " + Stats.f2(ratios[1]) + "x | "
+        + (ratios[1] <= 1.2 ? "yes" : "no") + " |");
     md.append("### The same with an application class-data archive (deployment option)\n\n");
-    md.append("One AppCDS archive, from the class list of one confined server answering one request, given to both servers.\n\n");
-    double cdsRatio = serverPairs(List.of("-XX:SharedArchiveFile=" + cdsArchive("server")));
-    gaps.add("| — the same, both with an AppCDS archive | " + Stats.f2(cdsRatio) + "x | " + (cdsRatio <= 1.2 ? "yes" : "no") + " |");
+    md.append("One AppCDS archive, from the class list of one confined server (default policy) answering one request, given to all three.\n\n");
+    double[] cds = serverRuns(List.of("-XX:SharedArchiveFile=" + cdsArchive("server")));
+    gaps.add("| — default policy, all with an AppCDS archive | " + Stats.f2(cds[0]) + "x | " + (cds[0] <= 1.2 ? "yes" : "no") + " |");
+    gaps.add("| — tailored, all with an AppCDS archive | " + Stats.f2(cds[1]) + "x | " + (cds[1] <= 1.2 ? "yes" : "no") + " |");
   }
 
-  /** Paired runs with these JVM options; writes the tables, returns the ratio of the medians. */
-  private double serverPairs(List<String> jvmOptions) throws Exception {
-    List<Long> confined = new ArrayList<>();
-    List<Long> plain = new ArrayList<>();
-    List<Double> pairRatios = new ArrayList<>();
+  /** Triples of runs with these JVM options; writes the tables, returns the ratios of the medians (default, tailored). */
+  private double[] serverRuns(List<String> jvmOptions) throws Exception {
+    List<String> modes = List.of("confined", "tailored", "plain");
+    Map<String, List<Long>> times = new LinkedHashMap<>();
+    modes.forEach(m -> times.put(m, new ArrayList<>()));
     for (int i = 0; i < runs; i++) {
-      // Alternate which goes first, so neither always gets the warmer page cache.
-      boolean confinedFirst = i % 2 == 0;
-      long a = firstAnswer(confinedFirst ? "confined" : "plain", jvmOptions);
-      long b = firstAnswer(confinedFirst ? "plain" : "confined", jvmOptions);
-      long c = confinedFirst ? a : b;
-      long p = confinedFirst ? b : a;
-      confined.add(c);
-      plain.add(p);
-      pairRatios.add((double) c / p);
+      // Rotate which goes first, so none always gets the warmer page cache.
+      for (int k = 0; k < modes.size(); k++) {
+        String mode = modes.get((i + k) % modes.size());
+        times.get(mode).add(firstAnswer(mode, jvmOptions));
+      }
+    }
+    List<Long> confined = times.get("confined");
+    List<Long> tailored = times.get("tailored");
+    List<Long> plain = times.get("plain");
+    List<Double> pairRatios = new ArrayList<>();
+    List<Double> tailoredRatios = new ArrayList<>();
+    for (int i = 0; i < runs; i++) {
+      pairRatios.add((double) confined.get(i) / plain.get(i));
+      tailoredRatios.add((double) tailored.get(i) / plain.get(i));
     }
     Stats cs = Stats.ofNanosAsMillis(confined);
+    Stats ts = Stats.ofNanosAsMillis(tailored);
     Stats ps = Stats.ofNanosAsMillis(plain);
     Stats rs = new Stats(pairRatios);
+    Stats trs = new Stats(tailoredRatios);
     double ratio = cs.median() / ps.median();
-    md.append("| run | confined | unconfined | ratio |\n|---|---|---|---|\n");
+    double tailoredRatio = ts.median() / ps.median();
+    md.append("| run | default | tailored | unconfined | default / unconfined | tailored / unconfined |\n|---|---|---|---|---|---|\n");
     for (int i = 0; i < runs; i++) {
       md.append("| ").append(i + 1).append(" | ").append(Stats.f(confined.get(i) / 1e6)).append(" | ")
-          .append(Stats.f(plain.get(i) / 1e6)).append(" | ").append(Stats.f2(pairRatios.get(i))).append(" |\n");
+          .append(Stats.f(tailored.get(i) / 1e6)).append(" | ").append(Stats.f(plain.get(i) / 1e6)).append(" | ")
+          .append(Stats.f2(pairRatios.get(i))).append(" | ").append(Stats.f2(tailoredRatios.get(i))).append(" |\n");
     }
     md.append("\n| | median | min | max |\n|---|---|---|---|\n");
-    md.append("| confined | ").append(cs.cells()).append(" |\n");
+    md.append("| confined, default policy | ").append(cs.cells()).append(" |\n");
+    md.append("| confined, tailored preparations | ").append(ts.cells()).append(" |\n");
     md.append("| unconfined | ").append(ps.cells()).append(" |\n");
-    md.append("| ratio per pair | ").append(Stats.f2(rs.median())).append(" | ").append(Stats.f2(rs.min())).append(" | ")
+    md.append("| ratio per run, default | ").append(Stats.f2(rs.median())).append(" | ").append(Stats.f2(rs.min())).append(" | ")
         .append(Stats.f2(rs.max())).append(" |\n");
-    md.append("| **ratio of medians** | ").append(Stats.f2(ratio)).append(" | | |\n\n");
-    return ratio;
+    md.append("| ratio per run, tailored | ").append(Stats.f2(trs.median())).append(" | ").append(Stats.f2(trs.min())).append(" | ")
+        .append(Stats.f2(trs.max())).append(" |\n");
+    md.append("| **ratio of medians, default** | ").append(Stats.f2(ratio)).append(" | | |\n");
+    md.append("| **ratio of medians, tailored** | ").append(Stats.f2(tailoredRatio)).append(" | | |\n\n");
+    return new double[] {ratio, tailoredRatio};
   }
 
   private long firstAnswer(String mode, List<String> jvmOptions) throws Exception {
-    Path jail = Jails.fresh("server");
-    try (Child child = Child.start(java(jvmOptions, false, "dev.confine.bench.ServerChild", mode, jail.toString()))) {
-      int port = Integer.parseInt(child.await("PORT ", TIMEOUT).text.substring(5).trim());
+    Path jail = Jails.fresh(JAIL_BASE, "server");
+    try (ChildJvm child = ChildJvm.startCommand(java(jvmOptions, false, "dev.confine.bench.ServerChild", mode, jail.toString()))) {
+      int port = Integer.parseInt(child.await("PORT ", TIMEOUT).substring(5).trim());
       try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
         socket.setSoTimeout((int) TIMEOUT.toMillis());
         OutputStream out = socket.getOutputStream();
@@ -422,10 +455,10 @@ public final class Bench {
         }
         child.closeStdin();
         child.waitFor(TIMEOUT);
-        return answered - child.startedNanos;
+        return answered - child.startedNanos();
       }
     } finally {
-      Jails.remove(jail);
+      Jails.remove(JAIL_BASE, jail);
     }
   }
 
@@ -446,33 +479,66 @@ public final class Bench {
       c.add(runC(binary, threads));
       cSingle.add(runC(binary, 1));
     }
-    Stats java = Stats.ofNanosAsMillis(javaSyscallsNanos);
+    // The calls the C program makes; the rest of the SYSCALLS phase is hardening, reported apart.
+    List<Long> section = new ArrayList<>();
+    List<Long> hardening = new ArrayList<>();
+    for (int i = 0; i < javaSyscallsNanos.size(); i++) {
+      long in = 0;
+      long out = 0;
+      for (Map.Entry<String, List<Long>> step : javaSteps.entrySet()) {
+        if (C_CALLS.contains(step.getKey())) {
+          in += step.getValue().get(i);
+        } else {
+          out += step.getValue().get(i);
+        }
+      }
+      section.add(in);
+      hardening.add(out);
+    }
+    Stats java = Stats.ofNanosAsMillis(section);
     Stats cs = Stats.ofNanosAsMillis(c);
     Stats c1 = Stats.ofNanosAsMillis(cSingle);
     double ratio = java.median() / cs.median();
     gaps.add("| syscall section vs C with as many threads | " + Stats.f2(ratio) + "x (target ≤ 3x) | " + (ratio <= 3 ? "yes" : "no") + " |");
     md.append("## 3. The syscall section against C\n\n");
-    md.append("open (each component, O_NOFOLLOW), fchdir, chroot(\".\"), chdir(\"/\"), close, setgroups, setresgid, setresuid:")
-        .append(" confine's SYSCALLS phase (section 1) against `confine-bench/src/main/c/syscalls.c` (gcc -O2), which makes the same")
-        .append(" calls with ").append(threads).append(" threads alive, the median thread count of the JVMs of section 1")
-        .append(" (counted from /proc/self/task just before apply()). glibc applies set*id to every thread, so the count matters.\n\n");
+    md.append("open (each component, O_NOFOLLOW) and fstat of the opened root (compared with preflight's dev and inode),")
+        .append(" fchdir, chroot(\".\"), chdir(\"/\"), close, setgroups, setresgid, setresuid: the sum of these steps of confine's")
+        .append(" SYSCALLS phase (`ConfinementReport.stepTimes()`, the runs of section 1) against")
+        .append(" `confine-bench/src/main/c/syscalls.c` (gcc -O2), which makes the same calls with ").append(threads)
+        .append(" threads alive, the median thread count of the JVMs of section 1 (counted from /proc/self/task just before")
+        .append(" apply()). glibc applies set*id to every thread, so the count matters.\n\n");
     md.append("| program | median | min | max |\n|---|---|---|---|\n");
-    md.append("| confine (Java, SYSCALLS phase) | ").append(java.cells()).append(" |\n");
+    md.append("| confine (Java): the same calls, from stepTimes() | ").append(java.cells()).append(" |\n");
     md.append("| C, ").append(threads).append(" threads | ").append(cs.cells()).append(" |\n");
     md.append("| C, 1 thread | ").append(c1.cells()).append(" |\n");
     md.append("| **ratio of medians (Java / C with ").append(threads).append(" threads)** | ").append(Stats.f2(ratio)).append(" | | |\n\n");
+    md.append("### Each step of the SYSCALLS phase\n\n");
+    md.append("The hardening steps (Linux) are not in the C program: opening /proc/self/task and reading every thread's status")
+        .append(" once (for the per-thread verification after the drop), emptying the bounding set (a PR_CAPBSET_READ probe")
+        .append(" for the last capability, then a read and a drop per capability, and a read-back), clearing the ambient set,")
+        .append(" capset with a capget read-back, no_new_privs with a read-back, and the seccomp filter with TSYNC.\n\n");
+    md.append("| step | median | min | max | in the C comparison |\n|---|---|---|---|---|\n");
+    javaSteps.forEach((step, t) -> md.append("| ").append(step).append(" | ").append(Stats.ofNanosAsMillis(t).cells())
+        .append(" | ").append(C_CALLS.contains(step) ? "yes" : "no (hardening)").append(" |\n"));
+    md.append("| **the C calls** | ").append(java.cells()).append(" | |\n");
+    md.append("| **hardening steps** | ").append(Stats.ofNanosAsMillis(hardening).cells()).append(" | |\n");
+    md.append("| SYSCALLS phase (all steps) | ").append(Stats.ofNanosAsMillis(javaSyscallsNanos).cells()).append(" | |\n\n");
   }
 
+  /** The steps the C program makes too (Syscall names). */
+  private static final Set<String> C_CALLS =
+      Set.of("OPEN", "FCHDIR", "CHROOT", "CHDIR", "CLOSE", "SETGROUPS", "SETRESGID", "SETRESUID");
+
   private long runC(Path binary, long threads) throws Exception {
-    Path jail = Jails.fresh("c");
-    try (Child child = Child.start(List.of(binary.toString(), jail.toString(), "65534", "65534", String.valueOf(threads)))) {
-      String line = child.await("SYSCALLS_NS", TIMEOUT).text;
+    Path jail = Jails.fresh(JAIL_BASE, "c");
+    try (ChildJvm child = ChildJvm.startCommand(List.of(binary.toString(), jail.toString(), "65534", "65534", String.valueOf(threads)))) {
+      String line = child.await("SYSCALLS_NS", TIMEOUT);
       if (child.waitFor(TIMEOUT) != 0) {
         throw new IllegalStateException("syscalls failed:\n" + child.output());
       }
       return Long.parseLong(line.split(" ")[1]);
     } finally {
-      Jails.remove(jail);
+      Jails.remove(JAIL_BASE, jail);
     }
   }
 
@@ -513,23 +579,23 @@ public final class Bench {
   }
 
   private Stats[] check(int files, int fds, int count) throws Exception {
-    Path jail = Jails.withFiles("check", files);
+    Path jail = Jails.withFiles(JAIL_BASE, "check", files);
     try {
       List<Long> cold = new ArrayList<>();
       List<Long> warm = new ArrayList<>();
       for (int i = 0; i < count; i++) {
-        try (Child child = Child.start(java(List.of(), false, "dev.confine.bench.CheckChild", jail.toString(), String.valueOf(fds)))) {
+        try (ChildJvm child = ChildJvm.startCommand(java(List.of(), false, "dev.confine.bench.CheckChild", jail.toString(), String.valueOf(fds)))) {
           child.await("DONE", TIMEOUT);
           if (child.waitFor(TIMEOUT) != 0) {
             throw new IllegalStateException("CheckChild failed:\n" + child.output());
           }
-          cold.add(Long.parseLong(child.figures().get("check-cold-ns")));
-          warm.add(Long.parseLong(child.figures().get("check-warm-ns")));
+          cold.add(Long.parseLong(child.tagged("BENCH").get("check-cold-ns")));
+          warm.add(Long.parseLong(child.tagged("BENCH").get("check-warm-ns")));
         }
       }
       return new Stats[] {Stats.ofNanosAsMillis(cold), Stats.ofNanosAsMillis(warm)};
     } finally {
-      Jails.remove(jail);
+      Jails.remove(JAIL_BASE, jail);
     }
   }
 
@@ -569,36 +635,21 @@ public final class Bench {
 
   // ---------------------------------------------------------------- helpers
 
-  /** The command of a child JVM: the bench jar and confine's runtime jars (jnr-posix only if asked). */
+  /**
+   * The command of a child JVM: the bench jar and confine's runtime jars (jnr-posix only if
+   * asked; never the ITs' jar, which only this parent uses for ChildJvm and Jails).
+   */
   private List<String> java(List<String> jvmOptions, boolean withJnrPosix, String mainClass, String... args) throws IOException {
     List<String> classpath = new ArrayList<>();
     classpath.add(required("bench-jar"));
     try (Stream<Path> jars = Files.list(Path.of(required("lib")))) {
       jars.filter(p -> p.toString().endsWith(".jar"))
           .filter(p -> withJnrPosix || !p.getFileName().toString().startsWith("jnr-posix"))
+          .filter(p -> !p.getFileName().toString().startsWith("confine-it"))
           .sorted()
           .forEach(p -> classpath.add(p.toString()));
     }
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(javaHome, "bin", "java").toString());
-    if (feature() >= 22) {
-      command.add("--enable-native-access=ALL-UNNAMED");
-    }
-    command.addAll(jvmOptions);
-    command.add("-cp");
-    command.add(String.join(":", classpath));
-    command.add(mainClass);
-    command.addAll(List.of(args));
-    return command;
-  }
-
-  private int feature() throws IOException {
-    for (String line : Files.readAllLines(Path.of(javaHome, "release"))) {
-      if (line.startsWith("JAVA_VERSION=")) {
-        return Integer.parseInt(line.substring(13).replace("\"", "").split("[.+-]")[0]);
-      }
-    }
-    throw new IllegalStateException("no JAVA_VERSION in " + javaHome + "/release");
+    return ChildJvm.javaCommand(javaHome, jvmOptions, String.join(":", classpath), mainClass, args);
   }
 
   private String jdk() throws IOException {

@@ -2,6 +2,7 @@ package dev.confine.bench;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.confine.Confinement;
+import dev.confine.JvmFacility;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -9,16 +10,22 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /**
- * The JDK HttpServer as a daemon would run it: bind (loopback, an ephemeral port), confine with
- * the default policy unless told "plain", start, print "PORT n", answer "ok" until stdin closes.
+ * The JDK HttpServer as a daemon would run it: bind (loopback, an ephemeral port), confine,
+ * start, print "PORT n", answer "ok" until stdin closes. "confined": the default policy (its JVM
+ * preparations are the network-server set); "tailored": the default policy but preparing only
+ * what this server needs (NETWORK, TIME_ZONES, LOGGING: no TLS, no management); "plain": no
+ * confinement.
  *
- * <p>Arguments: confined|plain root.
+ * <p>Arguments: confined|tailored|plain root.
  */
 public final class ServerChild {
   private ServerChild() {}
 
   public static void main(String[] args) throws Exception {
-    boolean confined = args[0].equals("confined");
+    String mode = args[0];
+    if (!mode.equals("confined") && !mode.equals("tailored") && !mode.equals("plain")) {
+      throw new IllegalArgumentException("mode must be confined, tailored or plain: " + mode);
+    }
     HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
     byte[] ok = "ok\n".getBytes(StandardCharsets.US_ASCII);
     server.createContext(
@@ -29,8 +36,15 @@ public final class ServerChild {
             out.write(ok);
           }
         });
-    if (confined) {
+    if (mode.equals("confined")) {
       Confinement.builder().root(Path.of(args[1])).user("nobody").build().apply();
+    } else if (mode.equals("tailored")) {
+      Confinement.builder()
+          .root(Path.of(args[1]))
+          .user("nobody")
+          .prepare(JvmFacility.NETWORK, JvmFacility.TIME_ZONES, JvmFacility.LOGGING)
+          .build()
+          .apply();
     }
     server.start();
     System.out.println("PORT " + server.getAddress().getPort());

@@ -62,7 +62,7 @@ public final class PreflightBenchmark {
       }
     } finally {
       for (Path jail : jails) {
-        remove(jail);
+        Jails.remove(base, jail);
       }
     }
   }
@@ -108,23 +108,5 @@ public final class PreflightBenchmark {
     try (var fds = Files.list(Path.of("/proc/self/fd"))) {
       return fds.count();
     }
-  }
-
-  private static void remove(Path jail) throws IOException {
-    Files.walkFileTree(
-        jail,
-        new SimpleFileVisitor<>() {
-          @Override
-          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-            Files.delete(file);
-            return FileVisitResult.CONTINUE;
-          }
-
-          @Override
-          public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-            Files.delete(dir);
-            return FileVisitResult.CONTINUE;
-          }
-        });
   }
 }

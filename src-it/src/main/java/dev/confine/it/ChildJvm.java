@@ -20,48 +20,64 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A child JVM running one of the programs of src-it's main sources from a class path of jars
- * (directories would break after chroot). Its output is read line by line; the parent waits for
- * a line, inspects the child through /proc, then tells it to exit.
+ * (directories would break after chroot), or any child process ({@link #startCommand}). Its
+ * output is read line by line, each line stamped with System.nanoTime() on arrival; the parent
+ * waits for a line, inspects the child through /proc, then tells it to exit. Shared by the ITs
+ * and confine-bench (which times "process start to line" as a supervisor would see it).
  */
-final class ChildJvm implements AutoCloseable {
+public final class ChildJvm implements AutoCloseable {
   private static final String END = "\u0000END";
 
+  /** A line of the child's output and when the parent read it (System.nanoTime()). */
+  public static final class Line {
+    public final String text;
+    public final long arrivedNanos;
+
+    Line(String text, long arrivedNanos) {
+      this.text = text;
+      this.arrivedNanos = arrivedNanos;
+    }
+  }
+
+  private final long startedNanos;
   private final Process process;
-  private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+  private final BlockingQueue<Line> lines = new LinkedBlockingQueue<>();
   private final List<String> seen = Collections.synchronizedList(new ArrayList<>());
   private final Writer stdin;
 
-  private ChildJvm(Process process) {
-    this.process = process;
+  private ChildJvm(ProcessBuilder builder) throws IOException {
+    this.startedNanos = System.nanoTime();
+    this.process = builder.start();
     this.stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
     Thread reader =
         new Thread(
             () -> {
               try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = out.readLine()) != null; ) {
+                  long now = System.nanoTime();
                   seen.add(line);
-                  lines.add(line);
+                  lines.add(new Line(line, now));
                 }
               } catch (IOException ignored) {
                 // the child died; END below tells the waiter
               }
-              lines.add(END);
+              lines.add(new Line(END, System.nanoTime()));
             },
             "child-output-" + process.pid());
     reader.setDaemon(true);
     reader.start();
   }
 
-  static String javaHome() {
+  public static String javaHome() {
     return System.getProperty("confine.it.javaHome", System.getProperty("java.home"));
   }
 
   /** Starts {@code mainClass} with the given JVM options and arguments, stderr merged into stdout. */
-  static ChildJvm start(List<String> jvmOptions, String mainClass, String... args) throws IOException {
+  public static ChildJvm start(List<String> jvmOptions, String mainClass, String... args) throws IOException {
     return start(javaHome(), jvmOptions, mainClass, args);
   }
 
-  static ChildJvm start(String javaHome, List<String> jvmOptions, String mainClass, String... args) throws IOException {
+  public static ChildJvm start(String javaHome, List<String> jvmOptions, String mainClass, String... args) throws IOException {
     return start(List.of(), null, classpath(), javaHome, jvmOptions, mainClass, args);
   }
 
@@ -69,13 +85,13 @@ final class ChildJvm implements AutoCloseable {
    * As {@link #start}, with the java command run by {@code wrapper} (its arguments follow the
    * wrapper's), e.g. {@code unshare --mount --propagation private sh -c '...; exec "$@"' sh}.
    */
-  static ChildJvm startWrapped(List<String> wrapper, String javaHome, List<String> jvmOptions, String mainClass, String... args)
+  public static ChildJvm startWrapped(List<String> wrapper, String javaHome, List<String> jvmOptions, String mainClass, String... args)
       throws IOException {
     return start(wrapper, null, classpath(), javaHome, jvmOptions, mainClass, args);
   }
 
   /** The class path of the child programs: jars only. */
-  static String classpath() {
+  public static String classpath() {
     String classpath = System.getProperty("confine.it.childClasspath");
     if (classpath == null || classpath.isEmpty()) {
       throw new IllegalStateException("confine.it.childClasspath is not set: run the ITs through Maven (mvn verify)");
@@ -88,10 +104,30 @@ final class ChildJvm implements AutoCloseable {
    * {@code setpriv --reuid=...}, which must exec the rest so that the pid stays the JVM's), in
    * {@code directory} (null: the parent's), with the given class path.
    */
-  static ChildJvm start(
+  public static ChildJvm start(
       List<String> prefix, Path directory, String classpath, String javaHome, List<String> jvmOptions, String mainClass, String... args)
       throws IOException {
     List<String> command = new ArrayList<>(prefix);
+    command.addAll(javaCommand(javaHome, jvmOptions, classpath, mainClass, args));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    if (directory != null) {
+      builder.directory(directory.toFile());
+    }
+    return new ChildJvm(builder);
+  }
+
+  /** Starts any command (stderr merged into stdout), e.g. a C program or a JVM with options of its own. */
+  public static ChildJvm startCommand(List<String> command) throws IOException {
+    return new ChildJvm(new ProcessBuilder(command).redirectErrorStream(true));
+  }
+
+  /**
+   * The java command for {@code mainClass}: the JDK at javaHome, the options that keep JDK 22+
+   * quiet about jffi, the given options, the class path; {@code mainClass} null for none (e.g.
+   * -Xshare:dump).
+   */
+  public static List<String> javaCommand(String javaHome, List<String> jvmOptions, String classpath, String mainClass, String... args) {
+    List<String> command = new ArrayList<>();
     command.add(Path.of(javaHome, "bin", "java").toString());
     int feature = featureVersion(javaHome);
     if (feature >= 22) {
@@ -104,17 +140,15 @@ final class ChildJvm implements AutoCloseable {
     command.addAll(jvmOptions);
     command.add("-cp");
     command.add(classpath);
-    command.add(mainClass);
-    command.addAll(List.of(args));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    if (directory != null) {
-      builder.directory(directory.toFile());
+    if (mainClass != null) {
+      command.add(mainClass);
     }
-    return new ChildJvm(builder.start());
+    command.addAll(List.of(args));
+    return command;
   }
 
   /** The feature version (17, 25) of the JDK at javaHome, from its release file. */
-  static int featureVersion(String javaHome) {
+  public static int featureVersion(String javaHome) {
     try {
       for (String line : Files.readAllLines(Path.of(javaHome, "release"))) {
         if (line.startsWith("JAVA_VERSION=")) {
@@ -128,35 +162,51 @@ final class ChildJvm implements AutoCloseable {
     throw new IllegalStateException("no JAVA_VERSION in " + javaHome + "/release");
   }
 
-  long pid() {
+  public long pid() {
     return process.pid();
   }
 
+  /** When the process was started (System.nanoTime(), just before the fork). */
+  public long startedNanos() {
+    return startedNanos;
+  }
+
   /** Waits for a line starting with {@code prefix}; fails with all output seen if it does not come. */
-  String await(String prefix, Duration timeout) throws InterruptedException {
+  public String await(String prefix, Duration timeout) throws InterruptedException {
+    return awaitLine(prefix, timeout).text;
+  }
+
+  /** As {@link #await}, with the time the line arrived. */
+  public Line awaitLine(String prefix, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       long left = deadline - System.nanoTime();
-      String line = left <= 0 ? null : lines.poll(left, TimeUnit.NANOSECONDS);
+      Line line = left <= 0 ? null : lines.poll(left, TimeUnit.NANOSECONDS);
       if (line == null) {
         throw new AssertionError("no line starting with \"" + prefix + "\" within " + timeout + "; child said:\n" + output());
       }
-      if (line.equals(END)) {
-        lines.add(END);
+      if (line.text.equals(END)) {
+        lines.add(line);
         throw new AssertionError("child ended before \"" + prefix + "\"; it said:\n" + output());
       }
-      if (line.startsWith(prefix)) {
+      if (line.text.startsWith(prefix)) {
         return line;
       }
     }
   }
 
   /** Every "PROBE name value" line seen so far, by name. */
-  Map<String, String> probes() {
+  public Map<String, String> probes() {
+    return tagged("PROBE");
+  }
+
+  /** Every "TAG name value" line seen so far, by name (a later line wins). */
+  public Map<String, String> tagged(String tag) {
+    String prefix = tag + " ";
     Map<String, String> probes = new LinkedHashMap<>();
     synchronized (seen) {
       for (String line : seen) {
-        if (line.startsWith("PROBE ")) {
+        if (line.startsWith(prefix)) {
           String[] parts = line.split(" ", 3);
           probes.put(parts[1], parts.length > 2 ? parts[2] : "");
         }
@@ -165,19 +215,24 @@ final class ChildJvm implements AutoCloseable {
     return probes;
   }
 
-  String output() {
+  public String output() {
     synchronized (seen) {
       return String.join("\n", seen);
     }
   }
 
-  void send(String line) throws IOException {
+  public void send(String line) throws IOException {
     stdin.write(line + "\n");
     stdin.flush();
   }
 
+  /** Closes the child's stdin (end of input). */
+  public void closeStdin() throws IOException {
+    stdin.close();
+  }
+
   /** Waits for the child to end and returns its exit status. */
-  int waitFor(Duration timeout) throws InterruptedException {
+  public int waitFor(Duration timeout) throws InterruptedException {
     if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
       throw new AssertionError("child did not end within " + timeout + "; it said:\n" + output());
     }

@@ -14,18 +14,25 @@ import java.util.Map;
 /**
  * Fresh jails under a root-owned 0755 base. /tmp cannot hold them: it is world-writable, and
  * OpenSSH's rule (every component of the path root-owned, not group or world writable) fails.
+ * Shared by the ITs (base /run/confine-it) and confine-bench (its own base), from this module's
+ * main jar.
  */
-final class Jails {
-  static final Path BASE = Path.of(System.getProperty("confine.it.jailBase", "/run/confine-it"));
+public final class Jails {
+  public static final Path BASE = Path.of(System.getProperty("confine.it.jailBase", "/run/confine-it"));
 
   private Jails() {}
 
-  /** A new empty jail, root-owned 0755, with every component of its path checked. */
-  static Path fresh(String name) {
+  /** A new empty jail under {@link #BASE}, root-owned 0755, with every component of its path checked. */
+  public static Path fresh(String name) {
+    return fresh(BASE, name);
+  }
+
+  /** A new empty jail under {@code base}, root-owned 0755, with every component of its path checked. */
+  public static Path fresh(Path base, String name) {
     try {
-      Files.createDirectories(BASE);
-      Files.setPosixFilePermissions(BASE, PosixFilePermissions.fromString("rwxr-xr-x"));
-      Path jail = Files.createTempDirectory(BASE, name + "-");
+      Files.createDirectories(base);
+      Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
+      Path jail = Files.createTempDirectory(base, name + "-");
       Files.setPosixFilePermissions(jail, PosixFilePermissions.fromString("rwxr-xr-x"));
       for (Path p = jail; p != null; p = p.getParent()) {
         Map<String, Object> a = Files.readAttributes(p, "unix:uid,mode", LinkOption.NOFOLLOW_LINKS);
@@ -40,9 +47,32 @@ final class Jails {
     }
   }
 
-  /** Removes a jail and everything in it, without following links. */
-  static void remove(Path jail) {
-    if (jail == null || !jail.startsWith(BASE) || jail.equals(BASE)) {
+  /** A fresh jail under {@code base} holding {@code files} empty files, 1000 to a directory. */
+  public static Path withFiles(Path base, String name, int files) {
+    Path jail = fresh(base, name);
+    try {
+      Path dir = jail;
+      for (int i = 0; i < files; i++) {
+        if (i % 1000 == 0) {
+          dir = Files.createDirectory(jail.resolve("d" + (i / 1000)));
+        }
+        Files.createFile(dir.resolve("f" + i));
+      }
+      return jail;
+    } catch (IOException e) {
+      remove(base, jail);
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Removes a jail under {@link #BASE} and everything in it, without following links. */
+  public static void remove(Path jail) {
+    remove(BASE, jail);
+  }
+
+  /** Removes a jail under {@code base} (nothing else) and everything in it, without following links. */
+  public static void remove(Path base, Path jail) {
+    if (jail == null || !jail.startsWith(base) || jail.equals(base)) {
       return;
     }
     try {
