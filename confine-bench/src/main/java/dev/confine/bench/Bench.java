@@ -173,7 +173,7 @@ public final class Bench {
     Map<String, List<String>> variants = new LinkedHashMap<>();
     variants.put("confine's kernel: jffi directly (DirectLibC)", List.of("confine"));
     variants.put("confine's kernel, -Djffi.boot.library.path (libjffi preinstalled)", List.of("confine", "-Djffi.boot.library.path=" + jffiDir));
-    variants.put("confine's LibC through jnr-ffi LibraryLoader (before this change)", List.of("jnr-ffi-libc"));
+    variants.put("the same LibC interface through jnr-ffi's LibraryLoader (confine's binding before 1167331)", List.of("jnr-ffi-libc"));
     variants.put("LibC through jnr-ffi, -Djnr.ffi.asm.enabled=false", List.of("jnr-ffi-libc", "-Djnr.ffi.asm.enabled=false"));
     variants.put("jnr-posix POSIXFactory.getNativePOSIX()", List.of("jnr-posix"));
     Map<String, List<Long>> times = new LinkedHashMap<>();
