@@ -228,7 +228,7 @@ public final class Confiner {
       if (state.threadListFd() >= 0) {
         long kept = dev.confine.Capability.maskOf(policy.keptCapabilities());
         verifications.addAll(
-            Verifier.verifyThreads(k.threadStatuses(state.threadListFd()), state.callerTid(), identity, kept, policy.noNewPrivileges()));
+            Verifier.verifyThreads(k, state.threadListFd(), state.callerTid(), identity, kept, policy.noNewPrivileges()));
         int threadListFd = state.threadListFd();
         closeThreadList(k, state);
         verifications.add("closed the /proc/self/task descriptor (fd " + threadListFd + ") before returning: it reached outside the jail");

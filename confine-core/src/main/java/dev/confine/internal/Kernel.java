@@ -156,6 +156,12 @@ public interface Kernel {
   /** Every thread's status, read through a descriptor from {@link #openThreadList()}; works after chroot. */
   List<dev.confine.internal.linux.ThreadStatus> threadStatuses(int threadListFd) throws ErrnoException;
 
+  /**
+   * Sleeps about {@code nanos}: the verifier's wait for a thread that was ending during the drop
+   * (see {@link Verifier}). Not a syscall that can fail.
+   */
+  void pause(long nanos);
+
   // syslog
   void openlog(String ident, int option, int facility);
 

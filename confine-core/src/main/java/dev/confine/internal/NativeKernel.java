@@ -779,6 +779,11 @@ public final class NativeKernel implements Kernel {
   }
 
   @Override
+  public void pause(long nanos) {
+    java.util.concurrent.locks.LockSupport.parkNanos(nanos);
+  }
+
+  @Override
   public void openlog(String ident, int option, int facility) {
     direct.openlog(ident, option, facility);
   }

@@ -50,6 +50,70 @@ public final class Verifier {
     return checked;
   }
 
+  /** How often, and how long at most, the threads are read again while an ending one lingers. */
+  static final long PAUSE_NANOS = 1_000_000L;
+
+  static final int MAX_PAUSES = 2_000;
+
+  /**
+   * {@link #verifyThreads(List, long, Identity, long, boolean)} on the threads read through
+   * {@code threadListFd}, tolerant of one race only: glibc's set*id skips a thread that has begun
+   * to exit (from then on it blocks signals and runs no application code, glibc bug 12889), so
+   * such a thread can still show root for a moment. A thread other than the caller that fails
+   * the checks is read again, every millisecond, for up to two seconds; the drop holds once every
+   * such thread is gone. One that is still there after that, or a failing caller, fails the
+   * verification. A thread born after the drop inherits the dropped credentials, so the wait
+   * ends.
+   */
+  public static List<String> verifyThreads(
+      Kernel kernel, int threadListFd, long callerTid, Identity identity, long keptMask, boolean noNewPrivileges)
+      throws ErrnoException {
+    List<dev.confine.internal.linux.ThreadStatus> threads = kernel.threadStatuses(threadListFd);
+    java.util.Set<Long> ended = new java.util.TreeSet<>();
+    java.util.Set<Long> failing = failingOthers(threads, callerTid, identity, keptMask, noNewPrivileges);
+    int pauses = 0;
+    while (!failing.isEmpty() && pauses < MAX_PAUSES) {
+      kernel.pause(PAUSE_NANOS);
+      pauses++;
+      threads = kernel.threadStatuses(threadListFd);
+      java.util.Set<Long> present = new HashSet<>();
+      for (dev.confine.internal.linux.ThreadStatus t : threads) {
+        present.add(t.tid);
+      }
+      for (Long tid : failing) {
+        if (!present.contains(tid)) {
+          ended.add(tid);
+        }
+      }
+      failing = failingOthers(threads, callerTid, identity, keptMask, noNewPrivileges);
+    }
+    List<String> checked = new ArrayList<>(verifyThreads(threads, callerTid, identity, keptMask, noNewPrivileges));
+    if (!ended.isEmpty()) {
+      checked.add(
+          1,
+          ended.size() + " thread(s) " + ended + " were ending during the drop and still showed what they had before"
+              + " (glibc's set*id skips a thread that has begun to exit; it runs no application code);"
+              + " all were gone after " + pauses + " re-read(s), " + pauses * PAUSE_NANOS / 1_000_000 + " ms of pauses");
+    }
+    return checked;
+  }
+
+  /** The threads, other than the caller, that fail a check; the caller's failure is never waited on. */
+  private static java.util.Set<Long> failingOthers(
+      List<dev.confine.internal.linux.ThreadStatus> threads, long callerTid, Identity identity, long keptMask, boolean noNewPrivileges) {
+    java.util.Set<Long> failing = new java.util.TreeSet<>();
+    for (dev.confine.internal.linux.ThreadStatus t : threads) {
+      if (t.tid == callerTid) {
+        if (!problems(t, true, identity, keptMask, noNewPrivileges, "").isEmpty()) {
+          return java.util.Set.of();
+        }
+      } else if (!problems(t, false, identity, keptMask, noNewPrivileges, "").isEmpty()) {
+        failing.add(t.tid);
+      }
+    }
+    return failing;
+  }
+
   /**
    * Checks every thread of the process, from its /proc status read after the drop: all four uids
    * and gids are the target's, the groups are the asked list, no inheritable or ambient
@@ -71,43 +135,7 @@ public final class Verifier {
       boolean caller = t.tid == callerTid;
       callerSeen |= caller;
       String who = "thread " + t.tid + " \"" + t.name + "\"" + (caller ? " (caller)" : "");
-      for (int i = 0; i < 4; i++) {
-        if (t.uid.get(i) != identity.uid) {
-          problems.add(who + ": Uid " + t.uid);
-          break;
-        }
-      }
-      for (int i = 0; i < 4; i++) {
-        if (t.gid.get(i) != identity.gid) {
-          problems.add(who + ": Gid " + t.gid);
-          break;
-        }
-      }
-      if (t.groups.size() != identity.groups.size() || !new HashSet<>(t.groups).equals(new HashSet<>(identity.groups))) {
-        problems.add(who + ": Groups " + t.groups + ", expected " + identity.groups);
-      }
-      long allowed = caller ? keptMask : 0;
-      if (t.capPrm != allowed) {
-        problems.add(who + String.format(": CapPrm %016x, expected %016x", t.capPrm, allowed));
-      }
-      if (t.capEff != allowed) {
-        problems.add(who + String.format(": CapEff %016x, expected %016x", t.capEff, allowed));
-      }
-      if (t.capInh != 0) {
-        problems.add(who + String.format(": CapInh %016x", t.capInh));
-      }
-      if (t.capAmb != 0) {
-        problems.add(who + String.format(": CapAmb %016x", t.capAmb));
-      }
-      if (caller && t.capBnd != 0) {
-        problems.add(who + String.format(": CapBnd %016x after PR_CAPBSET_DROP", t.capBnd));
-      }
-      if (noNewPrivileges && t.noNewPrivs != 1) {
-        problems.add(who + ": NoNewPrivs " + t.noNewPrivs);
-      }
-      if (noNewPrivileges && t.seccomp != 2) {
-        problems.add(who + ": Seccomp " + t.seccomp + " (no filter)");
-      }
+      problems.addAll(problems(t, caller, identity, keptMask, noNewPrivileges, who));
       if (!caller && t.capBnd != 0) {
         othersWithBounding++;
         otherBounding = t.capBnd;
@@ -144,6 +172,49 @@ public final class Verifier {
       checked.add("  " + line);
     }
     return checked;
+  }
+
+  private static List<String> problems(
+      dev.confine.internal.linux.ThreadStatus t, boolean caller, Identity identity, long keptMask, boolean noNewPrivileges, String who) {
+    List<String> found = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      if (t.uid.get(i) != identity.uid) {
+        found.add(who + ": Uid " + t.uid);
+        break;
+      }
+    }
+    for (int i = 0; i < 4; i++) {
+      if (t.gid.get(i) != identity.gid) {
+        found.add(who + ": Gid " + t.gid);
+        break;
+      }
+    }
+    if (t.groups.size() != identity.groups.size() || !new HashSet<>(t.groups).equals(new HashSet<>(identity.groups))) {
+      found.add(who + ": Groups " + t.groups + ", expected " + identity.groups);
+    }
+    long allowed = caller ? keptMask : 0;
+    if (t.capPrm != allowed) {
+      found.add(who + String.format(": CapPrm %016x, expected %016x", t.capPrm, allowed));
+    }
+    if (t.capEff != allowed) {
+      found.add(who + String.format(": CapEff %016x, expected %016x", t.capEff, allowed));
+    }
+    if (t.capInh != 0) {
+      found.add(who + String.format(": CapInh %016x", t.capInh));
+    }
+    if (t.capAmb != 0) {
+      found.add(who + String.format(": CapAmb %016x", t.capAmb));
+    }
+    if (caller && t.capBnd != 0) {
+      found.add(who + String.format(": CapBnd %016x after PR_CAPBSET_DROP", t.capBnd));
+    }
+    if (noNewPrivileges && t.noNewPrivs != 1) {
+      found.add(who + ": NoNewPrivs " + t.noNewPrivs);
+    }
+    if (noNewPrivileges && t.seccomp != 2) {
+      found.add(who + ": Seccomp " + t.seccomp + " (no filter)");
+    }
+    return found;
   }
 
   /** %016x. */

@@ -110,6 +110,15 @@ public final class FakeKernel implements Kernel {
     boolean keepCaps;
     boolean noNewPrivs;
     int filters;
+    /**
+     * A thread glibc's set*id does not reach keeps the ids it had: one that has begun to exit
+     * (gone after {@link #pausesLeft} pauses) or one made by a raw clone(2) (never gone).
+     */
+    boolean missedBySetxid;
+    List<Long> ownUids = List.of();
+    List<Long> ownGids = List.of();
+    List<Long> ownGroups = List.of();
+    int pausesLeft = Integer.MAX_VALUE;
 
     Task(long tid, String name) {
       this.tid = tid;
@@ -121,6 +130,8 @@ public final class FakeKernel implements Kernel {
   private static final int CAP_SETPCAP = 8;
   private static final int CAP_SYS_ADMIN = 21;
   private final List<Task> tasks = new ArrayList<>();
+  private int pauses;
+  private long nextThreadId = 1101;
   private final Task caller;
   private boolean linux = true;
   private final List<long[]> seccompPrograms = new ArrayList<>();
@@ -233,7 +244,7 @@ public final class FakeKernel implements Kernel {
    */
   public long otherThread(String name) {
     requireNonNull(name, "name");
-    Task task = new Task(100 + tasks.size() + 1000L, name);
+    Task task = new Task(nextThreadId++, name);
     task.inheritable = caller.inheritable;
     task.permitted = caller.permitted;
     task.effective = caller.effective;
@@ -243,6 +254,45 @@ public final class FakeKernel implements Kernel {
     task.filters = caller.filters;
     tasks.add(task);
     return task.tid;
+  }
+
+  /**
+   * Adds a thread that has begun to exit when apply() runs: glibc's set*id skips such a thread
+   * (it blocks signals and runs no application code from then on), so it keeps the ids and
+   * capabilities it has now until it is gone, {@code pausesUntilGone} pauses of the verifier
+   * later. Returns its thread id.
+   */
+  public long endingThread(String name, int pausesUntilGone) {
+    if (pausesUntilGone < 1) {
+      throw new IllegalArgumentException("pausesUntilGone must be at least 1: " + pausesUntilGone);
+    }
+    Task task = addThreadMissedBySetxid(name);
+    task.pausesLeft = pausesUntilGone;
+    return task.tid;
+  }
+
+  /**
+   * Adds a thread that glibc does not know (made by a raw clone(2), as some native libraries
+   * do): set*id never reaches it, so it keeps the ids and capabilities it has now, for good.
+   * Returns its thread id.
+   */
+  public long threadUnknownToLibc(String name) {
+    return addThreadMissedBySetxid(name).tid;
+  }
+
+  private Task addThreadMissedBySetxid(String name) {
+    otherThread(name);
+    Task task = tasks.get(tasks.size() - 1);
+    task.missedBySetxid = true;
+    task.ownUids = List.of(ruid, euid, suid, euid);
+    task.ownGids = List.of(rgid, egid, sgid, egid);
+    task.ownGroups = groups;
+    return task;
+  }
+
+  /** How many times the verifier paused to let an ending thread go. */
+  public int pauses() {
+    return pauses;
   }
 
   /**
@@ -265,7 +315,10 @@ public final class FakeKernel implements Kernel {
     for (Task t : tasks) {
       statuses.add(
           new dev.confine.internal.linux.ThreadStatus(
-              t.tid, t.name, List.of(ruid, euid, suid, euid), List.of(rgid, egid, sgid, egid), groups,
+              t.tid, t.name,
+              t.missedBySetxid ? t.ownUids : List.of(ruid, euid, suid, euid),
+              t.missedBySetxid ? t.ownGids : List.of(rgid, egid, sgid, egid),
+              t.missedBySetxid ? t.ownGroups : groups,
               t.inheritable, t.permitted, t.effective, t.bounding, t.ambient, t.noNewPrivs ? 1 : 0, t.filters > 0 ? 2 : 0));
     }
     return statuses;
@@ -458,6 +511,9 @@ public final class FakeKernel implements Kernel {
     boolean wasRoot = ruid == 0 || euid == 0 || suid == 0;
     boolean nowNone = r != 0 && e != 0 && s != 0;
     for (Task task : tasks) {
+      if (task.missedBySetxid) {
+        continue;
+      }
       if (wasRoot && nowNone) {
         if (!task.keepCaps) {
           task.permitted = 0;
@@ -790,6 +846,12 @@ public final class FakeKernel implements Kernel {
       throw fail(Syscall.READ_THREAD_STATUS, Errno.EBADF, String.valueOf(fd));
     }
     return threads();
+  }
+
+  @Override
+  public void pause(long nanos) {
+    pauses++;
+    tasks.removeIf(t -> t.missedBySetxid && t.pausesLeft != Integer.MAX_VALUE && --t.pausesLeft == 0);
   }
 
   @Override

@@ -50,6 +50,7 @@ class ForwardingKernel implements Kernel {
   @Override public void installSeccompFilterOnAllThreads(long[] program) throws ErrnoException { delegate.installSeccompFilterOnAllThreads(program); }
   @Override public int openThreadList() throws ErrnoException { return delegate.openThreadList(); }
   @Override public List<dev.confine.internal.linux.ThreadStatus> threadStatuses(int fd) throws ErrnoException { return delegate.threadStatuses(fd); }
+  @Override public void pause(long nanos) { delegate.pause(nanos); }
   @Override public void openlog(String ident, int option, int facility) { delegate.openlog(ident, option, facility); }
   @Override public void syslog(int priority, String message) { delegate.syslog(priority, message); }
 }

@@ -150,6 +150,45 @@ class HardeningTest {
   }
 
   @Test
+  void aThreadThatWasEndingDuringTheDropIsWaitedForAndNamedInTheReport() {
+    FakeKernel kernel = machine();
+    long ending = kernel.endingThread("Thread-2171", 3);
+    ConfinementReport report = kernel.apply(builder().build());
+    assertEquals(3, kernel.pauses(), "read again until it was gone, no longer");
+    assertEquals(java.util.OptionalInt.empty(), kernel.haltStatus());
+    String verified = String.join("\n", report.verifications());
+    assertTrue(verified.contains("1 thread(s) [" + ending + "] were ending during the drop"), verified);
+    assertTrue(verified.contains("gone after 3 re-read(s)"), verified);
+    assertTrue(kernel.threads().stream().noneMatch(t -> t.tid == ending));
+  }
+
+  @Test
+  void aThreadThatSetuidNeverReachedFailsClosedAfterTheBoundedWait() {
+    FakeKernel kernel = machine();
+    long raw = kernel.threadUnknownToLibc("raw-clone");
+    VerificationException e = assertThrows(VerificationException.class, () -> kernel.apply(builder().build()));
+    assertTrue(e.pastPointOfNoReturn());
+    assertTrue(e.getMessage().contains("thread " + raw + " \"raw-clone\": Uid [0, 0, 0, 0]"), e.getMessage());
+    assertTrue(e.getMessage().contains("thread " + raw + " \"raw-clone\": CapPrm 000001ffffffffff"), e.getMessage());
+    assertEquals(Verifier.MAX_PAUSES, kernel.pauses(), "the wait is bounded");
+    assertEquals(java.util.OptionalInt.of(FailureMode.HALT_STATUS), kernel.haltStatus());
+  }
+
+  @Test
+  void aFailingCallerIsNeverWaitedFor() throws Exception {
+    FakeKernel kernel = machine();
+    kernel.endingThread("Thread-9", 5);
+    Identity identity = new Identity(java.util.Optional.of("nobody"), 65534, 65534, List.of());
+    // Nothing dropped: the caller itself is still root, so no wait can make the drop hold.
+    VerificationException e =
+        assertThrows(
+            VerificationException.class,
+            () -> Verifier.verifyThreads(kernel, kernel.openThreadList(), kernel.threadId(), identity, 0, false));
+    assertTrue(e.getMessage().contains("(caller): Uid [0, 0, 0, 0]"), e.getMessage());
+    assertEquals(0, kernel.pauses());
+  }
+
+  @Test
   void verificationNamesEveryThreadThatKeptSomething() {
     Identity identity = new Identity(java.util.Optional.of("nobody"), 65534, 65534, List.of());
     List<Long> ids = List.of(65534L, 65534L, 65534L, 65534L);

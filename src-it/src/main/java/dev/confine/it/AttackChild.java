@@ -451,6 +451,7 @@ public final class AttackChild {
     try {
       dev.confine.ConfinementReport report = policy.apply();
       probe("warnings", report.preflight().warnings().stream().map(Finding::code).sorted().distinct().collect(Collectors.joining(",")));
+      probe("ending-threads", report.verifications().stream().filter(v -> v.contains("were ending during the drop")).findFirst().orElse("none"));
       return "ok";
     } catch (PreflightException e) {
       return "PreflightException(" + e.report().errors().stream().map(Finding::code).sorted().collect(Collectors.joining(",")) + ")";

@@ -455,7 +455,8 @@ class EscapeIT {
             });
         Thread.sleep(50);
       }
-      System.out.println("EscapeIT churn: " + p.get("threads-born-around-apply") + " threads born during apply(), " + tids.size() + " threads checked from outside");
+      System.out.println("EscapeIT churn: " + p.get("threads-born-around-apply") + " threads born during apply(), " + tids.size()
+          + " threads checked from outside; ending threads waited for: " + p.get("ending-threads"));
       assertTrue(tids.size() > 100, "short-lived threads were seen: " + tids.size());
     }
   }
