@@ -27,23 +27,7 @@ public final class ConfinementReport {
   private final List<String> notes;
   private final Optional<Syslog> syslog;
 
-  public ConfinementReport(
-      Path root,
-      Optional<String> userName,
-      long uid,
-      long gid,
-      List<Long> groups,
-      List<Step> steps,
-      List<String> verifications,
-      PreflightReport preflight,
-      Map<Phase, Duration> phases,
-      Map<String, Duration> preparations,
-      List<String> notes,
-      Optional<Syslog> syslog) {
-    this(root, userName, uid, gid, groups, steps, verifications, preflight, phases, preparations, notes, syslog, List.of());
-  }
-
-  /** As above, with the time of each step ({@link #stepTimes()}): empty, or one per step. */
+  /** {@code stepTimes}: the time of each step ({@link #stepTimes()}), empty or one per step. */
   public ConfinementReport(
       Path root,
       Optional<String> userName,

@@ -1,5 +1,7 @@
 package dev.confine;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -21,12 +23,26 @@ class ConfinementReportTest {
             Map.of(Phase.TOTAL, Duration.ofMillis(12)),
             Map.of("classpath-jars", Duration.ofMillis(1)),
             List.of("user.dir still reads \"/home\""),
-            Optional.empty());
+            Optional.empty(),
+            List.of(Duration.ofMillis(3)));
     assertTrue(report.summary().startsWith("confined to /srv/jail as uid 65534 gid 65534 groups [] in 12.0 ms"), report.summary());
     String text = report.toString();
     assertTrue(text.contains("chroot(\".\")"), text);
     assertTrue(text.contains("getresuid() = 65534 65534 65534"), text);
     assertTrue(text.contains("classpath-jars=1.0"), text);
     assertTrue(text.contains("note: user.dir"), text);
+    assertEquals(List.of(Duration.ofMillis(3)), report.stepTimes());
+  }
+
+  @Test
+  void stepTimesAreNoneOrOnePerStep() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new ConfinementReport(
+                Path.of("/srv/jail"), Optional.empty(), 65534, 65534, List.of(),
+                List.of(Step.irreversible(Syscall.CHROOT, "x", ".")), List.of(), new PreflightReport(List.of()),
+                Map.of(), Map.of(), List.of(), Optional.empty(), List.of(Duration.ZERO, Duration.ZERO)));
+    assertEquals("2 step times for 1 steps", e.getMessage());
   }
 }
