@@ -65,14 +65,7 @@ public final class AttackChild {
       case "apply-concurrent": applyConcurrent(rest); break;
       default: throw new IllegalArgumentException("unknown scenario " + scenario);
     }
-    System.out.println("READY");
-    System.out.flush();
-    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-    for (String line; (line = in.readLine()) != null; ) {
-      if (line.equals("exit")) {
-        break;
-      }
-    }
+    ChildSide.readyThenAwaitExit();
   }
 
   // ---- scenarios ----
@@ -237,33 +230,12 @@ public final class AttackChild {
    * that threads are born during every step of the sequence.
    */
   private static void churn(String[] a) throws Exception {
-    AtomicBoolean stop = new AtomicBoolean();
-    AtomicLong born = new AtomicLong();
     Map<String, String> rootThreadsSeen = new ConcurrentHashMap<>();
-    List<Thread> spawners = new ArrayList<>();
-    for (int i = 0; i < 50; i++) {
-      Thread spawner =
-          new Thread(
-              () -> {
-                while (!stop.get()) {
-                  Thread t = new Thread(born::incrementAndGet);
-                  t.start();
-                  try {
-                    t.join();
-                  } catch (InterruptedException e) {
-                    return;
-                  }
-                }
-              },
-              "spawner-" + i);
-      spawner.setDaemon(true);
-      spawner.start();
-      spawners.add(spawner);
-    }
+    ChildSide.ThreadChurn churn = new ChildSide.ThreadChurn(50, "spawner-");
     Thread.sleep(200);
-    long before = born.get();
+    long before = churn.born();
     probe("apply", tryApply(policy(a[0], a[1], a[2])));
-    long during = born.get() - before;
+    long during = churn.born() - before;
     // Threads born after apply() ask for themselves too.
     for (int i = 0; i < 200; i++) {
       Thread t =

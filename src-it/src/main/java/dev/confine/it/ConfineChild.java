@@ -4,10 +4,7 @@ import dev.confine.Confinement;
 import dev.confine.ConfinementReport;
 import dev.confine.internal.ErrnoException;
 import dev.confine.internal.NativeKernel;
-import java.io.BufferedReader;
 import java.io.File;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -36,14 +33,7 @@ public final class ConfineChild {
     Arrays.sort(listing);
     System.out.println("PROBE root-listing " + String.join(",", listing));
     System.out.println("PROBE setuid0 " + attemptSetuid0());
-    System.out.println("READY");
-    System.out.flush();
-    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-    for (String line; (line = in.readLine()) != null; ) {
-      if (line.equals("exit")) {
-        break;
-      }
-    }
+    ChildSide.readyThenAwaitExit();
   }
 
   private static String attemptSetuid0() {

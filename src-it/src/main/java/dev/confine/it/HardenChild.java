@@ -7,9 +7,7 @@ import dev.confine.ConfinementReport;
 import dev.confine.SyslogFacility;
 import dev.confine.internal.NativeKernel;
 import dev.confine.internal.linux.LinuxArch;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -20,8 +18,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
@@ -133,32 +129,11 @@ public final class HardenChild {
       probes.runAll("root").forEach(System.out::println);
     }
 
-    AtomicBoolean stop = new AtomicBoolean();
-    AtomicLong started = new AtomicLong();
-    List<Thread> churners = new ArrayList<>();
-    for (int i = 0; i < churn; i++) {
-      Thread t =
-          new Thread(
-              () -> {
-                while (!stop.get()) {
-                  Thread shortLived = new Thread(() -> started.incrementAndGet());
-                  shortLived.start();
-                  try {
-                    shortLived.join();
-                  } catch (InterruptedException e) {
-                    return;
-                  }
-                }
-              },
-              "churn-" + i);
-      t.setDaemon(true);
-      t.start();
-      churners.add(t);
-    }
-    long before = started.get();
+    ChildSide.ThreadChurn churners = churn > 0 ? new ChildSide.ThreadChurn(churn, "churn-") : null;
+    long before = churners == null ? 0 : churners.born();
 
     ConfinementReport report = builder.build().apply();
-    long during = started.get() - before;
+    long during = churners == null ? 0 : churners.born() - before;
     System.out.println("CONFINED " + report.summary());
     for (String line : report.toString().split("\n")) {
       System.out.println("REPORT " + line);
@@ -168,11 +143,8 @@ public final class HardenChild {
     }
     if (churn > 0) {
       Thread.sleep(300); // churn on after the drop too: new threads must come out dropped
-      stop.set(true);
-      for (Thread t : churners) {
-        t.join(10_000);
-      }
-      System.out.println("PROBE churn-threads-started " + (started.get() - before) + " (during apply " + during + ")");
+      churners.stop();
+      System.out.println("PROBE churn-threads-started " + (churners.born() - before) + " (during apply " + during + ")");
     }
     if (port >= 0) {
       final int p = port;
@@ -215,14 +187,7 @@ public final class HardenChild {
       NativeKernel.get().syslog((19 << 3) | 4, message); // LOCAL3.WARNING, with no openlog before chroot
       System.out.println("PROBE syslog-sent plain");
     }
-    System.out.println("READY");
-    System.out.flush();
-    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-    for (String line; (line = in.readLine()) != null; ) {
-      if (line.equals("exit")) {
-        break;
-      }
-    }
+    ChildSide.readyThenAwaitExit();
   }
 
   /** socket(AF_INET, SOCK_RAW, IPPROTO_ICMP) on this thread: "OK" (and closed) or "FAILED errno". */

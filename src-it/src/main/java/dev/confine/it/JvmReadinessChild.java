@@ -115,14 +115,7 @@ public final class JvmReadinessChild {
     } catch (Exception | LinkageError e) {
       System.out.println("HTTP FAIL " + describe(e));
     }
-    System.out.println("READY");
-    System.out.flush();
-    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-    for (String line; (line = in.readLine()) != null; ) {
-      if (line.equals("exit")) {
-        break;
-      }
-    }
+    ChildSide.readyThenAwaitExit();
     if (server != null) {
       server.stop(0);
     }

@@ -29,7 +29,7 @@ class SyslogIT {
           + "mkdir \"$d/dev\"\n"
           + "for n in null zero random urandom; do touch \"$d/dev/$n\"; mount --bind \"/dev/$n\" \"$d/dev/$n\"; done\n"
           + "/usr/bin/python3 -u -c '\n"
-          + "import socket, sys\n"
+          + "import os, socket, sys\n"
           + "s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\n"
           + "s.bind(sys.argv[1])\n"
           + "s.settimeout(120)\n"
@@ -38,7 +38,9 @@ class SyslogIT {
           + "        data = s.recv(65536)\n"
           + "    except socket.timeout:\n"
           + "        break\n"
-          + "    print(\"SYSLOG-RECEIVED \" + data.decode(\"utf-8\", \"replace\").replace(\"\\n\", \" \"), flush=True)\n"
+          // One write(2) per line, newline included (print() makes two): the child's lines share
+          // this pipe and would otherwise land between the text and its newline.
+          + "    os.write(1, (\"SYSLOG-RECEIVED \" + data.decode(\"utf-8\", \"replace\").replace(\"\\n\", \" \") + \"\\n\").encode(\"utf-8\"))\n"
           + "' \"$d/dev/log\" &\n"
           + "while [ ! -S \"$d/dev/log\" ]; do sleep 0.05; done\n"
           + "mount --rbind \"$d/dev\" /dev\n"
