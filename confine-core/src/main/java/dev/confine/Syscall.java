@@ -42,7 +42,9 @@ public enum Syscall {
   /** seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC): a filter, and no_new_privs, in every thread. */
   SECCOMP("seccomp"),
   /** openat/getdents64/read of /proc/self/task/TID/status, through the descriptor kept. */
-  READ_THREAD_STATUS("read");
+  READ_THREAD_STATUS("read"),
+  /** getdents64 of /proc, openat/read of /proc/PID/status: preflight's look for other processes of the target uid. */
+  READ_PROCESS_STATUS("read");
 
   private final String cName;
 

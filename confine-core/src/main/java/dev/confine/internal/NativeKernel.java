@@ -442,13 +442,13 @@ public final class NativeKernel implements Kernel {
     long self = ProcessHandle.current().pid();
     int proc = direct.open("/proc", openDirectoryFlags);
     if (proc < 0) {
-      throw new IllegalStateException("cannot open /proc (" + Errnos.name(direct.errno()) + "): is /proc mounted?");
+      throw error(Syscall.READ_PROCESS_STATUS, "open", "/proc");
     }
     Map<Long, Ids> processes = new LinkedHashMap<>();
     try {
       int readFlags = OpenFlags.O_RDONLY.intValue() | OpenFlags.O_CLOEXEC.intValue() | OpenFlags.O_NOFOLLOW.intValue();
       byte[] chunk = new byte[4096];
-      for (String name : numericEntries(proc, Syscall.READ_THREAD_STATUS)) {
+      for (String name : numericEntries(proc, Syscall.READ_PROCESS_STATUS)) {
         long pid = Long.parseLong(name);
         if (pid == self) {
           continue;
@@ -458,7 +458,7 @@ public final class NativeKernel implements Kernel {
           if (direct.errno() == Errno.ENOENT.intValue() || direct.errno() == Errno.ESRCH.intValue()) {
             continue; // ended meanwhile
           }
-          throw new IllegalStateException("cannot open /proc/" + name + "/status: " + Errnos.name(direct.errno()));
+          throw error(Syscall.READ_PROCESS_STATUS, "openat", "/proc/" + name + "/status");
         }
         try {
           Ids ids = uidLine(status, chunk, name);
@@ -476,14 +476,14 @@ public final class NativeKernel implements Kernel {
   }
 
   /** The Uid: line of an open status file, or null if the process ended while it was read. */
-  private Ids uidLine(int status, byte[] chunk, String pid) {
+  private Ids uidLine(int status, byte[] chunk, String pid) throws ErrnoException {
     java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream(2048);
     for (long got; (got = direct.read(status, chunk)) != 0; ) {
       if (got < 0) {
         if (direct.errno() == Errno.ESRCH.intValue()) {
           return null;
         }
-        throw new IllegalStateException("cannot read /proc/" + pid + "/status: " + Errnos.name(direct.errno()));
+        throw error(Syscall.READ_PROCESS_STATUS, "read", "/proc/" + pid + "/status");
       }
       text.write(chunk, 0, (int) got);
       String sofar = text.toString(StandardCharsets.ISO_8859_1);

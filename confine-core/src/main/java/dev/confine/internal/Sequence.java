@@ -252,7 +252,7 @@ public final class Sequence {
         case SETGROUPS:
         case SETRESGID: return "changing groups needs CAP_SETGID: start the daemon as root";
         case SETRESUID: return "changing uids needs CAP_SETUID: start the daemon as root";
-          case CAPBSET_DROP: return "PR_CAPBSET_DROP needs CAP_SETPCAP: start the daemon as root with a full capability set";
+        case CAPBSET_DROP: return "PR_CAPBSET_DROP needs CAP_SETPCAP: start the daemon as root with a full capability set";
         case CAPSET: return "capset(2) can only lower the permitted set: the kept capabilities must still be permitted";
         case SECCOMP: return "a seccomp filter needs no_new_privs first (or CAP_SYS_ADMIN)";
         default: return "the operation needs privileges this process does not have";
@@ -263,6 +263,9 @@ public final class Sequence {
     }
     if (e.is(Errno.ESRCH) && call == Syscall.SECCOMP) {
       return "another seccomp filter is installed in one thread only; TSYNC cannot reach that thread";
+    }
+    if (call == Syscall.READ_PROCESS_STATUS) {
+      return "preflight reads /proc to find other processes of the target uid: mount /proc (proc(5)) before apply()";
     }
     if (e.is(Errno.ELOOP)) {
       return "a component of the root is a symbolic link: give the real path (see realpath(1))";
