@@ -44,7 +44,16 @@ public enum Syscall {
   /** openat/getdents64/read of /proc/self/task/TID/status, through the descriptor kept. */
   READ_THREAD_STATUS("read"),
   /** getdents64 of /proc, openat/read of /proc/PID/status: preflight's look for other processes of the target uid. */
-  READ_PROCESS_STATUS("read");
+  READ_PROCESS_STATUS("read"),
+  // What preflight reads before anything changes, named by the C call that failed underneath.
+  /** lstat(2) of the root's components and of every entry of the jail. */
+  LSTAT("lstat"),
+  /** opendir/readdir(3) of a directory of the jail, or of /proc/self/fd. */
+  READDIR("readdir"),
+  /** readlink(2) of /proc/self/fd/N: what an open descriptor refers to. */
+  READLINK("readlink"),
+  /** read(2) of a file of /proc before chroot: /proc/self/mountinfo, /proc/thread-self/status. */
+  READ_PROC_FILE("read");
 
   private final String cName;
 

@@ -22,6 +22,19 @@ public final class SyscallException extends ConfinementException {
       String errnoText,
       String hint,
       boolean pastPointOfNoReturn) {
+    this(syscall, arguments, errno, errnoName, errnoText, hint, pastPointOfNoReturn, null);
+  }
+
+  /** With the exception the errno was read from (an NIO one, for the reads preflight makes), or null. */
+  public SyscallException(
+      Syscall syscall,
+      List<String> arguments,
+      int errno,
+      String errnoName,
+      String errnoText,
+      String hint,
+      boolean pastPointOfNoReturn,
+      Throwable cause) {
     super(
         syscall.cName()
             + String.join(", ", arguments).transform(a -> "(" + a + ")")
@@ -32,7 +45,7 @@ public final class SyscallException extends ConfinementException {
             + ")"
             + (hint.isEmpty() ? "" : ". " + hint),
         pastPointOfNoReturn,
-        null);
+        cause);
     this.syscall = requireNonNull(syscall, "syscall");
     this.arguments = List.copyOf(arguments);
     this.errno = errno;

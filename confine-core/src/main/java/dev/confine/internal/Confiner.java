@@ -119,7 +119,7 @@ public final class Confiner {
     try {
       return Preflight.run(policy, identity, k, earlier).report;
     } catch (ErrnoException e) {
-      throw e.toSyscallException("preflight could not read the process's state", false);
+      throw preflightFailure(e);
     }
   }
 
@@ -173,7 +173,7 @@ public final class Confiner {
     try {
       preflight = Preflight.run(policy, Optional.of(identity), k, preparer.findings(policy));
     } catch (ErrnoException e) {
-      throw e.toSyscallException("preflight could not read the process's state", false);
+      throw preflightFailure(e);
     }
     phases.put(Phase.PREFLIGHT, since(t));
     if (preflight.report.hasErrors()) {
@@ -354,6 +354,12 @@ public final class Confiner {
 
   private Duration since(long start) {
     return Duration.ofNanos(clock.nanoTime() - start);
+  }
+
+  private static dev.confine.SyscallException preflightFailure(ErrnoException e) {
+    String hint = Sequence.hint(e);
+    return e.toSyscallException(
+        "preflight could not read the process's state or the jail" + (hint.isEmpty() ? "" : ": " + hint), false);
   }
 
   private static Map<String, Duration> runPreparations(ConfinementPolicy policy, NanoClock clock) {

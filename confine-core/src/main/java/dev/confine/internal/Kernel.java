@@ -52,7 +52,7 @@ public interface Kernel {
   void setgid(long gid) throws ErrnoException;
 
   /** The permitted, effective and bounding capability sets of the calling thread, as bit masks. */
-  Capabilities capabilities();
+  Capabilities capabilities() throws ErrnoException;
 
   // user database, read before chroot
   Optional<PasswdEntry> getpwnam(String name) throws ErrnoException;

@@ -54,6 +54,23 @@ public final class NativeKernel implements Kernel {
     return new ErrnoException(syscall, rendered, direct.errno());
   }
 
+  /**
+   * An NIO failure as the errno underneath it: NIO keeps the errno only as the type of its
+   * exception (or as text), so the common ones are mapped and the rest are EIO, with the NIO
+   * exception as the cause.
+   */
+  static ErrnoException ioError(Syscall syscall, String path, IOException e) {
+    Errno errno =
+        e instanceof java.nio.file.AccessDeniedException ? Errno.EACCES
+            : e instanceof NoSuchFileException ? Errno.ENOENT
+            : e instanceof java.nio.file.NotDirectoryException ? Errno.ENOTDIR
+            : e instanceof java.nio.file.FileSystemLoopException ? Errno.ELOOP
+            : Errno.EIO;
+    ErrnoException failure = new ErrnoException(syscall, List.of('"' + path + '"'), errno.intValue());
+    failure.initCause(e);
+    return failure;
+  }
+
   private static long unsigned(int id) {
     return Integer.toUnsignedLong(id);
   }
@@ -134,7 +151,7 @@ public final class NativeKernel implements Kernel {
   }
 
   @Override
-  public Capabilities capabilities() {
+  public Capabilities capabilities() throws ErrnoException {
     // /proc/thread-self: capability sets are per thread, and it is this thread that will chroot.
     try {
       long prm = 0, eff = 0, bnd = 0;
@@ -149,7 +166,7 @@ public final class NativeKernel implements Kernel {
       }
       return new Capabilities(prm, eff, bnd);
     } catch (IOException e) {
-      throw new IllegalStateException("cannot read /proc/thread-self/status: is /proc mounted?", e);
+      throw ioError(Syscall.READ_PROC_FILE, "/proc/thread-self/status", e);
     }
   }
 
@@ -259,7 +276,7 @@ public final class NativeKernel implements Kernel {
     return stat(Path.of(path), false);
   }
 
-  private static Optional<FileStatus> stat(Path path, boolean follow) {
+  private static Optional<FileStatus> stat(Path path, boolean follow) throws ErrnoException {
     try {
       Map<String, Object> a =
           follow
@@ -278,7 +295,7 @@ public final class NativeKernel implements Kernel {
     } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (IOException e) {
-      throw new IllegalStateException("cannot stat " + path + ": " + e.getMessage(), e);
+      throw ioError(Syscall.LSTAT, path.toString(), e);
     }
   }
 
@@ -332,7 +349,7 @@ public final class NativeKernel implements Kernel {
         fds.add(Integer.parseInt(entry.getFileName().toString()));
       }
     } catch (IOException e) {
-      throw new IllegalStateException("cannot list /proc/self/fd: is /proc mounted?", e);
+      throw ioError(Syscall.READDIR, "/proc/self/fd", e);
     }
     // The stream above held a descriptor of its own; it is closed now, so reading its link fails
     // and it drops out below.
@@ -345,14 +362,14 @@ public final class NativeKernel implements Kernel {
       } catch (NoSuchFileException e) {
         // closed meanwhile
       } catch (IOException e) {
-        throw new IllegalStateException("cannot read " + link + ": " + e.getMessage(), e);
+        throw ioError(Syscall.READLINK, link.toString(), e);
       }
     }
     return files;
   }
 
   @Override
-  public void walk(String directory, WalkVisitor visitor) {
+  public void walk(String directory, WalkVisitor visitor) throws ErrnoException {
     // One lstat per entry and an explicit stack: no recursion depth limit, no link is followed
     // (a symlink to a directory is visited as a link and never listed). Like find -xdev, it stays
     // on the directory's file system: a mount point is visited, not entered (a proc mounted
@@ -383,13 +400,13 @@ public final class NativeKernel implements Kernel {
       } catch (NoSuchFileException e) {
         // removed meanwhile
       } catch (IOException e) {
-        throw new IllegalStateException("cannot list " + dir + ": " + e.getMessage(), e);
+        throw ioError(Syscall.READDIR, dir.toString(), e);
       }
     }
   }
 
   @Override
-  public List<Mount> mounts() {
+  public List<Mount> mounts() throws ErrnoException {
     List<Mount> mounts = new ArrayList<>();
     try {
       for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.UTF_8)) {
@@ -402,7 +419,7 @@ public final class NativeKernel implements Kernel {
         mounts.add(new Mount(unescape(fields[4]), fields[separator + 1], unescape(fields[separator + 2])));
       }
     } catch (IOException e) {
-      throw new IllegalStateException("cannot read /proc/self/mountinfo: is /proc mounted?", e);
+      throw ioError(Syscall.READ_PROC_FILE, "/proc/self/mountinfo", e);
     }
     return mounts;
   }
@@ -530,7 +547,7 @@ public final class NativeKernel implements Kernel {
     }
   }
 
-  Map<Long, Ids> otherProcessesNio() {
+  Map<Long, Ids> otherProcessesNio() throws ErrnoException {
     long self = ProcessHandle.current().pid();
     Map<Long, Ids> processes = new LinkedHashMap<>();
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
@@ -556,12 +573,12 @@ public final class NativeKernel implements Kernel {
           // ended meanwhile
         } catch (IOException e) {
           if (Files.exists(entry)) {
-            throw new IllegalStateException("cannot read " + entry + "/status: " + e.getMessage(), e);
+            throw ioError(Syscall.READ_PROCESS_STATUS, entry + "/status", e);
           }
         }
       }
     } catch (IOException e) {
-      throw new IllegalStateException("cannot list /proc: is /proc mounted?", e);
+      throw ioError(Syscall.READ_PROCESS_STATUS, "/proc", e);
     }
     return processes;
   }

@@ -20,7 +20,7 @@ class ForwardingKernel implements Kernel {
   @Override public void setresuid(long r, long e, long s) throws ErrnoException { delegate.setresuid(r, e, s); }
   @Override public void setuid(long uid) throws ErrnoException { delegate.setuid(uid); }
   @Override public void setgid(long gid) throws ErrnoException { delegate.setgid(gid); }
-  @Override public Capabilities capabilities() { return delegate.capabilities(); }
+  @Override public Capabilities capabilities() throws ErrnoException { return delegate.capabilities(); }
   @Override public Optional<PasswdEntry> getpwnam(String name) throws ErrnoException { return delegate.getpwnam(name); }
   @Override public Optional<PasswdEntry> getpwuid(long uid) throws ErrnoException { return delegate.getpwuid(uid); }
   @Override public int openDirectoryNoFollow(String path) throws ErrnoException { return delegate.openDirectoryNoFollow(path); }

@@ -131,4 +131,20 @@ class NativeKernelTest {
       assertEquals(String.format("%016x", value), Verifier.hex16(value));
     }
   }
+
+  @Test
+  void anNioFailureBecomesTheErrnoUnderneathWithTheCallAndPathAndItsCause() {
+    java.io.IOException denied = new java.nio.file.AccessDeniedException("/srv/jail/private");
+    ErrnoException e = NativeKernel.ioError(Syscall.LSTAT, "/srv/jail/private", denied);
+    assertEquals(Syscall.LSTAT, e.syscall());
+    assertEquals("EACCES", e.errnoName());
+    assertTrue(e.getMessage().startsWith("lstat(\"/srv/jail/private\"): EACCES"), e.getMessage());
+    assertEquals(denied, e.getCause());
+    dev.confine.SyscallException shown = e.toSyscallException("a hint", false);
+    assertEquals(denied, shown.getCause(), "the public exception keeps it");
+    assertEquals("EACCES", shown.errnoName());
+    assertEquals("ENOTDIR", NativeKernel.ioError(Syscall.READDIR, "/a", new java.nio.file.NotDirectoryException("/a")).errnoName());
+    assertEquals("ELOOP", NativeKernel.ioError(Syscall.READDIR, "/a", new java.nio.file.FileSystemLoopException("/a")).errnoName());
+    assertEquals("EIO", NativeKernel.ioError(Syscall.READ_PROC_FILE, "/proc/self/mountinfo", new java.io.IOException("odd")).errnoName());
+  }
 }
