@@ -11,6 +11,7 @@ import dev.confine.Syscall;
 import dev.confine.internal.Capabilities;
 import dev.confine.internal.ErrnoException;
 import dev.confine.internal.OpenFile;
+import dev.confine.internal.SimulatedKernel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -78,10 +79,12 @@ public final class PolicyAssertions {
     if (!kernel.workingDirectory().equals(root)) {
       problems.add("working directory is " + kernel.workingDirectory() + " (outside the new \"/\"), expected " + root);
     }
-    if (!kernel.uids().allEqual(report.uid())) {
+    List<Long> uids = List.of(report.uid(), report.uid(), report.uid());
+    if (!kernel.uids().equals(uids)) {
       problems.add("real, effective, saved uid are " + kernel.uids() + ", expected " + report.uid() + " three times");
     }
-    if (!kernel.gids().allEqual(report.gid())) {
+    List<Long> gids = List.of(report.gid(), report.gid(), report.gid());
+    if (!kernel.gids().equals(gids)) {
       problems.add("real, effective, saved gid are " + kernel.gids() + ", expected " + report.gid() + " three times");
     }
     List<Long> expectedGroups = policy.supplementaryGroups().stream().sorted().collect(Collectors.toList());
@@ -89,13 +92,14 @@ public final class PolicyAssertions {
       problems.add("groups are " + kernel.groups() + ", expected " + expectedGroups);
     }
     long kept = dev.confine.Capability.maskOf(policy.keptCapabilities());
-    Capabilities capabilities = kernel.capabilities();
+    SimulatedKernel simulated = kernel.simulated();
+    Capabilities capabilities = simulated.capabilities();
     if (capabilities.permitted != kept || capabilities.effective != kept) {
       problems.add("capabilities left: " + capabilities + (kept == 0 ? "" : String.format(", expected only %x (kept)", kept)));
     }
-    if (kernel.isLinux()) {
-      for (dev.confine.internal.linux.ThreadStatus t : kernel.threads()) {
-        long allowed = t.tid == kernel.threadId() ? kept : 0;
+    if (simulated.isLinux()) {
+      for (dev.confine.internal.linux.ThreadStatus t : simulated.threads()) {
+        long allowed = t.tid == simulated.threadId() ? kept : 0;
         if (t.capPrm != allowed || t.capEff != allowed || t.capInh != 0 || t.capAmb != 0) {
           problems.add("thread " + t.tid + " " + t.name + " holds capabilities: " + t);
         }
@@ -104,13 +108,13 @@ public final class PolicyAssertions {
         }
       }
     }
-    for (OpenFile open : kernel.openFiles()) {
+    for (OpenFile open : simulated.openFiles()) {
       if (open.directory) {
         problems.add("descriptor " + open.fd + " is open on the directory " + open.target + " (an fchdir escape)");
       }
     }
     try {
-      kernel.setuid(0);
+      simulated.setuid(0);
       problems.add("setuid(0) succeeded: root can be regained");
     } catch (ErrnoException e) {
       if (!e.errnoName().equals("EPERM")) {
@@ -156,7 +160,7 @@ public final class PolicyAssertions {
         continue;
       }
       FakeKernel kernel = requireNonNull(machine.get(), "machine.get()");
-      FakeKernel.Ids uidsBefore = kernel.uids();
+      List<Long> uidsBefore = kernel.uids();
       String rootBefore = kernel.root();
       Map<Integer, String> descriptorsBefore = kernel.descriptors();
       kernel.failNext(step.syscall(), errnoName);
@@ -190,7 +194,7 @@ public final class PolicyAssertions {
         if (halt.isPresent()) {
           changed.add("halted with " + halt.getAsInt() + " though nothing irreversible was done");
         }
-        if (!kernel.uids().toString().equals(uidsBefore.toString())) {
+        if (!kernel.uids().equals(uidsBefore)) {
           changed.add("uids went from " + uidsBefore + " to " + kernel.uids());
         }
         if (!kernel.root().equals(rootBefore)) {

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.confine.Confinement;
 import dev.confine.ConfinementPolicy;
-import dev.confine.testing.FakeKernel;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class ConcurrentApplyTest {
   @Test
   void aSecondThreadIsRefusedWhileTheFirstIsInsideApply() throws Exception {
-    FakeKernel fake = new FakeKernel().directory("/srv/jail").user("nobody", 65534, 65534);
+    SimulatedKernel fake = new SimulatedKernel().directory("/srv/jail").user("nobody", 65534, 65534);
     CountDownLatch inside = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     Kernel kernel =

@@ -16,7 +16,6 @@ import dev.confine.Step;
 import dev.confine.Syscall;
 import dev.confine.SyscallException;
 import dev.confine.VerificationException;
-import dev.confine.testing.FakeKernel;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.stream.Collectors;
@@ -25,8 +24,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Test;
 
 class ConfinerTest {
-  private static FakeKernel machine() {
-    return new FakeKernel().directory("/srv/jail").directory("/etc").user("nobody", 65534, 65534);
+  private static SimulatedKernel machine() {
+    return new SimulatedKernel().directory("/srv/jail").directory("/etc").user("nobody", 65534, 65534);
   }
 
   private static ConfinementPolicy policy() {
@@ -35,7 +34,7 @@ class ConfinerTest {
 
   @Test
   void confinesAndReportsWhatItDid() {
-    FakeKernel kernel = machine();
+    SimulatedKernel kernel = machine();
     ConfinementReport report = kernel.apply(policy());
 
     assertEquals("/srv/jail", kernel.root());
@@ -60,7 +59,7 @@ class ConfinerTest {
 
   @Test
   void theSyscallsRunInOpenSshOrder() {
-    FakeKernel kernel = machine();
+    SimulatedKernel kernel = machine();
     kernel.apply(policy());
     List<String> sequence =
         kernel.calls().stream()
@@ -73,7 +72,7 @@ class ConfinerTest {
 
   @Test
   void aNumericUidWithoutPasswdEntryNeedsAGroup() {
-    FakeKernel kernel = machine();
+    SimulatedKernel kernel = machine();
     ConfinementException e =
         assertThrows(ConfinementException.class, () -> kernel.apply(Confinement.builder().root("/srv/jail").user(4242).build()));
     assertTrue(e.getMessage().contains("uid 4242 has no passwd entry"), e.getMessage());
@@ -85,7 +84,7 @@ class ConfinerTest {
 
   @Test
   void anUnknownUserNameIsRefusedBeforeAnythingChanges() {
-    FakeKernel kernel = machine();
+    SimulatedKernel kernel = machine();
     ConfinementException e =
         assertThrows(ConfinementException.class, () -> kernel.apply(Confinement.builder().root("/srv/jail").user("nosuch").build()));
     assertTrue(e.getMessage().contains("no user named \"nosuch\""), e.getMessage());
@@ -94,14 +93,14 @@ class ConfinerTest {
 
   @Test
   void aUserWhoseUidIsZeroIsRefused() {
-    FakeKernel kernel = machine().user("toor", 0, 0);
+    SimulatedKernel kernel = machine().user("toor", 0, 0);
     assertThrows(ConfinementException.class, () -> kernel.apply(Confinement.builder().root("/srv/jail").user("toor").build()));
     assertEquals("/", kernel.root());
   }
 
   @Test
   void refusesWhenNotRootListingTheFinding() {
-    FakeKernel kernel = machine().runningAs(1000, 1000);
+    SimulatedKernel kernel = machine().runningAs(1000, 1000);
     PreflightException e = assertThrows(PreflightException.class, () -> kernel.apply(policy()));
     assertTrue(e.report().has("not-root"));
     assertTrue(e.getMessage().contains("runs as uid 1000, not root"), e.getMessage());
@@ -110,7 +109,7 @@ class ConfinerTest {
 
   @Test
   void refusesALeakedDirectoryDescriptorAndAMissingRootAtOnce() {
-    FakeKernel kernel = new FakeKernel().directory("/etc").user("nobody", 65534, 65534);
+    SimulatedKernel kernel = new SimulatedKernel().directory("/etc").user("nobody", 65534, 65534);
     int fd = kernel.leakDirectoryDescriptor("/etc");
     PreflightException e = assertThrows(PreflightException.class, () -> kernel.apply(policy()));
     assertEquals(2, e.report().errors().size(), e.getMessage());
@@ -121,7 +120,7 @@ class ConfinerTest {
 
   @Test
   void aSymlinkedRootIsRefused() {
-    FakeKernel kernel = machine().symlink("/srv/link", "/srv/jail");
+    SimulatedKernel kernel = machine().symlink("/srv/link", "/srv/jail");
     PreflightException e =
         assertThrows(PreflightException.class, () -> kernel.apply(Confinement.builder().root("/srv/link").user("nobody").build()));
     assertTrue(e.report().has("root-symlink"));
@@ -129,7 +128,7 @@ class ConfinerTest {
 
   @Test
   void secondApplyFailsAndRunsNothing() {
-    FakeKernel kernel = machine();
+    SimulatedKernel kernel = machine();
     kernel.apply(policy());
     int calls = kernel.calls().size();
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> kernel.apply(policy()));
@@ -139,7 +138,7 @@ class ConfinerTest {
 
   @Test
   void aFailureBeforeChrootThrowsAndLeavesTheProcessUnconfinedAndRetryable() {
-    FakeKernel kernel = machine().failNext(Syscall.OPEN, "EACCES");
+    SimulatedKernel kernel = machine().failNext(Syscall.OPEN, "EACCES");
     SyscallException e = assertThrows(SyscallException.class, () -> kernel.apply(policy()));
     assertEquals(Syscall.OPEN, e.syscall());
     assertEquals("EACCES", e.errnoName());
@@ -154,7 +153,7 @@ class ConfinerTest {
 
   @Test
   void aFailingFchdirClosesTheRootDescriptor() {
-    FakeKernel kernel = machine().failNext(Syscall.FCHDIR, "EIO");
+    SimulatedKernel kernel = machine().failNext(Syscall.FCHDIR, "EIO");
     assertThrows(SyscallException.class, () -> kernel.apply(policy()));
     assertFalse(kernel.descriptorsByPath().containsKey("/srv/jail"));
   }
@@ -162,7 +161,7 @@ class ConfinerTest {
   @ParameterizedTest
   @EnumSource(value = Syscall.class, names = {"CHDIR", "CLOSE", "SETGROUPS", "SETRESGID", "SETRESUID"})
   void aFailureAfterChrootHaltsAndRunsNoLaterStep(Syscall failing) {
-    FakeKernel kernel = machine().failNext(failing, "EIO");
+    SimulatedKernel kernel = machine().failNext(failing, "EIO");
     SyscallException e = assertThrows(SyscallException.class, () -> kernel.apply(policy()));
     assertEquals(failing, e.syscall());
     assertTrue(e.pastPointOfNoReturn());
@@ -180,7 +179,7 @@ class ConfinerTest {
 
   @Test
   void throwModeThrowsWithoutHalting() {
-    FakeKernel kernel = machine().failNext(Syscall.SETRESUID, "EAGAIN");
+    SimulatedKernel kernel = machine().failNext(Syscall.SETRESUID, "EAGAIN");
     ConfinementPolicy policy = policy().toBuilder().onFailureAfterChroot(FailureMode.THROW).build();
     SyscallException e = assertThrows(SyscallException.class, () -> kernel.apply(policy));
     assertTrue(e.pastPointOfNoReturn());
@@ -190,7 +189,7 @@ class ConfinerTest {
 
   @Test
   void aChrootRefusedByTheKernelIsNotPastThePointOfNoReturn() {
-    FakeKernel kernel = machine().failNext(Syscall.CHROOT, "EPERM");
+    SimulatedKernel kernel = machine().failNext(Syscall.CHROOT, "EPERM");
     SyscallException e = assertThrows(SyscallException.class, () -> kernel.apply(policy()));
     assertFalse(e.pastPointOfNoReturn());
     assertTrue(e.getMessage().contains("chroot(\".\") failed: EPERM"), e.getMessage());
@@ -200,7 +199,7 @@ class ConfinerTest {
 
   @Test
   void verificationCatchesAFailedRead() {
-    FakeKernel kernel = machine().failNext(Syscall.GETGROUPS, "EFAULT");
+    SimulatedKernel kernel = machine().failNext(Syscall.GETGROUPS, "EFAULT");
     SyscallException e = assertThrows(SyscallException.class, () -> kernel.apply(policy()));
     assertTrue(e.pastPointOfNoReturn());
     assertEquals(OptionalInt.of(71), kernel.haltStatus());
@@ -210,7 +209,7 @@ class ConfinerTest {
   void verificationRequiresThatRootCannotBeRegained() {
     // A kernel on which setresuid "succeeds" without changing the saved uid: the classic bug
     // OpenSSH's permanently_set_uid guards against by trying to get root back.
-    FakeKernel kernel = machine();
+    SimulatedKernel kernel = machine();
     ConfinementPolicy policy = policy().toBuilder().onFailureAfterChroot(FailureMode.THROW).build();
     Kernel lying =
         new ForwardingKernel(kernel) {
@@ -234,7 +233,7 @@ class ConfinerTest {
 
   @Test
   void syslogIsOpenedBeforeChrootAndUsableAfter() {
-    FakeKernel kernel = machine();
+    SimulatedKernel kernel = machine();
     ConfinementReport report = kernel.apply(policy().toBuilder().openSyslogFirst().build());
     List<String> calls = kernel.calls();
     int openlog = indexOf(calls, "openlog(");
@@ -246,7 +245,7 @@ class ConfinerTest {
 
   @Test
   void umaskIsApplied() {
-    FakeKernel kernel = machine();
+    SimulatedKernel kernel = machine();
     kernel.apply(policy().toBuilder().umask(077).build());
     assertEquals(077, kernel.currentUmask());
   }

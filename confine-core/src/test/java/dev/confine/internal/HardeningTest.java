@@ -17,6 +17,7 @@ import dev.confine.SyscallException;
 import dev.confine.VerificationException;
 import dev.confine.internal.linux.ThreadStatus;
 import dev.confine.testing.FakeKernel;
+import dev.confine.testing.TestAccess;
 import dev.confine.testing.PolicyAssertions;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -37,27 +38,31 @@ class HardeningTest {
     return Confinement.builder().root("/srv/jail").user("nobody");
   }
 
+  private static SimulatedKernel sim(FakeKernel kernel) {
+    return TestAccess.simulated(kernel);
+  }
+
   private static ThreadStatus thread(FakeKernel kernel, long tid) {
-    return kernel.threads().stream().filter(t -> t.tid == tid).findFirst().orElseThrow();
+    return sim(kernel).threads().stream().filter(t -> t.tid == tid).findFirst().orElseThrow();
   }
 
   @Test
   void byDefaultEveryThreadHasNoNewPrivsAndNoCapabilityAndOnlyTheCallerAnEmptyBoundingSet() {
     FakeKernel kernel = machine();
     ConfinementReport report = PolicyAssertions.assertConfines(kernel, builder().build());
-    assertEquals(5, kernel.threads().size());
-    for (ThreadStatus t : kernel.threads()) {
+    assertEquals(5, sim(kernel).threads().size());
+    for (ThreadStatus t : sim(kernel).threads()) {
       assertEquals(1, t.noNewPrivs, t.toString());
       assertEquals(2, t.seccomp, t.toString());
       assertEquals(0, t.capPrm | t.capEff | t.capInh | t.capAmb, t.toString());
       assertEquals(List.of(65534L, 65534L, 65534L, 65534L), t.uid, t.toString());
-      assertEquals(t.tid == kernel.threadId() ? 0 : (1L << 41) - 1, t.capBnd, t.toString());
+      assertEquals(t.tid == sim(kernel).threadId() ? 0 : (1L << 41) - 1, t.capBnd, t.toString());
     }
     String verified = String.join("\n", report.verifications());
     assertTrue(verified.contains("5 threads"), verified);
     assertTrue(verified.contains("4 other threads keep 000001ffffffffff, inert"), verified);
-    assertEquals(1, kernel.seccompPrograms().size());
-    assertEquals(1, kernel.seccompPrograms().get(0).length, "the filter that only carries no_new_privs allows everything");
+    assertEquals(1, sim(kernel).seccompPrograms().size());
+    assertEquals(1, sim(kernel).seccompPrograms().get(0).length, "the filter that only carries no_new_privs allows everything");
   }
 
   @Test
@@ -77,12 +82,12 @@ class HardeningTest {
   void keptCapabilitiesStayInTheCallerOnlyAndTheBoundingSetIsEmptiedAllTheSame() {
     FakeKernel kernel = machine();
     ConfinementReport report = PolicyAssertions.assertConfines(kernel, builder().keepCapabilities(Capability.NET_BIND_SERVICE).build());
-    ThreadStatus caller = thread(kernel, kernel.threadId());
+    ThreadStatus caller = thread(kernel, sim(kernel).threadId());
     assertEquals(NET_BIND, caller.capPrm);
     assertEquals(NET_BIND, caller.capEff);
     assertEquals(0, caller.capBnd);
     assertEquals(0, caller.capInh);
-    kernel.threads().stream().filter(t -> t.tid != caller.tid).forEach(t -> assertEquals(0, t.capPrm | t.capEff, t.toString()));
+    sim(kernel).threads().stream().filter(t -> t.tid != caller.tid).forEach(t -> assertEquals(0, t.capPrm | t.capEff, t.toString()));
     assertTrue(report.notes().stream().anyMatch(n -> n.contains("NET_BIND_SERVICE") && n.contains("only")), report.notes().toString());
     List<String> calls = kernel.calls();
     assertTrue(calls.contains("prctl(PR_SET_KEEPCAPS, 1) = 0"), calls.toString());
@@ -104,7 +109,7 @@ class HardeningTest {
     FakeKernel kernel = machine().failNext(Syscall.NO_NEW_PRIVS, "EINVAL");
     assertThrows(SyscallException.class, () -> kernel.apply(builder().onFailureAfterChroot(FailureMode.THROW).build()));
     // The sequence stopped: no filter, and no thread got no_new_privs.
-    assertTrue(kernel.threads().stream().allMatch(t -> t.noNewPrivs == 0 && t.seccomp == 0));
+    assertTrue(sim(kernel).threads().stream().allMatch(t -> t.noNewPrivs == 0 && t.seccomp == 0));
   }
 
   @Test
@@ -112,7 +117,7 @@ class HardeningTest {
     FakeKernel kernel = machine();
     ConfinementPolicy policy = builder().allowNewPrivileges().build();
     ConfinementReport report = PolicyAssertions.assertConfines(kernel, policy);
-    assertTrue(kernel.threads().stream().allMatch(t -> t.noNewPrivs == 0 && t.seccomp == 0));
+    assertTrue(sim(kernel).threads().stream().allMatch(t -> t.noNewPrivs == 0 && t.seccomp == 0));
     assertFalse(policy.plan().stream().anyMatch(s -> s.syscall() == Syscall.NO_NEW_PRIVS || s.syscall() == Syscall.SECCOMP));
     assertTrue(String.join("\n", report.verifications()).contains("setuid-root program exec'd from one of them regains"), report.verifications().toString());
   }
@@ -122,10 +127,10 @@ class HardeningTest {
     FakeKernel kernel = machine();
     ConfinementPolicy policy = builder().denySyscalls().build();
     PolicyAssertions.assertConfines(kernel, policy);
-    assertTrue(kernel.seccompPrograms().get(0).length > 50, "one comparison per denied call");
+    assertTrue(sim(kernel).seccompPrograms().get(0).length > 50, "one comparison per denied call");
     Step seccomp = policy.plan().get(policy.plan().size() - 1);
     assertTrue(seccomp.call().contains("ptrace") && seccomp.call().contains("mount"), seccomp.call());
-    assertTrue(kernel.threads().stream().allMatch(t -> t.seccomp == 2 && t.noNewPrivs == 1));
+    assertTrue(sim(kernel).threads().stream().allMatch(t -> t.seccomp == 2 && t.noNewPrivs == 1));
   }
 
   @Test
@@ -146,7 +151,7 @@ class HardeningTest {
     SyscallException e = assertThrows(SyscallException.class, () -> kernel.apply(builder().build()));
     assertTrue(e.pastPointOfNoReturn());
     assertTrue(e.getMessage().contains("TSYNC"), e.getMessage());
-    assertFalse(kernel.descriptorsByPath().containsKey("<proc>/self/task"), "closed on failure too");
+    assertFalse(sim(kernel).descriptorsByPath().containsKey("<proc>/self/task"), "closed on failure too");
   }
 
   @Test
@@ -159,7 +164,7 @@ class HardeningTest {
     String verified = String.join("\n", report.verifications());
     assertTrue(verified.contains("1 thread(s) [" + ending + "] were ending during the drop"), verified);
     assertTrue(verified.contains("gone after 3 re-read(s)"), verified);
-    assertTrue(kernel.threads().stream().noneMatch(t -> t.tid == ending));
+    assertTrue(sim(kernel).threads().stream().noneMatch(t -> t.tid == ending));
   }
 
   @Test
@@ -183,7 +188,7 @@ class HardeningTest {
     VerificationException e =
         assertThrows(
             VerificationException.class,
-            () -> Verifier.verifyThreads(kernel, kernel.openThreadList(), kernel.threadId(), identity, 0, false));
+            () -> Verifier.verifyThreads(sim(kernel), sim(kernel).openThreadList(), sim(kernel).threadId(), identity, 0, false));
     assertTrue(e.getMessage().contains("(caller): Uid [0, 0, 0, 0]"), e.getMessage());
     assertEquals(0, kernel.pauses());
   }

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.confine.Confinement;
 import dev.confine.ConfinementException;
 import dev.confine.ConfinementPolicy;
-import dev.confine.testing.FakeKernel;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -18,7 +17,7 @@ class RootRaceTest {
 
   @Test
   void aRootReplacedBetweenPreflightAndOpenIsRefusedBeforeChroot() {
-    FakeKernel kernel = new FakeKernel().directory("/srv/jail").user("app", 4000, 4000);
+    SimulatedKernel kernel = new SimulatedKernel().directory("/srv/jail").user("app", 4000, 4000);
     Kernel racing =
         new ForwardingKernel(kernel) {
           @Override
@@ -41,7 +40,7 @@ class RootRaceTest {
 
   @Test
   void theSameRootGoesThrough() {
-    FakeKernel kernel = new FakeKernel().directory("/srv/jail").user("app", 4000, 4000);
+    SimulatedKernel kernel = new SimulatedKernel().directory("/srv/jail").user("app", 4000, 4000);
     kernel.apply(policy);
     assertEquals("/srv/jail", kernel.root());
   }

@@ -9,7 +9,6 @@ import dev.confine.Confinement;
 import dev.confine.ConfinementException;
 import dev.confine.ConfinementPolicy;
 import dev.confine.SyscallException;
-import dev.confine.testing.FakeKernel;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -24,14 +23,14 @@ import org.junit.jupiter.api.Test;
  * the process stays as it was. The real race, in a child JVM, is EscapeIT.
  */
 class SymlinkSwapTest {
-  private static FakeKernel machine() {
-    return new FakeKernel().directory("/srv/jail").directory("/srv/other").directory("/etc").user("nobody", 65534, 65534);
+  private static SimulatedKernel machine() {
+    return new SimulatedKernel().directory("/srv/jail").directory("/srv/other").directory("/etc").user("nobody", 65534, 65534);
   }
 
   private static final ConfinementPolicy POLICY = Confinement.builder().root("/srv/jail").user("nobody").build();
 
   /** A confiner whose kernel runs {@code swap} once, between preflight and the open step. */
-  private static Confiner swappingBeforeOpen(FakeKernel fake, Consumer<FakeKernel> swap) {
+  private static Confiner swappingBeforeOpen(SimulatedKernel fake, Consumer<SimulatedKernel> swap) {
     Kernel kernel =
         new ForwardingKernel(fake) {
           private boolean swapped;
@@ -50,7 +49,7 @@ class SymlinkSwapTest {
         new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
   }
 
-  private static void assertUntouched(FakeKernel fake) {
+  private static void assertUntouched(SimulatedKernel fake) {
     assertEquals("/", fake.root());
     assertTrue(fake.uids().allEqual(0), fake.toString());
     assertFalse(fake.calls().stream().anyMatch(c -> c.startsWith("chroot")), fake.calls().toString());
@@ -59,7 +58,7 @@ class SymlinkSwapTest {
 
   @Test
   void aParentComponentSwappedForASymlinkIsRefusedWithEloop() {
-    FakeKernel fake = machine();
+    SimulatedKernel fake = machine();
     Confiner confiner = swappingBeforeOpen(fake, k -> k.symlink("/srv", "/"));
     SyscallException e = assertThrows(SyscallException.class, () -> confiner.apply(POLICY));
     assertTrue(e.getMessage().contains("ELOOP"), e.getMessage());
@@ -69,7 +68,7 @@ class SymlinkSwapTest {
 
   @Test
   void theRootItselfSwappedForASymlinkIsRefusedWithEloop() {
-    FakeKernel fake = machine();
+    SimulatedKernel fake = machine();
     Confiner confiner = swappingBeforeOpen(fake, k -> k.symlink("/srv/jail", "/"));
     SyscallException e = assertThrows(SyscallException.class, () -> confiner.apply(POLICY));
     assertTrue(e.getMessage().contains("ELOOP"), e.getMessage());
@@ -78,7 +77,7 @@ class SymlinkSwapTest {
 
   @Test
   void theRootReplacedByAnotherDirectoryIsRefusedByInode() {
-    FakeKernel fake = machine();
+    SimulatedKernel fake = machine();
     Confiner confiner = swappingBeforeOpen(fake, k -> k.directory("/srv/jail"));
     ConfinementException e = assertThrows(ConfinementException.class, () -> confiner.apply(POLICY));
     assertTrue(e.getMessage().contains("changed between preflight and open"), e.getMessage());
@@ -89,7 +88,7 @@ class SymlinkSwapTest {
   @Test
   void withoutASwapTheSameConfinerConfines() {
     // The control: the hook alone changes nothing, so the refusals above come from the swaps.
-    FakeKernel fake = machine();
+    SimulatedKernel fake = machine();
     Confiner confiner = swappingBeforeOpen(fake, k -> {});
     confiner.apply(POLICY);
     assertEquals("/srv/jail", fake.root());

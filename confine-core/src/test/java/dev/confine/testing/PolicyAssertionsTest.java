@@ -81,7 +81,7 @@ class PolicyAssertionsTest {
     FakeKernel notRoot = machine().runningAs(1000, 1000);
     AssertionError e = assertThrows(AssertionError.class, () -> PolicyAssertions.assertConfines(notRoot, policy()));
     assertTrue(e.getCause() instanceof PreflightException, String.valueOf(e.getCause()));
-    assertTrue(notRoot.uids().allEqual(1000));
+    assertEquals(List.of(1000L, 1000L, 1000L), notRoot.uids());
   }
 
   @Test
@@ -111,7 +111,7 @@ class PolicyAssertionsTest {
       assertEquals("EPERM", ((SyscallException) outcome.exception()).errnoName());
     }
     FakeKernel afterSetresuidFailed = outcomes.get(10).kernel();
-    assertTrue(afterSetresuidFailed.uids().allEqual(0), "still root: that is why it must halt");
+    assertEquals(List.of(0L, 0L, 0L), afterSetresuidFailed.uids(), "still root: that is why it must halt");
     assertTrue(afterSetresuidFailed.stderr().contains("must not go on"), afterSetresuidFailed.stderr());
   }
 

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.confine.ConfinementPolicy;
-import dev.confine.internal.FileStatus;
 import dev.confine.testing.FakeKernel;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -102,7 +101,7 @@ class DoctorTest {
   @Test
   void anErrorExits1AndIsInTheTable() {
     FakeKernel kernel =
-        new FakeKernel().directory("/srv/jail").entry("/srv/jail/bin/su", FileStatus.Type.REGULAR, 0, 0, 04755, 1).user("www-data", 33, 33);
+        new FakeKernel().directory("/srv/jail").file("/srv/jail/bin/su", 0, 04755).user("www-data", 33, 33);
     assertEquals(Doctor.ERRORS_FOUND, run(kernel, "check", "--root", "/srv/jail", "--user", "www-data"));
     assertTrue(out().contains("setuid-file"), out());
     assertTrue(out().contains("/srv/jail/bin/su is setuid (mode 4755, owner uid 0)"), out());
@@ -115,7 +114,7 @@ class DoctorTest {
   @Test
   void anAllowedFindingDoesNotFail() {
     FakeKernel kernel =
-        new FakeKernel().directory("/srv/jail").entry("/srv/jail/dev/null", FileStatus.Type.CHAR_DEVICE, 0, 0, 0644, 1).user("www-data", 33, 33);
+        new FakeKernel().directory("/srv/jail").deviceNode("/srv/jail/dev/null").user("www-data", 33, 33);
     assertEquals(Doctor.ERRORS_FOUND, run(kernel, "check", "--root", "/srv/jail", "--user", "www-data"));
     out.reset();
     assertEquals(Doctor.OK, run(kernel, "check", "--root", "/srv/jail", "--user", "www-data", "--allow-device", "dev/null"));

@@ -115,7 +115,12 @@ final class JailChecks {
           if (s.type == FileStatus.Type.SYMLINK) {
             return; // a link's own mode means nothing, and it is never followed
           }
-          target.ifPresent(t -> writable(context, t, relative, shown, s, out));
+          boolean device = s.type == FileStatus.Type.CHAR_DEVICE || s.type == FileStatus.Type.BLOCK_DEVICE;
+          if (!device) {
+            // A device node's mode is part of the device-node finding: /dev/null only works
+            // writable by everyone, and allowing the node by name accepts it as it is.
+            target.ifPresent(t -> writable(context, t, relative, shown, s, out));
+          }
           if (s.type == FileStatus.Type.REGULAR && (s.permissions & 04000) != 0) {
             Finding setuid =
                 new Finding(ERROR, "setuid-file",
@@ -139,16 +144,18 @@ final class JailChecks {
                     ? Allowance.allowed(setgid, "allowSetuidFiles(\"" + relative + "\")")
                     : setgid);
           }
-          if (s.type == FileStatus.Type.CHAR_DEVICE || s.type == FileStatus.Type.BLOCK_DEVICE) {
-            Finding device =
+          if (device) {
+            Optional<String> writableBy = target.flatMap(t -> writableBy(t, s));
+            Finding deviceNode =
                 new Finding(ERROR, "device-node",
-                    shown + " is a " + (s.type == FileStatus.Type.CHAR_DEVICE ? "character" : "block") + " device node",
+                    shown + " is a " + (s.type == FileStatus.Type.CHAR_DEVICE ? "character" : "block") + " device node"
+                        + writableBy.map(by -> ", writable by " + by + " (mode " + String.format("%04o", s.permissions) + ")").orElse(""),
                     "A device node reaches the hardware or the kernel directly (a disk, memory), past every file permission of the jail.",
                     "Remove it, or accept it knowingly with allowDeviceNodes(\"" + relative + "\")");
             out.add(
                 context.policy.allowedDeviceNodes().contains(relative)
-                    ? Allowance.allowed(device, "allowDeviceNodes(\"" + relative + "\")")
-                    : device);
+                    ? Allowance.allowed(deviceNode, "allowDeviceNodes(\"" + relative + "\")")
+                    : deviceNode);
           }
           if (s.type == FileStatus.Type.REGULAR && s.links > 1) {
             out.add(
@@ -161,17 +168,24 @@ final class JailChecks {
     out.finish();
   }
 
-  private static void writable(PreflightContext context, Target t, String relative, String shown, FileStatus s, Collector out) {
-    String by;
+  /** Who, of the target's identity, may write the entry: its owner, its group, everyone; or no one. */
+  private static Optional<String> writableBy(Target t, FileStatus s) {
     if (s.uid == t.uid && (s.permissions & 0200) != 0) {
-      by = "the target uid " + t.uid + " (its owner)";
+      return Optional.of("the target uid " + t.uid + " (its owner)");
     } else if (t.groups.contains(s.gid) && (s.permissions & 0020) != 0) {
-      by = "the target's group " + s.gid;
+      return Optional.of("the target's group " + s.gid);
     } else if ((s.permissions & 0002) != 0) {
-      by = "everyone";
-    } else {
+      return Optional.of("everyone");
+    }
+    return Optional.empty();
+  }
+
+  private static void writable(PreflightContext context, Target t, String relative, String shown, FileStatus s, Collector out) {
+    Optional<String> writableBy = writableBy(t, s);
+    if (writableBy.isEmpty()) {
       return;
     }
+    String by = writableBy.get();
     Finding finding =
         new Finding(ERROR, "jail-writable",
             shown + " is writable by " + by + " (mode " + String.format("%04o", s.permissions) + ", uid " + s.uid + ", gid " + s.gid + ")",

@@ -1,0 +1,980 @@
+package dev.confine.internal;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.confine.ConfinementPolicy;
+import dev.confine.ConfinementReport;
+import dev.confine.PreflightReport;
+import dev.confine.Syscall;
+import dev.confine.internal.jvm.JvmPreparations;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import jnr.constants.platform.Errno;
+
+/**
+ * The kernel behind the test kit's {@code dev.confine.testing.FakeKernel}, and the one internal
+ * tests use directly (they also see its threads, seccomp programs and every kernel call).
+ *
+ * <p>A kernel in memory that keeps the real rules, so a daemon's confinement policy can be tested
+ * without root and without touching the machine: chroot, setgroups and setuid(0) need the
+ * capabilities root has; an unprivileged setresuid may only pick among the current real,
+ * effective and saved ids; leaving uid 0 clears the capability sets as capabilities(7) says;
+ * ".." stops at the root only for a working directory inside it.
+ *
+ * <p>Starts as root (uid 0, gid 0, every capability) with "/" and the working directory "/".
+ * Not thread-safe: one test, one kernel.
+ */
+public final class SimulatedKernel implements Kernel {
+  /** (uid_t) -1: "leave unchanged" to setresuid and setresgid. */
+  private static final long UNCHANGED = 0xFFFF_FFFFL;
+  private static final long ALL_CAPABILITIES = (1L << 41) - 1;
+
+  private static final class Node {
+    final FileStatus.Type type;
+    final long uid;
+    final long gid;
+    final int permissions;
+    final String symlinkTarget;
+    final long inode;
+    final long links;
+
+    Node(FileStatus.Type type, long uid, int permissions, String symlinkTarget, long inode) {
+      this(type, uid, 0, permissions, symlinkTarget, inode, 1);
+    }
+
+    Node(FileStatus.Type type, long uid, long gid, int permissions, String symlinkTarget, long inode, long links) {
+      this.type = type;
+      this.uid = uid;
+      this.gid = gid;
+      this.permissions = permissions;
+      this.symlinkTarget = symlinkTarget;
+      this.inode = inode;
+      this.links = links;
+    }
+
+    FileStatus status() {
+      return new FileStatus(type, permissions, uid, gid, 1, inode, links);
+    }
+  }
+
+  private final Map<String, Node> files = new TreeMap<>();
+  private final Map<Integer, String> descriptors = new TreeMap<>();
+  private final List<Mount> mounts = new ArrayList<>();
+  private final Map<Long, Ids> otherProcesses = new TreeMap<>();
+  private final Map<String, PasswdEntry> users = new LinkedHashMap<>();
+  private final Map<Syscall, Deque<Integer>> failures = new EnumMap<>(Syscall.class);
+  private final List<String> calls = new ArrayList<>();
+  private final List<String> syslogMessages = new ArrayList<>();
+  private final ApplyGuard guard = new ApplyGuard();
+  private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+  private long nextInode = 2;
+
+  private long ruid, euid, suid;
+  private long rgid, egid, sgid;
+  private List<Long> groups = List.of(0L);
+  /**
+   * Capabilities, keep-caps, no_new_privs and seccomp are per thread, as in Linux; ids and groups
+   * are process-wide here because glibc applies set*id calls to every thread. The first task is
+   * the thread that calls apply().
+   */
+  private static final class Task {
+    final long tid;
+    final String name;
+    long inheritable;
+    long permitted = ALL_CAPABILITIES;
+    long effective = ALL_CAPABILITIES;
+    long bounding = ALL_CAPABILITIES;
+    long ambient;
+    boolean keepCaps;
+    boolean noNewPrivs;
+    int filters;
+    /**
+     * A thread glibc's set*id does not reach keeps the ids it had: one that has begun to exit
+     * (gone after {@link #pausesLeft} pauses) or one made by a raw clone(2) (never gone).
+     */
+    boolean missedBySetxid;
+    List<Long> ownUids = List.of();
+    List<Long> ownGids = List.of();
+    List<Long> ownGroups = List.of();
+    int pausesLeft = Integer.MAX_VALUE;
+
+    Task(long tid, String name) {
+      this.tid = tid;
+      this.name = name;
+    }
+  }
+
+  private static final int LAST_CAPABILITY = 40;
+  private static final int CAP_SETPCAP = 8;
+  private static final int CAP_SYS_ADMIN = 21;
+  private final List<Task> tasks = new ArrayList<>();
+  private int pauses;
+  private long nextThreadId = 1101;
+  private final Task caller;
+  private boolean linux = true;
+  private final List<long[]> seccompPrograms = new ArrayList<>();
+  private String root = "/";
+  private String cwd = "/";
+  private int umask = 022;
+  private Optional<String> syslogIdent = Optional.empty();
+  private OptionalInt haltStatus = OptionalInt.empty();
+
+  public SimulatedKernel() {
+    caller = new Task(100, "main");
+    tasks.add(caller);
+    // Two of the threads every JVM has, started before main: they take no part in apply().
+    tasks.add(new Task(101, "Reference Handl"));
+    tasks.add(new Task(102, "Signal Dispatch"));
+    files.put("/", new Node(FileStatus.Type.DIRECTORY, 0, 0755, null, nextInode++));
+    descriptors.put(0, "/dev/pts/0");
+    descriptors.put(1, "/dev/pts/0");
+    descriptors.put(2, "/dev/pts/0");
+  }
+
+  // ---- setting the scene ----
+
+  /** Adds a directory (and any missing parents, root-owned 0755) owned by uid with mode. */
+  public SimulatedKernel directory(String path, long uid, int permissions) {
+    add(path, new Node(FileStatus.Type.DIRECTORY, uid, permissions, null, nextInode++));
+    return this;
+  }
+
+  /** Adds a root-owned 0755 directory, parents included. */
+  public SimulatedKernel directory(String path) {
+    return directory(path, 0, 0755);
+  }
+
+  /** Adds a regular file. */
+  public SimulatedKernel file(String path, long uid, int permissions) {
+    add(path, new Node(FileStatus.Type.REGULAR, uid, permissions, null, nextInode++));
+    return this;
+  }
+
+  /** Adds a file system entry of any type with its owner, group, permissions and link count. */
+  public SimulatedKernel entry(String path, FileStatus.Type type, long uid, long gid, int permissions, long links) {
+    requireNonNull(type, "type");
+    if (type == FileStatus.Type.SYMLINK) {
+      throw new IllegalArgumentException("use symlink(path, target) for links");
+    }
+    add(path, new Node(type, uid, gid, permissions, null, nextInode++, links));
+    return this;
+  }
+
+  /** Replaces the directory at path by a new one (another inode), as a rename race would. */
+  public SimulatedKernel replaceDirectory(String path) {
+    Node old = files.get(path);
+    if (old == null || old.type != FileStatus.Type.DIRECTORY) {
+      throw new IllegalArgumentException("no directory at " + path);
+    }
+    files.put(path, new Node(old.type, old.uid, old.gid, old.permissions, null, nextInode++, old.links));
+    return this;
+  }
+
+  /** Adds a line to this kernel's /proc/self/mountinfo. */
+  public SimulatedKernel mount(String mountPoint, String fsType) {
+    mounts.add(new Mount(mountPoint, fsType, fsType));
+    return this;
+  }
+
+  /** Adds another process, running with real, effective and saved uid {@code uid}. */
+  public SimulatedKernel otherProcess(long pid, long uid) {
+    otherProcesses.put(pid, new Ids(uid, uid, uid));
+    return this;
+  }
+
+  /** Adds a symbolic link at path pointing to target. */
+  public SimulatedKernel symlink(String path, String target) {
+    add(path, new Node(FileStatus.Type.SYMLINK, 0, 0777, target, nextInode++));
+    return this;
+  }
+
+  /** Adds a user to the passwd database. */
+  public SimulatedKernel user(String name, long uid, long gid) {
+    users.put(name, new PasswdEntry(name, uid, gid));
+    return this;
+  }
+
+  /** Opens a descriptor on a directory, as a leaky library might have; returns its number. */
+  public int leakDirectoryDescriptor(String path) {
+    Node node = files.get(path);
+    if (node == null || node.type != FileStatus.Type.DIRECTORY) {
+      throw new IllegalArgumentException("no directory at " + path);
+    }
+    return allocate(path);
+  }
+
+  /** Starts this kernel's process as another identity (for example, not root). */
+  public SimulatedKernel runningAs(long uid, long gid) {
+    ruid = euid = suid = uid;
+    rgid = egid = sgid = gid;
+    groups = List.of(gid);
+    if (uid != 0) {
+      for (Task task : tasks) {
+        task.permitted = task.effective = 0;
+      }
+    }
+    return this;
+  }
+
+  /**
+   * Adds another thread that exists before apply(), with the same credentials as the others
+   * (the JVM's compiler and GC threads, a pool started early). Returns its thread id.
+   */
+  public long otherThread(String name) {
+    requireNonNull(name, "name");
+    Task task = new Task(nextThreadId++, name);
+    task.inheritable = caller.inheritable;
+    task.permitted = caller.permitted;
+    task.effective = caller.effective;
+    task.bounding = caller.bounding;
+    task.ambient = caller.ambient;
+    task.noNewPrivs = caller.noNewPrivs;
+    task.filters = caller.filters;
+    tasks.add(task);
+    return task.tid;
+  }
+
+  /**
+   * Adds a thread that has begun to exit when apply() runs: glibc's set*id skips such a thread
+   * (it blocks signals and runs no application code from then on), so it keeps the ids and
+   * capabilities it has now until it is gone, {@code pausesUntilGone} pauses of the verifier
+   * later. Returns its thread id.
+   */
+  public long endingThread(String name, int pausesUntilGone) {
+    if (pausesUntilGone < 1) {
+      throw new IllegalArgumentException("pausesUntilGone must be at least 1: " + pausesUntilGone);
+    }
+    Task task = addThreadMissedBySetxid(name);
+    task.pausesLeft = pausesUntilGone;
+    return task.tid;
+  }
+
+  /**
+   * Adds a thread that glibc does not know (made by a raw clone(2), as some native libraries
+   * do): set*id never reaches it, so it keeps the ids and capabilities it has now, for good.
+   * Returns its thread id.
+   */
+  public long threadUnknownToLibc(String name) {
+    return addThreadMissedBySetxid(name).tid;
+  }
+
+  private Task addThreadMissedBySetxid(String name) {
+    otherThread(name);
+    Task task = tasks.get(tasks.size() - 1);
+    task.missedBySetxid = true;
+    task.ownUids = List.of(ruid, euid, suid, euid);
+    task.ownGids = List.of(rgid, egid, sgid, egid);
+    task.ownGroups = groups;
+    return task;
+  }
+
+  /** How many times the verifier paused to let an ending thread go. */
+  public int pauses() {
+    return pauses;
+  }
+
+  /**
+   * The thread that calls apply() starts a new thread now: it inherits that thread's capability
+   * sets, no_new_privs and seccomp filters, as clone(2) does. Returns its thread id.
+   */
+  public long callerStartsThread(String name) {
+    return otherThread(name);
+  }
+
+  /** Pretends to be another system (no prctl, capset, seccomp, /proc/self/task): they fail with ENOSYS. */
+  public SimulatedKernel notLinux() {
+    linux = false;
+    return this;
+  }
+
+  /** Every thread's status as /proc/self/task/TID/status would show it now. */
+  public List<dev.confine.internal.linux.ThreadStatus> threads() {
+    List<dev.confine.internal.linux.ThreadStatus> statuses = new ArrayList<>();
+    for (Task t : tasks) {
+      statuses.add(
+          new dev.confine.internal.linux.ThreadStatus(
+              t.tid, t.name,
+              t.missedBySetxid ? t.ownUids : List.of(ruid, euid, suid, euid),
+              t.missedBySetxid ? t.ownGids : List.of(rgid, egid, sgid, egid),
+              t.missedBySetxid ? t.ownGroups : groups,
+              t.inheritable, t.permitted, t.effective, t.bounding, t.ambient, t.noNewPrivs ? 1 : 0, t.filters > 0 ? 2 : 0));
+    }
+    return statuses;
+  }
+
+  /** The seccomp programs installed, in order (each as struct sock_filter entries packed into longs). */
+  public List<long[]> seccompPrograms() {
+    return List.copyOf(seccompPrograms);
+  }
+
+  /** The next call of {@code syscall} fails with the named errno ("EPERM", "EAGAIN", ...). */
+  public SimulatedKernel failNext(Syscall syscall, String errnoName) {
+    requireNonNull(syscall, "syscall");
+    failures.computeIfAbsent(syscall, s -> new ArrayDeque<>()).add(Errnos.byName(errnoName));
+    return this;
+  }
+
+  // ---- running a policy against it ----
+
+  /**
+   * Runs {@code policy.apply()} against this kernel instead of the real one. The JVM is not
+   * prepared (the preparations are named in the report with zero time); a failure past the point
+   * of no return is recorded as a halt (see {@link #haltStatus()}) and thrown.
+   */
+  public ConfinementReport apply(ConfinementPolicy policy) {
+    return confiner().apply(policy);
+  }
+
+  /** Runs {@code policy.check()} against this kernel. */
+  public PreflightReport check(ConfinementPolicy policy) {
+    return confiner().check(policy);
+  }
+
+  private Confiner confiner() {
+    return new Confiner(
+        () -> this,
+        guard,
+        status -> haltStatus = OptionalInt.of(status),
+        NanoClock.SYSTEM,
+        (policy, clock) -> JvmPreparations.unprepared(policy),
+        new PrintStream(stderr, true, StandardCharsets.UTF_8));
+  }
+
+  // ---- what happened ----
+
+  /** Every call made, in order, with its result: {@code chroot(".") = 0}. */
+  public List<String> calls() {
+    return List.copyOf(calls);
+  }
+
+  /** The exit status the process would have halted with, if it would have. */
+  public OptionalInt haltStatus() {
+    return haltStatus;
+  }
+
+  /** What confine wrote to standard error. */
+  public String stderr() {
+    return stderr.toString(StandardCharsets.UTF_8);
+  }
+
+  public List<String> syslogMessages() {
+    return List.copyOf(syslogMessages);
+  }
+
+  /** The process's root directory, as a path outside it. */
+  public String root() {
+    return root;
+  }
+
+  /** The working directory, as a path outside the root. */
+  public String workingDirectory() {
+    return cwd;
+  }
+
+  public Ids uids() {
+    return new Ids(ruid, euid, suid);
+  }
+
+  public Ids gids() {
+    return new Ids(rgid, egid, sgid);
+  }
+
+  public List<Long> groups() {
+    return groups;
+  }
+
+  public Map<Integer, String> descriptors() {
+    return Map.copyOf(descriptors);
+  }
+
+  public int currentUmask() {
+    return umask;
+  }
+
+  /** Where a path, as the process would name it now, lands outside; empty if it does not exist. */
+  public Optional<String> resolveAsProcess(String path) {
+    String resolved = resolve(path, true);
+    return files.containsKey(resolved) ? Optional.of(resolved) : Optional.empty();
+  }
+
+  // ---- the kernel ----
+
+  @Override
+  public Ids getresuid() throws ErrnoException {
+    enter(Syscall.GETRESUID);
+    return ok(Syscall.GETRESUID, uids(), "");
+  }
+
+  @Override
+  public Ids getresgid() throws ErrnoException {
+    enter(Syscall.GETRESGID);
+    return ok(Syscall.GETRESGID, gids(), "");
+  }
+
+  @Override
+  public List<Long> getgroups() throws ErrnoException {
+    enter(Syscall.GETGROUPS);
+    return ok(Syscall.GETGROUPS, groups, "");
+  }
+
+  @Override
+  public void setgroups(List<Long> gids) throws ErrnoException {
+    String args = gids.toString();
+    enter(Syscall.SETGROUPS, args);
+    if (!capable(Capabilities.CAP_SETGID)) {
+      throw fail(Syscall.SETGROUPS, Errno.EPERM, args);
+    }
+    if (gids.size() > ConfinementPolicy.MAX_SUPPLEMENTARY_GROUPS) {
+      throw fail(Syscall.SETGROUPS, Errno.EINVAL, args);
+    }
+    groups = gids.stream().sorted().collect(Collectors.toUnmodifiableList());
+    ok(Syscall.SETGROUPS, null, args);
+  }
+
+  @Override
+  public void setresgid(long r, long e, long s) throws ErrnoException {
+    String args = r + ", " + e + ", " + s;
+    enter(Syscall.SETRESGID, args);
+    if (!capable(Capabilities.CAP_SETGID) && !(allowed(r, rgid, egid, sgid) && allowed(e, rgid, egid, sgid) && allowed(s, rgid, egid, sgid))) {
+      throw fail(Syscall.SETRESGID, Errno.EPERM, args);
+    }
+    rgid = r == UNCHANGED ? rgid : r;
+    egid = e == UNCHANGED ? egid : e;
+    sgid = s == UNCHANGED ? sgid : s;
+    ok(Syscall.SETRESGID, null, args);
+  }
+
+  @Override
+  public void setresuid(long r, long e, long s) throws ErrnoException {
+    String args = r + ", " + e + ", " + s;
+    enter(Syscall.SETRESUID, args);
+    if (!capable(Capabilities.CAP_SETUID) && !(allowed(r, ruid, euid, suid) && allowed(e, ruid, euid, suid) && allowed(s, ruid, euid, suid))) {
+      throw fail(Syscall.SETRESUID, Errno.EPERM, args);
+    }
+    changeUids(r == UNCHANGED ? ruid : r, e == UNCHANGED ? euid : e, s == UNCHANGED ? suid : s);
+    ok(Syscall.SETRESUID, null, args);
+  }
+
+  @Override
+  public void setuid(long uid) throws ErrnoException {
+    enter(Syscall.SETUID, String.valueOf(uid));
+    if (capable(Capabilities.CAP_SETUID)) {
+      changeUids(uid, uid, uid);
+    } else if (uid == ruid || uid == suid) {
+      changeUids(ruid, uid, suid);
+    } else {
+      throw fail(Syscall.SETUID, Errno.EPERM, String.valueOf(uid));
+    }
+    ok(Syscall.SETUID, null, String.valueOf(uid));
+  }
+
+  @Override
+  public void setgid(long gid) throws ErrnoException {
+    enter(Syscall.SETGID, String.valueOf(gid));
+    if (capable(Capabilities.CAP_SETGID)) {
+      rgid = egid = sgid = gid;
+    } else if (gid == rgid || gid == sgid) {
+      egid = gid;
+    } else {
+      throw fail(Syscall.SETGID, Errno.EPERM, String.valueOf(gid));
+    }
+    ok(Syscall.SETGID, null, String.valueOf(gid));
+  }
+
+  /**
+   * capabilities(7), "Effect of user ID changes on capabilities", in every thread (glibc applies
+   * set*id to all of them), each with its own keep-caps flag.
+   */
+  private void changeUids(long r, long e, long s) {
+    boolean wasRoot = ruid == 0 || euid == 0 || suid == 0;
+    boolean nowNone = r != 0 && e != 0 && s != 0;
+    for (Task task : tasks) {
+      if (task.missedBySetxid) {
+        continue;
+      }
+      if (wasRoot && nowNone) {
+        if (!task.keepCaps) {
+          task.permitted = 0;
+          task.effective = 0;
+        }
+        task.ambient = 0;
+      }
+      if (euid == 0 && e != 0) {
+        task.effective = 0;
+      } else if (euid != 0 && e == 0) {
+        task.effective = task.permitted;
+      }
+    }
+    ruid = r;
+    euid = e;
+    suid = s;
+  }
+
+  @Override
+  public Capabilities capabilities() {
+    return new Capabilities(caller.permitted, caller.effective, caller.bounding);
+  }
+
+  @Override
+  public Optional<PasswdEntry> getpwnam(String name) throws ErrnoException {
+    enter(Syscall.GETPWNAM, q(name));
+    return ok(Syscall.GETPWNAM, Optional.ofNullable(users.get(name)), q(name));
+  }
+
+  @Override
+  public Optional<PasswdEntry> getpwuid(long uid) throws ErrnoException {
+    enter(Syscall.GETPWUID, String.valueOf(uid));
+    return ok(Syscall.GETPWUID, users.values().stream().filter(u -> u.uid == uid).findFirst(), String.valueOf(uid));
+  }
+
+  @Override
+  public int openDirectoryNoFollow(String absolutePath) throws ErrnoException {
+    String quoted = q(absolutePath);
+    enter(Syscall.OPEN, quoted);
+    String current = root;
+    for (String component : absolutePath.split("/")) {
+      if (component.isEmpty()) {
+        continue;
+      }
+      current = component.equals("..") ? (current.equals(root) ? root : parent(current)) : child(current, component);
+      Node node = files.get(current);
+      if (node == null) {
+        throw fail(Syscall.OPEN, Errno.ENOENT, quoted);
+      }
+      if (node.type == FileStatus.Type.SYMLINK) {
+        throw fail(Syscall.OPEN, Errno.ELOOP, quoted);
+      }
+      if (node.type != FileStatus.Type.DIRECTORY) {
+        throw fail(Syscall.OPEN, Errno.ENOTDIR, quoted);
+      }
+    }
+    int fd = allocate(current);
+    return ok(Syscall.OPEN, fd, quoted);
+  }
+
+  @Override
+  public FileStatus fstat(int fd) throws ErrnoException {
+    String path = descriptors.get(fd);
+    if (path == null || !files.containsKey(path)) {
+      throw fail(Syscall.OPEN, Errno.EBADF, "/proc/self/fd/" + fd);
+    }
+    return files.get(path).status();
+  }
+
+  @Override
+  public Optional<FileStatus> lstat(String path) {
+    return Optional.ofNullable(files.get(resolve(path, false))).map(Node::status);
+  }
+
+  @Override
+  public void fchdir(int fd) throws ErrnoException {
+    enter(Syscall.FCHDIR, String.valueOf(fd));
+    String path = descriptors.get(fd);
+    if (path == null) {
+      throw fail(Syscall.FCHDIR, Errno.EBADF, String.valueOf(fd));
+    }
+    Node node = files.get(path);
+    if (node == null || node.type != FileStatus.Type.DIRECTORY) {
+      throw fail(Syscall.FCHDIR, Errno.ENOTDIR, String.valueOf(fd));
+    }
+    cwd = path;
+    ok(Syscall.FCHDIR, null, String.valueOf(fd));
+  }
+
+  @Override
+  public void chdir(String path) throws ErrnoException {
+    enter(Syscall.CHDIR, q(path));
+    cwd = existingDirectory(Syscall.CHDIR, path);
+    ok(Syscall.CHDIR, null, q(path));
+  }
+
+  @Override
+  public void chroot(String path) throws ErrnoException {
+    enter(Syscall.CHROOT, q(path));
+    if (!capable(Capabilities.CAP_SYS_CHROOT)) {
+      throw fail(Syscall.CHROOT, Errno.EPERM, q(path));
+    }
+    root = existingDirectory(Syscall.CHROOT, path);
+    ok(Syscall.CHROOT, null, q(path));
+  }
+
+  @Override
+  public void close(int fd) throws ErrnoException {
+    enter(Syscall.CLOSE, String.valueOf(fd));
+    if (descriptors.remove(fd) == null) {
+      throw fail(Syscall.CLOSE, Errno.EBADF, String.valueOf(fd));
+    }
+    ok(Syscall.CLOSE, null, String.valueOf(fd));
+  }
+
+  @Override
+  public String getcwd() throws ErrnoException {
+    enter(Syscall.GETCWD);
+    if (cwd.equals(root)) {
+      return ok(Syscall.GETCWD, "/", "");
+    }
+    String prefix = root.equals("/") ? "/" : root + "/";
+    if (!cwd.startsWith(prefix)) {
+      // glibc reports a directory outside the root as ENOENT (the kernel's "(unreachable)").
+      throw fail(Syscall.GETCWD, Errno.ENOENT, "");
+    }
+    return ok(Syscall.GETCWD, "/" + cwd.substring(prefix.length()), "");
+  }
+
+  @Override
+  public int umask(int mask) {
+    int old = umask;
+    umask = mask;
+    calls.add("umask(0" + Integer.toOctalString(mask) + ") = 0" + Integer.toOctalString(old));
+    return old;
+  }
+
+  @Override
+  public List<OpenFile> openFiles() {
+    List<OpenFile> open = new ArrayList<>();
+    descriptors.forEach(
+        (fd, path) -> {
+          Node node = files.get(path);
+          open.add(new OpenFile(fd, path, node != null && node.type == FileStatus.Type.DIRECTORY));
+        });
+    return open;
+  }
+
+  @Override
+  public void walk(String directory, WalkVisitor visitor) {
+    String start = resolve(directory, false);
+    Node top = files.get(start);
+    if (top == null) {
+      return;
+    }
+    visitor.visit(start, top.status());
+    if (top.type != FileStatus.Type.DIRECTORY) {
+      return;
+    }
+    String prefix = start.equals("/") ? "/" : start + "/";
+    // Paths are keys, so nothing under a symlink exists here: a walk cannot follow one.
+    for (Map.Entry<String, Node> e : files.entrySet()) {
+      if (e.getKey().startsWith(prefix) && !e.getKey().equals(start)) {
+        visitor.visit(e.getKey(), e.getValue().status());
+      }
+    }
+  }
+
+  @Override
+  public List<Mount> mounts() {
+    return List.copyOf(mounts);
+  }
+
+  @Override
+  public Map<Long, Ids> otherProcesses() {
+    return Map.copyOf(otherProcesses);
+  }
+
+  // ---- Linux hardening: per thread, the calling thread only (except TSYNC) ----
+
+  private void linuxOnly(Syscall syscall, String args) throws ErrnoException {
+    enter(syscall, args);
+    if (!linux) {
+      throw fail(syscall, Errno.ENOSYS, args);
+    }
+  }
+
+  @Override
+  public boolean isLinux() {
+    return linux;
+  }
+
+  @Override
+  public long threadId() {
+    return caller.tid;
+  }
+
+  @Override
+  public int lastCapability() throws ErrnoException {
+    linuxOnly(Syscall.CAPBSET_DROP, "PR_CAPBSET_READ");
+    return LAST_CAPABILITY;
+  }
+
+  @Override
+  public boolean inBoundingSet(int capability) throws ErrnoException {
+    if (!linux) {
+      throw fail(Syscall.CAPBSET_DROP, Errno.ENOSYS, "PR_CAPBSET_READ, " + capability);
+    }
+    if (capability < 0 || capability > LAST_CAPABILITY) {
+      throw fail(Syscall.CAPBSET_DROP, Errno.EINVAL, "PR_CAPBSET_READ, " + capability);
+    }
+    return (caller.bounding & (1L << capability)) != 0;
+  }
+
+  @Override
+  public void dropFromBoundingSet(int capability) throws ErrnoException {
+    String args = "PR_CAPBSET_DROP, " + capability;
+    // Injected failures hit the first drop: the call the step is known by.
+    if (capability == 0) {
+      enter(Syscall.CAPBSET_DROP, args);
+    }
+    if (!linux) {
+      throw fail(Syscall.CAPBSET_DROP, Errno.ENOSYS, args);
+    }
+    if (capability < 0 || capability > LAST_CAPABILITY) {
+      throw fail(Syscall.CAPBSET_DROP, Errno.EINVAL, args);
+    }
+    if (!capable(CAP_SETPCAP)) {
+      throw fail(Syscall.CAPBSET_DROP, Errno.EPERM, args);
+    }
+    caller.bounding &= ~(1L << capability);
+    if (capability == 0 || capability == LAST_CAPABILITY) {
+      ok(Syscall.CAPBSET_DROP, null, args);
+    }
+  }
+
+  @Override
+  public void clearAmbientCapabilities() throws ErrnoException {
+    String args = "PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL";
+    linuxOnly(Syscall.CAP_AMBIENT_CLEAR, args);
+    caller.ambient = 0;
+    ok(Syscall.CAP_AMBIENT_CLEAR, null, args);
+  }
+
+  @Override
+  public void setKeepCapabilities(boolean keep) throws ErrnoException {
+    String args = "PR_SET_KEEPCAPS, " + (keep ? 1 : 0);
+    linuxOnly(Syscall.SET_KEEPCAPS, args);
+    caller.keepCaps = keep;
+    ok(Syscall.SET_KEEPCAPS, null, args);
+  }
+
+  /** capset(2)'s rules for the calling thread (kernel/capability.c, security/commoncap.c). */
+  @Override
+  public void capset(long permitted, long effective, long inheritable) throws ErrnoException {
+    String args = String.format("permitted=0x%x, effective=0x%x, inheritable=0x%x", permitted, effective, inheritable);
+    linuxOnly(Syscall.CAPSET, args);
+    boolean raisesPermitted = (permitted & ~caller.permitted) != 0;
+    boolean effectiveNotPermitted = (effective & ~permitted) != 0;
+    long inheritableLimit = capable(CAP_SETPCAP) ? caller.inheritable | caller.bounding : caller.inheritable | caller.permitted;
+    boolean inheritableBeyond = (inheritable & ~inheritableLimit) != 0 || (inheritable & ~(caller.inheritable | caller.bounding)) != 0;
+    if (raisesPermitted || effectiveNotPermitted || inheritableBeyond) {
+      throw fail(Syscall.CAPSET, Errno.EPERM, args);
+    }
+    caller.permitted = permitted;
+    caller.effective = effective;
+    caller.inheritable = inheritable;
+    caller.ambient &= permitted & inheritable;
+    ok(Syscall.CAPSET, null, args);
+  }
+
+  @Override
+  public long[] capget() throws ErrnoException {
+    linuxOnly(Syscall.CAPGET, "");
+    return ok(Syscall.CAPGET, new long[] {caller.permitted, caller.effective, caller.inheritable}, "");
+  }
+
+  @Override
+  public void setNoNewPrivileges() throws ErrnoException {
+    String args = "PR_SET_NO_NEW_PRIVS, 1";
+    linuxOnly(Syscall.NO_NEW_PRIVS, args);
+    caller.noNewPrivs = true;
+    ok(Syscall.NO_NEW_PRIVS, null, args);
+  }
+
+  @Override
+  public boolean noNewPrivileges() throws ErrnoException {
+    if (!linux) {
+      throw fail(Syscall.NO_NEW_PRIVS, Errno.ENOSYS, "PR_GET_NO_NEW_PRIVS");
+    }
+    return caller.noNewPrivs;
+  }
+
+  /**
+   * seccomp_sync_threads(): every thread gets the filter, and no_new_privs only if the caller has
+   * it. Without no_new_privs, installing needs CAP_SYS_ADMIN (EACCES otherwise).
+   */
+  @Override
+  public void installSeccompFilterOnAllThreads(long[] program) throws ErrnoException {
+    String args = "SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, " + program.length + " instructions";
+    linuxOnly(Syscall.SECCOMP, args);
+    if (program.length == 0 || program.length > 4096) {
+      throw fail(Syscall.SECCOMP, Errno.EINVAL, args);
+    }
+    if (!caller.noNewPrivs && !capable(CAP_SYS_ADMIN)) {
+      throw fail(Syscall.SECCOMP, Errno.EACCES, args);
+    }
+    for (Task task : tasks) {
+      task.filters++;
+      if (caller.noNewPrivs) {
+        task.noNewPrivs = true;
+      }
+    }
+    seccompPrograms.add(program.clone());
+    ok(Syscall.SECCOMP, null, args);
+  }
+
+  @Override
+  public int openThreadList() throws ErrnoException {
+    linuxOnly(Syscall.OPEN_THREAD_LIST, q("/proc/self/task"));
+    return ok(Syscall.OPEN_THREAD_LIST, allocate(THREAD_LIST), q("/proc/self/task"));
+  }
+
+  private static final String THREAD_LIST = "<proc>/self/task";
+
+  @Override
+  public List<dev.confine.internal.linux.ThreadStatus> threadStatuses(int fd) throws ErrnoException {
+    enter(Syscall.READ_THREAD_STATUS, String.valueOf(fd));
+    if (!THREAD_LIST.equals(descriptors.get(fd))) {
+      throw fail(Syscall.READ_THREAD_STATUS, Errno.EBADF, String.valueOf(fd));
+    }
+    return threads();
+  }
+
+  @Override
+  public void pause(long nanos) {
+    pauses++;
+    tasks.removeIf(t -> t.missedBySetxid && t.pausesLeft != Integer.MAX_VALUE && --t.pausesLeft == 0);
+  }
+
+  @Override
+  public void openlog(String ident, int option, int facility) {
+    syslogIdent = Optional.of(ident);
+    calls.add("openlog(\"" + ident + "\", " + option + ", " + facility + ")");
+  }
+
+  @Override
+  public void syslog(int priority, String message) {
+    syslogMessages.add(syslogIdent.orElse("?") + " <" + priority + "> " + message);
+  }
+
+  // ---- rules ----
+
+  private boolean capable(int capability) {
+    return (caller.effective & (1L << capability)) != 0;
+  }
+
+  private static boolean allowed(long wanted, long r, long e, long s) {
+    return wanted == UNCHANGED || wanted == r || wanted == e || wanted == s;
+  }
+
+  private String existingDirectory(Syscall syscall, String path) throws ErrnoException {
+    String resolved = resolve(path, true);
+    Node node = files.get(resolved);
+    if (node == null) {
+      throw fail(syscall, Errno.ENOENT, q(path));
+    }
+    if (node.type != FileStatus.Type.DIRECTORY) {
+      throw fail(syscall, Errno.ENOTDIR, q(path));
+    }
+    return resolved;
+  }
+
+  /** Resolves as the kernel does: from the root or the cwd; ".." stops at the root only. */
+  private String resolve(String path, boolean followLast) {
+    String current = path.startsWith("/") ? root : cwd;
+    String[] components = path.split("/");
+    for (int i = 0; i < components.length; i++) {
+      String component = components[i];
+      if (component.isEmpty() || component.equals(".")) {
+        continue;
+      }
+      if (component.equals("..")) {
+        current = current.equals(root) ? root : parent(current);
+        continue;
+      }
+      current = child(current, component);
+      Node node = files.get(current);
+      boolean last = i == components.length - 1;
+      if (node != null && node.type == FileStatus.Type.SYMLINK && (!last || followLast)) {
+        String target = node.symlinkTarget;
+        current = target.startsWith("/") ? resolve(target, true) : resolveFrom(parent(current), target);
+      }
+    }
+    return current;
+  }
+
+  private String resolveFrom(String base, String relative) {
+    String saved = cwd;
+    cwd = base;
+    try {
+      return resolve(relative, true);
+    } finally {
+      cwd = saved;
+    }
+  }
+
+  private static String parent(String path) {
+    int slash = path.lastIndexOf('/');
+    return slash <= 0 ? "/" : path.substring(0, slash);
+  }
+
+  private static String child(String parent, String name) {
+    return parent.equals("/") ? "/" + name : parent + "/" + name;
+  }
+
+  private void add(String path, Node node) {
+    if (!path.startsWith("/")) {
+      throw new IllegalArgumentException("fake paths are absolute: " + path);
+    }
+    String parent = parent(path);
+    if (!files.containsKey(parent)) {
+      directory(parent);
+    }
+    files.put(path, node);
+  }
+
+  private int allocate(String path) {
+    int fd = 3;
+    while (descriptors.containsKey(fd)) {
+      fd++;
+    }
+    descriptors.put(fd, path);
+    return fd;
+  }
+
+  private void enter(Syscall syscall, String... args) throws ErrnoException {
+    Deque<Integer> queued = failures.get(syscall);
+    if (queued != null && !queued.isEmpty()) {
+      int errno = queued.poll();
+      String rendered = String.join(", ", args);
+      calls.add(syscall.cName() + "(" + rendered + ") = -1 " + Errnos.name(errno) + " (injected)");
+      throw new ErrnoException(syscall, List.of(args), errno);
+    }
+  }
+
+  private static String q(String path) {
+    return '"' + path + '"';
+  }
+
+  private ErrnoException fail(Syscall syscall, Errno errno, String args) {
+    calls.add(syscall.cName() + "(" + args + ") = -1 " + errno.name());
+    return new ErrnoException(syscall, args.isEmpty() ? List.of() : List.of(args), errno.intValue());
+  }
+
+  private <T> T ok(Syscall syscall, T result, String args) {
+    calls.add(syscall.cName() + "(" + args + ")" + (result == null ? " = 0" : " = " + result));
+    return result;
+  }
+
+  @Override
+  public String toString() {
+    return "SimulatedKernel{uids=" + uids() + ", gids=" + gids() + ", groups=" + groups + ", root=" + root + ", cwd=" + cwd + "}";
+  }
+
+  /** For assertions on descriptors by path. */
+  public Map<String, Integer> descriptorsByPath() {
+    Map<String, Integer> byPath = new HashMap<>();
+    descriptors.forEach((fd, path) -> byPath.put(path, fd));
+    return byPath;
+  }
+}
