@@ -157,6 +157,16 @@ class PreflightIT {
   }
 
   @Test
+  void aWorkingDevNullIsAcceptedByItsNameAlone() throws Exception {
+    Files.createDirectories(jail.resolve("dev"));
+    run("mknod", "-m", "0666", jail.resolve("dev/null").toString(), "c", "1", "3");
+    Finding f = only(policy(jail).build().check(), "device-node");
+    assertEquals(jail.resolve("dev/null") + " is a character device node, writable by everyone (mode 0666)", f.message());
+    PreflightReport allowed = policy(jail).allowDeviceNodes("dev/null").build().check();
+    assertEquals(List.of(), allowed.errors(), allowed.toString());
+  }
+
+  @Test
   void aHardLinkedFile() throws Exception {
     Path elsewhere = Jails.fresh("preflight-outside");
     more.add(elsewhere);
