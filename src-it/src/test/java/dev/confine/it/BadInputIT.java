@@ -92,6 +92,24 @@ class BadInputIT {
   }
 
   @Test
+  void aUserNameThatResolvesToUidZeroIsRefused() throws Exception {
+    // The builder refuses the name "root" at once; another name for uid 0 ("toor", as on the
+    // BSDs) is only known when apply() resolves it. The child sees a passwd file with such an
+    // entry, bind-mounted over /etc/passwd in a private mount namespace (the host's is untouched).
+    Path passwd = jail.resolve("passwd");
+    Files.writeString(passwd, Files.readString(Path.of("/etc/passwd")) + "toor:x:0:0:uid 0 by another name:/:/usr/sbin/nologin\n");
+    List<String> wrapper =
+        List.of("unshare", "--mount", "--propagation", "private", "sh", "-c",
+            "mount --bind \"$1\" /etc/passwd; shift; exec \"$@\"", "sh", passwd.toString());
+    try (ChildJvm child =
+        ChildJvm.startWrapped(wrapper, ChildJvm.javaHome(), List.of(), "dev.confine.it.AttackChild", "try-apply", jail.toString(), "toor")) {
+      Map<String, String> p = tryApply(child);
+      assertEquals("ConfinementException(user \"toor\" has uid 0: confining to it would keep root)", p.get("apply"), child.output());
+      assertUnchanged(child, p);
+    }
+  }
+
+  @Test
   void applyTwiceIsRefusedTheSecondTime() throws Exception {
     try (ChildJvm child = child("apply-twice", jail.toString(), "65534", "65534")) {
       Map<String, String> p = tryApply(child);
