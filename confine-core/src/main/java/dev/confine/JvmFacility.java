@@ -43,6 +43,16 @@ public enum JvmFacility {
   /** The platform MXBeans (libmanagement). Values read from /proc on each call stay unavailable. */
   MANAGEMENT("management"),
   /**
+   * Host name lookups after chroot. glibc reads /etc/nsswitch.conf, /etc/hosts and
+   * /etc/resolv.conf by path at each lookup, so they must be in the jail: preflight reports each
+   * one missing there ({@code name-lookup-file-missing}, WARNING). The preparation resolves
+   * "localhost" through the system resolver, so the JDK's resolver and the NSS modules it needs
+   * are loaded while /lib is still visible. Not in the default set: a server that only accepts
+   * connections looks up no name. (Or resolve the names before apply() and run with
+   * {@code -Dnetworkaddress.cache.ttl=-1}: the JDK then answers from its cache.)
+   */
+  NAME_LOOKUPS("names"),
+  /**
    * Date, number, currency and collation formatting for a sample of locales. Not in the default
    * set: locale data lives in lib/modules, which stays open, and works in the jail unprepared.
    */

@@ -46,6 +46,8 @@ public final class Doctor {
           "  --allow-setuid PATH         accept the setuid/setgid file PATH of the root, e.g. bin/ping (repeatable)",
           "  --allow-shared-uid          accept other processes running as the user",
           "  --allow-open-directory FD   accept open directory FD inside the root (repeatable)",
+          "  --name-lookups              the daemon resolves host names after confinement (NAME_LOOKUPS):",
+          "                              check that the root has etc/nsswitch.conf, etc/hosts, etc/resolv.conf",
           "  -h, --help                  this text");
 
   /** The arguments were wrong; the message says which. */
@@ -156,6 +158,13 @@ public final class Doctor {
                 throw new UsageException("--allow-open-directory: not a file descriptor: " + fd);
               }
               builder.allowOpenDirectory((int) fd);
+              break;
+            }
+          case "--name-lookups":
+            {
+              java.util.EnumSet<dev.confine.JvmFacility> facilities = dev.confine.JvmFacility.networkServer();
+              facilities.add(dev.confine.JvmFacility.NAME_LOOKUPS);
+              builder.prepare(facilities.toArray(new dev.confine.JvmFacility[0]));
               break;
             }
           default:

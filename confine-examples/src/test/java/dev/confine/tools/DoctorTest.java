@@ -112,6 +112,19 @@ class DoctorTest {
   }
 
   @Test
+  void withNameLookupsTheResolverFilesTheJailLacksAreWarnings() {
+    FakeKernel kernel = new FakeKernel().directory("/srv/jail/etc").file("/srv/jail/etc/hosts", 0, 0644).user("www-data", 33, 33);
+    assertEquals(Doctor.OK, run(kernel, "check", "--root", "/srv/jail", "--user", "www-data"));
+    assertFalse(out().contains("name-lookup-file-missing"), out());
+    out.reset();
+    assertEquals(Doctor.OK, run(kernel, "check", "--root", "/srv/jail", "--user", "www-data", "--name-lookups"));
+    assertTrue(out().contains("/srv/jail/etc/nsswitch.conf is not a regular file of the jail"), out());
+    assertTrue(out().contains("/srv/jail/etc/resolv.conf is not a regular file of the jail"), out());
+    assertFalse(out().contains("/srv/jail/etc/hosts is not"), out());
+    assertTrue(out().contains("0 error(s), 2 warning(s)"), out());
+  }
+
+  @Test
   void anAllowedFindingDoesNotFail() {
     FakeKernel kernel =
         new FakeKernel().directory("/srv/jail").deviceNode("/srv/jail/dev/null").user("www-data", 33, 33);

@@ -143,6 +143,8 @@ public final class JvmPreparations {
         return new Named(facility.preparationName(), JvmPreparations::tls);
       case MANAGEMENT:
         return new Named(facility.preparationName(), JvmPreparations::management);
+      case NAME_LOOKUPS:
+        return new Named(facility.preparationName(), JvmPreparations::nameLookups);
       case LOCALES:
         return new Named(facility.preparationName(), JvmPreparations::locales);
       case CHARSETS:
@@ -215,6 +217,15 @@ public final class JvmPreparations {
       proxies.select(URI.create("http://127.0.0.1/"));
       proxies.select(URI.create("socket://127.0.0.1:1"));
     }
+  }
+
+  /**
+   * getaddrinfo("localhost") through the JDK's resolver: loads the NSS modules that answer it
+   * (glibc dlopens those not built in) while /lib is visible. Only localhost: a name that misses
+   * would send a DNS query at startup and wait on an unreachable server.
+   */
+  private static void nameLookups() throws IOException {
+    InetAddress.getAllByName("localhost");
   }
 
   private static void zip() throws IOException {

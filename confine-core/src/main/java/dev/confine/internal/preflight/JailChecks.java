@@ -202,6 +202,32 @@ final class JailChecks {
     out.add(allowedBy.map(sub -> Allowance.allowed(finding, "allowWritable(\"" + sub + "\")")).orElse(finding));
   }
 
+  /** What glibc reads by path at each host name lookup. */
+  private static final List<String> NAME_LOOKUP_FILES = List.of("etc/nsswitch.conf", "etc/hosts", "etc/resolv.conf");
+
+  /** With NAME_LOOKUPS prepared: each file a name lookup reads that the jail lacks. */
+  static void nameLookupFiles(PreflightContext context, List<Finding> findings) throws ErrnoException {
+    if (!context.policy.jvmFacilities().contains(dev.confine.JvmFacility.NAME_LOOKUPS)
+        || context.root.isEmpty()
+        || context.root.get().type != FileStatus.Type.DIRECTORY) {
+      return;
+    }
+    // lstat follows links in the middle of a path: etc must itself be a directory of the jail.
+    Optional<FileStatus> etc = context.kernel.lstat(context.rootPath() + "/etc");
+    boolean etcIsDirectory = etc.isPresent() && etc.get().type == FileStatus.Type.DIRECTORY;
+    for (String file : NAME_LOOKUP_FILES) {
+      String path = context.rootPath() + "/" + file;
+      Optional<FileStatus> status = etcIsDirectory ? context.kernel.lstat(path) : Optional.empty();
+      if (status.isEmpty() || status.get().type != FileStatus.Type.REGULAR) {
+        findings.add(
+            new Finding(WARNING, "name-lookup-file-missing",
+                path + " is not a regular file of the jail, and NAME_LOOKUPS is prepared",
+                "glibc reads /" + file + " at each host name lookup; inside the jail it is this file, so names other than localhost will not resolve after apply().",
+                "cp /" + file + " " + path + " (root-owned, 0644: it holds no secret), or resolve the names before apply() with -Dnetworkaddress.cache.ttl=-1."));
+      }
+    }
+  }
+
   /** proc, sysfs, devtmpfs and the like mounted at or under the root; other mounts as warnings. */
   static void mounts(PreflightContext context, List<Finding> findings) throws ErrnoException {
     for (Mount mount : context.kernel.mounts()) {

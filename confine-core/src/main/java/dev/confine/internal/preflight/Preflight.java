@@ -23,7 +23,8 @@ public final class Preflight {
           JailChecks::rootIsDirectory,
           JailChecks::pathComponents,
           JailChecks::mounts,
-          JailChecks::contents);
+          JailChecks::contents,
+          JailChecks::nameLookupFiles);
 
   private Preflight() {}
 

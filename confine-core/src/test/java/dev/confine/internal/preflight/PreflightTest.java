@@ -178,6 +178,31 @@ class PreflightTest {
   }
 
   @Test
+  void withNameLookupsPreparedEachResolverFileMissingFromTheJailIsAWarning() {
+    ConfinementPolicy lookups = policy().prepare(dev.confine.JvmFacility.NETWORK, dev.confine.JvmFacility.NAME_LOOKUPS).build();
+    PreflightReport report = machine().check(lookups);
+    assertEquals(
+        List.of("/srv/jail/etc/nsswitch.conf is not a regular file of the jail, and NAME_LOOKUPS is prepared",
+            "/srv/jail/etc/resolv.conf is not a regular file of the jail, and NAME_LOOKUPS is prepared"),
+        withCode(report, "name-lookup-file-missing").stream().map(Finding::message).collect(Collectors.toList()),
+        report.toString());
+    assertEquals(Severity.WARNING, withCode(report, "name-lookup-file-missing").get(0).severity());
+    assertTrue(withCode(report, "name-lookup-file-missing").get(0).fix().startsWith("cp /etc/nsswitch.conf /srv/jail/etc/nsswitch.conf"));
+
+    SimulatedKernel complete = machine().file("/srv/jail/etc/nsswitch.conf", 0, 0644).file("/srv/jail/etc/resolv.conf", 0, 0644);
+    assertEquals(List.of(), withCode(complete.check(lookups), "name-lookup-file-missing"));
+    assertEquals(List.of(), withCode(machine().check(policy().build()), "name-lookup-file-missing"), "only when asked for");
+  }
+
+  @Test
+  void aJailWhoseEtcIsALinkHasNoResolverFilesOfItsOwn() {
+    SimulatedKernel kernel = new SimulatedKernel().directory("/srv/jail").symlink("/srv/jail/etc", "/etc").user("app", UID, GID);
+    kernel.file("/etc/hosts", 0, 0644).file("/etc/resolv.conf", 0, 0644).file("/etc/nsswitch.conf", 0, 0644);
+    PreflightReport report = kernel.check(policy().prepare(dev.confine.JvmFacility.NAME_LOOKUPS).build());
+    assertEquals(3, withCode(report, "name-lookup-file-missing").size(), report.toString());
+  }
+
+  @Test
   void hardLinkedFilesAreWarnings() {
     SimulatedKernel kernel = machine().entry("/srv/jail/etc/passwd", FileStatus.Type.REGULAR, 0, 0, 0644, 2);
     Finding f = only(kernel.check(policy().build()), "hard-link");
