@@ -14,18 +14,7 @@ public final class SyscallException extends ConfinementException {
   private final String errnoName;
   private final String hint;
 
-  public SyscallException(
-      Syscall syscall,
-      List<String> arguments,
-      int errno,
-      String errnoName,
-      String errnoText,
-      String hint,
-      boolean pastPointOfNoReturn) {
-    this(syscall, arguments, errno, errnoName, errnoText, hint, pastPointOfNoReturn, null);
-  }
-
-  /** With the exception the errno was read from (an NIO one, for the reads preflight makes), or null. */
+  /** {@code cause}: the exception the errno was read from (an NIO one, for the reads preflight makes), or null. */
   public SyscallException(
       Syscall syscall,
       List<String> arguments,
