@@ -53,6 +53,8 @@ public final class ConfinementPolicy {
   private final boolean noNewPrivileges;
   private final List<String> deniedSyscalls;
   private final List<String> allowedSetuidFiles;
+  private final List<String> allowedMounts;
+  private final boolean execDenied;
 
   private ConfinementPolicy(Builder builder) {
     this.root = builder.root;
@@ -72,6 +74,8 @@ public final class ConfinementPolicy {
     this.noNewPrivileges = builder.noNewPrivileges;
     this.deniedSyscalls = List.copyOf(builder.deniedSyscalls);
     this.allowedSetuidFiles = List.copyOf(builder.allowedSetuidFiles);
+    this.allowedMounts = List.copyOf(builder.allowedMounts);
+    this.execDenied = builder.execDenied;
     this.jvmFacilities = Collections.unmodifiableSet(copyOf(builder.jvmFacilities));
     this.opensAllJars = builder.opensAllJars;
     this.preloadsDirectoryClasses = builder.preloadsDirectoryClasses;
@@ -194,6 +198,16 @@ public final class ConfinementPolicy {
     return allowedSetuidFiles;
   }
 
+  /** Mount points below the root (relative to it) accepted without nodev and nosuid. */
+  public List<String> allowedMounts() {
+    return allowedMounts;
+  }
+
+  /** True if no thread may start a program or a process from chroot on ({@link Builder#denyExec()}). */
+  public boolean execDenied() {
+    return execDenied;
+  }
+
   /**
    * The options of this policy that only Linux has, as the builder names them; apply() on
    * another system refuses a policy that asks for any of them (nothing is skipped silently).
@@ -208,6 +222,9 @@ public final class ConfinementPolicy {
     }
     if (!deniedSyscalls.isEmpty()) {
       options.add("denySyscalls(...)");
+    }
+    if (execDenied) {
+      options.add("denyExec()");
     }
     return options;
   }
@@ -268,7 +285,9 @@ public final class ConfinementPolicy {
         && keptCapabilities.equals(that.keptCapabilities)
         && noNewPrivileges == that.noNewPrivileges
         && deniedSyscalls.equals(that.deniedSyscalls)
-        && allowedSetuidFiles.equals(that.allowedSetuidFiles);
+        && allowedSetuidFiles.equals(that.allowedSetuidFiles)
+        && allowedMounts.equals(that.allowedMounts)
+        && execDenied == that.execDenied;
   }
 
   @Override
@@ -277,7 +296,7 @@ public final class ConfinementPolicy {
         root, uid, userName, gid, supplementaryGroups, syslogIdent, syslogFacility, umask, failureMode,
         allowedWritable, allowedDeviceNodes, sharedUidAllowed, allowedOpenDirectories,
         jvmFacilities, opensAllJars, preloadsDirectoryClasses, beforeChrootHooks, keptCapabilities,
-        noNewPrivileges, deniedSyscalls, allowedSetuidFiles);
+        noNewPrivileges, deniedSyscalls, allowedSetuidFiles, allowedMounts, execDenied);
   }
 
   @Override
@@ -305,6 +324,8 @@ public final class ConfinementPolicy {
         + (preloadsDirectoryClasses ? ", preloadDirectoryClasses" : "")
         + (beforeChrootHooks.isEmpty() ? "" : ", beforeChroot=" + beforeChrootHooks.keySet())
         + (allowedSetuidFiles.isEmpty() ? "" : ", allowSetuidFiles=" + allowedSetuidFiles)
+        + (allowedMounts.isEmpty() ? "" : ", allowMounts=" + allowedMounts)
+        + (execDenied ? ", denyExec" : "")
         + (noNewPrivileges ? "" : ", allowNewPrivileges")
         + (keptCapabilities.isEmpty() ? "" : ", keepCapabilities=" + keptCapabilities)
         + (deniedSyscalls.isEmpty() ? "" : ", denySyscalls=" + deniedSyscalls.size() + " calls")
@@ -337,6 +358,8 @@ public final class ConfinementPolicy {
     private boolean noNewPrivileges = true;
     private final Set<String> deniedSyscalls = new LinkedHashSet<>();
     private final Set<String> allowedSetuidFiles = new LinkedHashSet<>();
+    private final Set<String> allowedMounts = new LinkedHashSet<>();
+    private boolean execDenied;
 
     Builder() {}
 
@@ -362,6 +385,8 @@ public final class ConfinementPolicy {
       this.noNewPrivileges = policy.noNewPrivileges;
       this.deniedSyscalls.addAll(policy.deniedSyscalls);
       this.allowedSetuidFiles.addAll(policy.allowedSetuidFiles);
+      this.allowedMounts.addAll(policy.allowedMounts);
+      this.execDenied = policy.execDenied;
     }
 
     /**
@@ -684,6 +709,35 @@ public final class ConfinementPolicy {
         checked.add(checkRelative("setuid file", path));
       }
       allowedSetuidFiles.addAll(checked);
+      return this;
+    }
+
+    /**
+     * Accepts these mounts below the root (their mount points, relative to it, such as
+     * "var/data") without nodev and nosuid, which preflight otherwise refuses. What is on them is
+     * still walked and checked like the rest of the jail. Adds to the mounts given before.
+     */
+    public Builder allowMounts(String relativeMountPoint, String... more) {
+      requireNonNull(more, "more");
+      List<String> checked = new ArrayList<>();
+      checked.add(checkRelative("mount point", relativeMountPoint));
+      for (String path : more) {
+        checked.add(checkRelative("mount point", path));
+      }
+      allowedMounts.addAll(checked);
+      return this;
+    }
+
+    /**
+     * From chroot on, no thread may run a program or start a process: a seccomp filter (every
+     * thread, installed while still root, before chroot) refuses execve, execveat, fork, vfork
+     * and a clone(2) that makes a process rather than a thread (clone3 gets ENOSYS, so that
+     * glibc falls back to clone). ProcessBuilder.start() then fails with an IOException; new
+     * threads still start. It also closes the window in which another thread could fork a child
+     * that keeps root between chroot and setresuid. Linux only, x86_64 and aarch64.
+     */
+    public Builder denyExec() {
+      this.execDenied = true;
       return this;
     }
 

@@ -53,7 +53,22 @@ public enum Syscall {
   /** readlink(2) of /proc/self/fd/N: what an open descriptor refers to. */
   READLINK("readlink"),
   /** read(2) of a file of /proc before chroot: /proc/self/mountinfo, /proc/thread-self/status. */
-  READ_PROC_FILE("read");
+  READ_PROC_FILE("read"),
+  /** statx(2) of an open descriptor, or of a path below one (a thread's root and cwd in /proc/self/task). */
+  FSTAT("statx"),
+  /**
+   * openat(fd, "..", O_PATH|O_DIRECTORY): one step up from an open directory, to tell whether it
+   * lies inside the new root (the walk up meets the root) or outside (it reaches the top).
+   */
+  OPEN_PARENT("openat"),
+  /** getdents64 of /proc/self/fd, through the /proc/self/task descriptor after chroot: the process's descriptors. */
+  READ_DESCRIPTORS("getdents64"),
+  /** lgetxattr(2) of system.posix_acl_access or system.posix_acl_default: who else may write a jail entry. */
+  GETXATTR("lgetxattr"),
+  /** prctl(PR_GET_SECUREBITS): securebits that would keep capabilities across setresuid. */
+  GET_SECUREBITS("prctl"),
+  /** prctl(PR_SET_DUMPABLE, 0): no core dump, and no ptrace or /proc access by other processes of the target uid. */
+  SET_DUMPABLE("prctl");
 
   private final String cName;
 

@@ -109,6 +109,7 @@ class ConfinementPolicyTest {
             "setresgid(65534, 65534, 65534)",
             "setresuid(65534, 65534, 65534)",
             "capset(0, 0, 0)",
+            "prctl(PR_SET_DUMPABLE, 0)",
             "prctl(PR_SET_NO_NEW_PRIVS, 1)",
             "seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, <allow all>)"),
         plan.stream().map(Step::call).collect(java.util.stream.Collectors.toList()));

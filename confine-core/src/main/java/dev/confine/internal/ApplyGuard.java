@@ -1,25 +1,35 @@
 package dev.confine.internal;
 
-import java.util.concurrent.atomic.AtomicReference;
-
 /**
  * apply() succeeds at most once per process, and never runs twice at once. A failure before the
  * point of no return leaves the process as it was, so another attempt is allowed; one after it
  * does not.
+ *
+ * <p>Exact under a StackOverflowError: {@link #enter()} either changes the state and returns
+ * without another call, or changes nothing. The field writes are plain stores inside the lock;
+ * the messages are built only on the refusing path, after the state was read.
  */
 public final class ApplyGuard {
   /** The process's guard: the one piece of static mutable state in confine. */
   public static final ApplyGuard PROCESS = new ApplyGuard();
 
-  private enum State { IDLE, RUNNING, CONFINED, BROKEN }
+  private static final int IDLE = 0;
+  private static final int RUNNING = 1;
+  private static final int CONFINED = 2;
+  private static final int BROKEN = 3;
 
-  private final AtomicReference<State> state = new AtomicReference<>(State.IDLE);
+  private int state = IDLE;
 
   public void enter() {
-    if (state.compareAndSet(State.IDLE, State.RUNNING)) {
-      return;
+    int seen;
+    synchronized (this) {
+      seen = state;
+      if (seen == IDLE) {
+        state = RUNNING;
+        return;
+      }
     }
-    switch (state.get()) {
+    switch (seen) {
       case RUNNING: throw new IllegalStateException("apply() is already running in this process (another thread called it)");
       case CONFINED: throw new IllegalStateException("apply() already confined this process; it runs once per process");
       default: throw new IllegalStateException("an earlier apply() failed after chroot; this process must exit");
@@ -27,15 +37,15 @@ public final class ApplyGuard {
   }
 
   /** Nothing irreversible happened: another attempt may run. */
-  public void abandon() {
-    state.set(State.IDLE);
+  public synchronized void abandon() {
+    state = IDLE;
   }
 
-  public void confined() {
-    state.set(State.CONFINED);
+  public synchronized void confined() {
+    state = CONFINED;
   }
 
-  public void broken() {
-    state.set(State.BROKEN);
+  public synchronized void broken() {
+    state = BROKEN;
   }
 }

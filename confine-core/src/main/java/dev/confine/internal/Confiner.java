@@ -126,25 +126,62 @@ public final class Confiner {
   public ConfinementReport apply(ConfinementPolicy policy) {
     requireNonNull(policy, "policy");
     guard.enter();
-    Progress progress = new Progress();
+    // Nothing between enter() and try: a StackOverflowError there would leave the guard RUNNING.
+    Progress progress = null;
+    ConfinementReport report = null;
     try {
-      ConfinementReport report = confine(policy, progress);
-      guard.confined();
+      progress = new Progress(policy);
+      report = confine(policy, progress);
       return report;
-    } catch (RuntimeException | Error e) {
-      if (progress.pastPointOfNoReturn) {
+    } finally {
+      if (report != null) {
+        guard.confined();
+      } else if (progress != null && progress.irreversibleAttempted) {
         guard.broken();
+        // Whatever ended the sequence (an Error such as OutOfMemoryError or StackOverflowError
+        // included), the process may hold root in a half-made jail: halt, unless the failure
+        // was already handled (halted, or thrown as FailureMode.THROW asks).
+        if (!progress.failureHandled && policy.failureMode() == FailureMode.HALT) {
+          haltNow(progress);
+        }
       } else {
         guard.abandon();
       }
-      throw e;
     }
   }
 
+  /**
+   * What apply() has done so far. The halt message is encoded before anything irreversible, so
+   * that the path that ends the process past the point of no return allocates nothing.
+   */
   private static final class Progress {
+    final byte[] haltMessage;
+    /** An irreversible step has begun: from here on, a failure of any kind ends in the halt. */
+    boolean irreversibleAttempted;
+    /** An irreversible step has succeeded: a syscall that fails from here on leaves the process changed. */
     boolean pastPointOfNoReturn;
+    boolean failureHandled;
     Kernel kernel;
     boolean syslogOpen;
+
+    Progress(ConfinementPolicy policy) {
+      this.haltMessage =
+          ("confine: confinement of " + policy.root() + " failed after chroot; halting with status " + FailureMode.HALT_STATUS
+                  + " (the process may still hold root and must not go on)\n")
+              .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+  }
+
+  /** Ends the process with the message prepared before chroot; allocates nothing on the way. */
+  private void haltNow(Progress progress) {
+    progress.failureHandled = true;
+    try {
+      stderr.write(progress.haltMessage, 0, progress.haltMessage.length);
+      stderr.flush();
+    } catch (Throwable ignored) {
+      // Nothing may stand between this failure and the halt.
+    }
+    terminator.halt(FailureMode.HALT_STATUS);
   }
 
   private ConfinementReport confine(ConfinementPolicy policy, Progress progress) {
@@ -168,6 +205,12 @@ public final class Confiner {
     Identity identity = Identity.resolve(policy, k);
     phases.put(Phase.RESOLVE_IDENTITY, since(t));
 
+    // The JVM preparations and the caller's hooks run BEFORE preflight, so that preflight sees
+    // what they did: a hook may open a directory, or chown, chmod or mknod in the jail.
+    t = clock.nanoTime();
+    Map<String, Duration> preparations = preparer.prepare(policy, clock);
+    phases.put(Phase.PREPARE_JVM, since(t));
+
     t = clock.nanoTime();
     Preflight.Result preflight;
     try {
@@ -180,34 +223,50 @@ public final class Confiner {
       throw new PreflightException(preflight.report);
     }
 
-    t = clock.nanoTime();
-    Map<String, Duration> preparations = preparer.prepare(policy, clock);
-    phases.put(Phase.PREPARE_JVM, since(t));
-
     // Planned outside the timed section: SYSCALLS is the calls alone, as a C program makes them.
     List<Step> steps = Sequence.plan(policy, Optional.of(identity), linux);
     Sequence.ExecutionState state = new Sequence.ExecutionState(preflight.root);
     state.prepare(steps, policy);
     List<Duration> stepTimes = new ArrayList<>(steps.size());
+
+    // Other threads ran on during the preparations and the jail walk: look at the descriptors
+    // once more, the last moment a refusal leaves the process as it was.
+    t = clock.nanoTime();
+    try {
+      PreflightReport again = Preflight.descriptorsAgain(policy, Optional.of(identity), k, preflight.root);
+      if (again.hasErrors()) {
+        throw new PreflightException(again);
+      }
+    } catch (ErrnoException e) {
+      throw preflightFailure(e);
+    }
+    phases.merge(Phase.PREFLIGHT, since(t), Duration::plus);
+
     t = clock.nanoTime();
     long stepStart = t;
     for (Step step : steps) {
+      if (step.irreversible()) {
+        // Set before the call: an Error thrown inside it (after the kernel acted) must still halt.
+        progress.irreversibleAttempted = true;
+      }
       try {
         Sequence.execute(step, k, state);
       } catch (ErrnoException e) {
+        // A failed syscall changed nothing: up to the first irreversible step that succeeded,
+        // the process is as it was.
         if (!progress.pastPointOfNoReturn) {
+          progress.irreversibleAttempted = false;
           closeRootQuietly(k, state);
           throw e.toSyscallException(Sequence.hint(e), false);
         }
         closeThreadListQuietly(k, state);
         throw failClosed(policy, progress, e.toSyscallException(Sequence.hint(e), true));
       } catch (RuntimeException | Error e) {
-        if (!progress.pastPointOfNoReturn) {
+        if (!progress.irreversibleAttempted) {
           closeRootQuietly(k, state);
           throw e;
         }
-        closeThreadListQuietly(k, state);
-        throw failClosed(policy, progress, e);
+        throw failClosedOn(policy, progress, k, state, e);
       }
       if (step.syscall() == dev.confine.Syscall.OPENLOG) {
         progress.syslogOpen = true;
@@ -227,9 +286,13 @@ public final class Confiner {
       verifications = new ArrayList<>(Verifier.verify(k, identity));
       if (state.threadListFd() >= 0) {
         long kept = dev.confine.Capability.maskOf(policy.keptCapabilities());
-        verifications.addAll(
-            Verifier.verifyThreads(k, state.threadListFd(), state.callerTid(), identity, kept, policy.noNewPrivileges()));
         int threadListFd = state.threadListFd();
+        verifications.addAll(
+            Verifier.verifyThreads(k, threadListFd, state.callerTid(), identity, kept, policy.noNewPrivileges()));
+        FileStatus root = state.rootStatus().orElseThrow(() -> new IllegalStateException("the root was never opened"));
+        verifications.add(Verifier.verifyThreadViews(k, threadListFd, root));
+        verifications.add(Verifier.verifyDescriptors(k, threadListFd, root));
+        verifications.add(Verifier.verifyNotDumpable(k));
         closeThreadList(k, state);
         verifications.add("closed the /proc/self/task descriptor (fd " + threadListFd + ") before returning: it reached outside the jail");
       }
@@ -237,8 +300,7 @@ public final class Confiner {
       closeThreadListQuietly(k, state);
       throw failClosed(policy, progress, e.toSyscallException("the process's state could not be read back", true));
     } catch (RuntimeException | Error e) {
-      closeThreadListQuietly(k, state);
-      throw failClosed(policy, progress, e);
+      throw failClosedOn(policy, progress, k, state, e);
     }
     phases.put(Phase.VERIFY, since(t));
     phases.put(Phase.TOTAL, since(start));
@@ -270,6 +332,12 @@ public final class Confiner {
       notes.add(
           "not Linux: the capability bounding and ambient sets, no_new_privs, seccomp and the per-thread"
               + " verification (/proc/self/task) are Linux-only and were not part of the plan");
+    }
+    if (linux) {
+      notes.add("core dumps are off and other processes of the target uid cannot ptrace this one or read its /proc files (PR_SET_DUMPABLE 0)");
+    }
+    if (linux && policy.execDenied()) {
+      notes.add("no thread can run a program or start a process (denyExec: execve, execveat, fork, vfork and clone of a process refused with EPERM)");
     }
     if (linux && !policy.keptCapabilities().isEmpty()) {
       notes.add(
@@ -329,6 +397,23 @@ public final class Confiner {
     }
   }
 
+  /**
+   * Past the point of no return: an Error under HALT goes straight on to apply()'s finally, which
+   * halts without allocating (the Error may be OutOfMemoryError); anything else is reported and
+   * halted here, or, under THROW, thrown with the thread list closed.
+   */
+  private RuntimeException failClosedOn(
+      ConfinementPolicy policy, Progress progress, Kernel k, Sequence.ExecutionState state, Throwable e) {
+    if (e instanceof Error && policy.failureMode() == FailureMode.HALT) {
+      throw (Error) e;
+    }
+    closeThreadListQuietly(k, state);
+    if (e instanceof Error) {
+      throw (Error) e;
+    }
+    return failClosed(policy, progress, e);
+  }
+
   private ConfinementException failClosed(ConfinementPolicy policy, Progress progress, Throwable cause) {
     String message =
         "confine: confinement failed after chroot; the process may still hold root and must not go on: " + cause.getMessage();
@@ -346,6 +431,7 @@ public final class Confiner {
       }
     }
     progress.pastPointOfNoReturn = true;
+    progress.failureHandled = true;
     if (policy.failureMode() == FailureMode.HALT) {
       terminator.halt(FailureMode.HALT_STATUS);
     }

@@ -54,6 +54,7 @@ final class DirectLibC {
   private final Function read;
   private final Function lseek;
   private final Function statx;
+  private final Function lgetxattr;
   // openlog(3) keeps the ident pointer, not a copy: this memory is never freed.
   private volatile long syslogIdent;
 
@@ -102,6 +103,7 @@ final class DirectLibC {
     lseek = optional(libc, "lseek", l, i, l, i);
     // glibc 2.28+; absent elsewhere (NativeKernel then stats through NIO).
     statx = optional(libc, "statx", i, i, p, i, Type.UINT, p);
+    lgetxattr = optional(libc, "lgetxattr", l, p, p, p, Type.ULONG);
   }
 
   private static Function optional(Library library, String name, Type returns, Type... parameters) {
@@ -206,6 +208,35 @@ final class DirectLibC {
     call.putInt(mask);
     call.putArray(buffer, 0, buffer.length, ArrayFlags.OUT);
     return invoker.invokeInt(statx, call);
+  }
+
+  /** statx(dirfd, path, flags, mask, buffer): what path names relative to the open directory dirfd. */
+  int statxAt(int dirfd, String path, int flags, int mask, byte[] buffer) {
+    HeapInvocationBuffer call = new HeapInvocationBuffer(statx);
+    call.putInt(dirfd);
+    putString(call, path);
+    call.putInt(flags);
+    call.putInt(mask);
+    call.putArray(buffer, 0, buffer.length, ArrayFlags.OUT);
+    return invoker.invokeInt(statx, call);
+  }
+
+  /** True if libc has lgetxattr(2). */
+  boolean hasXattr() {
+    return lgetxattr != null;
+  }
+
+  /**
+   * lgetxattr(path, name, buffer, size): the value's length, or -1 with errno. {@code name} is
+   * NUL-terminated already: preflight calls this once or twice per entry of the jail.
+   */
+  long lgetxattr(String path, byte[] nameZ, byte[] buffer) {
+    HeapInvocationBuffer call = new HeapInvocationBuffer(lgetxattr);
+    putString(call, path);
+    call.putArray(nameZ, 0, nameZ.length, ArrayFlags.IN);
+    call.putArray(buffer, 0, buffer.length, ArrayFlags.OUT);
+    call.putLong(buffer.length);
+    return invoker.invokeLong(lgetxattr, call);
   }
 
   /** "": one NUL byte. */

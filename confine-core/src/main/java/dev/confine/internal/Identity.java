@@ -68,6 +68,16 @@ public final class Identity {
             "the primary group of \"" + found.name + "\" is gid 0 (root): give another group with group(gid)");
       }
     }
+    // (uid_t) -1 in a passwd entry is "leave unchanged" to setresuid(2) and setresgid(2): the drop
+    // would change nothing, and only the verification after chroot would notice.
+    if (uid > ConfinementPolicy.MAX_ID) {
+      throw new ConfinementException(
+          "user \"" + name.orElse(String.valueOf(uid)) + "\" has uid " + uid + ", which setresuid(2) reads as -1, \"leave unchanged\": confining to it would keep root");
+    }
+    if (gid > ConfinementPolicy.MAX_ID) {
+      throw new ConfinementException(
+          "the primary group of \"" + name.orElse(String.valueOf(uid)) + "\" is gid " + gid + ", which setresgid(2) reads as -1, \"leave unchanged\": give another group with group(gid)");
+    }
     return new Identity(name, uid, gid, policy.supplementaryGroups());
   }
 

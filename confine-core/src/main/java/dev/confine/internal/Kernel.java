@@ -8,7 +8,7 @@ import java.util.Optional;
  * The operating system as confine sees it: only the calls it makes, each result checked. A
  * failing call throws {@link ErrnoException}; nothing returns -1 for the caller to forget.
  *
- * <p>Two implementations: {@link NativeKernel} (libc through jnr-ffi, bound once) and the test
+ * <p>Two implementations: {@link NativeKernel} (libc through jffi, bound once) and the test
  * kit's {@code FakeKernel}, which enforces the kernel's rules in memory.
  */
 public interface Kernel {
@@ -90,19 +90,46 @@ public interface Kernel {
   /** Receives each entry of {@link #walk}: its absolute path and its lstat. */
   @FunctionalInterface
   interface WalkVisitor {
-    void visit(String path, FileStatus status);
+    void visit(String path, FileStatus status) throws ErrnoException;
   }
 
   /**
    * Visits {@code directory} and everything under it, each entry with lstat(2), never following a
-   * symbolic link (a link is visited as a link, not entered), and never entering a directory on
-   * another file system (a mount point is visited, not entered: find -xdev). Entries removed
-   * meanwhile are skipped.
+   * symbolic link (a link is visited as a link, not entered). Mounted file systems below it are
+   * entered and walked like the rest, except the directories named in {@code doNotEnter}
+   * (absolute paths: kernel file systems such as proc, which preflight refuses on sight), which
+   * are visited but not entered. Entries removed meanwhile are skipped.
    */
-  void walk(String directory, WalkVisitor visitor) throws ErrnoException;
+  void walk(String directory, java.util.Set<String> doNotEnter, WalkVisitor visitor) throws ErrnoException;
 
   /** Every mount this process sees, from /proc/self/mountinfo. */
   List<Mount> mounts() throws ErrnoException;
+
+  /**
+   * The POSIX ACL of {@code path} itself (lgetxattr, never following a link): the access ACL, or
+   * with {@code defaultAcl} the default ACL a directory hands to what is created in it. Empty if
+   * the entry has none (ENODATA) or its file system has no ACLs (EOPNOTSUPP).
+   */
+  Optional<PosixAcl> acl(String path, boolean defaultAcl) throws ErrnoException;
+
+  /**
+   * statx(dirFd, path, 0): what {@code path}, relative to the open directory {@code dirFd}, names,
+   * following a final link. Through the /proc/self/task descriptor, "TID/root" and "TID/cwd" are
+   * that thread's root and working directory, whatever chroot made of the process's view.
+   */
+  FileStatus statAt(int dirFd, String path) throws ErrnoException;
+
+  /**
+   * openat(directoryFd, "..", O_PATH|O_DIRECTORY|O_CLOEXEC): the parent of an open directory, as
+   * the kernel resolves ".." for this process (it stops at the process's root). The caller closes it.
+   */
+  int openParent(int directoryFd) throws ErrnoException;
+
+  /**
+   * The numbers of the process's open descriptors, listed through the /proc/self/task descriptor
+   * ({@code ../fd}), so that it works after chroot; the listing's own descriptor is left out.
+   */
+  List<Integer> descriptorNumbers(int threadListFd) throws ErrnoException;
 
   /** The real, effective and saved uids of every process but this one, by pid (/proc/[0-9]+/status). */
   Map<Long, Ids> otherProcesses() throws ErrnoException;
@@ -143,6 +170,15 @@ public interface Kernel {
   /** prctl(PR_GET_NO_NEW_PRIVS). */
   boolean noNewPrivileges() throws ErrnoException;
 
+  /** prctl(PR_GET_SECUREBITS): the calling thread's securebits. */
+  int securebits() throws ErrnoException;
+
+  /** prctl(PR_SET_DUMPABLE, dumpable ? 1 : 0): a process-wide attribute. */
+  void setDumpable(boolean dumpable) throws ErrnoException;
+
+  /** prctl(PR_GET_DUMPABLE) is not 0. */
+  boolean dumpable() throws ErrnoException;
+
   /**
    * seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, program): the filter in every
    * thread, and no_new_privs too if (and only if) the calling thread has it. The program is
@@ -152,6 +188,12 @@ public interface Kernel {
 
   /** Opens /proc/self/task (O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC) and returns the descriptor. */
   int openThreadList() throws ErrnoException;
+
+  /**
+   * Every thread's status, read now from /proc/self/task (opened and closed inside this call):
+   * preflight's look at the threads, before anything changes.
+   */
+  List<dev.confine.internal.linux.ThreadStatus> threadStatuses() throws ErrnoException;
 
   /** Every thread's status, read through a descriptor from {@link #openThreadList()}; works after chroot. */
   List<dev.confine.internal.linux.ThreadStatus> threadStatuses(int threadListFd) throws ErrnoException;

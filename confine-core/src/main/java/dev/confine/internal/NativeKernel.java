@@ -234,7 +234,7 @@ public final class NativeKernel implements Kernel {
       byte[] buffer = new byte[256];
       if (direct.fstatx(fd, STATX_NEEDED, buffer) != 0) {
         if (direct.errno() != Errno.ENOSYS.intValue()) {
-          throw error(Syscall.OPEN, "statx", fd, "AT_EMPTY_PATH");
+          throw error(Syscall.FSTAT, fd, "\"\"", "AT_EMPTY_PATH");
         }
       } else {
         return fromStatx(buffer);
@@ -242,7 +242,7 @@ public final class NativeKernel implements Kernel {
     }
     // /proc/self/fd/N resolves to the open file itself, so this stats what the descriptor holds.
     return stat(Path.of("/proc/self/fd/" + fd), true)
-        .orElseThrow(() -> new ErrnoException(Syscall.OPEN, List.of("/proc/self/fd/" + fd), Errno.EBADF.intValue()));
+        .orElseThrow(() -> new ErrnoException(Syscall.FSTAT, List.of("/proc/self/fd/" + fd), Errno.EBADF.intValue()));
   }
 
   /**
@@ -369,11 +369,11 @@ public final class NativeKernel implements Kernel {
   }
 
   @Override
-  public void walk(String directory, WalkVisitor visitor) throws ErrnoException {
+  public void walk(String directory, java.util.Set<String> doNotEnter, WalkVisitor visitor) throws ErrnoException {
     // One lstat per entry and an explicit stack: no recursion depth limit, no link is followed
-    // (a symlink to a directory is visited as a link and never listed). Like find -xdev, it stays
-    // on the directory's file system: a mount point is visited, not entered (a proc mounted
-    // inside would list every process; the mounts check reports the mount itself).
+    // (a symlink to a directory is visited as a link and never listed). Mounts below the start
+    // are entered (a tmpfs or bind mount in the jail is as much the jail as the rest), except
+    // those the caller names: a proc mounted inside would list every process of the host.
     Deque<Path> pending = new ArrayDeque<>();
     Path start = Path.of(directory);
     Optional<FileStatus> top = stat(start, false);
@@ -392,8 +392,9 @@ public final class NativeKernel implements Kernel {
           if (status.isEmpty()) {
             continue;
           }
-          visitor.visit(entry.toString(), status.get());
-          if (status.get().type == FileStatus.Type.DIRECTORY && status.get().device == top.get().device) {
+          String path = entry.toString();
+          visitor.visit(path, status.get());
+          if (status.get().type == FileStatus.Type.DIRECTORY && !doNotEnter.contains(path)) {
             pending.push(entry);
           }
         }
@@ -416,7 +417,8 @@ public final class NativeKernel implements Kernel {
         if (fields.length < 5 || separator < 0 || separator + 2 >= fields.length) {
           continue;
         }
-        mounts.add(new Mount(unescape(fields[4]), fields[separator + 1], unescape(fields[separator + 2])));
+        mounts.add(
+            new Mount(unescape(fields[4]), fields[separator + 1], unescape(fields[separator + 2]), List.of(fields[5].split(","))));
       }
     } catch (IOException e) {
       throw ioError(Syscall.READ_PROC_FILE, "/proc/self/mountinfo", e);
@@ -583,9 +585,97 @@ public final class NativeKernel implements Kernel {
     return processes;
   }
 
+  private static final int ENODATA = 61;
+  private static final int EOPNOTSUPP = 95;
+
+  private static final byte[] ACL_ACCESS = "system.posix_acl_access\0".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] ACL_DEFAULT = "system.posix_acl_default\0".getBytes(StandardCharsets.US_ASCII);
+
+  @Override
+  public Optional<PosixAcl> acl(String path, boolean defaultAcl) throws ErrnoException {
+    String name = defaultAcl ? "system.posix_acl_default" : "system.posix_acl_access";
+    if (!direct.hasXattr()) {
+      throw new ErrnoException(Syscall.GETXATTR, List.of('"' + path + '"', '"' + name + '"'), Errno.ENOSYS.intValue());
+    }
+    // 132 bytes hold 16 entries; a larger ACL answers ERANGE and is read again. Small, because
+    // the buffer is copied back at each call, and most entries have no ACL at all (ENODATA).
+    byte[] buffer = new byte[132];
+    while (true) {
+      long length = direct.lgetxattr(path, defaultAcl ? ACL_DEFAULT : ACL_ACCESS, buffer);
+      if (length >= 0) {
+        try {
+          return Optional.of(PosixAcl.parse(java.util.Arrays.copyOf(buffer, (int) length)));
+        } catch (IllegalArgumentException e) {
+          ErrnoException failure = new ErrnoException(Syscall.GETXATTR, List.of('"' + path + '"', '"' + name + '"'), Errno.EINVAL.intValue());
+          failure.initCause(e);
+          throw failure;
+        }
+      }
+      int errno = direct.errno();
+      if (errno == ENODATA || errno == EOPNOTSUPP || errno == Errno.ENOENT.intValue()) {
+        return Optional.empty(); // no ACL, no ACLs on this file system, or removed since the walk listed it
+      }
+      if (errno == Errno.ERANGE.intValue() && buffer.length < 1 << 20) {
+        buffer = new byte[buffer.length * 8];
+        continue;
+      }
+      throw error(Syscall.GETXATTR, path, name);
+    }
+  }
+
+  @Override
+  public FileStatus statAt(int dirFd, String path) throws ErrnoException {
+    byte[] buffer = new byte[256];
+    if (!direct.hasStatx()) {
+      throw new ErrnoException(Syscall.FSTAT, List.of(String.valueOf(dirFd), '"' + path + '"'), Errno.ENOSYS.intValue());
+    }
+    if (direct.statxAt(dirFd, path, 0, STATX_NEEDED, buffer) != 0) {
+      throw error(Syscall.FSTAT, dirFd, path, 0);
+    }
+    return fromStatx(buffer);
+  }
+
+  /** O_PATH (asm-generic and x86 alike): a handle on the directory that needs no read permission. */
+  private static final int O_PATH = 010000000;
+
+  @Override
+  public int openParent(int directoryFd) throws ErrnoException {
+    int flags = O_PATH | OpenFlags.O_DIRECTORY.intValue() | OpenFlags.O_CLOEXEC.intValue();
+    int fd = direct.openat(directoryFd, "..", flags);
+    if (fd < 0) {
+      throw error(Syscall.OPEN_PARENT, directoryFd, "..", "O_PATH|O_DIRECTORY|O_CLOEXEC");
+    }
+    return fd;
+  }
+
+  @Override
+  public List<Integer> descriptorNumbers(int threadListFd) throws ErrnoException {
+    requireLinux(Syscall.READ_DESCRIPTORS, threadListFd, "../fd");
+    int fdDir = direct.openat(threadListFd, "../fd", openDirectoryFlags);
+    if (fdDir < 0) {
+      throw error(Syscall.READ_DESCRIPTORS, "openat", threadListFd, "../fd");
+    }
+    try {
+      List<String> names = numericEntries(fdDir, Syscall.READ_DESCRIPTORS);
+      List<Integer> fds = new ArrayList<>(names.size());
+      for (String name : names) {
+        int fd = Integer.parseInt(name);
+        if (fd != fdDir) {
+          fds.add(fd);
+        }
+      }
+      return fds;
+    } finally {
+      direct.close(fdDir);
+    }
+  }
+
   // ---- Linux hardening: prctl, capget/capset, seccomp, /proc/self/task (all through DirectLibC) ----
 
+  private static final int PR_GET_DUMPABLE = 3;
+  private static final int PR_SET_DUMPABLE = 4;
   private static final int PR_GET_KEEPCAPS = 7;
+  private static final int PR_GET_SECUREBITS = 27;
   private static final int PR_SET_KEEPCAPS = 8;
   private static final int PR_CAPBSET_READ = 23;
   private static final int PR_CAPBSET_DROP = 24;
@@ -729,6 +819,34 @@ public final class NativeKernel implements Kernel {
   }
 
   @Override
+  public int securebits() throws ErrnoException {
+    requireLinux(Syscall.GET_SECUREBITS, "PR_GET_SECUREBITS");
+    int r = direct.prctl(PR_GET_SECUREBITS, 0, 0, 0, 0);
+    if (r < 0) {
+      throw error(Syscall.GET_SECUREBITS, "PR_GET_SECUREBITS");
+    }
+    return r;
+  }
+
+  @Override
+  public void setDumpable(boolean dumpable) throws ErrnoException {
+    requireLinux(Syscall.SET_DUMPABLE, "PR_SET_DUMPABLE", dumpable ? 1 : 0);
+    if (direct.prctl(PR_SET_DUMPABLE, dumpable ? 1 : 0, 0, 0, 0) != 0) {
+      throw error(Syscall.SET_DUMPABLE, "PR_SET_DUMPABLE", dumpable ? 1 : 0);
+    }
+  }
+
+  @Override
+  public boolean dumpable() throws ErrnoException {
+    requireLinux(Syscall.SET_DUMPABLE, "PR_GET_DUMPABLE");
+    int r = direct.prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+    if (r < 0) {
+      throw error(Syscall.SET_DUMPABLE, "PR_GET_DUMPABLE");
+    }
+    return r != 0;
+  }
+
+  @Override
   public void installSeccompFilterOnAllThreads(long[] program) throws ErrnoException {
     requireLinux(Syscall.SECCOMP, "SECCOMP_SET_MODE_FILTER", "SECCOMP_FILTER_FLAG_TSYNC", program.length + " instructions");
     long r = direct.seccompSetModeFilter(arch().number("seccomp"), SECCOMP_FILTER_FLAG_TSYNC, program);
@@ -751,6 +869,20 @@ public final class NativeKernel implements Kernel {
       throw error(Syscall.OPEN_THREAD_LIST, "/proc/self/task", "O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC");
     }
     return fd;
+  }
+
+  @Override
+  public List<dev.confine.internal.linux.ThreadStatus> threadStatuses() throws ErrnoException {
+    requireLinux(Syscall.READ_THREAD_STATUS, "/proc/self/task");
+    int fd = direct.open("/proc/self/task", openDirectoryFlags);
+    if (fd < 0) {
+      throw error(Syscall.READ_THREAD_STATUS, "open", "/proc/self/task");
+    }
+    try {
+      return threadStatuses(fd);
+    } finally {
+      direct.close(fd);
+    }
   }
 
   @Override

@@ -30,6 +30,8 @@ public final class Sequence {
   public static final String EVERY_CAPABILITY = "<every capability>";
   /** Stands for the seccomp program that refuses nothing (it only carries no_new_privs). */
   public static final String ALLOW_ALL = "<allow all>";
+  /** Stands for the seccomp program of denyExec(): no execve, no fork, no clone of a process. */
+  public static final String EXEC_BLOCK = "<deny with EPERM: execve, execveat, fork, vfork, clone without CLONE_THREAD; clone3 ENOSYS>";
 
   private static final String OPEN_FLAGS = "O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC";
 
@@ -84,6 +86,15 @@ public final class Sequence {
     String root = policy.root().toString();
     steps.add(Step.reversible(Syscall.OPEN, "hold the checked root: no symlink in any component", root, OPEN_FLAGS));
     steps.add(Step.reversible(Syscall.FCHDIR, "stand in the new root", Step.ROOT_FD));
+    if (linux && policy.execDenied()) {
+      steps.add(
+          Step.irreversible(
+              Syscall.SECCOMP,
+              "from here on no thread may start a program or a process (a child forked between chroot and setresuid would keep root); installed as root, in every thread",
+              "SECCOMP_SET_MODE_FILTER",
+              "SECCOMP_FILTER_FLAG_TSYNC",
+              EXEC_BLOCK));
+    }
     steps.add(Step.irreversible(Syscall.CHROOT, "make it \"/\"", "."));
     steps.add(Step.irreversible(Syscall.CHDIR, "leave no working directory outside the root", "/"));
     steps.add(Step.irreversible(Syscall.CLOSE, "keep no descriptor of a directory outside (fchdir escape)", Step.ROOT_FD));
@@ -115,6 +126,12 @@ public final class Sequence {
       if (keep != 0) {
         steps.add(Step.irreversible(Syscall.SET_KEEPCAPS, "keep-caps off again", "PR_SET_KEEPCAPS", 0L));
       }
+      steps.add(
+          Step.irreversible(
+              Syscall.SET_DUMPABLE,
+              "no core dump, no ptrace and no /proc access by other processes of uid " + uid + ": the memory holds what was loaded as root",
+              "PR_SET_DUMPABLE",
+              0L));
       if (policy.noNewPrivileges()) {
         steps.add(
             Step.irreversible(
@@ -198,11 +215,18 @@ public final class Sequence {
       case SECCOMP:
         kernel.installSeccompFilterOnAllThreads(state.seccompProgram(step));
         return;
+      case SET_DUMPABLE:
+        kernel.setDumpable(false);
+        if (kernel.dumpable()) {
+          throw new ConfinementException("PR_GET_DUMPABLE is not 0 right after PR_SET_DUMPABLE 0", true, null);
+        }
+        return;
       case OPEN:
         {
           int fd = kernel.openDirectoryNoFollow(step.stringArgument(0));
           state.rootFd = fd;
           FileStatus opened = kernel.fstat(fd);
+          state.rootStatus = opened;
           if (state.checkedRoot.isPresent() && !opened.sameFileAs(state.checkedRoot.get())) {
             kernel.close(fd);
             state.rootFd = -1;
@@ -295,6 +319,8 @@ public final class Sequence {
     int threadListFd = -1;
     long callerTid = -1;
     int lastCapability = -1;
+    /** The new root as opened (device and inode): what every thread's root and cwd must be after the drop. */
+    FileStatus rootStatus;
     List<dev.confine.internal.linux.ThreadStatus> threadsBefore = List.of();
     private final Map<Step, long[]> programs = new HashMap<>();
 
@@ -304,18 +330,27 @@ public final class Sequence {
      */
     public void prepare(List<Step> steps, ConfinementPolicy policy) {
       for (Step step : steps) {
-        if (step.syscall() == Syscall.SECCOMP) {
+        if (step.syscall() == Syscall.SECCOMP && EXEC_BLOCK.equals(step.arguments().get(2))) {
+          programs.put(step, dev.confine.internal.linux.SeccompFilter.denyExec(architecture("denyExec()")));
+        } else if (step.syscall() == Syscall.SECCOMP) {
           if (policy.deniedSyscalls().isEmpty()) {
             programs.put(step, dev.confine.internal.linux.SeccompFilter.allowAll());
           } else {
-            dev.confine.internal.linux.LinuxArch arch =
-                dev.confine.internal.linux.LinuxArch.current()
-                    .orElseThrow(() -> new ConfinementException(
-                        "denySyscalls(): no syscall table for os.arch " + System.getProperty("os.arch") + " (x86_64 and aarch64 only)", false, null));
-            programs.put(step, dev.confine.internal.linux.SeccompFilter.denyList(arch, policy.deniedSyscalls()));
+            programs.put(step, dev.confine.internal.linux.SeccompFilter.denyList(architecture("denySyscalls()"), policy.deniedSyscalls()));
           }
         }
       }
+    }
+
+    private static dev.confine.internal.linux.LinuxArch architecture(String option) {
+      return dev.confine.internal.linux.LinuxArch.current()
+          .orElseThrow(() -> new ConfinementException(
+              option + ": no syscall table for os.arch " + System.getProperty("os.arch") + " (x86_64 and aarch64 only)", false, null));
+    }
+
+    /** The new root as it was opened, or empty before OPEN. */
+    public java.util.Optional<FileStatus> rootStatus() {
+      return java.util.Optional.ofNullable(rootStatus);
     }
 
     long[] seccompProgram(Step step) {

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import jnr.constants.platform.Errno;
@@ -111,6 +112,9 @@ public final class SimulatedKernel implements Kernel {
     List<Long> ownGids = List.of();
     List<Long> ownGroups = List.of();
     int pausesLeft = Integer.MAX_VALUE;
+    /** Root and working directory of a thread that called unshare(CLONE_FS); null while it shares the process's. */
+    String ownRoot;
+    String ownCwd;
 
     Task(long tid, String name) {
       this.tid = tid;
@@ -119,6 +123,8 @@ public final class SimulatedKernel implements Kernel {
   }
 
   private static final int LAST_CAPABILITY = 40;
+  private static final int SECBIT_NO_SETUID_FIXUP = 1 << 2;
+  private static final int SECBIT_KEEP_CAPS = 1 << 4;
   private static final int CAP_SETPCAP = 8;
   private static final int CAP_SYS_ADMIN = 21;
   private final List<Task> tasks = new ArrayList<>();
@@ -132,6 +138,11 @@ public final class SimulatedKernel implements Kernel {
   private int umask = 022;
   private Optional<String> syslogIdent = Optional.empty();
   private OptionalInt haltStatus = OptionalInt.empty();
+  private final Map<String, PosixAcl> accessAcls = new HashMap<>();
+  private final Map<String, PosixAcl> defaultAcls = new HashMap<>();
+  private int securebits;
+  private boolean dumpable = true;
+  private boolean suidDumpable;
 
   public SimulatedKernel() {
     caller = new Task(100, "main");
@@ -184,9 +195,88 @@ public final class SimulatedKernel implements Kernel {
     return this;
   }
 
-  /** Adds a line to this kernel's /proc/self/mountinfo. */
+  /** Adds a line to this kernel's /proc/self/mountinfo, mounted "rw" (devices and setuid honoured). */
   public SimulatedKernel mount(String mountPoint, String fsType) {
-    mounts.add(new Mount(mountPoint, fsType, fsType));
+    return mount(mountPoint, fsType, "rw");
+  }
+
+  /** Adds a line to this kernel's /proc/self/mountinfo with these per-mount options ("rw", "nodev", ...). */
+  public SimulatedKernel mount(String mountPoint, String fsType, String... options) {
+    mounts.add(new Mount(mountPoint, fsType, fsType, List.of(options)));
+    return this;
+  }
+
+  /** Gives path an access ACL ({@code defaultAcl} false) or a default ACL, as setfacl(1) would. */
+  public SimulatedKernel acl(String path, boolean defaultAcl, PosixAcl acl) {
+    requireNonNull(acl, "acl");
+    if (!files.containsKey(path)) {
+      throw new IllegalArgumentException("no entry at " + path);
+    }
+    if (defaultAcl && files.get(path).type != FileStatus.Type.DIRECTORY) {
+      throw new IllegalArgumentException("only a directory has a default ACL: " + path);
+    }
+    (defaultAcl ? defaultAcls : accessAcls).put(path, acl);
+    if (!defaultAcl) {
+      // The kernel keeps the mode in step with an access ACL: owner bits from user::, group
+      // bits from mask:: (or group:: without a mask), other bits from other::.
+      int user = 0, group = 0, mask = -1, other = 0;
+      for (PosixAcl.Entry e : acl.entries) {
+        switch (e.tag) {
+          case USER_OBJ: user = e.permissions; break;
+          case GROUP_OBJ: group = e.permissions; break;
+          case MASK: mask = e.permissions; break;
+          case OTHER: other = e.permissions; break;
+          default: break;
+        }
+      }
+      Node old = files.get(path);
+      int permissions = (old.permissions & 07000) | user << 6 | (mask >= 0 ? mask : group) << 3 | other;
+      files.put(path, new Node(old.type, old.uid, old.gid, permissions, old.symlinkTarget, old.inode, old.links));
+    }
+    return this;
+  }
+
+  /** The process starts with these securebits (prctl(PR_SET_SECUREBITS) before exec, as setpriv does), in every thread. */
+  public SimulatedKernel securebits(int bits) {
+    this.securebits = bits;
+    return this;
+  }
+
+  /** fs.suid_dumpable: what the dumpable flag becomes when the uids change (0, the kernel's default, or 1). */
+  public SimulatedKernel suidDumpable(boolean dumpableAfterSetuid) {
+    this.suidDumpable = dumpableAfterSetuid;
+    return this;
+  }
+
+  /** Whether the process is dumpable now (PR_GET_DUMPABLE). */
+  public boolean isDumpable() {
+    return dumpable;
+  }
+
+  /**
+   * Adds a thread that called unshare(CLONE_FS) before apply(): it keeps the root and working
+   * directory it has now, whatever chroot and chdir do in the other threads. Returns its id.
+   */
+  public long threadWithOwnFileSystemView(String name) {
+    long tid = otherThread(name);
+    Task task = tasks.get(tasks.size() - 1);
+    task.ownRoot = root;
+    task.ownCwd = cwd;
+    return tid;
+  }
+
+  /** Another thread opens a directory now (as one may while apply() runs); returns the descriptor. */
+  public int otherThreadOpensDirectory(String path) {
+    return leakDirectoryDescriptor(path);
+  }
+
+  /** Another thread puts directory {@code path} on descriptor {@code fd} now, as dup2(2) would. */
+  public SimulatedKernel otherThreadReplacesDescriptor(int fd, String path) {
+    Node node = files.get(path);
+    if (node == null || node.type != FileStatus.Type.DIRECTORY) {
+      throw new IllegalArgumentException("no directory at " + path);
+    }
+    descriptors.put(fd, path);
     return this;
   }
 
@@ -502,12 +592,15 @@ public final class SimulatedKernel implements Kernel {
   private void changeUids(long r, long e, long s) {
     boolean wasRoot = ruid == 0 || euid == 0 || suid == 0;
     boolean nowNone = r != 0 && e != 0 && s != 0;
+    if (euid != e) {
+      dumpable = suidDumpable; // commit_creds(): a changed euid resets it to fs.suid_dumpable
+    }
     for (Task task : tasks) {
-      if (task.missedBySetxid) {
+      if (task.missedBySetxid || (securebits & SECBIT_NO_SETUID_FIXUP) != 0) {
         continue;
       }
       if (wasRoot && nowNone) {
-        if (!task.keepCaps) {
+        if (!task.keepCaps && (securebits & SECBIT_KEEP_CAPS) == 0) {
           task.permitted = 0;
           task.effective = 0;
         }
@@ -568,11 +661,18 @@ public final class SimulatedKernel implements Kernel {
 
   @Override
   public FileStatus fstat(int fd) throws ErrnoException {
+    String args = fd + ", \"\", AT_EMPTY_PATH";
+    enter(Syscall.FSTAT, args);
     String path = descriptors.get(fd);
-    if (path == null || !files.containsKey(path)) {
-      throw fail(Syscall.OPEN, Errno.EBADF, "/proc/self/fd/" + fd);
+    if (path == null) {
+      throw fail(Syscall.FSTAT, Errno.EBADF, args);
     }
-    return files.get(path).status();
+    if (THREAD_LIST.equals(path)) {
+      return ok(Syscall.FSTAT, new FileStatus(FileStatus.Type.DIRECTORY, 0555, 0, 0, 3, 1, 1), args);
+    }
+    Node node = files.get(path);
+    // Descriptors opened before the scene was set (the terminal on 0, 1, 2) are character devices.
+    return ok(Syscall.FSTAT, node != null ? node.status() : new FileStatus(FileStatus.Type.CHAR_DEVICE, 0620, 0, 5, 2, fd + 1, 1), args);
   }
 
   @Override
@@ -655,7 +755,7 @@ public final class SimulatedKernel implements Kernel {
   }
 
   @Override
-  public void walk(String directory, WalkVisitor visitor) {
+  public void walk(String directory, Set<String> doNotEnter, WalkVisitor visitor) throws ErrnoException {
     String start = resolve(directory, false);
     Node top = files.get(start);
     if (top == null) {
@@ -667,10 +767,18 @@ public final class SimulatedKernel implements Kernel {
     }
     String prefix = start.equals("/") ? "/" : start + "/";
     // Paths are keys, so nothing under a symlink exists here: a walk cannot follow one.
+    entries:
     for (Map.Entry<String, Node> e : files.entrySet()) {
-      if (e.getKey().startsWith(prefix) && !e.getKey().equals(start)) {
-        visitor.visit(e.getKey(), e.getValue().status());
+      String path = e.getKey();
+      if (!path.startsWith(prefix) || path.equals(start)) {
+        continue;
       }
+      for (String skipped : doNotEnter) {
+        if (path.startsWith(skipped + "/")) {
+          continue entries;
+        }
+      }
+      visitor.visit(path, e.getValue().status());
     }
   }
 
@@ -682,6 +790,102 @@ public final class SimulatedKernel implements Kernel {
   @Override
   public Map<Long, Ids> otherProcesses() {
     return Map.copyOf(otherProcesses);
+  }
+
+  @Override
+  public Optional<PosixAcl> acl(String path, boolean defaultAcl) throws ErrnoException {
+    String args = q(path) + ", " + q(defaultAcl ? "system.posix_acl_default" : "system.posix_acl_access");
+    enter(Syscall.GETXATTR, args);
+    return ok(Syscall.GETXATTR, Optional.ofNullable((defaultAcl ? defaultAcls : accessAcls).get(resolve(path, false))), args);
+  }
+
+  @Override
+  public FileStatus statAt(int dirFd, String path) throws ErrnoException {
+    String args = dirFd + ", " + q(path);
+    enter(Syscall.FSTAT, args);
+    String dir = descriptors.get(dirFd);
+    if (dir == null) {
+      throw fail(Syscall.FSTAT, Errno.EBADF, args);
+    }
+    if (THREAD_LIST.equals(dir)) {
+      // "TID/root" and "TID/cwd": the thread's own view, or the process's.
+      String[] parts = path.split("/");
+      for (Task task : tasks) {
+        if (parts.length == 2 && String.valueOf(task.tid).equals(parts[0])) {
+          String target =
+              parts[1].equals("root") ? (task.ownRoot != null ? task.ownRoot : root)
+                  : parts[1].equals("cwd") ? (task.ownCwd != null ? task.ownCwd : cwd)
+                  : null;
+          if (target != null) {
+            return ok(Syscall.FSTAT, files.get(target).status(), args);
+          }
+        }
+      }
+      throw fail(Syscall.FSTAT, Errno.ENOENT, args);
+    }
+    Node node = files.get(child(dir, path));
+    if (node == null) {
+      throw fail(Syscall.FSTAT, Errno.ENOENT, args);
+    }
+    return ok(Syscall.FSTAT, node.status(), args);
+  }
+
+  @Override
+  public int openParent(int directoryFd) throws ErrnoException {
+    String args = directoryFd + ", \"..\", O_PATH|O_DIRECTORY|O_CLOEXEC";
+    enter(Syscall.OPEN_PARENT, args);
+    String dir = descriptors.get(directoryFd);
+    if (dir == null) {
+      throw fail(Syscall.OPEN_PARENT, Errno.EBADF, args);
+    }
+    Node node = files.get(dir);
+    if (node == null || node.type != FileStatus.Type.DIRECTORY) {
+      throw fail(Syscall.OPEN_PARENT, Errno.ENOTDIR, args);
+    }
+    if (!searchable(node)) {
+      throw fail(Syscall.OPEN_PARENT, Errno.EACCES, args);
+    }
+    // ".." stops at the process's root; from a directory outside it, it climbs to the top.
+    return ok(Syscall.OPEN_PARENT, allocate(dir.equals(root) ? root : parent(dir)), args);
+  }
+
+  /** May this process look up names in the directory: path resolution's search (x) permission. */
+  private boolean searchable(Node node) {
+    if (capable(Capabilities.CAP_DAC_READ_SEARCH) || capable(Capabilities.CAP_DAC_OVERRIDE)) {
+      return true;
+    }
+    int bits = node.uid == euid ? 0100 : (node.gid == egid || groups.contains(node.gid)) ? 0010 : 0001;
+    return (node.permissions & bits) != 0;
+  }
+
+  @Override
+  public List<Integer> descriptorNumbers(int threadListFd) throws ErrnoException {
+    String args = threadListFd + ", \"../fd\"";
+    linuxOnly(Syscall.READ_DESCRIPTORS, args);
+    if (!THREAD_LIST.equals(descriptors.get(threadListFd))) {
+      throw fail(Syscall.READ_DESCRIPTORS, Errno.EBADF, args);
+    }
+    return ok(Syscall.READ_DESCRIPTORS, List.copyOf(descriptors.keySet()), args);
+  }
+
+  @Override
+  public int securebits() throws ErrnoException {
+    linuxOnly(Syscall.GET_SECUREBITS, "PR_GET_SECUREBITS");
+    return ok(Syscall.GET_SECUREBITS, securebits, "PR_GET_SECUREBITS");
+  }
+
+  @Override
+  public void setDumpable(boolean value) throws ErrnoException {
+    String args = "PR_SET_DUMPABLE, " + (value ? 1 : 0);
+    linuxOnly(Syscall.SET_DUMPABLE, args);
+    dumpable = value;
+    ok(Syscall.SET_DUMPABLE, null, args);
+  }
+
+  @Override
+  public boolean dumpable() throws ErrnoException {
+    linuxOnly(Syscall.SET_DUMPABLE, "PR_GET_DUMPABLE");
+    return ok(Syscall.SET_DUMPABLE, dumpable, "PR_GET_DUMPABLE");
   }
 
   // ---- Linux hardening: per thread, the calling thread only (except TSYNC) ----
@@ -830,6 +1034,12 @@ public final class SimulatedKernel implements Kernel {
   }
 
   private static final String THREAD_LIST = "<proc>/self/task";
+
+  @Override
+  public List<dev.confine.internal.linux.ThreadStatus> threadStatuses() throws ErrnoException {
+    linuxOnly(Syscall.READ_THREAD_STATUS, q("/proc/self/task"));
+    return ok(Syscall.READ_THREAD_STATUS, threads(), q("/proc/self/task"));
+  }
 
   @Override
   public List<dev.confine.internal.linux.ThreadStatus> threadStatuses(int fd) throws ErrnoException {

@@ -50,6 +50,107 @@ public final class Verifier {
     return checked;
   }
 
+  /**
+   * Every thread's root and working directory, read through the /proc/self/task descriptor, are
+   * the new root: a thread that called unshare(CLONE_FS) before apply() keeps its own, which
+   * chroot in another thread never changes. A thread that ended meanwhile is passed over.
+   *
+   * @throws VerificationException naming each thread whose root or cwd is elsewhere
+   */
+  public static String verifyThreadViews(Kernel kernel, int threadListFd, FileStatus root) throws ErrnoException {
+    List<String> problems = new ArrayList<>();
+    int checked = 0;
+    for (dev.confine.internal.linux.ThreadStatus t : kernel.threadStatuses(threadListFd)) {
+      boolean seen = false;
+      for (String link : THREAD_VIEWS) {
+        FileStatus status;
+        try {
+          status = kernel.statAt(threadListFd, t.tid + "/" + link);
+        } catch (ErrnoException e) {
+          if (e.is(Errno.ENOENT) || e.is(Errno.ESRCH)) {
+            continue; // the thread ended after it was listed
+          }
+          throw e;
+        }
+        seen = true;
+        if (!status.sameFileAs(root)) {
+          problems.add(
+              "thread " + t.tid + " \"" + t.name + "\": " + link + " is device " + status.device + " inode " + status.inode
+                  + ", not the new root (device " + root.device + " inode " + root.inode + "): it does not share the process's"
+                  + " root (unshare(CLONE_FS)?) and still sees the host");
+        }
+      }
+      if (seen) {
+        checked++;
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new VerificationException("not every thread is inside the new root:\n  " + String.join("\n  ", problems));
+    }
+    return checked + " threads: root and cwd (/proc/self/task/*/root, cwd) are the new root (device " + root.device + " inode " + root.inode + ")";
+  }
+
+  private static final String[] THREAD_VIEWS = {"root", "cwd"};
+
+  /**
+   * No open descriptor is a directory outside the new root: one opened by another thread after
+   * preflight's look, or kept across the drop, would let openat(2) reach the host. Listed through
+   * the /proc/self/task descriptor ({@code ../fd}); each directory judged by
+   * {@link DirectoryDescriptors}. The thread-list descriptor itself is left out: it is closed
+   * before apply() returns.
+   *
+   * @throws VerificationException naming each directory outside
+   */
+  public static String verifyDescriptors(Kernel kernel, int threadListFd, FileStatus root) throws ErrnoException {
+    List<String> problems = new ArrayList<>();
+    int descriptors = 0;
+    int directories = 0;
+    for (int fd : kernel.descriptorNumbers(threadListFd)) {
+      if (fd == threadListFd) {
+        continue;
+      }
+      FileStatus status;
+      try {
+        status = kernel.fstat(fd);
+      } catch (ErrnoException e) {
+        if (DirectoryDescriptors.closedMeanwhile(e)) {
+          continue;
+        }
+        throw e;
+      }
+      descriptors++;
+      if (status.type != FileStatus.Type.DIRECTORY) {
+        continue;
+      }
+      directories++;
+      java.util.Optional<String> outside;
+      try {
+        outside = DirectoryDescriptors.outside(kernel, fd, root);
+      } catch (ErrnoException e) {
+        if (DirectoryDescriptors.closedMeanwhile(e)) {
+          continue;
+        }
+        throw e;
+      }
+      if (outside.isPresent()) {
+        problems.add("fd " + fd + " is a directory outside the new root (device " + status.device + " inode " + status.inode + "): " + outside.get());
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new VerificationException(
+          "a directory outside the new root is still open; openat(2) from it reaches the host:\n  " + String.join("\n  ", problems));
+    }
+    return descriptors + " open descriptors (/proc/self/fd): " + directories + " directories, each inside the new root";
+  }
+
+  /** PR_GET_DUMPABLE is 0: no core dump of what was loaded as root, no ptrace by the target uid's other processes. */
+  public static String verifyNotDumpable(Kernel kernel) throws ErrnoException {
+    if (kernel.dumpable()) {
+      throw new VerificationException("PR_GET_DUMPABLE is not 0: other processes of the target uid could ptrace this one and read its memory");
+    }
+    return "PR_GET_DUMPABLE = 0: no core dumps; other processes of the target uid cannot ptrace this one or read its /proc files";
+  }
+
   /** How often, and how long at most, the threads are read again while an ending one lingers. */
   static final long PAUSE_NANOS = 1_000_000L;
 
@@ -227,7 +328,7 @@ public final class Verifier {
   }
 
   /** %016x. */
-  static String hex16(long value) {
+  public static String hex16(long value) {
     String hex = Long.toHexString(value);
     return "0000000000000000".substring(hex.length()) + hex;
   }

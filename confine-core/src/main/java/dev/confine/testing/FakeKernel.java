@@ -75,9 +75,22 @@ public final class FakeKernel {
     return this;
   }
 
-  /** Adds a line to /proc/self/mountinfo: a file system of type fsType at mountPoint. */
+  /**
+   * Adds a line to /proc/self/mountinfo: a file system of type fsType at mountPoint, mounted
+   * "rw" (device nodes and setuid bits honoured, as a plain {@code mount -t} does).
+   */
   public FakeKernel mount(String mountPoint, String fsType) {
     kernel.mount(mountPoint, fsType);
+    return this;
+  }
+
+  /** As {@link #mount(String, String)}, with these per-mount options ("rw", "nodev", "nosuid", ...). */
+  public FakeKernel mount(String mountPoint, String fsType, String firstOption, String... moreOptions) {
+    requireNonNull(moreOptions, "moreOptions");
+    String[] options = new String[moreOptions.length + 1];
+    options[0] = requireNonNull(firstOption, "firstOption");
+    System.arraycopy(moreOptions, 0, options, 1, moreOptions.length);
+    kernel.mount(mountPoint, fsType, options);
     return this;
   }
 

@@ -254,7 +254,7 @@ class ConfinerTest {
   void theReportNotesTheCachedUserDir() {
     ConfinementReport report = machine().apply(policy());
     if (!System.getProperty("user.dir").equals("/")) {
-      assertTrue(report.notes().get(0).contains("user.dir still reads"), report.notes().toString());
+      assertTrue(report.notes().stream().anyMatch(n -> n.contains("user.dir still reads")), report.notes().toString());
     }
   }
 

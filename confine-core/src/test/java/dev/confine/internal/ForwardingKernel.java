@@ -33,8 +33,12 @@ class ForwardingKernel implements Kernel {
   @Override public String getcwd() throws ErrnoException { return delegate.getcwd(); }
   @Override public int umask(int mask) { return delegate.umask(mask); }
   @Override public List<OpenFile> openFiles() throws ErrnoException { return delegate.openFiles(); }
-  @Override public void walk(String directory, WalkVisitor visitor) throws ErrnoException { delegate.walk(directory, visitor); }
+  @Override public void walk(String directory, java.util.Set<String> doNotEnter, WalkVisitor visitor) throws ErrnoException { delegate.walk(directory, doNotEnter, visitor); }
   @Override public List<Mount> mounts() throws ErrnoException { return delegate.mounts(); }
+  @Override public Optional<PosixAcl> acl(String path, boolean defaultAcl) throws ErrnoException { return delegate.acl(path, defaultAcl); }
+  @Override public FileStatus statAt(int dirFd, String path) throws ErrnoException { return delegate.statAt(dirFd, path); }
+  @Override public int openParent(int directoryFd) throws ErrnoException { return delegate.openParent(directoryFd); }
+  @Override public List<Integer> descriptorNumbers(int threadListFd) throws ErrnoException { return delegate.descriptorNumbers(threadListFd); }
   @Override public Map<Long, Ids> otherProcesses() throws ErrnoException { return delegate.otherProcesses(); }
   @Override public boolean isLinux() { return delegate.isLinux(); }
   @Override public long threadId() throws ErrnoException { return delegate.threadId(); }
@@ -47,6 +51,10 @@ class ForwardingKernel implements Kernel {
   @Override public long[] capget() throws ErrnoException { return delegate.capget(); }
   @Override public void setNoNewPrivileges() throws ErrnoException { delegate.setNoNewPrivileges(); }
   @Override public boolean noNewPrivileges() throws ErrnoException { return delegate.noNewPrivileges(); }
+  @Override public List<dev.confine.internal.linux.ThreadStatus> threadStatuses() throws ErrnoException { return delegate.threadStatuses(); }
+  @Override public int securebits() throws ErrnoException { return delegate.securebits(); }
+  @Override public void setDumpable(boolean dumpable) throws ErrnoException { delegate.setDumpable(dumpable); }
+  @Override public boolean dumpable() throws ErrnoException { return delegate.dumpable(); }
   @Override public void installSeccompFilterOnAllThreads(long[] program) throws ErrnoException { delegate.installSeccompFilterOnAllThreads(program); }
   @Override public int openThreadList() throws ErrnoException { return delegate.openThreadList(); }
   @Override public List<dev.confine.internal.linux.ThreadStatus> threadStatuses(int fd) throws ErrnoException { return delegate.threadStatuses(fd); }

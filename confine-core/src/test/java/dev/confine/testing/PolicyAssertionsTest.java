@@ -7,6 +7,7 @@ import static dev.confine.Syscall.CHDIR;
 import static dev.confine.Syscall.NO_NEW_PRIVS;
 import static dev.confine.Syscall.OPEN_THREAD_LIST;
 import static dev.confine.Syscall.SECCOMP;
+import static dev.confine.Syscall.SET_DUMPABLE;
 import static dev.confine.Syscall.CHROOT;
 import static dev.confine.Syscall.CLOSE;
 import static dev.confine.Syscall.FCHDIR;
@@ -44,8 +45,8 @@ class PolicyAssertionsTest {
 
   @Test
   void assertPlanPassesOnTheRightOrderAndFailsOnAnother() {
-    assertEquals(14, PolicyAssertions.assertPlan(policy(), OPEN_THREAD_LIST, OPEN, FCHDIR, CHROOT, CHDIR, CLOSE, SETGROUPS,
-        CAPBSET_DROP, CAP_AMBIENT_CLEAR, SETRESGID, SETRESUID, CAPSET, NO_NEW_PRIVS, SECCOMP).size());
+    assertEquals(15, PolicyAssertions.assertPlan(policy(), OPEN_THREAD_LIST, OPEN, FCHDIR, CHROOT, CHDIR, CLOSE, SETGROUPS,
+        CAPBSET_DROP, CAP_AMBIENT_CLEAR, SETRESGID, SETRESUID, CAPSET, SET_DUMPABLE, NO_NEW_PRIVS, SECCOMP).size());
 
     AssertionError e =
         assertThrows(AssertionError.class, () -> PolicyAssertions.assertPlan(policy(), OPEN, CHROOT, FCHDIR, CHDIR, CLOSE, SETGROUPS, SETRESGID, SETRESUID));
@@ -56,7 +57,7 @@ class PolicyAssertionsTest {
   void assertPlanSeesSyslogAndUmaskSteps() {
     ConfinementPolicy withExtras = policy().toBuilder().openSyslogFirst().umask(027).build();
     PolicyAssertions.assertPlan(withExtras, OPENLOG, UMASK, OPEN_THREAD_LIST, OPEN, FCHDIR, CHROOT, CHDIR, CLOSE, SETGROUPS,
-        CAPBSET_DROP, CAP_AMBIENT_CLEAR, SETRESGID, SETRESUID, CAPSET, NO_NEW_PRIVS, SECCOMP);
+        CAPBSET_DROP, CAP_AMBIENT_CLEAR, SETRESGID, SETRESUID, CAPSET, SET_DUMPABLE, NO_NEW_PRIVS, SECCOMP);
   }
 
   @Test
@@ -99,7 +100,7 @@ class PolicyAssertionsTest {
 
     assertEquals(
         List.of(OPEN_THREAD_LIST, OPEN, FCHDIR, CHROOT, CHDIR, CLOSE, SETGROUPS,
-            CAPBSET_DROP, CAP_AMBIENT_CLEAR, SETRESGID, SETRESUID, CAPSET, NO_NEW_PRIVS, SECCOMP),
+            CAPBSET_DROP, CAP_AMBIENT_CLEAR, SETRESGID, SETRESUID, CAPSET, SET_DUMPABLE, NO_NEW_PRIVS, SECCOMP),
         outcomes.stream().map(o -> o.step().syscall()).collect(Collectors.toList()));
     for (int i = 0; i < outcomes.size(); i++) {
       InjectedFailure outcome = outcomes.get(i);
@@ -120,7 +121,7 @@ class PolicyAssertionsTest {
     ConfinementPolicy throwing = policy().toBuilder().onFailureAfterChroot(FailureMode.THROW).build();
     List<InjectedFailure> outcomes = PolicyAssertions.assertFailsClosedAtEveryStep(throwing, PolicyAssertionsTest::machine, "EAGAIN");
     assertTrue(outcomes.stream().allMatch(o -> o.haltStatus().isEmpty()));
-    assertEquals(10, outcomes.stream().filter(InjectedFailure::pastPointOfNoReturn).count());
+    assertEquals(11, outcomes.stream().filter(InjectedFailure::pastPointOfNoReturn).count());
     assertEquals("EAGAIN", outcomes.get(0).errnoName());
   }
 
@@ -133,7 +134,7 @@ class PolicyAssertionsTest {
             .collect(Collectors.toList());
     assertFalse(failed.contains(UMASK));
     assertFalse(failed.contains(OPENLOG));
-    assertEquals(14, failed.size());
+    assertEquals(15, failed.size());
   }
 
   @Test

@@ -44,6 +44,7 @@ public final class Doctor {
           "  --allow-writable SUBDIR     accept that the user may write SUBDIR of the root (repeatable)",
           "  --allow-device PATH         accept the device node PATH of the root, e.g. dev/null (repeatable)",
           "  --allow-setuid PATH         accept the setuid/setgid file PATH of the root, e.g. bin/ping (repeatable)",
+          "  --allow-mount PATH          accept the mount at PATH of the root without nodev,nosuid (repeatable)",
           "  --allow-shared-uid          accept other processes running as the user",
           "  --allow-open-directory FD   accept open directory FD inside the root (repeatable)",
           "  --name-lookups              the daemon resolves host names after confinement (NAME_LOOKUPS):",
@@ -147,6 +148,9 @@ public final class Doctor {
             break;
           case "--allow-setuid":
             builder.allowSetuidFiles(value(rest, i++, option));
+            break;
+          case "--allow-mount":
+            builder.allowMounts(value(rest, i++, option));
             break;
           case "--allow-shared-uid":
             builder.allowSharedUid();

@@ -7,6 +7,7 @@ import static dev.confine.Syscall.CHDIR;
 import static dev.confine.Syscall.NO_NEW_PRIVS;
 import static dev.confine.Syscall.OPEN_THREAD_LIST;
 import static dev.confine.Syscall.SECCOMP;
+import static dev.confine.Syscall.SET_DUMPABLE;
 import static dev.confine.Syscall.CHROOT;
 import static dev.confine.Syscall.CLOSE;
 import static dev.confine.Syscall.FCHDIR;
@@ -49,7 +50,7 @@ class HttpServerExamplePolicyTest {
   @Test
   void thePlanChrootsBeforeDroppingGroupsThenGidThenUid() {
     List<Step> plan = PolicyAssertions.assertPlan(policy, OPEN_THREAD_LIST, OPEN, FCHDIR, CHROOT, CHDIR, CLOSE, SETGROUPS,
-        CAPBSET_DROP, CAP_AMBIENT_CLEAR, SETRESGID, SETRESUID, CAPSET, NO_NEW_PRIVS, SECCOMP);
+        CAPBSET_DROP, CAP_AMBIENT_CLEAR, SETRESGID, SETRESUID, CAPSET, SET_DUMPABLE, NO_NEW_PRIVS, SECCOMP);
     assertEquals("chroot(\".\")", plan.get(3).call());
     assertTrue(plan.get(3).irreversible());
     assertEquals("setresuid(65534, 65534, 65534)", plan.get(10).call());
@@ -70,7 +71,7 @@ class HttpServerExamplePolicyTest {
   void aFailureAtAnyStepFailsClosed() {
     List<InjectedFailure> outcomes = PolicyAssertions.assertFailsClosedAtEveryStep(policy, HttpServerExamplePolicyTest::machine);
 
-    assertEquals(14, outcomes.size());
+    assertEquals(15, outcomes.size());
     int chroot = policy.plan().stream().map(s -> s.syscall()).collect(java.util.stream.Collectors.toList()).indexOf(Syscall.CHROOT);
     for (int i = 0; i < outcomes.size(); i++) {
       InjectedFailure outcome = outcomes.get(i);

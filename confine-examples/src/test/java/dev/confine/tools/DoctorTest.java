@@ -112,6 +112,18 @@ class DoctorTest {
   }
 
   @Test
+  void aMountBelowTheRootWithoutNodevNosuidIsAnErrorUnlessAllowedByItsFlag() {
+    FakeKernel kernel = new FakeKernel().directory("/srv/jail/data").mount("/srv/jail/data", "ext4").user("www-data", 33, 33);
+    assertEquals(Doctor.ERRORS_FOUND, run(kernel, "check", "--root", "/srv/jail", "--user", "www-data"));
+    assertTrue(out().contains("mount-inside-jail"), out());
+    out.reset();
+    assertEquals(Doctor.OK, run(kernel, "check", "--root", "/srv/jail", "--user", "www-data", "--allow-mount", "data"));
+    out.reset();
+    FakeKernel hardened = new FakeKernel().directory("/srv/jail/data").mount("/srv/jail/data", "ext4", "rw", "nodev", "nosuid").user("www-data", 33, 33);
+    assertEquals(Doctor.OK, run(hardened, "check", "--root", "/srv/jail", "--user", "www-data"));
+  }
+
+  @Test
   void withNameLookupsTheResolverFilesTheJailLacksAreWarnings() {
     FakeKernel kernel = new FakeKernel().directory("/srv/jail/etc").file("/srv/jail/etc/hosts", 0, 0644).user("www-data", 33, 33);
     assertEquals(Doctor.OK, run(kernel, "check", "--root", "/srv/jail", "--user", "www-data"));

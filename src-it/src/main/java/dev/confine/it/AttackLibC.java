@@ -63,10 +63,27 @@ public interface AttackLibC {
 
   int waitpid(int pid, @Out int[] status, int options);
 
-  /** syscall(2): any call by number, unused arguments 0; -1 and errno on failure. */
-  long syscall(long number, long a1, long a2, long a3, long a4, long a5);
+  /**
+   * syscall(2): any call by number, unused arguments 0; -1 and errno on failure. All six
+   * arguments are passed: glibc's syscall() hands the kernel a sixth one from the stack, and with
+   * five here it was garbage (process_madvise and open_tree_attr then failed with EINVAL).
+   */
+  long syscall(long number, long a1, long a2, long a3, long a4, long a5, long a6);
 
   int socket(int domain, int type, int protocol);
+
+  int socketpair(int domain, int type, int protocol, @Out int[] sv);
+
+  @ssize_t long sendmsg(int fd, Pointer msg, int flags);
+
+  @ssize_t long recvmsg(int fd, Pointer msg, int flags);
+
+  int chmod(String path, int mode);
+
+  /** setxattr(2): the test JVM writes POSIX ACLs with it (no setfacl needed). */
+  int setxattr(String path, String name, @In byte[] value, @size_t long size, int flags);
+
+  int prctl(int option, long a2, long a3, long a4, long a5);
 
   /** Binds libc. */
   static AttackLibC load() {

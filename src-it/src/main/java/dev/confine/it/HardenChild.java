@@ -35,7 +35,9 @@ import jnr.ffi.Runtime;
  * --syscalls (call each of {@link #PROBED} through syscall(2) as root before apply(), then after
  * it from the calling thread, the pre-existing thread and a thread started after apply()),
  * --open-dir (after apply(), open the jail's "/" as a directory and keep it: the parent's check
- * for directory descriptors must see it).
+ * for directory descriptors must see it), --deny-exec (denyExec()), --exec-everywhere=PATH (after
+ * apply(), start PATH from the calling thread, the pre-existing one and a new one, and start a
+ * thread: "PROBE exec-WHERE exit N" or "FAILED message", "PROBE thread-start OK").
  */
 public final class HardenChild {
   /**
@@ -46,7 +48,8 @@ public final class HardenChild {
    * arguments, so without the capability it is EPERM either way.
    */
   static final List<String> PROBED =
-      List.of("mount", "umount2", "unshare", "ptrace", "chroot", "bpf", "keyctl", "pivot_root", "setns", "io_uring_setup", "clone", "clone3");
+      List.of("mount", "umount2", "unshare", "ptrace", "chroot", "bpf", "keyctl", "pivot_root", "setns", "io_uring_setup", "clone", "clone3",
+          "pidfd_getfd", "kcmp", "process_madvise", "open_tree_attr", "modify_ldt");
 
   private static final String MISSING = "/confine-no-such-directory";
 
@@ -61,6 +64,7 @@ public final class HardenChild {
     int churn = 0;
     int port = -1;
     String exec = null;
+    String execEverywhere = null;
     String syslogIdent = null;
     String message = "hello from the jail";
     for (int i = 3; i < args.length; i++) {
@@ -79,6 +83,10 @@ public final class HardenChild {
         builder.allowNewPrivileges();
       } else if (a.equals("--deny")) {
         builder.denySyscalls();
+      } else if (a.equals("--deny-exec")) {
+        builder.denyExec();
+      } else if (a.startsWith("--exec-everywhere=")) {
+        execEverywhere = a.substring(18);
       } else if (a.startsWith("--churn=")) {
         churn = Integer.parseInt(a.substring(8));
       } else if (a.startsWith("--bind=")) {
@@ -174,6 +182,19 @@ public final class HardenChild {
       int fd = libc.open("/", jnr.constants.platform.OpenFlags.O_RDONLY.intValue() | jnr.constants.platform.OpenFlags.O_DIRECTORY.intValue());
       System.out.println("PROBE opened-dir " + (fd >= 0 ? fd : "FAILED " + AttackLibC.lastErrno(libc)));
     }
+    if (execEverywhere != null) {
+      final String program = execEverywhere;
+      System.out.println("PROBE exec-caller " + run(program));
+      CompletableFuture<String> fromOther = new CompletableFuture<>();
+      work.put(() -> fromOther.complete(run(program)));
+      System.out.println("PROBE exec-preexisting " + fromOther.get(30, TimeUnit.SECONDS));
+      CompletableFuture<String> fromNew = new CompletableFuture<>();
+      Thread after = new Thread(() -> fromNew.complete(run(program)), "started-after-apply");
+      after.start();
+      System.out.println("PROBE exec-new " + fromNew.get(30, TimeUnit.SECONDS));
+      after.join();
+      System.out.println("PROBE thread-start " + (after.getState() == Thread.State.TERMINATED ? "OK" : after.getState()));
+    }
     if (exec != null) {
       Process process = new ProcessBuilder(exec).redirectErrorStream(true).start();
       String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
@@ -188,6 +209,20 @@ public final class HardenChild {
       System.out.println("PROBE syslog-sent plain");
     }
     ChildSide.readyThenAwaitExit();
+  }
+
+  /** Starts the program and waits: "exit N", or "FAILED" and the IOException's message. */
+  private static String run(String program) {
+    try {
+      Process process = new ProcessBuilder(program).redirectErrorStream(true).start();
+      process.getInputStream().readAllBytes();
+      return "exit " + process.waitFor();
+    } catch (IOException e) {
+      return "FAILED " + e.getMessage();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "FAILED interrupted";
+    }
   }
 
   /** socket(AF_INET, SOCK_RAW, IPPROTO_ICMP) on this thread: "OK" (and closed) or "FAILED errno". */
@@ -239,6 +274,13 @@ public final class HardenChild {
         // created: no process is ever forked here, with or without the filter.
         case "clone": return new long[] {0x00020000L | 0x00000200L, 0, 0, 0, 0};
         case "clone3": return new long[] {0, 0, 0, 0, 0}; // args NULL, size 0: EINVAL (the filter: ENOSYS)
+        case "pidfd_getfd": return new long[] {-1, 0, 0, 0, 0}; // no such pidfd: EBADF
+        case "kcmp": return new long[] {0x3fff_fff0L, 0x3fff_fff0L, 0, 0, 0}; // no such pids: ESRCH
+        case "process_madvise": return new long[] {-1, 0, 0, 0, 0}; // no such pidfd: EBADF
+        case "open_tree_attr": return new long[] {-100, missing.address(), 0, 0, 0}; // AT_FDCWD, a missing path: ENOENT
+        // write, bytecount 0: EINVAL, which modify_ldt returns as an unsigned 32-bit value that
+        // glibc's syscall() does not take for an error (4294967274, no errno)
+        case "modify_ldt": return new long[] {1, 0, 0, 0, 0};
         default: throw new IllegalArgumentException(name);
       }
     }
@@ -246,8 +288,11 @@ public final class HardenChild {
     List<String> runAll(String where) {
       List<String> lines = new ArrayList<>();
       for (String name : PROBED) {
+        if (!arch.knows(name)) {
+          continue; // modify_ldt: x86 only
+        }
         long[] a = arguments(name);
-        long result = libc.syscall(arch.number(name), a[0], a[1], a[2], a[3], a[4]);
+        long result = libc.syscall(arch.number(name), a[0], a[1], a[2], a[3], a[4], 0);
         String errno = result < 0 ? " " + AttackLibC.lastErrno(libc) : "";
         lines.add("PROBE sys-" + name + "-" + where + " " + result + errno);
       }

@@ -253,4 +253,50 @@ class HardeningIT {
       assertEquals(0, child.waitFor(Duration.ofSeconds(30)), child.output());
     }
   }
+
+  /** A static program in the jail that exits 0: something to run once chroot has removed /bin. */
+  private void trueProgramInJail() throws Exception {
+    Path work = Jails.fresh("true-build");
+    extra.add(work);
+    Path source = work.resolve("true.c");
+    Files.writeString(source, "int main(void) { return 0; }\n");
+    Path binary = jail.resolve("true");
+    Process gcc = new ProcessBuilder("gcc", "-static", "-O2", "-o", binary.toString(), source.toString()).redirectErrorStream(true).start();
+    String out = new String(gcc.getInputStream().readAllBytes());
+    assertEquals(0, gcc.waitFor(), "gcc -static: " + out);
+    Files.setPosixFilePermissions(binary, PosixFilePermissions.fromString("rwxr-xr-x"));
+  }
+
+  @Test
+  void denyExecStopsEveryThreadFromStartingAProgramButNotAThread() throws Exception {
+    trueProgramInJail();
+    try (ChildJvm child = start(List.of("-Djdk.lang.Process.launchMechanism=VFORK"), "--deny-exec", "--exec-everywhere=/true")) {
+      child.await("READY", Duration.ofSeconds(60));
+      Map<String, String> p = child.probes();
+      for (String where : List.of("caller", "preexisting", "new")) {
+        String got = p.get("exec-" + where);
+        assertTrue(got != null && got.startsWith("FAILED") && got.contains("Operation not permitted"), where + ": " + got + "\n" + child.output());
+      }
+      assertEquals("OK", p.get("thread-start"), child.output());
+      assertTrue(child.output().contains("no thread can run a program or start a process"), "the report says it\n" + child.output());
+      ProcView.threads(child.pid()).values().forEach(s -> assertEquals("2", s.get("Seccomp"), child.output()));
+      child.send("exit");
+      assertEquals(0, child.waitFor(Duration.ofSeconds(30)), child.output());
+    }
+  }
+
+  @Test
+  void withoutDenyExecTheSameProgramRunsFromEveryThread() throws Exception {
+    // Proves the test above can fail: the program, the jail and the launch mechanism work.
+    trueProgramInJail();
+    try (ChildJvm child = start(List.of("-Djdk.lang.Process.launchMechanism=VFORK"), "--exec-everywhere=/true")) {
+      child.await("READY", Duration.ofSeconds(60));
+      Map<String, String> p = child.probes();
+      for (String where : List.of("caller", "preexisting", "new")) {
+        assertEquals("exit 0", p.get("exec-" + where), where + "\n" + child.output());
+      }
+      child.send("exit");
+      assertEquals(0, child.waitFor(Duration.ofSeconds(30)), child.output());
+    }
+  }
 }

@@ -34,7 +34,13 @@ public enum LinuxArch {
           Map.entry("io_uring_register", 427), Map.entry("open_tree", 428),
           Map.entry("move_mount", 429), Map.entry("fsopen", 430), Map.entry("fsconfig", 431),
           Map.entry("fsmount", 432), Map.entry("fspick", 433), Map.entry("clone3", 435),
-          Map.entry("mount_setattr", 442))),
+          Map.entry("mount_setattr", 442),
+          // Process creation and programs (denyExec), and the calls that reach into another
+          // process or the LDT (deny list): checked against syscall_64.tbl, open_tree_attr
+          // from Linux 6.15.
+          Map.entry("fork", 57), Map.entry("vfork", 58), Map.entry("execve", 59), Map.entry("modify_ldt", 154),
+          Map.entry("kcmp", 312), Map.entry("execveat", 322), Map.entry("pidfd_open", 434),
+          Map.entry("pidfd_getfd", 438), Map.entry("process_madvise", 440), Map.entry("open_tree_attr", 467))),
   AARCH64(0xC00000B7, -1,
       Map.ofEntries(
           Map.entry("lookup_dcookie", 18), Map.entry("umount2", 39), Map.entry("mount", 40),
@@ -56,7 +62,11 @@ public enum LinuxArch {
           Map.entry("io_uring_register", 427), Map.entry("open_tree", 428),
           Map.entry("move_mount", 429), Map.entry("fsopen", 430), Map.entry("fsconfig", 431),
           Map.entry("fsmount", 432), Map.entry("fspick", 433), Map.entry("clone3", 435),
-          Map.entry("mount_setattr", 442)));
+          Map.entry("mount_setattr", 442),
+          // asm-generic has no fork, vfork or modify_ldt: glibc forks with clone there.
+          Map.entry("execve", 221), Map.entry("kcmp", 272), Map.entry("execveat", 281),
+          Map.entry("pidfd_open", 434), Map.entry("pidfd_getfd", 438), Map.entry("process_madvise", 440),
+          Map.entry("open_tree_attr", 467)));
 
   /** The AUDIT_ARCH_* value the kernel puts in seccomp_data.arch for this ABI. */
   public final int auditArch;

@@ -1,12 +1,14 @@
 package dev.confine.internal.preflight;
 
 import static dev.confine.Severity.ERROR;
+import static dev.confine.Severity.INFO;
 import static dev.confine.Severity.WARNING;
 
 import dev.confine.Finding;
 import dev.confine.internal.ErrnoException;
 import dev.confine.internal.FileStatus;
 import dev.confine.internal.Mount;
+import dev.confine.internal.PosixAcl;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -81,13 +83,35 @@ final class JailChecks {
                 "Its owner can rename or replace what lies below it, including the jail (OpenSSH refuses this too).",
                 "chown root " + component));
       }
-      if (s.groupOrWorldWritable()) {
+      // With an access ACL, the mode's group bits show the mask, not the owning group's rights:
+      // the group class is then judged through the ACL's entries (group::, named ones, masked).
+      boolean hasAccessAcl = false;
+      for (boolean defaultAcl : s.type == FileStatus.Type.DIRECTORY ? new boolean[] {false, true} : new boolean[] {false}) {
+        // An access ACL grants write to no one but the owner unless the mask (the mode's group bits) has w.
+        Optional<PosixAcl> acl = !defaultAcl && (s.permissions & 0020) == 0 ? Optional.empty() : context.kernel.acl(component, defaultAcl);
+        hasAccessAcl |= !defaultAcl && acl.isPresent();
+        List<PosixAcl.Entry> grants =
+            acl.isPresent() ? acl.get().grantsWrite(Optional.empty(), Set.of(), true, s.gid) : List.of();
+        if (!grants.isEmpty()) {
+          findings.add(
+              new Finding(ERROR, "component-writable",
+                  (isRoot ? "the root " : "component ") + component + (defaultAcl ? " has a default ACL that grants write to " : " is writable through its ACL by ")
+                      + grants + " (mode " + String.format("%04o", s.permissions) + ")",
+                  defaultAcl
+                      ? "What is created in it inherits that entry: whoever it names could rename or replace it, including the jail."
+                      : "Whoever an ACL entry lets write it can rename or replace what lies below it, including the jail (the mode bits do not show it).",
+                  "setfacl -" + (defaultAcl ? "k" : "b") + " " + component));
+        }
+      }
+      boolean groupWritable = !hasAccessAcl && (s.permissions & 0020) != 0;
+      boolean otherWritable = (s.permissions & 0002) != 0;
+      if (groupWritable || otherWritable) {
         findings.add(
             new Finding(ERROR, "component-writable",
                 (isRoot ? "the root " : "component ") + component + " is writable by "
-                    + ((s.permissions & 0020) != 0 ? "group " + s.gid : "")
-                    + ((s.permissions & 0022) == 0022 ? " and " : "")
-                    + ((s.permissions & 0002) != 0 ? "others" : "")
+                    + (groupWritable ? "group " + s.gid : "")
+                    + (groupWritable && otherWritable ? " and " : "")
+                    + (otherWritable ? "others" : "")
                     + " (mode " + String.format("%04o", s.permissions) + ")",
                 "Anyone who can write it can rename or replace what lies below it, including the jail (OpenSSH refuses this too).",
                 "chmod go-w " + component));
@@ -109,6 +133,7 @@ final class JailChecks {
     Collector out = new Collector(findings);
     context.kernel.walk(
         root,
+        specialMountPoints(context),
         (path, s) -> {
           String relative = path.length() <= root.length() ? "" : path.substring(prefix);
           String shown = relative.isEmpty() ? root + " (the root)" : path;
@@ -116,10 +141,11 @@ final class JailChecks {
             return; // a link's own mode means nothing, and it is never followed
           }
           boolean device = s.type == FileStatus.Type.CHAR_DEVICE || s.type == FileStatus.Type.BLOCK_DEVICE;
-          if (!device) {
+          Optional<String> writableBy = target.isPresent() ? writableBy(context, target.get(), path, s) : Optional.empty();
+          if (!device && writableBy.isPresent()) {
             // A device node's mode is part of the device-node finding: /dev/null only works
             // writable by everyone, and allowing the node by name accepts it as it is.
-            target.ifPresent(t -> writable(context, t, relative, shown, s, out));
+            writable(context, relative, shown, s, writableBy.get(), out);
           }
           if (s.type == FileStatus.Type.REGULAR && (s.permissions & 04000) != 0) {
             Finding setuid =
@@ -145,7 +171,6 @@ final class JailChecks {
                     : setgid);
           }
           if (device) {
-            Optional<String> writableBy = target.flatMap(t -> writableBy(t, s));
             Finding deviceNode =
                 new Finding(ERROR, "device-node",
                     shown + " is a " + (s.type == FileStatus.Type.CHAR_DEVICE ? "character" : "block") + " device node"
@@ -168,31 +193,51 @@ final class JailChecks {
     out.finish();
   }
 
-  /** Who, of the target's identity, may write the entry: its owner, its group, everyone; or no one. */
-  private static Optional<String> writableBy(Target t, FileStatus s) {
-    if (s.uid == t.uid && (s.permissions & 0200) != 0) {
-      return Optional.of("the target uid " + t.uid + " (its owner)");
-    } else if (t.groups.contains(s.gid) && (s.permissions & 0020) != 0) {
+  /**
+   * Who, of the target's identity, may write the entry: its owner whatever the mode (the owner
+   * may chmod it), its group, everyone, or a POSIX ACL entry (the access ACL, and a directory's
+   * default ACL, which what is created in it inherits); or no one.
+   */
+  private static Optional<String> writableBy(PreflightContext context, Target t, String path, FileStatus s) throws ErrnoException {
+    if (s.uid == t.uid) {
+      return Optional.of("the target uid " + t.uid + " (its owner, who may chmod it whatever its mode)");
+    }
+    // With an access ACL, the mode's group bits are the mask, and every entry but the owner's is
+    // masked: without g+w no ACL entry can grant write, and the ACL need not be read (a read per
+    // entry doubled the cost of a walk). With g+w, the ACL's entries decide, not the mode.
+    Optional<PosixAcl> access =
+        s.type == FileStatus.Type.SYMLINK || (s.permissions & 0020) == 0 ? Optional.empty() : context.kernel.acl(path, false);
+    if (access.isEmpty() && t.groups.contains(s.gid) && (s.permissions & 0020) != 0) {
       return Optional.of("the target's group " + s.gid);
     } else if ((s.permissions & 0002) != 0) {
       return Optional.of("everyone");
     }
+    if (access.isPresent()) {
+      List<PosixAcl.Entry> grants = access.get().grantsWrite(Optional.of(t.uid), t.groups, false, s.gid);
+      if (!grants.isEmpty()) {
+        return Optional.of("the target through its ACL (" + grants + ")");
+      }
+    }
+    if (s.type == FileStatus.Type.DIRECTORY) {
+      Optional<PosixAcl> inherited = context.kernel.acl(path, true);
+      if (inherited.isPresent()) {
+        List<PosixAcl.Entry> grants = inherited.get().grantsWrite(Optional.of(t.uid), t.groups, false, s.gid);
+        if (!grants.isEmpty()) {
+          return Optional.of("the target in what is created in it, through its default ACL (" + grants + ")");
+        }
+      }
+    }
     return Optional.empty();
   }
 
-  private static void writable(PreflightContext context, Target t, String relative, String shown, FileStatus s, Collector out) {
-    Optional<String> writableBy = writableBy(t, s);
-    if (writableBy.isEmpty()) {
-      return;
-    }
-    String by = writableBy.get();
+  private static void writable(PreflightContext context, String relative, String shown, FileStatus s, String by, Collector out) {
     Finding finding =
         new Finding(ERROR, "jail-writable",
             shown + " is writable by " + by + " (mode " + String.format("%04o", s.permissions) + ", uid " + s.uid + ", gid " + s.gid + ")",
             "A confined process that can write its jail can plant files that it (or root, later) trusts, or fill the disk.",
             relative.isEmpty()
-                ? "chown root:root " + context.rootPath() + " and chmod go-w it: the root itself cannot be allowed"
-                : "chown root:root and chmod go-w it, or accept it knowingly with allowWritable(\"" + relative + "\")");
+                ? "chown root:root " + context.rootPath() + ", chmod go-w it and remove any ACL (setfacl -b): the root itself cannot be allowed"
+                : "chown root:root, chmod go-w and setfacl -b it, or accept it knowingly with allowWritable(\"" + relative + "\")");
     Optional<String> allowedBy =
         relative.isEmpty()
             ? Optional.empty()
@@ -228,7 +273,22 @@ final class JailChecks {
     }
   }
 
-  /** proc, sysfs, devtmpfs and the like mounted at or under the root; other mounts as warnings. */
+  /** Kernel file systems mounted at or under the root: the walk does not enter them (mounts() refuses them). */
+  private static Set<String> specialMountPoints(PreflightContext context) throws ErrnoException {
+    Set<String> points = new java.util.HashSet<>();
+    for (Mount mount : context.kernel.mounts()) {
+      if (context.insideRoot(mount.mountPoint) && SPECIAL_FILE_SYSTEMS.contains(mount.fsType)) {
+        points.add(mount.mountPoint);
+      }
+    }
+    return points;
+  }
+
+  /**
+   * proc, sysfs, devtmpfs and the like at or under the root are refused. Any other mount below the
+   * root is walked like the rest (contents()), and must be nodev and nosuid: what appears on it
+   * later (a device node made by root, a setuid program copied in) would otherwise work in the jail.
+   */
   static void mounts(PreflightContext context, List<Finding> findings) throws ErrnoException {
     for (Mount mount : context.kernel.mounts()) {
       if (!context.insideRoot(mount.mountPoint)) {
@@ -240,13 +300,31 @@ final class JailChecks {
                 "a " + mount.fsType + " file system is mounted at " + mount.mountPoint + ", inside the jail",
                 "Kernel file systems expose the host (other processes' roots and fds in /proc, devices in /dev, kernel knobs in /sys): a way out of the chroot.",
                 "umount " + mount.mountPoint + " (and do not mount it again at boot)"));
-      } else {
-        findings.add(
-            new Finding(WARNING, "mount-inside-jail",
-                mount.source + " (" + mount.fsType + ") is mounted at " + mount.mountPoint + ", inside the jail",
-                "A mount inside the jail (a bind mount in particular) may show files from outside it, and the jail walk does not enter it (like find -xdev), so nothing under it was checked.",
-                "Make sure it shows only what the jail should see, or umount " + mount.mountPoint));
+        continue;
       }
+      if (mount.mountPoint.equals(context.rootPath())) {
+        continue; // the jail's own file system: walked as the jail
+      }
+      String relative = mount.mountPoint.substring(context.rootPath().length() + 1);
+      List<String> missing = new ArrayList<>();
+      if (!mount.options.contains("nodev")) missing.add("nodev");
+      if (!mount.options.contains("nosuid")) missing.add("nosuid");
+      if (missing.isEmpty()) {
+        findings.add(
+            new Finding(INFO, "mount-inside-jail",
+                mount.source + " (" + mount.fsType + ", " + String.join(",", mount.options) + ") is mounted at " + mount.mountPoint + ", inside the jail",
+                "A mount inside the jail is part of it: it was walked and checked like the rest, and nodev,nosuid keep device nodes and setuid programs that appear on it later inert.",
+                "Nothing to do."));
+        continue;
+      }
+      Finding finding =
+          new Finding(ERROR, "mount-inside-jail",
+              mount.source + " (" + mount.fsType + ") is mounted at " + mount.mountPoint + ", inside the jail, without " + String.join(" and ", missing)
+                  + " (options " + String.join(",", mount.options) + ")",
+              "Without nodev a device node on it reaches the hardware past every file permission; without nosuid a setuid program on it runs with its owner's privileges. Either may appear after this check.",
+              "mount -o remount,bind,nodev,nosuid " + mount.mountPoint + " (and in fstab), or accept it knowingly with allowMounts(\"" + relative + "\")");
+      findings.add(
+          context.policy.allowedMounts().contains(relative) ? Allowance.allowed(finding, "allowMounts(\"" + relative + "\")") : finding);
     }
   }
 

@@ -17,6 +17,7 @@ public final class Preflight {
       List.of(
           ProcessChecks::privileges,
           ProcessChecks::openDirectories,
+          ProcessChecks::launchState,
           ProcessChecks::workingDirectory,
           ProcessChecks::targetIdentity,
           ProcessChecks::sharedUid,
@@ -37,6 +38,17 @@ public final class Preflight {
       this.report = report;
       this.root = root;
     }
+  }
+
+  /**
+   * The open-directory check alone, again: apply() runs it right before chroot, after the JVM
+   * preparations and the caller's hooks, while a refusal still leaves the process as it was.
+   */
+  public static PreflightReport descriptorsAgain(ConfinementPolicy policy, Optional<Identity> identity, Kernel kernel, Optional<FileStatus> root)
+      throws ErrnoException {
+    List<Finding> findings = new ArrayList<>();
+    ProcessChecks.openDirectories(new PreflightContext(policy, identity, kernel, root), findings);
+    return new PreflightReport(findings);
   }
 
   public static Result run(ConfinementPolicy policy, Optional<Identity> identity, Kernel kernel, List<Finding> earlier)

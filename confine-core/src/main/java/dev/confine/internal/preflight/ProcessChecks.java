@@ -9,8 +9,14 @@ import dev.confine.internal.Capabilities;
 import dev.confine.internal.ErrnoException;
 import dev.confine.internal.Kernel;
 import dev.confine.internal.OpenFile;
+import dev.confine.internal.DirectoryDescriptors;
+import dev.confine.internal.FileStatus;
+import dev.confine.internal.Verifier;
+import dev.confine.internal.linux.ThreadStatus;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import jnr.constants.platform.Errno;
 
 /** Checks of the process's own state: privileges, open descriptors, working directory. */
 final class ProcessChecks {
@@ -44,26 +50,112 @@ final class ProcessChecks {
     }
   }
 
+  /**
+   * Every open directory: one outside the new root is an escape (openat or fchdir from it, after
+   * chroot) and cannot be allowed; one inside is allowed by allowOpenDirectory(fd). Inside or
+   * outside is decided by what the descriptor is ({@link DirectoryDescriptors}), at each look:
+   * an allowed number that now holds another directory is judged again. apply() runs this in
+   * preflight and again right before chroot; the verification after the drop looks once more.
+   */
   static void openDirectories(PreflightContext context, List<Finding> findings) throws ErrnoException {
     for (OpenFile file : context.kernel.openFiles()) {
       if (!file.directory) {
         continue;
       }
-      boolean inside = context.insideRoot(file.target);
+      Optional<String> outside;
+      if (context.root.isEmpty() || context.root.get().type != FileStatus.Type.DIRECTORY) {
+        outside = context.insideRoot(file.target) ? Optional.empty() : Optional.of("the root is not a directory");
+      } else {
+        try {
+          outside = DirectoryDescriptors.outside(context.kernel, file.fd, context.root.get());
+        } catch (ErrnoException e) {
+          if (e.is(Errno.EBADF)) {
+            continue; // closed since it was listed
+          }
+          throw e;
+        }
+      }
+      boolean inside = outside.isEmpty();
       boolean allowed = context.policy.allowedOpenDirectories().contains(file.fd);
       Finding finding =
           new Finding(
               ERROR,
               "open-directory-fd",
               "fd " + file.fd + " is an open directory (" + file.target + ") " + (inside ? "inside" : "outside") + " the new root"
+                  + (inside ? "" : ": " + outside.get())
                   + (allowed && !inside ? "; allowOpenDirectory(" + file.fd + ") does not cover a directory outside the root" : ""),
-              "An open directory lets a confined process escape with fchdir(2)"
-                  + (inside ? " to its parent, and from there on upward." : "."),
+              inside
+                  ? "An open directory inside the root is harmless after chroot only if it is known; a forgotten one may be replaced by another directory later."
+                  : "After chroot, openat(2) or fchdir(2) from a directory outside the root reaches the host's files.",
               inside
                   ? "Close it before apply(), or accept it knowingly with allowOpenDirectory(" + file.fd + ")."
-                  : "Close it before apply().");
+                  : "Close it before apply() (and keep no directory of the host open in any thread while apply() runs).");
       findings.add(allowed && inside ? Allowance.allowed(finding, "allowOpenDirectory(" + file.fd + ")") : finding);
     }
+  }
+
+  /** Securebits that change what setresuid(2) does to capabilities (linux/securebits.h). */
+  private static final String[] SECUREBIT_NAMES = {
+    "NOROOT", "NOROOT_LOCKED", "NO_SETUID_FIXUP", "NO_SETUID_FIXUP_LOCKED", "KEEP_CAPS", "KEEP_CAPS_LOCKED",
+    "NO_CAP_AMBIENT_RAISE", "NO_CAP_AMBIENT_RAISE_LOCKED"
+  };
+
+  /** NO_SETUID_FIXUP, its lock, KEEP_CAPS and its lock: bits 2 to 5. */
+  static final int DROP_DEFEATING_SECUREBITS = 0x3c;
+
+  /**
+   * What the process was started with that the drop cannot undo in every thread: inheritable or
+   * ambient capabilities (per thread: capset and PR_CAP_AMBIENT reach only the caller, and the
+   * other threads would fail verification after chroot), and securebits that keep capabilities
+   * across setresuid or stop the kernel's fix-up. Seen now, while it is still reversible.
+   */
+  static void launchState(PreflightContext context, List<Finding> findings) throws ErrnoException {
+    if (!context.kernel.isLinux()) {
+      return;
+    }
+    List<ThreadStatus> threads = context.kernel.threadStatuses();
+    List<String> inheritable = new ArrayList<>();
+    List<String> ambient = new ArrayList<>();
+    for (ThreadStatus t : threads) {
+      if (t.capInh != 0) {
+        inheritable.add("thread " + t.tid + " \"" + t.name + "\" CapInh " + Verifier.hex16(t.capInh) + " (" + Capabilities.names(t.capInh) + ")");
+      }
+      if (t.capAmb != 0) {
+        ambient.add("thread " + t.tid + " \"" + t.name + "\" CapAmb " + Verifier.hex16(t.capAmb) + " (" + Capabilities.names(t.capAmb) + ")");
+      }
+    }
+    if (!inheritable.isEmpty()) {
+      findings.add(
+          new Finding(ERROR, "inheritable-capabilities",
+              inheritable.size() + " thread(s) hold inheritable capabilities: " + summary(inheritable),
+              "capset(2) empties the inheritable set of the calling thread only; every other thread would keep it after the drop, and the verification would then halt the process past chroot.",
+              "Start the daemon without inheritable capabilities (no capsh --inh, no setpriv --inh-caps, no CapabilityInheritable= in its unit)."));
+    }
+    if (!ambient.isEmpty()) {
+      findings.add(
+          new Finding(ERROR, "ambient-capabilities",
+              ambient.size() + " thread(s) hold ambient capabilities: " + summary(ambient),
+              "Ambient capabilities pass to every program the daemon runs; they are per thread, and a drop that cannot be verified in every thread halts the process past chroot.",
+              "Start the daemon without ambient capabilities (no AmbientCapabilities= in its unit, no setpriv --ambient-caps)."));
+    }
+    int bits = context.kernel.securebits();
+    if ((bits & DROP_DEFEATING_SECUREBITS) != 0) {
+      List<String> names = new ArrayList<>();
+      for (int bit = 0; bit < SECUREBIT_NAMES.length; bit++) {
+        if ((bits & DROP_DEFEATING_SECUREBITS & (1 << bit)) != 0) {
+          names.add("SECBIT_" + SECUREBIT_NAMES[bit]);
+        }
+      }
+      findings.add(
+          new Finding(ERROR, "securebits",
+              "the process runs with securebits 0x" + Integer.toHexString(bits) + ": " + String.join(", ", names),
+              "NO_SETUID_FIXUP and KEEP_CAPS keep capabilities across setresuid(2), so root's powers would survive the drop, and a locked KEEP_CAPS refuses the PR_SET_KEEPCAPS that keepCapabilities() needs; the drop would fail after chroot.",
+              "Start the daemon without these securebits (no setpriv --securebits, no SecureBits= in its unit)."));
+    }
+  }
+
+  private static String summary(List<String> lines) {
+    return lines.size() <= 3 ? String.join("; ", lines) : String.join("; ", lines.subList(0, 3)) + "; and " + (lines.size() - 3) + " more";
   }
 
   /**

@@ -1,0 +1,66 @@
+package dev.confine.internal;
+
+import java.util.Optional;
+import jnr.constants.platform.Errno;
+
+/**
+ * Whether an open directory lies inside the new root, told by what the descriptor IS, not by a
+ * path or a number: from the directory, ".." is opened again and again until it reaches the new
+ * root (inside) or a directory that is its own parent (the top of the file system tree: outside,
+ * where openat(fd, "../..") would lead out of any chroot). The kernel resolves ".." as it would
+ * for an escape, so this holds before chroot and after it, through bind mounts and renames.
+ */
+public final class DirectoryDescriptors {
+  /** Deeper than any real tree (PATH_MAX allows 2048 components); past it, the answer is "outside". */
+  static final int MAX_STEPS = 4096;
+
+  private DirectoryDescriptors() {}
+
+  /**
+   * Empty if directory descriptor {@code fd} lies at or below {@code root}; otherwise why not. A
+   * step that fails (a directory this process may not search) counts as outside: what cannot be
+   * shown inside is not trusted.
+   *
+   * @throws ErrnoException if {@code fd} itself cannot be read (EBADF: closed meanwhile)
+   */
+  public static Optional<String> outside(Kernel kernel, int fd, FileStatus root) throws ErrnoException {
+    FileStatus current = kernel.fstat(fd);
+    if (current.sameFileAs(root)) {
+      return Optional.empty();
+    }
+    int at;
+    try {
+      at = kernel.openParent(fd);
+    } catch (ErrnoException e) {
+      return Optional.of("its parent cannot be opened (" + e.errnoName() + "), so it cannot be shown to lie inside the root");
+    }
+    try {
+      for (int steps = 1; steps <= MAX_STEPS; steps++) {
+        FileStatus parent = kernel.fstat(at);
+        if (parent.sameFileAs(root)) {
+          return Optional.empty();
+        }
+        if (parent.sameFileAs(current)) {
+          return Optional.of("\"..\" climbs " + steps + " level(s) to the top (device " + parent.device + ", inode " + parent.inode + ") without meeting the root");
+        }
+        current = parent;
+        int next;
+        try {
+          next = kernel.openParent(at);
+        } catch (ErrnoException e) {
+          return Optional.of("a parent " + steps + " level(s) up cannot be opened (" + e.errnoName() + "), so it cannot be shown to lie inside the root");
+        }
+        kernel.close(at);
+        at = next;
+      }
+      return Optional.of("\"..\" climbs more than " + MAX_STEPS + " levels without meeting the root");
+    } finally {
+      kernel.close(at);
+    }
+  }
+
+  /** True for the errors that mean the descriptor was closed after it was listed. */
+  static boolean closedMeanwhile(ErrnoException e) {
+    return e.is(Errno.EBADF);
+  }
+}

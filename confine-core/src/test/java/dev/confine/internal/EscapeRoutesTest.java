@@ -1,0 +1,489 @@
+package dev.confine.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.confine.Confinement;
+import dev.confine.ConfinementException;
+import dev.confine.ConfinementPolicy;
+import dev.confine.ConfinementReport;
+import dev.confine.Finding;
+import dev.confine.PreflightException;
+import dev.confine.PreflightReport;
+import dev.confine.Severity;
+import dev.confine.Step;
+import dev.confine.Syscall;
+import dev.confine.VerificationException;
+import dev.confine.internal.linux.LinuxArch;
+import dev.confine.internal.linux.SeccompFilter;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The escape routes of the review (issue 12), each against the simulated kernel, each with its
+ * control: the same scene without the protection, or the protection's input shown to matter.
+ * The integration tests (EscapeIT and others in src-it) try the same routes in real child JVMs.
+ */
+class EscapeRoutesTest {
+  private static final long UID = 65534;
+
+  private static SimulatedKernel machine() {
+    return new SimulatedKernel().directory("/srv/jail").directory("/srv/jail/www").directory("/etc").directory("/var/lib").user("nobody", UID, UID);
+  }
+
+  private static ConfinementPolicy.Builder builder() {
+    return Confinement.builder().root("/srv/jail").user("nobody");
+  }
+
+  /** A confiner over {@code kernel} (the simulated one, or a decorator of it) that records halts. */
+  private static final class Run {
+    final AtomicInteger halted = new AtomicInteger(-1);
+    final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+    final Confiner confiner;
+
+    Run(Kernel kernel, Confiner.JvmPreparer preparer) {
+      confiner =
+          new Confiner(() -> kernel, new ApplyGuard(), halted::set, NanoClock.SYSTEM, preparer, new PrintStream(stderr, true, StandardCharsets.UTF_8));
+    }
+
+    Run(Kernel kernel) {
+      this(kernel, (p, c) -> Map.of());
+    }
+  }
+
+  // ---- 1. directory descriptors opened late ----
+
+  @Test
+  void aDirectoryOpenedByAHookIsSeenByPreflightWhichNowRunsAfterTheHooks() {
+    SimulatedKernel kernel = machine();
+    Run run = new Run(kernel, (p, c) -> {
+      kernel.otherThreadOpensDirectory("/var/lib"); // what Files.newDirectoryStream("/var/lib") kept in a field does
+      return Map.of("hook", java.time.Duration.ZERO);
+    });
+    PreflightException e = assertThrows(PreflightException.class, () -> run.confiner.apply(builder().build()));
+    assertTrue(e.report().has("open-directory-fd"), e.getMessage());
+    assertEquals("/", kernel.root(), "refused before chroot");
+    assertTrue(kernel.uids().allEqual(0));
+  }
+
+  @Test
+  void aDirectoryOpenedByAnotherThreadDuringPreflightIsSeenRightBeforeChroot() {
+    SimulatedKernel kernel = machine();
+    AtomicInteger looks = new AtomicInteger();
+    Kernel racing = new ForwardingKernel(kernel) {
+      @Override public List<OpenFile> openFiles() throws ErrnoException {
+        if (looks.incrementAndGet() == 1) {
+          List<OpenFile> first = super.openFiles();
+          kernel.otherThreadOpensDirectory("/var/lib"); // right after preflight's look
+          return first;
+        }
+        return super.openFiles();
+      }
+    };
+    Run run = new Run(racing);
+    PreflightException e = assertThrows(PreflightException.class, () -> run.confiner.apply(builder().build()));
+    assertEquals(2, looks.get(), "preflight's look, then the one right before chroot");
+    assertTrue(e.getMessage().contains("(/var/lib) outside the new root"), e.getMessage());
+    assertEquals("/", kernel.root());
+    assertEquals(-1, run.halted.get());
+  }
+
+  @Test
+  void aDirectoryOpenedAfterTheLastLookBeforeChrootHaltsTheProcessAfterTheDrop() {
+    SimulatedKernel kernel = machine();
+    Kernel racing = new ForwardingKernel(kernel) {
+      @Override public void chroot(String path) throws ErrnoException {
+        kernel.otherThreadOpensDirectory("/var/lib"); // another thread, between the last look and chroot
+        super.chroot(path);
+      }
+    };
+    Run run = new Run(racing);
+    ConfinementException e = assertThrows(ConfinementException.class, () -> run.confiner.apply(builder().build()));
+    assertTrue(e.pastPointOfNoReturn());
+    assertEquals(71, run.halted.get());
+    assertTrue(e.getMessage().contains("a directory outside the new root is still open"), e.getMessage());
+  }
+
+  @Test
+  void controlADirectoryOpenedInsideTheJailAfterChrootIsFine() {
+    SimulatedKernel kernel = machine();
+    Kernel serving = new ForwardingKernel(kernel) {
+      @Override public void chroot(String path) throws ErrnoException {
+        super.chroot(path);
+        kernel.otherThreadOpensDirectory("/srv/jail/www"); // a request thread listing the jail's own files
+      }
+    };
+    Run run = new Run(serving);
+    ConfinementReport report = run.confiner.apply(builder().build());
+    assertEquals(-1, run.halted.get());
+    assertTrue(report.verifications().stream().anyMatch(v -> v.contains("1 directories, each inside the new root")), report.verifications().toString());
+  }
+
+  @Test
+  void anAllowedDescriptorNumberThatNowHoldsAnotherDirectoryIsJudgedAgain() {
+    SimulatedKernel kernel = machine();
+    int fd = kernel.leakDirectoryDescriptor("/srv/jail/www");
+    AtomicInteger looks = new AtomicInteger();
+    Kernel swapping = new ForwardingKernel(kernel) {
+      @Override public List<OpenFile> openFiles() throws ErrnoException {
+        List<OpenFile> files = super.openFiles();
+        if (looks.incrementAndGet() == 1) {
+          kernel.otherThreadReplacesDescriptor(fd, "/var/lib"); // dup2(host_dir, fd) after the first look
+        }
+        return files;
+      }
+    };
+    ConfinementPolicy policy = builder().allowOpenDirectory(fd).build();
+    assertTrue(kernel.check(policy).errors().isEmpty(), "inside the root, the number is allowed");
+    PreflightException e = assertThrows(PreflightException.class, () -> new Run(swapping).confiner.apply(policy));
+    assertTrue(e.getMessage().contains("allowOpenDirectory(" + fd + ") does not cover a directory outside the root"), e.getMessage());
+  }
+
+  // ---- 2. every thread's root and working directory ----
+
+  @Test
+  void aThreadThatUnsharedItsFileSystemViewHaltsTheProcess() {
+    SimulatedKernel kernel = machine();
+    long tid = kernel.threadWithOwnFileSystemView("unshared");
+    ConfinementException e = assertThrows(ConfinementException.class, () -> kernel.apply(builder().build()));
+    assertTrue(e.pastPointOfNoReturn());
+    assertEquals(71, kernel.haltStatus().getAsInt());
+    assertTrue(e.getMessage().contains("thread " + tid + " \"unshared\": root is"), e.getMessage());
+  }
+
+  @Test
+  void controlAThreadThatSharesTheViewPasses() {
+    SimulatedKernel kernel = machine();
+    kernel.otherThread("sharing");
+    ConfinementReport report = kernel.apply(builder().build());
+    assertTrue(report.verifications().stream().anyMatch(v -> v.startsWith("4 threads: root and cwd")), report.verifications().toString());
+  }
+
+  // ---- 3. writable is more than mode bits ----
+
+  private static PosixAcl acl(PosixAcl.Entry... extra) {
+    List<PosixAcl.Entry> entries = new java.util.ArrayList<>();
+    entries.add(new PosixAcl.Entry(PosixAcl.Tag.USER_OBJ, -1, 7));
+    entries.addAll(List.of(extra));
+    entries.add(new PosixAcl.Entry(PosixAcl.Tag.GROUP_OBJ, -1, 5));
+    entries.add(new PosixAcl.Entry(PosixAcl.Tag.MASK, -1, 7));
+    entries.add(new PosixAcl.Entry(PosixAcl.Tag.OTHER, -1, 5));
+    return new PosixAcl(entries);
+  }
+
+  @Test
+  void anAclEntryThatLetsTheTargetWriteIsJailWritable() {
+    SimulatedKernel kernel = machine().directory("/srv/jail/data").acl("/srv/jail/data", false, acl(new PosixAcl.Entry(PosixAcl.Tag.USER, UID, 7)));
+    Finding f = only(kernel.check(builder().build()), "jail-writable");
+    assertEquals("/srv/jail/data is writable by the target through its ACL ([user:65534:rwx]) (mode 0775, uid 0, gid 0)", f.message());
+    assertEquals(Severity.INFO, only(kernel.check(builder().allowWritable("data").build()), "jail-writable").severity());
+  }
+
+  @Test
+  void aDefaultAclIsWhatNewEntriesInheritAndCountsToo() {
+    SimulatedKernel kernel = machine().directory("/srv/jail/spool").acl("/srv/jail/spool", true, acl(new PosixAcl.Entry(PosixAcl.Tag.GROUP, UID, 6)));
+    assertTrue(only(kernel.check(builder().build()), "jail-writable").message().contains("through its default ACL ([group:65534:rw-])"));
+  }
+
+  @Test
+  void controlAnAclForSomeoneElseOrMaskedIsNotTheTargets() {
+    SimulatedKernel other = machine().directory("/srv/jail/data").acl("/srv/jail/data", false, acl(new PosixAcl.Entry(PosixAcl.Tag.USER, 4242, 7)));
+    assertFalse(other.check(builder().build()).has("jail-writable"));
+    PosixAcl masked =
+        new PosixAcl(List.of(new PosixAcl.Entry(PosixAcl.Tag.USER_OBJ, -1, 7), new PosixAcl.Entry(PosixAcl.Tag.USER, UID, 7),
+            new PosixAcl.Entry(PosixAcl.Tag.GROUP_OBJ, -1, 5), new PosixAcl.Entry(PosixAcl.Tag.MASK, -1, 5), new PosixAcl.Entry(PosixAcl.Tag.OTHER, -1, 5)));
+    SimulatedKernel maskedOut = machine().directory("/srv/jail/data").acl("/srv/jail/data", false, masked);
+    assertFalse(maskedOut.check(builder().build()).has("jail-writable"), "the mask r-x takes write away from user:65534:rwx");
+  }
+
+  @Test
+  void aPathComponentWritableThroughAnAclIsComponentWritable() {
+    SimulatedKernel kernel = machine().acl("/srv", false, acl(new PosixAcl.Entry(PosixAcl.Tag.USER, 1000, 7)));
+    Finding f = only(kernel.check(builder().build()), "component-writable");
+    assertEquals("component /srv is writable through its ACL by [user:1000:rwx] (mode 0775)", f.message());
+  }
+
+  @Test
+  void theAclCodecReadsWhatTheKernelStores() {
+    PosixAcl acl = acl(new PosixAcl.Entry(PosixAcl.Tag.USER, UID, 7), new PosixAcl.Entry(PosixAcl.Tag.GROUP, 100, 2));
+    assertEquals(acl.toString(), PosixAcl.parse(acl.encode()).toString());
+    assertEquals("user::rwx,user:65534:rwx,group:100:-w-,group::r-x,mask::rwx,other::r-x", acl.toString());
+    assertThrows(IllegalArgumentException.class, () -> PosixAcl.parse(new byte[] {1, 0, 0, 0}), "version 1");
+    assertThrows(IllegalArgumentException.class, () -> PosixAcl.parse(new byte[] {2, 0, 0, 0, 1}), "a partial entry");
+  }
+
+  // ---- 4. mounts below the root ----
+
+  @Test
+  void aMountBelowTheRootWithoutNodevNosuidIsAnErrorAndItsContentIsWalked() {
+    SimulatedKernel kernel =
+        machine().directory("/srv/jail/tmp").mount("/srv/jail/tmp", "tmpfs", "rw", "relatime")
+            .entry("/srv/jail/tmp/mem", dev.confine.internal.FileStatus.Type.CHAR_DEVICE, 0, 0, 0666, 1);
+    PreflightReport report = kernel.check(builder().build());
+    assertEquals(Severity.ERROR, only(report, "mount-inside-jail").severity());
+    assertTrue(only(report, "device-node").message().startsWith("/srv/jail/tmp/mem is a character device node"), report.toString());
+    PreflightReport allowed = kernel.check(builder().allowMounts("tmp").build());
+    assertEquals(Severity.INFO, only(allowed, "mount-inside-jail").severity());
+    assertEquals(Severity.ERROR, only(allowed, "device-node").severity(), "allowing the mount does not allow what is on it");
+  }
+
+  @Test
+  void controlANodevNosuidMountIsInfoAndASpecialMountIsNotEntered() {
+    SimulatedKernel kernel =
+        machine().directory("/srv/jail/tmp").mount("/srv/jail/tmp", "tmpfs", "rw", "nosuid", "nodev")
+            .directory("/srv/jail/proc").mount("/srv/jail/proc", "proc").entry("/srv/jail/proc/kcore", FileStatus.Type.REGULAR, 0, 0, 0666, 1);
+    PreflightReport report = kernel.check(builder().build());
+    assertEquals(Severity.INFO, withCode(report, "mount-inside-jail").get(0).severity());
+    assertEquals(1, report.errors().size(), report.toString());
+    assertEquals("special-mount", report.errors().get(0).code(), "proc is refused on sight, and not walked");
+  }
+
+  // ---- 5. launch state ----
+
+  @Test
+  void inheritableAmbientAndSecurebitsAreRefusedBeforeChroot() {
+    SimulatedKernel kernel = machine().securebits(1 << 2 | 1 << 5); // NO_SETUID_FIXUP, KEEP_CAPS_LOCKED
+    PreflightReport report = kernel.check(builder().build());
+    assertEquals("the process runs with securebits 0x24: SECBIT_NO_SETUID_FIXUP, SECBIT_KEEP_CAPS_LOCKED", only(report, "securebits").message());
+    PreflightException e = assertThrows(PreflightException.class, () -> kernel.apply(builder().build()));
+    assertTrue(e.report().has("securebits"));
+    assertEquals("/", kernel.root());
+  }
+
+  @Test
+  void controlWithNoSetuidFixupTheDropKeepsEveryCapabilityAndOnlyVerificationCatchesIt() {
+    // What preflight now prevents: with the fix-up off, setresuid keeps root's capabilities.
+    SimulatedKernel kernel = machine().securebits(1 << 2);
+    Kernel noPreflightLook = new ForwardingKernel(kernel) {
+      @Override public int securebits() {
+        return 0;
+      }
+    };
+    Run run = new Run(noPreflightLook);
+    ConfinementException e = assertThrows(ConfinementException.class, () -> run.confiner.apply(builder().build()));
+    assertEquals(71, run.halted.get(), "halted past chroot, as the review saw");
+    assertTrue(e.getMessage().contains("CapPrm"), e.getMessage());
+  }
+
+  // ---- 6. identity, halt path, dumpable ----
+
+  @Test
+  void aPasswdEntryWithUidOrGidMinusOneIsRefusedWhereItIsResolved() {
+    SimulatedKernel uid = machine().user("minus", 0xFFFF_FFFFL, 100);
+    ConfinementException e = assertThrows(ConfinementException.class, () -> uid.apply(Confinement.builder().root("/srv/jail").user("minus").build()));
+    assertFalse(e.pastPointOfNoReturn());
+    assertTrue(e.getMessage().contains("uid 4294967295"), e.getMessage());
+    assertEquals("/", uid.root());
+    SimulatedKernel gid = machine().user("gminus", 500, 0xFFFF_FFFFL);
+    assertTrue(assertThrows(ConfinementException.class, () -> gid.apply(Confinement.builder().root("/srv/jail").user("gminus").build()))
+        .getMessage().contains("gid 4294967295"));
+  }
+
+  @Test
+  void dumpableIsClearedExplicitlyEvenWhereSuidDumpableWouldLeaveItOn() {
+    SimulatedKernel kernel = machine().suidDumpable(true);
+    ConfinementReport report = kernel.apply(builder().build());
+    assertFalse(kernel.isDumpable());
+    assertTrue(report.verifications().stream().anyMatch(v -> v.startsWith("PR_GET_DUMPABLE = 0")));
+    assertTrue(report.notes().stream().anyMatch(n -> n.startsWith("core dumps are off")));
+  }
+
+  @Test
+  void controlWithoutTheStepSuidDumpableLeavesTheProcessDumpableAndVerificationHalts() {
+    SimulatedKernel kernel = machine().suidDumpable(true);
+    // A kernel that ignores the step and answers the step's own read-back with 0: only the
+    // verification's later read sees the truth.
+    Kernel ignoring = new ForwardingKernel(kernel) {
+      private int reads;
+      @Override public void setDumpable(boolean dumpable) {}
+      @Override public boolean dumpable() {
+        return ++reads > 1 && kernel.isDumpable();
+      }
+    };
+    Run run = new Run(ignoring);
+    ConfinementException e = assertThrows(ConfinementException.class, () -> run.confiner.apply(builder().build()));
+    assertTrue(kernel.isDumpable(), "suid_dumpable 1 left it dumpable");
+    assertEquals(71, run.halted.get());
+    assertTrue(e.getMessage().contains("PR_GET_DUMPABLE is not 0"), e.getMessage());
+  }
+
+  @Test
+  void anErrorPastChrootHaltsWithTheMessageMadeBeforeChroot() {
+    SimulatedKernel kernel = machine();
+    Kernel failing = new ForwardingKernel(kernel) {
+      @Override public void setresuid(long r, long e, long s) {
+        throw new OutOfMemoryError("simulated");
+      }
+    };
+    Run run = new Run(failing);
+    assertThrows(OutOfMemoryError.class, () -> run.confiner.apply(builder().build()));
+    assertEquals(71, run.halted.get());
+    assertTrue(run.stderr.toString(StandardCharsets.UTF_8).startsWith("confine: confinement of /srv/jail failed after chroot; halting with status 71"));
+  }
+
+  @Test
+  void anErrorInsideChrootItselfHaltsToo() {
+    SimulatedKernel kernel = machine();
+    Kernel failing = new ForwardingKernel(kernel) {
+      @Override public void chroot(String path) throws ErrnoException {
+        super.chroot(path);
+        throw new StackOverflowError("simulated, after the kernel acted");
+      }
+    };
+    Run run = new Run(failing);
+    assertThrows(StackOverflowError.class, () -> run.confiner.apply(builder().build()));
+    assertEquals(71, run.halted.get());
+  }
+
+  @Test
+  void controlAnErrorBeforeChrootLeavesApplyUsable() {
+    SimulatedKernel kernel = machine();
+    AtomicInteger calls = new AtomicInteger();
+    Kernel failingOnce = new ForwardingKernel(kernel) {
+      @Override public int openDirectoryNoFollow(String path) throws ErrnoException {
+        if (calls.incrementAndGet() == 1) {
+          throw new OutOfMemoryError("simulated");
+        }
+        return super.openDirectoryNoFollow(path);
+      }
+    };
+    Run run = new Run(failingOnce);
+    assertThrows(OutOfMemoryError.class, () -> run.confiner.apply(builder().build()));
+    assertEquals(-1, run.halted.get());
+    run.confiner.apply(builder().build()); // the guard is IDLE again
+    assertEquals("/srv/jail", kernel.root());
+  }
+
+  @Test
+  void aStackOverflowAtAnyDepthNeverLeavesTheGuardRunning() {
+    SimulatedKernel kernel = machine();
+    ConfinementPolicy refused = Confinement.builder().root("/srv/missing").user("nobody").build();
+    Run run = new Run(kernel);
+    int[] seen = new int[3];
+    overflow(run.confiner, refused, seen);
+    assertTrue(seen[0] > 0, "apply() was reached near the stack's end");
+    assertTrue(seen[2] > 0, "some calls overflowed inside apply()");
+    // Whatever depth each overflow hit, the guard is IDLE: the next call runs (and is refused by preflight).
+    PreflightException e = assertThrows(PreflightException.class, () -> run.confiner.apply(refused));
+    assertTrue(e.report().has("root-missing"));
+  }
+
+  /** Recurses to the stack's end, then calls apply() at each depth on the way back. */
+  private static void overflow(Confiner confiner, ConfinementPolicy policy, int[] seen) {
+    try {
+      overflow(confiner, policy, seen);
+    } catch (StackOverflowError e) {
+      // the bottom
+    }
+    if (seen[0] > 2000) {
+      return;
+    }
+    seen[0]++;
+    try {
+      confiner.apply(policy);
+    } catch (PreflightException e) {
+      seen[1]++;
+    } catch (StackOverflowError e) {
+      seen[2]++;
+    } catch (IllegalStateException e) {
+      throw new AssertionError("the guard was left RUNNING: " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      seen[2]++; // an overflow may surface wrapped (class initialisation)
+    }
+  }
+
+  // ---- 7. exec block, and the deny list's new entries ----
+
+  @Test
+  void denyExecInstallsItsFilterAsRootBeforeChroot() {
+    SimulatedKernel kernel = machine();
+    ConfinementPolicy policy = builder().denyExec().build();
+    List<Syscall> order = policy.plan().stream().map(Step::syscall).collect(Collectors.toList());
+    assertEquals(order.indexOf(Syscall.CHROOT) - 1, order.indexOf(Syscall.SECCOMP), order.toString());
+    ConfinementReport report = kernel.apply(policy);
+    assertEquals(2, kernel.seccompPrograms().size(), "the exec block, then the filter that carries no_new_privs");
+    assertTrue(report.notes().stream().anyMatch(n -> n.startsWith("no thread can run a program")));
+  }
+
+  @Test
+  void theExecBlockRefusesProgramsAndProcessesButNotThreads() {
+    for (LinuxArch arch : LinuxArch.values()) {
+      long[] program = SeccompFilter.denyExec(arch);
+      for (String call : List.of("execve", "execveat", "fork", "vfork")) {
+        if (arch.knows(call)) {
+          assertEquals(Bpf.EPERM, Bpf.run(program, arch.auditArch, arch.number(call), 0), call + " on " + arch);
+        }
+      }
+      assertEquals(Bpf.ENOSYS, Bpf.run(program, arch.auditArch, arch.number("clone3"), 0), "clone3 on " + arch);
+      long vforkLike = 0x00004000L | 0x00000100L | 17; // CLONE_VFORK|CLONE_VM|SIGCHLD: posix_spawn
+      assertEquals(Bpf.EPERM, Bpf.run(program, arch.auditArch, arch.number("clone"), vforkLike), "a process by clone on " + arch);
+      long thread = 0x003d0f00L; // glibc's pthread_create flags, CLONE_THREAD among them
+      assertEquals(Bpf.ALLOW, Bpf.run(program, arch.auditArch, arch.number("clone"), thread), "a thread on " + arch);
+      assertEquals(Bpf.ALLOW, Bpf.run(program, arch.auditArch, arch.number("gettid"), 0), "anything else on " + arch);
+      assertEquals(Bpf.KILL, Bpf.run(program, 0x40000003, 11, 0), "i386's execve through int 0x80");
+    }
+  }
+
+  @Test
+  void theDenyListRefusesTheCallsThatReachIntoAnotherProcess() {
+    for (LinuxArch arch : LinuxArch.values()) {
+      long[] program = SeccompFilter.denyList(arch, SeccompFilter.DEFAULT_DENY_LIST);
+      for (String call : List.of("pidfd_getfd", "kcmp", "process_madvise", "open_tree_attr", "modify_ldt")) {
+        if (arch.knows(call)) {
+          assertEquals(Bpf.EPERM, Bpf.run(program, arch.auditArch, arch.number(call), 0), call + " on " + arch);
+        }
+      }
+      assertEquals(Bpf.ALLOW, Bpf.run(program, arch.auditArch, arch.number("pidfd_open"), 0), "pidfd_open alone takes nothing");
+    }
+    assertTrue(LinuxArch.X86_64.knows("modify_ldt"));
+    assertFalse(LinuxArch.AARCH64.knows("modify_ldt"), "asm-generic has no LDT");
+  }
+
+  /** The classic-BPF subset SeccompFilter emits, run over one struct seccomp_data. */
+  static final class Bpf {
+    static final int ALLOW = 0x7fff0000;
+    static final int EPERM = 0x00050000 | 1;
+    static final int ENOSYS = 0x00050000 | 38;
+    static final int KILL = 0x80000000;
+
+    static int run(long[] program, int arch, int nr, long arg0) {
+      int a = 0;
+      for (int pc = 0; pc < program.length; pc++) {
+        long x = program[pc];
+        int code = (int) (x & 0xffff);
+        int jt = (int) ((x >>> 16) & 0xff);
+        int jf = (int) ((x >>> 24) & 0xff);
+        int k = (int) (x >>> 32);
+        switch (code) {
+          case 0x20: a = k == 0 ? nr : k == 4 ? arch : k == 16 ? (int) arg0 : k == 20 ? (int) (arg0 >>> 32) : 0; break;
+          case 0x15: pc += a == k ? jt : jf; break;
+          case 0x35: pc += Integer.toUnsignedLong(a) >= Integer.toUnsignedLong(k) ? jt : jf; break;
+          case 0x45: pc += (a & k) != 0 ? jt : jf; break;
+          case 0x06: return k;
+          default: throw new IllegalStateException("opcode 0x" + Integer.toHexString(code));
+        }
+      }
+      throw new IllegalStateException("fell off the end");
+    }
+  }
+
+  // ---- helpers ----
+
+  private static List<Finding> withCode(PreflightReport report, String code) {
+    return report.findings().stream().filter(f -> f.code().equals(code)).collect(Collectors.toList());
+  }
+
+  private static Finding only(PreflightReport report, String code) {
+    List<Finding> found = withCode(report, code);
+    assertEquals(1, found.size(), code + " in " + report);
+    return found.get(0);
+  }
+}
