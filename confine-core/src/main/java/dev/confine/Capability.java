@@ -37,13 +37,4 @@ public enum Capability {
   public long mask() {
     return 1L << number;
   }
-
-  /** The bit mask of several capabilities, as capset(2) and /proc's Cap* lines have them. */
-  public static long maskOf(java.util.Collection<Capability> capabilities) {
-    long mask = 0;
-    for (Capability capability : capabilities) {
-      mask |= capability.mask();
-    }
-    return mask;
-  }
 }

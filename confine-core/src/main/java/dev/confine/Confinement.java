@@ -16,6 +16,11 @@ import dev.confine.internal.Confiner;
  * }</pre>
  */
 public final class Confinement {
+  static {
+    // The internals make reports, exceptions and steps through this one accessor (see Internal).
+    dev.confine.internal.Internal.install(new InternalAccess());
+  }
+
   private Confinement() {}
 
   public static ConfinementPolicy.Builder builder() {

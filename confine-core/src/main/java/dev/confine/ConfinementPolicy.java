@@ -209,27 +209,6 @@ public final class ConfinementPolicy {
   }
 
   /**
-   * The options of this policy that only Linux has, as the builder names them; apply() on
-   * another system refuses a policy that asks for any of them (nothing is skipped silently).
-   */
-  public List<String> linuxOnlyOptions() {
-    List<String> options = new ArrayList<>();
-    if (noNewPrivileges) {
-      options.add("no_new_privs (on by default; allowNewPrivileges() turns it off)");
-    }
-    if (!keptCapabilities.isEmpty()) {
-      options.add("keepCapabilities(" + keptCapabilities + ")");
-    }
-    if (!deniedSyscalls.isEmpty()) {
-      options.add("denySyscalls(...)");
-    }
-    if (execDenied) {
-      options.add("denyExec()");
-    }
-    return options;
-  }
-
-  /**
    * The ordered system calls that {@link #apply()} will make, without making them. A user given
    * by name appears by name; apply() resolves it first.
    */
@@ -449,7 +428,10 @@ public final class ConfinementPolicy {
       return this;
     }
 
-    /** The supplementary groups to keep. Default: none, every supplementary group is dropped. */
+    /**
+     * The supplementary groups to keep, replacing any given before; none (the default, or no
+     * argument) drops every supplementary group.
+     */
     public Builder supplementaryGroups(long... gids) {
       requireNonNull(gids, "gids");
       if (gids.length > MAX_SUPPLEMENTARY_GROUPS) {
@@ -514,7 +496,7 @@ public final class ConfinementPolicy {
      * everything under it (for example "var/spool/app"). Preflight still reports what it finds
      * there, as INFO. The path is relative to the root; "." and ".." are refused, and so is the
      * root itself: a jail the confined process can rewrite whole is no jail. May be called again
-     * to allow more subdirectories.
+     * to allow more subdirectories: it adds.
      */
     public Builder allowWritable(String relativeSubdirectory) {
       allowedWritable.add(checkRelative("writable subdirectory", relativeSubdirectory));
@@ -523,15 +505,11 @@ public final class ConfinementPolicy {
 
     /**
      * Accepts these device nodes inside the jail (for example "dev/null", "dev/urandom"), given
-     * relative to the root. Every other device node is still an ERROR. May be called again.
+     * relative to the root. Every other device node is still an ERROR. Adds to the nodes given before.
      */
-    public Builder allowDeviceNodes(String... relativePaths) {
-      requireNonNull(relativePaths, "relativePaths");
-      if (relativePaths.length == 0) {
-        throw new IllegalArgumentException("allowDeviceNodes() needs at least one path, such as \"dev/null\"");
-      }
+    public Builder allowDeviceNodes(String relativePath, String... more) {
       List<String> checked = new ArrayList<>();
-      for (String path : relativePaths) {
+      for (String path : all("relativePaths", relativePath, more)) {
         checked.add(checkRelative("device node", path));
       }
       allowedDeviceNodes.addAll(checked);
@@ -563,17 +541,12 @@ public final class ConfinementPolicy {
      * The parts of the JDK to ready before chroot, replacing the default
      * ({@link JvmFacility#networkServer()}): for example drop TLS and MANAGEMENT when the
      * application uses neither, to save their time (BENCHMARKS.md). SECURITY is readied whenever
-     * any other facility is, as the others fail in the jail without it.
+     * any other facility is, as the others fail in the jail without it. Replaces what was chosen
+     * before; {@link #prepareNothing()} readies none.
      */
-    public Builder prepare(JvmFacility... facilities) {
-      requireNonNull(facilities, "facilities");
-      if (facilities.length == 0) {
-        throw new IllegalArgumentException("prepare() needs at least one facility; to ready none, call prepareNothing()");
-      }
+    public Builder prepare(JvmFacility facility, JvmFacility... more) {
       EnumSet<JvmFacility> set = EnumSet.noneOf(JvmFacility.class);
-      for (JvmFacility facility : facilities) {
-        set.add(requireNonNull(facility, "facility"));
-      }
+      set.addAll(all("facilities", facility, more));
       this.jvmFacilities = set;
       return this;
     }
@@ -583,15 +556,10 @@ public final class ConfinementPolicy {
      * PR_SET_KEEPCAPS and capset(2); every other capability is gone, the bounding set is emptied
      * all the same. Only that thread holds them, and threads it starts afterwards: threads that
      * existed before apply() (the JVM's, earlier pools) hold none. Bind the low port on that thread.
+     * Adds to the capabilities given before.
      */
-    public Builder keepCapabilities(Capability... capabilities) {
-      requireNonNull(capabilities, "capabilities");
-      if (capabilities.length == 0) {
-        throw new IllegalArgumentException("keepCapabilities() needs at least one capability, such as Capability.NET_BIND_SERVICE");
-      }
-      for (Capability capability : capabilities) {
-        keptCapabilities.add(requireNonNull(capability, "capability"));
-      }
+    public Builder keepCapabilities(Capability capability, Capability... more) {
+      keptCapabilities.addAll(all("capabilities", capability, more));
       return this;
     }
 
@@ -667,8 +635,9 @@ public final class ConfinementPolicy {
     /**
      * Refuses, with EPERM in every thread, the syscalls a confined Java server never needs
      * (ptrace, mount, umount2, pivot_root, chroot, unshare, setns, kexec_load, init_module,
-     * finit_module, bpf, keyctl, io_uring_*, ...: {@code SeccompFilter.DEFAULT_DENY_LIST}), and
-     * clone(2) with a namespace flag. Linux only, x86_64 and aarch64; a foreign-architecture
+     * finit_module, bpf, keyctl, io_uring_*, pidfd_getfd, kcmp, process_madvise, open_tree_attr,
+     * modify_ldt and the other calls a confined server has no use for; the report's plan names
+     * them all), and clone(2) with a namespace flag. Adds them to the calls denied. Linux only, x86_64 and aarch64; a foreign-architecture
      * syscall (i386 int 0x80) kills the process.
      */
     public Builder denySyscalls() {
@@ -676,20 +645,18 @@ public final class ConfinementPolicy {
       return this;
     }
 
-    /** As {@link #denySyscalls()}, for the syscalls named (names as in syscalls(2), such as "ptrace"). */
-    public Builder denySyscalls(String... names) {
-      requireNonNull(names, "names");
-      if (names.length == 0) {
-        throw new IllegalArgumentException("denySyscalls(String...) needs at least one name; denySyscalls() takes the default list");
-      }
+    /**
+     * As {@link #denySyscalls()}, for the syscalls named (names as in syscalls(2), such as
+     * "ptrace"; x86_64's and aarch64's tables). Adds to the calls given before.
+     */
+    public Builder denySyscalls(String name, String... more) {
       List<String> checked = new ArrayList<>();
-      for (String name : names) {
-        requireNonNull(name, "name");
-        if (!dev.confine.internal.linux.SeccompFilter.isKnown(name)) {
+      for (String each : all("names", name, more)) {
+        if (!dev.confine.internal.linux.SeccompFilter.isKnown(each)) {
           throw new IllegalArgumentException(
-              "not a syscall confine can deny: \"" + name + "\" (known: " + dev.confine.internal.linux.SeccompFilter.DEFAULT_DENY_LIST + ")");
+              "not a syscall confine can deny: \"" + each + "\" (not in the x86_64 or aarch64 table confine carries)");
         }
-        checked.add(name);
+        checked.add(each);
       }
       deniedSyscalls.addAll(checked);
       return this;
@@ -698,14 +665,11 @@ public final class ConfinementPolicy {
     /**
      * Accepts these setuid or setgid files inside the jail (paths relative to the root), which
      * preflight otherwise refuses. With no_new_privs (the default) they run without the privilege.
+     * Adds to the files given before.
      */
-    public Builder allowSetuidFiles(String... relativePaths) {
-      requireNonNull(relativePaths, "relativePaths");
-      if (relativePaths.length == 0) {
-        throw new IllegalArgumentException("allowSetuidFiles() needs at least one path, such as \"bin/ping\"");
-      }
+    public Builder allowSetuidFiles(String relativePath, String... more) {
       List<String> checked = new ArrayList<>();
-      for (String path : relativePaths) {
+      for (String path : all("relativePaths", relativePath, more)) {
         checked.add(checkRelative("setuid file", path));
       }
       allowedSetuidFiles.addAll(checked);
@@ -718,10 +682,8 @@ public final class ConfinementPolicy {
      * still walked and checked like the rest of the jail. Adds to the mounts given before.
      */
     public Builder allowMounts(String relativeMountPoint, String... more) {
-      requireNonNull(more, "more");
       List<String> checked = new ArrayList<>();
-      checked.add(checkRelative("mount point", relativeMountPoint));
-      for (String path : more) {
+      for (String path : all("relativeMountPoints", relativeMountPoint, more)) {
         checked.add(checkRelative("mount point", path));
       }
       allowedMounts.addAll(checked);
@@ -758,6 +720,18 @@ public final class ConfinementPolicy {
             "denySyscalls() needs no_new_privs (an unprivileged seccomp filter requires it): drop allowNewPrivileges()");
       }
       return new ConfinementPolicy(this);
+    }
+
+    /** first and more as one list, each checked for null: setters that need at least one value. */
+    @SafeVarargs
+    private static <T> List<T> all(String what, T first, T... more) {
+      requireNonNull(more, what);
+      List<T> values = new ArrayList<>(more.length + 1);
+      values.add(requireNonNull(first, what));
+      for (T value : more) {
+        values.add(requireNonNull(value, what));
+      }
+      return values;
     }
 
     private static String checkRelative(String what, String path) {

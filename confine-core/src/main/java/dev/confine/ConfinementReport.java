@@ -28,7 +28,7 @@ public final class ConfinementReport {
   private final Optional<Syslog> syslog;
 
   /** {@code stepTimes}: the time of each step ({@link #stepTimes()}), empty or one per step. */
-  public ConfinementReport(
+  ConfinementReport(
       Path root,
       Optional<String> userName,
       long uid,

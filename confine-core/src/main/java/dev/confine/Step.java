@@ -23,7 +23,7 @@ public final class Step {
   private final boolean irreversible;
   private final String purpose;
 
-  private Step(Syscall syscall, List<Object> arguments, boolean irreversible, String purpose) {
+  Step(Syscall syscall, List<Object> arguments, boolean irreversible, String purpose) {
     this.syscall = requireNonNull(syscall, "syscall");
     this.arguments = List.copyOf(arguments);
     this.irreversible = irreversible;
@@ -35,44 +35,12 @@ public final class Step {
     }
   }
 
-  /** A step before the point of no return: if it fails, the process is as it was, unconfined. */
-  public static Step reversible(Syscall syscall, String purpose, Object... arguments) {
-    return new Step(syscall, List.of(arguments), false, purpose);
-  }
-
-  /** A step at or past the point of no return: if it fails, confine fails closed. */
-  public static Step irreversible(Syscall syscall, String purpose, Object... arguments) {
-    return new Step(syscall, List.of(arguments), true, purpose);
-  }
-
   public Syscall syscall() {
     return syscall;
   }
 
   public List<Object> arguments() {
     return arguments;
-  }
-
-  /** The argument at {@code index} as a string; fails if it is not one. */
-  public String stringArgument(int index) {
-    return (String) arguments.get(index);
-  }
-
-  /** The argument at {@code index} as a number; fails if it is not one. */
-  public long longArgument(int index) {
-    return (Long) arguments.get(index);
-  }
-
-  /** The argument at {@code index} as a list of ids; fails if it is not one. */
-  public List<Long> idListArgument(int index) {
-    // A loop, not a stream: apply() calls this inside the timed syscall section of a cold JVM,
-    // where a stream with a method reference spins a lambda class first.
-    List<?> list = (List<?>) arguments.get(index);
-    Long[] ids = new Long[list.size()];
-    for (int i = 0; i < ids.length; i++) {
-      ids[i] = (Long) list.get(i);
-    }
-    return List.of(ids);
   }
 
   /**

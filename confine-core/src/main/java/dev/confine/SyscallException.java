@@ -15,7 +15,7 @@ public final class SyscallException extends ConfinementException {
   private final String hint;
 
   /** {@code cause}: the exception the errno was read from (an NIO one, for the reads preflight makes), or null. */
-  public SyscallException(
+  SyscallException(
       Syscall syscall,
       List<String> arguments,
       int errno,

@@ -17,7 +17,7 @@ class ConfinementReportTest {
     ConfinementReport report =
         new ConfinementReport(
             Path.of("/srv/jail"), Optional.of("nobody"), 65534, 65534, List.of(),
-            List.of(Step.irreversible(Syscall.CHROOT, "x", ".")),
+            List.of(new Step(Syscall.CHROOT, List.of("."), true, "x")),
             List.of("getresuid() = 65534 65534 65534"),
             new PreflightReport(List.of()),
             Map.of(Phase.TOTAL, Duration.ofMillis(12)),
@@ -41,7 +41,7 @@ class ConfinementReportTest {
             IllegalArgumentException.class,
             () -> new ConfinementReport(
                 Path.of("/srv/jail"), Optional.empty(), 65534, 65534, List.of(),
-                List.of(Step.irreversible(Syscall.CHROOT, "x", ".")), List.of(), new PreflightReport(List.of()),
+                List.of(new Step(Syscall.CHROOT, List.of("."), true, "x")), List.of(), new PreflightReport(List.of()),
                 Map.of(), Map.of(), List.of(), Optional.empty(), List.of(Duration.ZERO, Duration.ZERO)));
     assertEquals("2 step times for 1 steps", e.getMessage());
   }

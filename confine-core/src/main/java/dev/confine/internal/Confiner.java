@@ -39,7 +39,9 @@ public final class Confiner {
 
   private static final class SystemHolder {
     static final Confiner INSTANCE =
-        new Confiner(NativeKernel::get, ApplyGuard.PROCESS, Terminator.SYSTEM, NanoClock.SYSTEM, new SystemPreparer(), System.err);
+        new Confiner(
+            NativeKernel::get, ApplyGuard.PROCESS, Terminator.SYSTEM, NanoClock.SYSTEM, new SystemPreparer(), System.err,
+            summary -> LOG.info("{}", summary));
   }
 
   /** Readies the JVM before chroot; returns the time of each preparation by name. */
@@ -62,7 +64,7 @@ public final class Confiner {
 
     @Override
     public List<Finding> findings(ConfinementPolicy policy) {
-      return ClasspathAudit.inspect().findings(policy.opensAllJars(), policy.preloadsDirectoryClasses());
+      return ClasspathAudit.inspect(NativeKernel.get()).findings(policy.opensAllJars(), policy.preloadsDirectoryClasses());
     }
   }
 
@@ -72,20 +74,28 @@ public final class Confiner {
   private final NanoClock clock;
   private final JvmPreparer preparer;
   private final PrintStream stderr;
+  private final java.util.function.Consumer<String> announce;
 
+  /**
+   * {@code announce} receives the report's summary once the process is confined: the real
+   * confiner logs it (SLF4J, INFO); the test kit's keeps it out of a daemon's test logs, where
+   * nothing was confined.
+   */
   public Confiner(
       Supplier<? extends Kernel> kernel,
       ApplyGuard guard,
       Terminator terminator,
       NanoClock clock,
       JvmPreparer preparer,
-      PrintStream stderr) {
+      PrintStream stderr,
+      java.util.function.Consumer<String> announce) {
     this.kernel = requireNonNull(kernel, "kernel");
     this.guard = requireNonNull(guard, "guard");
     this.terminator = requireNonNull(terminator, "terminator");
     this.clock = requireNonNull(clock, "clock");
     this.preparer = requireNonNull(preparer, "preparer");
     this.stderr = requireNonNull(stderr, "stderr");
+    this.announce = requireNonNull(announce, "announce");
   }
 
   /** The confiner of this process: the native kernel, the process-wide guard, Runtime.halt. */
@@ -136,7 +146,7 @@ public final class Confiner {
     } finally {
       if (report != null) {
         guard.confined();
-      } else if (progress != null && progress.irreversibleAttempted) {
+      } else if (progress != null && progress.sequence != null && progress.sequence.irreversibleAttempted) {
         guard.broken();
         // Whatever ended the sequence (an Error such as OutOfMemoryError or StackOverflowError
         // included), the process may hold root in a half-made jail: halt, unless the failure
@@ -156,13 +166,10 @@ public final class Confiner {
    */
   private static final class Progress {
     final byte[] haltMessage;
-    /** An irreversible step has begun: from here on, a failure of any kind ends in the halt. */
-    boolean irreversibleAttempted;
-    /** An irreversible step has succeeded: a syscall that fails from here on leaves the process changed. */
-    boolean pastPointOfNoReturn;
     boolean failureHandled;
     Kernel kernel;
-    boolean syslogOpen;
+    /** The sequence, once it has begun: where the point of no return lies, what it holds open. */
+    Sequence.Executor sequence;
 
     Progress(ConfinementPolicy policy) {
       this.haltMessage =
@@ -192,15 +199,6 @@ public final class Confiner {
     Kernel k = bind();
     progress.kernel = k;
     phases.put(Phase.BIND_NATIVE, since(t));
-    boolean linux = k.isLinux();
-    if (!linux && !policy.linuxOnlyOptions().isEmpty()) {
-      throw new ConfinementException(
-          "this policy asks for what only Linux has, and this is " + System.getProperty("os.name") + ": "
-              + String.join("; ", policy.linuxOnlyOptions()) + ". Nothing was done; remove these options to confine here.",
-          false,
-          null);
-    }
-
     t = clock.nanoTime();
     Identity identity = Identity.resolve(policy, k);
     phases.put(Phase.RESOLVE_IDENTITY, since(t));
@@ -223,11 +221,8 @@ public final class Confiner {
       throw new PreflightException(preflight.report);
     }
 
-    // Planned outside the timed section: SYSCALLS is the calls alone, as a C program makes them.
-    List<Step> steps = Sequence.plan(policy, Optional.of(identity), linux);
-    Sequence.ExecutionState state = new Sequence.ExecutionState(preflight.root);
-    state.prepare(steps, policy);
-    List<Duration> stepTimes = new ArrayList<>(steps.size());
+    // The programs are built, and the classes loaded, before anything irreversible.
+    Sequence.Executor sequence = new Sequence.Executor(k, clock, policy, preflight.root);
 
     // Other threads ran on during the preparations and the jail walk: look at the descriptors
     // once more, the last moment a refusal leaves the process as it was.
@@ -243,40 +238,24 @@ public final class Confiner {
     phases.merge(Phase.PREFLIGHT, since(t), Duration::plus);
 
     t = clock.nanoTime();
-    long stepStart = t;
-    for (Step step : steps) {
-      if (step.irreversible()) {
-        // Set before the call: an Error thrown inside it (after the kernel acted) must still halt.
-        progress.irreversibleAttempted = true;
+    progress.sequence = sequence;
+    try {
+      sequence.run(policy, identity);
+    } catch (ErrnoException e) {
+      // A failed syscall changed nothing: up to the first irreversible step that succeeded, the
+      // process is as it was.
+      if (!sequence.pastPointOfNoReturn) {
+        sequence.irreversibleAttempted = false;
+        closeQuietly(k, sequence);
+        throw e.toSyscallException(Sequence.hint(e), false);
       }
-      try {
-        Sequence.execute(step, k, state);
-      } catch (ErrnoException e) {
-        // A failed syscall changed nothing: up to the first irreversible step that succeeded,
-        // the process is as it was.
-        if (!progress.pastPointOfNoReturn) {
-          progress.irreversibleAttempted = false;
-          closeRootQuietly(k, state);
-          throw e.toSyscallException(Sequence.hint(e), false);
-        }
-        closeThreadListQuietly(k, state);
-        throw failClosed(policy, progress, e.toSyscallException(Sequence.hint(e), true));
-      } catch (RuntimeException | Error e) {
-        if (!progress.irreversibleAttempted) {
-          closeRootQuietly(k, state);
-          throw e;
-        }
-        throw failClosedOn(policy, progress, k, state, e);
+      throw failClosedOn(policy, progress, k, e.toSyscallException(Sequence.hint(e), true));
+    } catch (RuntimeException | Error e) {
+      if (!sequence.irreversibleAttempted) {
+        closeQuietly(k, sequence);
+        throw e;
       }
-      if (step.syscall() == dev.confine.Syscall.OPENLOG) {
-        progress.syslogOpen = true;
-      }
-      if (step.irreversible()) {
-        progress.pastPointOfNoReturn = true;
-      }
-      long stepEnd = clock.nanoTime();
-      stepTimes.add(Duration.ofNanos(stepEnd - stepStart));
-      stepStart = stepEnd;
+      throw failClosedOn(policy, progress, k, e);
     }
     phases.put(Phase.SYSCALLS, since(t));
 
@@ -284,23 +263,19 @@ public final class Confiner {
     List<String> verifications;
     try {
       verifications = new ArrayList<>(Verifier.verify(k, identity));
-      if (state.threadListFd() >= 0) {
-        long kept = dev.confine.Capability.maskOf(policy.keptCapabilities());
-        int threadListFd = state.threadListFd();
-        verifications.addAll(
-            Verifier.verifyThreads(k, threadListFd, state.callerTid(), identity, kept, policy.noNewPrivileges()));
-        FileStatus root = state.rootStatus().orElseThrow(() -> new IllegalStateException("the root was never opened"));
-        verifications.add(Verifier.verifyThreadViews(k, threadListFd, root));
-        verifications.add(Verifier.verifyDescriptors(k, threadListFd, root));
-        verifications.add(Verifier.verifyNotDumpable(k));
-        closeThreadList(k, state);
-        verifications.add("closed the /proc/self/task descriptor (fd " + threadListFd + ") before returning: it reached outside the jail");
-      }
+      int threadList = sequence.threadListFd;
+      long kept = Internal.maskOf(policy.keptCapabilities());
+      verifications.addAll(Verifier.verifyThreads(k, threadList, sequence.callerTid, identity, kept, policy.noNewPrivileges()));
+      verifications.add(Verifier.verifyThreadViews(k, threadList, sequence.rootStatus));
+      verifications.add(Verifier.verifyDescriptors(k, threadList, sequence.rootStatus));
+      verifications.add(Verifier.verifyNotDumpable(k));
+      sequence.threadListFd = -1;
+      k.close(threadList);
+      verifications.add("closed the /proc/self/task descriptor (fd " + threadList + ") before returning: it reached outside the jail");
     } catch (ErrnoException e) {
-      closeThreadListQuietly(k, state);
-      throw failClosed(policy, progress, e.toSyscallException("the process's state could not be read back", true));
+      throw failClosedOn(policy, progress, k, e.toSyscallException("the process's state could not be read back", true));
     } catch (RuntimeException | Error e) {
-      throw failClosedOn(policy, progress, k, state, e);
+      throw failClosedOn(policy, progress, k, e);
     }
     phases.put(Phase.VERIFY, since(t));
     phases.put(Phase.TOTAL, since(start));
@@ -308,38 +283,33 @@ public final class Confiner {
     Optional<Syslog> syslog =
         policy.syslogIdent().map(ident -> new KernelSyslog(k, ident, policy.syslogFacility()));
     ConfinementReport report =
-        new ConfinementReport(
+        Internal.get().newReport(
             policy.root(),
             identity.userName,
             identity.uid,
             identity.gid,
             identity.groups,
-            steps,
+            sequence.steps,
             verifications,
             preflight.report,
             phases,
             preparations,
-            notes(linux, policy),
+            notes(policy),
             syslog,
-            stepTimes);
-    LOG.info("{}", report.summary());
+            sequence.times);
+    announce.accept(report.summary());
     return report;
   }
 
-  private static List<String> notes(boolean linux, ConfinementPolicy policy) {
+  private static List<String> notes(ConfinementPolicy policy) {
     List<String> notes = new ArrayList<>();
-    if (!linux) {
-      notes.add(
-          "not Linux: the capability bounding and ambient sets, no_new_privs, seccomp and the per-thread"
-              + " verification (/proc/self/task) are Linux-only and were not part of the plan");
-    }
-    if (linux) {
+    {
       notes.add("core dumps are off and other processes of the target uid cannot ptrace this one or read its /proc files (PR_SET_DUMPABLE 0)");
     }
-    if (linux && policy.execDenied()) {
+    if (policy.execDenied()) {
       notes.add("no thread can run a program or start a process (denyExec: execve, execveat, fork, vfork and clone of a process refused with EPERM)");
     }
-    if (linux && !policy.keptCapabilities().isEmpty()) {
+    if (!policy.keptCapabilities().isEmpty()) {
       notes.add(
           "kept " + policy.keptCapabilities() + " in the thread that called apply() only (and threads it starts"
               + " from now on); every thread that existed before holds no capability");
@@ -365,49 +335,34 @@ public final class Confiner {
   }
 
   /**
-   * Closes the /proc/self/task descriptor. It points outside the jail: openat(fd, "../../..")
-   * reaches the host's "/". It is O_CLOEXEC (no child inherits it), only this thread uses it, and
-   * it is closed before apply() returns, so the daemon's own code never sees it; in between it
-   * grants no privilege (the credentials are already dropped), only a view chroot takes away.
+   * Closes what the sequence holds: the /proc/self/task descriptor and the root's. The first
+   * points outside the jail (openat(fd, "../../..") reaches the host's "/"): O_CLOEXEC, used by
+   * this thread only, and closed before apply() returns, whatever happens.
    */
-  private static void closeThreadList(Kernel k, Sequence.ExecutionState state) throws ErrnoException {
-    int fd = state.threadListFd();
-    state.threadListClosed();
-    k.close(fd);
-  }
-
-  private static void closeThreadListQuietly(Kernel k, Sequence.ExecutionState state) {
-    if (state.threadListFd() >= 0) {
-      try {
-        closeThreadList(k, state);
-      } catch (ErrnoException ignored) {
-        // The failure being reported matters more than this one.
+  private static void closeQuietly(Kernel k, Sequence.Executor sequence) {
+    for (int fd : new int[] {sequence.threadListFd, sequence.rootFd}) {
+      if (fd >= 0) {
+        try {
+          k.close(fd);
+        } catch (ErrnoException ignored) {
+          // The failure being reported matters more than this one.
+        }
       }
     }
-  }
-
-  private static void closeRootQuietly(Kernel k, Sequence.ExecutionState state) {
-    closeThreadListQuietly(k, state);
-    if (state.openRootFd() >= 0) {
-      try {
-        k.close(state.openRootFd());
-      } catch (ErrnoException ignored) {
-        // The failure being reported matters more than this one.
-      }
-    }
+    sequence.threadListFd = -1;
+    sequence.rootFd = -1;
   }
 
   /**
    * Past the point of no return: an Error under HALT goes straight on to apply()'s finally, which
    * halts without allocating (the Error may be OutOfMemoryError); anything else is reported and
-   * halted here, or, under THROW, thrown with the thread list closed.
+   * halted here, or, under THROW, thrown with the descriptors closed.
    */
-  private RuntimeException failClosedOn(
-      ConfinementPolicy policy, Progress progress, Kernel k, Sequence.ExecutionState state, Throwable e) {
+  private RuntimeException failClosedOn(ConfinementPolicy policy, Progress progress, Kernel k, Throwable e) {
     if (e instanceof Error && policy.failureMode() == FailureMode.HALT) {
       throw (Error) e;
     }
-    closeThreadListQuietly(k, state);
+    closeQuietly(k, progress.sequence);
     if (e instanceof Error) {
       throw (Error) e;
     }
@@ -423,14 +378,13 @@ public final class Confiner {
             : new ConfinementException(message, true, cause);
     stderr.println(message);
     stderr.flush();
-    if (progress.syslogOpen) {
+    if (progress.sequence.syslogOpen) {
       try {
         progress.kernel.syslog(policy.syslogFacility().code() | Syslog.Priority.CRIT.code(), message);
       } catch (RuntimeException | Error ignored) {
         // Nothing must stand between this failure and the halt.
       }
     }
-    progress.pastPointOfNoReturn = true;
     progress.failureHandled = true;
     if (policy.failureMode() == FailureMode.HALT) {
       terminator.halt(FailureMode.HALT_STATUS);

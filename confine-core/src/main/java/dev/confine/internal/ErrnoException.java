@@ -39,7 +39,7 @@ public final class ErrnoException extends Exception {
 
   /** As the public exception, with a hint at the cause. */
   public dev.confine.SyscallException toSyscallException(String hint, boolean pastPointOfNoReturn) {
-    return new dev.confine.SyscallException(
+    return Internal.get().newSyscallException(
         syscall, arguments, errno, Errnos.name(errno), Errnos.text(errno), hint, pastPointOfNoReturn, getCause());
   }
 }

@@ -137,9 +137,6 @@ public interface Kernel {
   // Linux hardening. Every call here acts on the CALLING THREAD only (capabilities, keepcaps and
   // no_new_privs are per-thread attributes), except installSeccompFilterOnAllThreads.
 
-  /** True on Linux, where the calls below exist; false elsewhere (they then throw ENOSYS). */
-  boolean isLinux();
-
   /** gettid(2): the calling thread's id, as /proc/self/task names it. */
   long threadId() throws ErrnoException;
 

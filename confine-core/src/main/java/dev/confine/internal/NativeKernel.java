@@ -33,7 +33,15 @@ public final class NativeKernel implements Kernel {
   private final int openDirectoryFlags;
 
   private NativeKernel() {
+    String os = System.getProperty("os.name", "");
+    if (!os.equals("Linux")) {
+      // setresuid, prctl, seccomp, /proc/self/task: confine's sequence and checks exist on Linux only.
+      throw new UnsupportedOperationException("confine runs on Linux only; this is " + os);
+    }
     this.direct = new DirectLibC();
+    if (!direct.hasLinuxCalls()) {
+      throw new UnsatisfiedLinkError("libc lacks prctl, capget, capset, syscall, read or lseek: not a Linux libc");
+    }
     this.openDirectoryFlags =
         OpenFlags.O_RDONLY.intValue()
             | OpenFlags.O_DIRECTORY.intValue()
@@ -154,17 +162,9 @@ public final class NativeKernel implements Kernel {
   public Capabilities capabilities() throws ErrnoException {
     // /proc/thread-self: capability sets are per thread, and it is this thread that will chroot.
     try {
-      long prm = 0, eff = 0, bnd = 0;
-      for (String line : Files.readAllLines(Path.of("/proc/thread-self/status"))) {
-        if (line.startsWith("CapPrm:")) {
-          prm = Long.parseUnsignedLong(line.substring(7).trim(), 16);
-        } else if (line.startsWith("CapEff:")) {
-          eff = Long.parseUnsignedLong(line.substring(7).trim(), 16);
-        } else if (line.startsWith("CapBnd:")) {
-          bnd = Long.parseUnsignedLong(line.substring(7).trim(), 16);
-        }
-      }
-      return new Capabilities(prm, eff, bnd);
+      String status = new String(Files.readAllBytes(Path.of("/proc/thread-self/status")), StandardCharsets.UTF_8);
+      dev.confine.internal.linux.ThreadStatus self = dev.confine.internal.linux.ThreadStatus.parse(0, status);
+      return new Capabilities(self.capPrm, self.capEff, self.capBnd);
     } catch (IOException e) {
       throw ioError(Syscall.READ_PROC_FILE, "/proc/thread-self/status", e);
     }
@@ -205,7 +205,7 @@ public final class NativeKernel implements Kernel {
     }
     int fd = direct.open("/", openDirectoryFlags);
     if (fd < 0) {
-      throw error(Syscall.OPEN, "/", "O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC");
+      throw error(Syscall.OPEN, "/", Sequence.DIRECTORY_FLAGS);
     }
     for (String component : absolutePath.split("/")) {
       if (component.isEmpty()) {
@@ -213,7 +213,7 @@ public final class NativeKernel implements Kernel {
       }
       int next = direct.openat(fd, component, openDirectoryFlags);
       if (next < 0) {
-        ErrnoException failure = error(Syscall.OPEN, absolutePath, "O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC");
+        ErrnoException failure = error(Syscall.OPEN, absolutePath, Sequence.DIRECTORY_FLAGS);
         direct.close(fd);
         throw failure;
       }
@@ -446,10 +446,7 @@ public final class NativeKernel implements Kernel {
 
   @Override
   public Map<Long, Ids> otherProcesses() throws ErrnoException {
-    if (isLinux()) {
-      return otherProcessesNative();
-    }
-    return otherProcessesNio();
+    return otherProcessesNative();
   }
 
   /**
@@ -511,8 +508,8 @@ public final class NativeKernel implements Kernel {
         int start = at == 0 ? 4 : at + 5;
         int end = sofar.indexOf('\n', start);
         if (end >= 0) {
-          String[] ids = sofar.substring(start, end).trim().split("\\s+");
-          return new Ids(Long.parseLong(ids[0]), Long.parseLong(ids[1]), Long.parseLong(ids[2]));
+          List<Long> ids = dev.confine.internal.linux.ThreadStatus.ids(sofar.substring(start, end));
+          return new Ids(ids.get(0), ids.get(1), ids.get(2));
         }
       }
     }
@@ -547,42 +544,6 @@ public final class NativeKernel implements Kernel {
         at += reclen;
       }
     }
-  }
-
-  Map<Long, Ids> otherProcessesNio() throws ErrnoException {
-    long self = ProcessHandle.current().pid();
-    Map<Long, Ids> processes = new LinkedHashMap<>();
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
-      for (Path entry : entries) {
-        long pid;
-        try {
-          pid = Long.parseLong(entry.getFileName().toString());
-        } catch (NumberFormatException e) {
-          continue;
-        }
-        if (pid == self) {
-          continue;
-        }
-        try {
-          for (String line : Files.readAllLines(entry.resolve("status"), StandardCharsets.UTF_8)) {
-            if (line.startsWith("Uid:")) {
-              String[] ids = line.substring(4).trim().split("\\s+");
-              processes.put(pid, new Ids(Long.parseLong(ids[0]), Long.parseLong(ids[1]), Long.parseLong(ids[2])));
-              break;
-            }
-          }
-        } catch (NoSuchFileException e) {
-          // ended meanwhile
-        } catch (IOException e) {
-          if (Files.exists(entry)) {
-            throw ioError(Syscall.READ_PROCESS_STATUS, entry + "/status", e);
-          }
-        }
-      }
-    } catch (IOException e) {
-      throw ioError(Syscall.READ_PROCESS_STATUS, "/proc", e);
-    }
-    return processes;
   }
 
   private static final int ENODATA = 61;
@@ -650,7 +611,6 @@ public final class NativeKernel implements Kernel {
 
   @Override
   public List<Integer> descriptorNumbers(int threadListFd) throws ErrnoException {
-    requireLinux(Syscall.READ_DESCRIPTORS, threadListFd, "../fd");
     int fdDir = direct.openat(threadListFd, "../fd", openDirectoryFlags);
     if (fdDir < 0) {
       throw error(Syscall.READ_DESCRIPTORS, "openat", threadListFd, "../fd");
@@ -685,40 +645,17 @@ public final class NativeKernel implements Kernel {
   private static final int PR_CAP_AMBIENT_CLEAR_ALL = 4;
   private static final long SECCOMP_FILTER_FLAG_TSYNC = 1;
 
-  @Override
-  public boolean isLinux() {
-    return LINUX && direct.hasLinuxCalls() && dev.confine.internal.linux.LinuxArch.current().isPresent();
-  }
-
-  private static final boolean LINUX = System.getProperty("os.name", "").equals("Linux");
-
-  private void requireLinux(dev.confine.Syscall syscall, Object... arguments) throws ErrnoException {
-    if (!isLinux()) {
-      throw new ErrnoException(syscall, render(arguments), Errno.ENOSYS.intValue());
-    }
-  }
-
-  private static List<String> render(Object... arguments) {
-    List<String> rendered = new ArrayList<>(arguments.length);
-    for (Object argument : arguments) {
-      rendered.add(String.valueOf(argument));
-    }
-    return rendered;
-  }
-
   private dev.confine.internal.linux.LinuxArch arch() {
     return dev.confine.internal.linux.LinuxArch.current().orElseThrow();
   }
 
   @Override
   public long threadId() throws ErrnoException {
-    requireLinux(Syscall.OPEN_THREAD_LIST, "gettid");
     return direct.syscall0(arch().number("gettid"));
   }
 
   @Override
   public int lastCapability() throws ErrnoException {
-    requireLinux(Syscall.CAPBSET_DROP, "PR_CAPBSET_READ");
     // /proc/sys/kernel/cap_last_cap would do, but probing needs nothing mounted.
     int cap = 0;
     while (cap < 64 && direct.prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0) {
@@ -732,7 +669,6 @@ public final class NativeKernel implements Kernel {
 
   @Override
   public boolean inBoundingSet(int capability) throws ErrnoException {
-    requireLinux(Syscall.CAPBSET_DROP, "PR_CAPBSET_READ", capability);
     int r = direct.prctl(PR_CAPBSET_READ, capability, 0, 0, 0);
     if (r < 0) {
       throw error(Syscall.CAPBSET_DROP, "PR_CAPBSET_READ", capability);
@@ -742,7 +678,6 @@ public final class NativeKernel implements Kernel {
 
   @Override
   public void dropFromBoundingSet(int capability) throws ErrnoException {
-    requireLinux(Syscall.CAPBSET_DROP, "PR_CAPBSET_DROP", capability);
     if (direct.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0) {
       throw error(Syscall.CAPBSET_DROP, "PR_CAPBSET_DROP", capability);
     }
@@ -750,7 +685,6 @@ public final class NativeKernel implements Kernel {
 
   @Override
   public void clearAmbientCapabilities() throws ErrnoException {
-    requireLinux(Syscall.CAP_AMBIENT_CLEAR, "PR_CAP_AMBIENT", "PR_CAP_AMBIENT_CLEAR_ALL");
     if (direct.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0) {
       throw error(Syscall.CAP_AMBIENT_CLEAR, "PR_CAP_AMBIENT", "PR_CAP_AMBIENT_CLEAR_ALL");
     }
@@ -758,7 +692,6 @@ public final class NativeKernel implements Kernel {
 
   @Override
   public void setKeepCapabilities(boolean keep) throws ErrnoException {
-    requireLinux(Syscall.SET_KEEPCAPS, "PR_SET_KEEPCAPS", keep ? 1 : 0);
     if (direct.prctl(PR_SET_KEEPCAPS, keep ? 1 : 0, 0, 0, 0) != 0) {
       throw error(Syscall.SET_KEEPCAPS, "PR_SET_KEEPCAPS", keep ? 1 : 0);
     }
@@ -770,7 +703,6 @@ public final class NativeKernel implements Kernel {
 
   @Override
   public void capset(long permitted, long effective, long inheritable) throws ErrnoException {
-    requireLinux(Syscall.CAPSET, hex(permitted), hex(effective), hex(inheritable));
     int[] data = {
       (int) effective, (int) permitted, (int) inheritable,
       (int) (effective >>> 32), (int) (permitted >>> 32), (int) (inheritable >>> 32)
@@ -782,7 +714,6 @@ public final class NativeKernel implements Kernel {
 
   @Override
   public long[] capget() throws ErrnoException {
-    requireLinux(Syscall.CAPGET);
     int[] data = new int[6];
     if (direct.capget(data) != 0) {
       throw error(Syscall.CAPGET, "v3", 0);
@@ -802,7 +733,6 @@ public final class NativeKernel implements Kernel {
 
   @Override
   public void setNoNewPrivileges() throws ErrnoException {
-    requireLinux(Syscall.NO_NEW_PRIVS, "PR_SET_NO_NEW_PRIVS", 1);
     if (direct.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
       throw error(Syscall.NO_NEW_PRIVS, "PR_SET_NO_NEW_PRIVS", 1);
     }
@@ -810,7 +740,6 @@ public final class NativeKernel implements Kernel {
 
   @Override
   public boolean noNewPrivileges() throws ErrnoException {
-    requireLinux(Syscall.NO_NEW_PRIVS, "PR_GET_NO_NEW_PRIVS");
     int r = direct.prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
     if (r < 0) {
       throw error(Syscall.NO_NEW_PRIVS, "PR_GET_NO_NEW_PRIVS");
@@ -820,7 +749,6 @@ public final class NativeKernel implements Kernel {
 
   @Override
   public int securebits() throws ErrnoException {
-    requireLinux(Syscall.GET_SECUREBITS, "PR_GET_SECUREBITS");
     int r = direct.prctl(PR_GET_SECUREBITS, 0, 0, 0, 0);
     if (r < 0) {
       throw error(Syscall.GET_SECUREBITS, "PR_GET_SECUREBITS");
@@ -830,7 +758,6 @@ public final class NativeKernel implements Kernel {
 
   @Override
   public void setDumpable(boolean dumpable) throws ErrnoException {
-    requireLinux(Syscall.SET_DUMPABLE, "PR_SET_DUMPABLE", dumpable ? 1 : 0);
     if (direct.prctl(PR_SET_DUMPABLE, dumpable ? 1 : 0, 0, 0, 0) != 0) {
       throw error(Syscall.SET_DUMPABLE, "PR_SET_DUMPABLE", dumpable ? 1 : 0);
     }
@@ -838,7 +765,6 @@ public final class NativeKernel implements Kernel {
 
   @Override
   public boolean dumpable() throws ErrnoException {
-    requireLinux(Syscall.SET_DUMPABLE, "PR_GET_DUMPABLE");
     int r = direct.prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
     if (r < 0) {
       throw error(Syscall.SET_DUMPABLE, "PR_GET_DUMPABLE");
@@ -848,7 +774,6 @@ public final class NativeKernel implements Kernel {
 
   @Override
   public void installSeccompFilterOnAllThreads(long[] program) throws ErrnoException {
-    requireLinux(Syscall.SECCOMP, "SECCOMP_SET_MODE_FILTER", "SECCOMP_FILTER_FLAG_TSYNC", program.length + " instructions");
     long r = direct.seccompSetModeFilter(arch().number("seccomp"), SECCOMP_FILTER_FLAG_TSYNC, program);
     if (r < 0) {
       throw error(Syscall.SECCOMP, "SECCOMP_SET_MODE_FILTER", "SECCOMP_FILTER_FLAG_TSYNC", program.length + " instructions");
@@ -863,17 +788,15 @@ public final class NativeKernel implements Kernel {
 
   @Override
   public int openThreadList() throws ErrnoException {
-    requireLinux(Syscall.OPEN_THREAD_LIST, "/proc/self/task");
     int fd = direct.open("/proc/self/task", openDirectoryFlags);
     if (fd < 0) {
-      throw error(Syscall.OPEN_THREAD_LIST, "/proc/self/task", "O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC");
+      throw error(Syscall.OPEN_THREAD_LIST, "/proc/self/task", Sequence.DIRECTORY_FLAGS);
     }
     return fd;
   }
 
   @Override
   public List<dev.confine.internal.linux.ThreadStatus> threadStatuses() throws ErrnoException {
-    requireLinux(Syscall.READ_THREAD_STATUS, "/proc/self/task");
     int fd = direct.open("/proc/self/task", openDirectoryFlags);
     if (fd < 0) {
       throw error(Syscall.READ_THREAD_STATUS, "open", "/proc/self/task");
@@ -887,7 +810,6 @@ public final class NativeKernel implements Kernel {
 
   @Override
   public List<dev.confine.internal.linux.ThreadStatus> threadStatuses(int fd) throws ErrnoException {
-    requireLinux(Syscall.READ_THREAD_STATUS, fd);
     if (direct.lseek(fd, 0, 0) < 0) {
       throw error(Syscall.READ_THREAD_STATUS, "lseek", fd, 0);
     }

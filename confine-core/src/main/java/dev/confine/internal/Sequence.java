@@ -5,26 +5,27 @@ import dev.confine.ConfinementException;
 import dev.confine.ConfinementPolicy;
 import dev.confine.Step;
 import dev.confine.Syscall;
+import dev.confine.internal.linux.LinuxArch;
+import dev.confine.internal.linux.SeccompFilter;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.stream.Collectors;
 import jnr.constants.platform.Errno;
 
 /**
- * The confinement sequence, as OpenSSH's privilege separation does it: open the new root
- * without following links, fchdir to it, chroot("."), chdir("/"), then setgroups, setresgid and
- * setresuid, groups first because they can only be changed while still root.
- *
- * <p>The same list serves {@code plan()}, {@code apply()} and the test kit.
+ * The confinement sequence, in one method ({@link #run}), read top to bottom as OpenSSH's
+ * privilege separation or minijail's {@code minijail_enter}: each line a step with its reason.
+ * It runs twice: once with a {@link Recorder}, which lists the steps and executes nothing
+ * ({@code plan()}), and once with an {@link Executor}, which makes the calls, checks each result,
+ * times each step and knows where the point of no return lies ({@code apply()}).
  */
 public final class Sequence {
   /** openlog(3) options: LOG_PID, and LOG_NDELAY to connect to /dev/log now, before chroot. */
-  public static final long LOG_PID_NDELAY = 0x01 | 0x08;
+  static final long LOG_PID_NDELAY = 0x01 | 0x08;
+  /** The one set of open(2) flags for a directory confine holds: no link followed, no child inherits it. */
+  static final String DIRECTORY_FLAGS = "O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC";
 
   /** Stands for every capability the kernel knows (0 to the last, probed with PR_CAPBSET_READ). */
   public static final String EVERY_CAPABILITY = "<every capability>";
@@ -33,237 +34,419 @@ public final class Sequence {
   /** Stands for the seccomp program of denyExec(): no execve, no fork, no clone of a process. */
   public static final String EXEC_BLOCK = "<deny with EPERM: execve, execveat, fork, vfork, clone without CLONE_THREAD; clone3 ENOSYS>";
 
-  private static final String OPEN_FLAGS = "O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC";
-
   private Sequence() {}
 
-  /** Where the Linux-only steps appear: this JVM's operating system. */
-  public static final boolean LINUX = System.getProperty("os.name", "").equals("Linux");
+  /**
+   * The sequence for {@code policy}, becoming {@code target}. Groups go first because only root
+   * may change them; the bounding and ambient sets are emptied while still root; the kept
+   * capabilities are set after setresuid; then no_new_privs and a seccomp filter with TSYNC,
+   * which carries no_new_privs to every thread.
+   */
+  static void run(ConfinementPolicy policy, Target target, Steps s) throws ErrnoException {
+    if (policy.syslogIdent().isPresent()) {
+      s.openlog(policy.syslogIdent().get(), policy.syslogFacility().code(), "connect to /dev/log while it is still visible");
+    }
+    if (policy.umask().isPresent()) {
+      s.umask(policy.umask().getAsInt(), "files created in the jail get these permissions");
+    }
+    s.openThreadList("/proc is not in the jail: keep the thread list to verify every thread after the drop (closed before apply() returns)");
+    s.openRoot(policy.root().toString(), "hold the checked root: no symlink in any component");
+    s.fchdirRoot("stand in the new root");
 
-  /** Steps that exist on Linux only; elsewhere they are not planned, or apply() refuses if asked for. */
-  public static final Set<Syscall> LINUX_ONLY =
-      EnumSet.of(
-          Syscall.OPEN_THREAD_LIST, Syscall.CAPBSET_DROP, Syscall.CAP_AMBIENT_CLEAR, Syscall.SET_KEEPCAPS,
-          Syscall.CAPSET, Syscall.NO_NEW_PRIVS, Syscall.SECCOMP);
+    s.pointOfNoReturn();
+    if (policy.execDenied()) {
+      s.installExecBlock(
+          "from here on no thread may start a program or a process (a child forked between chroot and setresuid would keep root); installed as root, in every thread");
+    }
+    s.chroot("make it \"/\"");
+    s.chdirRoot("leave no working directory outside the root");
+    s.closeRoot("keep no descriptor of a directory outside (fchdir escape)");
+    s.setgroups(policy.supplementaryGroups(), "drop supplementary groups while still root");
+    s.dropBoundingSet("empty this thread's bounding set (per thread: the other threads keep theirs; no_new_privs makes it moot for execve)");
+    s.clearAmbient("no ambient capability survives execve");
+    boolean keep = !policy.keptCapabilities().isEmpty();
+    if (keep) {
+      s.keepCapabilities(true, "keep the permitted set across setresuid, in this thread only");
+    }
+    s.setresgid(target, "real, effective and saved gid");
+    s.setresuid(target, "real, effective and saved uid: root is gone");
+    s.capset(policy.keptCapabilities(), "permitted = effective = kept, in this thread; inheritable empty");
+    if (keep) {
+      s.keepCapabilities(false, "keep-caps off again");
+    }
+    s.notDumpable(target, "no core dump, no ptrace and no /proc access by other processes of the same uid: the memory holds what was loaded as root");
+    if (policy.noNewPrivileges()) {
+      s.noNewPrivileges("execve can no longer grant privileges (setuid files, file capabilities); must precede TSYNC");
+      s.installFilter(
+          policy.deniedSyscalls().isEmpty() ? ALLOW_ALL : "<deny with EPERM: " + String.join(", ", policy.deniedSyscalls()) + ">",
+          "TSYNC gives every thread this filter and, as the caller has it, no_new_privs");
+    }
+  }
 
-  /** The steps for the policy on this JVM's operating system. */
+  /** The ids to become, as numbers once resolved, or as the policy names them for a plan. */
+  static final class Target {
+    final Object uidShown;
+    final Object gidShown;
+    private final Optional<Identity> identity;
+
+    private Target(Object uidShown, Object gidShown, Optional<Identity> identity) {
+      this.uidShown = uidShown;
+      this.gidShown = gidShown;
+      this.identity = identity;
+    }
+
+    static Target of(Identity identity) {
+      return new Target(identity.uid, identity.gid, Optional.of(identity));
+    }
+
+    /** For a plan before the user is resolved: the name, or "primary gid of ...". */
+    static Target unresolved(ConfinementPolicy policy) {
+      Object uid = policy.userName().<Object>map(n -> n).orElseGet(() -> policy.uid().getAsLong());
+      Object gid = policy.gid().isPresent() ? (Object) policy.gid().getAsLong() : "<primary gid of " + uid + ">";
+      return new Target(uid, gid, Optional.empty());
+    }
+
+    Identity identity() {
+      return identity.orElseThrow(() -> new IllegalStateException("the identity must be resolved before the sequence runs"));
+    }
+  }
+
+  /** What each line of {@link #run} asks for. */
+  interface Steps {
+    void openlog(String ident, int facility, String why) throws ErrnoException;
+
+    void umask(int mask, String why);
+
+    void openThreadList(String why) throws ErrnoException;
+
+    void openRoot(String root, String why) throws ErrnoException;
+
+    void fchdirRoot(String why) throws ErrnoException;
+
+    /** Every step from here on is irreversible: a failure leaves the process changed. */
+    void pointOfNoReturn();
+
+    void installExecBlock(String why) throws ErrnoException;
+
+    void chroot(String why) throws ErrnoException;
+
+    void chdirRoot(String why) throws ErrnoException;
+
+    void closeRoot(String why) throws ErrnoException;
+
+    void setgroups(List<Long> groups, String why) throws ErrnoException;
+
+    void dropBoundingSet(String why) throws ErrnoException;
+
+    void clearAmbient(String why) throws ErrnoException;
+
+    void keepCapabilities(boolean keep, String why) throws ErrnoException;
+
+    void setresgid(Target target, String why) throws ErrnoException;
+
+    void setresuid(Target target, String why) throws ErrnoException;
+
+    void capset(List<Capability> kept, String why) throws ErrnoException;
+
+    void notDumpable(Target target, String why) throws ErrnoException;
+
+    void noNewPrivileges(String why) throws ErrnoException;
+
+    void installFilter(String description, String why) throws ErrnoException;
+  }
+
+  /** The plan of {@code policy}; ids by name when the identity is not resolved yet. */
   public static List<Step> plan(ConfinementPolicy policy, Optional<Identity> identity) {
-    return plan(policy, identity, LINUX);
+    Recorder recorder = new Recorder();
+    try {
+      run(policy, identity.map(Target::of).orElseGet(() -> Target.unresolved(policy)), recorder);
+    } catch (ErrnoException e) {
+      throw new AssertionError("the recorder makes no call", e);
+    }
+    return List.copyOf(recorder.steps);
+  }
+
+  /** Lists the steps as data; makes no call. */
+  static class Recorder implements Steps {
+    final List<Step> steps = new ArrayList<>();
+    private boolean irreversible;
+
+    /** Adds the step; returns it so that the executor can time it. */
+    Step add(Syscall syscall, String why, Object... arguments) {
+      Step step = Internal.get().newStep(syscall, why, irreversible, arguments);
+      steps.add(step);
+      return step;
+    }
+
+    @Override public void openlog(String ident, int facility, String why) throws ErrnoException { add(Syscall.OPENLOG, why, ident, LOG_PID_NDELAY, (long) facility); }
+    @Override public void umask(int mask, String why) { add(Syscall.UMASK, why, (long) mask); }
+    @Override public void openThreadList(String why) throws ErrnoException { add(Syscall.OPEN_THREAD_LIST, why, "/proc/self/task", DIRECTORY_FLAGS); }
+    @Override public void openRoot(String root, String why) throws ErrnoException { add(Syscall.OPEN, why, root, DIRECTORY_FLAGS); }
+    @Override public void fchdirRoot(String why) throws ErrnoException { add(Syscall.FCHDIR, why, Step.ROOT_FD); }
+    @Override public void pointOfNoReturn() { irreversible = true; }
+    @Override public void installExecBlock(String why) throws ErrnoException { add(Syscall.SECCOMP, why, "SECCOMP_SET_MODE_FILTER", "SECCOMP_FILTER_FLAG_TSYNC", EXEC_BLOCK); }
+    @Override public void chroot(String why) throws ErrnoException { add(Syscall.CHROOT, why, "."); }
+    @Override public void chdirRoot(String why) throws ErrnoException { add(Syscall.CHDIR, why, "/"); }
+    @Override public void closeRoot(String why) throws ErrnoException { add(Syscall.CLOSE, why, Step.ROOT_FD); }
+    @Override public void setgroups(List<Long> groups, String why) throws ErrnoException { add(Syscall.SETGROUPS, why, groups); }
+    @Override public void dropBoundingSet(String why) throws ErrnoException { add(Syscall.CAPBSET_DROP, why, "PR_CAPBSET_DROP", EVERY_CAPABILITY); }
+    @Override public void clearAmbient(String why) throws ErrnoException { add(Syscall.CAP_AMBIENT_CLEAR, why, "PR_CAP_AMBIENT", "PR_CAP_AMBIENT_CLEAR_ALL"); }
+    @Override public void keepCapabilities(boolean keep, String why) throws ErrnoException { add(Syscall.SET_KEEPCAPS, why, "PR_SET_KEEPCAPS", keep ? 1L : 0L); }
+    @Override public void setresgid(Target t, String why) throws ErrnoException { add(Syscall.SETRESGID, why, t.gidShown, t.gidShown, t.gidShown); }
+    @Override public void setresuid(Target t, String why) throws ErrnoException { add(Syscall.SETRESUID, why, t.uidShown, t.uidShown, t.uidShown); }
+
+    @Override
+    public void capset(List<Capability> kept, String why) throws ErrnoException {
+      long mask = Internal.maskOf(kept);
+      String names = kept.isEmpty() ? "none" : kept.stream().map(Capability::capName).collect(Collectors.joining(", "));
+      add(Syscall.CAPSET, why.replace("kept", "kept (" + names + ")"), mask, mask, 0L);
+    }
+
+    @Override public void notDumpable(Target t, String why) throws ErrnoException { add(Syscall.SET_DUMPABLE, why.replace("the same uid", "uid " + t.uidShown), "PR_SET_DUMPABLE", 0L); }
+    @Override public void noNewPrivileges(String why) throws ErrnoException { add(Syscall.NO_NEW_PRIVS, why, "PR_SET_NO_NEW_PRIVS", 1L); }
+    @Override public void installFilter(String description, String why) throws ErrnoException { add(Syscall.SECCOMP, why, "SECCOMP_SET_MODE_FILTER", "SECCOMP_FILTER_FLAG_TSYNC", description); }
   }
 
   /**
-   * The steps for the policy; ids by name when the identity is not resolved yet. On Linux the
-   * hardening steps are added: the thread list is opened before chroot (to verify every thread
-   * after the drop); the bounding and ambient sets are emptied (and keep-caps set if capabilities
-   * are kept) while still root; the kept capabilities are set after setresuid; then
-   * no_new_privs and a seccomp filter with TSYNC, which carries no_new_privs to every thread.
+   * Makes the calls, each checked, each timed, and records the same steps the recorder lists.
+   * The seccomp programs are built before the sequence (in the constructor): nothing of the
+   * assembler is loaded, or can fail, past the point of no return.
    */
-  public static List<Step> plan(ConfinementPolicy policy, Optional<Identity> identity, boolean linux) {
-    Object uid = identity.<Object>map(i -> i.uid).orElseGet(() -> policy.userName().<Object>map(n -> n).orElseGet(() -> policy.uid().getAsLong()));
-    Object gid =
-        identity.<Object>map(i -> i.gid)
-            .orElseGet(() -> policy.gid().isPresent() ? (Object) policy.gid().getAsLong() : "<primary gid of " + uid + ">");
-    List<Step> steps = new ArrayList<>();
-    policy.syslogIdent().ifPresent(
-        ident ->
-            steps.add(
-                Step.reversible(
-                    Syscall.OPENLOG,
-                    "connect to /dev/log while it is still visible",
-                    ident,
-                    LOG_PID_NDELAY,
-                    (long) policy.syslogFacility().code())));
-    policy.umask().ifPresent(
-        mask -> steps.add(Step.reversible(Syscall.UMASK, "files created in the jail get these permissions", (long) mask)));
-    if (linux) {
-      steps.add(
-          Step.reversible(
-              Syscall.OPEN_THREAD_LIST,
-              "/proc is not in the jail: keep the thread list to verify every thread after the drop (closed before apply() returns)",
-              "/proc/self/task",
-              OPEN_FLAGS));
-    }
-    String root = policy.root().toString();
-    steps.add(Step.reversible(Syscall.OPEN, "hold the checked root: no symlink in any component", root, OPEN_FLAGS));
-    steps.add(Step.reversible(Syscall.FCHDIR, "stand in the new root", Step.ROOT_FD));
-    if (linux && policy.execDenied()) {
-      steps.add(
-          Step.irreversible(
-              Syscall.SECCOMP,
-              "from here on no thread may start a program or a process (a child forked between chroot and setresuid would keep root); installed as root, in every thread",
-              "SECCOMP_SET_MODE_FILTER",
-              "SECCOMP_FILTER_FLAG_TSYNC",
-              EXEC_BLOCK));
-    }
-    steps.add(Step.irreversible(Syscall.CHROOT, "make it \"/\"", "."));
-    steps.add(Step.irreversible(Syscall.CHDIR, "leave no working directory outside the root", "/"));
-    steps.add(Step.irreversible(Syscall.CLOSE, "keep no descriptor of a directory outside (fchdir escape)", Step.ROOT_FD));
-    steps.add(Step.irreversible(Syscall.SETGROUPS, "drop supplementary groups while still root", policy.supplementaryGroups()));
-    long keep = Capability.maskOf(policy.keptCapabilities());
-    String kept = policy.keptCapabilities().isEmpty() ? "none" : policy.keptCapabilities().stream().map(Capability::capName).collect(Collectors.joining(", "));
-    if (linux) {
-      steps.add(
-          Step.irreversible(
-              Syscall.CAPBSET_DROP,
-              "empty this thread's bounding set (per thread: the other threads keep theirs; no_new_privs makes it moot for execve)",
-              "PR_CAPBSET_DROP",
-              EVERY_CAPABILITY));
-      steps.add(Step.irreversible(Syscall.CAP_AMBIENT_CLEAR, "no ambient capability survives execve", "PR_CAP_AMBIENT", "PR_CAP_AMBIENT_CLEAR_ALL"));
-      if (keep != 0) {
-        steps.add(Step.irreversible(Syscall.SET_KEEPCAPS, "keep the permitted set across setresuid, in this thread only", "PR_SET_KEEPCAPS", 1L));
-      }
-    }
-    steps.add(Step.irreversible(Syscall.SETRESGID, "real, effective and saved gid", gid, gid, gid));
-    steps.add(Step.irreversible(Syscall.SETRESUID, "real, effective and saved uid: root is gone", uid, uid, uid));
-    if (linux) {
-      steps.add(
-          Step.irreversible(
-              Syscall.CAPSET,
-              "permitted = effective = kept (" + kept + ") in this thread, inheritable empty",
-              keep,
-              keep,
-              0L));
-      if (keep != 0) {
-        steps.add(Step.irreversible(Syscall.SET_KEEPCAPS, "keep-caps off again", "PR_SET_KEEPCAPS", 0L));
-      }
-      steps.add(
-          Step.irreversible(
-              Syscall.SET_DUMPABLE,
-              "no core dump, no ptrace and no /proc access by other processes of uid " + uid + ": the memory holds what was loaded as root",
-              "PR_SET_DUMPABLE",
-              0L));
-      if (policy.noNewPrivileges()) {
-        steps.add(
-            Step.irreversible(
-                Syscall.NO_NEW_PRIVS,
-                "execve can no longer grant privileges (setuid files, file capabilities); must precede TSYNC",
-                "PR_SET_NO_NEW_PRIVS",
-                1L));
-        steps.add(
-            Step.irreversible(
-                Syscall.SECCOMP,
-                "TSYNC gives every thread this filter and, as the caller has it, no_new_privs",
-                "SECCOMP_SET_MODE_FILTER",
-                "SECCOMP_FILTER_FLAG_TSYNC",
-                policy.deniedSyscalls().isEmpty() ? ALLOW_ALL : "<deny with EPERM: " + String.join(", ", policy.deniedSyscalls()) + ">"));
-      }
-    }
-    return List.copyOf(steps);
-  }
+  static final class Executor extends Recorder {
+    private final Kernel kernel;
+    private final NanoClock clock;
+    /** The root as preflight saw it: what open must find again (device and inode). */
+    private final Optional<FileStatus> checkedRoot;
+    private final long[] execBlock;
+    private final long[] lastFilter;
+    final List<Duration> times = new ArrayList<>();
+    private long stepStart;
 
-  /** Runs one step. The root descriptor lives in {@code state} between OPEN and CLOSE. */
-  public static void execute(Step step, Kernel kernel, ExecutionState state) throws ErrnoException {
-    switch (step.syscall()) {
-      case OPENLOG:
-        kernel.openlog(step.stringArgument(0), (int) step.longArgument(1), (int) step.longArgument(2));
-        return;
-      case UMASK:
-        kernel.umask((int) step.longArgument(0));
-        return;
-      case OPEN_THREAD_LIST:
-        {
-          int fd = kernel.openThreadList();
-          state.threadListFd = fd;
-          // Read once now, while a failure is still harmless: proves the fields are there and
-          // loads every class the reading needs while the class path is still reachable.
-          state.threadsBefore = kernel.threadStatuses(fd);
-          state.callerTid = kernel.threadId();
-          return;
+    /** An irreversible step has begun: from here on, a failure of any kind ends in the halt. */
+    boolean irreversibleAttempted;
+    /** An irreversible step has succeeded: a syscall that fails from here on leaves the process changed. */
+    boolean pastPointOfNoReturn;
+    boolean syslogOpen;
+    int rootFd = -1;
+    int threadListFd = -1;
+    long callerTid = -1;
+    /** The new root as opened: what every thread's root and cwd must be after the drop. */
+    FileStatus rootStatus;
+
+    Executor(Kernel kernel, NanoClock clock, ConfinementPolicy policy, Optional<FileStatus> checkedRoot) {
+      this.kernel = kernel;
+      this.clock = clock;
+      this.checkedRoot = checkedRoot;
+      this.execBlock = policy.execDenied() ? SeccompFilter.denyExec(architecture("denyExec()")) : null;
+      this.lastFilter =
+          !policy.noNewPrivileges() ? null
+              : policy.deniedSyscalls().isEmpty() ? SeccompFilter.allowAll()
+              : SeccompFilter.denyList(architecture("denySyscalls()"), policy.deniedSyscalls());
+    }
+
+    private static LinuxArch architecture(String option) {
+      return LinuxArch.current()
+          .orElseThrow(() -> new ConfinementException(
+              option + ": no syscall table for os.arch " + System.getProperty("os.arch") + " (x86_64 and aarch64 only)", false, null));
+    }
+
+    /** Runs the sequence. */
+    void run(ConfinementPolicy policy, Identity identity) throws ErrnoException {
+      stepStart = clock.nanoTime();
+      Sequence.run(policy, Target.of(identity), this);
+    }
+
+    /** Records the step, and notes that an irreversible one has begun. */
+    @Override
+    Step add(Syscall syscall, String why, Object... arguments) {
+      Step step = super.add(syscall, why, arguments);
+      if (step.irreversible()) {
+        // Set before the call: an Error thrown inside it (after the kernel acted) must still halt.
+        irreversibleAttempted = true;
+      }
+      return step;
+    }
+
+    /** The step succeeded: its time, and the point of no return if it was irreversible. */
+    private void done() {
+      if (steps.get(steps.size() - 1).irreversible()) {
+        pastPointOfNoReturn = true;
+      }
+      long now = clock.nanoTime();
+      times.add(Duration.ofNanos(now - stepStart));
+      stepStart = now;
+    }
+
+    @Override
+    public void openlog(String ident, int facility, String why) throws ErrnoException {
+      super.openlog(ident, facility, why);
+      kernel.openlog(ident, (int) LOG_PID_NDELAY, facility);
+      syslogOpen = true;
+      done();
+    }
+
+    @Override
+    public void umask(int mask, String why) {
+      super.umask(mask, why);
+      kernel.umask(mask);
+      done();
+    }
+
+    @Override
+    public void openThreadList(String why) throws ErrnoException {
+      super.openThreadList(why);
+      threadListFd = kernel.openThreadList();
+      // Read once now, while a failure is still harmless: proves the fields are there and loads
+      // every class the reading needs while the class path is still reachable.
+      kernel.threadStatuses(threadListFd);
+      callerTid = kernel.threadId();
+      done();
+    }
+
+    @Override
+    public void openRoot(String root, String why) throws ErrnoException {
+      super.openRoot(root, why);
+      rootFd = kernel.openDirectoryNoFollow(root);
+      rootStatus = kernel.fstat(rootFd);
+      if (checkedRoot.isPresent() && !rootStatus.sameFileAs(checkedRoot.get())) {
+        throw new ConfinementException(
+            root + " changed between preflight and open (was " + checkedRoot.get() + ", now " + rootStatus
+                + "): refusing to chroot into a directory that was not checked");
+      }
+      done();
+    }
+
+    @Override
+    public void fchdirRoot(String why) throws ErrnoException {
+      super.fchdirRoot(why);
+      kernel.fchdir(rootFd);
+      done();
+    }
+
+    @Override
+    public void installExecBlock(String why) throws ErrnoException {
+      super.installExecBlock(why);
+      kernel.installSeccompFilterOnAllThreads(execBlock);
+      done();
+    }
+
+    @Override
+    public void chroot(String why) throws ErrnoException {
+      super.chroot(why);
+      kernel.chroot(".");
+      done();
+    }
+
+    @Override
+    public void chdirRoot(String why) throws ErrnoException {
+      super.chdirRoot(why);
+      kernel.chdir("/");
+      done();
+    }
+
+    @Override
+    public void closeRoot(String why) throws ErrnoException {
+      super.closeRoot(why);
+      int fd = rootFd;
+      rootFd = -1;
+      kernel.close(fd);
+      done();
+    }
+
+    @Override
+    public void setgroups(List<Long> groups, String why) throws ErrnoException {
+      super.setgroups(groups, why);
+      kernel.setgroups(groups);
+      done();
+    }
+
+    @Override
+    public void dropBoundingSet(String why) throws ErrnoException {
+      super.dropBoundingSet(why);
+      int last = kernel.lastCapability();
+      for (int cap = 0; cap <= last; cap++) {
+        if (kernel.inBoundingSet(cap)) {
+          kernel.dropFromBoundingSet(cap);
         }
-      case CAPBSET_DROP:
-        {
-          int last = kernel.lastCapability();
-          for (int cap = 0; cap <= last; cap++) {
-            if (kernel.inBoundingSet(cap)) {
-              kernel.dropFromBoundingSet(cap);
-            }
-          }
-          for (int cap = 0; cap <= last; cap++) {
-            if (kernel.inBoundingSet(cap)) {
-              throw new ConfinementException("capability " + cap + " is still in the bounding set after PR_CAPBSET_DROP", true, null);
-            }
-          }
-          state.lastCapability = last;
-          return;
+      }
+      for (int cap = 0; cap <= last; cap++) {
+        if (kernel.inBoundingSet(cap)) {
+          throw new ConfinementException("capability " + cap + " is still in the bounding set after PR_CAPBSET_DROP", true, null);
         }
-      case CAP_AMBIENT_CLEAR:
-        kernel.clearAmbientCapabilities();
-        return;
-      case SET_KEEPCAPS:
-        kernel.setKeepCapabilities(step.longArgument(1) != 0);
-        return;
-      case CAPSET:
-        {
-          long permitted = step.longArgument(0);
-          long effective = step.longArgument(1);
-          long inheritable = step.longArgument(2);
-          kernel.capset(permitted, effective, inheritable);
-          long[] got = kernel.capget();
-          if (got[0] != permitted || got[1] != effective || got[2] != inheritable) {
-            throw new ConfinementException(
-                String.format("capget() after capset: permitted=%x effective=%x inheritable=%x, expected %x %x %x",
-                    got[0], got[1], got[2], permitted, effective, inheritable), true, null);
-          }
-          return;
-        }
-      case NO_NEW_PRIVS:
-        kernel.setNoNewPrivileges();
-        if (!kernel.noNewPrivileges()) {
-          throw new ConfinementException("PR_GET_NO_NEW_PRIVS returned 0 right after PR_SET_NO_NEW_PRIVS", true, null);
-        }
-        return;
-      case SECCOMP:
-        kernel.installSeccompFilterOnAllThreads(state.seccompProgram(step));
-        return;
-      case SET_DUMPABLE:
-        kernel.setDumpable(false);
-        if (kernel.dumpable()) {
-          throw new ConfinementException("PR_GET_DUMPABLE is not 0 right after PR_SET_DUMPABLE 0", true, null);
-        }
-        return;
-      case OPEN:
-        {
-          int fd = kernel.openDirectoryNoFollow(step.stringArgument(0));
-          state.rootFd = fd;
-          FileStatus opened = kernel.fstat(fd);
-          state.rootStatus = opened;
-          if (state.checkedRoot.isPresent() && !opened.sameFileAs(state.checkedRoot.get())) {
-            kernel.close(fd);
-            state.rootFd = -1;
-            throw new ConfinementException(
-                step.stringArgument(0)
-                    + " changed between preflight and open (was "
-                    + state.checkedRoot.get()
-                    + ", now "
-                    + opened
-                    + "): refusing to chroot into a directory that was not checked");
-          }
-          return;
-        }
-      case FCHDIR:
-        kernel.fchdir(state.rootFd());
-        return;
-      case CHROOT:
-        kernel.chroot(step.stringArgument(0));
-        return;
-      case CHDIR:
-        kernel.chdir(step.stringArgument(0));
-        return;
-      case CLOSE:
-        kernel.close(state.rootFd());
-        state.rootFd = -1;
-        return;
-      case SETGROUPS:
-        kernel.setgroups(step.idListArgument(0));
-        return;
-      case SETRESGID:
-        kernel.setresgid(step.longArgument(0), step.longArgument(1), step.longArgument(2));
-        return;
-      case SETRESUID:
-        kernel.setresuid(step.longArgument(0), step.longArgument(1), step.longArgument(2));
-        return;
-      default:
-        throw new IllegalArgumentException("not a step of the sequence: " + step);
+      }
+      done();
+    }
+
+    @Override
+    public void clearAmbient(String why) throws ErrnoException {
+      super.clearAmbient(why);
+      kernel.clearAmbientCapabilities();
+      done();
+    }
+
+    @Override
+    public void keepCapabilities(boolean keep, String why) throws ErrnoException {
+      super.keepCapabilities(keep, why);
+      kernel.setKeepCapabilities(keep);
+      done();
+    }
+
+    @Override
+    public void setresgid(Target target, String why) throws ErrnoException {
+      super.setresgid(target, why);
+      long gid = target.identity().gid;
+      kernel.setresgid(gid, gid, gid);
+      done();
+    }
+
+    @Override
+    public void setresuid(Target target, String why) throws ErrnoException {
+      super.setresuid(target, why);
+      long uid = target.identity().uid;
+      kernel.setresuid(uid, uid, uid);
+      done();
+    }
+
+    @Override
+    public void capset(List<Capability> kept, String why) throws ErrnoException {
+      super.capset(kept, why);
+      long mask = Internal.maskOf(kept);
+      kernel.capset(mask, mask, 0);
+      long[] got = kernel.capget();
+      if (got[0] != mask || got[1] != mask || got[2] != 0) {
+        throw new ConfinementException(
+            "capget() after capset: permitted=" + Long.toHexString(got[0]) + " effective=" + Long.toHexString(got[1])
+                + " inheritable=" + Long.toHexString(got[2]) + ", expected " + Long.toHexString(mask) + " " + Long.toHexString(mask) + " 0",
+            true, null);
+      }
+      done();
+    }
+
+    @Override
+    public void notDumpable(Target target, String why) throws ErrnoException {
+      super.notDumpable(target, why);
+      kernel.setDumpable(false);
+      if (kernel.dumpable()) {
+        throw new ConfinementException("PR_GET_DUMPABLE is not 0 right after PR_SET_DUMPABLE 0", true, null);
+      }
+      done();
+    }
+
+    @Override
+    public void noNewPrivileges(String why) throws ErrnoException {
+      super.noNewPrivileges(why);
+      kernel.setNoNewPrivileges();
+      if (!kernel.noNewPrivileges()) {
+        throw new ConfinementException("PR_GET_NO_NEW_PRIVS returned 0 right after PR_SET_NO_NEW_PRIVS", true, null);
+      }
+      done();
+    }
+
+    @Override
+    public void installFilter(String description, String why) throws ErrnoException {
+      super.installFilter(description, why);
+      kernel.installSeccompFilterOnAllThreads(lastFilter);
+      done();
     }
   }
 
@@ -281,9 +464,6 @@ public final class Sequence {
         case SECCOMP: return "a seccomp filter needs no_new_privs first (or CAP_SYS_ADMIN)";
         default: return "the operation needs privileges this process does not have";
       }
-    }
-    if (e.is(Errno.ENOSYS) && LINUX_ONLY.contains(call)) {
-      return call.cName() + " is Linux-only; this system does not have it";
     }
     if (e.is(Errno.ESRCH) && call == Syscall.SECCOMP) {
       return "another seccomp filter is installed in one thread only; TSYNC cannot reach that thread";
@@ -310,96 +490,5 @@ public final class Sequence {
       return "the id is not valid in this user namespace";
     }
     return "";
-  }
-
-  /** What lives between steps: the root descriptor and the identity of the root preflight checked. */
-  public static final class ExecutionState {
-    final Optional<FileStatus> checkedRoot;
-    int rootFd = -1;
-    int threadListFd = -1;
-    long callerTid = -1;
-    int lastCapability = -1;
-    /** The new root as opened (device and inode): what every thread's root and cwd must be after the drop. */
-    FileStatus rootStatus;
-    List<dev.confine.internal.linux.ThreadStatus> threadsBefore = List.of();
-    private final Map<Step, long[]> programs = new HashMap<>();
-
-    /**
-     * Builds the seccomp programs of the plan now, before chroot: nothing of the assembler has to
-     * be loaded (or can fail) once the process is past the point of no return.
-     */
-    public void prepare(List<Step> steps, ConfinementPolicy policy) {
-      for (Step step : steps) {
-        if (step.syscall() == Syscall.SECCOMP && EXEC_BLOCK.equals(step.arguments().get(2))) {
-          programs.put(step, dev.confine.internal.linux.SeccompFilter.denyExec(architecture("denyExec()")));
-        } else if (step.syscall() == Syscall.SECCOMP) {
-          if (policy.deniedSyscalls().isEmpty()) {
-            programs.put(step, dev.confine.internal.linux.SeccompFilter.allowAll());
-          } else {
-            programs.put(step, dev.confine.internal.linux.SeccompFilter.denyList(architecture("denySyscalls()"), policy.deniedSyscalls()));
-          }
-        }
-      }
-    }
-
-    private static dev.confine.internal.linux.LinuxArch architecture(String option) {
-      return dev.confine.internal.linux.LinuxArch.current()
-          .orElseThrow(() -> new ConfinementException(
-              option + ": no syscall table for os.arch " + System.getProperty("os.arch") + " (x86_64 and aarch64 only)", false, null));
-    }
-
-    /** The new root as it was opened, or empty before OPEN. */
-    public java.util.Optional<FileStatus> rootStatus() {
-      return java.util.Optional.ofNullable(rootStatus);
-    }
-
-    long[] seccompProgram(Step step) {
-      long[] program = programs.get(step);
-      if (program == null) {
-        throw new IllegalStateException("seccomp program not prepared before the sequence: call prepare()");
-      }
-      return program;
-    }
-
-    /** The descriptor of /proc/self/task, or -1. */
-    public int threadListFd() {
-      return threadListFd;
-    }
-
-    /** Marks the thread list closed. */
-    public void threadListClosed() {
-      threadListFd = -1;
-    }
-
-    /** The thread that ran the sequence (gettid), or -1 if the thread list was not opened. */
-    public long callerTid() {
-      return callerTid;
-    }
-
-    /** The last capability number the kernel knows, or -1 if the bounding set was not dropped. */
-    public int lastCapability() {
-      return lastCapability;
-    }
-
-    /** How many threads the process had when the thread list was opened. */
-    public int threadsBefore() {
-      return threadsBefore.size();
-    }
-
-    public ExecutionState(Optional<FileStatus> checkedRoot) {
-      this.checkedRoot = checkedRoot;
-    }
-
-    int rootFd() {
-      if (rootFd < 0) {
-        throw new IllegalStateException("the root is not open: OPEN must come first");
-      }
-      return rootFd;
-    }
-
-    /** The root descriptor still open after a failure, or -1. */
-    public int openRootFd() {
-      return rootFd;
-    }
   }
 }

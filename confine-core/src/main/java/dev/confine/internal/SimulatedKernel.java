@@ -11,10 +11,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -77,10 +74,10 @@ public final class SimulatedKernel implements Kernel {
   private final List<Mount> mounts = new ArrayList<>();
   private final Map<Long, Ids> otherProcesses = new TreeMap<>();
   private final Map<String, PasswdEntry> users = new LinkedHashMap<>();
-  private final Map<Syscall, Deque<Integer>> failures = new EnumMap<>(Syscall.class);
-  private final List<String> calls = new ArrayList<>();
   private final List<String> syslogMessages = new ArrayList<>();
   private final ApplyGuard guard = new ApplyGuard();
+  /** Every call confine makes goes through it: failures armed there, calls recorded there. */
+  private final FaultyKernel faulty = new FaultyKernel(this);
   private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
   private long nextInode = 2;
 
@@ -131,7 +128,6 @@ public final class SimulatedKernel implements Kernel {
   private int pauses;
   private long nextThreadId = 1101;
   private final Task caller;
-  private boolean linux = true;
   private final List<long[]> seccompPrograms = new ArrayList<>();
   private String root = "/";
   private String cwd = "/";
@@ -385,12 +381,6 @@ public final class SimulatedKernel implements Kernel {
     return otherThread(name);
   }
 
-  /** Pretends to be another system (no prctl, capset, seccomp, /proc/self/task): they fail with ENOSYS. */
-  public SimulatedKernel notLinux() {
-    linux = false;
-    return this;
-  }
-
   /** Every thread's status as /proc/self/task/TID/status would show it now. */
   public List<dev.confine.internal.linux.ThreadStatus> threads() {
     List<dev.confine.internal.linux.ThreadStatus> statuses = new ArrayList<>();
@@ -411,10 +401,14 @@ public final class SimulatedKernel implements Kernel {
     return List.copyOf(seccompPrograms);
   }
 
-  /** The next call of {@code syscall} fails with the named errno ("EPERM", "EAGAIN", ...). */
+  /**
+   * The next call of {@code syscall} fails with the named errno ("EPERM", "EIO", ...): armed in
+   * the {@link FaultyKernel} that {@link #apply} and {@link #check} run confine against.
+   *
+   * @throws IllegalArgumentException for a call that cannot fail (umask, openlog)
+   */
   public SimulatedKernel failNext(Syscall syscall, String errnoName) {
-    requireNonNull(syscall, "syscall");
-    failures.computeIfAbsent(syscall, s -> new ArrayDeque<>()).add(Errnos.byName(errnoName));
+    faulty.failNext(syscall, errnoName);
     return this;
   }
 
@@ -426,29 +420,57 @@ public final class SimulatedKernel implements Kernel {
    * of no return is recorded as a halt (see {@link #haltStatus()}) and thrown.
    */
   public ConfinementReport apply(ConfinementPolicy policy) {
-    return confiner().apply(policy);
+    try {
+      return confiner().apply(policy);
+    } finally {
+      requireAllReached("apply()");
+    }
   }
 
   /** Runs {@code policy.check()} against this kernel. */
   public PreflightReport check(ConfinementPolicy policy) {
-    return confiner().check(policy);
+    try {
+      return confiner().check(policy);
+    } finally {
+      requireAllReached("check()");
+    }
+  }
+
+  /** A failure armed but never reached would let a test pass while nothing failed: say so. */
+  private void requireAllReached(String what) {
+    List<String> left = faulty.unreached();
+    if (!left.isEmpty()) {
+      throw new AssertionError(
+          "failNext(" + String.join("), failNext(", left) + ") was armed, but " + what + " never reached such a call (it failed before"
+              + " reaching it, or makes no such call): nothing was made to fail; calls:\n  " + String.join("\n  ", calls()));
+    }
+  }
+
+  /** Every call confine made, typed, in order. */
+  public List<FaultyKernel.Call> recordedCalls() {
+    return faulty.calls();
   }
 
   private Confiner confiner() {
     return new Confiner(
-        () -> this,
+        () -> faulty,
         guard,
         status -> haltStatus = OptionalInt.of(status),
         NanoClock.SYSTEM,
         (policy, clock) -> JvmPreparations.unprepared(policy),
-        new PrintStream(stderr, true, StandardCharsets.UTF_8));
+        new PrintStream(stderr, true, StandardCharsets.UTF_8),
+        summary -> {}); // nothing was confined: no "confined to ..." line in a daemon's test logs
   }
 
   // ---- what happened ----
 
-  /** Every call made, in order, with its result: {@code chroot(".") = 0}. */
+  /** Every call made, in order, with its result, as strace prints it: {@code chroot(".") = 0}. */
   public List<String> calls() {
-    return List.copyOf(calls);
+    List<String> rendered = new ArrayList<>();
+    for (FaultyKernel.Call call : faulty.calls()) {
+      rendered.add(call.toString());
+    }
+    return rendered;
   }
 
   /** The exit status the process would have halted with, if it would have. */
@@ -505,26 +527,22 @@ public final class SimulatedKernel implements Kernel {
 
   @Override
   public Ids getresuid() throws ErrnoException {
-    enter(Syscall.GETRESUID);
-    return ok(Syscall.GETRESUID, uids(), "");
+    return uids();
   }
 
   @Override
   public Ids getresgid() throws ErrnoException {
-    enter(Syscall.GETRESGID);
-    return ok(Syscall.GETRESGID, gids(), "");
+    return gids();
   }
 
   @Override
   public List<Long> getgroups() throws ErrnoException {
-    enter(Syscall.GETGROUPS);
-    return ok(Syscall.GETGROUPS, groups, "");
+    return groups;
   }
 
   @Override
   public void setgroups(List<Long> gids) throws ErrnoException {
     String args = gids.toString();
-    enter(Syscall.SETGROUPS, args);
     if (!capable(Capabilities.CAP_SETGID)) {
       throw fail(Syscall.SETGROUPS, Errno.EPERM, args);
     }
@@ -532,36 +550,30 @@ public final class SimulatedKernel implements Kernel {
       throw fail(Syscall.SETGROUPS, Errno.EINVAL, args);
     }
     groups = gids.stream().sorted().collect(Collectors.toUnmodifiableList());
-    ok(Syscall.SETGROUPS, null, args);
   }
 
   @Override
   public void setresgid(long r, long e, long s) throws ErrnoException {
     String args = r + ", " + e + ", " + s;
-    enter(Syscall.SETRESGID, args);
     if (!capable(Capabilities.CAP_SETGID) && !(allowed(r, rgid, egid, sgid) && allowed(e, rgid, egid, sgid) && allowed(s, rgid, egid, sgid))) {
       throw fail(Syscall.SETRESGID, Errno.EPERM, args);
     }
     rgid = r == UNCHANGED ? rgid : r;
     egid = e == UNCHANGED ? egid : e;
     sgid = s == UNCHANGED ? sgid : s;
-    ok(Syscall.SETRESGID, null, args);
   }
 
   @Override
   public void setresuid(long r, long e, long s) throws ErrnoException {
     String args = r + ", " + e + ", " + s;
-    enter(Syscall.SETRESUID, args);
     if (!capable(Capabilities.CAP_SETUID) && !(allowed(r, ruid, euid, suid) && allowed(e, ruid, euid, suid) && allowed(s, ruid, euid, suid))) {
       throw fail(Syscall.SETRESUID, Errno.EPERM, args);
     }
     changeUids(r == UNCHANGED ? ruid : r, e == UNCHANGED ? euid : e, s == UNCHANGED ? suid : s);
-    ok(Syscall.SETRESUID, null, args);
   }
 
   @Override
   public void setuid(long uid) throws ErrnoException {
-    enter(Syscall.SETUID, String.valueOf(uid));
     if (capable(Capabilities.CAP_SETUID)) {
       changeUids(uid, uid, uid);
     } else if (uid == ruid || uid == suid) {
@@ -569,12 +581,10 @@ public final class SimulatedKernel implements Kernel {
     } else {
       throw fail(Syscall.SETUID, Errno.EPERM, String.valueOf(uid));
     }
-    ok(Syscall.SETUID, null, String.valueOf(uid));
   }
 
   @Override
   public void setgid(long gid) throws ErrnoException {
-    enter(Syscall.SETGID, String.valueOf(gid));
     if (capable(Capabilities.CAP_SETGID)) {
       rgid = egid = sgid = gid;
     } else if (gid == rgid || gid == sgid) {
@@ -582,7 +592,6 @@ public final class SimulatedKernel implements Kernel {
     } else {
       throw fail(Syscall.SETGID, Errno.EPERM, String.valueOf(gid));
     }
-    ok(Syscall.SETGID, null, String.valueOf(gid));
   }
 
   /**
@@ -624,20 +633,17 @@ public final class SimulatedKernel implements Kernel {
 
   @Override
   public Optional<PasswdEntry> getpwnam(String name) throws ErrnoException {
-    enter(Syscall.GETPWNAM, q(name));
-    return ok(Syscall.GETPWNAM, Optional.ofNullable(users.get(name)), q(name));
+    return Optional.ofNullable(users.get(name));
   }
 
   @Override
   public Optional<PasswdEntry> getpwuid(long uid) throws ErrnoException {
-    enter(Syscall.GETPWUID, String.valueOf(uid));
-    return ok(Syscall.GETPWUID, users.values().stream().filter(u -> u.uid == uid).findFirst(), String.valueOf(uid));
+    return users.values().stream().filter(u -> u.uid == uid).findFirst();
   }
 
   @Override
   public int openDirectoryNoFollow(String absolutePath) throws ErrnoException {
     String quoted = q(absolutePath);
-    enter(Syscall.OPEN, quoted);
     String current = root;
     for (String component : absolutePath.split("/")) {
       if (component.isEmpty()) {
@@ -656,23 +662,22 @@ public final class SimulatedKernel implements Kernel {
       }
     }
     int fd = allocate(current);
-    return ok(Syscall.OPEN, fd, quoted);
+    return fd;
   }
 
   @Override
   public FileStatus fstat(int fd) throws ErrnoException {
     String args = fd + ", \"\", AT_EMPTY_PATH";
-    enter(Syscall.FSTAT, args);
     String path = descriptors.get(fd);
     if (path == null) {
       throw fail(Syscall.FSTAT, Errno.EBADF, args);
     }
     if (THREAD_LIST.equals(path)) {
-      return ok(Syscall.FSTAT, new FileStatus(FileStatus.Type.DIRECTORY, 0555, 0, 0, 3, 1, 1), args);
+      return new FileStatus(FileStatus.Type.DIRECTORY, 0555, 0, 0, 3, 1, 1);
     }
     Node node = files.get(path);
     // Descriptors opened before the scene was set (the terminal on 0, 1, 2) are character devices.
-    return ok(Syscall.FSTAT, node != null ? node.status() : new FileStatus(FileStatus.Type.CHAR_DEVICE, 0620, 0, 5, 2, fd + 1, 1), args);
+    return node != null ? node.status() : new FileStatus(FileStatus.Type.CHAR_DEVICE, 0620, 0, 5, 2, fd + 1, 1);
   }
 
   @Override
@@ -682,7 +687,6 @@ public final class SimulatedKernel implements Kernel {
 
   @Override
   public void fchdir(int fd) throws ErrnoException {
-    enter(Syscall.FCHDIR, String.valueOf(fd));
     String path = descriptors.get(fd);
     if (path == null) {
       throw fail(Syscall.FCHDIR, Errno.EBADF, String.valueOf(fd));
@@ -692,54 +696,45 @@ public final class SimulatedKernel implements Kernel {
       throw fail(Syscall.FCHDIR, Errno.ENOTDIR, String.valueOf(fd));
     }
     cwd = path;
-    ok(Syscall.FCHDIR, null, String.valueOf(fd));
   }
 
   @Override
   public void chdir(String path) throws ErrnoException {
-    enter(Syscall.CHDIR, q(path));
     cwd = existingDirectory(Syscall.CHDIR, path);
-    ok(Syscall.CHDIR, null, q(path));
   }
 
   @Override
   public void chroot(String path) throws ErrnoException {
-    enter(Syscall.CHROOT, q(path));
     if (!capable(Capabilities.CAP_SYS_CHROOT)) {
       throw fail(Syscall.CHROOT, Errno.EPERM, q(path));
     }
     root = existingDirectory(Syscall.CHROOT, path);
-    ok(Syscall.CHROOT, null, q(path));
   }
 
   @Override
   public void close(int fd) throws ErrnoException {
-    enter(Syscall.CLOSE, String.valueOf(fd));
     if (descriptors.remove(fd) == null) {
       throw fail(Syscall.CLOSE, Errno.EBADF, String.valueOf(fd));
     }
-    ok(Syscall.CLOSE, null, String.valueOf(fd));
   }
 
   @Override
   public String getcwd() throws ErrnoException {
-    enter(Syscall.GETCWD);
     if (cwd.equals(root)) {
-      return ok(Syscall.GETCWD, "/", "");
+      return "/";
     }
     String prefix = root.equals("/") ? "/" : root + "/";
     if (!cwd.startsWith(prefix)) {
       // glibc reports a directory outside the root as ENOENT (the kernel's "(unreachable)").
       throw fail(Syscall.GETCWD, Errno.ENOENT, "");
     }
-    return ok(Syscall.GETCWD, "/" + cwd.substring(prefix.length()), "");
+    return "/" + cwd.substring(prefix.length());
   }
 
   @Override
   public int umask(int mask) {
     int old = umask;
     umask = mask;
-    calls.add("umask(0" + Integer.toOctalString(mask) + ") = 0" + Integer.toOctalString(old));
     return old;
   }
 
@@ -794,15 +789,12 @@ public final class SimulatedKernel implements Kernel {
 
   @Override
   public Optional<PosixAcl> acl(String path, boolean defaultAcl) throws ErrnoException {
-    String args = q(path) + ", " + q(defaultAcl ? "system.posix_acl_default" : "system.posix_acl_access");
-    enter(Syscall.GETXATTR, args);
-    return ok(Syscall.GETXATTR, Optional.ofNullable((defaultAcl ? defaultAcls : accessAcls).get(resolve(path, false))), args);
+    return Optional.ofNullable((defaultAcl ? defaultAcls : accessAcls).get(resolve(path, false)));
   }
 
   @Override
   public FileStatus statAt(int dirFd, String path) throws ErrnoException {
     String args = dirFd + ", " + q(path);
-    enter(Syscall.FSTAT, args);
     String dir = descriptors.get(dirFd);
     if (dir == null) {
       throw fail(Syscall.FSTAT, Errno.EBADF, args);
@@ -817,7 +809,7 @@ public final class SimulatedKernel implements Kernel {
                   : parts[1].equals("cwd") ? (task.ownCwd != null ? task.ownCwd : cwd)
                   : null;
           if (target != null) {
-            return ok(Syscall.FSTAT, files.get(target).status(), args);
+            return files.get(target).status();
           }
         }
       }
@@ -827,13 +819,12 @@ public final class SimulatedKernel implements Kernel {
     if (node == null) {
       throw fail(Syscall.FSTAT, Errno.ENOENT, args);
     }
-    return ok(Syscall.FSTAT, node.status(), args);
+    return node.status();
   }
 
   @Override
   public int openParent(int directoryFd) throws ErrnoException {
     String args = directoryFd + ", \"..\", O_PATH|O_DIRECTORY|O_CLOEXEC";
-    enter(Syscall.OPEN_PARENT, args);
     String dir = descriptors.get(directoryFd);
     if (dir == null) {
       throw fail(Syscall.OPEN_PARENT, Errno.EBADF, args);
@@ -846,7 +837,7 @@ public final class SimulatedKernel implements Kernel {
       throw fail(Syscall.OPEN_PARENT, Errno.EACCES, args);
     }
     // ".." stops at the process's root; from a directory outside it, it climbs to the top.
-    return ok(Syscall.OPEN_PARENT, allocate(dir.equals(root) ? root : parent(dir)), args);
+    return allocate(dir.equals(root) ? root : parent(dir));
   }
 
   /** May this process look up names in the directory: path resolution's search (x) permission. */
@@ -861,46 +852,30 @@ public final class SimulatedKernel implements Kernel {
   @Override
   public List<Integer> descriptorNumbers(int threadListFd) throws ErrnoException {
     String args = threadListFd + ", \"../fd\"";
-    linuxOnly(Syscall.READ_DESCRIPTORS, args);
     if (!THREAD_LIST.equals(descriptors.get(threadListFd))) {
       throw fail(Syscall.READ_DESCRIPTORS, Errno.EBADF, args);
     }
-    return ok(Syscall.READ_DESCRIPTORS, List.copyOf(descriptors.keySet()), args);
+    return List.copyOf(descriptors.keySet());
   }
 
   @Override
   public int securebits() throws ErrnoException {
-    linuxOnly(Syscall.GET_SECUREBITS, "PR_GET_SECUREBITS");
-    return ok(Syscall.GET_SECUREBITS, securebits, "PR_GET_SECUREBITS");
+    return securebits;
   }
 
   @Override
   public void setDumpable(boolean value) throws ErrnoException {
-    String args = "PR_SET_DUMPABLE, " + (value ? 1 : 0);
-    linuxOnly(Syscall.SET_DUMPABLE, args);
     dumpable = value;
-    ok(Syscall.SET_DUMPABLE, null, args);
   }
 
   @Override
   public boolean dumpable() throws ErrnoException {
-    linuxOnly(Syscall.SET_DUMPABLE, "PR_GET_DUMPABLE");
-    return ok(Syscall.SET_DUMPABLE, dumpable, "PR_GET_DUMPABLE");
+    return dumpable;
   }
 
   // ---- Linux hardening: per thread, the calling thread only (except TSYNC) ----
 
-  private void linuxOnly(Syscall syscall, String args) throws ErrnoException {
-    enter(syscall, args);
-    if (!linux) {
-      throw fail(syscall, Errno.ENOSYS, args);
-    }
-  }
 
-  @Override
-  public boolean isLinux() {
-    return linux;
-  }
 
   @Override
   public long threadId() {
@@ -909,15 +884,11 @@ public final class SimulatedKernel implements Kernel {
 
   @Override
   public int lastCapability() throws ErrnoException {
-    linuxOnly(Syscall.CAPBSET_DROP, "PR_CAPBSET_READ");
     return LAST_CAPABILITY;
   }
 
   @Override
   public boolean inBoundingSet(int capability) throws ErrnoException {
-    if (!linux) {
-      throw fail(Syscall.CAPBSET_DROP, Errno.ENOSYS, "PR_CAPBSET_READ, " + capability);
-    }
     if (capability < 0 || capability > LAST_CAPABILITY) {
       throw fail(Syscall.CAPBSET_DROP, Errno.EINVAL, "PR_CAPBSET_READ, " + capability);
     }
@@ -927,13 +898,6 @@ public final class SimulatedKernel implements Kernel {
   @Override
   public void dropFromBoundingSet(int capability) throws ErrnoException {
     String args = "PR_CAPBSET_DROP, " + capability;
-    // Injected failures hit the first drop: the call the step is known by.
-    if (capability == 0) {
-      enter(Syscall.CAPBSET_DROP, args);
-    }
-    if (!linux) {
-      throw fail(Syscall.CAPBSET_DROP, Errno.ENOSYS, args);
-    }
     if (capability < 0 || capability > LAST_CAPABILITY) {
       throw fail(Syscall.CAPBSET_DROP, Errno.EINVAL, args);
     }
@@ -941,32 +905,22 @@ public final class SimulatedKernel implements Kernel {
       throw fail(Syscall.CAPBSET_DROP, Errno.EPERM, args);
     }
     caller.bounding &= ~(1L << capability);
-    if (capability == 0 || capability == LAST_CAPABILITY) {
-      ok(Syscall.CAPBSET_DROP, null, args);
-    }
   }
 
   @Override
   public void clearAmbientCapabilities() throws ErrnoException {
-    String args = "PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL";
-    linuxOnly(Syscall.CAP_AMBIENT_CLEAR, args);
     caller.ambient = 0;
-    ok(Syscall.CAP_AMBIENT_CLEAR, null, args);
   }
 
   @Override
   public void setKeepCapabilities(boolean keep) throws ErrnoException {
-    String args = "PR_SET_KEEPCAPS, " + (keep ? 1 : 0);
-    linuxOnly(Syscall.SET_KEEPCAPS, args);
     caller.keepCaps = keep;
-    ok(Syscall.SET_KEEPCAPS, null, args);
   }
 
   /** capset(2)'s rules for the calling thread (kernel/capability.c, security/commoncap.c). */
   @Override
   public void capset(long permitted, long effective, long inheritable) throws ErrnoException {
     String args = String.format("permitted=0x%x, effective=0x%x, inheritable=0x%x", permitted, effective, inheritable);
-    linuxOnly(Syscall.CAPSET, args);
     boolean raisesPermitted = (permitted & ~caller.permitted) != 0;
     boolean effectiveNotPermitted = (effective & ~permitted) != 0;
     long inheritableLimit = capable(CAP_SETPCAP) ? caller.inheritable | caller.bounding : caller.inheritable | caller.permitted;
@@ -978,28 +932,20 @@ public final class SimulatedKernel implements Kernel {
     caller.effective = effective;
     caller.inheritable = inheritable;
     caller.ambient &= permitted & inheritable;
-    ok(Syscall.CAPSET, null, args);
   }
 
   @Override
   public long[] capget() throws ErrnoException {
-    linuxOnly(Syscall.CAPGET, "");
-    return ok(Syscall.CAPGET, new long[] {caller.permitted, caller.effective, caller.inheritable}, "");
+    return new long[] {caller.permitted, caller.effective, caller.inheritable};
   }
 
   @Override
   public void setNoNewPrivileges() throws ErrnoException {
-    String args = "PR_SET_NO_NEW_PRIVS, 1";
-    linuxOnly(Syscall.NO_NEW_PRIVS, args);
     caller.noNewPrivs = true;
-    ok(Syscall.NO_NEW_PRIVS, null, args);
   }
 
   @Override
   public boolean noNewPrivileges() throws ErrnoException {
-    if (!linux) {
-      throw fail(Syscall.NO_NEW_PRIVS, Errno.ENOSYS, "PR_GET_NO_NEW_PRIVS");
-    }
     return caller.noNewPrivs;
   }
 
@@ -1010,7 +956,6 @@ public final class SimulatedKernel implements Kernel {
   @Override
   public void installSeccompFilterOnAllThreads(long[] program) throws ErrnoException {
     String args = "SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, " + program.length + " instructions";
-    linuxOnly(Syscall.SECCOMP, args);
     if (program.length == 0 || program.length > 4096) {
       throw fail(Syscall.SECCOMP, Errno.EINVAL, args);
     }
@@ -1024,26 +969,22 @@ public final class SimulatedKernel implements Kernel {
       }
     }
     seccompPrograms.add(program.clone());
-    ok(Syscall.SECCOMP, null, args);
   }
 
   @Override
   public int openThreadList() throws ErrnoException {
-    linuxOnly(Syscall.OPEN_THREAD_LIST, q("/proc/self/task"));
-    return ok(Syscall.OPEN_THREAD_LIST, allocate(THREAD_LIST), q("/proc/self/task"));
+    return allocate(THREAD_LIST);
   }
 
   private static final String THREAD_LIST = "<proc>/self/task";
 
   @Override
   public List<dev.confine.internal.linux.ThreadStatus> threadStatuses() throws ErrnoException {
-    linuxOnly(Syscall.READ_THREAD_STATUS, q("/proc/self/task"));
-    return ok(Syscall.READ_THREAD_STATUS, threads(), q("/proc/self/task"));
+    return threads();
   }
 
   @Override
   public List<dev.confine.internal.linux.ThreadStatus> threadStatuses(int fd) throws ErrnoException {
-    enter(Syscall.READ_THREAD_STATUS, String.valueOf(fd));
     if (!THREAD_LIST.equals(descriptors.get(fd))) {
       throw fail(Syscall.READ_THREAD_STATUS, Errno.EBADF, String.valueOf(fd));
     }
@@ -1059,7 +1000,6 @@ public final class SimulatedKernel implements Kernel {
   @Override
   public void openlog(String ident, int option, int facility) {
     syslogIdent = Optional.of(ident);
-    calls.add("openlog(\"" + ident + "\", " + option + ", " + facility + ")");
   }
 
   @Override
@@ -1152,29 +1092,16 @@ public final class SimulatedKernel implements Kernel {
     return fd;
   }
 
-  private void enter(Syscall syscall, String... args) throws ErrnoException {
-    Deque<Integer> queued = failures.get(syscall);
-    if (queued != null && !queued.isEmpty()) {
-      int errno = queued.poll();
-      String rendered = String.join(", ", args);
-      calls.add(syscall.cName() + "(" + rendered + ") = -1 " + Errnos.name(errno) + " (injected)");
-      throw new ErrnoException(syscall, List.of(args), errno);
-    }
-  }
-
   private static String q(String path) {
     return '"' + path + '"';
   }
 
-  private ErrnoException fail(Syscall syscall, Errno errno, String args) {
-    calls.add(syscall.cName() + "(" + args + ") = -1 " + errno.name());
+  /** The model's own refusal: what the kernel would answer. */
+  private static ErrnoException fail(Syscall syscall, Errno errno, String args) {
     return new ErrnoException(syscall, args.isEmpty() ? List.of() : List.of(args), errno.intValue());
   }
 
-  private <T> T ok(Syscall syscall, T result, String args) {
-    calls.add(syscall.cName() + "(" + args + ")" + (result == null ? " = 0" : " = " + result));
-    return result;
-  }
+
 
   @Override
   public String toString() {

@@ -142,13 +142,14 @@ public final class FakeKernel {
     return kernel.threadUnknownToLibc(name);
   }
 
-  /** Pretends to be another system (no prctl, capset, seccomp, /proc/self/task): they fail with ENOSYS. */
-  public FakeKernel notLinux() {
-    kernel.notLinux();
-    return this;
-  }
-
-  /** The next call of {@code syscall} fails with the named errno ("EPERM", "EAGAIN", ...). */
+  /**
+   * The next call of {@code syscall} fails with the named errno ("EPERM", "EIO", ...). Every call
+   * confine makes can be failed; {@link #apply} and {@link #check} throw {@link AssertionError}
+   * if a failure armed here was never reached, so a test cannot pass while nothing failed.
+   *
+   * @throws IllegalArgumentException for umask(2) and openlog(3), which cannot fail, or an
+   *     unknown errno name
+   */
   public FakeKernel failNext(Syscall syscall, String errnoName) {
     kernel.failNext(requireNonNull(syscall, "syscall"), requireNonNull(errnoName, "errnoName"));
     return this;
@@ -171,6 +172,13 @@ public final class FakeKernel {
   }
 
   // ---- what happened ----
+
+  /** The system calls confine made, in order, one entry per call: what a test asserts on without parsing text. */
+  public List<Syscall> syscallsMade() {
+    List<Syscall> made = new java.util.ArrayList<>();
+    kernel.recordedCalls().forEach(call -> made.add(call.syscall));
+    return made;
+  }
 
   /** Every call made, in order, with its result: {@code chroot(".") = 0}. */
   public List<String> calls() {

@@ -39,7 +39,7 @@ class ConcurrentApplyTest {
         };
     Confiner confiner =
         new Confiner(() -> kernel, new ApplyGuard(), status -> {}, NanoClock.SYSTEM, (p, c) -> Map.of(),
-            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), summary -> {});
     ConfinementPolicy policy = Confinement.builder().root("/srv/jail").user("nobody").build();
     AtomicReference<Throwable> firstFailure = new AtomicReference<>();
     Thread first =

@@ -51,7 +51,7 @@ class EscapeRoutesTest {
 
     Run(Kernel kernel, Confiner.JvmPreparer preparer) {
       confiner =
-          new Confiner(() -> kernel, new ApplyGuard(), halted::set, NanoClock.SYSTEM, preparer, new PrintStream(stderr, true, StandardCharsets.UTF_8));
+          new Confiner(() -> kernel, new ApplyGuard(), halted::set, NanoClock.SYSTEM, preparer, new PrintStream(stderr, true, StandardCharsets.UTF_8), summary -> {});
     }
 
     Run(Kernel kernel) {

@@ -40,7 +40,6 @@ class ForwardingKernel implements Kernel {
   @Override public int openParent(int directoryFd) throws ErrnoException { return delegate.openParent(directoryFd); }
   @Override public List<Integer> descriptorNumbers(int threadListFd) throws ErrnoException { return delegate.descriptorNumbers(threadListFd); }
   @Override public Map<Long, Ids> otherProcesses() throws ErrnoException { return delegate.otherProcesses(); }
-  @Override public boolean isLinux() { return delegate.isLinux(); }
   @Override public long threadId() throws ErrnoException { return delegate.threadId(); }
   @Override public int lastCapability() throws ErrnoException { return delegate.lastCapability(); }
   @Override public boolean inBoundingSet(int capability) throws ErrnoException { return delegate.inBoundingSet(capability); }

@@ -109,7 +109,7 @@ class NativeKernelTest {
 
   @Test
   void otherProcessesNativeAgreesWithTheNioListing() throws Exception {
-    java.util.Map<Long, Kernel.Ids> nio = kernel.otherProcessesNio();
+    java.util.Map<Long, Kernel.Ids> nio = otherProcessesThroughNio();
     java.util.Map<Long, Kernel.Ids> direct = kernel.otherProcesses();
     assertTrue(direct.containsKey(1L), "pid 1 is listed: " + direct.keySet());
     assertTrue(!direct.containsKey(ProcessHandle.current().pid()), "this process is not listed");
@@ -146,5 +146,31 @@ class NativeKernelTest {
     assertEquals("ENOTDIR", NativeKernel.ioError(Syscall.READDIR, "/a", new java.nio.file.NotDirectoryException("/a")).errnoName());
     assertEquals("ELOOP", NativeKernel.ioError(Syscall.READDIR, "/a", new java.nio.file.FileSystemLoopException("/a")).errnoName());
     assertEquals("EIO", NativeKernel.ioError(Syscall.READ_PROC_FILE, "/proc/self/mountinfo", new java.io.IOException("odd")).errnoName());
+  }
+
+  /** The same listing the slow way, through NIO, to compare with: every /proc/PID/status's Uid line. */
+  private static java.util.Map<Long, Kernel.Ids> otherProcessesThroughNio() throws java.io.IOException {
+    java.util.Map<Long, Kernel.Ids> processes = new java.util.HashMap<>();
+    long self = ProcessHandle.current().pid();
+    try (java.nio.file.DirectoryStream<java.nio.file.Path> entries =
+        java.nio.file.Files.newDirectoryStream(java.nio.file.Path.of("/proc"), "[0-9]*")) {
+      for (java.nio.file.Path entry : entries) {
+        long pid = Long.parseLong(entry.getFileName().toString());
+        if (pid == self) {
+          continue;
+        }
+        try {
+          for (String line : java.nio.file.Files.readAllLines(entry.resolve("status"))) {
+            if (line.startsWith("Uid:")) {
+              String[] ids = line.substring(4).trim().split("\\s+");
+              processes.put(pid, new Kernel.Ids(Long.parseLong(ids[0]), Long.parseLong(ids[1]), Long.parseLong(ids[2])));
+            }
+          }
+        } catch (java.io.IOException e) {
+          // ended meanwhile
+        }
+      }
+    }
+    return processes;
   }
 }

@@ -26,7 +26,7 @@ class RootRaceTest {
             return super.openDirectoryNoFollow(path);
           }
         };
-    Confiner confiner = new Confiner(() -> racing, new ApplyGuard(), status -> {}, NanoClock.SYSTEM, (p, c) -> Map.of(), System.err);
+    Confiner confiner = new Confiner(() -> racing, new ApplyGuard(), status -> {}, NanoClock.SYSTEM, (p, c) -> Map.of(), System.err, summary -> {});
 
     ConfinementException e = assertThrows(ConfinementException.class, () -> confiner.apply(policy));
 

@@ -21,11 +21,6 @@ class SequenceHintTest {
   }
 
   @Test
-  void aLinuxOnlyCallOnAnotherSystemSaysSo() {
-    assertEquals("capset is Linux-only; this system does not have it", hint(Syscall.CAPSET, Errno.ENOSYS));
-  }
-
-  @Test
   void theProcessScanWithoutProcSaysToMountIt() {
     assertEquals(
         "preflight reads /proc to find other processes of the target uid: mount /proc (proc(5)) before apply()",

@@ -46,7 +46,7 @@ class SymlinkSwapTest {
         };
     return new Confiner(
         () -> kernel, new ApplyGuard(), status -> {}, NanoClock.SYSTEM, (p, c) -> Map.of(),
-        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), summary -> {});
   }
 
   private static void assertUntouched(SimulatedKernel fake) {

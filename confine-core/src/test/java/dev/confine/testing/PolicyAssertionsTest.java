@@ -8,6 +8,7 @@ import static dev.confine.Syscall.NO_NEW_PRIVS;
 import static dev.confine.Syscall.OPEN_THREAD_LIST;
 import static dev.confine.Syscall.SECCOMP;
 import static dev.confine.Syscall.SET_DUMPABLE;
+import static dev.confine.Syscall.SET_KEEPCAPS;
 import static dev.confine.Syscall.CHROOT;
 import static dev.confine.Syscall.CLOSE;
 import static dev.confine.Syscall.FCHDIR;
@@ -44,19 +45,40 @@ class PolicyAssertionsTest {
   }
 
   @Test
-  void assertPlanPassesOnTheRightOrderAndFailsOnAnother() {
-    assertEquals(15, PolicyAssertions.assertPlan(policy(), OPEN_THREAD_LIST, OPEN, FCHDIR, CHROOT, CHDIR, CLOSE, SETGROUPS,
-        CAPBSET_DROP, CAP_AMBIENT_CLEAR, SETRESGID, SETRESUID, CAPSET, SET_DUMPABLE, NO_NEW_PRIVS, SECCOMP).size());
+  void assertPlanPassesOnTheStepsThatMatterInOrderAndFailsOnAnotherOrder() {
+    // What the README shows: the steps that matter, others may come between.
+    assertEquals(15, PolicyAssertions.assertPlan(policy(), OPEN, FCHDIR, CHROOT, CHDIR, CLOSE, SETGROUPS, SETRESGID, SETRESUID).size());
 
-    AssertionError e =
-        assertThrows(AssertionError.class, () -> PolicyAssertions.assertPlan(policy(), OPEN, CHROOT, FCHDIR, CHDIR, CLOSE, SETGROUPS, SETRESGID, SETRESUID));
-    assertTrue(e.getMessage().contains("plan makes [OPEN_THREAD_LIST, OPEN, FCHDIR, CHROOT"), e.getMessage());
+    AssertionError order =
+        assertThrows(AssertionError.class, () -> PolicyAssertions.assertPlan(policy(), OPEN, CHROOT, FCHDIR, SETRESUID));
+    assertTrue(order.getMessage().contains("plan makes [OPEN_THREAD_LIST, OPEN, FCHDIR, CHROOT"), order.getMessage());
+    assertTrue(order.getMessage().contains("does not contain [OPEN, CHROOT, FCHDIR, SETRESUID] in this order (FCHDIR is missing after [OPEN, CHROOT])"),
+        order.getMessage());
+    AssertionError missing = assertThrows(AssertionError.class, () -> PolicyAssertions.assertPlan(policy(), CHROOT, UMASK));
+    assertTrue(missing.getMessage().contains("UMASK is missing after [CHROOT]"), missing.getMessage());
+  }
+
+  @Test
+  void assertExactPlanWantsEveryStepAndNothingElse() {
+    PolicyAssertions.assertExactPlan(policy(), OPEN_THREAD_LIST, OPEN, FCHDIR, CHROOT, CHDIR, CLOSE, SETGROUPS,
+        CAPBSET_DROP, CAP_AMBIENT_CLEAR, SETRESGID, SETRESUID, CAPSET, SET_DUMPABLE, NO_NEW_PRIVS, SECCOMP);
+    AssertionError e = assertThrows(AssertionError.class, () -> PolicyAssertions.assertExactPlan(policy(), OPEN, FCHDIR, CHROOT));
+    assertTrue(e.getMessage().contains("expected exactly [OPEN, FCHDIR, CHROOT]"), e.getMessage());
+  }
+
+  @Test
+  void aFailureThatCannotHappenIsRefusedAtOnceAndOneNeverReachedIsReported() {
+    assertThrows(IllegalArgumentException.class, () -> machine().failNext(UMASK, "EIO"));
+    assertThrows(IllegalArgumentException.class, () -> machine().failNext(OPENLOG, "EIO"));
+    FakeKernel kernel = machine().failNext(SET_KEEPCAPS, "EIO"); // the policy keeps no capability: never called
+    AssertionError e = assertThrows(AssertionError.class, () -> kernel.apply(policy()));
+    assertTrue(e.getMessage().contains("failNext(SET_KEEPCAPS EIO) was armed, but apply() never reached such a call"), e.getMessage());
   }
 
   @Test
   void assertPlanSeesSyslogAndUmaskSteps() {
     ConfinementPolicy withExtras = policy().toBuilder().openSyslogFirst().umask(027).build();
-    PolicyAssertions.assertPlan(withExtras, OPENLOG, UMASK, OPEN_THREAD_LIST, OPEN, FCHDIR, CHROOT, CHDIR, CLOSE, SETGROUPS,
+    PolicyAssertions.assertExactPlan(withExtras, OPENLOG, UMASK, OPEN_THREAD_LIST, OPEN, FCHDIR, CHROOT, CHDIR, CLOSE, SETGROUPS,
         CAPBSET_DROP, CAP_AMBIENT_CLEAR, SETRESGID, SETRESUID, CAPSET, SET_DUMPABLE, NO_NEW_PRIVS, SECCOMP);
   }
 

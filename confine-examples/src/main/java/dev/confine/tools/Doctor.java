@@ -168,7 +168,8 @@ public final class Doctor {
             {
               java.util.EnumSet<dev.confine.JvmFacility> facilities = dev.confine.JvmFacility.networkServer();
               facilities.add(dev.confine.JvmFacility.NAME_LOOKUPS);
-              builder.prepare(facilities.toArray(new dev.confine.JvmFacility[0]));
+              dev.confine.JvmFacility[] all = facilities.toArray(new dev.confine.JvmFacility[0]);
+              builder.prepare(all[0], java.util.Arrays.copyOfRange(all, 1, all.length));
               break;
             }
           default:

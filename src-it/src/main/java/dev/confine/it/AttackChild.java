@@ -397,7 +397,8 @@ public final class AttackChild {
     }
     String devices = System.getProperty("attack.allowDeviceNodes");
     if (devices != null) {
-      builder.allowDeviceNodes(devices.split(","));
+      String[] nodes = devices.split(",");
+      builder.allowDeviceNodes(nodes[0], java.util.Arrays.copyOfRange(nodes, 1, nodes.length));
     }
     if (Boolean.getBoolean("attack.allowSharedUid")) {
       builder.allowSharedUid();

@@ -65,10 +65,11 @@ public final class ClasspathAudit {
 
   /**
    * Inspects {@code java.class.path} (with manifest Class-Path expansion) and
-   * {@code jdk.module.path}. Whether a jar is open is read from {@code /proc/self/fd}; where
-   * that is unavailable every jar is reported unopened, which errs on the safe side.
+   * {@code jdk.module.path}. Whether a jar is open is read from {@code /proc/self/fd} through
+   * the kernel seam ({@link dev.confine.internal.Kernel#openFiles()}); where that is unavailable
+   * every jar is reported unopened, which errs on the safe side.
    */
-  public static ClasspathAudit inspect() {
+  public static ClasspathAudit inspect(dev.confine.internal.Kernel kernel) {
     Set<Path> entries = new LinkedHashSet<>();
     for (Path entry : pathList(System.getProperty("java.class.path"))) {
       expandClassPath(entry, entries);
@@ -85,7 +86,7 @@ public final class ClasspathAudit {
         entries.add(entry);
       }
     }
-    Optional<Set<Path>> open = openFiles();
+    Optional<Set<Path>> open = openFiles(kernel);
     List<Path> directories = new ArrayList<>();
     List<Path> openJars = new ArrayList<>();
     List<Path> unopenedJars = new ArrayList<>();
@@ -366,21 +367,13 @@ public final class ClasspathAudit {
     return Files.isRegularFile(directory.resolve("module-info.class"));
   }
 
-  private static Optional<Set<Path>> openFiles() {
-    Path fdDir = Paths.get("/proc/self/fd");
-    if (!Files.isDirectory(fdDir)) {
-      return Optional.empty();
-    }
+  private static Optional<Set<Path>> openFiles(dev.confine.internal.Kernel kernel) {
     Set<Path> open = new HashSet<>();
-    try (DirectoryStream<Path> fds = Files.newDirectoryStream(fdDir)) {
-      for (Path fd : fds) {
-        try {
-          open.add(Files.readSymbolicLink(fd));
-        } catch (IOException | UnsupportedOperationException ignored) {
-          // descriptor closed while iterating
-        }
+    try {
+      for (dev.confine.internal.OpenFile file : kernel.openFiles()) {
+        open.add(Paths.get(file.target));
       }
-    } catch (IOException e) {
+    } catch (dev.confine.internal.ErrnoException e) {
       return Optional.empty();
     }
     return Optional.of(open);

@@ -155,7 +155,7 @@ public final class JvmPreparations {
   }
 
   private static void preloadDirectories() throws IOException {
-    for (java.nio.file.Path directory : ClasspathAudit.inspect().directories()) {
+    for (java.nio.file.Path directory : ClasspathAudit.inspect(dev.confine.internal.NativeKernel.get()).directories()) {
       ClasspathAudit.preloadClasses(directory);
     }
   }

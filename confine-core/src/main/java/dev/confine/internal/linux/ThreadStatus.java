@@ -78,7 +78,8 @@ public final class ThreadStatus {
     return new ThreadStatus(tid, name, uid, gid, groups, caps[0], caps[1], caps[2], caps[3], caps[4], noNewPrivs, seccomp);
   }
 
-  private static List<Long> ids(String value) {
+  /** The whitespace-separated ids of a status line's value ("0\t0\t0\t0"): the one parser of them. */
+  public static List<Long> ids(String value) {
     // By hand, not split("\\s+"): that compiles a regex per call, three per thread, twice per
     // apply(), in the timed sections of a cold JVM.
     List<Long> ids = new ArrayList<>();

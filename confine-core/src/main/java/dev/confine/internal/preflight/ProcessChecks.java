@@ -110,9 +110,6 @@ final class ProcessChecks {
    * across setresuid or stop the kernel's fix-up. Seen now, while it is still reversible.
    */
   static void launchState(PreflightContext context, List<Finding> findings) throws ErrnoException {
-    if (!context.kernel.isLinux()) {
-      return;
-    }
     List<ThreadStatus> threads = context.kernel.threadStatuses();
     List<String> inheritable = new ArrayList<>();
     List<String> ambient = new ArrayList<>();

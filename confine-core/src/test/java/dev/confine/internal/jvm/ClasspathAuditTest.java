@@ -53,7 +53,7 @@ class ClasspathAuditTest {
   @Test
   void thisTestJvmsOwnDirectoryEntriesAreFound() {
     // surefire runs from target/classes and target/test-classes (or a manifest-only jar naming them)
-    ClasspathAudit audit = ClasspathAudit.inspect();
+    ClasspathAudit audit = ClasspathAudit.inspect(dev.confine.internal.NativeKernel.get());
     assertTrue(
         audit.directories().stream().anyMatch(d -> d.endsWith(Path.of("target", "test-classes"))),
         audit.toString());

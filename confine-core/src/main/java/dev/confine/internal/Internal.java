@@ -1,0 +1,72 @@
+package dev.confine.internal;
+
+import dev.confine.Capability;
+import dev.confine.ConfinementReport;
+import dev.confine.PreflightReport;
+import dev.confine.Phase;
+import dev.confine.Step;
+import dev.confine.Syscall;
+import dev.confine.SyscallException;
+import dev.confine.Syslog;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The one way in from the internals to what the API package makes but does not offer its users
+ * (constructors of reports, exceptions and steps), as okhttp 3's {@code Internal} does: the API
+ * package installs its implementation once, when its classes load, and nothing else can.
+ */
+public abstract class Internal {
+  // Written once, by dev.confine's static initialiser, before any internal code can ask for it.
+  private static volatile Internal instance;
+
+  protected Internal() {}
+
+  /** Called by the API package, once. */
+  public static void install(Internal access) {
+    synchronized (Internal.class) {
+      if (instance != null) {
+        throw new IllegalStateException("the API's accessor is installed already");
+      }
+      instance = access;
+    }
+  }
+
+  /** The accessor; loads the API package's classes first if nothing has yet. */
+  public static Internal get() {
+    Internal access = instance;
+    if (access == null) {
+      try {
+        Class.forName("dev.confine.Confinement", true, Internal.class.getClassLoader());
+      } catch (ClassNotFoundException e) {
+        throw new IllegalStateException("dev.confine.Confinement is missing from confine-core", e);
+      }
+      access = instance;
+    }
+    return access;
+  }
+
+  public abstract Step newStep(Syscall syscall, String purpose, boolean irreversible, Object... arguments);
+
+  public abstract SyscallException newSyscallException(
+      Syscall syscall, List<String> arguments, int errno, String errnoName, String errnoText, String hint, boolean pastPointOfNoReturn,
+      Throwable cause);
+
+  public abstract ConfinementReport newReport(
+      Path root, Optional<String> userName, long uid, long gid, List<Long> groups, List<Step> steps, List<String> verifications,
+      PreflightReport preflight, Map<Phase, Duration> phases, Map<String, Duration> preparations, List<String> notes,
+      Optional<Syslog> syslog, List<Duration> stepTimes);
+
+  /** The capset(2) mask of these capabilities. */
+  public static long maskOf(Collection<Capability> capabilities) {
+    long mask = 0;
+    for (Capability capability : capabilities) {
+      mask |= capability.mask();
+    }
+    return mask;
+  }
+}
