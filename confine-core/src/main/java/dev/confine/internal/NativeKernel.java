@@ -32,11 +32,19 @@ public final class NativeKernel implements Kernel {
   private final DirectLibC direct;
   private final int openDirectoryFlags;
 
+  static final String JFFI_UNSAFE_DISABLED = "jffi.unsafe.disabled";
+
   private NativeKernel() {
     String os = System.getProperty("os.name", "");
     if (!os.equals("Linux")) {
       // setresuid, prctl, seccomp, /proc/self/task: confine's sequence and checks exist on Linux only.
       throw new UnsupportedOperationException("confine runs on Linux only; this is " + os);
+    }
+    // jffi's native memory access instead of sun.misc.Unsafe (deprecated for removal; Java 24+
+    // warns at its first use, and a later JDK denies it), unless the user chose: read by jffi
+    // when its memory class loads, which is below, for a JVM where nothing loaded jffi before.
+    if (System.getProperty(JFFI_UNSAFE_DISABLED) == null) {
+      System.setProperty(JFFI_UNSAFE_DISABLED, "true");
     }
     this.direct = new DirectLibC();
     if (!direct.hasLinuxCalls()) {
