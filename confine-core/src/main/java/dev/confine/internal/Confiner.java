@@ -294,15 +294,16 @@ public final class Confiner {
             preflight.report,
             phases,
             preparations,
-            notes(policy),
+            notes(policy, k.binding()),
             syslog,
             sequence.times);
     announce.accept(report.summary());
     return report;
   }
 
-  private static List<String> notes(ConfinementPolicy policy) {
+  private static List<String> notes(ConfinementPolicy policy, String binding) {
     List<String> notes = new ArrayList<>();
+    notes.add("native calls made through " + binding);
     {
       notes.add("core dumps are off and other processes of the target uid cannot ptrace this one or read its /proc files (PR_SET_DUMPABLE 0)");
     }
@@ -330,7 +331,7 @@ public final class Confiner {
     try {
       return kernel.get();
     } catch (LinkageError | RuntimeException e) {
-      throw new ConfinementException("cannot bind the native calls (libc through jffi): " + e, false, e);
+      throw new ConfinementException("cannot bind the native calls (libc, through jffi or java.lang.foreign): " + e, false, e);
     }
   }
 

@@ -21,7 +21,7 @@ import java.util.Optional;
  * call description, made once; the calls save errno, read with {@link #errno()} on the same
  * thread. 64-bit Linux only, like confine.
  */
-final class DirectLibC {
+final class DirectLibC implements LibC {
   private static final int IN_STRING = ArrayFlags.IN | ArrayFlags.NULTERMINATE;
 
   private final Invoker invoker = Invoker.getInstance();
@@ -117,11 +117,13 @@ final class DirectLibC {
   }
 
   /** True if libc has the Linux-only calls (prctl, capget, capset, syscall). */
-  boolean hasLinuxCalls() {
+  @Override
+  public boolean hasLinuxCalls() {
     return prctl != null && capget != null && capset != null && syscallPointer3 != null && read != null && lseek != null;
   }
 
-  int prctl(int option, long a2, long a3, long a4, long a5) {
+  @Override
+  public int prctl(int option, long a2, long a3, long a4, long a5) {
     HeapInvocationBuffer call = new HeapInvocationBuffer(prctl);
     call.putInt(option);
     call.putLong(a2);
@@ -132,11 +134,13 @@ final class DirectLibC {
   }
 
   /** capget/capset, _LINUX_CAPABILITY_VERSION_3: header {version, pid 0}, data 2 x {effective, permitted, inheritable}. */
-  int capget(int[] data) {
+  @Override
+  public int capget(int[] data) {
     return capability(capget, data, ArrayFlags.OUT);
   }
 
-  int capset(int[] data) {
+  @Override
+  public int capset(int[] data) {
     return capability(capset, data, ArrayFlags.IN);
   }
 
@@ -149,7 +153,8 @@ final class DirectLibC {
   }
 
   /** syscall(seccomp, SECCOMP_SET_MODE_FILTER, flags, &sock_fprog); returns what the kernel did. */
-  long seccompSetModeFilter(long number, long flags, long[] program) {
+  @Override
+  public long seccompSetModeFilter(long number, long flags, long[] program) {
     MemoryIO memory = MemoryIO.getInstance();
     long filter = memory.allocateMemory(program.length * 8L, true);
     long fprog = memory.allocateMemory(16, true);
@@ -172,7 +177,8 @@ final class DirectLibC {
   }
 
   /** syscall(number) for a call without arguments that cannot fail (gettid). */
-  long syscall0(long number) {
+  @Override
+  public long syscall0(long number) {
     HeapInvocationBuffer call = new HeapInvocationBuffer(syscallPointer3);
     call.putLong(number);
     call.putLong(0);
@@ -182,7 +188,8 @@ final class DirectLibC {
   }
 
   /** syscall(getdents64, fd, buffer, size). */
-  long getdents64(long number, int fd, byte[] buffer) {
+  @Override
+  public long getdents64(long number, int fd, byte[] buffer) {
     HeapInvocationBuffer call = new HeapInvocationBuffer(syscallPointer2);
     call.putLong(number);
     call.putLong(fd);
@@ -192,7 +199,8 @@ final class DirectLibC {
   }
 
   /** True if libc has statx(2). */
-  boolean hasStatx() {
+  @Override
+  public boolean hasStatx() {
     return statx != null;
   }
 
@@ -200,7 +208,8 @@ final class DirectLibC {
    * statx(fd, "", AT_EMPTY_PATH, mask, buffer): the file the descriptor holds. struct statx has
    * the same layout on every architecture (256 bytes), unlike struct stat.
    */
-  int fstatx(int fd, int mask, byte[] buffer) {
+  @Override
+  public int fstatx(int fd, int mask, byte[] buffer) {
     HeapInvocationBuffer call = new HeapInvocationBuffer(statx);
     call.putInt(fd);
     call.putArray(EMPTY_PATH, 0, EMPTY_PATH.length, ArrayFlags.IN);
@@ -211,7 +220,8 @@ final class DirectLibC {
   }
 
   /** statx(dirfd, path, flags, mask, buffer): what path names relative to the open directory dirfd. */
-  int statxAt(int dirfd, String path, int flags, int mask, byte[] buffer) {
+  @Override
+  public int statxAt(int dirfd, String path, int flags, int mask, byte[] buffer) {
     HeapInvocationBuffer call = new HeapInvocationBuffer(statx);
     call.putInt(dirfd);
     putString(call, path);
@@ -222,7 +232,8 @@ final class DirectLibC {
   }
 
   /** True if libc has lgetxattr(2). */
-  boolean hasXattr() {
+  @Override
+  public boolean hasXattr() {
     return lgetxattr != null;
   }
 
@@ -230,7 +241,8 @@ final class DirectLibC {
    * lgetxattr(path, name, buffer, size): the value's length, or -1 with errno. {@code name} is
    * NUL-terminated already: preflight calls this once or twice per entry of the jail.
    */
-  long lgetxattr(String path, byte[] nameZ, byte[] buffer) {
+  @Override
+  public long lgetxattr(String path, byte[] nameZ, byte[] buffer) {
     HeapInvocationBuffer call = new HeapInvocationBuffer(lgetxattr);
     putString(call, path);
     call.putArray(nameZ, 0, nameZ.length, ArrayFlags.IN);
@@ -242,7 +254,8 @@ final class DirectLibC {
   /** "": one NUL byte. */
   private static final byte[] EMPTY_PATH = {0};
 
-  long read(int fd, byte[] buffer) {
+  @Override
+  public long read(int fd, byte[] buffer) {
     HeapInvocationBuffer call = new HeapInvocationBuffer(read);
     call.putInt(fd);
     call.putArray(buffer, 0, buffer.length, ArrayFlags.OUT);
@@ -250,7 +263,8 @@ final class DirectLibC {
     return invoker.invokeLong(read, call);
   }
 
-  long lseek(int fd, long offset, int whence) {
+  @Override
+  public long lseek(int fd, long offset, int whence) {
     HeapInvocationBuffer call = new HeapInvocationBuffer(lseek);
     call.putInt(fd);
     call.putLong(offset);
@@ -267,15 +281,23 @@ final class DirectLibC {
   }
 
   /** errno as the last call on this thread left it. */
-  int errno() {
+  @Override
+  public String name() {
+    return "jffi";
+  }
+
+  @Override
+  public int errno() {
     return LastError.getInstance().get();
   }
 
-  int getresuid(int[] ruid, int[] euid, int[] suid) {
+  @Override
+  public int getresuid(int[] ruid, int[] euid, int[] suid) {
     return threeOut(getresuid, ruid, euid, suid);
   }
 
-  int getresgid(int[] rgid, int[] egid, int[] sgid) {
+  @Override
+  public int getresgid(int[] rgid, int[] egid, int[] sgid) {
     return threeOut(getresgid, rgid, egid, sgid);
   }
 
@@ -287,7 +309,8 @@ final class DirectLibC {
     return invoker.invokeInt(function, call);
   }
 
-  int getgroups(int size, int[] list) {
+  @Override
+  public int getgroups(int size, int[] list) {
     HeapInvocationBuffer call = new HeapInvocationBuffer(getgroups);
     call.putInt(size);
     if (size == 0) {
@@ -298,7 +321,8 @@ final class DirectLibC {
     return invoker.invokeInt(getgroups, call);
   }
 
-  int setgroups(int[] list) {
+  @Override
+  public int setgroups(int[] list) {
     HeapInvocationBuffer call = new HeapInvocationBuffer(setgroups);
     call.putLong(list.length);
     if (list.length == 0) {
@@ -309,11 +333,13 @@ final class DirectLibC {
     return invoker.invokeInt(setgroups, call);
   }
 
-  int setresuid(int ruid, int euid, int suid) {
+  @Override
+  public int setresuid(int ruid, int euid, int suid) {
     return threeInts(setresuid, ruid, euid, suid);
   }
 
-  int setresgid(int rgid, int egid, int sgid) {
+  @Override
+  public int setresgid(int rgid, int egid, int sgid) {
     return threeInts(setresgid, rgid, egid, sgid);
   }
 
@@ -325,23 +351,28 @@ final class DirectLibC {
     return invoker.invokeInt(function, call);
   }
 
-  int setuid(int uid) {
+  @Override
+  public int setuid(int uid) {
     return oneInt(setuid, uid);
   }
 
-  int setgid(int gid) {
+  @Override
+  public int setgid(int gid) {
     return oneInt(setgid, gid);
   }
 
-  int fchdir(int fd) {
+  @Override
+  public int fchdir(int fd) {
     return oneInt(fchdir, fd);
   }
 
-  int close(int fd) {
+  @Override
+  public int close(int fd) {
     return oneInt(close, fd);
   }
 
-  int umask(int mask) {
+  @Override
+  public int umask(int mask) {
     return oneInt(umask, mask);
   }
 
@@ -351,11 +382,13 @@ final class DirectLibC {
     return invoker.invokeInt(function, call);
   }
 
-  int chdir(String path) {
+  @Override
+  public int chdir(String path) {
     return oneString(chdir, path);
   }
 
-  int chroot(String path) {
+  @Override
+  public int chroot(String path) {
     return oneString(chroot, path);
   }
 
@@ -365,14 +398,16 @@ final class DirectLibC {
     return invoker.invokeInt(function, call);
   }
 
-  int open(String path, int flags) {
+  @Override
+  public int open(String path, int flags) {
     HeapInvocationBuffer call = new HeapInvocationBuffer(open);
     putString(call, path);
     call.putInt(flags);
     return invoker.invokeInt(open, call);
   }
 
-  int openat(int dirfd, String path, int flags) {
+  @Override
+  public int openat(int dirfd, String path, int flags) {
     HeapInvocationBuffer call = new HeapInvocationBuffer(openat);
     call.putInt(dirfd);
     putString(call, path);
@@ -381,7 +416,8 @@ final class DirectLibC {
   }
 
   /** The working directory, or empty if getcwd failed (errno says why). */
-  Optional<String> getcwd() {
+  @Override
+  public Optional<String> getcwd() {
     byte[] buffer = new byte[4097];
     HeapInvocationBuffer call = new HeapInvocationBuffer(getcwd);
     call.putArray(buffer, 0, 4096, ArrayFlags.OUT);
@@ -396,7 +432,8 @@ final class DirectLibC {
     return Optional.of(new String(buffer, 0, length, StandardCharsets.UTF_8));
   }
 
-  void openlog(String ident, int option, int facility) {
+  @Override
+  public void openlog(String ident, int option, int facility) {
     byte[] bytes = bytes(ident);
     MemoryIO memory = MemoryIO.getInstance();
     long copy = memory.allocateMemory(bytes.length + 1, true);
@@ -410,7 +447,8 @@ final class DirectLibC {
   }
 
   /** syslog(priority, "%s", message): the message is never a format. */
-  void syslog(int priority, String message) {
+  @Override
+  public void syslog(int priority, String message) {
     HeapInvocationBuffer call = new HeapInvocationBuffer(syslog);
     call.putInt(priority);
     putString(call, "%s");
@@ -418,22 +456,13 @@ final class DirectLibC {
     invoker.invokeInt(syslog, call);
   }
 
-  /** What a getpw*_r call returned: its status, and the entry if one was found. */
-  static final class PasswdResult {
-    final int status;
-    final Optional<PasswdEntry> entry;
-
-    PasswdResult(int status, Optional<PasswdEntry> entry) {
-      this.status = status;
-      this.entry = entry;
-    }
-  }
-
-  PasswdResult getpwnam(String name, int bufferSize) {
+  @Override
+  public PasswdResult getpwnam(String name, int bufferSize) {
     return passwd(getpwnamR, name, 0, bufferSize);
   }
 
-  PasswdResult getpwuid(int uid, int bufferSize) {
+  @Override
+  public PasswdResult getpwuid(int uid, int bufferSize) {
     return passwd(getpwuidR, null, uid, bufferSize);
   }
 

@@ -163,6 +163,7 @@ public final class FaultyKernel implements Kernel {
 
   // ---- every call of Kernel, each under the Syscall its failure is reported as ----
 
+  @Override public String binding() { return delegate.binding(); }
   @Override public Ids getresuid() throws ErrnoException { return call(Syscall.GETRESUID, List.of(), delegate::getresuid); }
   @Override public Ids getresgid() throws ErrnoException { return call(Syscall.GETRESGID, List.of(), delegate::getresgid); }
   @Override public List<Long> getgroups() throws ErrnoException { return call(Syscall.GETGROUPS, List.of(), delegate::getgroups); }

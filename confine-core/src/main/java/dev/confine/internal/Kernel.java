@@ -34,6 +34,9 @@ public interface Kernel {
     }
   }
 
+  /** Which binding makes the calls: "jffi", "FFM (java.lang.foreign)", or the fake's name. */
+  String binding();
+
   // identity
   Ids getresuid() throws ErrnoException;
 

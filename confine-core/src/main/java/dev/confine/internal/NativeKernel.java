@@ -29,24 +29,123 @@ public final class NativeKernel implements Kernel {
     static final NativeKernel INSTANCE = new NativeKernel();
   }
 
-  private final DirectLibC direct;
+  private final LibC direct;
   private final int openDirectoryFlags;
 
   static final String JFFI_UNSAFE_DISABLED = "jffi.unsafe.disabled";
+  /** "jffi" or "ffm" forces a binding; unset, confine chooses (see {@link #bindLibC()}). */
+  public static final String BINDING_PROPERTY = "confine.binding";
+  /**
+   * Whether Java 22+ uses FFM unless told otherwise. It does not: measured in fresh JVMs on
+   * Temurin 25 here, FFM's bind and first call took 180.8 ms against jffi's 112.2 (median of 10
+   * each, same run; 141.0 against 74.1 with an AOT cache), and a whole apply() 277.7 against
+   * 194.0 ms without the JVM preparations (BENCHMARKS.md, "Native binding"). FFM is what runs
+   * where jffi cannot load its stub (a noexec temporary directory), and when asked for.
+   */
+  static final boolean FFM_BY_DEFAULT = false;
 
-  private NativeKernel() {
+  /**
+   * The binding: the one {@link #BINDING_PROPERTY} names; else jffi ({@link #FFM_BY_DEFAULT}). When
+   * jffi cannot load its stub (it copies it to a temporary directory first, and a noexec /tmp
+   * refuses to map it), Java 22+ falls back to FFM; older ones fail, before anything is done,
+   * saying how to point jffi elsewhere.
+   */
+  static LibC bindLibC() {
+    requireLinux();
+    String asked = System.getProperty(BINDING_PROPERTY, "");
+    int feature = Runtime.version().feature();
+    switch (asked) {
+      case "jffi":
+        return jffi(feature);
+      case "ffm":
+        return ffm(feature);
+      case "":
+        break;
+      default:
+        throw new IllegalArgumentException("-D" + BINDING_PROPERTY + "=" + asked + ": expected jffi or ffm");
+    }
+    if (feature >= 22 && FFM_BY_DEFAULT) {
+      return ffm(feature);
+    }
+    try {
+      return jffi(feature);
+    } catch (LinkageError e) {
+      if (feature >= 22) {
+        return ffm(feature);
+      }
+      throw e;
+    }
+  }
+
+  /** setresuid, prctl, seccomp, /proc/self/task: confine's sequence and checks exist on Linux only. */
+  private static void requireLinux() {
     String os = System.getProperty("os.name", "");
     if (!os.equals("Linux")) {
-      // setresuid, prctl, seccomp, /proc/self/task: confine's sequence and checks exist on Linux only.
       throw new UnsupportedOperationException("confine runs on Linux only; this is " + os);
     }
+  }
+
+  private static LibC jffi(int feature) {
     // jffi's native memory access instead of sun.misc.Unsafe (deprecated for removal; Java 24+
     // warns at its first use, and a later JDK denies it), unless the user chose: read by jffi
     // when its memory class loads, which is below, for a JVM where nothing loaded jffi before.
     if (System.getProperty(JFFI_UNSAFE_DISABLED) == null) {
       System.setProperty(JFFI_UNSAFE_DISABLED, "true");
     }
-    this.direct = new DirectLibC();
+    try {
+      return new DirectLibC();
+    } catch (LinkageError e) {
+      UnsatisfiedLinkError failure =
+          new UnsatisfiedLinkError(
+              "jffi could not load its native stub (" + e + "). jffi copies it to java.io.tmpdir ("
+                  + System.getProperty("java.io.tmpdir") + ") or -Djffi.extract.dir and loads it from there, which a noexec"
+                  + " mount refuses: set -Djffi.extract.dir=DIR on a mount that allows exec, or -Djffi.boot.library.path=DIR"
+                  + " holding the stub already extracted" + (feature >= 22 ? "" : ", or run on Java 22+, where confine uses java.lang.foreign"));
+      failure.initCause(e);
+      throw failure;
+    }
+  }
+
+  private static LibC ffm(int feature) {
+    if (feature < 22) {
+      throw new UnsupportedOperationException(
+          "-D" + BINDING_PROPERTY + "=ffm needs Java 22 or later (java.lang.foreign); this is Java " + feature);
+    }
+    try {
+      return (LibC) Class.forName("dev.confine.internal.FfmLibC").getDeclaredConstructor().newInstance();
+    } catch (ClassNotFoundException e) {
+      throw new UnsupportedOperationException(
+          "this build of confine-core has no FFM binding (META-INF/versions/22 is missing from its jar): use -D" + BINDING_PROPERTY + "=jffi", e);
+    } catch (ReflectiveOperationException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      if (cause instanceof Error) {
+        throw (Error) cause;
+      }
+      throw new IllegalStateException("the FFM binding could not start: " + cause, cause);
+    }
+  }
+
+  /** What the report says ran: "jffi" or "FFM (java.lang.foreign)". */
+  @Override
+  public String binding() {
+    return direct.name();
+  }
+
+  /**
+   * A kernel over the named binding ("jffi" or "ffm"), apart from the process's own: for the
+   * tests that compare the two bindings call by call, and the benchmark that times each.
+   */
+  public static NativeKernel withBinding(String binding) {
+    requireLinux();
+    return new NativeKernel(binding.equals("jffi") ? jffi(Runtime.version().feature()) : ffm(Runtime.version().feature()));
+  }
+
+  private NativeKernel() {
+    this(bindLibC());
+  }
+
+  private NativeKernel(LibC libc) {
+    this.direct = libc;
     if (!direct.hasLinuxCalls()) {
       throw new UnsatisfiedLinkError("libc lacks prctl, capget, capset, syscall, read or lseek: not a Linux libc");
     }
@@ -189,12 +288,12 @@ public final class NativeKernel implements Kernel {
   }
 
   private interface PasswdLookup {
-    DirectLibC.PasswdResult call(int bufferSize);
+    LibC.PasswdResult call(int bufferSize);
   }
 
   private static Optional<PasswdEntry> lookup(Syscall syscall, Object key, PasswdLookup lookup) throws ErrnoException {
     for (int size = 4096; size <= 1 << 20; size *= 4) {
-      DirectLibC.PasswdResult result = lookup.call(size);
+      LibC.PasswdResult result = lookup.call(size);
       if (result.status == Errno.ERANGE.intValue()) {
         continue;
       }

@@ -878,6 +878,11 @@ public final class SimulatedKernel implements Kernel {
 
 
   @Override
+  public String binding() {
+    return "simulated";
+  }
+
+  @Override
   public long threadId() {
     return caller.tid;
   }

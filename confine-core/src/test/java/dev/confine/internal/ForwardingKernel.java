@@ -12,6 +12,7 @@ class ForwardingKernel implements Kernel {
     this.delegate = delegate;
   }
 
+  @Override public String binding() { return delegate.binding(); }
   @Override public Ids getresuid() throws ErrnoException { return delegate.getresuid(); }
   @Override public Ids getresgid() throws ErrnoException { return delegate.getresgid(); }
   @Override public List<Long> getgroups() throws ErrnoException { return delegate.getgroups(); }

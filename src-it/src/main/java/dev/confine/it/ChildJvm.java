@@ -136,6 +136,11 @@ public final class ChildJvm implements AutoCloseable {
       // shows that it needs none.
       command.add("--enable-native-access=ALL-UNNAMED");
     }
+    // The suite's third run forces a binding in every child (children-on-jdk25-ffm).
+    String binding = System.getProperty("confine.it.binding", "");
+    if (!binding.isEmpty()) {
+      command.add("-Dconfine.binding=" + binding);
+    }
     command.addAll(jvmOptions);
     command.add("-cp");
     command.add(classpath);

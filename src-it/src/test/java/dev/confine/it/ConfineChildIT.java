@@ -50,6 +50,8 @@ class ConfineChildIT {
 
       Map<String, String> probes = child.probes();
       assertEquals(String.valueOf(ChildJvm.featureVersion(ChildJvm.javaHome())), probes.get("java-feature"), "the child runs on the JDK asked for");
+      String binding = System.getProperty("confine.it.binding", "").equals("ffm") ? "FFM (java.lang.foreign)" : "jffi";
+      assertTrue(child.output().contains("note: native calls made through " + binding), "the report names the binding that ran\n" + child.output());
       assertEquals("false", probes.get("etc-passwd-visible"), child.output());
       assertEquals("inside.txt", probes.get("root-listing"), child.output());
       assertEquals("EPERM", probes.get("setuid0"), child.output());

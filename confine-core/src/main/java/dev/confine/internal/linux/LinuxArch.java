@@ -40,7 +40,12 @@ public enum LinuxArch {
           // from Linux 6.15.
           Map.entry("fork", 57), Map.entry("vfork", 58), Map.entry("execve", 59), Map.entry("modify_ldt", 154),
           Map.entry("kcmp", 312), Map.entry("execveat", 322), Map.entry("pidfd_open", 434),
-          Map.entry("pidfd_getfd", 438), Map.entry("process_madvise", 440), Map.entry("open_tree_attr", 467))),
+          Map.entry("pidfd_getfd", 438), Map.entry("process_madvise", 440), Map.entry("open_tree_attr", 467),
+          // What the FFM binding makes through syscall(2), one call shape for all (asm/unistd_64.h).
+          Map.entry("read", 0), Map.entry("close", 3), Map.entry("lseek", 8), Map.entry("getcwd", 79),
+          Map.entry("chdir", 80), Map.entry("fchdir", 81), Map.entry("umask", 95), Map.entry("getgroups", 115),
+          Map.entry("getresuid", 118), Map.entry("getresgid", 120), Map.entry("capget", 125), Map.entry("capset", 126),
+          Map.entry("prctl", 157), Map.entry("lgetxattr", 192), Map.entry("openat", 257), Map.entry("statx", 332))),
   AARCH64(0xC00000B7, -1,
       Map.ofEntries(
           Map.entry("lookup_dcookie", 18), Map.entry("umount2", 39), Map.entry("mount", 40),
@@ -66,7 +71,12 @@ public enum LinuxArch {
           // asm-generic has no fork, vfork or modify_ldt: glibc forks with clone there.
           Map.entry("execve", 221), Map.entry("kcmp", 272), Map.entry("execveat", 281),
           Map.entry("pidfd_open", 434), Map.entry("pidfd_getfd", 438), Map.entry("process_madvise", 440),
-          Map.entry("open_tree_attr", 467)));
+          Map.entry("open_tree_attr", 467),
+          // What the FFM binding makes through syscall(2) (asm-generic/unistd.h; no open(2) there: openat).
+          Map.entry("lgetxattr", 9), Map.entry("getcwd", 17), Map.entry("chdir", 49), Map.entry("fchdir", 50),
+          Map.entry("openat", 56), Map.entry("close", 57), Map.entry("lseek", 62), Map.entry("read", 63),
+          Map.entry("capget", 90), Map.entry("capset", 91), Map.entry("getresuid", 148), Map.entry("getresgid", 150),
+          Map.entry("getgroups", 158), Map.entry("umask", 166), Map.entry("prctl", 167), Map.entry("statx", 291)));
 
   /** The AUDIT_ARCH_* value the kernel puts in seccomp_data.arch for this ABI. */
   public final int auditArch;
@@ -94,6 +104,11 @@ public enum LinuxArch {
 
   public boolean knows(String syscall) {
     return numbers.containsKey(syscall);
+  }
+
+  /** Every name this table carries. */
+  public java.util.Set<String> names() {
+    return numbers.keySet();
   }
 
   /** The architecture of this JVM; empty where confine has no table (refuse rather than guess). */

@@ -1,0 +1,106 @@
+package dev.confine.internal;
+
+import java.util.Optional;
+
+/**
+ * The libc calls NativeKernel makes, as C has them: an int or long result, -1 (or a documented
+ * error result) with {@link #errno()} set on failure, read at once on the same thread. Two
+ * bindings: {@link DirectLibC} (jffi, Java 17+) and {@code FfmLibC} (java.lang.foreign, Java 22+,
+ * in the jar's META-INF/versions/22). Buffers are Java arrays, copied in and out by the binding.
+ */
+interface LibC {
+  /** What a getpw*_r call returned: its status, and the entry if one was found. */
+  final class PasswdResult {
+    final int status;
+    final Optional<PasswdEntry> entry;
+
+    PasswdResult(int status, Optional<PasswdEntry> entry) {
+      this.status = status;
+      this.entry = entry;
+    }
+  }
+
+  /** "jffi" or "FFM (java.lang.foreign)": what the report says ran. */
+  String name();
+
+  /** errno as the last call on this thread left it. */
+  int errno();
+
+  boolean hasLinuxCalls();
+
+  boolean hasStatx();
+
+  boolean hasXattr();
+
+  int prctl(int option, long a2, long a3, long a4, long a5);
+
+  /** capget(2), _LINUX_CAPABILITY_VERSION_3, this thread: data 2 x {effective, permitted, inheritable}. */
+  int capget(int[] data);
+
+  int capset(int[] data);
+
+  /** syscall(seccomp, SECCOMP_SET_MODE_FILTER, flags, &sock_fprog). */
+  long seccompSetModeFilter(long number, long flags, long[] program);
+
+  /** syscall(number) for a call without arguments that cannot fail (gettid). */
+  long syscall0(long number);
+
+  long getdents64(long number, int fd, byte[] buffer);
+
+  /** statx(fd, "", AT_EMPTY_PATH, mask, buffer). */
+  int fstatx(int fd, int mask, byte[] buffer);
+
+  int statxAt(int dirfd, String path, int flags, int mask, byte[] buffer);
+
+  /** lgetxattr(path, name, buffer, size); {@code nameZ} is NUL-terminated. */
+  long lgetxattr(String path, byte[] nameZ, byte[] buffer);
+
+  long read(int fd, byte[] buffer);
+
+  long lseek(int fd, long offset, int whence);
+
+  int getresuid(int[] ruid, int[] euid, int[] suid);
+
+  int getresgid(int[] rgid, int[] egid, int[] sgid);
+
+  int getgroups(int size, int[] list);
+
+  /** glibc's setgroups: applied to every thread of the process. */
+  int setgroups(int[] list);
+
+  /** glibc's setresuid: applied to every thread of the process (its setxid broadcast). */
+  int setresuid(int ruid, int euid, int suid);
+
+  int setresgid(int rgid, int egid, int sgid);
+
+  int setuid(int uid);
+
+  int setgid(int gid);
+
+  int fchdir(int fd);
+
+  int close(int fd);
+
+  int umask(int mask);
+
+  int chdir(String path);
+
+  int chroot(String path);
+
+  int open(String path, int flags);
+
+  int openat(int dirfd, String path, int flags);
+
+  /** glibc's getcwd: empty (errno ENOENT) for a directory outside the root. */
+  Optional<String> getcwd();
+
+  /** openlog(3) keeps the ident pointer: the binding keeps the memory for good. */
+  void openlog(String ident, int option, int facility);
+
+  /** syslog(priority, "%s", message). */
+  void syslog(int priority, String message);
+
+  PasswdResult getpwnam(String name, int bufferSize);
+
+  PasswdResult getpwuid(int uid, int bufferSize);
+}
