@@ -7,7 +7,7 @@ import dev.confine.internal.NativeKernel;
  * (jffi directly), the same libc interface through jnr-ffi's LibraryLoader ({@link JnrLibC}: how
  * confine bound libc before), or jnr-posix's full POSIX. Prints the time.
  *
- * <p>Arguments: confine|jnr-ffi-libc|jnr-posix.
+ * <p>Arguments: confine|confine-jffi|confine-ffm|jnr-ffi-libc|jnr-posix.
  */
 public final class BindChild {
   private BindChild() {}
@@ -18,6 +18,11 @@ public final class BindChild {
     switch (args[0]) {
       case "confine":
         uid = NativeKernel.get().getresuid().real;
+        break;
+      case "confine-jffi":
+      case "confine-ffm":
+        // One binding, forced (Java 22+ for FFM): confine's own choice is "confine" above.
+        uid = NativeKernel.withBinding(args[0].substring("confine-".length())).getresuid().real;
         break;
       case "jnr-ffi-libc":
         {
@@ -30,7 +35,7 @@ public final class BindChild {
         uid = jnr.posix.POSIXFactory.getNativePOSIX().getuid();
         break;
       default:
-        throw new IllegalArgumentException("confine, jnr-ffi-libc or jnr-posix, not " + args[0]);
+        throw new IllegalArgumentException("confine, confine-jffi, confine-ffm, jnr-ffi-libc or jnr-posix, not " + args[0]);
     }
     long elapsed = System.nanoTime() - t0;
     System.out.println("BENCH bind-ns " + elapsed);
