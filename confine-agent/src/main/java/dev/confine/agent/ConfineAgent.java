@@ -1,0 +1,45 @@
+package dev.confine.agent;
+
+import java.lang.instrument.Instrumentation;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.security.CodeSource;
+
+/**
+ * {@code java -javaagent:confine-agent.jar=root=/srv/jail,user=nobody,listen=8080 -jar server.jar}:
+ * confines an unmodified server once its ports listen. This class is all the agent puts on the
+ * application's class path. confine and what it needs (jffi, jnr-constants, slf4j-api with its
+ * no-op provider) live under {@code confine-runtime/} in this jar and are loaded by a class loader
+ * of their own, whose parent is the platform loader: an application with its own slf4j, jffi or
+ * confine, in any version, never sees them, nor they it. jffi cannot be relocated (its native
+ * stub binds to its package names), so it is isolated instead.
+ */
+public final class ConfineAgent {
+  private ConfineAgent() {}
+
+  /** -javaagent: runs before the application's main. */
+  public static void premain(String arguments, Instrumentation instrumentation) {
+    start(arguments);
+  }
+
+  /** Launcher-Agent-Class of an application's own executable jar, and a late attach. */
+  public static void agentmain(String arguments, Instrumentation instrumentation) {
+    start(arguments);
+  }
+
+  private static void start(String arguments) {
+    try {
+      CodeSource source = ConfineAgent.class.getProtectionDomain().getCodeSource();
+      URL jar = source.getLocation();
+      URL runtime = new URL("jar:" + jar + "!/confine-runtime/");
+      ClassLoader loader = new URLClassLoader("confine-agent", new URL[] {runtime}, ClassLoader.getPlatformClassLoader());
+      Class<?> agent = Class.forName("dev.confine.agent.runtime.AgentRuntime", true, loader);
+      agent.getMethod("start", String.class).invoke(null, arguments);
+    } catch (ReflectiveOperationException | java.net.MalformedURLException | RuntimeException e) {
+      System.err.println("confine-agent: cannot start: " + e);
+      System.err.println("confine-agent: stopping the JVM (status 78): a server asked to be confined does not run unconfined");
+      System.err.flush();
+      Runtime.getRuntime().halt(78);
+    }
+  }
+}

@@ -1,0 +1,129 @@
+package dev.confine.agent.runtime;
+
+import dev.confine.ConfinementException;
+import dev.confine.ConfinementReport;
+import dev.confine.Finding;
+import dev.confine.PreflightReport;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The agent itself, loaded in its own class loader (see {@code ConfineAgent}): parse the
+ * options, check the jail while the server starts, wait for every listed port to listen in this
+ * process, then apply(), from its own thread. Nothing irreversible happens before the ports
+ * listen. It fails closed: a bad option or a refused check stops the JVM before the server's
+ * main runs; a port that never listens, or an apply() that fails before chroot, halts the JVM
+ * with {@link #NOT_CONFINED}; past chroot the library halts it (71). A server that was asked to
+ * be confined never goes on serving unconfined.
+ */
+public final class AgentRuntime {
+  /** The exit status when the agent stopped the JVM before confinement: BSD's EX_CONFIG. */
+  public static final int NOT_CONFINED = 78;
+
+  private static final long POLL_MILLIS = 5;
+
+  private AgentRuntime() {}
+
+  /** Called from premain (or agentmain) with the agent's argument string. */
+  public static void start(String arguments) {
+    PrintStream err = System.err;
+    AgentOptions options;
+    try {
+      options = AgentOptions.parse(arguments);
+    } catch (IllegalArgumentException | IllegalStateException | NullPointerException e) {
+      stop(err, "bad option: " + e.getMessage());
+      return;
+    }
+    // The jail and the identity, checked now, before the server's main: a refusal here costs
+    // the operator nothing but a failed start.
+    PreflightReport check;
+    try {
+      check = options.policy.check();
+    } catch (ConfinementException e) {
+      stop(err, "cannot check the jail: " + e.getMessage());
+      return;
+    }
+    if (check.hasErrors()) {
+      stop(err, "the jail is refused:\n" + check.errors().stream().map(AgentRuntime::line).collect(Collectors.joining("\n")));
+      return;
+    }
+    err.println("confine-agent: armed: confining to " + options.policy.root() + " as soon as " + options.listen + " listen"
+        + " (timeout " + options.timeout.toSeconds() + " s)");
+    Thread waiter = new Thread(() -> waitThenConfine(options, err), "confine-agent");
+    waiter.setDaemon(true);
+    waiter.start();
+  }
+
+  private static String line(Finding f) {
+    return "  " + f.severity() + " " + f.code() + ": " + f.message() + " (fix: " + f.fix() + ")";
+  }
+
+  /**
+   * Readies the JVM for the jail while the server starts (TLS, time zones, sockets...: what
+   * apply() readies first), so that apply() after the listen finds most of it done and the
+   * moment the server serves as root is short. apply() runs the same preparations again, then
+   * cheap: what they load stays loaded. A failure here is not fatal: apply() will say.
+   */
+  private static void warmUp(AgentOptions options, PrintStream err) {
+    long start = System.nanoTime();
+    for (dev.confine.internal.jvm.JvmPreparation preparation : dev.confine.internal.jvm.JvmPreparations.plan(options.policy)) {
+      try {
+        preparation.prepare();
+      } catch (Exception | LinkageError e) {
+        err.println("confine-agent: warm-up of " + preparation.name() + " failed (" + e + "); apply() will try again");
+      }
+    }
+    err.println("confine-agent: warmed up in " + (System.nanoTime() - start) / 1_000_000 + " ms");
+  }
+
+  private static void waitThenConfine(AgentOptions options, PrintStream err) {
+    long deadline = System.nanoTime() + options.timeout.toNanos();
+    if (!Boolean.getBoolean("confine.agent.noWarmUp")) {
+      warmUp(options, err);
+    }
+    List<AgentOptions.Listen> listening = List.of();
+    try {
+      while (true) {
+        listening = Listening.of(options.listen);
+        if (listening.size() == options.listen.size()) {
+          break;
+        }
+        if (System.nanoTime() > deadline) {
+          List<AgentOptions.Listen> missing = new ArrayList<>(options.listen);
+          missing.removeAll(listening);
+          stop(err, "port(s) " + missing + " did not listen within " + options.timeout.toSeconds() + " s; the server is not confined");
+          return;
+        }
+        Thread.sleep(POLL_MILLIS);
+      }
+    } catch (Exception e) {
+      stop(err, "cannot tell which ports listen (/proc/self/net/tcp): " + e);
+      return;
+    }
+    long listenedAt = System.nanoTime();
+    try {
+      ConfinementReport report = options.policy.apply();
+      err.println("confine-agent: confined " + (System.nanoTime() - listenedAt) / 1_000_000 + " ms after " + listening + " listened: "
+          + report.summary());
+      for (String reportLine : report.toString().split("\n")) {
+        err.println("confine-agent: " + reportLine);
+      }
+      err.flush();
+    } catch (ConfinementException e) {
+      // Before chroot (past it, the library halted already): the server must not serve on as root.
+      stop(err, "apply() failed: " + e.getMessage());
+    } catch (RuntimeException | Error e) {
+      stop(err, "apply() failed: " + e);
+    }
+  }
+
+  /** Says why, then ends the JVM at once: no shutdown hook runs, nothing serves on. */
+  private static void stop(PrintStream err, String why) {
+    err.println("confine-agent: " + why);
+    err.println("confine-agent: stopping the JVM (status " + NOT_CONFINED + "): a server asked to be confined does not run unconfined");
+    err.flush();
+    Runtime.getRuntime().halt(NOT_CONFINED);
+  }
+}

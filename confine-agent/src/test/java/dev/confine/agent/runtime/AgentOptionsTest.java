@@ -1,0 +1,92 @@
+package dev.confine.agent.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.confine.Capability;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AgentOptionsTest {
+  @Test
+  void keysBecomeThePolicyAndRepeatedKeysAddToALists() {
+    AgentOptions o =
+        AgentOptions.parse("root=/srv/jail,user=nobody,listen=80,listen=127.0.0.1:443,groups=44,groups=45,allow-writable=var/spool,"
+            + "allow-device=dev/null,allow-setuid=bin/ping,allow-mount=var/data,allow-shared-uid,keep-capabilities=NET_BIND_SERVICE,"
+            + "deny-syscalls=default,deny-exec,syslog=myd,timeout=30s");
+    assertEquals(Path.of("/srv/jail"), o.policy.root());
+    assertEquals("nobody", o.policy.userName().orElseThrow());
+    assertEquals("[80, 127.0.0.1:443]", o.listen.toString());
+    assertEquals(List.of(44L, 45L), o.policy.supplementaryGroups());
+    assertEquals(List.of("var/spool"), o.policy.allowedWritable());
+    assertEquals(List.of("dev/null"), o.policy.allowedDeviceNodes());
+    assertEquals(List.of("bin/ping"), o.policy.allowedSetuidFiles());
+    assertEquals(List.of("var/data"), o.policy.allowedMounts());
+    assertTrue(o.policy.sharedUidAllowed());
+    assertEquals(List.of(Capability.NET_BIND_SERVICE), o.policy.keptCapabilities());
+    assertTrue(o.policy.deniedSyscalls().contains("ptrace"));
+    assertTrue(o.policy.execDenied());
+    assertEquals("myd", o.policy.syslogIdent().orElseThrow());
+    assertEquals(Duration.ofSeconds(30), o.timeout);
+  }
+
+  @Test
+  void theDefaultsAreSixtySecondsAndNothingAllowed() {
+    AgentOptions o = AgentOptions.parse("root=/srv/jail,user=65534,group=65534,listen=8080");
+    assertEquals(Duration.ofSeconds(60), o.timeout);
+    assertEquals(65534, o.policy.uid().getAsLong());
+    assertTrue(o.policy.allowedWritable().isEmpty() && !o.policy.execDenied());
+  }
+
+  @Test
+  void theSameKeysComeFromAFile(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("confine.properties");
+    Files.writeString(file, "root=/srv/jail\nuser=nobody\nlisten=80,443\nallow-writable=var/spool\n");
+    AgentOptions o = AgentOptions.parse("@" + file);
+    assertEquals("[80, 443]", o.listen.toString());
+    assertEquals(List.of("var/spool"), o.policy.allowedWritable());
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse("@" + dir.resolve("missing"))).getMessage().contains("cannot read it"));
+  }
+
+  @Test
+  void everyMistakeNamesTheKeyAndTheValue() {
+    assertMessage("root=/srv/jail,user=nobody,listen=80,rooot=/x", "unknown key \"rooot\" in \"rooot=/x\"");
+    assertMessage("root=jail,user=nobody,listen=80", "jail");
+    assertMessage("root=/srv/jail,user=0,listen=80", "must not be 0");
+    assertMessage("root=/srv/jail,user=nobody,listen=0", "port 0 in \"0\" is not between 1 and 65535");
+    assertMessage("root=/srv/jail,user=nobody,listen=80,timeout=0", "timeout: 0 is not between 1 and 3600 seconds");
+    assertMessage("root=/srv/jail,user=nobody,listen=http", "listen: \"http\" is not a number");
+    assertMessage("root=/srv/jail,user=nobody", "listen is missing");
+    assertMessage("user=nobody,listen=80", "root is missing");
+    assertMessage("root=/srv/jail,listen=80", "user is missing");
+    assertMessage("root=/a,root=/b,user=nobody,listen=80", "root is given twice (\"/a\" and \"/b\")");
+    assertMessage("root=/srv/jail,user=nobody,listen=80,keep-capabilities=SYS_ADMIN", "\"SYS_ADMIN\" is not one confine can keep");
+    assertMessage("root=/srv/jail,user=nobody,listen=80,deny-exec=yes", "deny-exec takes no value");
+    assertMessage("root=/srv/jail,user=nobody,listen=80,deny-syscalls=frobnicate", "frobnicate");
+    assertMessage("", "no options");
+  }
+
+  private static void assertMessage(String options, String expected) {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse(options), options);
+    assertTrue(e.getMessage().contains(expected), "\"" + expected + "\" in: " + e.getMessage());
+  }
+
+  @Test
+  void theKernelsTablesOfListeningSocketsAreRead() {
+    String tcp =
+        "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+            + "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4242 1 0000 100 0 0 10 0\n"
+            + "   1: 0100007F:1F91 0100007F:C350 01 00000000:00000000 00:00000000 00000000     0        0 4243 1 0000 100 0 0 10 0\n";
+    List<Listening.Socket> sockets = Listening.parse(tcp);
+    assertEquals(1, sockets.size(), "only the LISTEN row (0A)");
+    assertEquals(8080, sockets.get(0).port);
+    assertEquals(4242, sockets.get(0).inode);
+    assertEquals(List.of((byte) 127, (byte) 0, (byte) 0, (byte) 1),
+        List.of(sockets.get(0).address[0], sockets.get(0).address[1], sockets.get(0).address[2], sockets.get(0).address[3]));
+  }
+}
