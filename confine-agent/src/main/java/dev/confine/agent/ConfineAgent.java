@@ -1,8 +1,6 @@
 package dev.confine.agent;
 
 import java.lang.instrument.Instrumentation;
-import java.net.URL;
-import java.net.URLClassLoader;
 import java.security.CodeSource;
 
 /**
@@ -30,12 +28,11 @@ public final class ConfineAgent {
   private static void start(String arguments) {
     try {
       CodeSource source = ConfineAgent.class.getProtectionDomain().getCodeSource();
-      URL jar = source.getLocation();
-      URL runtime = new URL("jar:" + jar + "!/confine-runtime/");
-      ClassLoader loader = new URLClassLoader("confine-agent", new URL[] {runtime}, ClassLoader.getPlatformClassLoader());
+      java.nio.file.Path jar = java.nio.file.Path.of(source.getLocation().toURI());
+      ClassLoader loader = new RuntimeLoader(new java.util.jar.JarFile(jar.toFile()), jar.toUri().toURL(), ClassLoader.getPlatformClassLoader());
       Class<?> agent = Class.forName("dev.confine.agent.runtime.AgentRuntime", true, loader);
       agent.getMethod("start", String.class).invoke(null, arguments);
-    } catch (ReflectiveOperationException | java.net.MalformedURLException | RuntimeException e) {
+    } catch (ReflectiveOperationException | java.net.URISyntaxException | java.io.IOException | RuntimeException e) {
       System.err.println("confine-agent: cannot start: " + e);
       System.err.println("confine-agent: stopping the JVM (status 78): a server asked to be confined does not run unconfined");
       System.err.flush();

@@ -139,10 +139,14 @@ public final class Confiner {
     // Nothing between enter() and try: a StackOverflowError there would leave the guard RUNNING.
     Progress progress = null;
     ConfinementReport report = null;
+    Throwable failure = null;
     try {
       progress = new Progress(policy);
       report = confine(policy, progress);
       return report;
+    } catch (RuntimeException | Error e) {
+      failure = e;
+      throw e;
     } finally {
       if (report != null) {
         guard.confined();
@@ -152,7 +156,7 @@ public final class Confiner {
         // included), the process may hold root in a half-made jail: halt, unless the failure
         // was already handled (halted, or thrown as FailureMode.THROW asks).
         if (!progress.failureHandled && policy.failureMode() == FailureMode.HALT) {
-          haltNow(progress);
+          haltNow(progress, failure);
         }
       } else {
         guard.abandon();
@@ -179,14 +183,25 @@ public final class Confiner {
     }
   }
 
-  /** Ends the process with the message prepared before chroot; allocates nothing on the way. */
-  private void haltNow(Progress progress) {
+  /**
+   * Ends the process with the message prepared before chroot, allocating nothing on the way; then,
+   * best effort, what failed (which may allocate, and may fail: the halt comes either way).
+   */
+  private void haltNow(Progress progress, Throwable failure) {
     progress.failureHandled = true;
     try {
       stderr.write(progress.haltMessage, 0, progress.haltMessage.length);
       stderr.flush();
     } catch (Throwable ignored) {
       // Nothing may stand between this failure and the halt.
+    }
+    try {
+      if (failure != null) {
+        stderr.println("confine: the failure: " + failure);
+        stderr.flush();
+      }
+    } catch (Throwable ignored) {
+      // The halt comes first.
     }
     terminator.halt(FailureMode.HALT_STATUS);
   }

@@ -7,9 +7,12 @@ import dev.confine.ConfinementException;
 import dev.confine.ConfinementPolicy;
 import dev.confine.PreflightReport;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -45,6 +48,8 @@ public final class Doctor {
           "  --allow-device PATH         accept the device node PATH of the root, e.g. dev/null (repeatable)",
           "  --allow-setuid PATH         accept the setuid/setgid file PATH of the root, e.g. bin/ping (repeatable)",
           "  --allow-mount PATH          accept the mount at PATH of the root without nodev,nosuid (repeatable)",
+          "  --same-path PATH            a path the server names (absolute, as outside): check that inside the jail",
+          "                              it names the same file, as an unmodified server needs (repeatable)",
           "  --allow-shared-uid          accept other processes running as the user",
           "  --allow-open-directory FD   accept open directory FD inside the root (repeatable)",
           "  --name-lookups              the daemon resolves host names after confinement (NAME_LOOKUPS):",
@@ -74,8 +79,9 @@ public final class Doctor {
       return OK;
     }
     ConfinementPolicy policy;
+    List<String> samePaths = new ArrayList<>();
     try {
-      policy = parse(args);
+      policy = parse(args, samePaths);
     } catch (UsageException e) {
       err.println("confine-doctor: " + e.getMessage());
       err.println(USAGE_TEXT);
@@ -91,11 +97,83 @@ public final class Doctor {
     out.println("confine doctor: " + policy.root() + " for user " + policy.userName().orElseGet(() -> String.valueOf(policy.uid().getAsLong()))
         + " (nothing was changed)");
     out.println(report);
-    return report.hasErrors() ? ERRORS_FOUND : OK;
+    boolean pathsDiffer = false;
+    for (String path : samePaths) {
+      Optional<String> problem = samePathProblem(policy.root(), path);
+      out.println((problem.isPresent() ? "ERROR   same-path " : "OK      same-path ") + path + ": "
+          + problem.orElse("inside the jail it names the same file as outside"));
+      pathsDiffer |= problem.isPresent();
+    }
+    return report.hasErrors() || pathsDiffer ? ERRORS_FOUND : OK;
+  }
+
+  /**
+   * Empty if {@code absolute}, resolved as the confined process will resolve it (from the root,
+   * links inside the jail followed as the jail sees them, ".." stopping at the root), is the same
+   * file as {@code absolute} outside; otherwise what differs and how to lay it out.
+   */
+  public static Optional<String> samePathProblem(Path root, String absolute) {
+    Path outside = Path.of(absolute);
+    if (!outside.isAbsolute()) {
+      return Optional.of("not an absolute path");
+    }
+    if (!Files.exists(outside)) {
+      return Optional.of("does not exist outside the jail");
+    }
+    java.util.Deque<String> pending = new java.util.ArrayDeque<>();
+    for (Path name : outside) {
+      pending.add(name.toString());
+    }
+    Path current = root;
+    for (int hops = 0; !pending.isEmpty(); ) {
+      String name = pending.poll();
+      if (name.equals("..")) {
+        current = current.equals(root) ? root : current.getParent();
+        continue;
+      }
+      Path next = current.resolve(name);
+      if (Files.isSymbolicLink(next)) {
+        if (++hops > 40) {
+          return Optional.of("too many links inside the jail (a loop?)");
+        }
+        Path target;
+        try {
+          target = Files.readSymbolicLink(next);
+        } catch (java.io.IOException e) {
+          return Optional.of("cannot read the link " + next + ": " + e.getMessage());
+        }
+        java.util.List<String> names = new ArrayList<>();
+        for (Path part : target) {
+          names.add(part.toString());
+        }
+        java.util.Collections.reverse(names);
+        names.forEach(pending::addFirst);
+        if (target.isAbsolute()) {
+          current = root;
+        }
+        continue;
+      }
+      current = next;
+    }
+    try {
+      if (!Files.exists(current) || !Files.isSameFile(current, outside)) {
+        return Optional.of("inside the jail it is " + current + (Files.exists(current) ? ", another file" : ", which does not exist")
+            + ": put the server's files in the jail, and make the jail's own path a link to \"/\" inside it"
+            + " (ln -s / " + root + root + ", see docs/agent.md)");
+      }
+    } catch (java.io.IOException e) {
+      return Optional.of("cannot compare " + current + " with " + absolute + ": " + e.getMessage());
+    }
+    return Optional.empty();
   }
 
   /** Parses "check --root DIR --user U [options]" into a policy. */
   static ConfinementPolicy parse(String[] args) throws UsageException {
+    return parse(args, new ArrayList<>());
+  }
+
+  /** As {@link #parse(String[])}, collecting the --same-path values. */
+  static ConfinementPolicy parse(String[] args, List<String> samePaths) throws UsageException {
     List<String> rest = new ArrayList<>(Arrays.asList(args));
     if (rest.isEmpty()) {
       throw new UsageException("no command given");
@@ -148,6 +226,9 @@ public final class Doctor {
             break;
           case "--allow-setuid":
             builder.allowSetuidFiles(value(rest, i++, option));
+            break;
+          case "--same-path":
+            samePaths.add(value(rest, i++, option));
             break;
           case "--allow-mount":
             builder.allowMounts(value(rest, i++, option));

@@ -154,4 +154,18 @@ class DoctorTest {
     assertEquals(Doctor.CHECK_FAILED, status);
     assertEquals("confine-doctor: the check could not run: cannot list /proc: is /proc mounted?", err().trim());
   }
+
+  @Test
+  void aPathTheServerNamesMustNameTheSameFileInsideTheJail(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path jail = java.nio.file.Files.createDirectories(dir.resolve("jail"));
+    java.nio.file.Path conf = java.nio.file.Files.createDirectories(jail.resolve("opt/app/conf"));
+    String named = conf.toString(); // the server is started with its absolute path
+    assertTrue(Doctor.samePathProblem(jail, named).orElseThrow().contains("which does not exist"), "no layout yet");
+    java.nio.file.Path self = jail.resolve(jail.toString().substring(1));
+    java.nio.file.Files.createDirectories(self.getParent());
+    java.nio.file.Files.createSymbolicLink(self, java.nio.file.Path.of("/"));
+    assertEquals(java.util.Optional.empty(), Doctor.samePathProblem(jail, named), "the jail's own path is a link to its /");
+    assertTrue(Doctor.samePathProblem(jail, dir.resolve("elsewhere").toString()).orElseThrow().contains("does not exist outside"));
+    assertTrue(Doctor.samePathProblem(jail, "relative").orElseThrow().contains("not an absolute path"));
+  }
 }

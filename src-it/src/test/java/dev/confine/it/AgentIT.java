@@ -122,4 +122,164 @@ class AgentIT {
       assertFalse(out.contains("confine-agent: confined"), out);
     }
   }
+
+  // ---- third-party servers, unmodified ----
+
+  /**
+   * The jail holds the server's files at the same absolute path the server is started with: the
+   * server lives at JAIL/opt/..., and inside the jail the path of JAIL itself is a link to "/",
+   * so JAIL/opt/... names the same files before chroot and after it.
+   */
+  private void sameAbsolutePathInside() throws IOException {
+    Path self = jail.resolve(jail.toString().substring(1));
+    Files.createDirectories(self.getParent());
+    Files.createSymbolicLink(self, Path.of("/"));
+  }
+
+  private static void copyTree(Path from, Path to) throws IOException {
+    try (java.util.stream.Stream<Path> walk = Files.walk(from)) {
+      for (Path source : (Iterable<Path>) walk::iterator) {
+        Path target = to.resolve(from.relativize(source).toString());
+        if (Files.isDirectory(source)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(source, target, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        }
+      }
+    }
+  }
+
+  private static void readableByAll(Path tree) throws IOException {
+    try (java.util.stream.Stream<Path> walk = Files.walk(tree)) {
+      for (Path p : (Iterable<Path>) walk::iterator) {
+        if (!Files.isSymbolicLink(p)) {
+          java.util.Set<java.nio.file.attribute.PosixFilePermission> perms = Files.getPosixFilePermissions(p);
+          perms.add(java.nio.file.attribute.PosixFilePermission.OTHERS_READ);
+          perms.add(java.nio.file.attribute.PosixFilePermission.GROUP_READ);
+          if (Files.isDirectory(p)) {
+            perms.add(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE);
+            perms.add(java.nio.file.attribute.PosixFilePermission.GROUP_EXECUTE);
+          }
+          Files.setPosixFilePermissions(p, perms);
+        }
+      }
+    }
+  }
+
+  private static void ownedByNobody(Path directory) throws IOException {
+    Files.createDirectories(directory);
+    Files.setAttribute(directory, "unix:uid", 65534);
+    Files.setAttribute(directory, "unix:gid", 65534);
+  }
+
+  private List<String> java(String agentOptions) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(ChildJvm.javaHome(), "bin", "java").toString());
+    if (ChildJvm.featureVersion(ChildJvm.javaHome()) >= 22) {
+      command.add("--enable-native-access=ALL-UNNAMED");
+    }
+    command.add("-javaagent:" + System.getProperty("confine.it.agentJar") + "=" + agentOptions);
+    return command;
+  }
+
+  private void assertConfinedFromOutside(ChildJvm child) throws IOException {
+    String out = child.output();
+    for (Map<String, String> status : ProcView.threads(child.pid()).values()) {
+      assertTrue(status.get("Uid").matches("65534\\s+65534\\s+65534\\s+65534"), status + "\n" + out);
+      assertTrue(status.get("Gid").matches("65534\\s+65534\\s+65534\\s+65534"), status + "\n" + out);
+      assertEquals("", status.get("Groups"), out);
+    }
+    assertEquals(jail, ProcView.root(child.pid()), out);
+  }
+
+  @Test
+  void theApacheTomcatDistributionCompilesAndServesAJspAfterConfinement() throws Exception {
+    Path home = jail.resolve("opt/tomcat");
+    copyTree(Path.of(System.getProperty("confine.it.tomcatHome")), home);
+    // Tomcat's tarball keeps conf/ to its owner (0700, files 0600). The confined server reads
+    // conf/ and deploys webapps/ after it listens, as uid 65534: what an operator who runs Tomcat
+    // as a user of its own does, make it readable (root keeps it: still not writable).
+    readableByAll(home);
+    for (String writable : List.of("logs", "work", "temp")) {
+      ownedByNobody(home.resolve(writable));
+    }
+    // Tomcat binds its port before it deploys, so the agent confines it while it deploys: what it
+    // creates before that moment belongs to root. Its scratch directories are made here, owned
+    // by the server's user, so whichever side of the moment each falls on, the user can write it.
+    for (String app : List.of("ROOT", "docs", "examples", "manager", "host-manager")) {
+      Path scratch = home.resolve("work/Catalina/localhost/" + app);
+      Files.createDirectories(scratch);
+      for (Path p = scratch; !p.equals(home.resolve("work")); p = p.getParent()) {
+        ownedByNobody(p);
+      }
+    }
+    sameAbsolutePathInside();
+    int port = freePort();
+    Path serverXml = home.resolve("conf/server.xml");
+    String xml = Files.readString(serverXml);
+    xml = xml.replace("<Server port=\"8005\"", "<Server port=\"-1\"")
+        .replaceFirst("<Connector port=\"8080\"", "<Connector address=\"127.0.0.1\" port=\"" + port + "\"");
+    Files.writeString(serverXml, xml);
+    // What the doctor says of this layout: Tomcat's home names the same files inside the jail.
+    assertEquals(java.util.Optional.empty(), dev.confine.tools.Doctor.samePathProblem(jail, home.toString()));
+    assertEquals(java.util.Optional.empty(), dev.confine.tools.Doctor.samePathProblem(jail, home.resolve("webapps/ROOT/index.jsp").toString()));
+
+    List<String> command =
+        java("root=" + jail + ",user=65534,group=65534,listen=127.0.0.1:" + port
+            + ",allow-writable=opt/tomcat/logs,allow-writable=opt/tomcat/work,allow-writable=opt/tomcat/temp,timeout=120");
+    command.addAll(List.of(
+        "-Dcatalina.home=" + home, "-Dcatalina.base=" + home, "-Djava.io.tmpdir=" + home.resolve("temp"),
+        "-Djava.util.logging.manager=org.apache.juli.ClassLoaderLogManager",
+        "-Djava.util.logging.config.file=" + home.resolve("conf/logging.properties"),
+        "-cp", home.resolve("bin/bootstrap.jar") + ":" + home.resolve("bin/tomcat-juli.jar"),
+        "org.apache.catalina.startup.Bootstrap", "start"));
+    try (ChildJvm child = ChildJvm.startCommand(command)) {
+      child.await("confine-agent: confined", Duration.ofSeconds(120));
+      assertConfinedFromOutside(child);
+      Curl.Answer page = Curl.get("http://127.0.0.1:" + port + "/");
+      assertEquals(200, page.status, page + "\n" + child.output());
+      assertTrue(page.body.contains("Apache Tomcat/" + System.getProperty("confine.it.tomcatVersion", "11")), page.body);
+      // index.jsp was compiled after confinement, by the confined process, into work/.
+      Path compiled = home.resolve("work/Catalina/localhost/ROOT/org/apache/jsp/index_jsp.class");
+      assertTrue(Files.exists(compiled), "the JSP was compiled in the jail\n" + child.output());
+      assertEquals(65534, Files.getAttribute(compiled, "unix:uid"), "by the confined uid");
+      Curl.Answer logo = Curl.get("http://127.0.0.1:" + port + "/tomcat.svg");
+      assertEquals(200, logo.status, logo.toString());
+      assertTrue(logo.body.contains("<svg"), "a static file, served from the jail");
+    }
+  }
+
+  @Test
+  void anH2DatabaseServerWritesOnlyInsideItsWritableDirectory() throws Exception {
+    Path data = jail.resolve("var/db");
+    ownedByNobody(data);
+    Path lib = jail.resolve("opt/h2");
+    Files.createDirectories(lib);
+    Path jar = Files.copy(Path.of(System.getProperty("confine.it.h2Jar")), lib.resolve("h2.jar"));
+    sameAbsolutePathInside();
+    int port = freePort();
+    List<String> command = java("root=" + jail + ",user=65534,group=65534,listen=127.0.0.1:" + port + ",allow-writable=var/db");
+    // h2.bindAddress: H2 names its URL by the host name otherwise, a DNS lookup this sandbox may not answer.
+    command.add("-Dh2.bindAddress=127.0.0.1");
+    command.addAll(List.of("-cp", jar.toString(), "org.h2.tools.Server", "-tcp", "-tcpPort", String.valueOf(port), "-baseDir", data.toString(),
+        "-ifNotExists"));
+    try (ChildJvm child = ChildJvm.startCommand(command)) {
+      child.await("confine-agent: confined", START);
+      assertConfinedFromOutside(child);
+      try (java.sql.Connection db =
+          java.sql.DriverManager.getConnection("jdbc:h2:tcp://127.0.0.1:" + port + "/confined", "sa", "")) {
+        try (java.sql.Statement s = db.createStatement()) {
+          s.execute("CREATE TABLE t(id INT PRIMARY KEY, v VARCHAR(40))");
+          s.execute("INSERT INTO t VALUES (1, 'written by uid 65534')");
+          try (java.sql.ResultSet r = s.executeQuery("SELECT v FROM t WHERE id = 1")) {
+            assertTrue(r.next());
+            assertEquals("written by uid 65534", r.getString(1));
+          }
+        }
+      }
+      Path file = data.resolve("confined.mv.db");
+      assertTrue(Files.exists(file), "the database file is in the jail's writable directory\n" + child.output());
+      assertEquals(65534, Files.getAttribute(file, "unix:uid"), "written by the confined uid");
+    }
+  }
 }
