@@ -32,10 +32,21 @@ final class Curl {
 
   /** GETs the URL as given (--path-as-is: no "..", no "%2e" squashed by curl), -k for self-signed TLS. */
   static Answer get(String url) throws IOException, InterruptedException {
+    return run(url, List.of());
+  }
+
+  /** POSTs a JSON body to the URL. */
+  static Answer postJson(String url, String json) throws IOException, InterruptedException {
+    return run(url, List.of("-X", "POST", "-H", "Content-Type: application/json", "--data-binary", json));
+  }
+
+  private static Answer run(String url, List<String> extra) throws IOException, InterruptedException {
     if (!url.startsWith("http://127.0.0.1:") && !url.startsWith("https://127.0.0.1:")) {
       throw new IllegalArgumentException("loopback only: " + url);
     }
-    List<String> command = new ArrayList<>(List.of("curl", "-sk", "--path-as-is", "--max-time", "15", "-w", MARK + "%{http_code} %{scheme}", url));
+    List<String> command = new ArrayList<>(List.of("curl", "-sk", "--path-as-is", "--max-time", "15", "-w", MARK + "%{http_code} %{scheme}"));
+    command.addAll(extra);
+    command.add(url);
     Process curl = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     String out = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (!curl.waitFor(30, TimeUnit.SECONDS)) {

@@ -1,0 +1,190 @@
+package dev.confine.spring;
+
+import dev.confine.Capability;
+import dev.confine.Confinement;
+import dev.confine.ConfinementPolicy;
+import dev.confine.ConfinementReport;
+import dev.confine.Finding;
+import dev.confine.JvmFacility;
+import dev.confine.PreflightReport;
+import dev.confine.SyslogFacility;
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.springframework.context.ApplicationEvent;
+import org.springframework.context.ApplicationListener;
+import org.springframework.core.env.Environment;
+
+/**
+ * Confines the application once every web server it runs has bound its port: the main one, and
+ * the management server when it has a port of its own. Boot publishes a WebServerInitializedEvent
+ * for each (org.springframework.boot.web.context in 3.x, ...web.server.context in 4.x: matched by
+ * name, so one jar serves both). Fails closed: a policy that does not build, or a jail preflight
+ * refuses, stops the application before it starts; apply() failing before chroot halts the JVM
+ * (status 78) after logging why; past chroot the library halts it (71).
+ */
+public class ConfineOnListen implements ApplicationListener<ApplicationEvent> {
+  /** The exit status when the application was stopped before it could be confined. */
+  public static final int NOT_CONFINED = 78;
+
+  private static final Log LOG = LogFactory.getLog("dev.confine.spring");
+
+  private final Optional<ConfinementPolicy> policy;
+  private final int expectedServers;
+  private final List<Integer> ports = new ArrayList<>();
+  private volatile Optional<ConfinementReport> report = Optional.empty();
+
+  ConfineOnListen(ConfineProperties properties, Environment environment) {
+    if (properties.getRoot() == null || properties.getRoot().isBlank()) {
+      LOG.info("confine: no confine.root set: this application runs unconfined");
+      this.policy = Optional.empty();
+      this.expectedServers = 0;
+      return;
+    }
+    ConfinementPolicy built;
+    try {
+      built = policy(properties);
+    } catch (IllegalArgumentException | IllegalStateException | NullPointerException e) {
+      throw new IllegalStateException("confine: the confine.* properties do not make a policy: " + e.getMessage(), e);
+    }
+    // The jail and the identity, checked while the application starts: a refusal stops it
+    // before it ever listens.
+    PreflightReport check = built.check();
+    if (check.hasErrors()) {
+      throw new IllegalStateException("confine: the jail " + built.root() + " is refused:\n"
+          + check.errors().stream().map(ConfineOnListen::line).collect(Collectors.joining("\n")));
+    }
+    this.policy = Optional.of(built);
+    this.expectedServers = 1 + (managementOnOwnPort(environment) ? 1 : 0);
+    LOG.info("confine: will confine to " + built.root() + " once " + expectedServers + " web server(s) listen");
+    Thread warmUp = new Thread(() -> warmUp(built), "confine-warm-up");
+    warmUp.setDaemon(true);
+    warmUp.start();
+  }
+
+  private static String line(Finding f) {
+    return "  " + f.severity() + " " + f.code() + ": " + f.message() + " (fix: " + f.fix() + ")";
+  }
+
+  private static boolean managementOnOwnPort(Environment environment) {
+    String management = environment.getProperty("management.server.port");
+    if (management == null || management.isBlank() || management.equals("-1")) {
+      return false;
+    }
+    return !management.equals(environment.getProperty("server.port", "8080"));
+  }
+
+  /** Readies the JVM for the jail while the application starts: apply() then finds it done. */
+  private static void warmUp(ConfinementPolicy policy) {
+    for (dev.confine.internal.jvm.JvmPreparation preparation : dev.confine.internal.jvm.JvmPreparations.plan(policy)) {
+      try {
+        preparation.prepare();
+      } catch (Exception | LinkageError e) {
+        LOG.debug("confine: warm-up of " + preparation.name() + " failed; apply() will try again", e);
+      }
+    }
+  }
+
+  static ConfinementPolicy policy(ConfineProperties p) {
+    ConfinementPolicy.Builder b = Confinement.builder().root(p.getRoot());
+    if (p.getUser() == null) {
+      throw new IllegalArgumentException("confine.user is missing: the user the application becomes (a name or a uid)");
+    }
+    if (p.getUser().matches("[0-9]+")) {
+      b.user(Long.parseLong(p.getUser()));
+    } else {
+      b.user(p.getUser());
+    }
+    if (p.getGroup() != null) {
+      b.group(p.getGroup());
+    }
+    b.supplementaryGroups(p.getSupplementaryGroups().stream().mapToLong(Long::longValue).toArray());
+    p.getAllowWritable().forEach(b::allowWritable);
+    p.getAllowDeviceNodes().forEach(b::allowDeviceNodes);
+    p.getAllowSetuidFiles().forEach(b::allowSetuidFiles);
+    p.getAllowMounts().forEach(b::allowMounts);
+    if (p.isAllowSharedUid()) {
+      b.allowSharedUid();
+    }
+    for (String name : p.getKeepCapabilities()) {
+      b.keepCapabilities(Capability.valueOf(name.toUpperCase(Locale.ROOT).replaceFirst("^CAP_", "")));
+    }
+    for (String call : p.getDenySyscalls()) {
+      if (call.equals("default")) {
+        b.denySyscalls();
+      } else {
+        b.denySyscalls(call);
+      }
+    }
+    if (p.isDenyExec()) {
+      b.denyExec();
+    }
+    if (p.getSyslogIdent() != null) {
+      b.openSyslogFirst(p.getSyslogIdent(), SyslogFacility.DAEMON);
+    }
+    if (!p.getPrepare().isEmpty()) {
+      JvmFacility[] facilities = p.getPrepare().stream().map(f -> JvmFacility.valueOf(f.toUpperCase(Locale.ROOT).replace('-', '_'))).toArray(JvmFacility[]::new);
+      b.prepare(facilities[0], java.util.Arrays.copyOfRange(facilities, 1, facilities.length));
+    }
+    return b.build();
+  }
+
+  /** The report, once confined. */
+  public Optional<ConfinementReport> report() {
+    return report;
+  }
+
+  /** Whether confinement was asked for (confine.root set). */
+  public boolean asked() {
+    return policy.isPresent();
+  }
+
+  @Override
+  public void onApplicationEvent(ApplicationEvent event) {
+    if (policy.isEmpty() || report.isPresent() || !isWebServerInitialized(event.getClass())) {
+      return;
+    }
+    synchronized (this) {
+      if (report.isPresent()) {
+        return;
+      }
+      ports.add(port(event));
+      if (ports.size() < expectedServers) {
+        return;
+      }
+      try {
+        ConfinementReport done = policy.get().apply();
+        report = Optional.of(done);
+        LOG.info("confine: confined after " + ports + " listened: " + done.summary());
+      } catch (RuntimeException e) {
+        // ConfinementException before chroot (past it the library halted already), or anything else.
+        LOG.error("confine: apply() failed; stopping the JVM (status " + NOT_CONFINED + ") rather than serve unconfined: " + e.getMessage(), e);
+        Runtime.getRuntime().halt(NOT_CONFINED);
+      }
+    }
+  }
+
+  private static boolean isWebServerInitialized(Class<?> type) {
+    for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+      if (c.getSimpleName().equals("WebServerInitializedEvent")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static int port(ApplicationEvent event) {
+    try {
+      Method getWebServer = event.getClass().getMethod("getWebServer");
+      Object server = getWebServer.invoke(event);
+      return (int) server.getClass().getMethod("getPort").invoke(server);
+    } catch (ReflectiveOperationException e) {
+      return -1;
+    }
+  }
+}

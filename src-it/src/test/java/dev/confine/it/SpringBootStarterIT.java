@@ -1,0 +1,120 @@
+package dev.confine.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Spring Boot applications with only the starter and properties, run as fat jars (java -jar):
+ * Boot 4.0 and Boot 3.5, Tomcat. Confined once the server listens; JSON in and out afterwards; a
+ * class from a nested jar nothing loaded before still loads in the jail; and failing closed.
+ */
+class SpringBootStarterIT {
+  private static final Duration START = Duration.ofSeconds(90);
+  private Path jail;
+
+  @BeforeEach
+  void setUp() {
+    Root.require();
+    jail = Jails.fresh("boot");
+  }
+
+  @AfterEach
+  void tearDown() {
+    Jails.remove(jail);
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** Boot's log lines begin with a timestamp: wait for the text anywhere in the output. */
+  private static void awaitText(ChildJvm child, String text) throws InterruptedException {
+    long deadline = System.nanoTime() + START.toNanos();
+    while (!child.output().contains(text)) {
+      if (System.nanoTime() > deadline || !ProcessHandle.of(child.pid()).map(ProcessHandle::isAlive).orElse(false)) {
+        throw new AssertionError("no \"" + text + "\" in the output:\n" + child.output());
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  private static ChildJvm app(String which, int port, String... properties) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(ChildJvm.javaHome(), "bin", "java").toString());
+    if (ChildJvm.featureVersion(ChildJvm.javaHome()) >= 22) {
+      command.add("--enable-native-access=ALL-UNNAMED");
+    }
+    command.addAll(List.of("-jar", System.getProperty("confine.it." + which + "App"), "--server.port=" + port));
+    command.addAll(List.of(properties));
+    return ChildJvm.startCommand(command);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"boot4", "boot35"})
+  void aBootApplicationIsConfinedOnceItListensAndServesJsonFromTheJail(String which) throws Exception {
+    int port = freePort();
+    try (ChildJvm child = app(which, port, "--confine.root=" + jail, "--confine.user=65534", "--confine.group=65534")) {
+      awaitText(child, "confine: confined after [" + port + "] listened");
+      String out = child.output();
+      for (Map<String, String> status : ProcView.threads(child.pid()).values()) {
+        assertTrue(status.get("Uid").matches("65534\\s+65534\\s+65534\\s+65534"), status + "\n" + out);
+        assertTrue(status.get("Gid").matches("65534\\s+65534\\s+65534\\s+65534"), status + "\n" + out);
+        assertEquals("", status.get("Groups"), out);
+      }
+      assertEquals(jail, ProcView.root(child.pid()), out);
+      String base = "http://127.0.0.1:" + port;
+      assertEquals("{\"message\":\"hello\",\"etcPasswdVisible\":false}", Curl.get(base + "/hello").body, out);
+      assertEquals("{\"a\":1,\"echoed\":true}", Curl.postJson(base + "/echo", "{\"a\":1}").body, out);
+      assertEquals("dev.confine.testing.InjectedFailure", Curl.get(base + "/nested").body, "a class from a nested jar, first loaded in the jail\n" + out);
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"boot4", "boot35"})
+  void withoutConfineRootItRunsUnconfinedAndSaysSo(String which) throws Exception {
+    int port = freePort();
+    try (ChildJvm child = app(which, port)) {
+      awaitText(child, "Started App");
+      assertTrue(child.output().contains("confine: no confine.root set: this application runs unconfined"), child.output());
+      assertEquals("{\"message\":\"hello\",\"etcPasswdVisible\":true}", Curl.get("http://127.0.0.1:" + port + "/hello").body);
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"boot4", "boot35"})
+  void aPolicyThatDoesNotBuildOrAJailThatIsRefusedStopsItBeforeItListens(String which) throws Exception {
+    int port = freePort();
+    try (ChildJvm child = app(which, port, "--confine.root=" + jail, "--confine.user=0")) {
+      int status = child.waitFor(START);
+      assertNotEquals(0, status, child.output());
+      assertTrue(child.output().contains("must not be 0"), child.output());
+      assertFalse(child.output().contains("Tomcat started"), "never listened\n" + child.output());
+    }
+    Files.createDirectory(jail.resolve("open"));
+    Files.setPosixFilePermissions(jail.resolve("open"), PosixFilePermissions.fromString("rwxrwxrwx"));
+    try (ChildJvm child = app(which, port, "--confine.root=" + jail, "--confine.user=65534", "--confine.group=65534")) {
+      int status = child.waitFor(START);
+      assertNotEquals(0, status, child.output());
+      assertTrue(child.output().contains("jail-writable"), child.output());
+      assertFalse(child.output().contains("Tomcat started"), "never listened\n" + child.output());
+    }
+  }
+}
