@@ -1,12 +1,18 @@
 package dev.confine.spring;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 
-/** Registers the confinement of this application, unless {@code confine.enabled=false}. */
+/**
+ * Registers the confinement of this application, unless {@code confine.enabled=false}; with
+ * Actuator, an info contribution and a health indicator ("confine": DOWN while confinement was
+ * asked for and has not happened).
+ */
 @AutoConfiguration
 @ConditionalOnProperty(prefix = "confine", name = "enabled", havingValue = "true", matchIfMissing = true)
 @EnableConfigurationProperties(ConfineProperties.class)
@@ -14,5 +20,37 @@ public class ConfineAutoConfiguration {
   @Bean
   ConfineOnListen confineOnListen(ConfineProperties properties, Environment environment) {
     return new ConfineOnListen(properties, environment);
+  }
+
+  /** /actuator/info: what confinement did (Boot 3.5 and 4.0 share this contributor). */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "org.springframework.boot.actuate.info.InfoContributor")
+  static class InfoConfiguration {
+    @Bean
+    org.springframework.boot.actuate.info.InfoContributor confineInfoContributor(ConfineOnListen confine) {
+      return builder -> builder.withDetail("confine", confine.details());
+    }
+  }
+
+  /** /actuator/health, Boot 3.5. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "org.springframework.boot.actuate.health.HealthIndicator")
+  static class Boot3HealthConfiguration {
+    @Bean
+    org.springframework.boot.actuate.health.HealthIndicator confineHealthIndicator(ConfineOnListen confine) {
+      return () -> (confine.healthy() ? org.springframework.boot.actuate.health.Health.up() : org.springframework.boot.actuate.health.Health.down())
+          .withDetails(confine.details()).build();
+    }
+  }
+
+  /** /actuator/health, Boot 4.0 (spring-boot-health). */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "org.springframework.boot.health.contributor.HealthIndicator")
+  static class Boot4HealthConfiguration {
+    @Bean
+    org.springframework.boot.health.contributor.HealthIndicator confineHealthIndicator(ConfineOnListen confine) {
+      return () -> (confine.healthy() ? org.springframework.boot.health.contributor.Health.up() : org.springframework.boot.health.contributor.Health.down())
+          .withDetails(confine.details()).build();
+    }
   }
 }

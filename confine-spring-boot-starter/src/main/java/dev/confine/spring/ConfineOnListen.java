@@ -38,6 +38,7 @@ public class ConfineOnListen implements ApplicationListener<ApplicationEvent> {
   private final int expectedServers;
   private final List<Integer> ports = new ArrayList<>();
   private volatile Optional<ConfinementReport> report = Optional.empty();
+  private volatile java.time.Instant confinedAt;
 
   ConfineOnListen(ConfineProperties properties, Environment environment) {
     if (properties.getRoot() == null || properties.getRoot().isBlank()) {
@@ -65,6 +66,12 @@ public class ConfineOnListen implements ApplicationListener<ApplicationEvent> {
     Thread warmUp = new Thread(() -> warmUp(built), "confine-warm-up");
     warmUp.setDaemon(true);
     warmUp.start();
+  }
+
+  /** A listener that confines to {@code policy} once {@code expectedServers} listen (tests). */
+  ConfineOnListen(Optional<ConfinementPolicy> policy, int expectedServers) {
+    this.policy = policy;
+    this.expectedServers = expectedServers;
   }
 
   private static String line(Finding f) {
@@ -144,6 +151,27 @@ public class ConfineOnListen implements ApplicationListener<ApplicationEvent> {
     return policy.isPresent();
   }
 
+  /** UP unless confinement was asked for and has not happened (yet, or at all). */
+  public boolean healthy() {
+    return policy.isEmpty() || report.isPresent();
+  }
+
+  /** What Actuator shows: asked or not, and once confined the root, the ids and when. */
+  public java.util.Map<String, Object> details() {
+    java.util.Map<String, Object> details = new java.util.LinkedHashMap<>();
+    details.put("asked", policy.isPresent());
+    details.put("confined", report.isPresent());
+    policy.ifPresent(p -> details.put("root", p.root().toString()));
+    report.ifPresent(r -> {
+      details.put("uid", r.uid());
+      details.put("gid", r.gid());
+      details.put("groups", r.groups());
+      details.put("ports", List.copyOf(ports));
+      details.put("at", confinedAt.toString());
+    });
+    return details;
+  }
+
   @Override
   public void onApplicationEvent(ApplicationEvent event) {
     if (policy.isEmpty() || report.isPresent() || !isWebServerInitialized(event.getClass())) {
@@ -159,6 +187,7 @@ public class ConfineOnListen implements ApplicationListener<ApplicationEvent> {
       }
       try {
         ConfinementReport done = policy.get().apply();
+        confinedAt = java.time.Instant.now();
         report = Optional.of(done);
         LOG.info("confine: confined after " + ports + " listened: " + done.summary());
       } catch (RuntimeException e) {

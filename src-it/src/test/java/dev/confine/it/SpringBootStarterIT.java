@@ -117,4 +117,32 @@ class SpringBootStarterIT {
       assertFalse(child.output().contains("Tomcat started"), "never listened\n" + child.output());
     }
   }
+
+  @org.junit.jupiter.api.Test
+  void aReactiveApplicationWithAManagementServerIsConfinedOnceBothListenAndActuatorSaysSo() throws Exception {
+    int port = freePort();
+    int management = freePort();
+    try (ChildJvm child =
+        app("boot4webflux", port, "--management.server.port=" + management, "--confine.root=" + jail, "--confine.user=65534",
+            "--confine.group=65534")) {
+      awaitText(child, "confine: will confine to " + jail + " once 2 web server(s) listen");
+      awaitText(child, "confine: confined after [");
+      String out = child.output();
+      assertTrue(out.contains("listened: confined") && out.contains(String.valueOf(management)), "both servers, then confined\n" + out);
+      for (Map<String, String> status : ProcView.threads(child.pid()).values()) {
+        assertTrue(status.get("Uid").matches("65534\\s+65534\\s+65534\\s+65534"), status + "\n" + out);
+        assertEquals("", status.get("Groups"), out);
+      }
+      assertEquals(jail, ProcView.root(child.pid()), out);
+      String base = "http://127.0.0.1:" + port;
+      assertEquals("{\"message\":\"hello\",\"etcPasswdVisible\":false}", Curl.get(base + "/hello").body, out);
+      assertEquals("{\"a\":1,\"echoed\":true}", Curl.postJson(base + "/echo", "{\"a\":1}").body, out);
+      assertEquals("dev.confine.testing.InjectedFailure", Curl.get(base + "/nested").body, out);
+      String info = Curl.get("http://127.0.0.1:" + management + "/actuator/info").body;
+      assertTrue(info.contains("\"confined\":true") && info.contains("\"root\":\"" + jail + "\"") && info.contains("\"uid\":65534"), info);
+      String health = Curl.get("http://127.0.0.1:" + management + "/actuator/health").body;
+      assertTrue(health.contains("\"confine\":{\"details\":{\"asked\":true,\"confined\":true"), health);
+      assertTrue(health.matches("(?s).*\"confine\":\\{[^}]*\\}[^}]*\"status\":\"UP\".*"), health);
+    }
+  }
 }

@@ -1,0 +1,63 @@
+package dev.confine.spring;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.confine.Capability;
+import dev.confine.Confinement;
+import dev.confine.ConfinementPolicy;
+import dev.confine.JvmFacility;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class ConfineOnListenTest {
+  @Test
+  void thePropertiesBecomeThePolicyTheBuilderWouldMake() {
+    ConfineProperties p = new ConfineProperties();
+    p.setRoot("/srv/app/jail");
+    p.setUser("app");
+    p.setGroup(990L);
+    p.setSupplementaryGroups(List.of(44L));
+    p.setAllowWritable(List.of("var/spool"));
+    p.setAllowDeviceNodes(List.of("dev/null"));
+    p.setKeepCapabilities(List.of("cap_net_bind_service"));
+    p.setDenySyscalls(List.of("default"));
+    p.setDenyExec(true);
+    p.setSyslogIdent("app");
+    p.setPrepare(List.of("network", "tls"));
+    ConfinementPolicy policy = ConfineOnListen.policy(p);
+    assertEquals("app", policy.userName().orElseThrow());
+    assertEquals(990, policy.gid().getAsLong());
+    assertEquals(List.of(44L), policy.supplementaryGroups());
+    assertEquals(List.of("var/spool"), policy.allowedWritable());
+    assertEquals(List.of(Capability.NET_BIND_SERVICE), policy.keptCapabilities());
+    assertTrue(policy.execDenied() && policy.deniedSyscalls().contains("ptrace"));
+    assertTrue(policy.jvmFacilities().containsAll(List.of(JvmFacility.NETWORK, JvmFacility.TLS)));
+  }
+
+  @Test
+  void aPropertyThatMakesNoPolicyIsRefusedNamingIt() {
+    ConfineProperties p = new ConfineProperties();
+    p.setRoot("/srv/app/jail");
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> ConfineOnListen.policy(p)).getMessage().contains("confine.user is missing"));
+    p.setUser("0");
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> ConfineOnListen.policy(p)).getMessage().contains("must not be 0"));
+    p.setUser("app");
+    p.setRoot("relative");
+    assertThrows(IllegalArgumentException.class, () -> ConfineOnListen.policy(p));
+  }
+
+  @Test
+  void healthIsDownWhileConfinementWasAskedForAndHasNotHappened() {
+    ConfineOnListen asked = new ConfineOnListen(Optional.of(Confinement.builder().root("/srv/app/jail").user("app").build()), 1);
+    assertTrue(asked.asked());
+    assertFalse(asked.healthy(), "asked for, not done: DOWN");
+    assertEquals(false, asked.details().get("confined"));
+    ConfineOnListen notAsked = new ConfineOnListen(Optional.empty(), 0);
+    assertTrue(notAsked.healthy(), "not asked for: nothing to be down about");
+    assertEquals(false, notAsked.details().get("asked"));
+  }
+}
