@@ -63,9 +63,11 @@ public class ConfineOnListen implements ApplicationListener<ApplicationEvent> {
     this.policy = Optional.of(built);
     this.expectedServers = 1 + (managementOnOwnPort(environment) ? 1 : 0);
     LOG.info("confine: will confine to " + built.root() + " once " + expectedServers + " web server(s) listen");
-    Thread warmUp = new Thread(() -> warmUp(built), "confine-warm-up");
-    warmUp.setDaemon(true);
-    warmUp.start();
+    if (!Boolean.getBoolean("confine.spring.noWarmUp")) { // off only to measure what it gains
+      Thread warmUp = new Thread(() -> warmUp(built), "confine-warm-up");
+      warmUp.setDaemon(true);
+      warmUp.start();
+    }
   }
 
   /** A listener that confines to {@code policy} once {@code expectedServers} listen (tests). */
