@@ -49,6 +49,18 @@ class JvmPreparationPolicyTest {
   }
 
   @Test
+  void prepareJvmReadiesTheFacilitiesEarlyButLeavesTheHooksToApply() {
+    java.util.concurrent.atomic.AtomicInteger hookRuns = new java.util.concurrent.atomic.AtomicInteger();
+    ConfinementPolicy policy = valid()
+        .prepare(JvmFacility.TIME_ZONES, JvmFacility.LOCALES)
+        .beforeChroot("count", hookRuns::incrementAndGet)
+        .build();
+    policy.prepareJvm();
+    policy.prepareJvm(); // again, as a warm-up thread and apply() may: nothing breaks
+    assertEquals(0, hookRuns.get(), "a before-chroot hook runs once, in apply(), never early");
+  }
+
+  @Test
   void refusesBadChoicesAtOnce() {
     ConfinementPolicy.Builder b = valid();
     // At least one facility is in the signature now: prepare() with none does not compile.

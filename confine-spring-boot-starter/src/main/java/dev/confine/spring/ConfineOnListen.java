@@ -64,7 +64,8 @@ public class ConfineOnListen implements ApplicationListener<ApplicationEvent> {
     this.expectedServers = 1 + (managementOnOwnPort(environment) ? 1 : 0);
     LOG.info("confine: will confine to " + built.root() + " once " + expectedServers + " web server(s) listen");
     if (!Boolean.getBoolean("confine.spring.noWarmUp")) { // off only to measure what it gains
-      Thread warmUp = new Thread(() -> warmUp(built), "confine-warm-up");
+      // Readies the JVM while the application starts: apply() then finds most of it done.
+      Thread warmUp = new Thread(built::prepareJvm, "confine-warm-up");
       warmUp.setDaemon(true);
       warmUp.start();
     }
@@ -86,17 +87,6 @@ public class ConfineOnListen implements ApplicationListener<ApplicationEvent> {
       return false;
     }
     return !management.equals(environment.getProperty("server.port", "8080"));
-  }
-
-  /** Readies the JVM for the jail while the application starts: apply() then finds it done. */
-  private static void warmUp(ConfinementPolicy policy) {
-    for (dev.confine.internal.jvm.JvmPreparation preparation : dev.confine.internal.jvm.JvmPreparations.plan(policy)) {
-      try {
-        preparation.prepare();
-      } catch (Exception | LinkageError e) {
-        LOG.debug("confine: warm-up of " + preparation.name() + " failed; apply() will try again", e);
-      }
-    }
   }
 
   static ConfinementPolicy policy(ConfineProperties p) {

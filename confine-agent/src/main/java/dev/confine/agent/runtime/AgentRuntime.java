@@ -63,18 +63,11 @@ public final class AgentRuntime {
   /**
    * Readies the JVM for the jail while the server starts (TLS, time zones, sockets...: what
    * apply() readies first), so that apply() after the listen finds most of it done and the
-   * moment the server serves as root is short. apply() runs the same preparations again, then
-   * cheap: what they load stays loaded. A failure here is not fatal: apply() will say.
+   * moment the server serves as root is short. A failure here is not fatal: apply() will say.
    */
   private static void warmUp(AgentOptions options, PrintStream err) {
     long start = System.nanoTime();
-    for (dev.confine.internal.jvm.JvmPreparation preparation : dev.confine.internal.jvm.JvmPreparations.plan(options.policy)) {
-      try {
-        preparation.prepare();
-      } catch (Exception | LinkageError e) {
-        err.println("confine-agent: warm-up of " + preparation.name() + " failed (" + e + "); apply() will try again");
-      }
-    }
+    options.policy.prepareJvm();
     err.println("confine-agent: warmed up in " + (System.nanoTime() - start) / 1_000_000 + " ms");
   }
 

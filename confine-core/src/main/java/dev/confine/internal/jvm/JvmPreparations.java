@@ -106,6 +106,24 @@ public final class JvmPreparations {
     return List.copyOf(plan);
   }
 
+  /**
+   * Runs the JVM's part of {@link #plan} now, without the caller's hooks (they run once, in
+   * apply()): idempotent work that may run early, on any thread. A failure is left for apply(),
+   * which runs the preparation again and reports it.
+   */
+  public static void warmUp(ConfinementPolicy policy) {
+    for (JvmPreparation preparation : plan(policy)) {
+      if (policy.beforeChrootHooks().containsKey(preparation.name())) {
+        continue;
+      }
+      try {
+        preparation.prepare();
+      } catch (Exception | LinkageError e) {
+        // apply() prepares again, and there a failure stops the confinement with its reason.
+      }
+    }
+  }
+
   /** The names of {@link #plan}, each with no time: what a fake that prepares nothing reports. */
   public static Map<String, java.time.Duration> unprepared(ConfinementPolicy policy) {
     Map<String, java.time.Duration> names = new LinkedHashMap<>();
