@@ -451,24 +451,8 @@ public final class AttackChild {
     }
   }
 
-  /** The first line of a file opened relative to dirfd, or the errno name of the failure. */
   private static String readAt(int dirfd, String path) {
-    int fd = LIBC.openat(dirfd, path, O_RDONLY);
-    if (fd < 0) {
-      return AttackLibC.lastErrno(LIBC);
-    }
-    try {
-      byte[] buf = new byte[256];
-      long n = LIBC.read(fd, buf, buf.length);
-      if (n < 0) {
-        return "read " + AttackLibC.lastErrno(LIBC);
-      }
-      String text = new String(buf, 0, (int) n, StandardCharsets.UTF_8).replace('\0', ' ');
-      int newline = text.indexOf('\n');
-      return "CONTENT " + (newline >= 0 ? text.substring(0, newline) : text).trim();
-    } finally {
-      LIBC.close(fd);
-    }
+    return AttackLibC.readAt(LIBC, dirfd, path);
   }
 
   /** Reads an ext4 superblock through a block device node: 0xef53 if the raw disk is readable. */

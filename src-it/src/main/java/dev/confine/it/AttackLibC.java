@@ -96,4 +96,27 @@ public interface AttackLibC {
     jnr.constants.platform.Errno e = jnr.constants.platform.Errno.valueOf(errno);
     return e == null || e.name().startsWith("__UNKNOWN") ? "errno" + errno : e.name();
   }
+
+  /**
+   * The first line of a file opened read-only relative to dirfd ("CONTENT ..."), or the errno
+   * name of the failure: what a probe reports so the parent can tell a read from a refusal.
+   */
+  static String readAt(AttackLibC libc, int dirfd, String path) {
+    int fd = libc.openat(dirfd, path, jnr.constants.platform.OpenFlags.O_RDONLY.intValue());
+    if (fd < 0) {
+      return lastErrno(libc);
+    }
+    try {
+      byte[] buf = new byte[256];
+      long n = libc.read(fd, buf, buf.length);
+      if (n < 0) {
+        return "read " + lastErrno(libc);
+      }
+      String text = new String(buf, 0, (int) n, java.nio.charset.StandardCharsets.UTF_8).replace('\0', ' ');
+      int newline = text.indexOf('\n');
+      return "CONTENT " + (newline >= 0 ? text.substring(0, newline) : text).trim();
+    } finally {
+      libc.close(fd);
+    }
+  }
 }

@@ -9,7 +9,6 @@ import dev.confine.internal.ErrnoException;
 import dev.confine.internal.Kernel;
 import dev.confine.internal.NativeKernel;
 import dev.confine.internal.linux.LinuxArch;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -323,24 +322,8 @@ public final class RouteChild {
     }
   }
 
-  /** The first line of a file opened relative to dirfd, or the errno name of the failure. */
   private static String readAt(int dirfd, String path) {
-    int fd = LIBC.openat(dirfd, path, O_RDONLY);
-    if (fd < 0) {
-      return AttackLibC.lastErrno(LIBC);
-    }
-    try {
-      byte[] buf = new byte[256];
-      long n = LIBC.read(fd, buf, buf.length);
-      if (n < 0) {
-        return "read " + AttackLibC.lastErrno(LIBC);
-      }
-      String text = new String(buf, 0, (int) n, StandardCharsets.UTF_8);
-      int newline = text.indexOf('\n');
-      return "CONTENT " + (newline >= 0 ? text.substring(0, newline) : text).trim();
-    } finally {
-      LIBC.close(fd);
-    }
+    return AttackLibC.readAt(LIBC, dirfd, path);
   }
 
   // struct msghdr (64-bit Linux): name 0, namelen 8, iov 16, iovlen 24, control 32, controllen 40, flags 48.

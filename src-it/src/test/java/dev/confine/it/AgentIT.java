@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -41,12 +40,6 @@ class AgentIT {
     Jails.remove(jail);
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   private static ChildJvm server(String agentOptions, int port) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(ChildJvm.javaHome(), "bin", "java").toString());
@@ -60,7 +53,7 @@ class AgentIT {
 
   @Test
   void anUnmodifiedServerIsConfinedOnceItsPortListens() throws Exception {
-    int port = freePort();
+    int port = Examples.freePort();
     try (ChildJvm child = server("root=" + jail + ",user=65534,group=65534,listen=127.0.0.1:" + port, port)) {
       child.await("confine-agent: confined", START);
       String out = child.output();
@@ -80,7 +73,7 @@ class AgentIT {
 
   @Test
   void aBadOptionStopsTheJvmBeforeTheServersMain() throws Exception {
-    int port = freePort();
+    int port = Examples.freePort();
     for (String[] bad :
         new String[][] {
           {"root=" + jail + ",user=65534,group=65534,listen=" + port + ",rooot=/x", "unknown key \"rooot\""},
@@ -102,7 +95,7 @@ class AgentIT {
   @Test
   void aJailThePreflightRefusesStopsTheJvmBeforeTheServersMain() throws Exception {
     Files.setPosixFilePermissions(jail.resolve("srv/www"), PosixFilePermissions.fromString("rwxrwxrwx"));
-    int port = freePort();
+    int port = Examples.freePort();
     try (ChildJvm child = server("root=" + jail + ",user=65534,group=65534,listen=" + port, port)) {
       assertEquals(78, child.waitFor(START), child.output());
       assertTrue(child.output().contains("jail-writable"), child.output());
@@ -112,8 +105,8 @@ class AgentIT {
 
   @Test
   void aPortThatNeverListensStopsTheJvmAfterTheTimeout() throws Exception {
-    int served = freePort();
-    int awaited = freePort();
+    int served = Examples.freePort();
+    int awaited = Examples.freePort();
     try (ChildJvm child = server("root=" + jail + ",user=65534,group=65534,listen=" + awaited + ",timeout=3", served)) {
       assertEquals(78, child.waitFor(START), child.output());
       String out = child.output();
@@ -214,7 +207,7 @@ class AgentIT {
       }
     }
     sameAbsolutePathInside();
-    int port = freePort();
+    int port = Examples.freePort();
     Path serverXml = home.resolve("conf/server.xml");
     String xml = Files.readString(serverXml);
     xml = xml.replace("<Server port=\"8005\"", "<Server port=\"-1\"")
@@ -257,7 +250,7 @@ class AgentIT {
     Files.createDirectories(lib);
     Path jar = Files.copy(Path.of(System.getProperty("confine.it.h2Jar")), lib.resolve("h2.jar"));
     sameAbsolutePathInside();
-    int port = freePort();
+    int port = Examples.freePort();
     List<String> command = java("root=" + jail + ",user=65534,group=65534,listen=127.0.0.1:" + port + ",allow-writable=var/db");
     // h2.bindAddress: H2 names its URL by the host name otherwise, a DNS lookup this sandbox may not answer.
     command.add("-Dh2.bindAddress=127.0.0.1");
