@@ -3,14 +3,16 @@ package dev.confine.spring;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 
 /**
- * Registers the confinement of this application, unless {@code confine.enabled=false}; with
- * Actuator, an info contribution and a health indicator ("confine": DOWN while confinement was
+ * Registers the confinement of this application, unless {@code confine.enabled=false}, and a
+ * gate answering 503 to any request that arrives before it is done; with Actuator, an info
+ * contribution and a health indicator ("confine": DOWN while confinement was
  * asked for and has not happened).
  */
 @AutoConfiguration
@@ -20,6 +22,30 @@ public class ConfineAutoConfiguration {
   @Bean
   ConfineOnListen confineOnListen(ConfineProperties properties, Environment environment) {
     return new ConfineOnListen(properties, environment);
+  }
+
+  /** Servlet stacks (Tomcat, Jetty): 503 until confined. Only where confinement is asked for. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnProperty(prefix = "confine", name = "root")
+  @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+  @ConditionalOnClass(name = "jakarta.servlet.Filter")
+  static class ServletGateConfiguration {
+    @Bean
+    jakarta.servlet.Filter confineGate(ConfineOnListen confine) {
+      return new ServletGate(confine);
+    }
+  }
+
+  /** WebFlux (Netty and the others): 503 until confined. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnProperty(prefix = "confine", name = "root")
+  @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
+  @ConditionalOnClass(name = {"org.springframework.web.server.WebFilter", "reactor.core.publisher.Mono"})
+  static class ReactiveGateConfiguration {
+    @Bean
+    org.springframework.web.server.WebFilter confineGate(ConfineOnListen confine) {
+      return new ReactiveGate(confine);
+    }
   }
 
   /** /actuator/info: what confinement did (Boot 3.5 and 4.0 share this contributor). */

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -39,12 +38,6 @@ class SpringBootStarterIT {
     Jails.remove(jail);
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   /** Boot's log lines begin with a timestamp: wait for the text anywhere in the output. */
   private static void awaitText(ChildJvm child, String text) throws InterruptedException {
     long deadline = System.nanoTime() + START.toNanos();
@@ -70,7 +63,7 @@ class SpringBootStarterIT {
   @ParameterizedTest
   @ValueSource(strings = {"boot4", "boot35"})
   void aBootApplicationIsConfinedOnceItListensAndServesJsonFromTheJail(String which) throws Exception {
-    int port = freePort();
+    int port = Examples.freePort();
     try (ChildJvm child = app(which, port, "--confine.root=" + jail, "--confine.user=65534", "--confine.group=65534")) {
       awaitText(child, "confine: confined after [" + port + "] listened");
       String out = child.output();
@@ -90,7 +83,7 @@ class SpringBootStarterIT {
   @ParameterizedTest
   @ValueSource(strings = {"boot4", "boot35"})
   void withoutConfineRootItRunsUnconfinedAndSaysSo(String which) throws Exception {
-    int port = freePort();
+    int port = Examples.freePort();
     try (ChildJvm child = app(which, port)) {
       awaitText(child, "Started App");
       assertTrue(child.output().contains("confine: no confine.root set: this application runs unconfined"), child.output());
@@ -101,7 +94,7 @@ class SpringBootStarterIT {
   @ParameterizedTest
   @ValueSource(strings = {"boot4", "boot35"})
   void aPolicyThatDoesNotBuildOrAJailThatIsRefusedStopsItBeforeItListens(String which) throws Exception {
-    int port = freePort();
+    int port = Examples.freePort();
     try (ChildJvm child = app(which, port, "--confine.root=" + jail, "--confine.user=0")) {
       int status = child.waitFor(START);
       assertNotEquals(0, status, child.output());
@@ -119,9 +112,35 @@ class SpringBootStarterIT {
   }
 
   @org.junit.jupiter.api.Test
+  void whenApplyItselfRefusesTheApplicationStopsBeforeItServes() throws Exception {
+    int port = Examples.freePort();
+    // The jail passes the starter's check at startup; then the application opens /etc (a host
+    // directory: an fchdir escape) before its server starts. apply() refuses, and the starter halts.
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(ChildJvm.javaHome(), "bin", "java").toString());
+    if (ChildJvm.featureVersion(ChildJvm.javaHome()) >= 22) {
+      command.add("--enable-native-access=ALL-UNNAMED");
+    }
+    command.addAll(List.of("-Dit.holdDirectory=/etc", "-jar", System.getProperty("confine.it.boot4App"),
+        "--server.port=" + port, "--confine.root=" + jail, "--confine.user=65534", "--confine.group=65534"));
+    try (ChildJvm child = ChildJvm.startCommand(command)) {
+      int status = child.waitFor(START);
+      String out = child.output();
+      assertEquals(78, status, out);
+      assertTrue(out.contains("confine: will confine to " + jail), "the startup check passed\n" + out);
+      assertTrue(out.contains("apply() failed") && out.contains("open-directory-fd"), out);
+      assertFalse(out.contains("confine: confined after"), out);
+    }
+    // Control: the same jar and jail without the held directory is confined.
+    try (ChildJvm child = app("boot4", port, "--confine.root=" + jail, "--confine.user=65534", "--confine.group=65534")) {
+      awaitText(child, "confine: confined after [" + port + "] listened");
+    }
+  }
+
+  @org.junit.jupiter.api.Test
   void aReactiveApplicationWithAManagementServerIsConfinedOnceBothListenAndActuatorSaysSo() throws Exception {
-    int port = freePort();
-    int management = freePort();
+    int port = Examples.freePort();
+    int management = Examples.freePort();
     try (ChildJvm child =
         app("boot4webflux", port, "--management.server.port=" + management, "--confine.root=" + jail, "--confine.user=65534",
             "--confine.group=65534")) {

@@ -1,9 +1,16 @@
 package dev.confine.it.boot;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.context.annotation.Bean;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -36,5 +43,45 @@ public class App {
   @GetMapping("/nested")
   public String nested() throws Exception {
     return Class.forName("dev.confine.testing.InjectedFailure").getName();
+  }
+
+  /**
+   * With -Dit.holdDirectory=DIR (SpringBootStarterIT only): opens DIR in the lifecycle phase before
+   * the web server starts, so after the starter's check of the jail and before apply(). An open
+   * directory of the host is an escape route apply() refuses: the starter must then stop the
+   * application before it serves, however late the descriptor came.
+   */
+  @Bean
+  SmartLifecycle holdDirectory() {
+    return new SmartLifecycle() {
+      private DirectoryStream<Path> held;
+
+      @Override
+      public void start() {
+        String dir = System.getProperty("it.holdDirectory");
+        if (dir != null) {
+          try {
+            held = Files.newDirectoryStream(Path.of(dir));
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        }
+      }
+
+      @Override
+      public void stop() {
+        held = null;
+      }
+
+      @Override
+      public boolean isRunning() {
+        return held != null;
+      }
+
+      @Override
+      public int getPhase() {
+        return 0; // before the web server's phase (DEFAULT_PHASE - 2048)
+      }
+    };
   }
 }
