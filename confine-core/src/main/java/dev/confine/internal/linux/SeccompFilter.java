@@ -81,13 +81,7 @@ public final class SeccompFilter {
    *     would leave a hole the caller believes closed
    */
   public static long[] denyList(LinuxArch arch, List<String> syscalls) {
-    Asm a = new Asm();
-    a.ld(OFF_ARCH);
-    a.jeq(arch.auditArch, null, "kill");
-    a.ld(OFF_NR);
-    if (arch.x32Bit > 0) {
-      a.jge(arch.x32Bit, "deny", null);
-    }
+    Asm a = prologue(arch);
     for (String name : syscalls) {
       if (name.equals("clone") || name.equals("clone3")) {
         continue; // handled below, by argument
@@ -97,15 +91,7 @@ public final class SeccompFilter {
       }
       a.jeq(arch.number(name), "deny", null);
     }
-    a.jeq(arch.number("clone3"), "enosys", null);
-    a.jeq(arch.number("clone"), "clone", null);
-    a.ret(RET_ALLOW);
-    a.label("deny");
-    a.ret(RET_ERRNO | EPERM);
-    a.label("enosys");
-    a.ret(RET_ERRNO | ENOSYS);
-    a.label("clone");
-    a.ld(OFF_ARG0_LOW);
+    cloneByArgument(a, arch);
     a.jset(CLONE_NAMESPACE_FLAGS, "clone-deny", null); // "deny" lies behind: BPF jumps only forward
     a.ret(RET_ALLOW);
     a.label("clone-deny");
@@ -123,6 +109,27 @@ public final class SeccompFilter {
    * process and x32 calls are refused as a block, as in {@link #denyList}.
    */
   public static long[] denyExec(LinuxArch arch) {
+    Asm a = prologue(arch);
+    for (String name : EXEC_CALLS) {
+      if (arch.knows(name)) {
+        a.jeq(arch.number(name), "deny", null);
+      }
+    }
+    cloneByArgument(a, arch);
+    a.jset(CLONE_THREAD, "clone-thread", null);
+    a.ret(RET_ERRNO | EPERM);
+    a.label("clone-thread");
+    a.ret(RET_ALLOW);
+    a.label("kill");
+    a.ret(RET_KILL_PROCESS);
+    return a.assemble();
+  }
+
+  /**
+   * The start both filters share: a foreign AUDIT_ARCH jumps to "kill" (a 32-bit call on a 64-bit
+   * kernel has other numbers), then the call number is loaded and x32 calls go to "deny" as a block.
+   */
+  private static Asm prologue(LinuxArch arch) {
     Asm a = new Asm();
     a.ld(OFF_ARCH);
     a.jeq(arch.auditArch, null, "kill");
@@ -130,11 +137,15 @@ public final class SeccompFilter {
     if (arch.x32Bit > 0) {
       a.jge(arch.x32Bit, "deny", null);
     }
-    for (String name : EXEC_CALLS) {
-      if (arch.knows(name)) {
-        a.jeq(arch.number(name), "deny", null);
-      }
-    }
+    return a;
+  }
+
+  /**
+   * After the list: clone3 gets ENOSYS (its flags lie behind a pointer, and glibc falls back to
+   * clone), every other call is allowed, "deny" answers EPERM; clone jumps to "clone" with its
+   * flags loaded, where the caller decides by them.
+   */
+  private static void cloneByArgument(Asm a, LinuxArch arch) {
     a.jeq(arch.number("clone3"), "enosys", null);
     a.jeq(arch.number("clone"), "clone", null);
     a.ret(RET_ALLOW);
@@ -144,13 +155,6 @@ public final class SeccompFilter {
     a.ret(RET_ERRNO | ENOSYS);
     a.label("clone");
     a.ld(OFF_ARG0_LOW);
-    a.jset(CLONE_THREAD, "clone-thread", null);
-    a.ret(RET_ERRNO | EPERM);
-    a.label("clone-thread");
-    a.ret(RET_ALLOW);
-    a.label("kill");
-    a.ret(RET_KILL_PROCESS);
-    return a.assemble();
   }
 
   /** True if the name is a syscall on at least one architecture confine supports. */
