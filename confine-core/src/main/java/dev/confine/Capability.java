@@ -2,7 +2,7 @@ package dev.confine;
 
 /**
  * The Linux capabilities a confined daemon may keep with
- * {@link ConfinementPolicy.Builder#keepCapabilities(Capability...)}: a deliberately small set.
+ * {@link ConfinementPolicy.Builder#keepCapabilities(Capability, Capability...)}: a deliberately small set.
  * None of them leads back to root; CAP_SETUID, CAP_SETGID, CAP_SYS_ADMIN, CAP_SYS_CHROOT,
  * CAP_DAC_OVERRIDE, CAP_CHOWN, CAP_FOWNER, CAP_SYS_PTRACE, CAP_SETPCAP and the like are not
  * offered, because each one undoes the confinement.

@@ -3,7 +3,7 @@ package dev.confine;
 /**
  * A part of the JDK that initialises lazily from files under {@code java.home}, {@code /dev} or
  * {@code /etc}, or loads a native library on first use, and so breaks inside an empty jail unless
- * it was readied before chroot. {@link ConfinementPolicy.Builder#prepare(JvmFacility...)} chooses
+ * it was readied before chroot. {@link ConfinementPolicy.Builder#prepare(JvmFacility, JvmFacility...)} chooses
  * which ones {@code apply()} readies; each one's time is in {@link ConfinementReport#preparations()}
  * under its {@link #preparationName()}.
  *

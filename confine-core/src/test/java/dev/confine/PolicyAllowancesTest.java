@@ -63,7 +63,7 @@ class PolicyAllowancesTest {
     assertThrows(IllegalArgumentException.class, () -> b.allowWritable("a\0b"));
     assertThrows(NullPointerException.class, () -> b.allowWritable(null));
     assertThrows(IllegalArgumentException.class, () -> b.allowDeviceNodes("dev/null", "dev/../mem"));
-    assertThrows(NullPointerException.class, () -> b.allowDeviceNodes("dev/null", null));
+    assertThrows(NullPointerException.class, () -> b.allowDeviceNodes("dev/null", (String[]) null));
     assertEquals("not a file descriptor: -1", assertThrows(IllegalArgumentException.class, () -> b.allowOpenDirectory(-1)).getMessage());
     assertEquals(List.of(), b.build().allowedDeviceNodes(), "a refused call adds nothing");
   }

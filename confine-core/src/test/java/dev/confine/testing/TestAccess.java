@@ -6,6 +6,7 @@ import dev.confine.internal.SimulatedKernel;
 public final class TestAccess {
   private TestAccess() {}
 
+  @SuppressWarnings("exports") // test code only: the tests beside it are in the module and see internal
   public static SimulatedKernel simulated(FakeKernel kernel) {
     return kernel.simulated();
   }
