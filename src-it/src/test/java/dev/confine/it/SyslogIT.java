@@ -32,12 +32,17 @@ class SyslogIT {
           + "import os, socket, sys\n"
           + "s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\n"
           + "s.bind(sys.argv[1])\n"
-          + "s.settimeout(120)\n"
+          // The shell execs the java command, so the receiver's parent is the child JVM: once that
+          // exits the receiver is reparented, sees it within half a second, and ends too.
+          + "parent = os.getppid()\n"
+          + "s.settimeout(0.5)\n"
           + "while True:\n"
           + "    try:\n"
           + "        data = s.recv(65536)\n"
           + "    except socket.timeout:\n"
-          + "        break\n"
+          + "        if os.getppid() != parent:\n"
+          + "            break\n"
+          + "        continue\n"
           // One write(2) per line, newline included (print() makes two): the child's lines share
           // this pipe and would otherwise land between the text and its newline.
           + "    os.write(1, (\"SYSLOG-RECEIVED \" + data.decode(\"utf-8\", \"replace\").replace(\"\\n\", \" \") + \"\\n\").encode(\"utf-8\"))\n"
@@ -57,9 +62,32 @@ class SyslogIT {
   }
 
   @AfterEach
-  void tearDown() {
-    Jails.remove(jail);
-    Jails.remove(scratch);
+  void tearDown() throws Exception {
+    try {
+      assertReceiverGone();
+    } finally {
+      Jails.remove(jail);
+      Jails.remove(scratch);
+    }
+  }
+
+  /** The receiver must end with the child: no process of this test outlives it for long. */
+  private void assertReceiverGone() throws Exception {
+    String socket = scratch + "/dev/log";
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    List<Long> left;
+    do {
+      left = ProcessHandle.allProcesses()
+          .filter(p -> p.info().arguments().map(a -> java.util.Arrays.asList(a).contains(socket)).orElse(false))
+          .map(ProcessHandle::pid)
+          .collect(java.util.stream.Collectors.toList());
+      if (left.isEmpty()) {
+        return;
+      }
+      Thread.sleep(100);
+    } while (System.nanoTime() < deadline);
+    left.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+    throw new AssertionError("the /dev/log receiver outlived the child by 5 s: pids " + left);
   }
 
   private ChildJvm start(String... options) throws Exception {
