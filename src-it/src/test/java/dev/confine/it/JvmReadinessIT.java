@@ -59,13 +59,16 @@ class JvmReadinessIT {
 
   @BeforeAll
   static void buildFixtures() throws Exception {
-    Root.require();
+    if (!Root.isRoot()) {
+      return; // each test then reports itself skipped (an assumption here would report none run)
+    }
     classes = compileDirectoryClass(work.resolve("classes"));
     tlsOptions = makeKeyAndTrustStores(work.resolve("tls"));
   }
 
   @BeforeEach
   void makeJail() {
+    Root.require();
     jail = Jails.fresh("readiness");
   }
 
@@ -120,7 +123,8 @@ class JvmReadinessIT {
       child.await("READY", Duration.ofSeconds(30));
       Map<String, String> probes = new java.util.LinkedHashMap<>(child.probes());
       probes.put("httpserver", askHttpServer(http));
-      System.out.println("[" + mode + ", children on Java " + ChildJvm.featureVersion(ChildJvm.javaHome()) + "]\n"
+      System.out.println("[" + mode + ", children on Java " + ChildJvm.featureVersion(ChildJvm.javaHome())
+          + (mode.equals("none") ? "; the negative control: FAIL is expected for " + FAIL_UNPREPARED : "") + "]\n"
           + child.output().lines().filter(l -> l.startsWith("PROBE") || l.startsWith("PREPARED") || l.startsWith("HTTP"))
               .reduce((x, y) -> x + "\n" + y).orElse("")
           + "\nPROBE httpserver " + probes.get("httpserver"));
