@@ -24,9 +24,22 @@ public final class PreflightException extends ConfinementException {
         + " error"
         + (report.errors().size() == 1 ? "" : "s")
         + "):"
-        + report.errors().stream()
-            .map(f -> "\n  - [" + f.code() + "] " + f.message() + " " + f.why() + " " + f.fix())
-            .collect(Collectors.joining());
+        + report.errors().stream().map(PreflightException::line).collect(Collectors.joining());
+  }
+
+  /**
+   * One error on its own line, its three parts marked: the message is read in logs, where what
+   * was found, why it matters and the fix would otherwise run together into one sentence.
+   */
+  private static String line(Finding f) {
+    return "\n  - " + f.severity() + " [" + f.code() + "] " + sentence(f.message()) + " Why: " + sentence(f.why()) + " Fix: "
+        + sentence(f.fix());
+  }
+
+  /** The text ended by a full stop unless it already ends a sentence. */
+  private static String sentence(String text) {
+    String trimmed = text.strip();
+    return trimmed.endsWith(".") || trimmed.endsWith("!") || trimmed.endsWith("?") ? trimmed : trimmed + ".";
   }
 
   /** All findings, errors and the rest. */
