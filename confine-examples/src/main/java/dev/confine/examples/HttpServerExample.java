@@ -5,7 +5,6 @@ import com.sun.net.httpserver.HttpServer;
 import dev.confine.Confinement;
 import dev.confine.ConfinementPolicy;
 import dev.confine.ConfinementReport;
-import dev.confine.Credentials;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -51,12 +50,12 @@ public final class HttpServerExample {
   }
 
   public static void main(String[] args) throws Exception {
-    ExampleOptions options = ExampleOptions.parse("HttpServerExample", 80, Path.of("/run/confine-example/jail"), args);
+    ExampleOptions options = ExampleOptions.parseOrExit("HttpServerExample", 80, Path.of("/run/confine-example/jail"), args);
     Path jail = prepareJail(options.root);
 
     // Everything that needs root or files outside the jail happens before apply().
     HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(options.bind), options.port), 64);
-    server.createContext("/", HttpServerExample::answerIds);
+    server.createContext("/", exchange -> answerIds(exchange, jail));
     server.createContext(FILES, HttpServerExample::answerFile);
     ExecutorService workers = Executors.newFixedThreadPool(4);
     server.setExecutor(workers);
@@ -73,15 +72,8 @@ public final class HttpServerExample {
     });
   }
 
-  private static void answerIds(HttpExchange exchange) throws IOException {
-    Credentials self = Confinement.currentCredentials();
-    String body =
-        "uid=" + self.uids() + "\n"
-            + "gid=" + self.gids() + "\n"
-            + "groups=" + self.groups() + "\n"
-            + "root=" + Runs.rootListing() + "\n"
-            + "etc-passwd-visible=" + Files.exists(Path.of("/etc/passwd")) + "\n"
-            + "path=" + exchange.getRequestURI().getPath() + "\n";
+  private static void answerIds(HttpExchange exchange, Path jail) throws IOException {
+    String body = Runs.identityPage(jail, "path", exchange.getRequestURI().getPath());
     send(exchange, 200, "text/plain; charset=utf-8", body.getBytes(StandardCharsets.UTF_8));
   }
 

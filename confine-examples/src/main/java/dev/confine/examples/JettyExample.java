@@ -2,7 +2,6 @@ package dev.confine.examples;
 
 import dev.confine.Confinement;
 import dev.confine.ConfinementReport;
-import dev.confine.Credentials;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -51,7 +50,7 @@ public final class JettyExample {
   private JettyExample() {}
 
   public static void main(String[] args) throws Exception {
-    ExampleOptions options = ExampleOptions.parse("JettyExample", 8443, Path.of("/run/confine-example/jetty"), args);
+    ExampleOptions options = ExampleOptions.parseOrExit("JettyExample", 8443, Path.of("/run/confine-example/jetty"), args);
     Path jail = Runs.jail(options.root);
     Runs.file(jail.resolve("hello.txt"), "this file lives in the Jetty example's jail\n");
 
@@ -102,14 +101,7 @@ public final class JettyExample {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
-      Credentials self = Confinement.currentCredentials();
-      String body =
-          "uid=" + self.uids() + "\n"
-              + "gid=" + self.gids() + "\n"
-              + "groups=" + self.groups() + "\n"
-              + "root=" + jail + " (chrooted; \"/\" holds: " + Runs.rootListing() + ")\n"
-              + "etc-passwd-visible=" + Files.exists(Path.of("/etc/passwd")) + "\n"
-              + "path=" + Request.getPathInContext(request) + "\n";
+      String body = Runs.identityPage(jail, "path", Request.getPathInContext(request));
       response.setStatus(200);
       response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
       Content.Sink.write(response, true, body, callback);

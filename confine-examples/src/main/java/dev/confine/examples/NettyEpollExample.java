@@ -2,7 +2,6 @@ package dev.confine.examples;
 
 import dev.confine.Confinement;
 import dev.confine.ConfinementReport;
-import dev.confine.Credentials;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -26,7 +25,6 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,7 +47,7 @@ public final class NettyEpollExample {
   private NettyEpollExample() {}
 
   public static void main(String[] args) throws Exception {
-    ExampleOptions options = ExampleOptions.parse("NettyEpollExample", 8080, Path.of("/run/confine-example/netty"), args);
+    ExampleOptions options = ExampleOptions.parseOrExit("NettyEpollExample", 8080, Path.of("/run/confine-example/netty"), args);
     Path jail = Runs.jail(options.root);
     Runs.file(jail.resolve("hello.txt"), "this file lives in the Netty example's jail\n");
 
@@ -64,7 +62,7 @@ public final class NettyEpollExample {
                 new ChannelInitializer<SocketChannel>() {
                   @Override
                   protected void initChannel(SocketChannel channel) {
-                    channel.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(64 * 1024), new IdentityHandler());
+                    channel.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(64 * 1024), new IdentityHandler(jail));
                   }
                 })
             .bind(options.bind, options.port)
@@ -85,16 +83,15 @@ public final class NettyEpollExample {
   }
 
   private static final class IdentityHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private final Path jail;
+
+    IdentityHandler(Path jail) {
+      this.jail = jail;
+    }
+
     @Override
     protected void channelRead0(ChannelHandlerContext context, FullHttpRequest request) {
-      Credentials self = Confinement.currentCredentials();
-      String body =
-          "uid=" + self.uids() + "\n"
-              + "gid=" + self.gids() + "\n"
-              + "groups=" + self.groups() + "\n"
-              + "root=" + Runs.rootListing() + "\n"
-              + "etc-passwd-visible=" + Files.exists(Path.of("/etc/passwd")) + "\n"
-              + "transport=" + context.channel().getClass().getSimpleName() + "\n";
+      String body = Runs.identityPage(jail, "transport", context.channel().getClass().getSimpleName());
       FullHttpResponse response =
           new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
       response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");

@@ -1,5 +1,7 @@
 package dev.confine.examples;
 
+import dev.confine.Confinement;
+import dev.confine.Credentials;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,6 +38,28 @@ final class Runs {
     }
     Arrays.sort(names);
     return String.join(",", names);
+  }
+
+  /**
+   * The page every example answers with, as this process sees itself now, ending with one line
+   * of the example's own ({@code key=value}).
+   */
+  static String identityPage(Path jail, String key, String value) {
+    return identityPage(Confinement.currentCredentials(), jail, rootListing(), Files.exists(Path.of("/etc/passwd")), key, value);
+  }
+
+  /**
+   * The page in one format for all the examples, so that one parser (the ITs', an operator's
+   * grep) reads them all: {@code root=} names the jail as configured and, in brackets, the
+   * entries "/" holds, sorted and joined by commas.
+   */
+  static String identityPage(Credentials self, Path jail, String rootListing, boolean etcPasswdVisible, String key, String value) {
+    return "uid=" + self.uids() + "\n"
+        + "gid=" + self.gids() + "\n"
+        + "groups=" + self.groups() + "\n"
+        + "root=" + jail + " (chrooted; \"/\" holds: " + rootListing + ")\n"
+        + "etc-passwd-visible=" + etcPasswdVisible + "\n"
+        + key + "=" + value + "\n";
   }
 
   /** Blocks for {@code seconds} (then runs {@code stop} and exits 0), or for ever when 0. */

@@ -92,13 +92,23 @@ final class Examples {
         });
   }
 
-  /** The page the examples answer with, as the confined process sees itself. */
-  static void assertIdentityPage(Curl.Answer answer) {
+  /**
+   * The page the examples answer with (one format for all: confine-examples' RunsTest), as the
+   * confined process sees itself: its ids, and its "/" holding what the jail holds seen from here.
+   */
+  static void assertIdentityPage(Curl.Answer answer, Path jail) throws IOException {
     assertEquals(200, answer.status, answer.toString());
-    assertTrue(answer.body.contains("uid=[65534, 65534, 65534]"), answer.body);
-    assertTrue(answer.body.contains("gid=[65534, 65534, 65534]"), answer.body);
-    assertTrue(answer.body.contains("groups=[]"), answer.body);
-    assertTrue(answer.body.contains("etc-passwd-visible=false"), answer.body);
+    List<String> lines = List.of(answer.body.split("\n"));
+    assertEquals(6, lines.size(), answer.body);
+    assertEquals("uid=[65534, 65534, 65534]", lines.get(0), answer.body);
+    assertEquals("gid=[65534, 65534, 65534]", lines.get(1), answer.body);
+    assertEquals("groups=[]", lines.get(2), answer.body);
+    String entries;
+    try (java.util.stream.Stream<Path> list = Files.list(jail)) {
+      entries = list.map(p -> p.getFileName().toString()).sorted().collect(java.util.stream.Collectors.joining(","));
+    }
+    assertEquals("root=" + jail + " (chrooted; \"/\" holds: " + entries + ")", lines.get(3), answer.body);
+    assertEquals("etc-passwd-visible=false", lines.get(4), answer.body);
   }
 
   /** No answer carries /etc/passwd's or the secret's content. */

@@ -40,7 +40,9 @@ class HttpServerExampleIT {
         Examples.assertTargetsExist(jail);
 
         String base = "http://127.0.0.1:" + port;
-        Examples.assertIdentityPage(Curl.get(base + "/"));
+        Curl.Answer page = Curl.get(base + "/whoami");
+        Examples.assertIdentityPage(page, jail.jail);
+        assertTrue(page.body.endsWith("\npath=/whoami\n"), page.body);
         Curl.Answer hello = Curl.get(base + "/files/hello.txt");
         assertEquals(200, hello.status, hello.toString());
         assertEquals("hello from inside the jail\n", hello.body);
