@@ -99,6 +99,7 @@ public final class JvmReadinessChild {
     probe("dns-localhost", () -> "localhost -> " + InetAddress.getByName("localhost").getHostAddress());
     probe("class-from-jar", () -> call("dev.confine.it.fixture.JarFixture"));
     probe("class-from-directory", () -> call(directoryClass));
+    probe("management", JvmReadinessChild::management);
 
     HttpServer server = null;
     try {
@@ -232,6 +233,23 @@ public final class JvmReadinessChild {
       check(outcome.endsWith("reply=pong:ping"), outcome);
       return outcome;
     }
+  }
+
+  /** Each platform MXBean a monitoring agent or a framework's metrics read, first made in the jail. */
+  private static String management() {
+    java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    long pid = java.lang.management.ManagementFactory.getRuntimeMXBean().getPid();
+    long heap = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    int threads = java.lang.management.ManagementFactory.getThreadMXBean().getThreadCount();
+    long collections = 0;
+    List<java.lang.management.GarbageCollectorMXBean> collectors = java.lang.management.ManagementFactory.getGarbageCollectorMXBeans();
+    for (java.lang.management.GarbageCollectorMXBean collector : collectors) {
+      collections += Math.max(0, collector.getCollectionCount());
+    }
+    check(pid == ProcessHandle.current().pid(), "RuntimeMXBean pid " + pid);
+    check(heap > 0 && threads > 0 && !collectors.isEmpty(), "heap " + heap + ", threads " + threads + ", collectors " + collectors.size());
+    return "os " + os.getName() + " cpus " + os.getAvailableProcessors() + ", " + collectors.size() + " collectors, " + collections
+        + " collections, " + threads + " threads";
   }
 
   private static String timeZone(String expected) {

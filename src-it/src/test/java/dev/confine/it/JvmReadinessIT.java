@@ -38,7 +38,7 @@ class JvmReadinessIT {
   private static final List<String> MATRIX =
       List.of("serversocket", "socketchannel-selector", "httpserver", "tls-default-context", "timezone-default", "zoneid",
           "datetimeformatter-locale", "charsets", "securerandom", "messagedigest", "gzip", "jul-logging", "dns-localhost",
-          "class-from-jar", "class-from-directory");
+          "class-from-jar", "class-from-directory", "management");
 
   /**
    * What fails unprepared, cold, on Java 17 and Temurin 25 alike (measured). The rest pass
@@ -50,7 +50,7 @@ class JvmReadinessIT {
    */
   private static final Set<String> FAIL_UNPREPARED =
       Set.of("serversocket", "socketchannel-selector", "httpserver", "tls-default-context", "timezone-default", "zoneid",
-          "jul-logging", "class-from-directory");
+          "jul-logging", "class-from-directory", "management");
 
   @TempDir static Path work;
   private static Path classes;

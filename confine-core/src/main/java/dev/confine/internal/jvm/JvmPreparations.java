@@ -61,11 +61,8 @@ import java.util.zip.CRC32C;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 import javax.crypto.Cipher;
-import javax.crypto.KeyAgreement;
 import javax.crypto.Mac;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
@@ -289,14 +286,11 @@ public final class JvmPreparations {
    * not itself an anchor, so a validation meant to fail forces it here.
    */
   private static void tls() throws Exception {
-    SSLContext context = SSLContext.getDefault();
-    SSLEngine engine = context.createSSLEngine();
-    engine.getSupportedCipherSuites();
-    engine.getSSLParameters();
-    KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    Cipher.getInstance("ChaCha20-Poly1305");
-    KeyAgreement.getInstance("X25519");
-    KeyAgreement.getInstance("ECDH");
+    // What is read from files: the key and trust stores (cached by the default context), the JCE
+    // policy (SECURITY) and blocked.certs (below). An SSLEngine, its cipher suites and the key
+    // agreements are classes from lib/modules: built at the first handshake in the jail
+    // (JvmReadinessIT's TLS probe), not here.
+    SSLContext.getDefault();
     TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     trust.init((KeyStore) null);
     forceCertPathValidation(trust.getTrustManagers());
@@ -324,13 +318,15 @@ public final class JvmPreparations {
     }
   }
 
-  /** libmanagement (and libmanagement_ext) load on first use of the platform MXBeans. */
+  /**
+   * What the jail lacks is the two native libraries: libmanagement loads with the first platform
+   * MXBean, libmanagement_ext with the platform's extension provider, which the operating system
+   * bean comes from. Once both are in, the other beans (memory, threads, collectors) are plain
+   * classes from lib/modules and native calls into those libraries: made on first use in the jail
+   * (JvmReadinessIT's management probe), so they are not built here.
+   */
   private static void management() {
     ManagementFactory.getOperatingSystemMXBean().getAvailableProcessors();
-    ManagementFactory.getRuntimeMXBean().getPid();
-    ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
-    ManagementFactory.getThreadMXBean().getThreadCount();
-    ManagementFactory.getGarbageCollectorMXBeans();
   }
 
   private static void locales() {
