@@ -2,7 +2,7 @@ package dev.confine;
 
 /** The phases of {@link ConfinementPolicy#apply()}, in order, each timed in the report. */
 public enum Phase {
-  /** Binding the native calls (jnr-ffi), the first time in this process. */
+  /** Binding the native calls (jffi, or java.lang.foreign), the first time in this process. */
   BIND_NATIVE,
   /** Looking up the user and groups while /etc is still visible. */
   RESOLVE_IDENTITY,

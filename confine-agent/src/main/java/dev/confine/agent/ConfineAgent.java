@@ -6,7 +6,7 @@ import java.security.CodeSource;
 /**
  * {@code java -javaagent:confine-agent.jar=root=/srv/jail,user=nobody,listen=8080 -jar server.jar}:
  * confines an unmodified server once its ports listen. This class is all the agent puts on the
- * application's class path. confine and what it needs (jffi, jnr-constants, slf4j-api with its
+ * application's class path. confine and what it needs (jffi, slf4j-api with its
  * no-op provider) live under {@code confine-runtime/} in this jar and are loaded by a class loader
  * of their own, whose parent is the platform loader: an application with its own slf4j, jffi or
  * confine, in any version, never sees them, nor they it. jffi cannot be relocated (its native

@@ -1,7 +1,7 @@
 package dev.confine.internal;
 
 import java.util.Optional;
-import jnr.constants.platform.Errno;
+import dev.confine.internal.linux.Errno;
 
 /**
  * Whether an open directory lies inside the new root, told by what the descriptor IS, not by a

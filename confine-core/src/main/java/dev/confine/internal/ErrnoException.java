@@ -11,7 +11,7 @@ public final class ErrnoException extends Exception {
   private final int errno;
 
   public ErrnoException(dev.confine.Syscall syscall, List<String> arguments, int errno) {
-    super(syscall.cName() + "(" + String.join(", ", arguments) + "): " + Errnos.name(errno) + " (" + Errnos.text(errno) + ")");
+    super(syscall.cName() + "(" + String.join(", ", arguments) + "): " + dev.confine.internal.linux.Errno.name(errno) + " (" + dev.confine.internal.linux.Errno.text(errno) + ")");
     this.syscall = syscall;
     this.arguments = List.copyOf(arguments);
     this.errno = errno;
@@ -30,16 +30,16 @@ public final class ErrnoException extends Exception {
   }
 
   public String errnoName() {
-    return Errnos.name(errno);
+    return dev.confine.internal.linux.Errno.name(errno);
   }
 
-  public boolean is(jnr.constants.platform.Errno which) {
-    return errno == which.intValue();
+  public boolean is(int which) {
+    return errno == which;
   }
 
   /** As the public exception, with a hint at the cause. */
   public dev.confine.SyscallException toSyscallException(String hint, boolean pastPointOfNoReturn) {
     return Internal.get().newSyscallException(
-        syscall, arguments, errno, Errnos.name(errno), Errnos.text(errno), hint, pastPointOfNoReturn, getCause());
+        syscall, arguments, errno, dev.confine.internal.linux.Errno.name(errno), dev.confine.internal.linux.Errno.text(errno), hint, pastPointOfNoReturn, getCause());
   }
 }

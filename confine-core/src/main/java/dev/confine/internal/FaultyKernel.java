@@ -45,7 +45,7 @@ public final class FaultyKernel implements Kernel {
     @Override
     public String toString() {
       return syscall.cName() + "(" + String.join(", ", arguments) + ") = "
-          + (errno.isPresent() ? "-1 " + Errnos.name(errno.getAsInt()) + (injected ? " (injected)" : "") : result.orElse("0"));
+          + (errno.isPresent() ? "-1 " + dev.confine.internal.linux.Errno.name(errno.getAsInt()) + (injected ? " (injected)" : "") : result.orElse("0"));
     }
   }
 
@@ -74,14 +74,14 @@ public final class FaultyKernel implements Kernel {
           syscall + ": " + syscall.cName() + (syscall == Syscall.UMASK ? "(2) always succeeds (it returns the old mask)" : "(3) reports no failure")
               + ", so no failure can be injected into it");
     }
-    armed.computeIfAbsent(syscall, s -> new ArrayDeque<>()).add(Errnos.byName(errnoName));
+    armed.computeIfAbsent(syscall, s -> new ArrayDeque<>()).add(dev.confine.internal.linux.Errno.byName(errnoName));
     return this;
   }
 
   /** Failures armed but not reached by any call, as "SYSCALL ERRNO". */
   public synchronized List<String> unreached() {
     List<String> left = new ArrayList<>();
-    armed.forEach((syscall, errnos) -> errnos.forEach(errno -> left.add(syscall + " " + Errnos.name(errno))));
+    armed.forEach((syscall, errnos) -> errnos.forEach(errno -> left.add(syscall + " " + dev.confine.internal.linux.Errno.name(errno))));
     return left;
   }
 

@@ -16,8 +16,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import jnr.constants.platform.Errno;
-import jnr.constants.platform.OpenFlags;
+import dev.confine.internal.linux.Errno;
+import dev.confine.internal.linux.OpenFlags;
 
 /**
  * The real kernel: libc through jffi directly ({@link DirectLibC}), bound once per process on
@@ -150,10 +150,10 @@ public final class NativeKernel implements Kernel {
       throw new UnsatisfiedLinkError("libc lacks prctl, capget, capset, syscall, read or lseek: not a Linux libc");
     }
     this.openDirectoryFlags =
-        OpenFlags.O_RDONLY.intValue()
-            | OpenFlags.O_DIRECTORY.intValue()
-            | OpenFlags.O_NOFOLLOW.intValue()
-            | OpenFlags.O_CLOEXEC.intValue();
+        OpenFlags.O_RDONLY
+            | OpenFlags.O_DIRECTORY
+            | OpenFlags.O_NOFOLLOW
+            | OpenFlags.O_CLOEXEC;
   }
 
   /** The process's kernel; binds libc the first time it is called. */
@@ -175,13 +175,13 @@ public final class NativeKernel implements Kernel {
    * exception as the cause.
    */
   static ErrnoException ioError(Syscall syscall, String path, IOException e) {
-    Errno errno =
+    int errno =
         e instanceof java.nio.file.AccessDeniedException ? Errno.EACCES
             : e instanceof NoSuchFileException ? Errno.ENOENT
             : e instanceof java.nio.file.NotDirectoryException ? Errno.ENOTDIR
             : e instanceof java.nio.file.FileSystemLoopException ? Errno.ELOOP
             : Errno.EIO;
-    ErrnoException failure = new ErrnoException(syscall, List.of('"' + path + '"'), errno.intValue());
+    ErrnoException failure = new ErrnoException(syscall, List.of('"' + path + '"'), errno);
     failure.initCause(e);
     return failure;
   }
@@ -294,7 +294,7 @@ public final class NativeKernel implements Kernel {
   private static Optional<PasswdEntry> lookup(Syscall syscall, Object key, PasswdLookup lookup) throws ErrnoException {
     for (int size = 4096; size <= 1 << 20; size *= 4) {
       LibC.PasswdResult result = lookup.call(size);
-      if (result.status == Errno.ERANGE.intValue()) {
+      if (result.status == Errno.ERANGE) {
         continue;
       }
       if (result.status != 0) {
@@ -302,7 +302,7 @@ public final class NativeKernel implements Kernel {
       }
       return result.entry;
     }
-    throw new ErrnoException(syscall, List.of(String.valueOf(key)), Errno.ERANGE.intValue());
+    throw new ErrnoException(syscall, List.of(String.valueOf(key)), Errno.ERANGE);
   }
 
   @Override
@@ -340,7 +340,7 @@ public final class NativeKernel implements Kernel {
       // loading and interpretation, a quarter of the syscall section (BENCHMARKS.md).
       byte[] buffer = new byte[256];
       if (direct.fstatx(fd, STATX_NEEDED, buffer) != 0) {
-        if (direct.errno() != Errno.ENOSYS.intValue()) {
+        if (direct.errno() != Errno.ENOSYS) {
           throw error(Syscall.FSTAT, fd, "\"\"", "AT_EMPTY_PATH");
         }
       } else {
@@ -349,7 +349,7 @@ public final class NativeKernel implements Kernel {
     }
     // /proc/self/fd/N resolves to the open file itself, so this stats what the descriptor holds.
     return stat(Path.of("/proc/self/fd/" + fd), true)
-        .orElseThrow(() -> new ErrnoException(Syscall.FSTAT, List.of("/proc/self/fd/" + fd), Errno.EBADF.intValue()));
+        .orElseThrow(() -> new ErrnoException(Syscall.FSTAT, List.of("/proc/self/fd/" + fd), Errno.EBADF));
   }
 
   /**
@@ -569,7 +569,7 @@ public final class NativeKernel implements Kernel {
     }
     Map<Long, Ids> processes = new LinkedHashMap<>();
     try {
-      int readFlags = OpenFlags.O_RDONLY.intValue() | OpenFlags.O_CLOEXEC.intValue() | OpenFlags.O_NOFOLLOW.intValue();
+      int readFlags = OpenFlags.O_RDONLY | OpenFlags.O_CLOEXEC | OpenFlags.O_NOFOLLOW;
       byte[] chunk = new byte[4096];
       for (String name : numericEntries(proc, Syscall.READ_PROCESS_STATUS)) {
         long pid = Long.parseLong(name);
@@ -578,7 +578,7 @@ public final class NativeKernel implements Kernel {
         }
         int status = direct.openat(proc, name + "/status", readFlags);
         if (status < 0) {
-          if (direct.errno() == Errno.ENOENT.intValue() || direct.errno() == Errno.ESRCH.intValue()) {
+          if (direct.errno() == Errno.ENOENT || direct.errno() == Errno.ESRCH) {
             continue; // ended meanwhile
           }
           throw error(Syscall.READ_PROCESS_STATUS, "openat", "/proc/" + name + "/status");
@@ -603,7 +603,7 @@ public final class NativeKernel implements Kernel {
     java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream(2048);
     for (long got; (got = direct.read(status, chunk)) != 0; ) {
       if (got < 0) {
-        if (direct.errno() == Errno.ESRCH.intValue()) {
+        if (direct.errno() == Errno.ESRCH) {
           return null;
         }
         throw error(Syscall.READ_PROCESS_STATUS, "read", "/proc/" + pid + "/status");
@@ -663,7 +663,7 @@ public final class NativeKernel implements Kernel {
   public Optional<PosixAcl> acl(String path, boolean defaultAcl) throws ErrnoException {
     String name = defaultAcl ? "system.posix_acl_default" : "system.posix_acl_access";
     if (!direct.hasXattr()) {
-      throw new ErrnoException(Syscall.GETXATTR, List.of('"' + path + '"', '"' + name + '"'), Errno.ENOSYS.intValue());
+      throw new ErrnoException(Syscall.GETXATTR, List.of('"' + path + '"', '"' + name + '"'), Errno.ENOSYS);
     }
     // 132 bytes hold 16 entries; a larger ACL answers ERANGE and is read again. Small, because
     // the buffer is copied back at each call, and most entries have no ACL at all (ENODATA).
@@ -674,16 +674,16 @@ public final class NativeKernel implements Kernel {
         try {
           return Optional.of(PosixAcl.parse(java.util.Arrays.copyOf(buffer, (int) length)));
         } catch (IllegalArgumentException e) {
-          ErrnoException failure = new ErrnoException(Syscall.GETXATTR, List.of('"' + path + '"', '"' + name + '"'), Errno.EINVAL.intValue());
+          ErrnoException failure = new ErrnoException(Syscall.GETXATTR, List.of('"' + path + '"', '"' + name + '"'), Errno.EINVAL);
           failure.initCause(e);
           throw failure;
         }
       }
       int errno = direct.errno();
-      if (errno == ENODATA || errno == EOPNOTSUPP || errno == Errno.ENOENT.intValue()) {
+      if (errno == ENODATA || errno == EOPNOTSUPP || errno == Errno.ENOENT) {
         return Optional.empty(); // no ACL, no ACLs on this file system, or removed since the walk listed it
       }
-      if (errno == Errno.ERANGE.intValue() && buffer.length < 1 << 20) {
+      if (errno == Errno.ERANGE && buffer.length < 1 << 20) {
         buffer = new byte[buffer.length * 8];
         continue;
       }
@@ -695,7 +695,7 @@ public final class NativeKernel implements Kernel {
   public FileStatus statAt(int dirFd, String path) throws ErrnoException {
     byte[] buffer = new byte[256];
     if (!direct.hasStatx()) {
-      throw new ErrnoException(Syscall.FSTAT, List.of(String.valueOf(dirFd), '"' + path + '"'), Errno.ENOSYS.intValue());
+      throw new ErrnoException(Syscall.FSTAT, List.of(String.valueOf(dirFd), '"' + path + '"'), Errno.ENOSYS);
     }
     if (direct.statxAt(dirFd, path, 0, STATX_NEEDED, buffer) != 0) {
       throw error(Syscall.FSTAT, dirFd, path, 0);
@@ -703,12 +703,10 @@ public final class NativeKernel implements Kernel {
     return fromStatx(buffer);
   }
 
-  /** O_PATH (asm-generic and x86 alike): a handle on the directory that needs no read permission. */
-  private static final int O_PATH = 010000000;
 
   @Override
   public int openParent(int directoryFd) throws ErrnoException {
-    int flags = O_PATH | OpenFlags.O_DIRECTORY.intValue() | OpenFlags.O_CLOEXEC.intValue();
+    int flags = OpenFlags.O_PATH | OpenFlags.O_DIRECTORY | OpenFlags.O_CLOEXEC;
     int fd = direct.openat(directoryFd, "..", flags);
     if (fd < 0) {
       throw error(Syscall.OPEN_PARENT, directoryFd, "..", "O_PATH|O_DIRECTORY|O_CLOEXEC");
@@ -768,7 +766,7 @@ public final class NativeKernel implements Kernel {
     while (cap < 64 && direct.prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0) {
       cap++;
     }
-    if (cap == 0 || cap == 64 || direct.errno() != Errno.EINVAL.intValue()) {
+    if (cap == 0 || cap == 64 || direct.errno() != Errno.EINVAL) {
       throw error(Syscall.CAPBSET_DROP, "PR_CAPBSET_READ", cap);
     }
     return cap - 1;
@@ -804,7 +802,7 @@ public final class NativeKernel implements Kernel {
     }
     int now = direct.prctl(PR_GET_KEEPCAPS, 0, 0, 0, 0);
     if (now != (keep ? 1 : 0)) {
-      throw new ErrnoException(Syscall.SET_KEEPCAPS, List.of("PR_GET_KEEPCAPS returned " + now), Errno.EIO.intValue());
+      throw new ErrnoException(Syscall.SET_KEEPCAPS, List.of("PR_GET_KEEPCAPS returned " + now), Errno.EIO);
     }
   }
 
@@ -889,7 +887,7 @@ public final class NativeKernel implements Kernel {
       // TSYNC's failure: the id of a thread that cannot take the filter (it has another, foreign
       // one). Nothing was installed anywhere; refuse rather than leave that thread without it.
       throw new ErrnoException(
-          Syscall.SECCOMP, List.of("SECCOMP_FILTER_FLAG_TSYNC", "thread " + r + " has a seccomp filter of its own"), Errno.ESRCH.intValue());
+          Syscall.SECCOMP, List.of("SECCOMP_FILTER_FLAG_TSYNC", "thread " + r + " has a seccomp filter of its own"), Errno.ESRCH);
     }
   }
 
@@ -924,11 +922,11 @@ public final class NativeKernel implements Kernel {
     // a spun lambda class in the timed section.
     List<String> tids = numericEntries(fd, Syscall.READ_THREAD_STATUS);
     List<dev.confine.internal.linux.ThreadStatus> statuses = new ArrayList<>(tids.size());
-    int readFlags = OpenFlags.O_RDONLY.intValue() | OpenFlags.O_CLOEXEC.intValue() | OpenFlags.O_NOFOLLOW.intValue();
+    int readFlags = OpenFlags.O_RDONLY | OpenFlags.O_CLOEXEC | OpenFlags.O_NOFOLLOW;
     for (String tid : tids) {
       int status = direct.openat(fd, tid + "/status", readFlags);
       if (status < 0) {
-        if (direct.errno() == Errno.ENOENT.intValue() || direct.errno() == Errno.ESRCH.intValue()) {
+        if (direct.errno() == Errno.ENOENT || direct.errno() == Errno.ESRCH) {
           continue; // the thread ended after getdents64 listed it
         }
         throw error(Syscall.READ_THREAD_STATUS, "openat", fd, tid + "/status");
@@ -938,7 +936,7 @@ public final class NativeKernel implements Kernel {
         byte[] chunk = new byte[4096];
         for (long got; (got = direct.read(status, chunk)) != 0; ) {
           if (got < 0) {
-            if (direct.errno() == Errno.ESRCH.intValue()) {
+            if (direct.errno() == Errno.ESRCH) {
               text.reset();
               break;
             }

@@ -12,7 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
-import jnr.constants.platform.Errno;
+import dev.confine.internal.linux.Errno;
 
 /**
  * The confinement sequence, in one method ({@link #run}), read top to bottom as OpenSSH's

@@ -21,7 +21,7 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
-import jnr.constants.platform.Errno;
+import dev.confine.internal.linux.Errno;
 
 /**
  * The kernel behind the test kit's {@code dev.confine.testing.FakeKernel}, and the one internal
@@ -1102,8 +1102,8 @@ public final class SimulatedKernel implements Kernel {
   }
 
   /** The model's own refusal: what the kernel would answer. */
-  private static ErrnoException fail(Syscall syscall, Errno errno, String args) {
-    return new ErrnoException(syscall, args.isEmpty() ? List.of() : List.of(args), errno.intValue());
+  private static ErrnoException fail(Syscall syscall, int errno, String args) {
+    return new ErrnoException(syscall, args.isEmpty() ? List.of() : List.of(args), errno);
   }
 
 

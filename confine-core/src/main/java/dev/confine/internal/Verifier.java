@@ -5,7 +5,7 @@ import dev.confine.VerificationException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import jnr.constants.platform.Errno;
+import dev.confine.internal.linux.Errno;
 
 /**
  * Checks, after the drop, that it holds; OpenSSH's permanently_set_uid does the same and then

@@ -4,13 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.confine.Syscall;
 import java.util.List;
-import jnr.constants.platform.Errno;
+import dev.confine.internal.linux.Errno;
 import org.junit.jupiter.api.Test;
 
 /** The hint a SyscallException carries is chosen by the call and its errno. */
 class SequenceHintTest {
-  private static String hint(Syscall syscall, Errno errno) {
-    return Sequence.hint(new ErrnoException(syscall, List.of("x"), errno.intValue()));
+  private static String hint(Syscall syscall, int errno) {
+    return Sequence.hint(new ErrnoException(syscall, List.of("x"), errno));
   }
 
   @Test

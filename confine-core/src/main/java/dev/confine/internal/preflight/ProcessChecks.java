@@ -16,7 +16,7 @@ import dev.confine.internal.linux.ThreadStatus;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import jnr.constants.platform.Errno;
+import dev.confine.internal.linux.Errno;
 
 /** Checks of the process's own state: privileges, open descriptors, working directory. */
 final class ProcessChecks {
