@@ -77,11 +77,18 @@ public final class NativeKernel implements Kernel {
     }
   }
 
-  /** setresuid, prctl, seccomp, /proc/self/task: confine's sequence and checks exist on Linux only. */
+  /**
+   * setresuid, prctl, seccomp, /proc/self/task: confine's sequence and checks exist on Linux only,
+   * and its syscall numbers and open flags (internal/linux) on x86_64 and aarch64 only.
+   */
   private static void requireLinux() {
     String os = System.getProperty("os.name", "");
     if (!os.equals("Linux")) {
       throw new UnsupportedOperationException("confine runs on Linux only; this is " + os);
+    }
+    if (dev.confine.internal.linux.LinuxArch.current().isEmpty()) {
+      throw new UnsupportedOperationException(
+          "confine has the syscall and open-flag tables of x86_64 and aarch64 only; this JVM's os.arch is " + System.getProperty("os.arch"));
     }
   }
 
