@@ -5,24 +5,31 @@ import static java.util.Objects.requireNonNull;
 import dev.confine.Confinement;
 import dev.confine.ConfinementException;
 import dev.confine.ConfinementPolicy;
+import dev.confine.Finding;
+import dev.confine.JvmFacility;
 import dev.confine.PreflightReport;
+import dev.confine.Severity;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
- * Audits a jail for a user without confining anything: runs every preflight check
- * ({@link ConfinementPolicy#check()}), prints the findings as a table, and exits 1 when there is
- * an ERROR, 0 otherwise; 2 for bad arguments (with the usage, never a stack trace); 3 when the
- * check itself could not run.
+ * The doctor: {@code check} audits a jail for a user without confining anything (every preflight
+ * check, {@link ConfinementPolicy#check()}, as the daemon's apply() would run it). Exit status 0
+ * no error, 1 an ERROR finding, 2 bad arguments (with the usage, never a stack trace), 3 the
+ * command could not run.
  *
  * <pre>
- * java -cp confine-examples/target/confine-examples.jar dev.confine.tools.Doctor check --root /srv/jail --user www-data
+ * bin/confine-doctor check --root /srv/jail --user www-data [--json]
  * </pre>
  */
 public final class Doctor {
@@ -34,12 +41,17 @@ public final class Doctor {
   static final String USAGE_TEXT =
       String.join(
           System.lineSeparator(),
-          "usage: confine-doctor check --root DIR --user NAME|UID [options]",
+          "usage: confine-doctor check --root DIR --user NAME|UID [options] [--json]",
+          "       confine-doctor --help",
           "",
-          "Runs confine's preflight checks against DIR for the user, as apply() would, and changes nothing.",
-          "Exit status: 0 no error, 1 at least one ERROR finding, 2 bad arguments, 3 the check could not run.",
+          "check  runs confine's preflight checks against DIR for the user, as the daemon's apply() would, and changes",
+          "       nothing. Findings about the doctor's own process (its uid, capabilities, threads, open descriptors,",
+          "       working directory, class path) say nothing about the daemon and are left out, with a note.",
           "",
-          "options:",
+          "Exit status: 0 no error; 1 an ERROR finding; 2 bad arguments;",
+          "3 the command could not run.",
+          "",
+          "check options:",
           "  --root DIR                  the directory the daemon will chroot into (absolute)",
           "  --user NAME|UID             the user the daemon will become",
           "  --group GID                 the group to become (default: the user's primary group)",
@@ -48,12 +60,14 @@ public final class Doctor {
           "  --allow-device PATH         accept the device node PATH of the root, e.g. dev/null (repeatable)",
           "  --allow-setuid PATH         accept the setuid/setgid file PATH of the root, e.g. bin/ping (repeatable)",
           "  --allow-mount PATH          accept the mount at PATH of the root without nodev,nosuid (repeatable)",
+          "  --allow-shared-uid          accept other processes running as the user",
           "  --same-path PATH            a path the server names (absolute, as outside): check that inside the jail",
           "                              it names the same file, as an unmodified server needs (repeatable)",
-          "  --allow-shared-uid          accept other processes running as the user",
-          "  --allow-open-directory FD   accept open directory FD inside the root (repeatable)",
           "  --name-lookups              the daemon resolves host names after confinement (NAME_LOOKUPS):",
           "                              check that the root has etc/nsswitch.conf, etc/hosts, etc/resolv.conf",
+          "  --json                      print the findings as one JSON array of objects with the fields",
+          "                              code, severity, what, why, fix (notes go to stderr)",
+          "",
           "  -h, --help                  this text");
 
   /** The arguments were wrong; the message says which. */
@@ -62,6 +76,21 @@ public final class Doctor {
 
     UsageException(String message) {
       super(message);
+    }
+  }
+
+  /** A parsed check command: the policy to check, and what the doctor does beyond it. */
+  static final class CheckRequest {
+    final ConfinementPolicy policy;
+    final List<String> samePaths;
+    final boolean json;
+    final DoctorFindings.Invocation invocation;
+
+    CheckRequest(ConfinementPolicy policy, List<String> samePaths, boolean json, DoctorFindings.Invocation invocation) {
+      this.policy = policy;
+      this.samePaths = List.copyOf(samePaths);
+      this.json = json;
+      this.invocation = invocation;
     }
   }
 
@@ -74,19 +103,20 @@ public final class Doctor {
   /** Everything main does, with its streams and the check given, so it can be tested. */
   static int run(String[] args, PrintStream out, PrintStream err, Function<ConfinementPolicy, PreflightReport> check) {
     requireNonNull(args, "args");
-    if (args.length == 1 && (args[0].equals("-h") || args[0].equals("--help") || args[0].equals("help"))) {
+    List<String> all = Arrays.asList(args);
+    if (all.contains("-h") || all.contains("--help") || all.equals(List.of("help"))) {
       out.println(USAGE_TEXT);
       return OK;
     }
-    ConfinementPolicy policy;
-    List<String> samePaths = new ArrayList<>();
+    CheckRequest request;
     try {
-      policy = parse(args, samePaths);
+      request = parseCheck(args);
     } catch (UsageException e) {
       err.println("confine-doctor: " + e.getMessage());
       err.println(USAGE_TEXT);
       return USAGE;
     }
+    ConfinementPolicy policy = request.policy;
     PreflightReport report;
     try {
       report = check.apply(policy);
@@ -94,17 +124,49 @@ public final class Doctor {
       err.println("confine-doctor: the check could not run: " + e.getMessage());
       return CHECK_FAILED;
     }
-    out.println("confine doctor: " + policy.root() + " for user " + policy.userName().orElseGet(() -> String.valueOf(policy.uid().getAsLong()))
-        + " (nothing was changed)");
-    out.println(report);
-    boolean pathsDiffer = false;
-    for (String path : samePaths) {
-      Optional<String> problem = samePathProblem(policy.root(), path);
-      out.println((problem.isPresent() ? "ERROR   same-path " : "OK      same-path ") + path + ": "
-          + problem.orElse("inside the jail it names the same file as outside"));
-      pathsDiffer |= problem.isPresent();
+    List<Finding> shown = new ArrayList<>();
+    Set<String> skipped = new TreeSet<>();
+    for (Finding finding : report.findings()) {
+      if (DoctorFindings.aboutTheDaemon(finding)) {
+        shown.add(DoctorFindings.translate(finding, request.invocation));
+      } else {
+        skipped.add(finding.code());
+      }
     }
-    return report.hasErrors() || pathsDiffer ? ERRORS_FOUND : OK;
+    for (String path : request.samePaths) {
+      shown.add(samePathFinding(policy.root(), path));
+    }
+    PreflightReport doctors = new PreflightReport(shown);
+    String note =
+        "not shown: " + skipped.size() + " kind" + (skipped.size() == 1 ? "" : "s") + " of finding about this doctor process, not the daemon ("
+            + String.join(", ", skipped) + "); the daemon's own apply() checks its own process.";
+    if (request.json) {
+      out.println(Json.array(doctors.findings()));
+      if (!skipped.isEmpty()) {
+        err.println("confine-doctor: " + note);
+      }
+    } else {
+      out.println("confine doctor: " + policy.root() + " for user " + request.invocation.user + " (nothing was changed)");
+      // The summary line even for none: scripts and people look for "0 error(s)".
+      out.println(doctors.findings().isEmpty() ? "no findings" + System.lineSeparator() + "0 error(s), 0 warning(s), 0 info" : doctors);
+      if (!skipped.isEmpty()) {
+        out.println(note);
+      }
+    }
+    return doctors.hasErrors() ? ERRORS_FOUND : OK;
+  }
+
+  /** A --same-path result as a finding: ERROR if the path names another file (or none) inside the jail. */
+  static Finding samePathFinding(Path root, String path) {
+    Optional<String> problem = samePathProblem(root, path);
+    return problem.isPresent()
+        ? new Finding(Severity.ERROR, "same-path", path + ": " + problem.get(),
+            "The server was started with this path as it is outside; once confined it resolves the same name inside the jail.",
+            "Put the server's files in the jail and start it with their path as seen outside; inside the jail make the jail's own"
+                + " path a link to \"/\" (see docs/agent.md).")
+        : new Finding(Severity.INFO, "same-path", path + ": inside the jail it names the same file as outside",
+            "The server was started with this path as it is outside; once confined it resolves the same name inside the jail.",
+            "Nothing to do.");
   }
 
   /**
@@ -169,11 +231,11 @@ public final class Doctor {
 
   /** Parses "check --root DIR --user U [options]" into a policy. */
   static ConfinementPolicy parse(String[] args) throws UsageException {
-    return parse(args, new ArrayList<>());
+    return parseCheck(args).policy;
   }
 
-  /** As {@link #parse(String[])}, collecting the --same-path values. */
-  static ConfinementPolicy parse(String[] args, List<String> samePaths) throws UsageException {
+  /** Parses "check --root DIR --user U [options]": the policy, the --same-path values, --json. */
+  static CheckRequest parseCheck(String[] args) throws UsageException {
     List<String> rest = new ArrayList<>(Arrays.asList(args));
     if (rest.isEmpty()) {
       throw new UsageException("no command given");
@@ -183,16 +245,22 @@ public final class Doctor {
       throw new UsageException("unknown command \"" + command + "\" (the only one is \"check\")");
     }
     ConfinementPolicy.Builder builder = Confinement.builder();
-    boolean root = false;
-    boolean user = false;
+    List<String> samePaths = new ArrayList<>();
+    Optional<Path> root = Optional.empty();
+    Optional<String> user = Optional.empty();
+    OptionalLong group = OptionalLong.empty();
+    boolean json = false;
     try {
       for (int i = 0; i < rest.size(); i++) {
         String option = rest.get(i);
         switch (option) {
           case "--root":
-            builder.root(value(rest, i++, option));
-            root = true;
-            break;
+            {
+              String value = value(rest, i++, option);
+              builder.root(value);
+              root = Optional.of(Path.of(value));
+              break;
+            }
           case "--user":
             {
               String value = value(rest, i++, option);
@@ -201,12 +269,16 @@ public final class Doctor {
               } else {
                 builder.user(value);
               }
-              user = true;
+              user = Optional.of(value);
               break;
             }
           case "--group":
-            builder.group(number(value(rest, i++, option), option));
-            break;
+            {
+              long gid = number(value(rest, i++, option), option);
+              builder.group(gid);
+              group = OptionalLong.of(gid);
+              break;
+            }
           case "--groups":
             {
               String value = value(rest, i++, option);
@@ -236,23 +308,17 @@ public final class Doctor {
           case "--allow-shared-uid":
             builder.allowSharedUid();
             break;
-          case "--allow-open-directory":
-            {
-              long fd = number(value(rest, i++, option), option);
-              if (fd > Integer.MAX_VALUE) {
-                throw new UsageException("--allow-open-directory: not a file descriptor: " + fd);
-              }
-              builder.allowOpenDirectory((int) fd);
-              break;
-            }
           case "--name-lookups":
             {
-              java.util.EnumSet<dev.confine.JvmFacility> facilities = dev.confine.JvmFacility.networkServer();
-              facilities.add(dev.confine.JvmFacility.NAME_LOOKUPS);
-              dev.confine.JvmFacility[] all = facilities.toArray(new dev.confine.JvmFacility[0]);
-              builder.prepare(all[0], java.util.Arrays.copyOfRange(all, 1, all.length));
+              EnumSet<JvmFacility> facilities = JvmFacility.networkServer();
+              facilities.add(JvmFacility.NAME_LOOKUPS);
+              JvmFacility[] chosen = facilities.toArray(new JvmFacility[0]);
+              builder.prepare(chosen[0], Arrays.copyOfRange(chosen, 1, chosen.length));
               break;
             }
+          case "--json":
+            json = true;
+            break;
           default:
             throw new UsageException("unknown option \"" + option + "\"");
         }
@@ -260,23 +326,23 @@ public final class Doctor {
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());
     }
-    if (!root) {
+    if (root.isEmpty()) {
       throw new UsageException("--root DIR is required");
     }
-    if (!user) {
+    if (user.isEmpty()) {
       throw new UsageException("--user NAME|UID is required");
     }
-    return builder.build();
+    return new CheckRequest(builder.build(), samePaths, json, new DoctorFindings.Invocation(root.get(), user.get(), group));
   }
 
-  private static String value(List<String> args, int i, String option) throws UsageException {
+  static String value(List<String> args, int i, String option) throws UsageException {
     if (i + 1 >= args.size() || args.get(i + 1).startsWith("--")) {
       throw new UsageException(option + " needs a value");
     }
     return args.get(i + 1);
   }
 
-  private static long number(String text, String option) throws UsageException {
+  static long number(String text, String option) throws UsageException {
     try {
       return Long.parseLong(text);
     } catch (NumberFormatException e) {
