@@ -24,12 +24,14 @@ import java.util.function.Function;
 
 /**
  * The doctor: {@code check} audits a jail for a user without confining anything (every preflight
- * check, {@link ConfinementPolicy#check()}, as the daemon's apply() would run it). Exit status 0
- * no error, 1 an ERROR finding, 2 bad arguments (with the usage, never a stack trace), 3 the
- * command could not run.
+ * check, {@link ConfinementPolicy#check()}, as the daemon's apply() would run it), and
+ * {@code init} lays out a jail that passes check. Exit status 0 no error, 1 an ERROR finding (or,
+ * for init, existing paths in the way), 2 bad arguments (with the usage, never a stack trace), 3
+ * the command could not run. docs/doctor.md describes both.
  *
  * <pre>
  * bin/confine-doctor check --root /srv/jail --user www-data [--json]
+ * bin/confine-doctor init --root /srv/jail --user www-data --name-lookups
  * </pre>
  */
 public final class Doctor {
@@ -42,13 +44,18 @@ public final class Doctor {
       String.join(
           System.lineSeparator(),
           "usage: confine-doctor check --root DIR --user NAME|UID [options] [--json]",
+          "       confine-doctor init --root DIR --user NAME|UID [--group GID] [--name-lookups] [--dev-null] [--dev-urandom]",
+          "                           [--writable SUBDIR]... [--force]",
           "       confine-doctor --help",
           "",
           "check  runs confine's preflight checks against DIR for the user, as the daemon's apply() would, and changes",
           "       nothing. Findings about the doctor's own process (its uid, capabilities, threads, open descriptors,",
           "       working directory, class path) say nothing about the daemon and are left out, with a note.",
+          "init   lays out DIR as a jail that passes check: DIR root-owned 0755 (its parents must already be root-owned and",
+          "       writable by no one else), and what the flags ask for. It changes nothing that exists unless --force is",
+          "       given, never deletes, and prints each thing it made and the check command that passes on it.",
           "",
-          "Exit status: 0 no error; 1 an ERROR finding; 2 bad arguments;",
+          "Exit status: 0 no error; 1 an ERROR finding (init: existing paths in the way, nothing changed); 2 bad arguments;",
           "3 the command could not run.",
           "",
           "check options:",
@@ -67,6 +74,20 @@ public final class Doctor {
           "                              check that the root has etc/nsswitch.conf, etc/hosts, etc/resolv.conf",
           "  --json                      print the findings as one JSON array of objects with the fields",
           "                              code, severity, what, why, fix (notes go to stderr)",
+          "",
+          "init options:",
+          "  --root DIR                  the jail to make (absolute); its parent must exist",
+          "  --user NAME|UID             the daemon's user: owns the --writable directories",
+          "  --group GID                 their group (default: the user's primary group)",
+          "  --name-lookups              etc/nsswitch.conf (hosts: files dns), and copies of the host's etc/hosts and",
+          "                              etc/resolv.conf, root-owned 0644",
+          "  --dev-null                  dev/null (character device 1,3, root-owned 0666); check reports a device",
+          "                              node as an ERROR unless accepted: check --allow-device dev/null",
+          "  --dev-urandom               dev/urandom (character device 1,9, root-owned 0666); as --dev-null",
+          "  --writable SUBDIR           SUBDIR of DIR owned by the user, mode 0700, its parents root-owned 0755",
+          "                              (repeatable; relative, no \"..\"); check needs --allow-writable SUBDIR",
+          "  --force                     fix the owner and mode of existing paths that differ (never deletes,",
+          "                              never rewrites a file's content)",
           "",
           "  -h, --help                  this text");
 
@@ -97,16 +118,24 @@ public final class Doctor {
   private Doctor() {}
 
   public static void main(String[] args) {
-    System.exit(run(args, System.out, System.err, ConfinementPolicy::check));
+    System.exit(run(args, System.out, System.err, ConfinementPolicy::check, JailInit.Machine.system()));
   }
 
-  /** Everything main does, with its streams and the check given, so it can be tested. */
+  /** As main, with its streams and the check given, so it can be tested. */
   static int run(String[] args, PrintStream out, PrintStream err, Function<ConfinementPolicy, PreflightReport> check) {
+    return run(args, out, err, check, JailInit.Machine.system());
+  }
+
+  /** Everything main does, with its streams, the check and init's machine given, so it can be tested. */
+  static int run(String[] args, PrintStream out, PrintStream err, Function<ConfinementPolicy, PreflightReport> check, JailInit.Machine machine) {
     requireNonNull(args, "args");
     List<String> all = Arrays.asList(args);
     if (all.contains("-h") || all.contains("--help") || all.equals(List.of("help"))) {
       out.println(USAGE_TEXT);
       return OK;
+    }
+    if (!all.isEmpty() && all.get(0).equals("init")) {
+      return JailInit.run(all.subList(1, all.size()), out, err, machine);
     }
     CheckRequest request;
     try {
@@ -242,7 +271,7 @@ public final class Doctor {
     }
     String command = rest.remove(0);
     if (!command.equals("check")) {
-      throw new UsageException("unknown command \"" + command + "\" (the only one is \"check\")");
+      throw new UsageException("unknown command \"" + command + "\" (the commands are \"check\" and \"init\")");
     }
     ConfinementPolicy.Builder builder = Confinement.builder();
     List<String> samePaths = new ArrayList<>();

@@ -67,7 +67,7 @@ final class DoctorFindings {
   static final Map<String, Fix> FIXES =
       Map.ofEntries(
           entry("root-missing",
-              (f, i) -> "Create it (root-owned, mode 0755) and give it to --root."),
+              (f, i) -> "Create it: confine-doctor init " + i.identityArgs() + " (root-owned, mode 0755; see docs/doctor.md)."),
           entry("root-symlink", (f, i) -> "Give --root the real path (realpath " + shell(i.root.toString()) + ")."),
           entry("root-not-directory", (f, i) -> "Give --root a directory."),
           entry("symlink-in-path", (f, i) -> "Give --root the canonical path (realpath " + shell(i.root.toString()) + ")."),
@@ -133,14 +133,15 @@ final class DoctorFindings {
   }
 
   private static String nameLookupFix(Finding finding, Invocation invocation) {
+    String init = "confine-doctor init " + invocation.identityArgs() + " --name-lookups lays out all three";
     Optional<String> copy = Optional.empty();
     int end = finding.message().indexOf(" is not a regular file");
     String prefix = invocation.root + "/";
     if (end > 0 && finding.message().startsWith(prefix)) {
       String path = finding.message().substring(0, end);
-      copy = Optional.of("cp /" + path.substring(prefix.length()) + " " + shell(path) + " (root-owned, mode 0644: it holds no secret)");
+      copy = Optional.of("; or cp /" + path.substring(prefix.length()) + " " + shell(path) + " (root-owned, mode 0644: it holds no secret)");
     }
-    return copy.orElse("Copy the host's file into the jail (root-owned, mode 0644)") + ". If the daemon looks up no names once confined (it resolved them before, with"
+    return init + copy.orElse("") + ". If the daemon looks up no names once confined (it resolved them before, with"
         + " -Dnetworkaddress.cache.ttl=-1), leave out --name-lookups.";
   }
 

@@ -147,6 +147,14 @@ class DoctorFindingsTest {
     assertEquals("Accepted knowingly with --allow-setuid bin/su; remove that option to make this ERROR again.", shown.fix());
   }
 
+  @Test
+  void aMissingRootIsFixedByInitWithTheSameIdentity() {
+    Finding missing = only(new FakeKernel().user("www-data", 33, 33).check(Confinement.builder().root("/srv/new jail").user("www-data").build()), "root-missing");
+    assertEquals("Create it: confine-doctor init --root '/srv/new jail' --user www-data (root-owned, mode 0755; see docs/doctor.md).",
+        DoctorFindings.translate(missing, new DoctorFindings.Invocation(Path.of("/srv/new jail"), "www-data", OptionalLong.empty())).fix());
+    assertEquals("Create it: confine-doctor init --root /srv/jail --user 64999 --group 64999 (root-owned, mode 0755; see docs/doctor.md).",
+        DoctorFindings.FIXES.get("root-missing").text(missing, new DoctorFindings.Invocation(Path.of("/srv/jail"), "64999", OptionalLong.of(64999))));
+  }
 
   @Test
   void theProcessesOwnFindingsAreSetApartTheJailsNot() {

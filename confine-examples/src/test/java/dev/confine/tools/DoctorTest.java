@@ -54,7 +54,7 @@ class DoctorTest {
   @Test
   void badArgumentsSayWhatIsWrong() {
     assertUsage("no command given");
-    assertUsage("unknown command \"audit\" (the only one is \"check\")", "audit");
+    assertUsage("unknown command \"audit\" (the commands are \"check\" and \"init\")", "audit");
     assertUsage("--root DIR is required", "check", "--user", "x");
     assertUsage("--user NAME|UID is required", "check", "--root", "/srv/jail");
     assertUsage("--root needs a value", "check", "--root");
@@ -86,7 +86,7 @@ class DoctorTest {
 
   @Test
   void helpPrintsUsageAndExits0() {
-    for (String[] args : new String[][] {{"--help"}, {"-h"}, {"help"}, {"check", "--root", "/j", "-h"}}) {
+    for (String[] args : new String[][] {{"--help"}, {"-h"}, {"help"}, {"init", "--help"}, {"check", "--root", "/j", "-h"}}) {
       out.reset();
       assertEquals(Doctor.OK, run(new FakeKernel(), args), String.join(" ", args));
       assertEquals(Doctor.USAGE_TEXT + System.lineSeparator(), out());
@@ -94,18 +94,18 @@ class DoctorTest {
     assertEquals("", err());
   }
 
-  /** Every flag check reads (its parser's case labels) is explained in the help, and the help names no other. */
+  /** Every flag either command reads (their parsers' case labels) is explained in the help, and the help names no other. */
   @Test
   void theHelpListsBothCommandsAndEveryFlag() throws Exception {
     java.util.Set<String> parsed = new java.util.TreeSet<>();
     java.util.regex.Pattern label = java.util.regex.Pattern.compile("case \"(--[a-z-]+)\":");
-    for (String source : List.of("Doctor.java")) {
+    for (String source : List.of("Doctor.java", "JailInit.java")) {
       java.util.regex.Matcher m = label.matcher(java.nio.file.Files.readString(Path.of("src/main/java/dev/confine/tools", source)));
       while (m.find()) {
         parsed.add(m.group(1));
       }
     }
-    assertTrue(parsed.containsAll(List.of("--root", "--json", "--allow-setuid")), parsed.toString());
+    assertTrue(parsed.containsAll(List.of("--root", "--json", "--writable", "--force", "--dev-null")), parsed.toString());
     java.util.Set<String> explained = new java.util.TreeSet<>();
     java.util.regex.Matcher m = java.util.regex.Pattern.compile("\n  (?:-h, )?(--[a-z-]+)").matcher(Doctor.USAGE_TEXT);
     while (m.find()) {
@@ -114,6 +114,8 @@ class DoctorTest {
     explained.remove("--help");
     assertEquals(parsed, explained);
     assertTrue(Doctor.USAGE_TEXT.contains("usage: confine-doctor check --root DIR --user NAME|UID"), Doctor.USAGE_TEXT);
+    assertTrue(Doctor.USAGE_TEXT.contains("       confine-doctor init --root DIR --user NAME|UID [--group GID] [--name-lookups] [--dev-null]"),
+        Doctor.USAGE_TEXT);
   }
 
   @Test
@@ -176,6 +178,12 @@ class DoctorTest {
     assertTrue(((String) findings.get(0).get("what")).startsWith(dir + ": inside the jail it is "), out());
   }
 
+  @Test
+  void initIsACommandOfItsOwn() {
+    assertEquals(Doctor.USAGE, run(new FakeKernel(), "init", "--root", "relative", "--user", "x"));
+    assertTrue(err().startsWith("confine-doctor: --root must be an absolute path: relative"), err());
+    assertTrue(err().contains("usage: confine-doctor check"), err());
+  }
 
   @Test
   void aCleanJailExits0AndPrintsTheTable() {
