@@ -29,7 +29,8 @@ import org.junit.jupiter.api.Test;
 class DoctorFindingsTest {
   /** Where confine-core's sources lie, seen from this module (surefire runs in the module's directory). */
   private static final Path CORE = Path.of("..", "confine-core", "src", "main", "java");
-  private static final Pattern CODE = Pattern.compile("new Finding\\(\\s*(?:Severity\\.)?(?:ERROR|WARNING|INFO)\\s*,\\s*\"([a-z0-9-]+)\"");
+  /** A finding made with a new code: a literal, or a constant of the same file (a copy of another finding's code is neither). */
+  private static final Pattern CODE = Pattern.compile("new Finding\\(\\s*[^,]+,\\s*(?:\"([a-z0-9-]+)\"|([A-Z][A-Z0-9_]*)\\s*,)");
   /** A builder call in a text: allowSetuidFiles("x"), allowSharedUid(), group(gid), apply(). */
   private static final Pattern JAVA_CALL = Pattern.compile("\\b[a-z]+[A-Z][A-Za-z]*\\(|\\bgroup\\(gid\\)|\\(\\)");
   private static final Pattern FLAG = Pattern.compile("(?<![\\w-])--[a-z][a-z-]*");
@@ -40,9 +41,16 @@ class DoctorFindingsTest {
     Set<String> codes = new TreeSet<>();
     try (Stream<Path> files = Files.walk(CORE)) {
       for (Path file : files.filter(f -> f.toString().endsWith(".java")).collect(Collectors.toList())) {
-        Matcher m = CODE.matcher(Files.readString(file));
+        String source = Files.readString(file);
+        Matcher m = CODE.matcher(source);
         while (m.find()) {
-          codes.add(m.group(1));
+          if (m.group(1) != null) {
+            codes.add(m.group(1));
+            continue;
+          }
+          Matcher constant = Pattern.compile("\\b" + m.group(2) + "\\s*=\\s*\"([a-z0-9-]+)\"").matcher(source);
+          assertTrue(constant.find(), file + " makes a finding whose code is " + m.group(2) + ", a constant this test cannot read");
+          codes.add(constant.group(1));
         }
       }
     }
