@@ -30,7 +30,7 @@ class DoctorFindingsTest {
   /** Where confine-core's sources lie, seen from this module (surefire runs in the module's directory). */
   private static final Path CORE = Path.of("..", "confine-core", "src", "main", "java");
   /** A finding made with a new code: a literal, or a constant of the same file (a copy of another finding's code is neither). */
-  private static final Pattern CODE = Pattern.compile("new Finding\\(\\s*[^,]+,\\s*(?:\"([a-z0-9-]+)\"|([A-Z][A-Z0-9_]*)\\s*,)");
+  private static final Pattern CODE = Pattern.compile("new (?:dev\\.confine\\.)?Finding\\(\\s*[^,]+,\\s*(?:\"([a-z0-9-]+)\"|([A-Z][A-Z0-9_]*)\\s*,)");
   /** A builder call in a text: allowSetuidFiles("x"), allowSharedUid(), group(gid), apply(). */
   private static final Pattern JAVA_CALL = Pattern.compile("\\b[a-z]+[A-Z][A-Za-z]*\\(|\\bgroup\\(gid\\)|\\(\\)");
   private static final Pattern FLAG = Pattern.compile("(?<![\\w-])--[a-z][a-z-]*");
