@@ -26,6 +26,14 @@ import java.util.Set;
  *
  * <p>{@link #plan()} lists the steps without running them, {@link #check()} reads the jail and the
  * process and reports what is wrong, and {@link #apply()} confines this process, once.
+ *
+ * <p><b>systemd.</b> When the process was started with {@code NOTIFY_SOCKET} set (a unit with
+ * {@code Type=notify}), apply() connects a datagram socket to it before chroot, where its path
+ * is still visible, and once the drop is verified sends {@code STATUS=confined to ROOT as uid U
+ * gid G}; the daemon then says {@code READY=1} through {@link ConfinementReport#serviceNotifier()}.
+ * A value that is not an absolute path or an {@code @abstract} name of at most 107 bytes, or a
+ * socket that cannot be connected, is a refusal before anything irreversible. Without the variable
+ * nothing is done; {@link Builder#noServiceNotification()} ignores it.
  */
 public final class ConfinementPolicy {
   /** The largest uid or gid: (uid_t) -1 means "unchanged" to the kernel and is refused. */
@@ -56,6 +64,7 @@ public final class ConfinementPolicy {
   private final List<String> allowedSetuidFiles;
   private final List<String> allowedMounts;
   private final boolean execDenied;
+  private final boolean serviceNotification;
 
   private ConfinementPolicy(Builder builder) {
     this.root = builder.root;
@@ -77,6 +86,7 @@ public final class ConfinementPolicy {
     this.allowedSetuidFiles = List.copyOf(builder.allowedSetuidFiles);
     this.allowedMounts = List.copyOf(builder.allowedMounts);
     this.execDenied = builder.execDenied;
+    this.serviceNotification = builder.serviceNotification;
     this.jvmFacilities = Collections.unmodifiableSet(copyOf(builder.jvmFacilities));
     this.opensAllJars = builder.opensAllJars;
     this.preloadsDirectoryClasses = builder.preloadsDirectoryClasses;
@@ -210,6 +220,14 @@ public final class ConfinementPolicy {
   }
 
   /**
+   * True (the default) if apply() connects to systemd's {@code NOTIFY_SOCKET} when the variable is
+   * set ({@link Builder#noServiceNotification()}).
+   */
+  public boolean serviceNotification() {
+    return serviceNotification;
+  }
+
+  /**
    * The ordered system calls that {@link #apply()} will make, without making them. A user given
    * by name appears by name; apply() resolves it first.
    */
@@ -279,7 +297,8 @@ public final class ConfinementPolicy {
         && deniedSyscalls.equals(that.deniedSyscalls)
         && allowedSetuidFiles.equals(that.allowedSetuidFiles)
         && allowedMounts.equals(that.allowedMounts)
-        && execDenied == that.execDenied;
+        && execDenied == that.execDenied
+        && serviceNotification == that.serviceNotification;
   }
 
   @Override
@@ -288,7 +307,7 @@ public final class ConfinementPolicy {
         root, uid, userName, gid, supplementaryGroups, syslogIdent, syslogFacility, umask, failureMode,
         allowedWritable, allowedDeviceNodes, sharedUidAllowed, allowedOpenDirectories,
         jvmFacilities, opensAllJars, preloadsDirectoryClasses, beforeChrootHooks, keptCapabilities,
-        noNewPrivileges, deniedSyscalls, allowedSetuidFiles, allowedMounts, execDenied);
+        noNewPrivileges, deniedSyscalls, allowedSetuidFiles, allowedMounts, execDenied, serviceNotification);
   }
 
   @Override
@@ -318,6 +337,7 @@ public final class ConfinementPolicy {
         + (allowedSetuidFiles.isEmpty() ? "" : ", allowSetuidFiles=" + allowedSetuidFiles)
         + (allowedMounts.isEmpty() ? "" : ", allowMounts=" + allowedMounts)
         + (execDenied ? ", denyExec" : "")
+        + (serviceNotification ? "" : ", noServiceNotification")
         + (noNewPrivileges ? "" : ", allowNewPrivileges")
         + (keptCapabilities.isEmpty() ? "" : ", keepCapabilities=" + keptCapabilities)
         + (deniedSyscalls.isEmpty() ? "" : ", denySyscalls=" + deniedSyscalls.size() + " calls")
@@ -352,6 +372,7 @@ public final class ConfinementPolicy {
     private final Set<String> allowedSetuidFiles = new LinkedHashSet<>();
     private final Set<String> allowedMounts = new LinkedHashSet<>();
     private boolean execDenied;
+    private boolean serviceNotification = true;
 
     Builder() {}
 
@@ -379,6 +400,7 @@ public final class ConfinementPolicy {
       this.allowedSetuidFiles.addAll(policy.allowedSetuidFiles);
       this.allowedMounts.addAll(policy.allowedMounts);
       this.execDenied = policy.execDenied;
+      this.serviceNotification = policy.serviceNotification;
     }
 
     /**
@@ -713,6 +735,18 @@ public final class ConfinementPolicy {
      */
     public Builder denyExec() {
       this.execDenied = true;
+      return this;
+    }
+
+    /**
+     * Ignores systemd's {@code NOTIFY_SOCKET}: apply() connects to nothing, sends nothing, and
+     * {@link ConfinementReport#serviceNotifier()} is empty. By default, when the variable is set,
+     * apply() connects to it before chroot and tells systemd the confinement once it is verified
+     * (see the class comment); a daemon that notifies systemd on its own before apply(), or runs
+     * under a unit whose notifications it must not send, turns that off here.
+     */
+    public Builder noServiceNotification() {
+      this.serviceNotification = false;
       return this;
     }
 

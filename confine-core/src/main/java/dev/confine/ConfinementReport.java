@@ -26,6 +26,7 @@ public final class ConfinementReport {
   private final List<Duration> stepTimes;
   private final List<String> notes;
   private final Optional<Syslog> syslog;
+  private final Optional<ServiceNotifier> serviceNotifier;
 
   /** {@code stepTimes}: the time of each step ({@link #stepTimes()}), empty or one per step. */
   ConfinementReport(
@@ -41,6 +42,7 @@ public final class ConfinementReport {
       Map<String, Duration> preparations,
       List<String> notes,
       Optional<Syslog> syslog,
+      Optional<ServiceNotifier> serviceNotifier,
       List<Duration> stepTimes) {
     if (!stepTimes.isEmpty() && stepTimes.size() != steps.size()) {
       throw new IllegalArgumentException(stepTimes.size() + " step times for " + steps.size() + " steps");
@@ -58,6 +60,7 @@ public final class ConfinementReport {
     this.preparations = Collections.unmodifiableMap(new LinkedHashMap<>(preparations));
     this.notes = List.copyOf(notes);
     this.syslog = requireNonNull(syslog, "syslog");
+    this.serviceNotifier = requireNonNull(serviceNotifier, "serviceNotifier");
   }
 
   /** The directory that is now "/", as it was named outside. */
@@ -123,6 +126,15 @@ public final class ConfinementReport {
   /** The syslog connection, if it was opened before chroot. */
   public Optional<Syslog> syslog() {
     return syslog;
+  }
+
+  /**
+   * systemd's notify socket, connected before chroot, through which the daemon says
+   * {@link ServiceNotifier#ready()} once it serves; empty when {@code NOTIFY_SOCKET} was not set,
+   * or the policy said {@link ConfinementPolicy.Builder#noServiceNotification()}.
+   */
+  public Optional<ServiceNotifier> serviceNotifier() {
+    return serviceNotifier;
   }
 
   /** One line for a log: where, who, and how long it took. */

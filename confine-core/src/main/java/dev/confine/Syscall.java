@@ -68,7 +68,14 @@ public enum Syscall {
   /** prctl(PR_GET_SECUREBITS): securebits that would keep capabilities across setresuid. */
   GET_SECUREBITS("prctl"),
   /** prctl(PR_SET_DUMPABLE, 0): no core dump, and no ptrace or /proc access by other processes of the target uid. */
-  SET_DUMPABLE("prctl");
+  SET_DUMPABLE("prctl"),
+  // systemd's service notification (NOTIFY_SOCKET), connected before chroot.
+  /** socket(AF_UNIX, SOCK_DGRAM|SOCK_CLOEXEC, 0): the datagram socket for systemd's notify socket. */
+  SOCKET("socket"),
+  /** connect(2) of that socket to the address NOTIFY_SOCKET names, while its path is still visible. */
+  CONNECT("connect"),
+  /** sendto(2) of one notification (STATUS=, READY=1, WATCHDOG=1, STOPPING=1) through the connected socket. */
+  SEND("sendto");
 
   private final String cName;
 

@@ -24,6 +24,7 @@ class ConfinementReportTest {
             Map.of("classpath-jars", Duration.ofMillis(1)),
             List.of("user.dir still reads \"/home\""),
             Optional.empty(),
+            Optional.empty(),
             List.of(Duration.ofMillis(3)));
     assertTrue(report.summary().startsWith("confined to /srv/jail as uid 65534 gid 65534 groups [] in 12.0 ms"), report.summary());
     String text = report.toString();
@@ -42,7 +43,7 @@ class ConfinementReportTest {
             () -> new ConfinementReport(
                 Path.of("/srv/jail"), Optional.empty(), 65534, 65534, List.of(),
                 List.of(new Step(Syscall.CHROOT, List.of("."), true, "x")), List.of(), new PreflightReport(List.of()),
-                Map.of(), Map.of(), List.of(), Optional.empty(), List.of(Duration.ZERO, Duration.ZERO)));
+                Map.of(), Map.of(), List.of(), Optional.empty(), Optional.empty(), List.of(Duration.ZERO, Duration.ZERO)));
     assertEquals("2 step times for 1 steps", e.getMessage());
   }
 }

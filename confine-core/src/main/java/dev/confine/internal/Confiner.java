@@ -127,6 +127,13 @@ public final class Confiner {
           "apply() cannot drop to an identity it cannot resolve.", "Fix the user or give group(gid)."));
     }
     try {
+      NotifyEnvironment.read(policy, k);
+    } catch (ConfinementException e) {
+      earlier.add(new Finding(Severity.ERROR, "notify-socket", e.getMessage(),
+          "apply() connects to systemd's NOTIFY_SOCKET before chroot and refuses a value it cannot use.",
+          "Unset it, or call noServiceNotification()."));
+    }
+    try {
       return Preflight.run(policy, identity, k, earlier).report;
     } catch (ErrnoException e) {
       throw preflightFailure(e);
@@ -174,6 +181,8 @@ public final class Confiner {
     Kernel kernel;
     /** The sequence, once it has begun: where the point of no return lies, what it holds open. */
     Sequence.Executor sequence;
+    /** The drop was verified: what fails now fails in a confined process. */
+    boolean verified;
 
     Progress(ConfinementPolicy policy) {
       this.haltMessage =
@@ -216,6 +225,10 @@ public final class Confiner {
     phases.put(Phase.BIND_NATIVE, since(t));
     t = clock.nanoTime();
     Identity identity = Identity.resolve(policy, k);
+    // systemd's notify socket, from the environment: a bad value is refused here, before any work.
+    Optional<NotifyEnvironment> notify = NotifyEnvironment.read(policy, k);
+    byte[] confinedStatus =
+        notify.isPresent() ? KernelServiceNotifier.confinedStatus(policy.root().toString(), identity.uid, identity.gid) : null;
     phases.put(Phase.RESOLVE_IDENTITY, since(t));
 
     // The JVM preparations and the caller's hooks run BEFORE preflight, so that preflight sees
@@ -255,7 +268,7 @@ public final class Confiner {
     t = clock.nanoTime();
     progress.sequence = sequence;
     try {
-      sequence.run(policy, identity);
+      sequence.run(policy, identity, notify.isPresent() ? Optional.of(notify.get().address) : Optional.empty());
     } catch (ErrnoException e) {
       // A failed syscall changed nothing: up to the first irreversible step that succeeded, the
       // process is as it was.
@@ -283,6 +296,9 @@ public final class Confiner {
       verifications.addAll(Verifier.verifyThreads(k, threadList, sequence.callerTid, identity, kept, policy.noNewPrivileges()));
       verifications.add(Verifier.verifyThreadViews(k, threadList, sequence.rootStatus));
       verifications.add(Verifier.verifyDescriptors(k, threadList, sequence.rootStatus));
+      if (notify.isPresent()) {
+        verifications.add(Verifier.verifyNotifySocket(k, sequence.notifyFd, notify.get().address));
+      }
       verifications.add(Verifier.verifyNotDumpable(k));
       sequence.threadListFd = -1;
       k.close(threadList);
@@ -293,6 +309,25 @@ public final class Confiner {
       throw failClosedOn(policy, progress, k, e);
     }
     phases.put(Phase.VERIFY, since(t));
+
+    // Told once the drop is verified, so that systemd never reads "confined" of a process that is not.
+    Optional<dev.confine.ServiceNotifier> notifier = Optional.empty();
+    List<String> notes = notes(policy, k.binding());
+    if (notify.isPresent()) {
+      KernelServiceNotifier connected = new KernelServiceNotifier(k, sequence.notifyFd, notify.get());
+      try {
+        connected.sendOrFail(confinedStatus);
+      } catch (ErrnoException e) {
+        progress.verified = true;
+        throw failClosedOn(policy, progress, k, e.toSyscallException("confined and verified, but systemd could not be told: " + Sequence.hint(e), true));
+      } catch (RuntimeException | Error e) {
+        progress.verified = true;
+        throw failClosedOn(policy, progress, k, e);
+      }
+      notifier = Optional.of(connected);
+      notes.add("told systemd through NOTIFY_SOCKET (" + notify.get().address + ", fd " + sequence.notifyFd + "): "
+          + new String(confinedStatus, java.nio.charset.StandardCharsets.UTF_8) + "; say READY=1 through serviceNotifier() once serving");
+    }
     phases.put(Phase.TOTAL, since(start));
 
     Optional<Syslog> syslog =
@@ -309,8 +344,9 @@ public final class Confiner {
             preflight.report,
             phases,
             preparations,
-            notes(policy, k.binding()),
+            notes,
             syslog,
+            notifier,
             sequence.times);
     announce.accept(report.summary());
     return report;
@@ -351,12 +387,13 @@ public final class Confiner {
   }
 
   /**
-   * Closes what the sequence holds: the /proc/self/task descriptor and the root's. The first
-   * points outside the jail (openat(fd, "../../..") reaches the host's "/"): O_CLOEXEC, used by
-   * this thread only, and closed before apply() returns, whatever happens.
+   * Closes what the sequence holds: the /proc/self/task descriptor, the root's, and systemd's
+   * notify socket (kept only by an apply() that returns). The first points outside the jail
+   * (openat(fd, "../../..") reaches the host's "/"): O_CLOEXEC, used by this thread only, and
+   * closed before apply() returns, whatever happens.
    */
   private static void closeQuietly(Kernel k, Sequence.Executor sequence) {
-    for (int fd : new int[] {sequence.threadListFd, sequence.rootFd}) {
+    for (int fd : new int[] {sequence.threadListFd, sequence.rootFd, sequence.notifyFd}) {
       if (fd >= 0) {
         try {
           k.close(fd);
@@ -367,6 +404,7 @@ public final class Confiner {
     }
     sequence.threadListFd = -1;
     sequence.rootFd = -1;
+    sequence.notifyFd = -1;
   }
 
   /**
@@ -387,7 +425,10 @@ public final class Confiner {
 
   private ConfinementException failClosed(ConfinementPolicy policy, Progress progress, Throwable cause) {
     String message =
-        "confine: confinement failed after chroot; the process may still hold root and must not go on: " + cause.getMessage();
+        (progress.verified
+                ? "confine: the process is confined and verified, but apply() failed after that and the process must not go on: "
+                : "confine: confinement failed after chroot; the process may still hold root and must not go on: ")
+            + cause.getMessage();
     ConfinementException failure =
         cause instanceof ConfinementException && ((ConfinementException) cause).pastPointOfNoReturn()
             ? (ConfinementException) cause

@@ -45,6 +45,9 @@ final class DirectLibC implements LibC {
   private final Function umask;
   private final Function openlog;
   private final Function syslog;
+  private final Function socket;
+  private final Function connect;
+  private final Function sendto;
   // Linux only: null where libc lacks them (the Kernel then reports ENOSYS, never skips).
   private final Function prctl;
   private final Function capget;
@@ -91,6 +94,9 @@ final class DirectLibC implements LibC {
     }
     // syslog(priority, format, ...): two fixed parameters, then the variadic message.
     syslog = new Function(syslogAddress, Type.VOID, 2, new Type[] {i, p, p}, CallingConvention.DEFAULT, false);
+    socket = function(libc, "socket", i, i, i, i);
+    connect = function(libc, "connect", i, i, p, Type.UINT);
+    sendto = function(libc, "sendto", Type.SLONG, i, p, Type.ULONG, i, p, Type.UINT);
     Type l = Type.SLONG;
     // prctl(int option, ...) and syscall(long number, ...) are variadic: every argument is passed
     // as a long, as the kernel reads them.
@@ -454,6 +460,32 @@ final class DirectLibC implements LibC {
     putString(call, "%s");
     putString(call, message);
     invoker.invokeInt(syslog, call);
+  }
+
+  @Override
+  public int socket(int domain, int type, int protocol) {
+    return threeInts(socket, domain, type, protocol);
+  }
+
+  @Override
+  public int connect(int fd, byte[] address) {
+    HeapInvocationBuffer call = new HeapInvocationBuffer(connect);
+    call.putInt(fd);
+    call.putArray(address, 0, address.length, ArrayFlags.IN);
+    call.putInt(address.length);
+    return invoker.invokeInt(connect, call);
+  }
+
+  @Override
+  public long sendto(int fd, byte[] buffer, int flags) {
+    HeapInvocationBuffer call = new HeapInvocationBuffer(sendto);
+    call.putInt(fd);
+    call.putArray(buffer, 0, buffer.length, ArrayFlags.IN);
+    call.putLong(buffer.length);
+    call.putInt(flags);
+    call.putAddress(0);
+    call.putInt(0);
+    return invoker.invokeLong(sendto, call);
   }
 
   @Override

@@ -310,4 +310,27 @@ public final class FaultyKernel implements Kernel {
 
   /** Messages are the simulation's to keep; not a call confine can fail on. */
   @Override public void syslog(int priority, String message) { delegate.syslog(priority, message); }
+
+  /** getenv(3) cannot fail; not recorded. */
+  @Override public Optional<String> environment(String name) { return delegate.environment(name); }
+
+  /** getpid(2) cannot fail; not recorded. */
+  @Override public long processId() { return delegate.processId(); }
+
+  @Override
+  public int unixDatagramSocket() throws ErrnoException {
+    return call(Syscall.SOCKET, args("AF_UNIX", "SOCK_DGRAM|SOCK_CLOEXEC", 0), delegate::unixDatagramSocket);
+  }
+
+  @Override
+  public void connect(int fd, String address) throws ErrnoException {
+    call(Syscall.CONNECT, args(fd, address), () -> { delegate.connect(fd, address); return null; });
+  }
+
+  @Override
+  public void send(int fd, byte[] message) throws ErrnoException {
+    call(Syscall.SEND, args(fd, new String(message, java.nio.charset.StandardCharsets.UTF_8), "MSG_NOSIGNAL"),
+        () -> { delegate.send(fd, message); return null; });
+  }
 }
+

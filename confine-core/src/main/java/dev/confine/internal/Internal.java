@@ -4,6 +4,7 @@ import dev.confine.Capability;
 import dev.confine.ConfinementReport;
 import dev.confine.PreflightReport;
 import dev.confine.Phase;
+import dev.confine.ServiceNotifier;
 import dev.confine.Step;
 import dev.confine.Syscall;
 import dev.confine.SyscallException;
@@ -59,7 +60,7 @@ public abstract class Internal {
   public abstract ConfinementReport newReport(
       Path root, Optional<String> userName, long uid, long gid, List<Long> groups, List<Step> steps, List<String> verifications,
       PreflightReport preflight, Map<Phase, Duration> phases, Map<String, Duration> preparations, List<String> notes,
-      Optional<Syslog> syslog, List<Duration> stepTimes);
+      Optional<Syslog> syslog, Optional<ServiceNotifier> serviceNotifier, List<Duration> stepTimes);
 
   /** The capset(2) mask of these capabilities. */
   public static long maskOf(Collection<Capability> capabilities) {

@@ -208,4 +208,25 @@ public interface Kernel {
   void openlog(String ident, int option, int facility);
 
   void syslog(int priority, String message);
+
+  // systemd's service notification: a datagram socket connected to NOTIFY_SOCKET before chroot
+
+  /** getenv(3): the variable as the process has it now; empty if unset. Not a call that can fail. */
+  Optional<String> environment(String name);
+
+  /** getpid(2): this process's id, as the receiver of a datagram sees it in SCM_CREDENTIALS. */
+  long processId();
+
+  /** socket(AF_UNIX, SOCK_DGRAM|SOCK_CLOEXEC, 0); returns the descriptor. */
+  int unixDatagramSocket() throws ErrnoException;
+
+  /**
+   * connect(2) of a socket from {@link #unixDatagramSocket()} to {@code address}: an absolute
+   * path, or "@name" for the abstract name (sun_path starting with a NUL byte), as NOTIFY_SOCKET
+   * writes them. A path is resolved now, from this process's root.
+   */
+  void connect(int fd, String address) throws ErrnoException;
+
+  /** send(2) of one datagram through a connected socket (MSG_NOSIGNAL); all of it or a failure. */
+  void send(int fd, byte[] message) throws ErrnoException;
 }

@@ -100,6 +100,15 @@ interface LibC {
   /** syslog(priority, "%s", message). */
   void syslog(int priority, String message);
 
+  /** socket(2). */
+  int socket(int domain, int type, int protocol);
+
+  /** connect(fd, address, address.length): {@code address} is the whole struct sockaddr_un, as long as it counts. */
+  int connect(int fd, byte[] address);
+
+  /** sendto(fd, buffer, buffer.length, flags, NULL, 0): through a connected socket. */
+  long sendto(int fd, byte[] buffer, int flags);
+
   PasswdResult getpwnam(String name, int bufferSize);
 
   PasswdResult getpwuid(int uid, int bufferSize);

@@ -975,4 +975,76 @@ public final class NativeKernel implements Kernel {
   public void syslog(int priority, String message) {
     direct.syslog(priority, message.replace('\0', '?'));
   }
+
+  // ---- systemd's notify socket ----
+
+  private static final int AF_UNIX = 1;
+  private static final int SOCK_DGRAM = 2;
+  /** SOCK_CLOEXEC is O_CLOEXEC's value (02000000 on x86_64 and aarch64): no program the daemon runs inherits it. */
+  private static final int SOCK_CLOEXEC = OpenFlags.O_CLOEXEC;
+  /** No SIGPIPE, whatever the peer did: a failure is an errno, never a signal that ends the JVM. */
+  private static final int MSG_NOSIGNAL = 0x4000;
+  /** sizeof(sun_path) in struct sockaddr_un. */
+  static final int SUN_PATH_MAX = 108;
+
+  @Override
+  public Optional<String> environment(String name) {
+    return Optional.ofNullable(System.getenv(name));
+  }
+
+  @Override
+  public long processId() {
+    return ProcessHandle.current().pid();
+  }
+
+  @Override
+  public int unixDatagramSocket() throws ErrnoException {
+    int fd = direct.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+      throw error(Syscall.SOCKET, "AF_UNIX", "SOCK_DGRAM|SOCK_CLOEXEC", 0);
+    }
+    return fd;
+  }
+
+  @Override
+  public void connect(int fd, String address) throws ErrnoException {
+    if (direct.connect(fd, sockaddrUn(address)) != 0) {
+      throw error(Syscall.CONNECT, fd, address);
+    }
+  }
+
+  @Override
+  public void send(int fd, byte[] message) throws ErrnoException {
+    long sent = direct.sendto(fd, message, MSG_NOSIGNAL);
+    if (sent < 0) {
+      throw error(Syscall.SEND, fd, new String(message, StandardCharsets.UTF_8), "MSG_NOSIGNAL");
+    }
+    if (sent != message.length) {
+      // A datagram goes whole or not at all; anything else is not a notification systemd reads.
+      throw new ErrnoException(Syscall.SEND, List.of(String.valueOf(fd), "sent " + sent + " of " + message.length + " bytes"), Errno.EMSGSIZE);
+    }
+  }
+
+  /**
+   * struct sockaddr_un for "/path" (sun_path NUL-terminated) or "@name" (the abstract name:
+   * sun_path begins with a NUL byte, and the length counts the name's bytes only, as systemd's
+   * sd_notify passes it). sun_family in the machine's order (little-endian on both architectures).
+   */
+  static byte[] sockaddrUn(String address) {
+    boolean abstractName = address.startsWith("@");
+    byte[] path = (abstractName ? address.substring(1) : address).getBytes(StandardCharsets.UTF_8);
+    int pathLength = 1 + path.length; // the NUL: first for an abstract name, last for a path
+    if (pathLength > SUN_PATH_MAX || (!abstractName && !address.startsWith("/")) || address.indexOf('\0') >= 0) {
+      throw new IllegalArgumentException("not a socket address sun_path holds (an absolute path or @name, at most 107 bytes): " + address);
+    }
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(2 + pathLength).order(java.nio.ByteOrder.nativeOrder());
+    b.putShort((short) AF_UNIX);
+    if (abstractName) {
+      b.put((byte) 0).put(path);
+    } else {
+      b.put(path).put((byte) 0);
+    }
+    return b.array();
+  }
 }
+

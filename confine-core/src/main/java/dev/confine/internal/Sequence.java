@@ -27,6 +27,8 @@ public final class Sequence {
   /** The one set of open(2) flags for a directory confine holds: no link followed, no child inherits it. */
   static final String DIRECTORY_FLAGS = "O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC";
 
+  /** Stands for the descriptor of systemd's notify socket, made by the step before it. */
+  static final String NOTIFY_FD = "<notify socket fd>";
   /** Stands for every capability the kernel knows (0 to the last, probed with PR_CAPBSET_READ). */
   public static final String EVERY_CAPABILITY = "<every capability>";
   /** Stands for the seccomp program that refuses nothing (it only carries no_new_privs). */
@@ -42,9 +44,13 @@ public final class Sequence {
    * capabilities are set after setresuid; then no_new_privs and a seccomp filter with TSYNC,
    * which carries no_new_privs to every thread.
    */
-  static void run(ConfinementPolicy policy, Target target, Steps s) throws ErrnoException {
+  static void run(ConfinementPolicy policy, Target target, Optional<String> notifySocket, Steps s) throws ErrnoException {
     if (policy.syslogIdent().isPresent()) {
       s.openlog(policy.syslogIdent().get(), policy.syslogFacility().code(), "connect to /dev/log while it is still visible");
+    }
+    if (notifySocket.isPresent()) {
+      s.openNotifySocket("systemd's NOTIFY_SOCKET: a datagram socket, close-on-exec");
+      s.connectNotifySocket(notifySocket.get(), "connect while the path is still visible: STATUS= after the drop, READY=1 through the report's handle");
     }
     if (policy.umask().isPresent()) {
       s.umask(policy.umask().getAsInt(), "files created in the jail get these permissions");
@@ -115,6 +121,10 @@ public final class Sequence {
   interface Steps {
     void openlog(String ident, int facility, String why) throws ErrnoException;
 
+    void openNotifySocket(String why) throws ErrnoException;
+
+    void connectNotifySocket(String address, String why) throws ErrnoException;
+
     void umask(int mask, String why);
 
     void openThreadList(String why) throws ErrnoException;
@@ -155,11 +165,14 @@ public final class Sequence {
     void installFilter(String description, String why) throws ErrnoException;
   }
 
-  /** The plan of {@code policy}; ids by name when the identity is not resolved yet. */
+  /**
+   * The plan of {@code policy}; ids by name when the identity is not resolved yet. The environment
+   * is apply()'s to read: the plan has no notify-socket steps.
+   */
   public static List<Step> plan(ConfinementPolicy policy, Optional<Identity> identity) {
     Recorder recorder = new Recorder();
     try {
-      run(policy, identity.map(Target::of).orElseGet(() -> Target.unresolved(policy)), recorder);
+      run(policy, identity.map(Target::of).orElseGet(() -> Target.unresolved(policy)), Optional.empty(), recorder);
     } catch (ErrnoException e) {
       throw new AssertionError("the recorder makes no call", e);
     }
@@ -179,6 +192,8 @@ public final class Sequence {
     }
 
     @Override public void openlog(String ident, int facility, String why) throws ErrnoException { add(Syscall.OPENLOG, why, ident, LOG_PID_NDELAY, (long) facility); }
+    @Override public void openNotifySocket(String why) throws ErrnoException { add(Syscall.SOCKET, why, "AF_UNIX", "SOCK_DGRAM|SOCK_CLOEXEC", 0L); }
+    @Override public void connectNotifySocket(String address, String why) throws ErrnoException { add(Syscall.CONNECT, why, NOTIFY_FD, address); }
     @Override public void umask(int mask, String why) { add(Syscall.UMASK, why, (long) mask); }
     @Override public void openThreadList(String why) throws ErrnoException { add(Syscall.OPEN_THREAD_LIST, why, "/proc/self/task", DIRECTORY_FLAGS); }
     @Override public void openRoot(String root, String why) throws ErrnoException { add(Syscall.OPEN, why, root, DIRECTORY_FLAGS); }
@@ -229,6 +244,8 @@ public final class Sequence {
     boolean syslogOpen;
     int rootFd = -1;
     int threadListFd = -1;
+    /** systemd's notify socket: kept open for the report's notifier once confined, closed on a refusal. */
+    int notifyFd = -1;
     long callerTid = -1;
     /** The new root as opened: what every thread's root and cwd must be after the drop. */
     FileStatus rootStatus;
@@ -250,10 +267,10 @@ public final class Sequence {
               option + ": no syscall table for os.arch " + System.getProperty("os.arch") + " (x86_64 and aarch64 only)", false, null));
     }
 
-    /** Runs the sequence. */
-    void run(ConfinementPolicy policy, Identity identity) throws ErrnoException {
+    /** Runs the sequence; with {@code notifySocket}, connects to it first. */
+    void run(ConfinementPolicy policy, Identity identity, Optional<String> notifySocket) throws ErrnoException {
       stepStart = clock.nanoTime();
-      Sequence.run(policy, Target.of(identity), this);
+      Sequence.run(policy, Target.of(identity), notifySocket, this);
     }
 
     /** Records the step, and notes that an irreversible one has begun. */
@@ -282,6 +299,20 @@ public final class Sequence {
       super.openlog(ident, facility, why);
       kernel.openlog(ident, (int) LOG_PID_NDELAY, facility);
       syslogOpen = true;
+      done();
+    }
+
+    @Override
+    public void openNotifySocket(String why) throws ErrnoException {
+      super.openNotifySocket(why);
+      notifyFd = kernel.unixDatagramSocket();
+      done();
+    }
+
+    @Override
+    public void connectNotifySocket(String address, String why) throws ErrnoException {
+      super.connectNotifySocket(address, why);
+      kernel.connect(notifyFd, address);
       done();
     }
 
@@ -453,6 +484,9 @@ public final class Sequence {
   /** What most likely made this call fail, and what to do. */
   public static String hint(ErrnoException e) {
     Syscall call = e.syscall();
+    if (call == Syscall.CONNECT || call == Syscall.SOCKET || call == Syscall.SEND) {
+      return notifyHint(e);
+    }
     if (e.is(Errno.EPERM)) {
       switch (call) {
         case CHROOT: return "chroot(2) needs CAP_SYS_CHROOT: start the daemon as root";
@@ -488,6 +522,36 @@ public final class Sequence {
     }
     if (e.is(Errno.EINVAL) && (call == Syscall.SETRESUID || call == Syscall.SETRESGID || call == Syscall.SETGROUPS)) {
       return "the id is not valid in this user namespace";
+    }
+    return "";
+  }
+
+  /** The hints for systemd's notify socket: NOTIFY_SOCKET came from outside, so say where to look. */
+  private static String notifyHint(ErrnoException e) {
+    String off = "; unset NOTIFY_SOCKET, or turn service notification off with noServiceNotification()";
+    if (e.syscall() == Syscall.SEND) {
+      if (e.is(Errno.ECONNREFUSED) || e.is(Errno.ENOTCONN)) {
+        return "nothing receives at NOTIFY_SOCKET any more: the service manager stopped or closed its socket";
+      }
+      if (e.is(Errno.EAGAIN) || e.is(Errno.ENOBUFS)) {
+        return "the service manager's socket is full: it does not read its notifications";
+      }
+      return "";
+    }
+    if (e.is(Errno.ENOENT) || e.is(Errno.ENOTDIR)) {
+      return "nothing exists at NOTIFY_SOCKET's path: the service manager that set it is gone, or the variable was inherited" + off;
+    }
+    if (e.is(Errno.ECONNREFUSED)) {
+      return "nothing listens at NOTIFY_SOCKET's address (no socket bound there, or not a socket)" + off;
+    }
+    if (e.is(Errno.EACCES)) {
+      return "this process may not write to the socket at NOTIFY_SOCKET's path, or search a directory on the way" + off;
+    }
+    if (e.is(Errno.EPROTOTYPE)) {
+      return "NOTIFY_SOCKET names a socket that is not a datagram socket" + off;
+    }
+    if (e.is(Errno.EMFILE) || e.is(Errno.ENFILE)) {
+      return "no descriptor is free (RLIMIT_NOFILE)";
     }
     return "";
   }

@@ -75,6 +75,11 @@ public final class SimulatedKernel implements Kernel {
   private final Map<Long, Ids> otherProcesses = new TreeMap<>();
   private final Map<String, PasswdEntry> users = new LinkedHashMap<>();
   private final List<String> syslogMessages = new ArrayList<>();
+  private final Map<String, String> environment = new TreeMap<>();
+  private final Map<Integer, DatagramSocket> sockets = new TreeMap<>();
+  /** Receivers by address ("@name", or the socket's path outside): true while bound, false once closed. */
+  private final Map<String, Boolean> receivers = new TreeMap<>();
+  private final List<Datagram> datagrams = new ArrayList<>();
   private final ApplyGuard guard = new ApplyGuard();
   /** Every call confine makes goes through it: failures armed there, calls recorded there. */
   private final FaultyKernel faulty = new FaultyKernel(this);
@@ -280,6 +285,64 @@ public final class SimulatedKernel implements Kernel {
   public SimulatedKernel otherProcess(long pid, long uid) {
     otherProcesses.put(pid, new Ids(uid, uid, uid));
     return this;
+  }
+
+  /**
+   * Sets a variable of this process's environment, as its parent would have (systemd:
+   * NOTIFY_SOCKET, WATCHDOG_USEC, WATCHDOG_PID).
+   */
+  public SimulatedKernel environment(String name, String value) {
+    environment.put(requireNonNull(name, "name"), requireNonNull(value, "value"));
+    return this;
+  }
+
+  /**
+   * A datagram receiver bound at {@code address}, as systemd binds its notify socket: a path
+   * ("/run/systemd/notify": a root-owned socket file, mode 0777, parents added) or "@name" (an
+   * abstract name: no file). What it receives is in {@link #datagrams()}.
+   */
+  public SimulatedKernel datagramReceiver(String address) {
+    requireNonNull(address, "address");
+    if (!address.startsWith("@")) {
+      add(address, new Node(FileStatus.Type.SOCKET, 0, 0, 0777, null, nextInode++, 1));
+    }
+    receivers.put(address, true);
+    return this;
+  }
+
+  /** The receiver at {@code address} closes its socket: a send to it fails with ECONNREFUSED from now on. */
+  public SimulatedKernel receiverCloses(String address) {
+    if (receivers.replace(requireNonNull(address, "address"), false) == null) {
+      throw new IllegalArgumentException("no receiver at " + address);
+    }
+    return this;
+  }
+
+  /** One datagram a receiver got, with the sender's pid, uid and gid as SCM_CREDENTIALS gives them. */
+  public static final class Datagram {
+    public final String address;
+    public final long pid;
+    public final long uid;
+    public final long gid;
+    public final String text;
+
+    Datagram(String address, long pid, long uid, long gid, String text) {
+      this.address = address;
+      this.pid = pid;
+      this.uid = uid;
+      this.gid = gid;
+      this.text = text;
+    }
+
+    @Override
+    public String toString() {
+      return "pid " + pid + " uid " + uid + " gid " + gid + " -> " + address + ": " + text;
+    }
+  }
+
+  /** Every datagram the receivers got, in order. */
+  public List<Datagram> datagrams() {
+    return List.copyOf(datagrams);
   }
 
   /** Adds a symbolic link at path pointing to target. */
@@ -675,6 +738,9 @@ public final class SimulatedKernel implements Kernel {
     if (THREAD_LIST.equals(path)) {
       return new FileStatus(FileStatus.Type.DIRECTORY, 0555, 0, 0, 3, 1, 1);
     }
+    if (sockets.containsKey(fd)) {
+      return new FileStatus(FileStatus.Type.SOCKET, 0777, 0, 0, 8, sockets.get(fd).inode, 1);
+    }
     Node node = files.get(path);
     // Descriptors opened before the scene was set (the terminal on 0, 1, 2) are character devices.
     return node != null ? node.status() : new FileStatus(FileStatus.Type.CHAR_DEVICE, 0620, 0, 5, 2, fd + 1, 1);
@@ -716,6 +782,7 @@ public final class SimulatedKernel implements Kernel {
     if (descriptors.remove(fd) == null) {
       throw fail(Syscall.CLOSE, Errno.EBADF, String.valueOf(fd));
     }
+    sockets.remove(fd);
   }
 
   @Override
@@ -1010,6 +1077,95 @@ public final class SimulatedKernel implements Kernel {
   @Override
   public void syslog(int priority, String message) {
     syslogMessages.add(syslogIdent.orElse("?") + " <" + priority + "> " + message);
+  }
+
+  // ---- systemd's notify socket: AF_UNIX datagrams, connected before chroot ----
+
+  /** A datagram socket of this process: where it is connected, if anywhere. */
+  private static final class DatagramSocket {
+    final long inode;
+    /** The receiver's address ("@name", or the socket's path outside), once connected. */
+    String peer;
+
+    DatagramSocket(long inode) {
+      this.inode = inode;
+    }
+  }
+
+  @Override
+  public Optional<String> environment(String name) {
+    return Optional.ofNullable(environment.get(name));
+  }
+
+  /** The thread that calls apply() is the process's first: its id is the pid. */
+  @Override
+  public long processId() {
+    return caller.tid;
+  }
+
+  @Override
+  public int unixDatagramSocket() {
+    long inode = nextInode++;
+    int fd = allocate("socket:[" + inode + "]");
+    sockets.put(fd, new DatagramSocket(inode));
+    return fd;
+  }
+
+  /**
+   * connect(2)'s rules for an AF_UNIX datagram socket: an abstract name must be bound; a path is
+   * resolved as the process names it now (after chroot, inside the jail), must be a socket file
+   * this process may write, with a receiver behind it.
+   */
+  @Override
+  public void connect(int fd, String address) throws ErrnoException {
+    String args = fd + ", " + q(address);
+    DatagramSocket socket = datagramSocket(Syscall.CONNECT, fd, args);
+    String peer = address.startsWith("@") ? address : resolve(address, true);
+    if (!address.startsWith("@")) {
+      Node node = files.get(peer);
+      if (node == null) {
+        throw fail(Syscall.CONNECT, Errno.ENOENT, args);
+      }
+      if (node.type == FileStatus.Type.SOCKET && !capable(Capabilities.CAP_DAC_OVERRIDE) && !writable(node)) {
+        throw fail(Syscall.CONNECT, Errno.EACCES, args);
+      }
+    }
+    if (!receivers.getOrDefault(peer, false)) {
+      throw fail(Syscall.CONNECT, Errno.ECONNREFUSED, args); // not a socket, or nothing bound there
+    }
+    socket.peer = peer;
+  }
+
+  /** A connected datagram socket delivers to its peer while the peer is bound, with the sender's credentials. */
+  @Override
+  public void send(int fd, byte[] message) throws ErrnoException {
+    String text = new String(message, StandardCharsets.UTF_8);
+    String args = fd + ", " + q(text);
+    DatagramSocket socket = datagramSocket(Syscall.SEND, fd, args);
+    if (socket.peer == null) {
+      throw fail(Syscall.SEND, Errno.ENOTCONN, args);
+    }
+    if (!receivers.getOrDefault(socket.peer, false)) {
+      throw fail(Syscall.SEND, Errno.ECONNREFUSED, args);
+    }
+    datagrams.add(new Datagram(socket.peer, processId(), ruid, rgid, text));
+  }
+
+  private DatagramSocket datagramSocket(Syscall syscall, int fd, String args) throws ErrnoException {
+    if (!descriptors.containsKey(fd)) {
+      throw fail(syscall, Errno.EBADF, args);
+    }
+    DatagramSocket socket = sockets.get(fd);
+    if (socket == null) {
+      throw fail(syscall, Errno.ENOTSOCK, args);
+    }
+    return socket;
+  }
+
+  /** May this process write the file: the owner's, group's or others' w bit, as its ids pick. */
+  private boolean writable(Node node) {
+    int bits = node.uid == euid ? 0200 : (node.gid == egid || groups.contains(node.gid)) ? 0020 : 0002;
+    return (node.permissions & bits) != 0;
   }
 
   // ---- rules ----

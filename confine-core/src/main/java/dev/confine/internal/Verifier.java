@@ -143,6 +143,20 @@ public final class Verifier {
     return descriptors + " open descriptors (/proc/self/fd): " + directories + " directories, each inside the new root";
   }
 
+  /**
+   * The descriptor kept for systemd's notify socket is a socket: it stays open in the jail, and
+   * must be nothing that leads out of it (a directory would: fchdir, openat). A connected datagram
+   * socket reaches only what it can send datagrams to.
+   */
+  public static String verifyNotifySocket(Kernel kernel, int fd, String address) throws ErrnoException {
+    FileStatus status = kernel.fstat(fd);
+    if (status.type != FileStatus.Type.SOCKET) {
+      throw new VerificationException(
+          "fd " + fd + ", kept for systemd's notify socket (" + address + "), is a " + status.type + ", not a socket");
+    }
+    return "fd " + fd + " (systemd's notify socket, connected to " + address + " before chroot) is a socket, not a directory";
+  }
+
   /** PR_GET_DUMPABLE is 0: no core dump of what was loaded as root, no ptrace by the target uid's other processes. */
   public static String verifyNotDumpable(Kernel kernel) throws ErrnoException {
     if (kernel.dumpable()) {

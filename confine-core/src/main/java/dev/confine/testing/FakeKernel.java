@@ -106,6 +106,30 @@ public final class FakeKernel {
     return this;
   }
 
+  /**
+   * Sets a variable of the process's environment, as systemd would for a {@code Type=notify}
+   * unit: {@code NOTIFY_SOCKET} (with a {@link #datagramReceiver} there), {@code WATCHDOG_USEC}.
+   */
+  public FakeKernel environment(String name, String value) {
+    kernel.environment(name, value);
+    return this;
+  }
+
+  /**
+   * A datagram receiver at {@code address}, standing in for systemd's notify socket: a path
+   * (a socket file is added there) or {@code @name}. What it receives is in {@link #datagrams()}.
+   */
+  public FakeKernel datagramReceiver(String address) {
+    kernel.datagramReceiver(address);
+    return this;
+  }
+
+  /** The receiver at {@code address} closes its socket: a send to it then fails (ECONNREFUSED). */
+  public FakeKernel receiverCloses(String address) {
+    kernel.receiverCloses(address);
+    return this;
+  }
+
   /** Opens a descriptor on a directory, as a leaky library might have; returns its number. */
   public int leakDirectoryDescriptor(String path) {
     return kernel.leakDirectoryDescriptor(path);
@@ -193,6 +217,16 @@ public final class FakeKernel {
   /** What confine wrote to standard error. */
   public String stderr() {
     return kernel.stderr();
+  }
+
+  /**
+   * What the datagram receivers got, in order, each with the sender's credentials as
+   * SCM_CREDENTIALS gives them: {@code "pid 100 uid 65534 gid 65534 -> /run/systemd/notify: READY=1"}.
+   */
+  public List<String> datagrams() {
+    List<String> rendered = new java.util.ArrayList<>();
+    kernel.datagrams().forEach(datagram -> rendered.add(datagram.toString()));
+    return rendered;
   }
 
   /** The messages sent to syslog, each as "ident &lt;priority&gt; text". */

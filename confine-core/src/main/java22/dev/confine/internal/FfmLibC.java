@@ -401,6 +401,28 @@ final class FfmLibC implements LibC {
   }
 
   @Override
+  public int socket(int domain, int type, int protocol) {
+    return (int) sys("socket", domain, type, protocol, 0, 0);
+  }
+
+  @Override
+  public int connect(int fd, byte[] address) {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment in = arena.allocateFrom(JAVA_BYTE, address);
+      return (int) sys("connect", fd, in.address(), address.length, 0, 0);
+    }
+  }
+
+  /** sendto(fd, buffer, length, flags, NULL, 0): the sixth argument is sys's 0. */
+  @Override
+  public long sendto(int fd, byte[] buffer, int flags) {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment in = arena.allocateFrom(JAVA_BYTE, buffer);
+      return sys("sendto", fd, in.address(), buffer.length, flags, 0);
+    }
+  }
+
+  @Override
   public PasswdResult getpwnam(String name, int bufferSize) {
     MethodHandle handle = getpwnamR;
     if (handle == null) {

@@ -61,4 +61,10 @@ class ForwardingKernel implements Kernel {
   @Override public void pause(long nanos) { delegate.pause(nanos); }
   @Override public void openlog(String ident, int option, int facility) { delegate.openlog(ident, option, facility); }
   @Override public void syslog(int priority, String message) { delegate.syslog(priority, message); }
+  @Override public Optional<String> environment(String name) { return delegate.environment(name); }
+  @Override public long processId() { return delegate.processId(); }
+  @Override public int unixDatagramSocket() throws ErrnoException { return delegate.unixDatagramSocket(); }
+  @Override public void connect(int fd, String address) throws ErrnoException { delegate.connect(fd, address); }
+  @Override public void send(int fd, byte[] message) throws ErrnoException { delegate.send(fd, message); }
 }
+

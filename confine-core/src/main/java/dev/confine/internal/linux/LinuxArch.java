@@ -45,7 +45,10 @@ public enum LinuxArch {
           Map.entry("read", 0), Map.entry("close", 3), Map.entry("lseek", 8), Map.entry("getcwd", 79),
           Map.entry("chdir", 80), Map.entry("fchdir", 81), Map.entry("umask", 95), Map.entry("getgroups", 115),
           Map.entry("getresuid", 118), Map.entry("getresgid", 120), Map.entry("capget", 125), Map.entry("capset", 126),
-          Map.entry("prctl", 157), Map.entry("lgetxattr", 192), Map.entry("openat", 257), Map.entry("statx", 332))),
+          Map.entry("prctl", 157), Map.entry("lgetxattr", 192), Map.entry("openat", 257), Map.entry("statx", 332),
+          // systemd's notify socket, through the FFM binding (asm/unistd_64.h; x86_64 has its own
+          // socket calls, not socketcall(2)).
+          Map.entry("socket", 41), Map.entry("connect", 42), Map.entry("sendto", 44))),
   AARCH64(0xC00000B7, -1,
       Map.ofEntries(
           Map.entry("lookup_dcookie", 18), Map.entry("umount2", 39), Map.entry("mount", 40),
@@ -76,7 +79,9 @@ public enum LinuxArch {
           Map.entry("lgetxattr", 9), Map.entry("getcwd", 17), Map.entry("chdir", 49), Map.entry("fchdir", 50),
           Map.entry("openat", 56), Map.entry("close", 57), Map.entry("lseek", 62), Map.entry("read", 63),
           Map.entry("capget", 90), Map.entry("capset", 91), Map.entry("getresuid", 148), Map.entry("getresgid", 150),
-          Map.entry("getgroups", 158), Map.entry("umask", 166), Map.entry("prctl", 167), Map.entry("statx", 291)));
+          Map.entry("getgroups", 158), Map.entry("umask", 166), Map.entry("prctl", 167), Map.entry("statx", 291),
+          // systemd's notify socket, through the FFM binding (asm-generic/unistd.h).
+          Map.entry("socket", 198), Map.entry("connect", 203), Map.entry("sendto", 206)));
 
   /** The AUDIT_ARCH_* value the kernel puts in seccomp_data.arch for this ABI. */
   public final int auditArch;
