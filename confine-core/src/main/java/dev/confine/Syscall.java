@@ -52,9 +52,15 @@ public enum Syscall {
   READDIR("readdir"),
   /** readlink(2) of /proc/self/fd/N: what an open descriptor refers to. */
   READLINK("readlink"),
-  /** read(2) of a file of /proc before chroot: /proc/self/mountinfo, /proc/thread-self/status. */
+  /**
+   * read(2) of a file of /proc or /sys before chroot: /proc/self/mountinfo, /proc/thread-self/status,
+   * /proc/self/cgroup and the limits of the process's cgroups.
+   */
   READ_PROC_FILE("read"),
-  /** statx(2) of an open descriptor, or of a path below one (a thread's root and cwd in /proc/self/task). */
+  /**
+   * statx(2) of an open descriptor, of a path below one (a thread's root and cwd in /proc/self/task),
+   * or of a path through its links (/dev/log, as syslog(3) will reach it).
+   */
   FSTAT("statx"),
   /**
    * openat(fd, "..", O_PATH|O_DIRECTORY): one step up from an open directory, to tell whether it

@@ -196,6 +196,7 @@ public final class FaultyKernel implements Kernel {
 
   @Override public FileStatus fstat(int fd) throws ErrnoException { return call(Syscall.FSTAT, args(fd, "", "AT_EMPTY_PATH"), () -> delegate.fstat(fd)); }
   @Override public Optional<FileStatus> lstat(String path) throws ErrnoException { return call(Syscall.LSTAT, args(path), () -> delegate.lstat(path)); }
+  @Override public Optional<FileStatus> stat(String path) throws ErrnoException { return call(Syscall.FSTAT, args(path), () -> delegate.stat(path)); }
   @Override public void fchdir(int fd) throws ErrnoException { call(Syscall.FCHDIR, args(fd), () -> { delegate.fchdir(fd); return null; }); }
   @Override public void chdir(String path) throws ErrnoException { call(Syscall.CHDIR, args(path), () -> { delegate.chdir(path); return null; }); }
   @Override public void chroot(String path) throws ErrnoException { call(Syscall.CHROOT, args(path), () -> { delegate.chroot(path); return null; }); }
@@ -225,6 +226,7 @@ public final class FaultyKernel implements Kernel {
   }
 
   @Override public List<Mount> mounts() throws ErrnoException { return call(Syscall.READ_PROC_FILE, args("/proc/self/mountinfo"), delegate::mounts); }
+  @Override public Optional<String> readText(String path) throws ErrnoException { return call(Syscall.READ_PROC_FILE, args(path), () -> delegate.readText(path)); }
 
   @Override
   public Optional<PosixAcl> acl(String path, boolean defaultAcl) throws ErrnoException {

@@ -75,6 +75,12 @@ public interface Kernel {
   /** lstat(2): the entry itself, never what a symlink points to; empty if it does not exist. */
   Optional<FileStatus> lstat(String path) throws ErrnoException;
 
+  /**
+   * stat(2): what {@code path} names, following links, the last one too (as connect(2) to
+   * /dev/log does); empty if it, or a link's target, does not exist.
+   */
+  Optional<FileStatus> stat(String path) throws ErrnoException;
+
   void fchdir(int fd) throws ErrnoException;
 
   void chdir(String path) throws ErrnoException;
@@ -107,6 +113,12 @@ public interface Kernel {
 
   /** Every mount this process sees, from /proc/self/mountinfo. */
   List<Mount> mounts() throws ErrnoException;
+
+  /**
+   * The whole of a small text file of /proc or /sys (/proc/self/cgroup, a cgroup's cpu.max),
+   * following links; empty if it does not exist. Read before chroot, where the JVM reads them.
+   */
+  Optional<String> readText(String path) throws ErrnoException;
 
   /**
    * The POSIX ACL of {@code path} itself (lgetxattr, never following a link): the access ACL, or

@@ -12,12 +12,22 @@ public final class Mount {
   public final String source;
   /** The per-mount options (mountinfo's sixth field): "rw", "nosuid", "nodev", "noexec", ... */
   public final List<String> options;
+  /** The directory of its file system that is mounted there (mountinfo's fourth field): "/" for a whole one. */
+  public final String root;
+  /** The file system's own options (mountinfo's last field): a cgroup v1 hierarchy names its controllers there. */
+  public final List<String> superOptions;
 
   public Mount(String mountPoint, String fsType, String source, List<String> options) {
+    this(mountPoint, fsType, source, options, "/", List.of());
+  }
+
+  public Mount(String mountPoint, String fsType, String source, List<String> options, String root, List<String> superOptions) {
     this.mountPoint = mountPoint;
     this.fsType = fsType;
     this.source = source;
     this.options = List.copyOf(options);
+    this.root = root;
+    this.superOptions = List.copyOf(superOptions);
   }
 
   @Override

@@ -390,6 +390,11 @@ public final class NativeKernel implements Kernel {
     return stat(Path.of(path), false);
   }
 
+  @Override
+  public Optional<FileStatus> stat(String path) throws ErrnoException {
+    return stat(Path.of(path), true);
+  }
+
   private static Optional<FileStatus> stat(Path path, boolean follow) throws ErrnoException {
     try {
       Map<String, Object> a =
@@ -409,7 +414,7 @@ public final class NativeKernel implements Kernel {
     } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (IOException e) {
-      throw ioError(Syscall.LSTAT, path.toString(), e);
+      throw ioError(follow ? Syscall.FSTAT : Syscall.LSTAT, path.toString(), e);
     }
   }
 
@@ -532,12 +537,26 @@ public final class NativeKernel implements Kernel {
           continue;
         }
         mounts.add(
-            new Mount(unescape(fields[4]), fields[separator + 1], unescape(fields[separator + 2]), List.of(fields[5].split(","))));
+            new Mount(
+                unescape(fields[4]), fields[separator + 1], unescape(fields[separator + 2]), List.of(fields[5].split(",")),
+                unescape(fields[3]), separator + 3 < fields.length ? List.of(fields[separator + 3].split(",")) : List.of()));
       }
     } catch (IOException e) {
       throw ioError(Syscall.READ_PROC_FILE, "/proc/self/mountinfo", e);
     }
     return mounts;
+  }
+
+  @Override
+  public Optional<String> readText(String path) throws ErrnoException {
+    try {
+      // readAllBytes reads to the end: /proc and cgroup files report a size of 0 or 4096.
+      return Optional.of(new String(Files.readAllBytes(Path.of(path)), StandardCharsets.UTF_8));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      throw ioError(Syscall.READ_PROC_FILE, path, e);
+    }
   }
 
   /** mountinfo writes space, tab, newline and backslash as \ooo. */

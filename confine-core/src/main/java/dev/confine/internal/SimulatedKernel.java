@@ -72,6 +72,7 @@ public final class SimulatedKernel implements Kernel {
   private final Map<String, Node> files = new TreeMap<>();
   private final Map<Integer, String> descriptors = new TreeMap<>();
   private final List<Mount> mounts = new ArrayList<>();
+  private final Map<String, String> texts = new HashMap<>();
   private final Map<Long, Ids> otherProcesses = new TreeMap<>();
   private final Map<String, PasswdEntry> users = new LinkedHashMap<>();
   private final List<String> syslogMessages = new ArrayList<>();
@@ -204,6 +205,21 @@ public final class SimulatedKernel implements Kernel {
   /** Adds a line to this kernel's /proc/self/mountinfo with these per-mount options ("rw", "nodev", ...). */
   public SimulatedKernel mount(String mountPoint, String fsType, String... options) {
     mounts.add(new Mount(mountPoint, fsType, fsType, List.of(options)));
+    return this;
+  }
+
+  /** Adds a line to this kernel's /proc/self/mountinfo, as given (a cgroup hierarchy, with its root and controllers). */
+  public SimulatedKernel mount(Mount mount) {
+    mounts.add(requireNonNull(mount, "mount"));
+    return this;
+  }
+
+  /**
+   * Gives this kernel a small text file that {@link #readText} returns (/proc/self/cgroup, a
+   * cgroup's cpu.max): the file alone, not an entry of the tree that lstat and walk see.
+   */
+  public SimulatedKernel text(String path, String content) {
+    texts.put(requireNonNull(path, "path"), requireNonNull(content, "content"));
     return this;
   }
 
@@ -752,6 +768,11 @@ public final class SimulatedKernel implements Kernel {
   }
 
   @Override
+  public Optional<FileStatus> stat(String path) {
+    return Optional.ofNullable(files.get(resolve(path, true))).map(Node::status);
+  }
+
+  @Override
   public void fchdir(int fd) throws ErrnoException {
     String path = descriptors.get(fd);
     if (path == null) {
@@ -847,6 +868,11 @@ public final class SimulatedKernel implements Kernel {
   @Override
   public List<Mount> mounts() {
     return List.copyOf(mounts);
+  }
+
+  @Override
+  public Optional<String> readText(String path) {
+    return Optional.ofNullable(texts.get(path));
   }
 
   @Override

@@ -27,6 +27,7 @@ class ForwardingKernel implements Kernel {
   @Override public int openDirectoryNoFollow(String path) throws ErrnoException { return delegate.openDirectoryNoFollow(path); }
   @Override public FileStatus fstat(int fd) throws ErrnoException { return delegate.fstat(fd); }
   @Override public Optional<FileStatus> lstat(String path) throws ErrnoException { return delegate.lstat(path); }
+  @Override public Optional<FileStatus> stat(String path) throws ErrnoException { return delegate.stat(path); }
   @Override public void fchdir(int fd) throws ErrnoException { delegate.fchdir(fd); }
   @Override public void chdir(String path) throws ErrnoException { delegate.chdir(path); }
   @Override public void chroot(String path) throws ErrnoException { delegate.chroot(path); }
@@ -36,6 +37,7 @@ class ForwardingKernel implements Kernel {
   @Override public List<OpenFile> openFiles() throws ErrnoException { return delegate.openFiles(); }
   @Override public void walk(String directory, java.util.Set<String> doNotEnter, WalkVisitor visitor) throws ErrnoException { delegate.walk(directory, doNotEnter, visitor); }
   @Override public List<Mount> mounts() throws ErrnoException { return delegate.mounts(); }
+  @Override public Optional<String> readText(String path) throws ErrnoException { return delegate.readText(path); }
   @Override public Optional<PosixAcl> acl(String path, boolean defaultAcl) throws ErrnoException { return delegate.acl(path, defaultAcl); }
   @Override public FileStatus statAt(int dirFd, String path) throws ErrnoException { return delegate.statAt(dirFd, path); }
   @Override public int openParent(int directoryFd) throws ErrnoException { return delegate.openParent(directoryFd); }

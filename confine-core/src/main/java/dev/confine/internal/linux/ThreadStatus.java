@@ -78,6 +78,31 @@ public final class ThreadStatus {
     return new ThreadStatus(tid, name, uid, gid, groups, caps[0], caps[1], caps[2], caps[3], caps[4], noNewPrivs, seccomp);
   }
 
+  /**
+   * How many CPUs the thread may run on: its status's Cpus_allowed_list ("0-3,8,10-11"), the
+   * affinity the JVM counts when it knows no cgroup limit; empty if the line is missing or not a list.
+   */
+  public static java.util.OptionalInt allowedCpus(String status) {
+    for (String line : status.split("\n")) {
+      if (!line.startsWith("Cpus_allowed_list:")) {
+        continue;
+      }
+      int count = 0;
+      try {
+        for (String range : line.substring("Cpus_allowed_list:".length()).trim().split(",")) {
+          int dash = range.indexOf('-');
+          int first = Integer.parseInt(dash < 0 ? range : range.substring(0, dash));
+          int last = dash < 0 ? first : Integer.parseInt(range.substring(dash + 1));
+          count += last - first + 1;
+        }
+      } catch (NumberFormatException e) {
+        return java.util.OptionalInt.empty();
+      }
+      return count > 0 ? java.util.OptionalInt.of(count) : java.util.OptionalInt.empty();
+    }
+    return java.util.OptionalInt.empty();
+  }
+
   /** The whitespace-separated ids of a status line's value ("0\t0\t0\t0"): the one parser of them. */
   public static List<Long> ids(String value) {
     // By hand, not split("\\s+"): that compiles a regex per call, three per thread, twice per
