@@ -141,7 +141,14 @@ final class JailChecks {
             return; // a link's own mode means nothing, and it is never followed
           }
           boolean device = s.type == FileStatus.Type.CHAR_DEVICE || s.type == FileStatus.Type.BLOCK_DEVICE;
-          Optional<String> writableBy = target.isPresent() ? writableBy(context, target.get(), path, s) : Optional.empty();
+          // A socket's write bit lets a process connect to it, nothing more: no file is planted and
+          // no disk filled through it. The syslog socket a log daemon makes at dev/log must be
+          // writable by everyone to be of use (SyslogChecks reports it); any other socket still
+          // counts as writable, for what listens on it is unknown.
+          boolean syslogSocket =
+              s.type == FileStatus.Type.SOCKET && relative.equals(SyslogChecks.JAIL_PATH) && context.policy.syslogIdent().isPresent();
+          Optional<String> writableBy =
+              target.isPresent() && !syslogSocket ? writableBy(context, target.get(), path, s) : Optional.empty();
           if (!device && writableBy.isPresent()) {
             // A device node's mode is part of the device-node finding: /dev/null only works
             // writable by everyone, and allowing the node by name accepts it as it is.

@@ -25,7 +25,8 @@ public final class Preflight {
           JailChecks::pathComponents,
           JailChecks::mounts,
           JailChecks::contents,
-          JailChecks::nameLookupFiles);
+          JailChecks::nameLookupFiles,
+          SyslogChecks::socket);
 
   private Preflight() {}
 
