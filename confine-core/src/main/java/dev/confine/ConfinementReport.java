@@ -26,6 +26,7 @@ public final class ConfinementReport {
   private final List<Duration> stepTimes;
   private final List<String> notes;
   private final Optional<Syslog> syslog;
+  private final ContainerView containerView;
   private final Optional<ServiceNotifier> serviceNotifier;
 
   /** {@code stepTimes}: the time of each step ({@link #stepTimes()}), empty or one per step. */
@@ -41,6 +42,7 @@ public final class ConfinementReport {
       Map<Phase, Duration> phases,
       Map<String, Duration> preparations,
       List<String> notes,
+      ContainerView containerView,
       Optional<Syslog> syslog,
       Optional<ServiceNotifier> serviceNotifier,
       List<Duration> stepTimes) {
@@ -60,6 +62,7 @@ public final class ConfinementReport {
     this.preparations = Collections.unmodifiableMap(new LinkedHashMap<>(preparations));
     this.notes = List.copyOf(notes);
     this.syslog = requireNonNull(syslog, "syslog");
+    this.containerView = requireNonNull(containerView, "containerView");
     this.serviceNotifier = requireNonNull(serviceNotifier, "serviceNotifier");
   }
 
@@ -129,6 +132,14 @@ public final class ConfinementReport {
   }
 
   /**
+   * The JVM's processor count and total memory right before chroot and once confined: in a
+   * container, what the JVM stopped seeing of its cgroup's limits (see {@link ContainerView}).
+   */
+  public ContainerView containerView() {
+    return containerView;
+  }
+
+  /**
    * systemd's notify socket, connected before chroot, through which the daemon says
    * {@link ServiceNotifier#ready()} once it serves; empty when {@code NOTIFY_SOCKET} was not set,
    * or the policy said {@link ConfinementPolicy.Builder#noServiceNotification()}.
@@ -173,6 +184,7 @@ public final class ConfinementReport {
     for (String note : notes) {
       out.append("note: ").append(note).append(System.lineSeparator());
     }
+    out.append("container view: ").append(containerView).append(System.lineSeparator());
     return out.toString().strip();
   }
 }

@@ -25,8 +25,8 @@ final class InternalAccess extends Internal {
   public ConfinementReport newReport(
       Path root, Optional<String> userName, long uid, long gid, List<Long> groups, List<Step> steps, List<String> verifications,
       PreflightReport preflight, Map<Phase, Duration> phases, Map<String, Duration> preparations, List<String> notes,
-      Optional<Syslog> syslog, Optional<ServiceNotifier> serviceNotifier, List<Duration> stepTimes) {
+      ContainerView containerView, Optional<Syslog> syslog, Optional<ServiceNotifier> serviceNotifier, List<Duration> stepTimes) {
     return new ConfinementReport(
-        root, userName, uid, gid, groups, steps, verifications, preflight, phases, preparations, notes, syslog, serviceNotifier, stepTimes);
+        root, userName, uid, gid, groups, steps, verifications, preflight, phases, preparations, notes, containerView, syslog, serviceNotifier, stepTimes);
   }
 }

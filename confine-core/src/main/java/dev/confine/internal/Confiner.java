@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.confine.ConfinementException;
 import dev.confine.ConfinementPolicy;
 import dev.confine.ConfinementReport;
+import dev.confine.ContainerView;
 import dev.confine.FailureMode;
 import dev.confine.Finding;
 import dev.confine.Phase;
@@ -14,6 +15,7 @@ import dev.confine.Severity;
 import dev.confine.Step;
 import dev.confine.Syslog;
 import dev.confine.internal.jvm.ClasspathAudit;
+import dev.confine.internal.jvm.JvmFigures;
 import dev.confine.internal.jvm.JvmPreparation;
 import dev.confine.internal.jvm.JvmPreparations;
 import dev.confine.internal.preflight.Preflight;
@@ -36,6 +38,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Confiner {
   private static final Logger LOG = LoggerFactory.getLogger("dev.confine");
+  /** HotSpot's container cache (OSCONTAINER_CACHE_TIMEOUT, 20 ms), and a millisecond more. */
+  private static final long CONTAINER_CACHE_NANOS = 21_000_000L;
 
   private static final class SystemHolder {
     static final Confiner INSTANCE =
@@ -53,6 +57,20 @@ public final class Confiner {
     default List<Finding> findings(ConfinementPolicy policy) {
       return List.of();
     }
+
+    /** The JVM's input arguments, for preflight to see a flag such as -XX:ActiveProcessorCount; asked only if needed. */
+    default List<String> inputArguments() {
+      return List.of();
+    }
+
+    /**
+     * The JVM's processor count and total memory now: read right before chroot and once confined,
+     * for the report's containerView(). The default reads this JVM, whose view does not change
+     * where nothing chroots it (the simulation).
+     */
+    default JvmFigures figures(ConfinementPolicy policy) {
+      return JvmFigures.read(policy.jvmFacilities().contains(dev.confine.JvmFacility.MANAGEMENT));
+    }
   }
 
   /** The real one: this JVM's class path, and the preparations the policy asks for. */
@@ -65,6 +83,13 @@ public final class Confiner {
     @Override
     public List<Finding> findings(ConfinementPolicy policy) {
       return ClasspathAudit.inspect(NativeKernel.get()).findings(policy.opensAllJars(), policy.preloadsDirectoryClasses());
+    }
+
+    @Override
+    public List<String> inputArguments() {
+      // java.management (required by the module) on every Java: the options as the JVM took them,
+      // JDK_JAVA_OPTIONS, JAVA_TOOL_OPTIONS and @argfiles included, which /proc/self/cmdline lacks.
+      return java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments();
     }
   }
 
@@ -134,7 +159,7 @@ public final class Confiner {
           "Unset it, or call noServiceNotification()."));
     }
     try {
-      return Preflight.run(policy, identity, k, earlier).report;
+      return Preflight.run(policy, identity, k, earlier, preparer::inputArguments).report;
     } catch (ErrnoException e) {
       throw preflightFailure(e);
     }
@@ -240,7 +265,7 @@ public final class Confiner {
     t = clock.nanoTime();
     Preflight.Result preflight;
     try {
-      preflight = Preflight.run(policy, Optional.of(identity), k, preparer.findings(policy));
+      preflight = Preflight.run(policy, Optional.of(identity), k, preparer.findings(policy), preparer::inputArguments);
     } catch (ErrnoException e) {
       throw preflightFailure(e);
     }
@@ -248,9 +273,17 @@ public final class Confiner {
     if (preflight.report.hasErrors()) {
       throw new PreflightException(preflight.report);
     }
+    // HotSpot keeps its container reading of the processor count for 20 ms. Where preflight saw a
+    // CPU limit that the JVM will lose, the reading after chroot waits that long, so that the
+    // report records the count the JVM keeps from then on, not one cached from before.
+    boolean cpuLimitLost = false;
+    for (Finding finding : preflight.report.findings()) {
+      cpuLimitLost |= finding.code().equals(Preflight.CPU_LIMIT_LOST);
+    }
 
     // The programs are built, and the classes loaded, before anything irreversible.
     Sequence.Executor sequence = new Sequence.Executor(k, clock, policy, preflight.root);
+    JvmFigures before = preparer.figures(policy);
 
     // Other threads ran on during the preparations and the jail walk: look at the descriptors
     // once more, the last moment a refusal leaves the process as it was.
@@ -286,6 +319,7 @@ public final class Confiner {
       throw failClosedOn(policy, progress, k, e);
     }
     phases.put(Phase.SYSCALLS, since(t));
+    long sequenceEnd = clock.nanoTime();
 
     t = clock.nanoTime();
     List<String> verifications;
@@ -309,6 +343,13 @@ public final class Confiner {
       throw failClosedOn(policy, progress, k, e);
     }
     phases.put(Phase.VERIFY, since(t));
+    long waited = cpuLimitLost ? CONTAINER_CACHE_NANOS - (clock.nanoTime() - sequenceEnd) : 0;
+    for (int i = 0; i < 3 && waited > 0; i++) { // parkNanos may return early; a test's clock may stand still
+      java.util.concurrent.locks.LockSupport.parkNanos(waited);
+      waited = CONTAINER_CACHE_NANOS - (clock.nanoTime() - sequenceEnd);
+    }
+    JvmFigures after = preparer.figures(policy);
+    ContainerView containerView = ContainerView.of(before.processors, after.processors, before.totalMemory, after.totalMemory);
 
     // Told once the drop is verified, so that systemd never reads "confined" of a process that is not.
     Optional<dev.confine.ServiceNotifier> notifier = Optional.empty();
@@ -345,6 +386,7 @@ public final class Confiner {
             phases,
             preparations,
             notes,
+            containerView,
             syslog,
             notifier,
             sequence.times);

@@ -60,7 +60,7 @@ public abstract class Internal {
   public abstract ConfinementReport newReport(
       Path root, Optional<String> userName, long uid, long gid, List<Long> groups, List<Step> steps, List<String> verifications,
       PreflightReport preflight, Map<Phase, Duration> phases, Map<String, Duration> preparations, List<String> notes,
-      Optional<Syslog> syslog, Optional<ServiceNotifier> serviceNotifier, List<Duration> stepTimes);
+      dev.confine.ContainerView containerView, Optional<Syslog> syslog, Optional<ServiceNotifier> serviceNotifier, List<Duration> stepTimes);
 
   /** The capset(2) mask of these capabilities. */
   public static long maskOf(Collection<Capability> capabilities) {

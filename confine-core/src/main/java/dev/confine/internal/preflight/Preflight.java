@@ -10,6 +10,7 @@ import dev.confine.internal.Kernel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /** Runs every check and sums their findings. */
 public final class Preflight {
@@ -26,7 +27,11 @@ public final class Preflight {
           JailChecks::mounts,
           JailChecks::contents,
           JailChecks::nameLookupFiles,
-          SyslogChecks::socket);
+          SyslogChecks::socket,
+          ContainerChecks::limits);
+
+  /** The finding of a CPU limit the JVM honours now and will lose in the jail: apply() then reads the count after chroot with care. */
+  public static final String CPU_LIMIT_LOST = ContainerChecks.CPU_LOST;
 
   private Preflight() {}
 
@@ -54,8 +59,15 @@ public final class Preflight {
 
   public static Result run(ConfinementPolicy policy, Optional<Identity> identity, Kernel kernel, List<Finding> earlier)
       throws ErrnoException {
+    return run(policy, identity, kernel, earlier, List::of);
+  }
+
+  /** {@code jvmArguments}: the JVM's input arguments, asked for only if a check needs them. */
+  public static Result run(
+      ConfinementPolicy policy, Optional<Identity> identity, Kernel kernel, List<Finding> earlier, Supplier<List<String>> jvmArguments)
+      throws ErrnoException {
     Optional<FileStatus> root = kernel.lstat(policy.root().toString());
-    PreflightContext context = new PreflightContext(policy, identity, kernel, root);
+    PreflightContext context = new PreflightContext(policy, identity, kernel, root, jvmArguments);
     List<Finding> findings = new ArrayList<>(earlier);
     for (PreflightCheck check : CHECKS) {
       check.check(context, findings);

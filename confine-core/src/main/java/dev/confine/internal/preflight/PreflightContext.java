@@ -4,7 +4,9 @@ import dev.confine.ConfinementPolicy;
 import dev.confine.internal.FileStatus;
 import dev.confine.internal.Identity;
 import dev.confine.internal.Kernel;
+import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /** What every check may read: the policy, the resolved identity if it resolved, and the kernel. */
 public final class PreflightContext {
@@ -13,12 +15,23 @@ public final class PreflightContext {
   public final Kernel kernel;
   /** lstat of the root as it was when preflight began; empty if it does not exist. */
   public final Optional<FileStatus> root;
+  /**
+   * The JVM's input arguments (RuntimeMXBean's), asked for only by a check that needs them (a CPU
+   * limit pinned by -XX:ActiveProcessorCount): the JVM, not the kernel, knows its own flags.
+   */
+  public final Supplier<List<String>> jvmArguments;
 
   public PreflightContext(ConfinementPolicy policy, Optional<Identity> identity, Kernel kernel, Optional<FileStatus> root) {
+    this(policy, identity, kernel, root, List::of);
+  }
+
+  public PreflightContext(
+      ConfinementPolicy policy, Optional<Identity> identity, Kernel kernel, Optional<FileStatus> root, Supplier<List<String>> jvmArguments) {
     this.policy = policy;
     this.identity = identity;
     this.kernel = kernel;
     this.root = root;
+    this.jvmArguments = jvmArguments;
   }
 
   public String rootPath() {

@@ -1,0 +1,145 @@
+package dev.confine.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.confine.Confinement;
+import dev.confine.ConfinementPolicy;
+import dev.confine.ConfinementReport;
+import dev.confine.ContainerView;
+import dev.confine.internal.jvm.JvmFigures;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/** apply() records the JVM's figures before chroot and once confined: the report's containerView(). */
+class ContainerLimitsTest {
+  private static final long GIB = 1L << 30;
+
+  private static SimulatedKernel machine() {
+    return new SimulatedKernel().directory("/srv/jail").user("nobody", 65534, 65534);
+  }
+
+  /** The scene preflight reports as container-cpu-limit-lost: a v1 quota of one CPU, two CPUs allowed. */
+  private static SimulatedKernel withCpuQuota(SimulatedKernel kernel) {
+    return kernel
+        .mount(new Mount("/sys/fs/cgroup/cpu", "cgroup", "cgroup", List.of("rw"), "/", List.of("rw", "cpu")))
+        .text("/proc/self/cgroup", "1:cpu:/app\n")
+        .text("/sys/fs/cgroup/cpu/app/cpu.cfs_quota_us", "100000\n")
+        .text("/sys/fs/cgroup/cpu/app/cpu.cfs_period_us", "100000\n")
+        .text("/proc/thread-self/status", "Cpus_allowed_list:\t0-1\n");
+  }
+
+  private static ConfinementPolicy policy() {
+    return Confinement.builder().root("/srv/jail").user("nobody").build();
+  }
+
+  /**
+   * A JVM whose view changes when the kernel's root does, as the real one's does: 1 processor and
+   * 1 GiB while "/" is the machine's, 2 and 24 GiB once chrooted. Records when each read was made.
+   */
+  private static final class ContainerJvm implements Confiner.JvmPreparer {
+    final SimulatedKernel kernel;
+    final List<Long> readAt = new ArrayList<>();
+
+    ContainerJvm(SimulatedKernel kernel) {
+      this.kernel = kernel;
+    }
+
+    @Override
+    public Map<String, Duration> prepare(ConfinementPolicy policy, NanoClock clock) {
+      return Map.of();
+    }
+
+    @Override
+    public JvmFigures figures(ConfinementPolicy policy) {
+      readAt.add(System.nanoTime());
+      boolean confined = !kernel.root().equals("/");
+      return new JvmFigures(confined ? 2 : 1, OptionalLong.of(confined ? 24 * GIB : GIB));
+    }
+  }
+
+  private static ConfinementReport apply(Kernel kernel, Confiner.JvmPreparer preparer) {
+    return new Confiner(() -> kernel, new ApplyGuard(), status -> { throw new AssertionError("halted " + status); }, NanoClock.SYSTEM, preparer,
+        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), summary -> {}).apply(policy());
+  }
+
+  @Test
+  void theReportHoldsTheFiguresBeforeChrootAndAfter() {
+    SimulatedKernel kernel = machine();
+    ContainerJvm jvm = new ContainerJvm(kernel);
+    ConfinementReport report = apply(kernel, jvm);
+    ContainerView view = report.containerView();
+    assertEquals(ContainerView.of(1, 2, OptionalLong.of(GIB), OptionalLong.of(24 * GIB)), view);
+    assertTrue(view.changed());
+    assertEquals(2, jvm.readAt.size(), "one read before chroot, one after");
+    assertTrue(report.toString().contains("container view: availableProcessors 1 -> 2, total memory 1073741824 -> 25769803776 bytes"),
+        report.toString());
+  }
+
+  @Test
+  void withACpuLimitAboutToBeLostTheReadAfterChrootWaitsOutHotSpotsCache() {
+    // HotSpot answers from its container reading for 20 ms: read sooner after chroot, the count
+    // would be the one from before. Where preflight saw the limit, apply() waits that long.
+    SimulatedKernel kernel = withCpuQuota(machine());
+    AtomicLong chrootAt = new AtomicLong();
+    Kernel timed = new ForwardingKernel(kernel) {
+      @Override public void chroot(String path) throws ErrnoException {
+        super.chroot(path);
+        chrootAt.set(System.nanoTime());
+      }
+    };
+    ContainerJvm jvm = new ContainerJvm(kernel);
+    ConfinementReport report = apply(timed, jvm);
+    assertTrue(report.preflight().has("container-cpu-limit-lost"), report.toString());
+    long waited = jvm.readAt.get(1) - chrootAt.get();
+    assertTrue(waited >= 21_000_000L, "read " + waited / 1e6 + " ms after chroot");
+  }
+
+  @Test
+  void withoutSuchALimitTheReadAfterChrootDoesNotWait() {
+    // The control: the same apply() without the quota reads at once (a warm run first: the
+    // classes of the drop and the verification load in the first one).
+    apply(machine(), new ContainerJvm(machine()));
+    SimulatedKernel kernel = machine();
+    AtomicLong chrootAt = new AtomicLong();
+    Kernel timed = new ForwardingKernel(kernel) {
+      @Override public void chroot(String path) throws ErrnoException {
+        super.chroot(path);
+        chrootAt.set(System.nanoTime());
+      }
+    };
+    ContainerJvm jvm = new ContainerJvm(kernel);
+    ConfinementReport report = apply(timed, jvm);
+    assertFalse(report.preflight().has("container-cpu-limit-lost"), report.toString());
+    long waited = jvm.readAt.get(1) - chrootAt.get();
+    assertTrue(waited < 21_000_000L, "read " + waited / 1e6 + " ms after chroot, without a limit to wait for");
+  }
+
+  @Test
+  void theSimulationsJvmIsNotConfinedAndItsViewDoesNotChange() {
+    ConfinementReport report = machine().apply(policy());
+    ContainerView view = report.containerView();
+    assertEquals(Runtime.getRuntime().availableProcessors(), view.availableProcessorsBefore());
+    assertEquals(view.availableProcessorsBefore(), view.availableProcessorsAfter());
+    assertTrue(view.totalMemoryBefore().isPresent(), "MANAGEMENT is in the default set: " + view);
+    assertFalse(view.changed(), view.toString());
+  }
+
+  @Test
+  void withoutManagementTheMemoryIsNotRead() {
+    ConfinementReport report = machine().apply(policy().toBuilder().prepareNothing().build());
+    assertEquals(OptionalLong.empty(), report.containerView().totalMemoryBefore());
+    assertEquals(OptionalLong.empty(), report.containerView().totalMemoryAfter());
+    assertEquals(OptionalLong.empty(), JvmFigures.read(false).totalMemory);
+    assertTrue(JvmFigures.read(true).totalMemory.isPresent(), "the control: this JVM has jdk.management");
+  }
+}
