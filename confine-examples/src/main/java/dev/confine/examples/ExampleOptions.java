@@ -16,6 +16,8 @@ final class ExampleOptions {
   final long gid;
   final String bind;
   final long seconds;
+  /** False with --no-confine: the control run the benchmarks compare against. */
+  final boolean confine;
 
   /** The arguments asked for the usage, or were wrong: what to print, where, and the exit status. */
   static final class Exit extends Exception {
@@ -28,7 +30,7 @@ final class ExampleOptions {
     }
   }
 
-  private ExampleOptions(String program, int port, Path root, long uid, long gid, String bind, long seconds) {
+  private ExampleOptions(String program, int port, Path root, long uid, long gid, String bind, long seconds, boolean confine) {
     this.program = program;
     this.port = port;
     this.root = root;
@@ -36,6 +38,7 @@ final class ExampleOptions {
     this.gid = gid;
     this.bind = bind;
     this.seconds = seconds;
+    this.confine = confine;
   }
 
   /** As {@link #parse}, for main: prints the usage (stdout, 0) or the problem and the usage (stderr, 2) and exits. */
@@ -63,10 +66,15 @@ final class ExampleOptions {
     long gid = 65534;
     String bind = "127.0.0.1";
     long seconds = 0;
+    boolean confine = true;
     for (int i = 0; i < args.length; i++) {
       String option = args[i];
       if (option.equals("-h") || option.equals("--help")) {
         throw new Exit(0, usage(program, defaultPort, defaultRoot));
+      }
+      if (option.equals("--no-confine")) {
+        confine = false;
+        continue;
       }
       if (i + 1 >= args.length) {
         throw problem(program, defaultPort, defaultRoot, "missing value after " + option);
@@ -95,7 +103,7 @@ final class ExampleOptions {
     if (seconds < 0) {
       throw problem(program, defaultPort, defaultRoot, "--seconds must be 0 or more: " + seconds);
     }
-    return new ExampleOptions(program, port, root, uid, gid, bind, seconds);
+    return new ExampleOptions(program, port, root, uid, gid, bind, seconds, confine);
   }
 
   private static Exit problem(String program, int defaultPort, Path defaultRoot, String problem) {
@@ -105,7 +113,7 @@ final class ExampleOptions {
   static String usage(String program, int defaultPort, Path defaultRoot) {
     return String.join(
         System.lineSeparator(),
-        "usage: " + program + " [--port N] [--root DIR] [--user UID] [--group GID] [--bind ADDR] [--seconds N]",
+        "usage: " + program + " [--port N] [--root DIR] [--user UID] [--group GID] [--bind ADDR] [--seconds N] [--no-confine]",
         "",
         "Binds ADDR:N as root, confines itself into DIR as UID:GID (chroot, then gives up root),",
         "and answers each request with the ids it now holds and what its \"/\" holds. Run it as root.",
@@ -118,6 +126,8 @@ final class ExampleOptions {
         "  --group GID    the gid to become (default 65534)",
         "  --bind ADDR    the address to listen on (default 127.0.0.1)",
         "  --seconds N    stop after N seconds and exit 0 (default 0: run until killed)",
+        "  --no-confine   serve as root without confining: a control run for comparisons (bash bench/run);",
+        "                 the page then lists DIR instead of \"/\"",
         "  -h, --help     this text");
   }
 }

@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.confine.Confinement;
 import dev.confine.ConfinementPolicy;
 import dev.confine.ConfinementReport;
+import dev.confine.ServiceNotifier;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -17,6 +18,8 @@ import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,15 +58,23 @@ public final class HttpServerExample {
 
     // Everything that needs root or files outside the jail happens before apply().
     HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(options.bind), options.port), 64);
-    server.createContext("/", exchange -> answerIds(exchange, jail));
+    server.createContext("/", exchange -> answerIds(exchange, jail, options.confine));
     server.createContext(FILES, HttpServerExample::answerFile);
     ExecutorService workers = Executors.newFixedThreadPool(4);
     server.setExecutor(workers);
 
-    ConfinementReport report = policy(jail, options.uid, options.gid).apply();
-    LOG.info("confinement report:\n{}", report);
+    Optional<ServiceNotifier> notifier = Optional.empty();
+    if (options.confine) {
+      ConfinementReport report = policy(jail, options.uid, options.gid).apply();
+      LOG.info("confinement report:\n{}", report);
+      notifier = report.serviceNotifier(); // present under a Type=notify unit: NOTIFY_SOCKET was set
+    } else {
+      LOG.warn("--no-confine: serving as root, not confined (a control run)");
+    }
 
     server.start();
+    // A Type=notify unit counts as started from here: the port listens and the dispatcher answers.
+    notifier.ifPresent(HttpServerExample::started);
     System.out.println("LISTENING http://" + options.bind + ":" + server.getAddress().getPort() + "/");
     System.out.flush();
     Runs.runFor(options.seconds, () -> {
@@ -72,8 +83,34 @@ public final class HttpServerExample {
     });
   }
 
-  private static void answerIds(HttpExchange exchange, Path jail) throws IOException {
-    String body = Runs.identityPage(jail, "path", exchange.getRequestURI().getPath());
+  /**
+   * Tells systemd READY=1 and, under WatchdogSec=, keeps telling it WATCHDOG=1 at half the interval
+   * (sd_watchdog_enabled(3)'s advice), from a daemon thread started after confinement.
+   */
+  private static void started(ServiceNotifier notifier) {
+    notifier.ready();
+    notifier.watchdogInterval().ifPresent(interval -> {
+      ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(task -> {
+        Thread thread = new Thread(task, "systemd-watchdog");
+        thread.setDaemon(true);
+        return thread;
+      });
+      long half = Math.max(1, interval.toNanos() / 2);
+      watchdog.scheduleAtFixedRate(() -> {
+        try {
+          notifier.watchdog();
+        } catch (RuntimeException e) {
+          // The schedule ends here; systemd then ends the service when WatchdogSec= runs out.
+          LOG.error("systemd's watchdog could not be told; the service will be ended as hung: {}", e.getMessage());
+          throw e;
+        }
+      }, half, half, TimeUnit.NANOSECONDS);
+      LOG.info("systemd watchdog: WATCHDOG=1 every {} ms", TimeUnit.NANOSECONDS.toMillis(half));
+    });
+  }
+
+  private static void answerIds(HttpExchange exchange, Path jail, boolean confined) throws IOException {
+    String body = Runs.identityPage(jail, confined, "path", exchange.getRequestURI().getPath());
     send(exchange, 200, "text/plain; charset=utf-8", body.getBytes(StandardCharsets.UTF_8));
   }
 

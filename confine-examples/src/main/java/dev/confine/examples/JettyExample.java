@@ -74,11 +74,15 @@ public final class JettyExample {
     connector.setHost(options.bind);
     connector.setPort(options.port);
     server.addConnector(connector);
-    server.setHandler(new IdentityPage(jail));
+    server.setHandler(new IdentityPage(jail, options.confine));
     server.start(); // binds the port (root) and builds the SSLContext from the key store
 
-    ConfinementReport report = Confinement.builder().root(jail).user(options.uid).group(options.gid).build().apply();
-    LOG.info("confinement report:\n{}", report);
+    if (options.confine) {
+      ConfinementReport report = Confinement.builder().root(jail).user(options.uid).group(options.gid).build().apply();
+      LOG.info("confinement report:\n{}", report);
+    } else {
+      LOG.warn("--no-confine: serving as root, not confined (a control run)");
+    }
 
     System.out.println("LISTENING https://" + options.bind + ":" + connector.getLocalPort() + "/");
     System.out.flush();
@@ -94,14 +98,16 @@ public final class JettyExample {
   /** The page: who this process is now, and what its "/" holds. */
   private static final class IdentityPage extends Handler.Abstract {
     private final Path jail;
+    private final boolean confined;
 
-    IdentityPage(Path jail) {
+    IdentityPage(Path jail, boolean confined) {
       this.jail = jail;
+      this.confined = confined;
     }
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
-      String body = Runs.identityPage(jail, "path", Request.getPathInContext(request));
+      String body = Runs.identityPage(jail, confined, "path", Request.getPathInContext(request));
       response.setStatus(200);
       response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
       Content.Sink.write(response, true, body, callback);

@@ -62,7 +62,7 @@ public final class NettyEpollExample {
                 new ChannelInitializer<SocketChannel>() {
                   @Override
                   protected void initChannel(SocketChannel channel) {
-                    channel.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(64 * 1024), new IdentityHandler(jail));
+                    channel.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(64 * 1024), new IdentityHandler(jail, options.confine));
                   }
                 })
             .bind(options.bind, options.port)
@@ -70,8 +70,12 @@ public final class NettyEpollExample {
             .channel();
     LOG.info("native epoll transport loaded: {}", Epoll.isAvailable());
 
-    ConfinementReport report = Confinement.builder().root(jail).user(options.uid).group(options.gid).build().apply();
-    LOG.info("confinement report:\n{}", report);
+    if (options.confine) {
+      ConfinementReport report = Confinement.builder().root(jail).user(options.uid).group(options.gid).build().apply();
+      LOG.info("confinement report:\n{}", report);
+    } else {
+      LOG.warn("--no-confine: serving as root, not confined (a control run)");
+    }
 
     int port = ((InetSocketAddress) listening.localAddress()).getPort();
     System.out.println("LISTENING http://" + options.bind + ":" + port + "/ (transport " + listening.getClass().getSimpleName() + ")");
@@ -84,14 +88,16 @@ public final class NettyEpollExample {
 
   private static final class IdentityHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final Path jail;
+    private final boolean confined;
 
-    IdentityHandler(Path jail) {
+    IdentityHandler(Path jail, boolean confined) {
       this.jail = jail;
+      this.confined = confined;
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext context, FullHttpRequest request) {
-      String body = Runs.identityPage(jail, "transport", context.channel().getClass().getSimpleName());
+      String body = Runs.identityPage(jail, confined, "transport", context.channel().getClass().getSimpleName());
       FullHttpResponse response =
           new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
       response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");

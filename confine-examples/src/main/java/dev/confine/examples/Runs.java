@@ -32,7 +32,11 @@ final class Runs {
 
   /** "/"'s entries as the process sees them now: after apply(), the jail's. */
   static String rootListing() {
-    String[] names = new java.io.File("/").list();
+    return listing("/");
+  }
+
+  private static String listing(String directory) {
+    String[] names = new java.io.File(directory).list();
     if (names == null) {
       return "<unreadable>";
     }
@@ -44,8 +48,25 @@ final class Runs {
    * The page every example answers with, as this process sees itself now, ending with one line
    * of the example's own ({@code key=value}).
    */
-  static String identityPage(Path jail, String key, String value) {
+  static String identityPage(Path jail, boolean confined, String key, String value) {
+    if (!confined) {
+      return unconfinedPage(jail, key, value);
+    }
     return identityPage(Confinement.currentCredentials(), jail, rootListing(), Files.exists(Path.of("/etc/passwd")), key, value);
+  }
+
+  /**
+   * The page of a --no-confine run: the same work per request (the ids, a listing, a lookup of
+   * /etc/passwd), but the listing is the jail directory's, so the page is as long as a confined one.
+   */
+  private static String unconfinedPage(Path jail, String key, String value) {
+    Credentials self = Confinement.currentCredentials();
+    return "uid=" + self.uids() + "\n"
+        + "gid=" + self.gids() + "\n"
+        + "groups=" + self.groups() + "\n"
+        + "root=" + jail + " (not chrooted: --no-confine; " + jail + " holds: " + listing(jail.toString()) + ")\n"
+        + "etc-passwd-visible=" + Files.exists(Path.of("/etc/passwd")) + "\n"
+        + key + "=" + value + "\n";
   }
 
   /**

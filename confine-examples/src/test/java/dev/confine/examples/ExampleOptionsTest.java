@@ -19,6 +19,17 @@ class ExampleOptionsTest {
     assertEquals(65534, o.gid);
     assertEquals("127.0.0.1", o.bind);
     assertEquals(0, o.seconds);
+    assertEquals(true, o.confine);
+  }
+
+  @Test
+  void noConfineIsAFlagWithoutValueAnywhereInTheLine() throws Exception {
+    assertEquals(false, ExampleOptions.parse("X", 80, ROOT, new String[] {"--no-confine"}).confine);
+    ExampleOptions o = ExampleOptions.parse("X", 80, ROOT, new String[] {"--port", "0", "--no-confine", "--seconds", "3"});
+    assertEquals(false, o.confine);
+    assertEquals(0, o.port);
+    assertEquals(3, o.seconds);
+    assertTrue(ExampleOptions.usage("X", 80, ROOT).contains("--no-confine"));
   }
 
   @Test
