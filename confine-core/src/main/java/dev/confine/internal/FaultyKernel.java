@@ -335,4 +335,3 @@ public final class FaultyKernel implements Kernel {
         () -> { delegate.send(fd, message); return null; });
   }
 }
-

@@ -1066,4 +1066,3 @@ public final class NativeKernel implements Kernel {
     return b.array();
   }
 }
-

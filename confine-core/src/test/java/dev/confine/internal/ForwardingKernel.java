@@ -69,4 +69,3 @@ class ForwardingKernel implements Kernel {
   @Override public void connect(int fd, String address) throws ErrnoException { delegate.connect(fd, address); }
   @Override public void send(int fd, byte[] message) throws ErrnoException { delegate.send(fd, message); }
 }
-
