@@ -31,7 +31,9 @@ final class DoctorFindings {
       Set.of(
           "not-root", "missing-capability", "inheritable-capabilities", "ambient-capabilities", "securebits",
           "open-directory-fd", "cwd-outside-root",
-          "classpath-directory", "classpath-directory-preloaded", "classpath-jar-unopened");
+          "classpath-directory", "classpath-directory-preloaded", "classpath-jar-unopened",
+          // NOTIFY_SOCKET, WATCHDOG_*: the doctor's own environment, not the daemon's unit's.
+          "notify-socket");
 
   /** What the doctor was told, for fixes that repeat part of its command line. */
   static final class Invocation {
