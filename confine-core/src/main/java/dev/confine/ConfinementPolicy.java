@@ -229,7 +229,9 @@ public final class ConfinementPolicy {
 
   /**
    * The ordered system calls that {@link #apply()} will make, without making them. A user given
-   * by name appears by name; apply() resolves it first.
+   * by name appears by name; apply() resolves it first. The environment is apply()'s to read: with
+   * systemd's {@code NOTIFY_SOCKET} set, apply() makes and connects its socket first (socket,
+   * connect), which the plan does not list.
    */
   public List<Step> plan() {
     return Sequence.plan(this, Optional.empty());
