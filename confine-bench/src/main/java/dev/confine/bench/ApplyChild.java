@@ -18,13 +18,22 @@ import java.util.stream.Stream;
  * key value" line each: its thread count just before apply(), VmRSS before and after, the wall
  * time of apply() as its caller sees it, and every phase and JVM preparation of the report.
  *
- * <p>Arguments: root.
+ * <p>Arguments: root [train]. With "train" it confines nothing: it checks the jail and readies
+ * the JVM (check() and prepareJvm(), the classes apply() loads but the sequence's) and exits, for
+ * an AOT cache's training run, which writes the cache at exit (a confined JVM could not).
  */
 public final class ApplyChild {
   private ApplyChild() {}
 
   public static void main(String[] args) throws Exception {
     Path root = Path.of(args[0]);
+    if (args.length > 1 && args[1].equals("train")) {
+      dev.confine.ConfinementPolicy policy = Confinement.builder().root(root).user("nobody").build();
+      policy.check();
+      policy.prepareJvm();
+      System.out.println("TRAINED");
+      return;
+    }
     // Opened before apply(): after chroot there is no /proc, and a read at offset 0 of an open
     // /proc file regenerates it.
     try (FileChannel status = FileChannel.open(Path.of("/proc/self/status"))) {

@@ -34,8 +34,9 @@ import java.util.stream.Stream;
  *
  * <pre>
  * Bench --bench-jar J --lib DIR --core-classpath FILE --c-source FILE --work DIR --out FILE
- *       [--runs 10] [--only bind,apply,server,syscalls,preflight,memory]
- *       [--files 1000,10000,100000] [--fds 10,1000,10000] [--java-home DIR]
+ *       [--runs 10] [--only floor,bind,apply,server,boot,steady,syscalls,preflight,memory]
+ *       [--files 1000,10000,100000] [--fds 10,1000,10000] [--java-homes DIR,DIR]
+ *       [--boot-jar JAR] [--examples-jar JAR]
  * </pre>
  */
 public final class Bench {
@@ -43,7 +44,10 @@ public final class Bench {
   /** Where the bench's jails live: a root-owned 0755 base of its own (src-it's Jails makes and checks them). */
   static final Path JAIL_BASE = Path.of(System.getProperty("confine.bench.jailBase", "/run/confine-bench"));
   static final String HISTORY_MARKER = "<!-- history: kept by bench/run -->";
-  private static final List<String> SECTIONS = List.of("bind", "apply", "server", "syscalls", "preflight", "memory");
+  private static final List<String> SECTIONS =
+      List.of("floor", "bind", "apply", "server", "boot", "steady", "syscalls", "preflight", "memory");
+  /** A second JDK the children also run on, where the machine has it (Temurin 25 here). */
+  private static final String SECOND_JDK = "/usr/lib/jvm/temurin-25-jdk-amd64";
   private static final List<String> PHASES =
       List.of("BIND_NATIVE", "RESOLVE_IDENTITY", "PREFLIGHT", "PREPARE_JVM", "SYSCALLS", "VERIFY", "TOTAL");
 
@@ -51,9 +55,15 @@ public final class Bench {
   private final int runs;
   private final Set<String> only;
   private final Path work;
-  private final String javaHome;
+  /** The JDKs the children run on: apply, server and floor run on each; the rest on the first. */
+  private final List<String> javaHomes;
+  private String javaHome;
+  private String jdkLabel = "";
   private final StringBuilder md = new StringBuilder();
   private final List<String> gaps = new ArrayList<>();
+  private final List<Target> targets = new ArrayList<>();
+  /** Per JDK label: the floors measured in bare JVMs, for the targets' "why". */
+  private final Map<String, Floors> floors = new LinkedHashMap<>();
 
   // Carried from one section to the next.
   private final List<Long> jvmThreads = new ArrayList<>();
@@ -75,7 +85,81 @@ public final class Bench {
       }
     }
     this.work = Path.of(required("work"));
-    this.javaHome = options.getOrDefault("java-home", System.getProperty("java.home"));
+    List<String> homes = new ArrayList<>();
+    if (options.containsKey("java-homes")) {
+      homes.addAll(Arrays.asList(options.get("java-homes").split(",")));
+    } else {
+      homes.add(options.getOrDefault("java-home", System.getProperty("java.home")));
+      if (Files.isExecutable(Path.of(SECOND_JDK, "bin", "java")) && !homes.get(0).startsWith(SECOND_JDK)) {
+        homes.add(SECOND_JDK);
+      }
+    }
+    for (String home : homes) {
+      if (!Files.isExecutable(Path.of(home, "bin", "java"))) {
+        throw new IllegalArgumentException("not a JDK (no bin/java): " + home);
+      }
+    }
+    this.javaHomes = List.copyOf(homes);
+    this.javaHome = javaHomes.get(0);
+  }
+
+  /**
+   * One target of issue 17: a figure, the JDK it was measured on, the limit, and why it is met or
+   * not (with the floor that bounds it, measured in the same run).
+   */
+  private static final class Target {
+    final String figure;
+    final String jdk;
+    final double measured;
+    final boolean ratio;
+    final double limit;
+    final boolean atMost;
+    final String why;
+
+    Target(String figure, String jdk, double measured, boolean ratio, double limit, boolean atMost, String why) {
+      this.figure = figure;
+      this.jdk = jdk;
+      this.measured = measured;
+      this.ratio = ratio;
+      this.limit = limit;
+      this.atMost = atMost;
+      this.why = why;
+    }
+
+    boolean met() {
+      return atMost ? measured <= limit : measured >= limit;
+    }
+
+    String value(double v) {
+      return ratio ? Stats.f2(v) + (atMost ? "x" : "") : Stats.f(v) + " ms";
+    }
+
+    String row() {
+      double gap = Math.abs(measured - limit);
+      String by = (met() ? "met with " + value(gap) + " to spare" : "missed by " + value(gap))
+          + " (" + Math.round(100 * gap / limit) + "% of the target)";
+      return "| " + figure + " | " + jdk + " | " + value(measured) + " | " + (atMost ? "≤ " : "≥ ") + value(limit) + " | "
+          + (met() ? "**met**" : "**not met**") + "; " + by + " | " + why + " |";
+    }
+  }
+
+  /** Medians of the floors measured in bare JVMs for one JDK, ms. */
+  private static final class Floors {
+    final Map<String, Double> facility = new LinkedHashMap<>();
+    double prepare;
+    double bind;
+
+    double of(String... names) {
+      double sum = 0;
+      for (String name : names) {
+        sum += facility.getOrDefault(name, 0.0);
+      }
+      return sum;
+    }
+  }
+
+  private Floors floorsHere() {
+    return floors.computeIfAbsent(jdkLabel, k -> new Floors());
   }
 
   public static void main(String[] args) throws Exception {
@@ -117,14 +201,30 @@ public final class Bench {
   private String run() throws Exception {
     Files.createDirectories(work);
     String loadBefore = loadAverage();
-    if (only.contains("bind")) {
-      bind();
+    for (String home : javaHomes) {
+      javaHome = home;
+      jdkLabel = "Java " + ChildJvm.featureVersion(home);
+      boolean first = home.equals(javaHomes.get(0));
+      if (only.contains("floor")) {
+        floor();
+      }
+      if (only.contains("bind") && first) {
+        bind();
+      }
+      if (only.contains("apply") || (first && (only.contains("syscalls") || only.contains("memory")))) {
+        apply(first);
+      }
+      if (only.contains("server")) {
+        server();
+      }
     }
-    if (only.contains("apply") || only.contains("syscalls") || only.contains("memory")) {
-      apply();
+    javaHome = javaHomes.get(0);
+    jdkLabel = "Java " + ChildJvm.featureVersion(javaHome);
+    if (only.contains("boot")) {
+      boot();
     }
-    if (only.contains("server")) {
-      server();
+    if (only.contains("steady")) {
+      steady();
     }
     if (only.contains("syscalls")) {
       syscalls();
@@ -148,11 +248,22 @@ public final class Bench {
     head.append("- nproc: ").append(Runtime.getRuntime().availableProcessors()).append('\n');
     head.append("- CPU: ").append(cpuModel()).append('\n');
     head.append("- kernel: ").append(Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim()).append('\n');
-    head.append("- JDK (children): ").append(jdk()).append('\n');
+    for (String home : javaHomes) {
+      head.append("- JDK (children): ").append(jdk(home)).append('\n');
+    }
     head.append("- load average before / after: ").append(loadBefore).append(" / ").append(loadAfter)
         .append(" (a shared machine: other builds may have run meanwhile)\n");
     head.append("- date: ").append(ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)).append("\n\n");
     head.append("## Targets\n\n");
+    if (!targets.isEmpty()) {
+      head.append("Startup cost (issue 17). Medians of cold runs; \"the floor\" is the same work measured in a bare JVM")
+          .append(" (section 0): what the JDK itself costs for it.\n\n");
+      head.append("| figure | JDK | measured | target | met | why |\n|---|---|---|---|---|---|\n");
+      for (Target target : targets) {
+        head.append(target.row()).append('\n');
+      }
+      head.append("\nOther targets:\n\n");
+    }
     if (gaps.isEmpty()) {
       head.append("(no target measured in this run)\n\n");
     } else {
@@ -182,7 +293,7 @@ public final class Bench {
       for (Map.Entry<String, List<String>> variant : variants.entrySet()) {
         String mode = variant.getValue().get(0);
         List<String> jvmOptions = variant.getValue().subList(1, variant.getValue().size());
-        try (ChildJvm child = ChildJvm.startCommand(java(jvmOptions, mode.equals("jnr-posix"), "dev.confine.bench.BindChild", mode))) {
+        try (ChildJvm child = ChildJvm.startCommand(java(jvmOptions, mode.startsWith("jnr"), "dev.confine.bench.BindChild", mode))) {
           child.await("DONE", TIMEOUT);
           times.get(variant.getKey()).add(Long.parseLong(child.tagged("BENCH").get("bind-ns")));
         }
@@ -283,37 +394,124 @@ public final class Bench {
     return r;
   }
 
-  private void apply() throws Exception {
+  private void apply(boolean first) throws Exception {
     ApplyRuns r = applyRuns(List.of());
-    jvmThreads.addAll(r.threads);
-    javaSyscallsNanos.addAll(r.phases.get("SYSCALLS"));
-    javaSteps.putAll(r.steps);
-    rssBefore.addAll(r.rssBefore);
-    rssAfter.addAll(r.rssAfter);
+    if (first) {
+      jvmThreads.addAll(r.threads);
+      javaSyscallsNanos.addAll(r.phases.get("SYSCALLS"));
+      javaSteps.putAll(r.steps);
+      rssBefore.addAll(r.rssBefore);
+      rssAfter.addAll(r.rssAfter);
+    }
     if (!only.contains("apply")) {
       return;
     }
-    Stats over = Stats.ofNanosAsMillis(r.overhead);
-    gaps.add("| apply() overhead (TOTAL − PREPARE_JVM), cold median | " + Stats.f(over.median()) + " ms (target ≤ 30 ms) | "
-        + (over.median() <= 30 ? "yes" : "no") + " |");
-    md.append("## 1. apply(), cold, in a fresh JVM\n\n");
-    md.append("Default policy (`root(jail).user(\"nobody\")`), one `apply()` per fresh JVM, phases from `ConfinementReport.phases()`.\n\n");
+    md.append("## 1. apply(), cold, in a fresh JVM — ").append(jdkLabel).append("\n\n");
+    md.append("Default policy (`root(jail).user(\"nobody\")`), one `apply()` per fresh JVM, phases from `ConfinementReport.phases()`.")
+        .append(" The child's class path is what a user's would be: the bench's jar, confine-core, jffi and slf4j (with slf4j-simple).\n\n");
     phaseTable(r);
-    md.append("### JVM start to \"confined\" vs a bare JVM\n\n");
+    md.append("### JVM start to \"confined\" vs a bare JVM — ").append(jdkLabel).append("\n\n");
     md.append("From process start (in the parent) to the child's line on stdout.\n\n");
     startTable(r);
 
-    ApplyRuns cds = applyRuns(List.of("-XX:SharedArchiveFile=" + cdsArchive("apply")));
-    Stats cdsOver = Stats.ofNanosAsMillis(cds.overhead);
-    gaps.add("| — the same with an application class-data archive (AppCDS, a deployment option) | " + Stats.f(cdsOver.median())
-        + " ms | " + (cdsOver.median() <= 30 ? "yes" : "no") + " |");
-    md.append("### The same with an application class-data archive (deployment option)\n\n");
-    md.append("Most of a cold apply() is class loading (confine, jffi, jnr-constants). A static AppCDS archive, made by the bench")
-        .append(" from the class list of one confined run (`-XX:DumpLoadedClassList`, then `java -Xshare:dump")
-        .append(" -XX:SharedClassListFile=... -XX:SharedArchiveFile=...`), is given to every JVM of this table, the hello-world ones")
-        .append(" included: `-XX:SharedArchiveFile=...`.\n\n");
+    boolean aot = ChildJvm.featureVersion(javaHome) >= 25;
+    ApplyRuns cds = applyRuns(List.of(aot ? "-XX:AOTCache=" + aotCache("apply") : "-XX:SharedArchiveFile=" + cdsArchive("apply")));
+    Floors floor = floorsHere();
+    double overhead = Stats.ofNanosAsMillis(r.overhead).median();
+    double prepare = Stats.ofNanosAsMillis(r.phases.get("PREPARE_JVM")).median();
+    double cdsOverhead = Stats.ofNanosAsMillis(cds.overhead).median();
+    targets.add(new Target("apply() overhead (TOTAL − PREPARE_JVM), cold median", jdkLabel, overhead, false, 60, true,
+        "BIND_NATIVE alone is " + Stats.f(Stats.ofNanosAsMillis(r.phases.get("BIND_NATIVE")).median()) + " ms; binding in a bare JVM"
+            + " (jffi's start and first call, the floor of any binding through jffi) " + Stats.f(floor.bind) + " ms. The rest is"
+            + " class loading and interpreted first runs of the checks in a cold JVM. With " + (aot ? "an AOT cache" : "an AppCDS archive")
+            + " (a deployment option, section 1's second table): " + Stats.f(cdsOverhead) + " ms."));
+    targets.add(new Target("default preparation (PREPARE_JVM), cold median", jdkLabel, prepare, false, 150, true,
+        "the same JDK calls in a bare JVM (the floor) take " + Stats.f(floor.prepare) + " ms, of which TLS "
+            + Stats.f(floor.of("tls")) + " (parsing the trust store, cacerts), security " + Stats.f(floor.of("security"))
+            + " (java.security, the providers, the JCE policy), securerandom " + Stats.f(floor.of("securerandom")) + ", management "
+            + Stats.f(floor.of("management")) + ": reading what the jail will not have costs the JDK that much."));
+    md.append("### The same with ").append(aot ? "an AOT cache" : "an application class-data archive").append(" (deployment option) — ")
+        .append(jdkLabel).append("\n\n");
+    if (aot) {
+      md.append("Java 25's AOT cache (JEP 483/514/515: classes loaded and linked, method profiles), made by the bench from one")
+          .append(" training run that checks the jail and readies the JVM without confining (`ApplyChild ROOT train` with")
+          .append(" `-XX:AOTCacheOutput=...`: the cache is written at exit, which a confined JVM could not do), given to every JVM")
+          .append(" of this table, the hello-world ones included: `-XX:AOTCache=...`.\n\n");
+    } else {
+      md.append("Most of a cold apply() is class loading (confine, jffi, the JDK's own). A static AppCDS archive, made by the bench")
+          .append(" from the class list of one confined run (`-XX:DumpLoadedClassList`, then `java -Xshare:dump")
+          .append(" -XX:SharedClassListFile=... -XX:SharedArchiveFile=...`), is given to every JVM of this table, the hello-world ones")
+          .append(" included: `-XX:SharedArchiveFile=...`.\n\n");
+    }
     phaseTable(cds);
     startTable(cds);
+  }
+
+  /**
+   * An AOT cache (Java 25) from one training run of {@code what} (apply: ApplyChild; server:
+   * ServerChild answering one request) in "train" mode: everything but the sequence.
+   */
+  private Path aotCache(String what) throws Exception {
+    Path cache = work.resolve("aot-" + what + "-" + ChildJvm.featureVersion(javaHome) + ".aot");
+    Files.deleteIfExists(cache);
+    List<String> training = List.of("-XX:AOTCacheOutput=" + cache);
+    if (what.equals("apply")) {
+      Path jail = Jails.fresh(JAIL_BASE, "aot");
+      try (ChildJvm child = ChildJvm.startCommand(java(training, false, "dev.confine.bench.ApplyChild", jail.toString(), "train"))) {
+        child.await("TRAINED", TIMEOUT);
+        if (child.waitFor(TIMEOUT) != 0) {
+          throw new IllegalStateException("training run failed:\n" + child.output());
+        }
+      } finally {
+        Jails.remove(JAIL_BASE, jail);
+      }
+    } else {
+      firstAnswer("train", training);
+    }
+    if (!Files.exists(cache)) {
+      throw new IllegalStateException("no AOT cache written at " + cache);
+    }
+    return cache;
+  }
+
+  // ---------------------------------------------------------------- 0. floors
+
+  /** The floors of this JDK: the default preparations' JDK calls, and binding, in bare JVMs. */
+  private void floor() throws Exception {
+    Map<String, List<Long>> facility = new LinkedHashMap<>();
+    List<Long> total = new ArrayList<>();
+    List<Long> bind = new ArrayList<>();
+    for (int i = 0; i < runs; i++) {
+      try (ChildJvm child = ChildJvm.startCommand(java(List.of(), false, "dev.confine.bench.FloorChild"))) {
+        child.await("DONE", TIMEOUT);
+        if (child.waitFor(TIMEOUT) != 0) {
+          throw new IllegalStateException("FloorChild failed:\n" + child.output());
+        }
+        child.tagged("BENCH").forEach((k, v) -> {
+          if (k.startsWith("floor.")) {
+            facility.computeIfAbsent(k.substring(6), x -> new ArrayList<>()).add(Long.parseLong(v));
+          }
+        });
+        total.add(Long.parseLong(child.tagged("BENCH").get("floor-total")));
+      }
+      try (ChildJvm child = ChildJvm.startCommand(java(List.of(), false, "dev.confine.bench.BindChild", "confine"))) {
+        child.await("DONE", TIMEOUT);
+        bind.add(Long.parseLong(child.tagged("BENCH").get("bind-ns")));
+      }
+    }
+    Floors floor = floorsHere();
+    facility.forEach((name, t) -> floor.facility.put(name, Stats.ofNanosAsMillis(t).median()));
+    floor.prepare = Stats.ofNanosAsMillis(total).median();
+    floor.bind = Stats.ofNanosAsMillis(bind).median();
+    md.append("## 0. Floors: what the JDK itself costs — ").append(jdkLabel).append("\n\n");
+    md.append("Each fresh JVM makes only this work and nothing else of confine: the default preparations (the JDK calls")
+        .append(" PREPARE_JVM makes, facility by facility, in apply()'s order: `FloorChild`), and binding (jffi's start and")
+        .append(" one call: `BindChild confine`). Section 1's phases cannot go below these in a cold JVM without changing what")
+        .append(" is read before chroot.\n\n");
+    md.append("| work | median | min | max |\n|---|---|---|---|\n");
+    facility.forEach((name, t) -> md.append("| preparation: ").append(name).append(" | ").append(Stats.ofNanosAsMillis(t).cells()).append(" |\n"));
+    md.append("| **the default preparations, all** | ").append(Stats.ofNanosAsMillis(total).cells()).append(" |\n");
+    md.append("| binding: jffi's start and the first call | ").append(Stats.ofNanosAsMillis(bind).cells()).append(" |\n\n");
   }
 
   private void phaseTable(ApplyRuns r) {
@@ -371,28 +569,48 @@ public final class Bench {
   // ---------------------------------------------------------------- 2. HTTP server
 
   private void server() throws Exception {
-    md.append("## 2. JDK HttpServer: JVM start to first answered request\n\n");
+    md.append("## 2. JDK HttpServer: JVM start to first answered request — ").append(jdkLabel).append("\n\n");
     md.append("The child binds 127.0.0.1 (ephemeral port), confines (or not), starts the server and prints the port; the")
-        .append(" parent then sends `GET /`. Time from process start to the complete 200 answer; runs in triples (default")
-        .append(" policy, tailored, unconfined), rotating which starts first. **default**: `root(jail).user(\"nobody\")`, whose")
+        .append(" parent then sends `GET /`. Time from process start to the complete 200 answer; runs in fours (default")
+        .append(" policy, tailored, early start, unconfined), rotating which starts first. **default**: `root(jail).user(\"nobody\")`, whose")
         .append(" JVM preparations are the network-server set (security, securerandom, net, zip, timezones, logging, tls,")
         .append(" management). **tailored**: the same policy with `prepare(JvmFacility.NETWORK, JvmFacility.TIME_ZONES,")
-        .append(" JvmFacility.LOGGING)`, what this server uses (no TLS, no management); SECURITY comes with them.\n\n");
-    double[] ratios = serverRuns(List.of());
-    gaps.add("| confined HttpServer (default policy): start to first answer vs unconfined | " + Stats.f2(ratios[0]) + "x (target ≤ 1.2x) | "
-        + (ratios[0] <= 1.2 ? "yes" : "no") + " |");
-    gaps.add("| — the same, preparing only what the server needs (NETWORK, TIME_ZONES, LOGGING) | " + Stats.f2(ratios[1]) + "x | "
-        + (ratios[1] <= 1.2 ? "yes" : "no") + " |");
-    md.append("### The same with an application class-data archive (deployment option)\n\n");
-    md.append("One AppCDS archive, from the class list of one confined server (default policy) answering one request, given to all three.\n\n");
-    double[] cds = serverRuns(List.of("-XX:SharedArchiveFile=" + cdsArchive("server")));
-    gaps.add("| — default policy, all with an AppCDS archive | " + Stats.f2(cds[0]) + "x | " + (cds[0] <= 1.2 ? "yes" : "no") + " |");
-    gaps.add("| — tailored, all with an AppCDS archive | " + Stats.f2(cds[1]) + "x | " + (cds[1] <= 1.2 ? "yes" : "no") + " |");
+        .append(" JvmFacility.LOGGING)`, what this server uses (no TLS, no management); SECURITY comes with them. **early start**: the")
+        .append(" default policy, whose `prepareJvm()` runs on a thread of its own from the first line of main while the server is")
+        .append(" made (what the starter and the agent do while a framework starts); apply() then finds the JVM ready.\n\n");
+    double[] r = serverRuns(List.of());
+    Floors floor = floorsHere();
+    // The bound: the unconfined start plus the floors of the work apply() cannot skip (binding and
+    // the preparations, each measured alone in a bare JVM), as if the rest of apply() cost nothing.
+    double plain = r[2];
+    double defaultBound = (plain + floor.bind + floor.prepare) / plain;
+    double tailoredBound = (plain + floor.bind + floor.of("security", "net", "timezones", "logging")) / plain;
+    targets.add(new Target("JDK HttpServer, default policy: start to first answer, confined / unconfined", jdkLabel, r[0], true, 1.5, true,
+        "unconfined " + Stats.f(plain) + " ms, confined " + Stats.f(r[0] * plain) + " ms; the floor: binding (" + Stats.f(floor.bind)
+            + " ms) and the default preparations' JDK calls (" + Stats.f(floor.prepare) + " ms), each at its cost in a bare JVM,"
+            + " would put the ratio at about " + Stats.f2(defaultBound) + "x with the rest of apply() at zero. With an early"
+            + " start (the preparations on a thread while the server is made): " + Stats.f2(r[3]) + "x."));
+    targets.add(new Target("the same, tailored preparations (NETWORK, TIME_ZONES, LOGGING)", jdkLabel, r[1], true, 1.25, true,
+        "confined " + Stats.f(r[1] * plain) + " ms; binding and the tailored preparations' JDK calls (security, net, timezones,"
+            + " logging: " + Stats.f(floor.of("security", "net", "timezones", "logging")) + " ms) would put it at about "
+            + Stats.f2(tailoredBound) + "x."));
+    boolean aot = ChildJvm.featureVersion(javaHome) >= 25;
+    md.append("### The same with ").append(aot ? "an AOT cache" : "an application class-data archive").append(" (deployment option) — ")
+        .append(jdkLabel).append("\n\n");
+    md.append(aot
+        ? "One AOT cache, from one training run of the server that checks the jail and readies the JVM without confining and answers one request, given to all four.\n\n"
+        : "One AppCDS archive, from the class list of one confined server (default policy) answering one request, given to all four.\n\n");
+    double[] cds = serverRuns(List.of(aot ? "-XX:AOTCache=" + aotCache("server") : "-XX:SharedArchiveFile=" + cdsArchive("server")));
+    gaps.add("| " + jdkLabel + ": HttpServer, default policy, all three with " + (aot ? "an AOT cache" : "AppCDS")
+        + " (deployment option) | " + Stats.f2(cds[0]) + "x (tailored " + Stats.f2(cds[1]) + "x) | (for comparison) |");
   }
 
-  /** Triples of runs with these JVM options; writes the tables, returns the ratios of the medians (default, tailored). */
+  /**
+   * Triples of runs with these JVM options; writes the tables, returns the ratios of the medians
+   * (default, tailored) and the unconfined median in ms.
+   */
   private double[] serverRuns(List<String> jvmOptions) throws Exception {
-    List<String> modes = List.of("confined", "tailored", "plain");
+    List<String> modes = List.of("confined", "tailored", "early", "plain");
     Map<String, List<Long>> times = new LinkedHashMap<>();
     modes.forEach(m -> times.put(m, new ArrayList<>()));
     for (int i = 0; i < runs; i++) {
@@ -404,6 +622,7 @@ public final class Bench {
     }
     List<Long> confined = times.get("confined");
     List<Long> tailored = times.get("tailored");
+    List<Long> early = times.get("early");
     List<Long> plain = times.get("plain");
     List<Double> pairRatios = new ArrayList<>();
     List<Double> tailoredRatios = new ArrayList<>();
@@ -413,28 +632,33 @@ public final class Bench {
     }
     Stats cs = Stats.ofNanosAsMillis(confined);
     Stats ts = Stats.ofNanosAsMillis(tailored);
+    Stats es = Stats.ofNanosAsMillis(early);
     Stats ps = Stats.ofNanosAsMillis(plain);
     Stats rs = new Stats(pairRatios);
     Stats trs = new Stats(tailoredRatios);
     double ratio = cs.median() / ps.median();
     double tailoredRatio = ts.median() / ps.median();
-    md.append("| run | default | tailored | unconfined | default / unconfined | tailored / unconfined |\n|---|---|---|---|---|---|\n");
+    md.append("| run | default | tailored | early start | unconfined | default / unconfined | tailored / unconfined |\n")
+        .append("|---|---|---|---|---|---|---|\n");
     for (int i = 0; i < runs; i++) {
       md.append("| ").append(i + 1).append(" | ").append(Stats.f(confined.get(i) / 1e6)).append(" | ")
-          .append(Stats.f(tailored.get(i) / 1e6)).append(" | ").append(Stats.f(plain.get(i) / 1e6)).append(" | ")
+          .append(Stats.f(tailored.get(i) / 1e6)).append(" | ").append(Stats.f(early.get(i) / 1e6)).append(" | ")
+          .append(Stats.f(plain.get(i) / 1e6)).append(" | ")
           .append(Stats.f2(pairRatios.get(i))).append(" | ").append(Stats.f2(tailoredRatios.get(i))).append(" |\n");
     }
     md.append("\n| | median | min | max |\n|---|---|---|---|\n");
     md.append("| confined, default policy | ").append(cs.cells()).append(" |\n");
     md.append("| confined, tailored preparations | ").append(ts.cells()).append(" |\n");
+    md.append("| confined, default policy, early start (prepareJvm() on a thread from main's start) | ").append(es.cells()).append(" |\n");
     md.append("| unconfined | ").append(ps.cells()).append(" |\n");
     md.append("| ratio per run, default | ").append(Stats.f2(rs.median())).append(" | ").append(Stats.f2(rs.min())).append(" | ")
         .append(Stats.f2(rs.max())).append(" |\n");
     md.append("| ratio per run, tailored | ").append(Stats.f2(trs.median())).append(" | ").append(Stats.f2(trs.min())).append(" | ")
         .append(Stats.f2(trs.max())).append(" |\n");
     md.append("| **ratio of medians, default** | ").append(Stats.f2(ratio)).append(" | | |\n");
-    md.append("| **ratio of medians, tailored** | ").append(Stats.f2(tailoredRatio)).append(" | | |\n\n");
-    return new double[] {ratio, tailoredRatio};
+    md.append("| **ratio of medians, tailored** | ").append(Stats.f2(tailoredRatio)).append(" | | |\n");
+    md.append("| ratio of medians, default with an early start | ").append(Stats.f2(es.median() / ps.median())).append(" | | |\n\n");
+    return new double[] {ratio, tailoredRatio, ps.median(), es.median() / ps.median()};
   }
 
   private long firstAnswer(String mode, List<String> jvmOptions) throws Exception {
@@ -636,15 +860,18 @@ public final class Bench {
   // ---------------------------------------------------------------- helpers
 
   /**
-   * The command of a child JVM: the bench jar and confine's runtime jars (jnr-posix only if
-   * asked; never the ITs' jar, which only this parent uses for ChildJvm and Jails).
+   * The command of a child JVM: the bench jar and what a user of confine has on the class path
+   * (confine-core, jffi, slf4j-api and a binding); jnr-ffi, jnr-posix and ASM only for the binding
+   * comparisons that use them; never the ITs' jar, which only this parent uses for ChildJvm and
+   * Jails. Every jar on the class path costs the class-path audit a look, so extra jars would
+   * inflate what is measured.
    */
-  private List<String> java(List<String> jvmOptions, boolean withJnrPosix, String mainClass, String... args) throws IOException {
+  private List<String> java(List<String> jvmOptions, boolean withJnr, String mainClass, String... args) throws IOException {
     List<String> classpath = new ArrayList<>();
     classpath.add(required("bench-jar"));
     try (Stream<Path> jars = Files.list(Path.of(required("lib")))) {
       jars.filter(p -> p.toString().endsWith(".jar"))
-          .filter(p -> withJnrPosix || !p.getFileName().toString().startsWith("jnr-posix"))
+          .filter(p -> withJnr || USER_JARS.matcher(p.getFileName().toString()).lookingAt())
           .filter(p -> !p.getFileName().toString().startsWith("confine-it"))
           .sorted()
           .forEach(p -> classpath.add(p.toString()));
@@ -652,7 +879,163 @@ public final class Bench {
     return ChildJvm.javaCommand(javaHome, jvmOptions, String.join(":", classpath), mainClass, args);
   }
 
-  private String jdk() throws IOException {
+  private static final java.util.regex.Pattern USER_JARS = java.util.regex.Pattern.compile("confine-core-|jffi-|slf4j-");
+
+  // ---------------------------------------------------------------- 6. Spring Boot
+
+  /**
+   * A Spring Boot fat jar with the starter (src-it's boot4-servlet app): JVM start to the first 200
+   * from /hello, confined (the starter's confine.* properties) against the same jar unconfined
+   * (no confine.root: the starter does nothing), in alternated pairs. The starter's gate answers
+   * 503 until apply() has returned, so the first 200 comes from a confined process.
+   */
+  private void boot() throws Exception {
+    String jar = required("boot-jar");
+    int pairs = Math.max(3, Math.min(runs, 7));
+    List<Long> confined = new ArrayList<>();
+    List<Long> plain = new ArrayList<>();
+    for (int i = 0; i < pairs; i++) {
+      for (int k = 0; k < 2; k++) {
+        boolean confine = (i + k) % 2 == 0;
+        (confine ? confined : plain).add(bootFirstAnswer(jar, confine));
+      }
+    }
+    Stats cs = Stats.ofNanosAsMillis(confined);
+    Stats ps = Stats.ofNanosAsMillis(plain);
+    double ratio = cs.median() / ps.median();
+    md.append("## 6. Spring Boot with the starter: JVM start to first answer — ").append(jdkLabel).append("\n\n");
+    md.append("`java -jar app.jar` (Spring Boot 4, Tomcat; src-it/apps/boot4-servlet) with `--confine.root=JAIL --confine.user=65534")
+        .append(" --confine.group=65534`, against the same jar without them; ").append(pairs)
+        .append(" alternated pairs; time from process start to the first 200 from `/hello` (polled every 5 ms).\n\n");
+    md.append("| | median | min | max |\n|---|---|---|---|\n");
+    md.append("| confined | ").append(cs.cells()).append(" |\n");
+    md.append("| unconfined | ").append(ps.cells()).append(" |\n");
+    md.append("| **ratio of medians** | ").append(Stats.f2(ratio)).append(" | | |\n\n");
+    targets.add(new Target("Spring Boot fat jar with the starter: first answer, confined / unconfined", jdkLabel, ratio, true, 1.05, true,
+        "the starter checks the jail and readies the JVM while Boot starts, and confines once Tomcat listens: apply() then"
+            + " has little cold work left, and Boot's own start (" + Stats.f(ps.median()) + " ms) dominates."));
+  }
+
+  private long bootFirstAnswer(String jar, boolean confine) throws Exception {
+    int port;
+    try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = probe.getLocalPort();
+    }
+    Path jail = Jails.fresh(JAIL_BASE, "boot");
+    List<String> command = new ArrayList<>(ChildJvm.javaCommand(javaHome, List.of(), jar, null));
+    // javaCommand ends with "-cp JAR": run the fat jar instead.
+    command.subList(command.indexOf("-cp"), command.size()).clear();
+    command.addAll(List.of("-jar", jar, "--server.port=" + port, "--server.address=127.0.0.1"));
+    if (confine) {
+      command.addAll(List.of("--confine.root=" + jail, "--confine.user=65534", "--confine.group=65534"));
+    }
+    try (ChildJvm child = ChildJvm.startCommand(command)) {
+      long deadline = System.nanoTime() + TIMEOUT.toNanos();
+      while (System.nanoTime() < deadline) {
+        if (httpStatus(port, "/hello") == 200) {
+          return System.nanoTime() - child.startedNanos();
+        }
+        if (!ProcessHandle.of(child.pid()).map(ProcessHandle::isAlive).orElse(false)) {
+          throw new IllegalStateException("the Boot app ended before answering:\n" + child.output());
+        }
+        Thread.sleep(5);
+      }
+      throw new IllegalStateException("no 200 from the Boot app within " + TIMEOUT + ":\n" + child.output());
+    } finally {
+      Jails.remove(JAIL_BASE, jail);
+    }
+  }
+
+  /** The status of GET path on loopback, or -1 if nothing answers yet. */
+  private static int httpStatus(int port, String path) {
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+      socket.setSoTimeout(5000);
+      OutputStream out = socket.getOutputStream();
+      out.write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      String status = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+      return status == null ? -1 : Integer.parseInt(status.split(" ")[1]);
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  // ---------------------------------------------------------------- 7. steady state
+
+  /**
+   * The Jetty example (HTTPS) under wrk, confined against --no-confine, in alternated pairs: each
+   * server gets a 3 s warm-up run, then a 5 s measured run (wrk -t1 -c4, keep-alive, loopback).
+   */
+  private void steady() throws Exception {
+    String jar = required("examples-jar");
+    int pairs = Math.max(3, Math.min(runs, 6));
+    List<Double> confined = new ArrayList<>();
+    List<Double> plain = new ArrayList<>();
+    List<Double> pairRatios = new ArrayList<>();
+    for (int i = 0; i < pairs; i++) {
+      double[] pair = new double[2];
+      for (int k = 0; k < 2; k++) {
+        boolean confine = (i + k) % 2 == 0;
+        pair[confine ? 0 : 1] = jettyRequestsPerSecond(jar, confine);
+      }
+      confined.add(pair[0]);
+      plain.add(pair[1]);
+      pairRatios.add(pair[0] / pair[1]);
+    }
+    Stats cs = new Stats(confined);
+    Stats ps = new Stats(plain);
+    Stats rs = new Stats(pairRatios);
+    double ratio = cs.median() / ps.median();
+    md.append("## 7. Steady state: the Jetty example under wrk — ").append(jdkLabel).append("\n\n");
+    md.append("`JettyExample --port 0 --root JAIL` (HTTPS, confined: the default policy) against `JettyExample ... --no-confine`")
+        .append(" (the same server as root, unconfined; its page lists the jail directory, so each request does the same work),")
+        .append(" ").append(pairs).append(" alternated pairs; each server: `wrk -t1 -c4 -d3s` to warm up, then `wrk -t1 -c4 -d5s`")
+        .append(" measured (keep-alive connections, loopback). Requests per second:\n\n");
+    md.append("| | median | min | max |\n|---|---|---|---|\n");
+    md.append("| confined | ").append(cs.cells()).append(" |\n");
+    md.append("| unconfined | ").append(ps.cells()).append(" |\n");
+    md.append("| ratio per pair | ").append(Stats.f2(rs.median())).append(" | ").append(Stats.f2(rs.min())).append(" | ")
+        .append(Stats.f2(rs.max())).append(" |\n");
+    md.append("| **ratio of medians** | ").append(Stats.f2(ratio)).append(" | | |\n\n");
+    targets.add(new Target("steady state: Jetty example under wrk, requests/s confined / unconfined", jdkLabel, ratio, true, 0.98, false,
+        "pair ratios ranged " + Stats.f2(rs.min()) + "–" + Stats.f2(rs.max()) + " on 2 shared cores; a confined request makes the same"
+            + " calls, each through the seccomp filter (about 11 ns per call: \"The seccomp filter, per system call\" below)."));
+  }
+
+  private double jettyRequestsPerSecond(String jar, boolean confine) throws Exception {
+    Path jail = Jails.fresh(JAIL_BASE, "jetty");
+    List<String> args = new ArrayList<>(List.of("--port", "0", "--root", jail.toString()));
+    if (!confine) {
+      args.add("--no-confine");
+    }
+    List<String> command = ChildJvm.javaCommand(javaHome, List.of(), jar, "dev.confine.examples.JettyExample", args.toArray(new String[0]));
+    try (ChildJvm child = ChildJvm.startCommand(command)) {
+      String line = child.await("LISTENING ", TIMEOUT);
+      String url = line.substring("LISTENING ".length()).trim();
+      wrk(url, 3);
+      return wrk(url, 5);
+    } finally {
+      Jails.remove(JAIL_BASE, jail);
+    }
+  }
+
+  /** Requests per second of one wrk run (one thread, four keep-alive connections). */
+  private static double wrk(String url, int seconds) throws Exception {
+    Process wrk = new ProcessBuilder("wrk", "-t1", "-c4", "-d" + seconds + "s", url).redirectErrorStream(true).start();
+    String out = new String(wrk.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!wrk.waitFor(seconds + 30L, java.util.concurrent.TimeUnit.SECONDS) || wrk.exitValue() != 0) {
+      wrk.destroyForcibly();
+      throw new IllegalStateException("wrk failed against " + url + ":\n" + out);
+    }
+    for (String l : out.split("\n")) {
+      if (l.startsWith("Requests/sec:")) {
+        return Double.parseDouble(l.substring("Requests/sec:".length()).trim());
+      }
+    }
+    throw new IllegalStateException("no Requests/sec in wrk's output:\n" + out);
+  }
+
+  private static String jdk(String javaHome) throws IOException {
     String version = "?";
     String vendor = "";
     for (String line : Files.readAllLines(Path.of(javaHome, "release"))) {

@@ -14,17 +14,28 @@ import java.nio.file.Path;
  * start, print "PORT n", answer "ok" until stdin closes. "confined": the default policy (its JVM
  * preparations are the network-server set); "tailored": the default policy but preparing only
  * what this server needs (NETWORK, TIME_ZONES, LOGGING: no TLS, no management); "plain": no
- * confinement.
+ * confinement; "early": the default policy, but its JVM preparations start on a thread of their
+ * own as main begins (what the starter and the agent do while a framework starts), so apply()
+ * finds them done; "train": the default policy's check() and prepareJvm() without apply(), for an AOT
+ * cache's training run (the cache is written at exit, which a confined JVM could not do).
  *
- * <p>Arguments: confined|tailored|plain root.
+ * <p>Arguments: confined|tailored|early|plain|train root.
  */
 public final class ServerChild {
   private ServerChild() {}
 
   public static void main(String[] args) throws Exception {
     String mode = args[0];
-    if (!mode.equals("confined") && !mode.equals("tailored") && !mode.equals("plain")) {
-      throw new IllegalArgumentException("mode must be confined, tailored or plain: " + mode);
+    if (!mode.equals("confined") && !mode.equals("tailored") && !mode.equals("plain") && !mode.equals("train")
+        && !mode.equals("early")) {
+      throw new IllegalArgumentException("mode must be confined, tailored, early, plain or train: " + mode);
+    }
+    dev.confine.ConfinementPolicy early = null;
+    Thread warmUp = null;
+    if (mode.equals("early")) {
+      early = Confinement.builder().root(Path.of(args[1])).user("nobody").build();
+      warmUp = new Thread(early::prepareJvm, "confine-warm-up");
+      warmUp.start();
     }
     HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
     byte[] ok = "ok\n".getBytes(StandardCharsets.US_ASCII);
@@ -45,6 +56,13 @@ public final class ServerChild {
           .prepare(JvmFacility.NETWORK, JvmFacility.TIME_ZONES, JvmFacility.LOGGING)
           .build()
           .apply();
+    } else if (mode.equals("early")) {
+      warmUp.join();
+      early.apply();
+    } else if (mode.equals("train")) {
+      dev.confine.ConfinementPolicy policy = Confinement.builder().root(Path.of(args[1])).user("nobody").build();
+      policy.check();
+      policy.prepareJvm();
     }
     server.start();
     System.out.println("PORT " + server.getAddress().getPort());
