@@ -33,7 +33,9 @@ final class DoctorFindings {
           "open-directory-fd", "cwd-outside-root",
           "classpath-directory", "classpath-directory-preloaded", "classpath-jar-unopened",
           // NOTIFY_SOCKET, WATCHDOG_*: the doctor's own environment, not the daemon's unit's.
-          "notify-socket");
+          "notify-socket",
+          // The doctor's own JVM's cgroup limits and -XX flags, not the daemon's.
+          "container-cpu-limit-lost", "container-cpu-limit-pinned", "container-memory-limit-lost");
 
   /** What the doctor was told, for fixes that repeat part of its command line. */
   static final class Invocation {
@@ -84,6 +86,10 @@ final class DoctorFindings {
           entry("mount-inside-jail", FLAGS),
           entry("shared-uid", FLAGS),
           entry("name-lookup-file-missing", DoctorFindings::nameLookupFix),
+          // Only with openSyslogFirst(), which the doctor's policy never sets; the fixes name the log daemon's settings.
+          entry("syslog-jail-socket", FLAGS),
+          entry("syslog-jail-socket-missing", FLAGS),
+          entry("syslog-socket-missing", FLAGS),
           entry("target-is-root",
               (f, i) -> "Give --user (and --group) an unprivileged user and group, for example a dedicated system user."),
           entry("unknown-identity",
