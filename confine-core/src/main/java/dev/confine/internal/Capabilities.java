@@ -6,6 +6,7 @@ public final class Capabilities {
   public static final int CAP_DAC_READ_SEARCH = 2;
   public static final int CAP_SETGID = 6;
   public static final int CAP_SETUID = 7;
+  public static final int CAP_SETPCAP = 8;
   public static final int CAP_SYS_CHROOT = 18;
 
   public final long permitted;

@@ -253,6 +253,18 @@ public final class SimulatedKernel implements Kernel {
     return this;
   }
 
+  /**
+   * The process starts without this capability in any set, as under a supervisor whose bounding
+   * set leaves it out (systemd's CapabilityBoundingSet=): threads started later inherit that.
+   */
+  public SimulatedKernel withoutCapability(int capability) {
+    long bit = 1L << capability;
+    caller.permitted &= ~bit;
+    caller.effective &= ~bit;
+    caller.bounding &= ~bit;
+    return this;
+  }
+
   /** The process starts with these securebits (prctl(PR_SET_SECUREBITS) before exec, as setpriv does), in every thread. */
   public SimulatedKernel securebits(int bits) {
     this.securebits = bits;

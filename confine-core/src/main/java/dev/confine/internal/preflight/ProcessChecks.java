@@ -39,14 +39,18 @@ final class ProcessChecks {
     if (!caps.hasEffective(Capabilities.CAP_SYS_CHROOT)) missing.add("CAP_SYS_CHROOT");
     if (!caps.hasEffective(Capabilities.CAP_SETUID)) missing.add("CAP_SETUID");
     if (!caps.hasEffective(Capabilities.CAP_SETGID)) missing.add("CAP_SETGID");
+    // The sequence empties the bounding set after chroot (PR_CAPBSET_DROP), which the kernel
+    // refuses without CAP_SETPCAP: found here, not as a halt past the point of no return.
+    if (!caps.hasEffective(Capabilities.CAP_SETPCAP)) missing.add("CAP_SETPCAP");
     if (!missing.isEmpty()) {
       findings.add(
           new Finding(
               ERROR,
               "missing-capability",
               "this process is uid 0 but lacks " + String.join(", ", missing) + " (" + caps + ")",
-              "Without them chroot(2), setgroups(2) or setresuid(2) fail half way.",
-              "Run the daemon with these capabilities (for example, not under a capability-dropping supervisor)."));
+              "Without them chroot(2), setgroups(2), emptying the bounding set or setresuid(2) fail half way, past chroot.",
+              "Run the daemon with these capabilities: under systemd, a CapabilityBoundingSet= that keeps them (CAP_SYS_CHROOT"
+                  + " CAP_SETUID CAP_SETGID CAP_SETPCAP), or none."));
     }
   }
 

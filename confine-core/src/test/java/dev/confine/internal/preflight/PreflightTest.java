@@ -48,6 +48,18 @@ class PreflightTest {
   }
 
   @Test
+  void aSupervisorThatTookCapSetpcapIsRefusedBeforeChrootNotHaltedAfter() {
+    SimulatedKernel kernel = machine().withoutCapability(dev.confine.internal.Capabilities.CAP_SETPCAP);
+    Finding missing = only(kernel.check(policy().build()), "missing-capability");
+    assertTrue(missing.message().contains("CAP_SETPCAP"), missing.message());
+    assertEquals(Severity.ERROR, missing.severity());
+    assertThrows(PreflightException.class, () -> kernel.apply(policy().build()));
+    assertEquals("/", kernel.root(), "refused before chroot");
+    // Control: with it, no such finding.
+    assertTrue(withCode(machine().check(policy().build()), "missing-capability").isEmpty());
+  }
+
+  @Test
   void checkChangesNothing() {
     SimulatedKernel kernel = machine().entry("/srv/jail/bin/su", FileStatus.Type.REGULAR, 0, 0, 04755, 1);
     kernel.check(policy().build());
