@@ -63,6 +63,15 @@ public final class FakeKernel {
     return this;
   }
 
+  /**
+   * Adds a root-owned socket, mode 0666, as a log daemon makes /dev/log, and the jail's dev/log
+   * when told to listen there too: with openSyslogFirst(), preflight looks for both.
+   */
+  public FakeKernel syslogSocket(String path) {
+    kernel.entry(path, FileStatus.Type.SOCKET, 0, 0, 0666, 1);
+    return this;
+  }
+
   /** Adds a symbolic link at path pointing to target. */
   public FakeKernel symlink(String path, String target) {
     kernel.symlink(path, target);
