@@ -607,7 +607,7 @@ public final class Bench {
         ? "One AOT cache, from one training run of the server that checks the jail and readies the JVM without confining and answers one request, given to all four.\n\n"
         : "One AppCDS archive, from the class list of one confined server (default policy) answering one request, given to all four.\n\n");
     double[] cds = serverRuns(List.of(aot ? "-XX:AOTCache=" + aotCache("server") : "-XX:SharedArchiveFile=" + cdsArchive("server")));
-    gaps.add("| " + jdkLabel + ": HttpServer, default policy, all three with " + (aot ? "an AOT cache" : "AppCDS")
+    gaps.add("| " + jdkLabel + ": HttpServer, default policy, all four runs with " + (aot ? "an AOT cache" : "AppCDS")
         + " (deployment option) | " + Stats.f2(cds[0]) + "x (tailored " + Stats.f2(cds[1]) + "x) | (for comparison) |");
   }
 
