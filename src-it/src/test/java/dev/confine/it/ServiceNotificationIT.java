@@ -150,20 +150,7 @@ class ServiceNotificationIT {
 
   /** No process of this test outlives it: none still has the receiver's address among its arguments. */
   private static void assertNoReceiverLeft(String address) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    List<Long> left;
-    do {
-      left = ProcessHandle.allProcesses()
-          .filter(p -> p.info().arguments().map(a -> Arrays.asList(a).contains(address)).orElse(false))
-          .map(ProcessHandle::pid)
-          .collect(Collectors.toList());
-      if (left.isEmpty()) {
-        return;
-      }
-      Thread.sleep(100);
-    } while (System.nanoTime() < deadline);
-    left.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
-    throw new AssertionError("the notify receiver at " + address + " outlived the test by 5 s: pids " + left);
+    Leftovers.assertNoneOutlives(address, "the notify receiver at " + address, Duration.ofSeconds(5));
   }
 
   private Receiver receiver(String address) throws IOException, InterruptedException {

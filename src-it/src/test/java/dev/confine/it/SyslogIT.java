@@ -73,21 +73,7 @@ class SyslogIT {
 
   /** The receiver must end with the child: no process of this test outlives it for long. */
   private void assertReceiverGone() throws Exception {
-    String socket = scratch + "/dev/log";
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    List<Long> left;
-    do {
-      left = ProcessHandle.allProcesses()
-          .filter(p -> p.info().arguments().map(a -> java.util.Arrays.asList(a).contains(socket)).orElse(false))
-          .map(ProcessHandle::pid)
-          .collect(java.util.stream.Collectors.toList());
-      if (left.isEmpty()) {
-        return;
-      }
-      Thread.sleep(100);
-    } while (System.nanoTime() < deadline);
-    left.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
-    throw new AssertionError("the /dev/log receiver outlived the child by 5 s: pids " + left);
+    Leftovers.assertNoneOutlives(scratch + "/dev/log", "the /dev/log receiver", Duration.ofSeconds(5));
   }
 
   private ChildJvm start(String... options) throws Exception {

@@ -105,21 +105,7 @@ class SyslogRestartIT {
 
   /** No receiver, and no loop restarting one, outlives the child by more than 5 s. */
   private void assertReceiversGone() throws Exception {
-    String path = scratch.toString();
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    List<Long> left;
-    do {
-      left = ProcessHandle.allProcesses()
-          .filter(p -> p.info().arguments().map(a -> List.of(a).stream().anyMatch(arg -> arg.contains(path))).orElse(false))
-          .map(ProcessHandle::pid)
-          .collect(Collectors.toList());
-      if (left.isEmpty()) {
-        return;
-      }
-      Thread.sleep(100);
-    } while (System.nanoTime() < deadline);
-    left.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
-    throw new AssertionError("receivers outlived the child by 5 s: pids " + left);
+    Leftovers.assertNoneOutlives(scratch.toString(), "a receiver or its restarting loop", Duration.ofSeconds(5));
   }
 
   private ChildJvm start(boolean jailSocket) throws Exception {
