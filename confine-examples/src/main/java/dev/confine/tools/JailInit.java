@@ -12,6 +12,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -593,12 +594,30 @@ final class JailInit {
     setOwnerAndMode(path, item);
   }
 
-  private static void setOwnerAndMode(Path path, Item item) throws IOException {
-    // lchown: the entry was looked at (or made) as not a link, and the jail's directories are root's.
+  /**
+   * Gives an entry the layout's owner and mode, refusing it if it is no longer the kind of entry
+   * the layout wants: what was looked at may have been swapped since by whoever could rename in its
+   * directory (its owner, before that directory was fixed), and a link followed here would hand a
+   * file outside the jail (etc/shadow) to the daemon's user or open it to everyone.
+   */
+  static void setOwnerAndMode(Path path, Item item) throws IOException {
+    // The parents were fixed (or made) root's first, so from here on no one else can swap the entry.
+    Map<String, Object> a = Files.readAttributes(path, "unix:mode,rdev", LinkOption.NOFOLLOW_LINKS);
+    Optional<String> wrongKind = wrongKind(item, (Integer) a.get("mode"), (Long) a.get("rdev"));
+    if (wrongKind.isPresent()) {
+      throw new IOException(path + " changed since it was looked at: " + wrongKind.get() + ", not the " + item.describe()
+          + " that " + item.reason + " needs; left as it is, nothing followed");
+    }
+    // lchown(2) twice: numeric ids, as a principal looked up by name could be another user named "33".
     Files.setAttribute(path, "unix:uid", (int) item.uid, LinkOption.NOFOLLOW_LINKS);
     Files.setAttribute(path, "unix:gid", (int) item.gid, LinkOption.NOFOLLOW_LINKS);
-    // chmod(2) by path: the JDK's no-follow chmod opens the entry, and opening a device node may fail (nodev) or act.
-    Files.setPosixFilePermissions(path, permissions(item.mode));
+    if (item.kind == Kind.CHAR_DEVICE) {
+      // The no-follow view fchmods an O_NOFOLLOW descriptor, and opening a device node fails on a nodev
+      // mount (a jail under /run) or may act: chmod(2) by path, on what was just seen to be this device.
+      Files.setPosixFilePermissions(path, permissions(item.mode));
+    } else {
+      Files.getFileAttributeView(path, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).setPermissions(permissions(item.mode));
+    }
   }
 
   private static Set<PosixFilePermission> permissions(int mode) {

@@ -250,6 +250,37 @@ class JailInitTest {
   }
 
   @Test
+  void anEntrySwappedForALinkAfterTheLookIsRefusedWhenFixedAndNothingBeyondItChanges() throws IOException {
+    // What --force meets when the entry's directory was someone else's until it was fixed: the look saw a directory
+    // (or the device), the fix finds a link to a path outside the jail.
+    long uid = Integer.toUnsignedLong((Integer) Files.getAttribute(dir, "unix:uid"));
+    long gid = Integer.toUnsignedLong((Integer) Files.getAttribute(dir, "unix:gid"));
+    Path outside = Files.createDirectory(dir.resolve("outside"));
+    Files.setPosixFilePermissions(outside, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path secret = Files.writeString(dir.resolve("secret"), "not for others\n");
+    Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
+    Path jail = Files.createDirectory(dir.resolve("jail"));
+    Path data = Files.createSymbolicLink(jail.resolve("data"), outside);
+    Path devNull = Files.createSymbolicLink(jail.resolve("null"), secret);
+    Map<String, String> before = snapshot();
+
+    IOException e = assertThrows(IOException.class,
+        () -> JailInit.setOwnerAndMode(data, JailInit.Item.directory("data", uid, gid, 0700, "--writable data")));
+    assertEquals(data + " changed since it was looked at: it is a symbolic link, not the directory " + uid + ":" + gid
+        + " 0700 that --writable data needs; left as it is, nothing followed", e.getMessage());
+    e = assertThrows(IOException.class, () -> JailInit.setOwnerAndMode(devNull, JailInit.Item.device("null", 1, 3, "--dev-null")));
+    assertTrue(e.getMessage().startsWith(devNull + " changed since it was looked at: it is a symbolic link, not the character device 1,3"),
+        e.getMessage());
+    assertEquals(before, snapshot(), "neither the links nor what they point to changed");
+    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(secret)));
+
+    // What is still the entry that was looked at is fixed as before.
+    Path real = Files.createDirectory(jail.resolve("real"));
+    JailInit.setOwnerAndMode(real, JailInit.Item.directory("real", uid, gid, 0710, "--writable real"));
+    assertEquals("rwx--x---", PosixFilePermissions.toString(Files.getPosixFilePermissions(real, LinkOption.NOFOLLOW_LINKS)));
+  }
+
+  @Test
   void aNodevMountUnderTheRootIsFound() {
     List<String> mountinfo =
         List.of(
