@@ -100,34 +100,30 @@ public final class FaultyKernel implements Kernel {
     T call() throws ErrnoException;
   }
 
-  /** Fails if armed; otherwise delegates, recording the outcome either way. */
-  private <T> T call(Syscall syscall, List<String> arguments, Body<T> body) throws ErrnoException {
-    Integer errno;
-    synchronized (this) {
-      Deque<Integer> queue = armed.get(syscall);
-      errno = queue == null ? null : queue.poll();
-      if (queue != null && queue.isEmpty()) {
-        armed.remove(syscall);
-      }
-      if (errno != null) {
-        calls.add(new Call(syscall, arguments, Optional.empty(), OptionalInt.of(errno), true));
-      }
+  /**
+   * Fails if armed; otherwise delegates, recording the outcome either way. The lock is held across
+   * the delegate's call: the simulated kernel underneath is not thread-safe and never blocks, and a
+   * daemon may call from several threads (a ServiceNotifier is safe from any): so calls take effect
+   * one at a time, in the order they are recorded.
+   */
+  private synchronized <T> T call(Syscall syscall, List<String> arguments, Body<T> body) throws ErrnoException {
+    Deque<Integer> queue = armed.get(syscall);
+    Integer errno = queue == null ? null : queue.poll();
+    if (queue != null && queue.isEmpty()) {
+      armed.remove(syscall);
     }
     if (errno != null) {
+      calls.add(new Call(syscall, arguments, Optional.empty(), OptionalInt.of(errno), true));
       throw new ErrnoException(syscall, arguments, errno);
     }
     try {
       T result = body.call();
-      record(new Call(syscall, arguments, Optional.of(render(result)), OptionalInt.empty(), false));
+      calls.add(new Call(syscall, arguments, Optional.of(render(result)), OptionalInt.empty(), false));
       return result;
     } catch (ErrnoException e) {
-      record(new Call(syscall, arguments, Optional.empty(), OptionalInt.of(e.errno()), false));
+      calls.add(new Call(syscall, arguments, Optional.empty(), OptionalInt.of(e.errno()), false));
       throw e;
     }
-  }
-
-  private synchronized void record(Call call) {
-    calls.add(call);
   }
 
   /** Strings quoted, but C constants ("PR_SET_KEEPCAPS") as C writes them. */
@@ -204,9 +200,9 @@ public final class FaultyKernel implements Kernel {
   @Override public String getcwd() throws ErrnoException { return call(Syscall.GETCWD, List.of(), delegate::getcwd); }
 
   @Override
-  public int umask(int mask) {
+  public synchronized int umask(int mask) {
     int old = delegate.umask(mask);
-    record(new Call(Syscall.UMASK, List.of("0" + Integer.toOctalString(mask)), Optional.of("0" + Integer.toOctalString(old)), OptionalInt.empty(), false));
+    calls.add(new Call(Syscall.UMASK, List.of("0" + Integer.toOctalString(mask)), Optional.of("0" + Integer.toOctalString(old)), OptionalInt.empty(), false));
     return old;
   }
 
@@ -302,16 +298,16 @@ public final class FaultyKernel implements Kernel {
   @Override public List<ThreadStatus> threadStatuses(int fd) throws ErrnoException { return call(Syscall.READ_THREAD_STATUS, args(fd), () -> delegate.threadStatuses(fd)); }
 
   /** A sleep, not a call that can fail; not recorded. */
-  @Override public void pause(long nanos) { delegate.pause(nanos); }
+  @Override public synchronized void pause(long nanos) { delegate.pause(nanos); }
 
   @Override
-  public void openlog(String ident, int option, int facility) {
+  public synchronized void openlog(String ident, int option, int facility) {
     delegate.openlog(ident, option, facility);
-    record(new Call(Syscall.OPENLOG, args(ident, option, facility), Optional.empty(), OptionalInt.empty(), false));
+    calls.add(new Call(Syscall.OPENLOG, args(ident, option, facility), Optional.empty(), OptionalInt.empty(), false));
   }
 
   /** Messages are the simulation's to keep; not a call confine can fail on. */
-  @Override public void syslog(int priority, String message) { delegate.syslog(priority, message); }
+  @Override public synchronized void syslog(int priority, String message) { delegate.syslog(priority, message); }
 
   /** getenv(3) cannot fail; not recorded. */
   @Override public Optional<String> environment(String name) { return delegate.environment(name); }

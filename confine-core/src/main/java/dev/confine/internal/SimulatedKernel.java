@@ -75,12 +75,17 @@ public final class SimulatedKernel implements Kernel {
   private final Map<String, String> texts = new HashMap<>();
   private final Map<Long, Ids> otherProcesses = new TreeMap<>();
   private final Map<String, PasswdEntry> users = new LinkedHashMap<>();
-  private final List<String> syslogMessages = new ArrayList<>();
+  /** Read by the test's thread while a daemon's threads log. */
+  private final List<String> syslogMessages = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Map<String, String> environment = new TreeMap<>();
   private final Map<Integer, DatagramSocket> sockets = new TreeMap<>();
-  /** Receivers by address ("@name", or the socket's path outside): true while bound, false once closed. */
-  private final Map<String, Boolean> receivers = new TreeMap<>();
-  private final List<Datagram> datagrams = new ArrayList<>();
+  /**
+   * Receivers by address ("@name", or the socket's path outside): true while bound, false once closed.
+   * The test's thread closes one while a daemon's watchdog thread may be sending to it.
+   */
+  private final Map<String, Boolean> receivers = new java.util.concurrent.ConcurrentSkipListMap<>();
+  /** A daemon's threads send (a watchdog beside the main one) while the test's thread reads. */
+  private final List<Datagram> datagrams = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final ApplyGuard guard = new ApplyGuard();
   /** Every call confine makes goes through it: failures armed there, calls recorded there. */
   private final FaultyKernel faulty = new FaultyKernel(this);

@@ -235,7 +235,7 @@ public final class FakeKernel {
   public List<String> datagrams() {
     List<String> rendered = new java.util.ArrayList<>();
     kernel.datagrams().forEach(datagram -> rendered.add(datagram.toString()));
-    return rendered;
+    return List.copyOf(rendered);
   }
 
   /** The messages sent to syslog, each as "ident &lt;priority&gt; text". */
