@@ -152,7 +152,10 @@ public final class Confiner {
           "apply() cannot drop to an identity it cannot resolve.", "Fix the user or give group(gid)."));
     }
     try {
-      NotifyEnvironment.read(policy, k);
+      Optional<NotifyEnvironment> notify = NotifyEnvironment.read(policy, k);
+      if (notify.isPresent() && identity.isPresent()) {
+        notify.get().checkReachableBy(identity.get(), k);
+      }
     } catch (ConfinementException e) {
       earlier.add(new Finding(Severity.ERROR, "notify-socket", e.getMessage(),
           "apply() connects to systemd's NOTIFY_SOCKET before chroot and refuses a value it cannot use.",
@@ -252,6 +255,7 @@ public final class Confiner {
     Identity identity = Identity.resolve(policy, k);
     // systemd's notify socket, from the environment: a bad value is refused here, before any work.
     Optional<NotifyEnvironment> notify = NotifyEnvironment.read(policy, k);
+    notify.ifPresent(n -> n.checkReachableBy(identity, k));
     byte[] confinedStatus =
         notify.isPresent() ? KernelServiceNotifier.confinedStatus(policy.root().toString(), identity.uid, identity.gid) : null;
     phases.put(Phase.RESOLVE_IDENTITY, since(t));

@@ -44,7 +44,72 @@ final class NotifyEnvironment {
     if (socket.isEmpty()) {
       return Optional.empty();
     }
-    return Optional.of(new NotifyEnvironment(checkAddress(socket.get()), watchdog(kernel)));
+    String address = checkAddress(socket.get());
+    // The seccomp filter goes in before apply() sends its own STATUS=: a deny list holding the
+    // send call would fail that send past chroot, a halt where a refusal now costs nothing.
+    if (policy.deniedSyscalls().contains("sendto")) {
+      throw refusal(NOTIFY_SOCKET + "=\"" + address + "\" is set, and the policy denies sendto, which every notification"
+          + " (apply()'s own STATUS= and the daemon's READY=1) is sent with once the filter is in; drop sendto from denySyscalls()");
+    }
+    return Optional.of(new NotifyEnvironment(address, watchdog(kernel)));
+  }
+
+  /**
+   * The socket apply() connects as root must be one the target identity could connect to by
+   * itself. connect(2) asks for write permission on the socket and search permission on every
+   * directory above it, and root passes both whatever the modes say; the descriptor is kept past
+   * the drop, so a NOTIFY_SOCKET inherited or set wrongly that names a socket only root may use
+   * would hand the confined process a channel it could never open. Abstract names carry no
+   * permissions. A path that does not exist is left to connect(2), which refuses it with its
+   * errno and the hint. ACLs are not read: a socket only an ACL opens to the identity is refused.
+   */
+  void checkReachableBy(Identity identity, Kernel kernel) {
+    if (address.startsWith("@")) {
+      return;
+    }
+    try {
+      String[] parts = address.substring(1).split("/");
+      StringBuilder path = new StringBuilder();
+      for (int i = 0; i < parts.length - 1; i++) {
+        path.append('/').append(parts[i]);
+        Optional<FileStatus> directory = kernel.stat(path.toString());
+        if (directory.isEmpty()) {
+          return;
+        }
+        if (!permits(directory.get(), identity, 1)) {
+          throw refusal(NOTIFY_SOCKET + "=\"" + address + "\": uid " + identity.uid + " gid " + identity.gid + " could not search "
+              + path + " (mode " + Integer.toOctalString(directory.get().permissions) + ", owner " + directory.get().uid + ":"
+              + directory.get().gid + "), so the descriptor apply() would connect as root and keep is one the confined process could"
+              + " not open itself");
+        }
+      }
+      Optional<FileStatus> socket = kernel.stat(address);
+      if (socket.isEmpty()) {
+        return;
+      }
+      if (socket.get().type != FileStatus.Type.SOCKET) {
+        throw refusal(NOTIFY_SOCKET + "=\"" + address + "\" names a " + socket.get().type + ", not a socket");
+      }
+      if (!permits(socket.get(), identity, 2)) {
+        throw refusal(NOTIFY_SOCKET + "=\"" + address + "\": uid " + identity.uid + " gid " + identity.gid + " could not write to the"
+            + " socket (mode " + Integer.toOctalString(socket.get().permissions) + ", owner " + socket.get().uid + ":" + socket.get().gid
+            + "), so the descriptor apply() would connect as root and keep is one the confined process could not open itself");
+      }
+    } catch (ErrnoException e) {
+      throw refusal(NOTIFY_SOCKET + "=\"" + address + "\" could not be looked at: " + e.getMessage());
+    }
+  }
+
+  /** The owner's, the group's or the others' bit (1 search, 2 write) for this identity, as the kernel picks the class. */
+  private static boolean permits(FileStatus status, Identity identity, int bit) {
+    int mode = status.permissions;
+    if (status.uid == identity.uid) {
+      return ((mode >> 6) & bit) != 0;
+    }
+    if (status.gid == identity.gid || identity.groups.contains(status.gid)) {
+      return ((mode >> 3) & bit) != 0;
+    }
+    return (mode & bit) != 0;
   }
 
   private static String checkAddress(String value) {

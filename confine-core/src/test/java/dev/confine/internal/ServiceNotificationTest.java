@@ -69,6 +69,37 @@ class ServiceNotificationTest {
   }
 
   @Test
+  void aDenyListWithSendtoIsRefusedBeforeAnythingChangesNotHaltedAfterTheFilter() {
+    SimulatedKernel kernel = underSystemd();
+    ConfinementPolicy denying = Confinement.builder().root("/srv/jail").user("nobody").denySyscalls("sendto").build();
+    ConfinementException e = assertThrows(ConfinementException.class, () -> kernel.apply(denying));
+    assertTrue(e.getMessage().contains("denies sendto"), e.getMessage());
+    assertUnchanged(kernel);
+    assertTrue(kernel.check(denying).findings().stream().anyMatch(f -> f.code().equals("notify-socket")));
+    // Control: without NOTIFY_SOCKET the same deny list confines.
+    assertEquals(65534, machine().apply(denying).uid());
+  }
+
+  @Test
+  void aSocketOnlyRootMayUseIsRefusedSinceTheConfinedProcessWouldKeepItsDescriptor() {
+    SimulatedKernel kernel = underSystemd().entry(NOTIFY, dev.confine.internal.FileStatus.Type.SOCKET, 0, 0, 0700, 1);
+    ConfinementException e = assertThrows(ConfinementException.class, () -> kernel.apply(policy()));
+    assertTrue(e.getMessage().contains("could not write to the socket (mode 700"), e.getMessage());
+    assertUnchanged(kernel);
+    assertTrue(kernel.check(policy()).findings().stream().anyMatch(f -> f.code().equals("notify-socket")));
+    // Control: systemd's own socket is 0777.
+    assertEquals(65534, underSystemd().apply(policy()).uid());
+  }
+
+  @Test
+  void aDirectoryAboveTheSocketTheTargetCannotSearchIsRefusedToo() {
+    SimulatedKernel kernel = underSystemd().directory("/run/systemd", 0, 0700);
+    ConfinementException e = assertThrows(ConfinementException.class, () -> kernel.apply(policy()));
+    assertTrue(e.getMessage().contains("could not search /run/systemd"), e.getMessage());
+    assertUnchanged(kernel);
+  }
+
+  @Test
   void connectsBeforeChrootAndSaysConfinedOnlyAfterTheVerifiedDrop() {
     SimulatedKernel kernel = underSystemd();
     ConfinementReport report = kernel.apply(policy());

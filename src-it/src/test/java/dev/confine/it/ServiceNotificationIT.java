@@ -37,6 +37,8 @@ class ServiceNotificationIT {
           "s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)",
           "s.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)",
           "s.bind('\\0' + address[1:] if address.startswith('@') else address)",
+          // As systemd leaves its own: writable by every uid (confine refuses a socket the target uid could not use).
+          "if not address.startswith('@'): os.chmod(address, 0o777)",
           "os.write(1, b'BOUND\\n')",
           "deadline = time.monotonic() + 300",
           "try:",
