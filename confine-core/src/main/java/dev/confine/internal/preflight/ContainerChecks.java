@@ -48,7 +48,7 @@ final class ContainerChecks {
 
   static void limits(PreflightContext context, List<Finding> findings) throws ErrnoException {
     Kernel kernel = context.kernel;
-    Optional<String> self = kernel.readText("/proc/self/cgroup");
+    Optional<String> self = advisory(kernel, "/proc/self/cgroup");
     if (self.isEmpty()) {
       return; // a kernel without cgroups: the JVM knows no limit either
     }
@@ -60,7 +60,7 @@ final class ContainerChecks {
     }
     Optional<Limit> memory = memoryLimit(kernel, cgroups, mounts);
     if (memory.isPresent()) {
-      OptionalLong machine = kernel.readText("/proc/meminfo").map(MemInfo::totalBytes).orElse(OptionalLong.empty());
+      OptionalLong machine = advisory(kernel, "/proc/meminfo").map(MemInfo::totalBytes).orElse(OptionalLong.empty());
       // The JVM takes a limit at or above the machine's memory for none.
       if (machine.isEmpty() || memory.get().value < machine.getAsLong()) {
         findings.add(memoryFinding(memory.get(), machine));
@@ -71,7 +71,7 @@ final class ContainerChecks {
   private static Optional<Finding> cpuFinding(PreflightContext context, Limit cpu) throws ErrnoException {
     long processors = cpu.value;
     // Without a cgroup limit the JVM counts the CPUs the thread may run on (its affinity).
-    OptionalInt allowed = context.kernel.readText("/proc/thread-self/status").map(ThreadStatus::allowedCpus).orElse(OptionalInt.empty());
+    OptionalInt allowed = advisory(context.kernel, "/proc/thread-self/status").map(ThreadStatus::allowedCpus).orElse(OptionalInt.empty());
     if (allowed.isPresent() && processors >= allowed.getAsInt()) {
       return Optional.empty(); // the quota allows as many as the JVM counts without it: nothing is lost
     }
@@ -146,7 +146,7 @@ final class ContainerChecks {
         period = p.getAsLong();
         source = directory + ": cpu.cfs_quota_us " + quota + ", cpu.cfs_period_us " + period;
       } else {
-        Optional<String> max = kernel.readText(directory + "/cpu.max").map(String::trim);
+        Optional<String> max = advisory(kernel, directory + "/cpu.max").map(String::trim);
         String[] fields = max.map(m -> m.split("\\s+")).orElse(new String[0]);
         if (fields.length != 2 || fields[0].equals("max")) {
           continue;
@@ -191,7 +191,7 @@ final class ContainerChecks {
   }
 
   private static OptionalLong number(Kernel kernel, String path) throws ErrnoException {
-    Optional<String> text = kernel.readText(path);
+    Optional<String> text = advisory(kernel, path);
     if (text.isEmpty()) {
       return OptionalLong.empty();
     }
@@ -199,6 +199,19 @@ final class ContainerChecks {
       return OptionalLong.of(Long.parseLong(text.get().trim()));
     } catch (NumberFormatException e) {
       return OptionalLong.empty();
+    }
+  }
+
+  /**
+   * A file of these advisory checks, or empty where it cannot be read: HotSpot counts an unreadable
+   * cgroup file as no limit, so the JVM has none to lose, and a WARNING's check must not turn an
+   * EACCES into a refusal of apply().
+   */
+  private static Optional<String> advisory(Kernel kernel, String path) {
+    try {
+      return kernel.readText(path);
+    } catch (ErrnoException e) {
+      return Optional.empty();
     }
   }
 
