@@ -679,8 +679,6 @@ public final class NativeKernel implements Kernel {
     }
   }
 
-  private static final int ENODATA = 61;
-  private static final int EOPNOTSUPP = 95;
 
   private static final byte[] ACL_ACCESS = "system.posix_acl_access\0".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] ACL_DEFAULT = "system.posix_acl_default\0".getBytes(StandardCharsets.US_ASCII);
@@ -706,7 +704,7 @@ public final class NativeKernel implements Kernel {
         }
       }
       int errno = direct.errno();
-      if (errno == ENODATA || errno == EOPNOTSUPP || errno == Errno.ENOENT) {
+      if (errno == Errno.ENODATA || errno == Errno.EOPNOTSUPP || errno == Errno.ENOENT) {
         return Optional.empty(); // no ACL, no ACLs on this file system, or removed since the walk listed it
       }
       if (errno == Errno.ERANGE && buffer.length < 1 << 20) {
@@ -1054,7 +1052,7 @@ public final class NativeKernel implements Kernel {
     byte[] path = (abstractName ? address.substring(1) : address).getBytes(StandardCharsets.UTF_8);
     int pathLength = 1 + path.length; // the NUL: first for an abstract name, last for a path
     if (pathLength > SUN_PATH_MAX || (!abstractName && !address.startsWith("/")) || address.indexOf('\0') >= 0) {
-      throw new IllegalArgumentException("not a socket address sun_path holds (an absolute path or @name, at most 107 bytes): " + address);
+      throw new IllegalArgumentException("not a socket address sun_path holds (an absolute path or @name, at most " + (SUN_PATH_MAX - 1) + " bytes): " + address);
     }
     java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(2 + pathLength).order(java.nio.ByteOrder.nativeOrder());
     b.putShort((short) AF_UNIX);

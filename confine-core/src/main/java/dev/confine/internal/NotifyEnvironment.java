@@ -19,7 +19,7 @@ final class NotifyEnvironment {
   static final String WATCHDOG_USEC = "WATCHDOG_USEC";
   static final String WATCHDOG_PID = "WATCHDOG_PID";
   /** sun_path holds 108 bytes: a path with its NUL, or the NUL and an abstract name. */
-  static final int MAX_ADDRESS_BYTES = 107;
+  static final int MAX_ADDRESS_BYTES = NativeKernel.SUN_PATH_MAX - 1;
 
   /** "/path" or "@name", as NOTIFY_SOCKET gave it. */
   final String address;

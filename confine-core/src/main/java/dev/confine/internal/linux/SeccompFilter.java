@@ -55,8 +55,6 @@ public final class SeccompFilter {
   static final int RET_KILL_PROCESS = 0x80000000;
   static final int RET_ERRNO = 0x00050000;
   static final int RET_ALLOW = 0x7fff0000;
-  private static final int EPERM = 1;
-  private static final int ENOSYS = 38;
 
   // struct seccomp_data { int nr; u32 arch; u64 instruction_pointer; u64 args[6]; }
   private static final int OFF_NR = 0;
@@ -95,7 +93,7 @@ public final class SeccompFilter {
     a.jset(CLONE_NAMESPACE_FLAGS, "clone-deny", null); // "deny" lies behind: BPF jumps only forward
     a.ret(RET_ALLOW);
     a.label("clone-deny");
-    a.ret(RET_ERRNO | EPERM);
+    a.ret(RET_ERRNO | Errno.EPERM);
     a.label("kill");
     a.ret(RET_KILL_PROCESS);
     return a.assemble();
@@ -117,7 +115,7 @@ public final class SeccompFilter {
     }
     cloneByArgument(a, arch);
     a.jset(CLONE_THREAD, "clone-thread", null);
-    a.ret(RET_ERRNO | EPERM);
+    a.ret(RET_ERRNO | Errno.EPERM);
     a.label("clone-thread");
     a.ret(RET_ALLOW);
     a.label("kill");
@@ -150,9 +148,9 @@ public final class SeccompFilter {
     a.jeq(arch.number("clone"), "clone", null);
     a.ret(RET_ALLOW);
     a.label("deny");
-    a.ret(RET_ERRNO | EPERM);
+    a.ret(RET_ERRNO | Errno.EPERM);
     a.label("enosys");
-    a.ret(RET_ERRNO | ENOSYS);
+    a.ret(RET_ERRNO | Errno.ENOSYS);
     a.label("clone");
     a.ld(OFF_ARG0_LOW);
   }
