@@ -65,6 +65,8 @@ public final class ConfinementPolicy {
   private final List<String> allowedMounts;
   private final boolean execDenied;
   private final boolean serviceNotification;
+  private final boolean baselineFilter;
+  private final List<String> allowedSyscalls;
 
   private ConfinementPolicy(Builder builder) {
     this.root = builder.root;
@@ -87,6 +89,8 @@ public final class ConfinementPolicy {
     this.allowedMounts = List.copyOf(builder.allowedMounts);
     this.execDenied = builder.execDenied;
     this.serviceNotification = builder.serviceNotification;
+    this.baselineFilter = builder.baselineFilter;
+    this.allowedSyscalls = List.copyOf(builder.allowedSyscalls);
     this.jvmFacilities = Collections.unmodifiableSet(copyOf(builder.jvmFacilities));
     this.opensAllJars = builder.opensAllJars;
     this.preloadsDirectoryClasses = builder.preloadsDirectoryClasses;
@@ -228,6 +232,31 @@ public final class ConfinementPolicy {
   }
 
   /**
+   * True (the default) if apply() installs the baseline seccomp filter in every thread: the calls
+   * a confined JVM server never needs and that would reach past the uid change (root's session
+   * keyring, another process's namespaces, a push into a root shell's terminal, ...), refused with
+   * EPERM. See {@link Builder#noBaselineFilter()} and {@link #allowedSyscalls()}.
+   */
+  public boolean baselineFilter() {
+    return baselineFilter;
+  }
+
+  /** Entries taken out of the baseline filter by {@link Builder#allowSyscalls}; empty by default. */
+  public List<String> allowedSyscalls() {
+    return allowedSyscalls;
+  }
+
+  /** The entries of the baseline filter that apply() installs: none when it is off. */
+  public List<String> baselineEntries() {
+    if (!baselineFilter) {
+      return List.of();
+    }
+    List<String> entries = new ArrayList<>(dev.confine.internal.linux.SeccompFilter.BASELINE);
+    entries.removeAll(allowedSyscalls);
+    return List.copyOf(entries);
+  }
+
+  /**
    * The ordered system calls that {@link #apply()} will make, without making them. A user given
    * by name appears by name; apply() resolves it first. The environment is apply()'s to read: with
    * systemd's {@code NOTIFY_SOCKET} set, apply() makes and connects its socket first (socket,
@@ -300,7 +329,9 @@ public final class ConfinementPolicy {
         && allowedSetuidFiles.equals(that.allowedSetuidFiles)
         && allowedMounts.equals(that.allowedMounts)
         && execDenied == that.execDenied
-        && serviceNotification == that.serviceNotification;
+        && serviceNotification == that.serviceNotification
+        && baselineFilter == that.baselineFilter
+        && allowedSyscalls.equals(that.allowedSyscalls);
   }
 
   @Override
@@ -309,7 +340,8 @@ public final class ConfinementPolicy {
         root, uid, userName, gid, supplementaryGroups, syslogIdent, syslogFacility, umask, failureMode,
         allowedWritable, allowedDeviceNodes, sharedUidAllowed, allowedOpenDirectories,
         jvmFacilities, opensAllJars, preloadsDirectoryClasses, beforeChrootHooks, keptCapabilities,
-        noNewPrivileges, deniedSyscalls, allowedSetuidFiles, allowedMounts, execDenied, serviceNotification);
+        noNewPrivileges, deniedSyscalls, allowedSetuidFiles, allowedMounts, execDenied, serviceNotification,
+        baselineFilter, allowedSyscalls);
   }
 
   @Override
@@ -343,6 +375,8 @@ public final class ConfinementPolicy {
         + (noNewPrivileges ? "" : ", allowNewPrivileges")
         + (keptCapabilities.isEmpty() ? "" : ", keepCapabilities=" + keptCapabilities)
         + (deniedSyscalls.isEmpty() ? "" : ", denySyscalls=" + deniedSyscalls.size() + " calls")
+        + (baselineFilter ? "" : ", noBaselineFilter")
+        + (allowedSyscalls.isEmpty() ? "" : ", allowSyscalls=" + allowedSyscalls)
         + "}";
   }
 
@@ -375,6 +409,8 @@ public final class ConfinementPolicy {
     private final Set<String> allowedMounts = new LinkedHashSet<>();
     private boolean execDenied;
     private boolean serviceNotification = true;
+    private boolean baselineFilter = true;
+    private final Set<String> allowedSyscalls = new LinkedHashSet<>();
 
     Builder() {}
 
@@ -403,6 +439,8 @@ public final class ConfinementPolicy {
       this.allowedMounts.addAll(policy.allowedMounts);
       this.execDenied = policy.execDenied;
       this.serviceNotification = policy.serviceNotification;
+      this.baselineFilter = policy.baselineFilter;
+      this.allowedSyscalls.addAll(policy.allowedSyscalls);
     }
 
     /**
@@ -753,6 +791,38 @@ public final class ConfinementPolicy {
     }
 
     /**
+     * Takes these entries out of the baseline seccomp filter, for a server that really needs one
+     * (for example "perf_event_open" for a profiler, "ptrace" for a debugger attached in
+     * production). The entries are those of {@link ConfinementPolicy#baselineEntries()}: syscall
+     * names, and "ioctl:TIOCSTI", "ioctl:TIOCLINUX", "clone:namespaces" for the calls refused by
+     * argument. The report and check() name what was taken out. Adds to the entries given before.
+     */
+    public Builder allowSyscalls(String entry, String... more) {
+      List<String> checked = new ArrayList<>();
+      for (String each : all("entries", entry, more)) {
+        if (!dev.confine.internal.linux.SeccompFilter.BASELINE.contains(each)) {
+          throw new IllegalArgumentException(
+              "not an entry of the baseline filter: \"" + each + "\" (its entries: "
+                  + String.join(", ", dev.confine.internal.linux.SeccompFilter.BASELINE) + ")");
+        }
+        checked.add(each);
+      }
+      allowedSyscalls.addAll(checked);
+      return this;
+    }
+
+    /**
+     * Installs no baseline seccomp filter: root's session keyring (keyctl), another process's
+     * namespaces (setns), a push into the terminal of a root shell (TIOCSTI) and the rest of the
+     * baseline's entries stay reachable from the confined process. For a server that installs a
+     * filter of its own; check() and the report say it is off.
+     */
+    public Builder noBaselineFilter() {
+      this.baselineFilter = false;
+      return this;
+    }
+
+    /**
      * The immutable policy. Touches no file and makes no system call.
      *
      * @throws IllegalStateException if the root or the user was not given
@@ -767,6 +837,16 @@ public final class ConfinementPolicy {
       if (!noNewPrivileges && !deniedSyscalls.isEmpty()) {
         throw new IllegalStateException(
             "denySyscalls() needs no_new_privs (an unprivileged seccomp filter requires it): drop allowNewPrivileges()");
+      }
+      if (!baselineFilter && !allowedSyscalls.isEmpty()) {
+        throw new IllegalStateException(
+            "allowSyscalls(" + String.join(", ", allowedSyscalls) + ") takes entries out of the baseline filter that noBaselineFilter() turns off: give one or the other");
+      }
+      for (String entry : allowedSyscalls) {
+        if (deniedSyscalls.contains(entry)) {
+          throw new IllegalStateException(
+              "\"" + entry + "\" is taken out of the baseline filter by allowSyscalls() and refused by denySyscalls(): give one or the other");
+        }
       }
       return new ConfinementPolicy(this);
     }

@@ -81,7 +81,14 @@ public enum Syscall {
   /** connect(2) of that socket to the address NOTIFY_SOCKET names, while its path is still visible. */
   CONNECT("connect"),
   /** sendto(2) of one notification (STATUS=, READY=1, WATCHDOG=1, STOPPING=1) through the connected socket. */
-  SEND("sendto");
+  SEND("sendto"),
+  // The controlling terminal: opened before chroot (where /dev/tty is), left after it.
+  /** open("/dev/tty", O_RDWR|O_NOCTTY|O_CLOEXEC): the controlling terminal, if the process has one (ENXIO: none). */
+  OPEN_TERMINAL("open"),
+  /** getsid(0): whether this process leads its session (then leaving the terminal would hang up its foreground). */
+  GETSID("getsid"),
+  /** ioctl(fd, TIOCNOTTY): the process leaves its controlling terminal, so TIOCSTI into it fails with EPERM. */
+  TIOCNOTTY("ioctl");
 
   private final String cName;
 

@@ -97,12 +97,16 @@ class ConfinementPolicyTest {
         List.of(
             "openlog(\"java\", 9, 24)",
             "umask(23)",
+            "open(\"/dev/tty\", \"O_RDWR|O_NOCTTY|O_CLOEXEC\")",
             "open(\"/proc/self/task\", \"O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC\")",
             "open(\"/srv/jail\", \"O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC\")",
             "fchdir(<root fd>)",
             "chroot(\".\")",
             "chdir(\"/\")",
             "close(<root fd>)",
+            "ioctl(<terminal fd>, TIOCNOTTY)",
+            "seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, <baseline: deny with EPERM: "
+                + String.join(", ", dev.confine.internal.linux.SeccompFilter.BASELINE) + "; clone3 ENOSYS>)",
             "setgroups([])",
             "prctl(PR_CAPBSET_DROP, <every capability>)",
             "prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)",

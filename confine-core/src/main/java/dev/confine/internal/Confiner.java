@@ -358,6 +358,7 @@ public final class Confiner {
     // Told once the drop is verified, so that systemd never reads "confined" of a process that is not.
     Optional<dev.confine.ServiceNotifier> notifier = Optional.empty();
     List<String> notes = notes(policy, k.binding());
+    notes.add(sequence.terminalOutcome);
     if (notify.isPresent()) {
       KernelServiceNotifier connected = new KernelServiceNotifier(k, sequence.notifyFd, notify.get());
       try {
@@ -404,6 +405,12 @@ public final class Confiner {
     {
       notes.add("core dumps are off and other processes of the target uid cannot ptrace this one or read its /proc files (PR_SET_DUMPABLE 0)");
     }
+    if (!policy.baselineFilter()) {
+      notes.add("no baseline seccomp filter (noBaselineFilter()): root's session keyring, setns into another process's namespaces and TIOCSTI stay reachable");
+    } else {
+      notes.add("baseline seccomp filter in every thread: " + policy.baselineEntries().size() + " entries refused with EPERM"
+          + (policy.allowedSyscalls().isEmpty() ? "" : "; taken out by allowSyscalls(): " + String.join(", ", policy.allowedSyscalls())));
+    }
     if (policy.execDenied()) {
       notes.add("no thread can run a program or start a process (denyExec: execve, execveat, fork, vfork and clone of a process refused with EPERM)");
     }
@@ -439,7 +446,7 @@ public final class Confiner {
    * closed before apply() returns, whatever happens.
    */
   private static void closeQuietly(Kernel k, Sequence.Executor sequence) {
-    for (int fd : new int[] {sequence.threadListFd, sequence.rootFd, sequence.notifyFd}) {
+    for (int fd : new int[] {sequence.threadListFd, sequence.rootFd, sequence.notifyFd, sequence.terminalFd}) {
       if (fd >= 0) {
         try {
           k.close(fd);

@@ -193,6 +193,16 @@ final class DirectLibC implements LibC {
     return invoker.invokeLong(syscallPointer3, call);
   }
 
+  @Override
+  public long syscall2(long number, long a1, long a2) {
+    HeapInvocationBuffer call = new HeapInvocationBuffer(syscallPointer3);
+    call.putLong(number);
+    call.putLong(a1);
+    call.putLong(a2);
+    call.putAddress(0);
+    return invoker.invokeLong(syscallPointer3, call);
+  }
+
   /** syscall(getdents64, fd, buffer, size). */
   @Override
   public long getdents64(long number, int fd, byte[] buffer) {

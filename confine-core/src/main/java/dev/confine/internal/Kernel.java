@@ -37,6 +37,20 @@ public interface Kernel {
   /** Which binding makes the calls: "jffi", "FFM (java.lang.foreign)", or the fake's name. */
   String binding();
 
+  // the controlling terminal
+
+  /**
+   * open("/dev/tty", O_RDWR|O_NOCTTY|O_CLOEXEC): this process's controlling terminal, or empty
+   * when it has none (ENXIO).
+   */
+  java.util.OptionalInt openControllingTerminal() throws ErrnoException;
+
+  /** getsid(0) == getpid(): this process leads its session. */
+  boolean leadsSession() throws ErrnoException;
+
+  /** ioctl(fd, TIOCNOTTY): this process leaves its controlling terminal (it stays in its process group). */
+  void leaveControllingTerminal(int fd) throws ErrnoException;
+
   // identity
   Ids getresuid() throws ErrnoException;
 

@@ -45,6 +45,9 @@ interface LibC {
   /** syscall(number) for a call without arguments that cannot fail (gettid). */
   long syscall0(long number);
 
+  /** syscall(number, a1, a2) for a call whose arguments are numbers (ioctl without an argument). */
+  long syscall2(long number, long a1, long a2);
+
   long getdents64(long number, int fd, byte[] buffer);
 
   /** statx(fd, "", AT_EMPTY_PATH, mask, buffer). */

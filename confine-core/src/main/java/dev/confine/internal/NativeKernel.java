@@ -778,6 +778,39 @@ public final class NativeKernel implements Kernel {
     return dev.confine.internal.linux.LinuxArch.current().orElseThrow();
   }
 
+  /** asm-generic/ioctls.h, the same on x86_64 and aarch64. */
+  private static final long TIOCNOTTY = 0x5422;
+  private static final int O_RDWR = 2;
+  private static final int O_NOCTTY = 0400;
+
+  @Override
+  public java.util.OptionalInt openControllingTerminal() throws ErrnoException {
+    int fd = direct.open("/dev/tty", O_RDWR | O_NOCTTY | dev.confine.internal.linux.OpenFlags.O_CLOEXEC);
+    if (fd < 0) {
+      if (direct.errno() == Errno.ENXIO) {
+        return java.util.OptionalInt.empty(); // no controlling terminal: nothing to leave
+      }
+      throw error(Syscall.OPEN_TERMINAL, "/dev/tty", "O_RDWR|O_NOCTTY|O_CLOEXEC");
+    }
+    return java.util.OptionalInt.of(fd);
+  }
+
+  @Override
+  public boolean leadsSession() throws ErrnoException {
+    long sid = direct.syscall0(arch().number("getsid"));
+    if (sid < 0) {
+      throw error(Syscall.GETSID, 0);
+    }
+    return sid == processId();
+  }
+
+  @Override
+  public void leaveControllingTerminal(int fd) throws ErrnoException {
+    if (direct.syscall2(arch().number("ioctl"), fd, TIOCNOTTY) < 0) {
+      throw error(Syscall.TIOCNOTTY, fd, "TIOCNOTTY");
+    }
+  }
+
   @Override
   public long threadId() throws ErrnoException {
     return direct.syscall0(arch().number("gettid"));

@@ -31,6 +31,8 @@ public final class Sequence {
   static final String NOTIFY_FD = "<notify socket fd>";
   /** Stands for every capability the kernel knows (0 to the last, probed with PR_CAPBSET_READ). */
   public static final String EVERY_CAPABILITY = "<every capability>";
+  /** Stands for the descriptor of the controlling terminal, opened by the step before the point of no return. */
+  static final String TERMINAL_FD = "<terminal fd>";
   /** Stands for the seccomp program that refuses nothing (it only carries no_new_privs). */
   public static final String ALLOW_ALL = "<allow all>";
   /** Stands for the seccomp program of denyExec(): no execve, no fork, no clone of a process. */
@@ -55,6 +57,7 @@ public final class Sequence {
     if (policy.umask().isPresent()) {
       s.umask(policy.umask().getAsInt(), "files created in the jail get these permissions");
     }
+    s.openTerminal("/dev/tty is not in the jail: open the controlling terminal, if any, while it can be named (no terminal: nothing to leave)");
     s.openThreadList("/proc is not in the jail: keep the thread list to verify every thread after the drop (closed before apply() returns)");
     s.openRoot(policy.root().toString(), "hold the checked root: no symlink in any component");
     s.fchdirRoot("stand in the new root");
@@ -67,6 +70,12 @@ public final class Sequence {
     s.chroot("make it \"/\"");
     s.chdirRoot("leave no working directory outside the root");
     s.closeRoot("keep no descriptor of a directory outside (fchdir escape)");
+    s.leaveTerminal(
+        "leave the controlling terminal, staying in the process group: a root shell may read from it, and TIOCSTI by any uid pushes input into the caller's own controlling terminal (CVE-2005-4890)");
+    if (policy.baselineFilter()) {
+      s.installBaseline(policy.baselineEntries(),
+          "what a confined JVM server never needs and what reaches past the uid change (root's session keyring, another process's namespaces, TIOCSTI); installed as root, in every thread");
+    }
     s.setgroups(policy.supplementaryGroups(), "drop supplementary groups while still root");
     s.dropBoundingSet("empty this thread's bounding set (per thread: the other threads keep theirs; no_new_privs makes it moot for execve)");
     s.clearAmbient("no ambient capability survives execve");
@@ -128,6 +137,12 @@ public final class Sequence {
     void umask(int mask, String why);
 
     void openThreadList(String why) throws ErrnoException;
+
+    void openTerminal(String why) throws ErrnoException;
+
+    void leaveTerminal(String why) throws ErrnoException;
+
+    void installBaseline(List<String> entries, String why) throws ErrnoException;
 
     void openRoot(String root, String why) throws ErrnoException;
 
@@ -197,6 +212,9 @@ public final class Sequence {
     @Override public void umask(int mask, String why) { add(Syscall.UMASK, why, (long) mask); }
     @Override public void openThreadList(String why) throws ErrnoException { add(Syscall.OPEN_THREAD_LIST, why, "/proc/self/task", DIRECTORY_FLAGS); }
     @Override public void openRoot(String root, String why) throws ErrnoException { add(Syscall.OPEN, why, root, DIRECTORY_FLAGS); }
+    @Override public void openTerminal(String why) throws ErrnoException { add(Syscall.OPEN_TERMINAL, why, "/dev/tty", "O_RDWR|O_NOCTTY|O_CLOEXEC"); }
+    @Override public void leaveTerminal(String why) throws ErrnoException { add(Syscall.TIOCNOTTY, why, TERMINAL_FD, "TIOCNOTTY"); }
+    @Override public void installBaseline(List<String> entries, String why) throws ErrnoException { add(Syscall.SECCOMP, why, "SECCOMP_SET_MODE_FILTER", "SECCOMP_FILTER_FLAG_TSYNC", baselineDescription(entries)); }
     @Override public void fchdirRoot(String why) throws ErrnoException { add(Syscall.FCHDIR, why, Step.ROOT_FD); }
     @Override public void pointOfNoReturn() { irreversible = true; }
     @Override public void installExecBlock(String why) throws ErrnoException { add(Syscall.SECCOMP, why, "SECCOMP_SET_MODE_FILTER", "SECCOMP_FILTER_FLAG_TSYNC", EXEC_BLOCK); }
@@ -233,6 +251,7 @@ public final class Sequence {
     /** The root as preflight saw it: what open must find again (device and inode). */
     private final Optional<FileStatus> checkedRoot;
     private final long[] execBlock;
+    private final long[] baseline;
     private final long[] lastFilter;
     final List<Duration> times = new ArrayList<>();
     private long stepStart;
@@ -246,6 +265,10 @@ public final class Sequence {
     int threadListFd = -1;
     /** systemd's notify socket: kept open for the report's notifier once confined, closed on a refusal. */
     int notifyFd = -1;
+    /** The controlling terminal, from before chroot until it is left; -1 when there is none. */
+    int terminalFd = -1;
+    /** What became of the controlling terminal, for the report. */
+    String terminalOutcome = "no controlling terminal";
     long callerTid = -1;
     /** The new root as opened: what every thread's root and cwd must be after the drop. */
     FileStatus rootStatus;
@@ -255,6 +278,8 @@ public final class Sequence {
       this.clock = clock;
       this.checkedRoot = checkedRoot;
       this.execBlock = policy.execDenied() ? SeccompFilter.denyExec(architecture("denyExec()")) : null;
+      this.baseline =
+          policy.baselineFilter() ? SeccompFilter.baseline(architecture("the baseline filter (noBaselineFilter() turns it off)"), policy.allowedSyscalls()) : null;
       this.lastFilter =
           !policy.noNewPrivileges() ? null
               : policy.deniedSyscalls().isEmpty() ? SeccompFilter.allowAll()
@@ -331,6 +356,43 @@ public final class Sequence {
       // every class the reading needs while the class path is still reachable.
       kernel.threadStatuses(threadListFd);
       callerTid = kernel.threadId();
+      done();
+    }
+
+    @Override
+    public void openTerminal(String why) throws ErrnoException {
+      super.openTerminal(why);
+      java.util.OptionalInt fd = kernel.openControllingTerminal();
+      if (fd.isPresent()) {
+        terminalFd = fd.getAsInt();
+        if (kernel.leadsSession()) {
+          // Leaving would send SIGHUP to the terminal's foreground group, this JVM among it; a
+          // terminal whose session this process leads has no shell of another session on it.
+          kernel.close(terminalFd);
+          terminalFd = -1;
+          terminalOutcome = "kept the controlling terminal: this process leads its session (no shell of another session reads it)";
+        }
+      }
+      done();
+    }
+
+    @Override
+    public void leaveTerminal(String why) throws ErrnoException {
+      super.leaveTerminal(why);
+      if (terminalFd >= 0) {
+        kernel.leaveControllingTerminal(terminalFd);
+        int fd = terminalFd;
+        terminalFd = -1;
+        kernel.close(fd);
+        terminalOutcome = "left the controlling terminal (TIOCNOTTY): no input can be pushed into it from now on";
+      }
+      done();
+    }
+
+    @Override
+    public void installBaseline(List<String> entries, String why) throws ErrnoException {
+      super.installBaseline(entries, why);
+      kernel.installSeccompFilterOnAllThreads(baseline);
       done();
     }
 
@@ -479,6 +541,11 @@ public final class Sequence {
       kernel.installSeccompFilterOnAllThreads(lastFilter);
       done();
     }
+  }
+
+  /** How a plan shows the baseline filter: its entries, as the report and check() name them. */
+  static String baselineDescription(List<String> entries) {
+    return "<baseline: deny with EPERM: " + String.join(", ", entries) + "; clone3 ENOSYS>";
   }
 
   /** What most likely made this call fail, and what to do. */

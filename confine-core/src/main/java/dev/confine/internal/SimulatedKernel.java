@@ -141,6 +141,10 @@ public final class SimulatedKernel implements Kernel {
   private final Task caller;
   private final List<long[]> seccompPrograms = new ArrayList<>();
   private String root = "/";
+  /** As a daemon started from a shell on its standard descriptors' terminal (a job of that shell). */
+  private Optional<String> controllingTerminal = Optional.of("/dev/pts/0");
+  private boolean sessionLeader;
+  private boolean foregroundHungUp;
   private String cwd = "/";
   private int umask = 022;
   private Optional<String> syslogIdent = Optional.empty();
@@ -268,6 +272,42 @@ public final class SimulatedKernel implements Kernel {
     caller.effective &= ~bit;
     caller.bounding &= ~bit;
     return this;
+  }
+
+  /**
+   * The process has {@code tty} (such as "/dev/pts/3") as its controlling terminal: started from
+   * a shell on it, in a session the shell leads ({@code leadsSession} false, the usual case), or
+   * in a session of its own ({@code leadsSession} true: setsid, script -c).
+   */
+  public SimulatedKernel controllingTerminal(String tty, boolean leadsSession) {
+    this.controllingTerminal = Optional.of(requireNonNull(tty, "tty"));
+    this.sessionLeader = leadsSession;
+    return this;
+  }
+
+  /** The process has no controlling terminal (started by a service manager, or with setsid). */
+  public SimulatedKernel withoutControllingTerminal() {
+    this.controllingTerminal = Optional.empty();
+    this.sessionLeader = false;
+    return this;
+  }
+
+  /** The controlling terminal now; empty once the process has left it (TIOCNOTTY) or never had one. */
+  public Optional<String> controllingTerminal() {
+    return controllingTerminal;
+  }
+
+  /**
+   * TIOCSTI's rule (drivers/tty/tty_io.c): input may be pushed into a terminal only by a process
+   * whose controlling terminal it is, or with CAP_SYS_ADMIN; the uid does not matter.
+   */
+  public boolean mayPushInputInto(String tty) {
+    return controllingTerminal.equals(Optional.of(tty)) || capable(CAP_SYS_ADMIN);
+  }
+
+  /** True if a session leader left its terminal: the kernel then sent SIGHUP to the terminal's foreground group. */
+  public boolean foregroundHungUp() {
+    return foregroundHungUp;
   }
 
   /** The process starts with these securebits (prctl(PR_SET_SECUREBITS) before exec, as setpriv does), in every thread. */
@@ -759,6 +799,40 @@ public final class SimulatedKernel implements Kernel {
     }
     int fd = allocate(current);
     return fd;
+  }
+
+  /** /dev/tty names the controlling terminal; it is not in a jail (ENOENT past chroot), and ENXIO without one. */
+  @Override
+  public java.util.OptionalInt openControllingTerminal() throws ErrnoException {
+    if (!root.equals("/")) {
+      throw fail(Syscall.OPEN_TERMINAL, Errno.ENOENT, q("/dev/tty"));
+    }
+    return controllingTerminal.isPresent() ? java.util.OptionalInt.of(allocate(TERMINAL)) : java.util.OptionalInt.empty();
+  }
+
+  private static final String TERMINAL = "/dev/tty";
+
+  @Override
+  public boolean leadsSession() {
+    return sessionLeader;
+  }
+
+  /**
+   * TIOCNOTTY: only on a descriptor of the controlling terminal (ENOTTY otherwise); a session
+   * leader that leaves it hangs up the terminal's foreground group (SIGHUP), which may be itself.
+   */
+  @Override
+  public void leaveControllingTerminal(int fd) throws ErrnoException {
+    if (!TERMINAL.equals(descriptors.get(fd))) {
+      throw fail(Syscall.TIOCNOTTY, descriptors.containsKey(fd) ? Errno.ENOTTY : Errno.EBADF, fd + ", TIOCNOTTY");
+    }
+    if (controllingTerminal.isEmpty()) {
+      throw fail(Syscall.TIOCNOTTY, Errno.ENOTTY, fd + ", TIOCNOTTY");
+    }
+    if (sessionLeader) {
+      foregroundHungUp = true;
+    }
+    controllingTerminal = Optional.empty();
   }
 
   @Override

@@ -139,6 +139,35 @@ public final class FakeKernel {
     return this;
   }
 
+  /**
+   * The process was started from a shell on terminal {@code tty} (such as "/dev/pts/0"), which is
+   * its controlling terminal; {@code leadsSession} when it leads that terminal's session itself
+   * (started with setsid or script -c) rather than a shell doing so.
+   */
+  public FakeKernel controllingTerminal(String tty, boolean leadsSession) {
+    kernel.controllingTerminal(tty, leadsSession);
+    return this;
+  }
+
+  /** The process has no controlling terminal, as under a service manager (by default it has /dev/pts/0, a shell's). */
+  public FakeKernel withoutControllingTerminal() {
+    kernel.withoutControllingTerminal();
+    return this;
+  }
+
+  /** The controlling terminal now: empty once apply() has left it, or if there was none. */
+  public Optional<String> controllingTerminal() {
+    return kernel.controllingTerminal();
+  }
+
+  /**
+   * Whether this process could push input into {@code tty} with TIOCSTI now, as the kernel rules
+   * (only into its own controlling terminal, or with CAP_SYS_ADMIN; its uid does not matter).
+   */
+  public boolean mayPushInputInto(String tty) {
+    return kernel.mayPushInputInto(tty);
+  }
+
   /** Opens a descriptor on a directory, as a leaky library might have; returns its number. */
   public int leakDirectoryDescriptor(String path) {
     return kernel.leakDirectoryDescriptor(path);

@@ -173,6 +173,11 @@ final class FfmLibC implements LibC {
   }
 
   @Override
+  public long syscall2(long number, long a1, long a2) {
+    return sys(number, a1, a2, 0, 0, 0);
+  }
+
+  @Override
   public long getdents64(long number, int fd, byte[] buffer) {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment out = arena.allocate(buffer.length);

@@ -409,7 +409,7 @@ class EscapeRoutesTest {
     List<Syscall> order = policy.plan().stream().map(Step::syscall).collect(Collectors.toList());
     assertEquals(order.indexOf(Syscall.CHROOT) - 1, order.indexOf(Syscall.SECCOMP), order.toString());
     ConfinementReport report = kernel.apply(policy);
-    assertEquals(2, kernel.seccompPrograms().size(), "the exec block, then the filter that carries no_new_privs");
+    assertEquals(3, kernel.seccompPrograms().size(), "the exec block, the baseline, then the filter that carries no_new_privs");
     assertTrue(report.notes().stream().anyMatch(n -> n.startsWith("no thread can run a program")));
   }
 
@@ -455,6 +455,11 @@ class EscapeRoutesTest {
     static final int KILL = 0x80000000;
 
     static int run(long[] program, int arch, int nr, long arg0) {
+      return run(program, arch, nr, arg0, 0);
+    }
+
+    /** seccomp_data's args[0] at offset 16, args[1] at 24, each a little-endian 64-bit word. */
+    static int run(long[] program, int arch, int nr, long arg0, long arg1) {
       int a = 0;
       for (int pc = 0; pc < program.length; pc++) {
         long x = program[pc];
@@ -463,7 +468,10 @@ class EscapeRoutesTest {
         int jf = (int) ((x >>> 24) & 0xff);
         int k = (int) (x >>> 32);
         switch (code) {
-          case 0x20: a = k == 0 ? nr : k == 4 ? arch : k == 16 ? (int) arg0 : k == 20 ? (int) (arg0 >>> 32) : 0; break;
+          case 0x20:
+            a = k == 0 ? nr : k == 4 ? arch : k == 16 ? (int) arg0 : k == 20 ? (int) (arg0 >>> 32)
+                : k == 24 ? (int) arg1 : k == 28 ? (int) (arg1 >>> 32) : 0;
+            break;
           case 0x15: pc += a == k ? jt : jf; break;
           case 0x35: pc += Integer.toUnsignedLong(a) >= Integer.toUnsignedLong(k) ? jt : jf; break;
           case 0x45: pc += (a & k) != 0 ? jt : jf; break;

@@ -61,8 +61,9 @@ class HardeningTest {
     String verified = String.join("\n", report.verifications());
     assertTrue(verified.contains("5 threads"), verified);
     assertTrue(verified.contains("4 other threads keep 000001ffffffffff, inert"), verified);
-    assertEquals(1, sim(kernel).seccompPrograms().size());
-    assertEquals(1, sim(kernel).seccompPrograms().get(0).length, "the filter that only carries no_new_privs allows everything");
+    assertEquals(2, sim(kernel).seccompPrograms().size(), "the baseline, then the filter that carries no_new_privs");
+    assertTrue(sim(kernel).seccompPrograms().get(0).length > 50, "the baseline refuses its entries one by one");
+    assertEquals(1, sim(kernel).seccompPrograms().get(1).length, "the filter that only carries no_new_privs allows everything");
   }
 
   @Test
@@ -108,8 +109,9 @@ class HardeningTest {
   void noNewPrivsMustPrecedeTheFilterOrTsyncCannotCarryIt() {
     FakeKernel kernel = machine().failNext(Syscall.NO_NEW_PRIVS, "EINVAL");
     assertThrows(SyscallException.class, () -> kernel.apply(builder().onFailureAfterChroot(FailureMode.THROW).build()));
-    // The sequence stopped: no filter, and no thread got no_new_privs.
-    assertTrue(sim(kernel).threads().stream().allMatch(t -> t.noNewPrivs == 0 && t.seccomp == 0));
+    // The sequence stopped: only the baseline (installed as root, earlier), and no thread got no_new_privs.
+    assertTrue(sim(kernel).threads().stream().allMatch(t -> t.noNewPrivs == 0));
+    assertEquals(1, sim(kernel).seccompPrograms().size());
   }
 
   @Test
@@ -117,8 +119,10 @@ class HardeningTest {
     FakeKernel kernel = machine();
     ConfinementPolicy policy = builder().allowNewPrivileges().build();
     ConfinementReport report = PolicyAssertions.assertConfines(kernel, policy);
-    assertTrue(sim(kernel).threads().stream().allMatch(t -> t.noNewPrivs == 0 && t.seccomp == 0));
-    assertFalse(policy.plan().stream().anyMatch(s -> s.syscall() == Syscall.NO_NEW_PRIVS || s.syscall() == Syscall.SECCOMP));
+    // The baseline still goes in, installed as root (CAP_SYS_ADMIN stands in for no_new_privs).
+    assertTrue(sim(kernel).threads().stream().allMatch(t -> t.noNewPrivs == 0 && t.seccomp == 2));
+    assertFalse(policy.plan().stream().anyMatch(s -> s.syscall() == Syscall.NO_NEW_PRIVS));
+    assertEquals(1, policy.plan().stream().filter(s -> s.syscall() == Syscall.SECCOMP).count());
     assertTrue(String.join("\n", report.verifications()).contains("setuid-root program exec'd from one of them regains"), report.verifications().toString());
   }
 

@@ -1,5 +1,7 @@
 package dev.confine.testing;
 
+import static dev.confine.Syscall.OPEN_TERMINAL;
+import static dev.confine.Syscall.TIOCNOTTY;
 import static dev.confine.Syscall.CAPBSET_DROP;
 import static dev.confine.Syscall.CAPSET;
 import static dev.confine.Syscall.CAP_AMBIENT_CLEAR;
@@ -47,11 +49,11 @@ class PolicyAssertionsTest {
   @Test
   void assertPlanPassesOnTheStepsThatMatterInOrderAndFailsOnAnotherOrder() {
     // What the README shows: the steps that matter, others may come between.
-    assertEquals(15, PolicyAssertions.assertPlan(policy(), OPEN, FCHDIR, CHROOT, CHDIR, CLOSE, SETGROUPS, SETRESGID, SETRESUID).size());
+    assertEquals(18, PolicyAssertions.assertPlan(policy(), OPEN, FCHDIR, CHROOT, CHDIR, CLOSE, SETGROUPS, SETRESGID, SETRESUID).size());
 
     AssertionError order =
         assertThrows(AssertionError.class, () -> PolicyAssertions.assertPlan(policy(), OPEN, CHROOT, FCHDIR, SETRESUID));
-    assertTrue(order.getMessage().contains("plan makes [OPEN_THREAD_LIST, OPEN, FCHDIR, CHROOT"), order.getMessage());
+    assertTrue(order.getMessage().contains("plan makes [OPEN_TERMINAL, OPEN_THREAD_LIST, OPEN, FCHDIR, CHROOT"), order.getMessage());
     assertTrue(order.getMessage().contains("does not contain [OPEN, CHROOT, FCHDIR, SETRESUID] in this order (FCHDIR is missing after [OPEN, CHROOT])"),
         order.getMessage());
     AssertionError missing = assertThrows(AssertionError.class, () -> PolicyAssertions.assertPlan(policy(), CHROOT, UMASK));
@@ -60,7 +62,7 @@ class PolicyAssertionsTest {
 
   @Test
   void assertExactPlanWantsEveryStepAndNothingElse() {
-    PolicyAssertions.assertExactPlan(policy(), OPEN_THREAD_LIST, OPEN, FCHDIR, CHROOT, CHDIR, CLOSE, SETGROUPS,
+    PolicyAssertions.assertExactPlan(policy(), OPEN_TERMINAL, OPEN_THREAD_LIST, OPEN, FCHDIR, CHROOT, CHDIR, CLOSE, TIOCNOTTY, SECCOMP, SETGROUPS,
         CAPBSET_DROP, CAP_AMBIENT_CLEAR, SETRESGID, SETRESUID, CAPSET, SET_DUMPABLE, NO_NEW_PRIVS, SECCOMP);
     AssertionError e = assertThrows(AssertionError.class, () -> PolicyAssertions.assertExactPlan(policy(), OPEN, FCHDIR, CHROOT));
     assertTrue(e.getMessage().contains("expected exactly [OPEN, FCHDIR, CHROOT]"), e.getMessage());
@@ -78,7 +80,7 @@ class PolicyAssertionsTest {
   @Test
   void assertPlanSeesSyslogAndUmaskSteps() {
     ConfinementPolicy withExtras = policy().toBuilder().openSyslogFirst().umask(027).build();
-    PolicyAssertions.assertExactPlan(withExtras, OPENLOG, UMASK, OPEN_THREAD_LIST, OPEN, FCHDIR, CHROOT, CHDIR, CLOSE, SETGROUPS,
+    PolicyAssertions.assertExactPlan(withExtras, OPENLOG, UMASK, OPEN_TERMINAL, OPEN_THREAD_LIST, OPEN, FCHDIR, CHROOT, CHDIR, CLOSE, TIOCNOTTY, SECCOMP, SETGROUPS,
         CAPBSET_DROP, CAP_AMBIENT_CLEAR, SETRESGID, SETRESUID, CAPSET, SET_DUMPABLE, NO_NEW_PRIVS, SECCOMP);
   }
 
@@ -121,19 +123,19 @@ class PolicyAssertionsTest {
     List<InjectedFailure> outcomes = PolicyAssertions.assertFailsClosedAtEveryStep(policy(), PolicyAssertionsTest::machine);
 
     assertEquals(
-        List.of(OPEN_THREAD_LIST, OPEN, FCHDIR, CHROOT, CHDIR, CLOSE, SETGROUPS,
+        List.of(OPEN_TERMINAL, OPEN_THREAD_LIST, OPEN, FCHDIR, CHROOT, CHDIR, CLOSE, TIOCNOTTY, SECCOMP, SETGROUPS,
             CAPBSET_DROP, CAP_AMBIENT_CLEAR, SETRESGID, SETRESUID, CAPSET, SET_DUMPABLE, NO_NEW_PRIVS, SECCOMP),
         outcomes.stream().map(o -> o.step().syscall()).collect(Collectors.toList()));
     for (int i = 0; i < outcomes.size(); i++) {
       InjectedFailure outcome = outcomes.get(i);
-      boolean afterChroot = i > 3;
+      boolean afterChroot = i > 4;
       assertEquals(afterChroot, outcome.pastPointOfNoReturn(), outcome.toString());
       assertEquals(afterChroot ? OptionalInt.of(71) : OptionalInt.empty(), outcome.haltStatus(), outcome.toString());
       assertTrue(outcome.exception() instanceof SyscallException, outcome.exception().toString());
       assertEquals(outcome.step().syscall(), ((SyscallException) outcome.exception()).syscall());
       assertEquals("EPERM", ((SyscallException) outcome.exception()).errnoName());
     }
-    FakeKernel afterSetresuidFailed = outcomes.get(10).kernel();
+    FakeKernel afterSetresuidFailed = outcomes.get(13).kernel();
     assertEquals(List.of(0L, 0L, 0L), afterSetresuidFailed.uids(), "still root: that is why it must halt");
     assertTrue(afterSetresuidFailed.stderr().contains("must not go on"), afterSetresuidFailed.stderr());
   }
@@ -143,7 +145,7 @@ class PolicyAssertionsTest {
     ConfinementPolicy throwing = policy().toBuilder().onFailureAfterChroot(FailureMode.THROW).build();
     List<InjectedFailure> outcomes = PolicyAssertions.assertFailsClosedAtEveryStep(throwing, PolicyAssertionsTest::machine, "EAGAIN");
     assertTrue(outcomes.stream().allMatch(o -> o.haltStatus().isEmpty()));
-    assertEquals(11, outcomes.stream().filter(InjectedFailure::pastPointOfNoReturn).count());
+    assertEquals(13, outcomes.stream().filter(InjectedFailure::pastPointOfNoReturn).count());
     assertEquals("EAGAIN", outcomes.get(0).errnoName());
   }
 
@@ -156,7 +158,7 @@ class PolicyAssertionsTest {
             .collect(Collectors.toList());
     assertFalse(failed.contains(UMASK));
     assertFalse(failed.contains(OPENLOG));
-    assertEquals(15, failed.size());
+    assertEquals(18, failed.size());
   }
 
   @Test

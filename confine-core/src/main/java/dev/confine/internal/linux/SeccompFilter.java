@@ -40,6 +40,42 @@ public final class SeccompFilter {
           // the x86 LDT: a long-standing kernel attack surface no Java program uses
           "modify_ldt");
 
+  /** An entry of the baseline that refuses ioctl(2) with this request on any descriptor. */
+  public static final String IOCTL_TIOCSTI = "ioctl:TIOCSTI";
+  /** An entry of the baseline: the virtual console's TIOCLINUX (selection paste, the same push as TIOCSTI). */
+  public static final String IOCTL_TIOCLINUX = "ioctl:TIOCLINUX";
+  /** An entry of the baseline: clone(2) with any CLONE_NEW* flag (clone3 always gets ENOSYS). */
+  public static final String CLONE_NAMESPACES = "clone:namespaces";
+
+  /** TIOCSTI and TIOCLINUX (asm-generic/ioctls.h; the same on x86_64 and aarch64). */
+  static final int TIOCSTI = 0x5412;
+  static final int TIOCLINUX = 0x541C;
+
+  /**
+   * The baseline filter, installed by default in every thread (TSYNC) whatever else the policy
+   * says: what a confined JVM server never needs and what a process of the target uid would use to
+   * reach past the uid change. {@link #DEFAULT_DENY_LIST} without the io_uring calls (Netty's
+   * io_uring transport makes them; what io_uring does is bounded by the uid and the root like any
+   * other call), plus TIOCSTI and TIOCLINUX by argument (bubblewrap's and Docker's rule: a
+   * process on a root shell's terminal could push a command into it) and clone(2) with a
+   * namespace flag. The session keyring stays possessed across setresuid: keyctl, add_key and
+   * request_key are what reach root's keys. docs/../SECURITY.md gives the reason for each entry.
+   */
+  public static final List<String> BASELINE = baseline();
+
+  private static List<String> baseline() {
+    List<String> entries = new ArrayList<>();
+    for (String name : DEFAULT_DENY_LIST) {
+      if (!name.startsWith("io_uring_")) {
+        entries.add(name);
+      }
+    }
+    entries.add(IOCTL_TIOCSTI);
+    entries.add(IOCTL_TIOCLINUX);
+    entries.add(CLONE_NAMESPACES);
+    return List.copyOf(entries);
+  }
+
   /** What {@link #denyExec} refuses outright; clone and clone3 are judged by their flags. */
   public static final List<String> EXEC_CALLS = List.of("execve", "execveat", "fork", "vfork");
 
@@ -60,6 +96,7 @@ public final class SeccompFilter {
   private static final int OFF_NR = 0;
   private static final int OFF_ARCH = 4;
   private static final int OFF_ARG0_LOW = 16;
+  private static final int OFF_ARG1_LOW = 24;
 
   /** CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET (CLONE_NEWTIME is clone3-only). */
   static final int CLONE_NAMESPACE_FLAGS =
@@ -79,21 +116,71 @@ public final class SeccompFilter {
    *     would leave a hole the caller believes closed
    */
   public static long[] denyList(LinuxArch arch, List<String> syscalls) {
+    List<String> entries = new ArrayList<>(syscalls);
+    entries.add(CLONE_NAMESPACES); // denySyscalls() has always refused a namespace by clone(2) too
+    return program(arch, entries);
+  }
+
+  /**
+   * The baseline filter without the entries {@code taken out} (each an entry of {@link #BASELINE}).
+   *
+   * @throws IllegalArgumentException if an entry taken out is not in the baseline
+   */
+  public static long[] baseline(LinuxArch arch, List<String> takenOut) {
+    for (String entry : takenOut) {
+      if (!BASELINE.contains(entry)) {
+        throw new IllegalArgumentException("not an entry of the baseline filter: \"" + entry + "\"");
+      }
+    }
+    List<String> entries = new ArrayList<>(BASELINE);
+    entries.removeAll(takenOut);
+    return program(arch, entries);
+  }
+
+  /**
+   * Refuses with EPERM the syscalls named in {@code entries}, and by argument: ioctl(2) with
+   * TIOCSTI or TIOCLINUX (the request is an unsigned int: only the low word of the argument is
+   * compared, as the kernel reads it, so high bits set by a caller change nothing), and clone(2)
+   * with a namespace flag. clone3 gets ENOSYS. A name with no number on this architecture but on
+   * another (iopl on aarch64) needs no refusal here.
+   */
+  private static long[] program(LinuxArch arch, List<String> entries) {
     Asm a = prologue(arch);
-    for (String name : syscalls) {
-      if (name.equals("clone") || name.equals("clone3")) {
-        continue; // handled below, by argument
+    for (String name : entries) {
+      if (name.equals(CLONE_NAMESPACES) || name.equals(IOCTL_TIOCSTI) || name.equals(IOCTL_TIOCLINUX)
+          || name.equals("clone") || name.equals("clone3")) {
+        continue; // by argument, below
       }
       if (!arch.knows(name) && isKnown(name)) {
         continue; // iopl, ioperm, uselib: x86 only; a call that does not exist here needs no refusal
       }
       a.jeq(arch.number(name), "deny", null);
     }
+    boolean tiocsti = entries.contains(IOCTL_TIOCSTI);
+    boolean tioclinux = entries.contains(IOCTL_TIOCLINUX);
+    if (tiocsti || tioclinux) {
+      a.jeq(arch.number("ioctl"), "ioctl", null);
+    }
     cloneByArgument(a, arch);
-    a.jset(CLONE_NAMESPACE_FLAGS, "clone-deny", null); // "deny" lies behind: BPF jumps only forward
+    if (entries.contains(CLONE_NAMESPACES)) {
+      a.jset(CLONE_NAMESPACE_FLAGS, "clone-deny", null); // "deny" lies behind: BPF jumps only forward
+    }
     a.ret(RET_ALLOW);
     a.label("clone-deny");
     a.ret(RET_ERRNO | Errno.EPERM);
+    if (tiocsti || tioclinux) {
+      a.label("ioctl");
+      a.ld(OFF_ARG1_LOW);
+      if (tiocsti) {
+        a.jeq(TIOCSTI, "ioctl-deny", null);
+      }
+      if (tioclinux) {
+        a.jeq(TIOCLINUX, "ioctl-deny", null);
+      }
+      a.ret(RET_ALLOW);
+      a.label("ioctl-deny");
+      a.ret(RET_ERRNO | Errno.EPERM);
+    }
     a.label("kill");
     a.ret(RET_KILL_PROCESS);
     return a.assemble();

@@ -22,6 +22,7 @@ public final class Preflight {
           ProcessChecks::workingDirectory,
           ProcessChecks::targetIdentity,
           ProcessChecks::sharedUid,
+          FilterChecks::baseline,
           JailChecks::rootIsDirectory,
           JailChecks::pathComponents,
           JailChecks::mounts,
