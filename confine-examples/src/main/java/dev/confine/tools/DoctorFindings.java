@@ -87,6 +87,8 @@ final class DoctorFindings {
           entry("shared-uid", FLAGS),
           entry("name-lookup-file-missing", DoctorFindings::nameLookupFix),
           // Only with openSyslogFirst(), which the doctor's policy never sets; the fixes name the log daemon's settings.
+          // Only with noBaselineFilter() or allowSyscalls(...), which the doctor's policy never sets.
+          entry("baseline-filter", FLAGS),
           entry("syslog-jail-socket", FLAGS),
           entry("syslog-jail-socket-missing", FLAGS),
           entry("syslog-socket-missing", FLAGS),

@@ -51,9 +51,12 @@ class HttpServerExamplePolicyTest {
   void thePlanChrootsBeforeDroppingGroupsThenGidThenUid() {
     List<Step> plan = PolicyAssertions.assertPlan(policy, OPEN_THREAD_LIST, OPEN, FCHDIR, CHROOT, CHDIR, CLOSE, SETGROUPS,
         CAPBSET_DROP, CAP_AMBIENT_CLEAR, SETRESGID, SETRESUID, CAPSET, SET_DUMPABLE, NO_NEW_PRIVS, SECCOMP);
-    assertEquals("chroot(\".\")", plan.get(3).call());
-    assertTrue(plan.get(3).irreversible());
-    assertEquals("setresuid(65534, 65534, 65534)", plan.get(10).call());
+    // The terminal is opened first (before the point of no return) and left after chroot, with
+    // the baseline filter, while still root.
+    assertEquals("chroot(\".\")", plan.get(4).call());
+    assertTrue(plan.get(4).irreversible());
+    assertEquals("ioctl(<terminal fd>, TIOCNOTTY)", plan.get(7).call());
+    assertEquals("setresuid(65534, 65534, 65534)", plan.get(13).call());
   }
 
   @Test
@@ -71,7 +74,7 @@ class HttpServerExamplePolicyTest {
   void aFailureAtAnyStepFailsClosed() {
     List<InjectedFailure> outcomes = PolicyAssertions.assertFailsClosedAtEveryStep(policy, HttpServerExamplePolicyTest::machine);
 
-    assertEquals(15, outcomes.size());
+    assertEquals(18, outcomes.size());
     int chroot = policy.plan().stream().map(s -> s.syscall()).collect(java.util.stream.Collectors.toList()).indexOf(Syscall.CHROOT);
     for (int i = 0; i < outcomes.size(); i++) {
       InjectedFailure outcome = outcomes.get(i);

@@ -20,8 +20,10 @@ import java.util.List;
 
 /**
  * Prints what the seccomp filter costs per system call: getppid(2) in a loop, before and after
- * installing the filter, in a fresh child JVM per mode (none, allow-all: the filter that only
- * carries no_new_privs, deny: the default deny list), and the same from C with the exact program.
+ * installing the filter, in a fresh child JVM per mode (none; allow-all: the filter that only
+ * carries no_new_privs, what every policy installed before the baseline; default: the baseline
+ * filter and then allow-all, what the default policy installs now; deny: the default deny list),
+ * and the same from C with the exact program (one filter: allow-all, deny).
  * A program, not a timed test. Run as any user (no_new_privs needs no privilege), after
  * {@code mvn -B -q package -DskipTests}:
  *
@@ -47,7 +49,8 @@ public final class SeccompBenchmark {
     System.out.println("java " + Runtime.version() + ", " + Runtime.getRuntime().availableProcessors() + " cpus, "
         + CALLS + " getppid calls per round, best of 5 rounds; deny list " + deny.length + " BPF instructions");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    for (String mode : List.of("none", "allow", "deny")) {
+    System.out.println("baseline filter " + SeccompFilter.baseline(arch, List.of()).length + " BPF instructions");
+    for (String mode : List.of("none", "allow", "default", "deny")) {
       for (int r = 0; r < REPEATS; r++) {
         Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), SeccompBenchmark.class.getName(), "child", mode)
             .redirectErrorStream(true).start();
@@ -115,11 +118,14 @@ public final class SeccompBenchmark {
     if (!mode.equals("none")) {
       NativeKernel kernel = NativeKernel.get();
       kernel.setNoNewPrivileges();
+      if (mode.equals("default")) {
+        kernel.installSeccompFilterOnAllThreads(SeccompFilter.baseline(arch, List.of()));
+      }
       kernel.installSeccompFilterOnAllThreads(
-          mode.equals("allow") ? SeccompFilter.allowAll() : SeccompFilter.denyList(arch, SeccompFilter.DEFAULT_DENY_LIST));
+          mode.equals("deny") ? SeccompFilter.denyList(arch, SeccompFilter.DEFAULT_DENY_LIST) : SeccompFilter.allowAll());
     }
     double after = measure(getppid, nr);
-    System.out.printf("Java mode=%-5s: before %.1f ns/call, after %.1f ns/call, delta %.1f ns%n", mode, before, after, after - before);
+    System.out.printf("Java mode=%-7s: before %.1f ns/call, after %.1f ns/call, delta %.1f ns%n", mode, before, after, after - before);
   }
 
   private static double measure(Function function, long nr) {
