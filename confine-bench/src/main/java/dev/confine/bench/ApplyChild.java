@@ -43,7 +43,11 @@ public final class ApplyChild {
         threads = tasks.count();
       }
       long t0 = System.nanoTime();
-      ConfinementReport report = Confinement.builder().root(root).user("nobody").build().apply();
+      dev.confine.ConfinementPolicy.Builder builder = Confinement.builder().root(root).user("nobody");
+      if (Boolean.getBoolean("confine.bench.noBaselineFilter")) {
+        builder.noBaselineFilter(); // bench/run's section 1b: the baseline filter's cost
+      }
+      ConfinementReport report = builder.build().apply();
       long wall = System.nanoTime() - t0;
       long rssAfter = vmRssKb(status);
       System.out.println("BENCH threads " + threads);

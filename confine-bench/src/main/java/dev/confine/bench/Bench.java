@@ -34,7 +34,7 @@ import java.util.stream.Stream;
  *
  * <pre>
  * Bench --bench-jar J --lib DIR --core-classpath FILE --c-source FILE --work DIR --out FILE
- *       [--runs 10] [--only floor,bind,apply,server,boot,steady,syscalls,preflight,memory]
+ *       [--runs 10] [--only floor,bind,apply,baseline,server,boot,steady,syscalls,preflight,memory]
  *       [--files 1000,10000,100000] [--fds 10,1000,10000] [--java-homes DIR,DIR]
  *       [--boot-jar JAR] [--examples-jar JAR]
  * </pre>
@@ -45,7 +45,7 @@ public final class Bench {
   static final Path JAIL_BASE = Path.of(System.getProperty("confine.bench.jailBase", "/run/confine-bench"));
   static final String HISTORY_MARKER = "<!-- history: kept by bench/run -->";
   private static final List<String> SECTIONS =
-      List.of("floor", "bind", "apply", "server", "boot", "steady", "syscalls", "preflight", "memory");
+      List.of("floor", "bind", "apply", "baseline", "server", "boot", "steady", "syscalls", "preflight", "memory");
   /** A second JDK the children also run on, where the machine has it (Temurin 25 here). */
   private static final String SECOND_JDK = "/usr/lib/jvm/temurin-25-jdk-amd64";
   private static final List<String> PHASES =
@@ -214,6 +214,9 @@ public final class Bench {
       if (only.contains("apply") || (first && (only.contains("syscalls") || only.contains("memory")))) {
         apply(first);
       }
+      if (only.contains("baseline")) {
+        baseline();
+      }
       if (only.contains("server")) {
         server();
       }
@@ -352,8 +355,13 @@ public final class Bench {
 
   /** {@code runs} fresh JVMs that confine, each after a bare hello-world JVM, with these JVM options. */
   private ApplyRuns applyRuns(List<String> jvmOptions) throws Exception {
+    return applyRuns(jvmOptions, runs);
+  }
+
+  /** {@code count} fresh JVMs that confine, as above. */
+  private ApplyRuns applyRuns(List<String> jvmOptions, int count) throws Exception {
     ApplyRuns r = new ApplyRuns();
-    for (int i = 0; i < runs; i++) {
+    for (int i = 0; i < count; i++) {
       try (ChildJvm hello = ChildJvm.startCommand(java(jvmOptions, false, "dev.confine.bench.HelloChild"))) {
         r.startToHello.add(hello.awaitLine("HELLO", TIMEOUT).arrivedNanos - hello.startedNanos());
         hello.waitFor(TIMEOUT);
@@ -517,6 +525,47 @@ public final class Bench {
     facility.forEach((name, t) -> md.append("| preparation: ").append(name).append(" | ").append(Stats.ofNanosAsMillis(t).cells()).append(" |\n"));
     md.append("| **the default preparations, all** | ").append(Stats.ofNanosAsMillis(total).cells()).append(" |\n");
     md.append("| binding: jffi's start and the first call | ").append(Stats.ofNanosAsMillis(bind).cells()).append(" |\n\n");
+  }
+
+  /**
+   * The baseline seccomp filter's cost in apply(): the default policy against the same with
+   * noBaselineFilter() (ApplyChild's -Dconfine.bench.noBaselineFilter=true), alternated run by run
+   * so that a busy moment of the machine falls on both.
+   */
+  private void baseline() throws Exception {
+    List<Long> onTotal = new ArrayList<>();
+    List<Long> offTotal = new ArrayList<>();
+    List<Long> onSyscalls = new ArrayList<>();
+    List<Long> offSyscalls = new ArrayList<>();
+    List<Long> onSeccomp = new ArrayList<>();
+    List<Long> offSeccomp = new ArrayList<>();
+    for (int i = 0; i < runs; i++) {
+      ApplyRuns on = applyRuns(List.of(), 1);
+      ApplyRuns off = applyRuns(List.of("-Dconfine.bench.noBaselineFilter=true"), 1);
+      onTotal.addAll(on.overhead);
+      offTotal.addAll(off.overhead);
+      onSyscalls.addAll(on.phases.get("SYSCALLS"));
+      offSyscalls.addAll(off.phases.get("SYSCALLS"));
+      onSeccomp.addAll(on.steps.get("SECCOMP"));
+      offSeccomp.addAll(off.steps.get("SECCOMP"));
+    }
+    md.append("## 1b. The baseline seccomp filter in apply(), cold — ").append(jdkLabel).append("\n\n");
+    md.append("The default policy against the same with `noBaselineFilter()`, ").append(runs)
+        .append(" alternated pairs of fresh JVMs. SECCOMP is the time of the filter steps (the baseline and the filter that carries")
+        .append(" no_new_privs, or that one alone). Per system call afterwards: `SeccompBenchmark` (src-it), in the history below.\n\n");
+    md.append("| | with the baseline | without | difference of medians |\n|---|---|---|---|\n");
+    baselineRow("overhead = TOTAL − PREPARE_JVM", onTotal, offTotal);
+    baselineRow("SYSCALLS (the sequence)", onSyscalls, offSyscalls);
+    baselineRow("SECCOMP steps", onSeccomp, offSeccomp);
+    md.append('\n');
+  }
+
+  private void baselineRow(String what, List<Long> on, List<Long> off) {
+    Stats with = Stats.ofNanosAsMillis(on);
+    Stats without = Stats.ofNanosAsMillis(off);
+    md.append("| ").append(what).append(" | ").append(Stats.f2(with.median())).append(" (").append(Stats.f2(with.min())).append("-")
+        .append(Stats.f2(with.max())).append(") | ").append(Stats.f2(without.median())).append(" (").append(Stats.f2(without.min()))
+        .append("-").append(Stats.f2(without.max())).append(") | ").append(Stats.f2(with.median() - without.median())).append(" |\n");
   }
 
   private void phaseTable(ApplyRuns r) {
