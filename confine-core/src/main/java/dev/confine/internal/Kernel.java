@@ -41,7 +41,7 @@ public interface Kernel {
 
   /**
    * open("/dev/tty", O_RDWR|O_NOCTTY|O_CLOEXEC): this process's controlling terminal, or empty
-   * when it has none (ENXIO).
+   * when it has none (ENXIO) or no /dev/tty can name it (ENOENT: a /dev of its own).
    */
   java.util.OptionalInt openControllingTerminal() throws ErrnoException;
 

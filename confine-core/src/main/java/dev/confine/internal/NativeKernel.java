@@ -790,6 +790,11 @@ public final class NativeKernel implements Kernel {
       if (direct.errno() == Errno.ENXIO) {
         return java.util.OptionalInt.empty(); // no controlling terminal: nothing to leave
       }
+      if (direct.errno() == Errno.ENOENT) {
+        // A mount namespace whose /dev lacks the node (a tmpfs /dev): the terminal, if any,
+        // cannot be named; nothing in the jail names it either, and the baseline refuses TIOCSTI.
+        return java.util.OptionalInt.empty();
+      }
       throw error(Syscall.OPEN_TERMINAL, "/dev/tty", "O_RDWR|O_NOCTTY|O_CLOEXEC");
     }
     return java.util.OptionalInt.of(fd);

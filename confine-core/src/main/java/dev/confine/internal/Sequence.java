@@ -268,7 +268,7 @@ public final class Sequence {
     /** The controlling terminal, from before chroot until it is left; -1 when there is none. */
     int terminalFd = -1;
     /** What became of the controlling terminal, for the report. */
-    String terminalOutcome = "no controlling terminal";
+    String terminalOutcome = "no controlling terminal (or no /dev/tty to name it by)";
     long callerTid = -1;
     /** The new root as opened: what every thread's root and cwd must be after the drop. */
     FileStatus rootStatus;

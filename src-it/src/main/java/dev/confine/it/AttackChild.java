@@ -216,7 +216,12 @@ public final class AttackChild {
 
   /** jail uid gid otherUidPid sameUidPid: signal and trace a process of another uid, then of the same. */
   private static void signals(String[] a) throws Exception {
-    probe("apply", tryApply(policy(a[0], a[1], a[2])));
+    // a[5] "no-baseline": the control, without the baseline filter that refuses ptrace.
+    ConfinementPolicy policy = policy(a[0], a[1], a[2]);
+    if (a.length > 5 && a[5].equals("no-baseline")) {
+      policy = policy.toBuilder().noBaselineFilter().build();
+    }
+    probe("apply", tryApply(policy));
     int other = Integer.parseInt(a[3]);
     int same = Integer.parseInt(a[4]);
     probe("kill-other", errnoOf(LIBC.kill(other, 0)));

@@ -37,7 +37,8 @@ import jnr.ffi.Runtime;
  * --open-dir (after apply(), open the jail's "/" as a directory and keep it: the parent's check
  * for directory descriptors must see it), --deny-exec (denyExec()), --exec-everywhere=PATH (after
  * apply(), start PATH from the calling thread, the pre-existing one and a new one, and start a
- * thread: "PROBE exec-WHERE exit N" or "FAILED message", "PROBE thread-start OK").
+ * thread: "PROBE exec-WHERE exit N" or "FAILED message", "PROBE thread-start OK"),
+ * --no-baseline (noBaselineFilter(): the control of what the baseline refuses).
  */
 public final class HardenChild {
   /**
@@ -83,6 +84,8 @@ public final class HardenChild {
         builder.allowNewPrivileges();
       } else if (a.equals("--deny")) {
         builder.denySyscalls();
+      } else if (a.equals("--no-baseline")) {
+        builder.noBaselineFilter();
       } else if (a.equals("--deny-exec")) {
         builder.denyExec();
       } else if (a.startsWith("--exec-everywhere=")) {

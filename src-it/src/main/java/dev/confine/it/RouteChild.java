@@ -227,7 +227,8 @@ public final class RouteChild {
   }
 
   /**
-   * helperPid fd deny|nodeny: confines (the deny list on or off), then takes descriptor fd of
+   * helperPid fd deny|default|none: confines (with the deny list; with the default policy, whose
+   * baseline filter refuses pidfd_getfd too; with no filter at all), then takes descriptor fd of
    * another process of the same uid with pidfd_open and pidfd_getfd, and reads secret.txt
    * through it.
    */
@@ -235,6 +236,8 @@ public final class RouteChild {
     ConfinementPolicy.Builder builder = policy(jail, uid, gid).allowSharedUid();
     if (a[2].equals("deny")) {
       builder.denySyscalls();
+    } else if (a[2].equals("none")) {
+      builder.noBaselineFilter();
     }
     probe("apply", tryApply(builder.build()));
     long pidfd = LIBC.syscall(ARCH.number("pidfd_open"), Long.parseLong(a[0]), 0, 0, 0, 0, 0);

@@ -402,10 +402,17 @@ class EscapeIT {
       assertEquals("EPERM", p.get("kill-other"), "a unique uid cannot be signalled\n" + out);
       assertEquals("EPERM", p.get("ptrace-other"), "nor traced\n" + out);
       // The reason preflight warns about a shared uid: chroot does not separate processes.
+      // Signals stay open; ptrace is refused by the default policy's baseline filter (issue 23).
       assertEquals("OK", p.get("kill-same"), out);
-      assertEquals("OK", p.get("ptrace-same"), out);
+      assertEquals("EPERM", p.get("ptrace-same"), out);
       assertTrue(other.isAlive(), "the other uid's process is untouched");
       assertTrue(p.get("warnings").contains("shared-uid"), "preflight warned that uid 65534 is shared\n" + out);
+    }
+    // Control: without the baseline the confined process traces the same uid's process.
+    try (ChildJvm child = attack("signals", jail.toString(), NOBODY, NOBODY, String.valueOf(other.pid()), String.valueOf(same.pid()), "no-baseline")) {
+      Map<String, String> p = ready(child);
+      assertEquals("OK", p.get("ptrace-same"), child.output());
+      assertEquals("EPERM", p.get("ptrace-other"), child.output());
     }
   }
 

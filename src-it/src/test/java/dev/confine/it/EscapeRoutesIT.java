@@ -405,9 +405,16 @@ class EscapeRoutesIT {
       assertEquals("none", p.get("stolen-read"), child.output());
       exit(child);
     }
-    try (ChildJvm child = route("pidfd", jail.toString(), NOBODY, NOBODY, String.valueOf(helper), "3", "nodeny")) {
+    // The default policy's baseline filter refuses it as well (issue 23).
+    try (ChildJvm child = route("pidfd", jail.toString(), NOBODY, NOBODY, String.valueOf(helper), "3", "default")) {
       Map<String, String> p = ready(child);
-      assertEquals("OK", p.get("pidfd_getfd"), "control: without the deny list the call goes through\n" + child.output());
+      assertEquals("EPERM", p.get("pidfd_getfd"), child.output());
+      assertEquals("none", p.get("stolen-read"), child.output());
+      exit(child);
+    }
+    try (ChildJvm child = route("pidfd", jail.toString(), NOBODY, NOBODY, String.valueOf(helper), "3", "none")) {
+      Map<String, String> p = ready(child);
+      assertEquals("OK", p.get("pidfd_getfd"), "control: without any filter the call goes through\n" + child.output());
       assertEquals("CONTENT " + token, p.get("stolen-read"), child.output());
       exit(child);
     }
