@@ -152,6 +152,11 @@ public final class NativeKernel implements Kernel {
     this(bindLibC());
   }
 
+  /** A kernel over a given binding: for the tests that make libc answer as an older kernel would. */
+  static NativeKernel over(LibC libc) {
+    return new NativeKernel(libc);
+  }
+
   private NativeKernel(LibC libc) {
     this.direct = libc;
     if (!direct.hasLinuxCalls()) {
