@@ -474,7 +474,7 @@ public final class NativeKernel implements Kernel {
       } else if (direct.errno() == Errno.ENOENT) {
         return Optional.empty();
       } else if (direct.errno() != Errno.ENOSYS) {
-        throw error(syscall, "AT_FDCWD", path, follow ? "0" : "AT_SYMLINK_NOFOLLOW");
+        throw error(syscall, path); // as FaultyKernel records the call: by its path
       }
     }
     int fd = direct.open(path, OpenFlags.O_PATH | OpenFlags.O_CLOEXEC | (follow ? 0 : OpenFlags.O_NOFOLLOW));
@@ -482,7 +482,7 @@ public final class NativeKernel implements Kernel {
       if (direct.errno() == Errno.ENOENT) {
         return Optional.empty();
       }
-      throw error(syscall, path, follow ? "O_PATH" : "O_PATH|O_NOFOLLOW");
+      throw error(syscall, path);
     }
     try {
       return Optional.of(fstat(fd));
