@@ -8,7 +8,10 @@ import dev.confine.internal.linux.Errno;
  * path or a number: from the directory, ".." is opened again and again until it reaches the new
  * root (inside) or a directory that is its own parent (the top of the file system tree: outside,
  * where openat(fd, "../..") would lead out of any chroot). The kernel resolves ".." as it would
- * for an escape, so this holds before chroot and after it, through bind mounts and renames.
+ * for an escape, so this holds before chroot and after it, and through renames. "Reaches the
+ * root" means the same device, inode AND mount ({@link FileStatus#sameFileAndMountAs}): a jail
+ * that is a bind mount shows its source's device and inode, and a directory in the source climbs
+ * the source's tree, to the top, never through the jail (issue 23).
  */
 public final class DirectoryDescriptors {
   /** Deeper than any real tree (PATH_MAX allows 2048 components); past it, the answer is "outside". */
@@ -25,9 +28,12 @@ public final class DirectoryDescriptors {
    */
   public static Optional<String> outside(Kernel kernel, int fd, FileStatus root) throws ErrnoException {
     FileStatus current = kernel.fstat(fd);
-    if (current.sameFileAs(root)) {
+    if (current.sameFileAndMountAs(root)) {
       return Optional.empty();
     }
+    // The root's own directory met on another mount: the jail's bind source (or another bind of
+    // it). Said in the answer, since "device and inode match" is what a reader would check first.
+    Optional<FileStatus> rootElsewhere = sameFileOnAnotherMount(current, root);
     int at;
     try {
       at = kernel.openParent(fd);
@@ -37,11 +43,18 @@ public final class DirectoryDescriptors {
     try {
       for (int steps = 1; steps <= MAX_STEPS; steps++) {
         FileStatus parent = kernel.fstat(at);
-        if (parent.sameFileAs(root)) {
+        if (parent.sameFileAndMountAs(root)) {
           return Optional.empty();
         }
-        if (parent.sameFileAs(current)) {
-          return Optional.of("\"..\" climbs " + steps + " level(s) to the top (device " + parent.device + ", inode " + parent.inode + ") without meeting the root");
+        if (rootElsewhere.isEmpty()) {
+          rootElsewhere = sameFileOnAnotherMount(parent, root);
+        }
+        if (parent.sameFileAndMountAs(current)) {
+          return Optional.of(
+              "\"..\" climbs " + steps + " level(s) to the top (device " + parent.device + ", inode " + parent.inode + ", mount "
+                  + parent.mountId.getAsLong() + ") without meeting the root (device " + root.device + ", inode " + root.inode + ", mount "
+                  + root.mountId.getAsLong() + ")"
+                  + rootElsewhere.map(DirectoryDescriptors::onAnotherMount).orElse(""));
         }
         current = parent;
         int next;
@@ -57,6 +70,15 @@ public final class DirectoryDescriptors {
     } finally {
       kernel.close(at);
     }
+  }
+
+  private static Optional<FileStatus> sameFileOnAnotherMount(FileStatus status, FileStatus root) {
+    return status.device == root.device && status.inode == root.inode ? Optional.of(status) : Optional.empty();
+  }
+
+  private static String onAnotherMount(FileStatus met) {
+    return "; on the way it met the root's device and inode on another mount (mount " + met.mountId.getAsLong()
+        + "): it lies in the source of a bind mount of the root, or another mount of the same directory, and its \"..\" leads out";
   }
 
   /** True for the errors that mean the descriptor was closed after it was listed. */

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import dev.confine.internal.linux.Errno;
 import dev.confine.internal.linux.OpenFlags;
 
@@ -149,6 +150,11 @@ public final class NativeKernel implements Kernel {
 
   private NativeKernel() {
     this(bindLibC());
+  }
+
+  /** A kernel over a given binding: for the tests that make libc answer as an older kernel would. */
+  static NativeKernel over(LibC libc) {
+    return new NativeKernel(libc);
   }
 
   private NativeKernel(LibC libc) {
@@ -339,30 +345,84 @@ public final class NativeKernel implements Kernel {
 
   // STATX_TYPE | STATX_MODE | STATX_NLINK | STATX_UID | STATX_GID | STATX_INO
   private static final int STATX_NEEDED = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x100;
+  /**
+   * stx_mnt_id (Linux 5.8): the mount, without which a bind mount of the root cannot be told from
+   * its source (issue 23). The reusable id, not STATX_MNT_ID_UNIQUE (6.8): it is the one
+   * /proc/self/fdinfo reports too, and two live mounts never share it.
+   */
+  static final int STATX_MNT_ID = 0x1000;
+  private static final int STATX_ASKED = STATX_NEEDED | STATX_MNT_ID;
+  private static final int AT_FDCWD = -100;
+  private static final int AT_SYMLINK_NOFOLLOW = 0x100;
 
   @Override
   public FileStatus fstat(int fd) throws ErrnoException {
+    FileStatus status;
     if (direct.hasStatx()) {
       // One native call: the first NIO attribute read in a cold JVM cost about 0.45 ms of class
       // loading and interpretation, a quarter of the syscall section (BENCHMARKS.md).
       byte[] buffer = new byte[256];
-      if (direct.fstatx(fd, STATX_NEEDED, buffer) != 0) {
+      if (direct.fstatx(fd, STATX_ASKED, buffer) != 0) {
         if (direct.errno() != Errno.ENOSYS) {
           throw error(Syscall.FSTAT, fd, "\"\"", "AT_EMPTY_PATH");
         }
+        status = viaProcFd(fd);
       } else {
-        return fromStatx(buffer);
+        status = fromStatx(buffer);
       }
+    } else {
+      status = viaProcFd(fd);
     }
-    // /proc/self/fd/N resolves to the open file itself, so this stats what the descriptor holds.
+    return status.mountId.isPresent() ? status : withMountIdFromFdinfo(fd, status);
+  }
+
+  // /proc/self/fd/N resolves to the open file itself, so this stats what the descriptor holds.
+  private static FileStatus viaProcFd(int fd) throws ErrnoException {
     return stat(Path.of("/proc/self/fd/" + fd), true)
         .orElseThrow(() -> new ErrnoException(Syscall.FSTAT, List.of("/proc/self/fd/" + fd), Errno.EBADF));
   }
 
   /**
+   * A kernel before 5.8 (or a statx without the field) gives no mount id: /proc/self/fdinfo/N
+   * has had "mnt_id:" since 3.15. That path exists only before chroot; after it, a status without
+   * the mount is refused rather than compared by device and inode alone (see {@link #statAt}).
+   */
+  private static FileStatus withMountIdFromFdinfo(int fd, FileStatus status) throws ErrnoException {
+    String path = "/proc/self/fdinfo/" + fd;
+    String fdinfo;
+    try {
+      fdinfo = new String(Files.readAllBytes(Path.of(path)), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      ErrnoException failure = new ErrnoException(Syscall.FSTAT, List.of(String.valueOf(fd), "\"\"", "AT_EMPTY_PATH", "STATX_MNT_ID"), Errno.EOPNOTSUPP);
+      failure.initCause(ioError(Syscall.READ_PROC_FILE, path, e));
+      throw failure;
+    }
+    OptionalLong mountId = mountIdOfFdinfo(fdinfo);
+    if (mountId.isEmpty()) {
+      throw new ErrnoException(Syscall.FSTAT, List.of(String.valueOf(fd), "\"\"", "AT_EMPTY_PATH", "STATX_MNT_ID"), Errno.EOPNOTSUPP);
+    }
+    return new FileStatus(status.type, status.permissions, status.uid, status.gid, status.device, status.inode, status.links, mountId);
+  }
+
+  /** The "mnt_id:" field of a /proc/PID/fdinfo/N file; empty if it has none. */
+  static OptionalLong mountIdOfFdinfo(String fdinfo) {
+    for (String line : fdinfo.split("\n")) {
+      if (line.startsWith("mnt_id:")) {
+        try {
+          return OptionalLong.of(Long.parseLong(line.substring("mnt_id:".length()).trim()));
+        } catch (NumberFormatException e) {
+          return OptionalLong.empty();
+        }
+      }
+    }
+    return OptionalLong.empty();
+  }
+
+  /**
    * Decodes struct statx (the same layout on every architecture). st_dev is rebuilt from its
    * major and minor numbers as glibc's makedev() does, so it equals what stat(2), and NIO's
-   * "unix:dev" in {@link #lstat}, report for the same file.
+   * "unix:dev" in {@link #walk}, report for the same file. The mount id is there only if the
+   * returned mask says so: a kernel before 5.8 leaves the field as it was (zero).
    */
   static FileStatus fromStatx(byte[] statx) {
     java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(statx).order(java.nio.ByteOrder.nativeOrder());
@@ -377,7 +437,8 @@ public final class NativeKernel implements Kernel {
     long inode = b.getLong(32);
     long major = Integer.toUnsignedLong(b.getInt(136));
     long minor = Integer.toUnsignedLong(b.getInt(140));
-    return new FileStatus(FileStatus.typeOf(mode), mode & 07777, uid, gid, makedev(major, minor), inode, links);
+    OptionalLong mountId = (got & STATX_MNT_ID) != 0 ? OptionalLong.of(b.getLong(144)) : OptionalLong.empty();
+    return new FileStatus(FileStatus.typeOf(mode), mode & 07777, uid, gid, makedev(major, minor), inode, links, mountId);
   }
 
   /** glibc's gnu_dev_makedev. */
@@ -387,12 +448,47 @@ public final class NativeKernel implements Kernel {
 
   @Override
   public Optional<FileStatus> lstat(String path) throws ErrnoException {
-    return stat(Path.of(path), false);
+    return statPath(path, false);
   }
 
   @Override
   public Optional<FileStatus> stat(String path) throws ErrnoException {
-    return stat(Path.of(path), true);
+    return statPath(path, true);
+  }
+
+  /**
+   * statx(AT_FDCWD, path): with the mount id, since preflight's look at the root is what the
+   * open root is compared with before chroot. Without statx, or without the field, the path is
+   * opened (O_PATH) and the descriptor's status read with {@link #fstat}.
+   */
+  private Optional<FileStatus> statPath(String path, boolean follow) throws ErrnoException {
+    Syscall syscall = follow ? Syscall.FSTAT : Syscall.LSTAT;
+    if (direct.hasStatx()) {
+      byte[] buffer = new byte[256];
+      int flags = follow ? 0 : AT_SYMLINK_NOFOLLOW;
+      if (direct.statxAt(AT_FDCWD, path, flags, STATX_ASKED, buffer) == 0) {
+        FileStatus status = fromStatx(buffer);
+        if (status.mountId.isPresent()) {
+          return Optional.of(status);
+        }
+      } else if (direct.errno() == Errno.ENOENT) {
+        return Optional.empty();
+      } else if (direct.errno() != Errno.ENOSYS) {
+        throw error(syscall, path); // as FaultyKernel records the call: by its path
+      }
+    }
+    int fd = direct.open(path, OpenFlags.O_PATH | OpenFlags.O_CLOEXEC | (follow ? 0 : OpenFlags.O_NOFOLLOW));
+    if (fd < 0) {
+      if (direct.errno() == Errno.ENOENT) {
+        return Optional.empty();
+      }
+      throw error(syscall, path);
+    }
+    try {
+      return Optional.of(fstat(fd));
+    } finally {
+      direct.close(fd);
+    }
   }
 
   private static Optional<FileStatus> stat(Path path, boolean follow) throws ErrnoException {
@@ -721,10 +817,17 @@ public final class NativeKernel implements Kernel {
     if (!direct.hasStatx()) {
       throw new ErrnoException(Syscall.FSTAT, List.of(String.valueOf(dirFd), '"' + path + '"'), Errno.ENOSYS);
     }
-    if (direct.statxAt(dirFd, path, 0, STATX_NEEDED, buffer) != 0) {
+    if (direct.statxAt(dirFd, path, 0, STATX_ASKED, buffer) != 0) {
       throw error(Syscall.FSTAT, dirFd, path, 0);
     }
-    return fromStatx(buffer);
+    FileStatus status = fromStatx(buffer);
+    if (status.mountId.isEmpty()) {
+      // The verifier reads the threads' roots here after chroot, where /proc/self/fdinfo is out of
+      // reach: without the mount a thread rooted in the jail's bind source would pass, so refuse.
+      // The sequence reads one before chroot (openThreadList), so apply() refuses in time.
+      throw new ErrnoException(Syscall.FSTAT, List.of(String.valueOf(dirFd), '"' + path + '"', "0", "STATX_MNT_ID"), Errno.EOPNOTSUPP);
+    }
+    return status;
   }
 
 

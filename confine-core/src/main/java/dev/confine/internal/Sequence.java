@@ -356,6 +356,9 @@ public final class Sequence {
       // every class the reading needs while the class path is still reachable.
       kernel.threadStatuses(threadListFd);
       callerTid = kernel.threadId();
+      // And this thread's root as the verification will read it, with its mount: a kernel that
+      // cannot tell the mount (before 5.8) is refused here, not after the drop (issue 23).
+      kernel.statAt(threadListFd, callerTid + "/root");
       done();
     }
 
@@ -401,7 +404,9 @@ public final class Sequence {
       super.openRoot(root, why);
       rootFd = kernel.openDirectoryNoFollow(root);
       rootStatus = kernel.fstat(rootFd);
-      if (checkedRoot.isPresent() && !rootStatus.sameFileAs(checkedRoot.get())) {
+      // The mount counts: a mount put on the path since preflight (a bind of the same directory)
+      // shows the same device and inode, but is not what preflight walked.
+      if (checkedRoot.isPresent() && !rootStatus.sameFileAndMountAs(checkedRoot.get())) {
         throw new ConfinementException(
             root + " changed between preflight and open (was " + checkedRoot.get() + ", now " + rootStatus
                 + "): refusing to chroot into a directory that was not checked");
@@ -568,6 +573,11 @@ public final class Sequence {
     }
     if (e.is(Errno.ESRCH) && call == Syscall.SECCOMP) {
       return "another seccomp filter is installed in one thread only; TSYNC cannot reach that thread";
+    }
+    if (call == Syscall.FSTAT && (e.is(Errno.EOPNOTSUPP) || e.is(Errno.ENOSYS))) {
+      return "the kernel does not report the mount of a file (statx's STATX_MNT_ID needs Linux 5.8; /proc/self/fdinfo is"
+          + " read instead only before chroot): without it a bind mount of the root cannot be told from its source, whose"
+          + " \"..\" leads out, so confine refuses to judge by device and inode alone";
     }
     if (call == Syscall.READ_PROCESS_STATUS) {
       return "preflight reads /proc to find other processes of the target uid: mount /proc (proc(5)) before apply()";

@@ -37,6 +37,11 @@ import dev.confine.internal.linux.Errno;
  * Not thread-safe: one test, one kernel.
  */
 public final class SimulatedKernel implements Kernel {
+  /** The mount of "/"; the descriptors that are no file of the tree have their own (proc, sockfs, devpts). */
+  private static final long ROOT_MOUNT_ID = 21;
+  private static final long PROC_MOUNT_ID = 3;
+  private static final long SOCKFS_MOUNT_ID = 8;
+  private static final long DEVPTS_MOUNT_ID = 2;
   /** (uid_t) -1: "leave unchanged" to setresuid and setresgid. */
   private static final long UNCHANGED = 0xFFFF_FFFFL;
   private static final long ALL_CAPABILITIES = (1L << 41) - 1;
@@ -64,14 +69,21 @@ public final class SimulatedKernel implements Kernel {
       this.links = links;
     }
 
-    FileStatus status() {
-      return new FileStatus(type, permissions, uid, gid, 1, inode, links);
+    /** Every file is on device 1: a bind mount shows its source's device and inode, on its own mount. */
+    FileStatus status(long mountId) {
+      return new FileStatus(type, permissions, uid, gid, 1, inode, links, java.util.OptionalLong.of(mountId));
     }
   }
 
   private final Map<String, Node> files = new TreeMap<>();
   private final Map<Integer, String> descriptors = new TreeMap<>();
   private final List<Mount> mounts = new ArrayList<>();
+  /**
+   * Mount ids by mount point: a path is on the mount of its longest mount point. "/" is the first
+   * mount; each later mount (a line added to mountinfo, a bind mount) gets the next id.
+   */
+  private final Map<String, Long> mountIds = new TreeMap<>(Map.of("/", ROOT_MOUNT_ID));
+  private long nextMountId = ROOT_MOUNT_ID + 1;
   private final Map<String, String> texts = new HashMap<>();
   private final Map<Long, Ids> otherProcesses = new TreeMap<>();
   private final Map<String, PasswdEntry> users = new LinkedHashMap<>();
@@ -213,14 +225,59 @@ public final class SimulatedKernel implements Kernel {
 
   /** Adds a line to this kernel's /proc/self/mountinfo with these per-mount options ("rw", "nodev", ...). */
   public SimulatedKernel mount(String mountPoint, String fsType, String... options) {
-    mounts.add(new Mount(mountPoint, fsType, fsType, List.of(options)));
-    return this;
+    return mount(new Mount(mountPoint, fsType, fsType, List.of(options)));
   }
 
   /** Adds a line to this kernel's /proc/self/mountinfo, as given (a cgroup hierarchy, with its root and controllers). */
   public SimulatedKernel mount(Mount mount) {
     mounts.add(requireNonNull(mount, "mount"));
+    mountIds.put(mount.mountPoint, nextMountId++);
     return this;
+  }
+
+  /**
+   * mount --bind source target: the directory {@code source} and everything under it appear at
+   * {@code target} as the same files (device and inode), on a mount of their own; what was under
+   * target is hidden. A copy of the tree as it is now: an entry added later exists at the path it
+   * was added at only. Listed in mountinfo with these options (a jail's: "rw", "nodev", "nosuid").
+   */
+  public SimulatedKernel bindMount(String source, String target, String... options) {
+    Node from = files.get(source);
+    Node at = files.get(target);
+    if (from == null || from.type != FileStatus.Type.DIRECTORY || at == null || at.type != FileStatus.Type.DIRECTORY) {
+      throw new IllegalArgumentException("bind mounts a directory on a directory: " + source + " on " + target);
+    }
+    String sourcePrefix = source.equals("/") ? "/" : source + "/";
+    Map<String, Node> shown = new TreeMap<>();
+    for (Map.Entry<String, Node> e : files.entrySet()) {
+      if (e.getKey().equals(source)) {
+        shown.put(target, e.getValue());
+      } else if (e.getKey().startsWith(sourcePrefix)) {
+        shown.put(target + "/" + e.getKey().substring(sourcePrefix.length()), e.getValue()); // the same Node: the same inode
+      }
+    }
+    files.keySet().removeIf(path -> path.startsWith(target + "/"));
+    files.putAll(shown);
+    return mount(new Mount(target, "ext4", "/dev/sda1", List.of(options), source, List.of()));
+  }
+
+  /** The mount a path is on: that of the longest mount point at or above it. */
+  private long mountIdOf(String path) {
+    long id = ROOT_MOUNT_ID;
+    int longest = 0;
+    for (Map.Entry<String, Long> e : mountIds.entrySet()) {
+      String point = e.getKey();
+      boolean under = path.equals(point) || path.startsWith(point.equals("/") ? "/" : point + "/");
+      if (under && point.length() >= longest) {
+        longest = point.length();
+        id = e.getValue();
+      }
+    }
+    return id;
+  }
+
+  private FileStatus status(String path, Node node) {
+    return node.status(mountIdOf(path));
   }
 
   /**
@@ -332,10 +389,26 @@ public final class SimulatedKernel implements Kernel {
    * directory it has now, whatever chroot and chdir do in the other threads. Returns its id.
    */
   public long threadWithOwnFileSystemView(String name) {
+    return threadWithOwnFileSystemView(name, root, cwd);
+  }
+
+  /**
+   * Adds a thread that called unshare(CLONE_FS), then chroot(2) and chdir(2) to directory
+   * {@code path}, before apply(): its root and working directory stay there. Returns its id.
+   */
+  public long threadWithOwnFileSystemView(String name, String path) {
+    Node node = files.get(path);
+    if (node == null || node.type != FileStatus.Type.DIRECTORY) {
+      throw new IllegalArgumentException("no directory at " + path);
+    }
+    return threadWithOwnFileSystemView(name, path, path);
+  }
+
+  private long threadWithOwnFileSystemView(String name, String ownRoot, String ownCwd) {
     long tid = otherThread(name);
     Task task = tasks.get(tasks.size() - 1);
-    task.ownRoot = root;
-    task.ownCwd = cwd;
+    task.ownRoot = ownRoot;
+    task.ownCwd = ownCwd;
     return tid;
   }
 
@@ -843,24 +916,26 @@ public final class SimulatedKernel implements Kernel {
       throw fail(Syscall.FSTAT, Errno.EBADF, args);
     }
     if (THREAD_LIST.equals(path)) {
-      return new FileStatus(FileStatus.Type.DIRECTORY, 0555, 0, 0, 3, 1, 1);
+      return new FileStatus(FileStatus.Type.DIRECTORY, 0555, 0, 0, 3, 1, 1, java.util.OptionalLong.of(PROC_MOUNT_ID));
     }
     if (sockets.containsKey(fd)) {
-      return new FileStatus(FileStatus.Type.SOCKET, 0777, 0, 0, 8, sockets.get(fd).inode, 1);
+      return new FileStatus(FileStatus.Type.SOCKET, 0777, 0, 0, 8, sockets.get(fd).inode, 1, java.util.OptionalLong.of(SOCKFS_MOUNT_ID));
     }
     Node node = files.get(path);
     // Descriptors opened before the scene was set (the terminal on 0, 1, 2) are character devices.
-    return node != null ? node.status() : new FileStatus(FileStatus.Type.CHAR_DEVICE, 0620, 0, 5, 2, fd + 1, 1);
+    return node != null ? status(path, node) : new FileStatus(FileStatus.Type.CHAR_DEVICE, 0620, 0, 5, 2, fd + 1, 1, java.util.OptionalLong.of(DEVPTS_MOUNT_ID));
   }
 
   @Override
   public Optional<FileStatus> lstat(String path) {
-    return Optional.ofNullable(files.get(resolve(path, false))).map(Node::status);
+    String resolved = resolve(path, false);
+    return Optional.ofNullable(files.get(resolved)).map(node -> status(resolved, node));
   }
 
   @Override
   public Optional<FileStatus> stat(String path) {
-    return Optional.ofNullable(files.get(resolve(path, true))).map(Node::status);
+    String resolved = resolve(path, true);
+    return Optional.ofNullable(files.get(resolved)).map(node -> status(resolved, node));
   }
 
   @Override
@@ -935,7 +1010,7 @@ public final class SimulatedKernel implements Kernel {
     if (top == null) {
       return;
     }
-    visitor.visit(start, top.status());
+    visitor.visit(start, status(start, top));
     if (top.type != FileStatus.Type.DIRECTORY) {
       return;
     }
@@ -952,7 +1027,7 @@ public final class SimulatedKernel implements Kernel {
           continue entries;
         }
       }
-      visitor.visit(path, e.getValue().status());
+      visitor.visit(path, status(path, e.getValue()));
     }
   }
 
@@ -993,17 +1068,18 @@ public final class SimulatedKernel implements Kernel {
                   : parts[1].equals("cwd") ? (task.ownCwd != null ? task.ownCwd : cwd)
                   : null;
           if (target != null) {
-            return files.get(target).status();
+            return status(target, files.get(target));
           }
         }
       }
       throw fail(Syscall.FSTAT, Errno.ENOENT, args);
     }
-    Node node = files.get(child(dir, path));
+    String named = child(dir, path);
+    Node node = files.get(named);
     if (node == null) {
       throw fail(Syscall.FSTAT, Errno.ENOENT, args);
     }
-    return node.status();
+    return status(named, node);
   }
 
   @Override

@@ -73,11 +73,15 @@ public final class Verifier {
           throw e;
         }
         seen = true;
-        if (!status.sameFileAs(root)) {
+        // Device and inode alone would pass a thread whose root is the jail's bind source: the
+        // same directory on another mount, from which ".." climbs the host's tree (issue 23).
+        if (!status.sameFileAndMountAs(root)) {
+          boolean otherMount = status.device == root.device && status.inode == root.inode;
           problems.add(
               "thread " + t.tid + " \"" + t.name + "\": " + link + " is device " + status.device + " inode " + status.inode
-                  + ", not the new root (device " + root.device + " inode " + root.inode + "): it does not share the process's"
-                  + " root (unshare(CLONE_FS)?) and still sees the host");
+                  + " mount " + status.mountId.getAsLong() + ", not the new root (device " + root.device + " inode " + root.inode
+                  + " mount " + root.mountId.getAsLong() + ")" + (otherMount ? ", the same directory on another mount (a bind mount's source?)" : "")
+                  + ": it does not share the process's root (unshare(CLONE_FS)?) and still sees the host");
         }
       }
       if (seen) {
@@ -87,7 +91,7 @@ public final class Verifier {
     if (!problems.isEmpty()) {
       throw new VerificationException("not every thread is inside the new root:\n  " + String.join("\n  ", problems));
     }
-    return checked + " threads: root and cwd (/proc/self/task/*/root, cwd) are the new root (device " + root.device + " inode " + root.inode + ")";
+    return checked + " threads: root and cwd (/proc/self/task/*/root, cwd) are the new root (device " + root.device + " inode " + root.inode + " mount " + root.mountId.getAsLong() + ")";
   }
 
   private static final String[] THREAD_VIEWS = {"root", "cwd"};

@@ -103,6 +103,21 @@ public final class FakeKernel {
     return this;
   }
 
+  /**
+   * mount --bind source target, with these per-mount options: the directories and files under
+   * source appear under target as the same files (device and inode) on a mount of their own, as
+   * a jail made by bind-mounting another directory is. A descriptor of a directory in source is
+   * then outside a jail rooted at target, whatever its device and inode say.
+   */
+  public FakeKernel bindMount(String source, String target, String firstOption, String... moreOptions) {
+    requireNonNull(moreOptions, "moreOptions");
+    String[] options = new String[moreOptions.length + 1];
+    options[0] = requireNonNull(firstOption, "firstOption");
+    System.arraycopy(moreOptions, 0, options, 1, moreOptions.length);
+    kernel.bindMount(requireNonNull(source, "source"), requireNonNull(target, "target"), options);
+    return this;
+  }
+
   /** Adds another process, running with real, effective and saved uid {@code uid}. */
   public FakeKernel otherProcess(long pid, long uid) {
     kernel.otherProcess(pid, uid);

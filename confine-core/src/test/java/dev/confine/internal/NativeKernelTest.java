@@ -93,11 +93,40 @@ class NativeKernelTest {
         FileStatus opened = kernel.fstat(fd);
         FileStatus named = kernel.lstat(real).orElseThrow();
         assertEquals(named.toString() + " links=" + named.links, opened.toString() + " links=" + opened.links, real);
-        assertTrue(opened.sameFileAs(named), real);
+        assertTrue(opened.sameFileAndMountAs(named), real);
       } finally {
         kernel.close(fd);
       }
     }
+  }
+
+  @Test
+  void theMountIdIsStatxsAndAgreesWithFdinfoWhichIsTheFallback() throws Exception {
+    // /proc is a mount of its own: its directory and "/" differ by mount whatever their inodes.
+    int fd = kernel.openDirectoryNoFollow("/proc/1");
+    try {
+      FileStatus opened = kernel.fstat(fd);
+      assertTrue(opened.mountId.isPresent(), opened.toString());
+      String fdinfo = Files.readString(Path.of("/proc/self/fdinfo/" + fd));
+      assertEquals(opened.mountId, NativeKernel.mountIdOfFdinfo(fdinfo), fdinfo);
+      FileStatus top = kernel.lstat("/").orElseThrow();
+      assertTrue(top.mountId.isPresent() && top.mountId.getAsLong() != opened.mountId.getAsLong(), top + " / " + opened);
+    } finally {
+      kernel.close(fd);
+    }
+    int threads = kernel.openThreadList();
+    try {
+      FileStatus root = kernel.statAt(threads, kernel.threadId() + "/root");
+      assertTrue(root.sameFileAndMountAs(kernel.lstat("/").orElseThrow()), root.toString());
+    } finally {
+      kernel.close(threads);
+    }
+  }
+
+  @Test
+  void fdinfoWithoutAMountIdIsEmpty() {
+    assertEquals(java.util.OptionalLong.of(29), NativeKernel.mountIdOfFdinfo("pos:\t0\nflags:\t02100000\nmnt_id:\t29\nino:\t12\n"));
+    assertEquals(java.util.OptionalLong.empty(), NativeKernel.mountIdOfFdinfo("pos:\t0\nflags:\t02100000\n"));
   }
 
   @Test

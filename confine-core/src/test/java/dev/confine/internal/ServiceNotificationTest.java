@@ -398,7 +398,7 @@ class ServiceNotificationTest {
           @Override
           public FileStatus fstat(int fd) throws ErrnoException {
             FileStatus real = kernel.fstat(fd);
-            return fd == notifyFd ? new FileStatus(type, 0755, 0, 0, real.device, real.inode, 2) : real;
+            return fd == notifyFd ? new FileStatus(type, 0755, 0, 0, real.device, real.inode, 2, real.mountId) : real;
           }
         };
     ByteArrayOutputStream stderr = new ByteArrayOutputStream();

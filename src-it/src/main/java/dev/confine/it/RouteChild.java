@@ -57,6 +57,7 @@ public final class RouteChild {
       case "device": device(jail, uid, gid, rest); break;
       case "pidfd": pidfd(jail, uid, gid, rest); break;
       case "confine": confineOnly(jail, uid, gid, rest); break;
+      case "bind-source": bindSource(jail, uid, gid, rest); break;
       default: throw new IllegalArgumentException("unknown scenario " + args[0]);
     }
     ChildSide.readyThenAwaitExit();
@@ -245,6 +246,38 @@ public final class RouteChild {
     long stolen = pidfd < 0 ? -1 : LIBC.syscall(ARCH.number("pidfd_getfd"), pidfd, Long.parseLong(a[1]), 0, 0, 0, 0);
     probe("pidfd_getfd", stolen >= 0 ? "OK" : AttackLibC.lastErrno(LIBC));
     probe("stolen-read", stolen >= 0 ? readAt((int) stolen, "secret.txt") : "none");
+  }
+
+  /**
+   * keptDir secretPath mode: the jail is a bind mount of another directory (the parent mounts it
+   * in a private mount namespace), and the daemon keeps keptDir, a directory in the bind's
+   * source, open, allowed with allowOpenDirectory: the same device and inode as the jail's own
+   * directories, on another mount (issue 23). mode "library": apply() must refuse before chroot;
+   * "raw": after the raw drop, the kept descriptor reads secretPath through "..", from the host's "/".
+   */
+  private static void bindSource(String jail, long uid, long gid, String[] a) throws Exception {
+    Path kept = Path.of(a[0]);
+    int fd = LIBC.open(kept.toString(), O_RDONLY | O_DIRECTORY);
+    check(fd, "open " + kept);
+    probe("kept-fd", fd);
+    dev.confine.internal.FileStatus source = KERNEL.lstat(kept.getParent().toString()).orElseThrow();
+    dev.confine.internal.FileStatus root = KERNEL.lstat(jail).orElseThrow();
+    probe("same-device-and-inode", source.device == root.device && source.inode == root.inode);
+    probe("same-mount", source.mountId.equals(root.mountId));
+    if (a[2].equals("library")) {
+      try {
+        policy(jail, uid, gid).allowOpenDirectory(fd).build().apply();
+        probe("apply", "ok");
+      } catch (PreflightException e) {
+        probe("apply", "PreflightException(" + e.report().errors().stream().map(Finding::code).sorted().distinct().collect(Collectors.joining(",")) + ")");
+        e.report().errors().stream().filter(f -> f.code().equals("open-directory-fd")).forEach(f -> probe("refusal", f.message()));
+      }
+      probe("uids-after-refusal", uids());
+      return;
+    }
+    rawConfine(jail, uid, gid);
+    String up = "../".repeat(kept.getNameCount()); // from keptDir to the top: past the jail, had ".." stopped there
+    probe("escape-openat", readAt(fd, up + a[1].substring(1)) + " as uids " + uids());
   }
 
   /** mode: confines through the library or raw, and waits (the parent looks from outside). */

@@ -374,6 +374,53 @@ class EscapeRoutesIT {
     }
   }
 
+  // ---- a jail that is a bind mount (issue 23, route 4) ----
+
+  /**
+   * The child in a private mount namespace where the jail is a bind mount of {@code source}: the
+   * mount is gone with the child, and the host never sees it.
+   */
+  private static ChildJvm bindSourceRoute(Path source, Path jail, Path kept, Path secret, String mode) throws IOException {
+    List<String> wrapper =
+        List.of("unshare", "--mount", "--propagation", "private", "sh", "-c",
+            "mount --bind \"$0\" \"$1\" && shift && exec \"$@\"", source.toString(), jail.toString());
+    return route(wrapper, "bind-source", jail.toString(), NOBODY, NOBODY, kept.toString(), secret.toString(), mode);
+  }
+
+  @Test
+  void aDirectoryKeptInTheBindSourceOfTheJailIsRefusedBeforeChrootThoughAllowed() throws Exception {
+    Path source = made(Jails.fresh("route-bind-source"));
+    Path kept = Files.createDirectory(source.resolve("www"));
+    Files.setPosixFilePermissions(kept, PosixFilePermissions.fromString("rwxr-xr-x"));
+    try (ChildJvm child = bindSourceRoute(source, jail, kept, outside.resolve("secret.txt"), "library")) {
+      Map<String, String> p = ready(child);
+      String out = child.output();
+      assertEquals("true", p.get("same-device-and-inode"), "the bind shows its source's device and inode\n" + out);
+      assertEquals("false", p.get("same-mount"), out);
+      assertEquals("PreflightException(open-directory-fd)", p.get("apply"), out);
+      String refusal = p.get("refusal");
+      assertTrue(refusal.startsWith("fd " + p.get("kept-fd") + " is an open directory (" + kept + ") outside the new root"), out);
+      assertTrue(refusal.contains("on another mount"), out);
+      assertTrue(refusal.contains("allowOpenDirectory(" + p.get("kept-fd") + ") does not cover a directory outside the root"), out);
+      assertEquals("0 0 0", p.get("uids-after-refusal"), "refused before anything changed\n" + out);
+      exit(child);
+    }
+  }
+
+  @Test
+  void controlThroughTheRawSequenceThatDescriptorReadsTheHost() throws Exception {
+    Path source = made(Jails.fresh("route-bind-source"));
+    Path kept = Files.createDirectory(source.resolve("www"));
+    Files.setPosixFilePermissions(kept, PosixFilePermissions.fromString("rwxr-xr-x"));
+    try (ChildJvm child = bindSourceRoute(source, jail, kept, outside.resolve("secret.txt"), "raw")) {
+      Map<String, String> p = ready(child);
+      String out = child.output();
+      assertEquals("true", p.get("same-device-and-inode"), out);
+      assertEquals("CONTENT " + token + " as uids 65534 65534 65534", p.get("escape-openat"), "\"..\" from the source climbs to the host\n" + out);
+      exit(child);
+    }
+  }
+
   /** A process of uid 65534 that holds the outside directory open on descriptor 3. */
   private long helperHoldingOutside() throws Exception {
     Process helper =

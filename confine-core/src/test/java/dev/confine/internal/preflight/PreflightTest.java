@@ -304,7 +304,7 @@ class PreflightTest {
     List<Finding> errors = allowed.errors();
     assertEquals(1, errors.size(), allowed.toString());
     assertEquals("fd " + outside + " is an open directory (/srv) outside the new root: \"..\" climbs 2 level(s) to the top"
-        + " (device 1, inode 2) without meeting the root; allowOpenDirectory(" + outside
+        + " (device 1, inode 2, mount 21) without meeting the root (device 1, inode 3, mount 21); allowOpenDirectory(" + outside
         + ") does not cover a directory outside the root", errors.get(0).message());
     assertTrue(allowed.findings().stream().anyMatch(f -> f.severity() == Severity.INFO && f.message().startsWith("fd " + inside + " ")));
   }
