@@ -131,7 +131,9 @@ class SecureDefaultIT {
       Push push = new Push();
       push.probes = shell.probes();
       push.length = ("touch " + target + "\n").getBytes(StandardCharsets.UTF_8).length;
-      push.ttyNrAfter = stat(Long.parseLong(push.probes.get("pid")))[4];
+      String pid = push.probes.get("pid");
+      assertTrue(pid != null && pid.matches("\\d+"), "the child said no pid\n" + shell.output());
+      push.ttyNrAfter = stat(Long.parseLong(pid))[4];
       Files.createFile(jail.resolve("exit-now")); // the child waits for it, reading no input
       push.jobExit = shell.await("JOB-EXIT", START);
       shell.send("echo SHELL-$((40+2))");
