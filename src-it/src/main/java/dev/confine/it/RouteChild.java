@@ -227,12 +227,16 @@ public final class RouteChild {
   }
 
   /**
-   * helperPid fd deny|nodeny: confines (the deny list on or off), then takes descriptor fd of
-   * another process of the same uid with pidfd_open and pidfd_getfd, and reads secret.txt
-   * through it.
+   * helperPid fd deny|nodeny|default: confines (the deny list on or off, both without the
+   * baseline filter, which refuses pidfd_getfd too; "default": the default policy), then takes
+   * descriptor fd of another process of the same uid with pidfd_open and pidfd_getfd, and reads
+   * secret.txt through it.
    */
   private static void pidfd(String jail, long uid, long gid, String[] a) throws Exception {
     ConfinementPolicy.Builder builder = policy(jail, uid, gid).allowSharedUid();
+    if (!a[2].equals("default")) {
+      builder.noBaselineFilter();
+    }
     if (a[2].equals("deny")) {
       builder.denySyscalls();
     }

@@ -407,8 +407,16 @@ class EscapeRoutesIT {
     }
     try (ChildJvm child = route("pidfd", jail.toString(), NOBODY, NOBODY, String.valueOf(helper), "3", "nodeny")) {
       Map<String, String> p = ready(child);
-      assertEquals("OK", p.get("pidfd_getfd"), "control: without the deny list the call goes through\n" + child.output());
+      assertEquals("OK", p.get("pidfd_getfd"), "control: without the deny list (nor the baseline filter) the call goes through\n" + child.output());
       assertEquals("CONTENT " + token, p.get("stolen-read"), child.output());
+      exit(child);
+    }
+    // The default policy's baseline filter holds pidfd_getfd too.
+    try (ChildJvm child = route("pidfd", jail.toString(), NOBODY, NOBODY, String.valueOf(helper), "3", "default")) {
+      Map<String, String> p = ready(child);
+      assertEquals("ok", p.get("apply"), child.output());
+      assertEquals("EPERM", p.get("pidfd_getfd"), "the baseline filter\n" + child.output());
+      assertEquals("none", p.get("stolen-read"), child.output());
       exit(child);
     }
   }
