@@ -83,6 +83,8 @@ public final class HardenChild {
         builder.allowNewPrivileges();
       } else if (a.equals("--deny")) {
         builder.denySyscalls();
+      } else if (a.equals("--no-baseline")) {
+        builder.noBaselineFilter();
       } else if (a.equals("--deny-exec")) {
         builder.denyExec();
       } else if (a.startsWith("--exec-everywhere=")) {
