@@ -387,7 +387,7 @@ public final class AttackChild {
   /**
    * The policy; the test may force-allow findings with the builder's named options:
    * -Dattack.allowWritable=dir, -Dattack.allowDeviceNodes=a,b, -Dattack.allowSharedUid=true,
-   * -Dattack.allowNewPrivileges=true (no_new_privs off).
+   * -Dattack.allowNewPrivileges=true (no_new_privs off), -Dattack.noBaselineFilter=true.
    */
   private static ConfinementPolicy policy(String root, String uid, String gid) {
     ConfinementPolicy.Builder builder = Confinement.builder().root(root).user(Long.parseLong(uid)).group(Long.parseLong(gid));
@@ -405,6 +405,9 @@ public final class AttackChild {
     }
     if (Boolean.getBoolean("attack.allowNewPrivileges")) {
       builder.allowNewPrivileges();
+    }
+    if (Boolean.getBoolean("attack.noBaselineFilter")) {
+      builder.noBaselineFilter();
     }
     return builder.build();
   }
