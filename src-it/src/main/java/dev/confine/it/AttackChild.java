@@ -216,12 +216,7 @@ public final class AttackChild {
 
   /** jail uid gid otherUidPid sameUidPid: signal and trace a process of another uid, then of the same. */
   private static void signals(String[] a) throws Exception {
-    // a[5] "no-baseline": the control, without the baseline filter that refuses ptrace.
-    ConfinementPolicy policy = policy(a[0], a[1], a[2]);
-    if (a.length > 5 && a[5].equals("no-baseline")) {
-      policy = policy.toBuilder().noBaselineFilter().build();
-    }
-    probe("apply", tryApply(policy));
+    probe("apply", tryApply(policy(a[0], a[1], a[2])));
     int other = Integer.parseInt(a[3]);
     int same = Integer.parseInt(a[4]);
     probe("kill-other", errnoOf(LIBC.kill(other, 0)));
@@ -392,7 +387,7 @@ public final class AttackChild {
   /**
    * The policy; the test may force-allow findings with the builder's named options:
    * -Dattack.allowWritable=dir, -Dattack.allowDeviceNodes=a,b, -Dattack.allowSharedUid=true,
-   * -Dattack.allowNewPrivileges=true (no_new_privs off).
+   * -Dattack.allowNewPrivileges=true (no_new_privs off), -Dattack.noBaselineFilter=true.
    */
   private static ConfinementPolicy policy(String root, String uid, String gid) {
     ConfinementPolicy.Builder builder = Confinement.builder().root(root).user(Long.parseLong(uid)).group(Long.parseLong(gid));
@@ -410,6 +405,9 @@ public final class AttackChild {
     }
     if (Boolean.getBoolean("attack.allowNewPrivileges")) {
       builder.allowNewPrivileges();
+    }
+    if (Boolean.getBoolean("attack.noBaselineFilter")) {
+      builder.noBaselineFilter();
     }
     return builder.build();
   }

@@ -293,7 +293,7 @@ public final class RouteChild {
 
   // ---- helpers ----
 
-  private static ConfinementPolicy.Builder policy(String jail, long uid, long gid) {
+  static ConfinementPolicy.Builder policy(String jail, long uid, long gid) {
     ConfinementPolicy.Builder builder = Confinement.builder().root(jail).user(uid).group(gid);
     String writable = System.getProperty("attack.allowWritable");
     if (writable != null) {
@@ -302,24 +302,41 @@ public final class RouteChild {
     return builder;
   }
 
-  private static String tryApply(ConfinementPolicy policy) {
+  static String tryApply(ConfinementPolicy policy) {
     try {
       policy.apply();
       return "ok";
-    } catch (PreflightException e) {
-      return "PreflightException(" + e.report().errors().stream().map(Finding::code).sorted().distinct().collect(Collectors.joining(",")) + ")";
     } catch (ConfinementException e) {
-      return "ConfinementException(" + e.getMessage().replace('\n', ' ') + ")";
+      return refusal(e);
     }
   }
 
+  /** How a probe names a refusal: the preflight errors' codes, or the message. */
+  static String refusal(ConfinementException e) {
+    if (e instanceof PreflightException) {
+      return "PreflightException(" + ((PreflightException) e).report().errors().stream().map(Finding::code).sorted().distinct().collect(Collectors.joining(",")) + ")";
+    }
+    return "ConfinementException(" + e.getMessage().replace('\n', ' ') + ")";
+  }
+
   /** The confine sequence with nothing checked: what the library does, minus every look. */
-  private static void rawConfine(String jail, long uid, long gid) throws ErrnoException {
+  static void rawConfine(String jail, long uid, long gid) throws ErrnoException {
+    rawConfine(jail, uid, gid, null);
+  }
+
+  /**
+   * As {@link #rawConfine(String, long, long)}, with {@code filter} (null: none) installed in every
+   * thread as root right after chroot, where the library installs its baseline: one layer alone.
+   */
+  static void rawConfine(String jail, long uid, long gid, long[] filter) throws ErrnoException {
     int fd = KERNEL.openDirectoryNoFollow(jail);
     KERNEL.fchdir(fd);
     KERNEL.chroot(".");
     KERNEL.chdir("/");
     KERNEL.close(fd);
+    if (filter != null) {
+      KERNEL.installSeccompFilterOnAllThreads(filter);
+    }
     KERNEL.setgroups(List.of());
     KERNEL.setresgid(gid, gid, gid);
     KERNEL.setresuid(uid, uid, uid);
@@ -341,7 +358,7 @@ public final class RouteChild {
     return -1;
   }
 
-  private static String uids() {
+  static String uids() {
     try {
       return KERNEL.getresuid().toString();
     } catch (ErrnoException e) {
@@ -411,7 +428,7 @@ public final class RouteChild {
     }
   }
 
-  private static void probe(String name, Object value) {
+  static void probe(String name, Object value) {
     System.out.println("PROBE " + name + " " + value);
     System.out.flush();
   }
