@@ -24,9 +24,14 @@ import org.springframework.core.env.Environment;
  * Confines the application once every web server it runs has bound its port: the main one, and
  * the management server when it has a port of its own. Boot publishes a WebServerInitializedEvent
  * for each (org.springframework.boot.web.context in 3.x, ...web.server.context in 4.x: matched by
- * name, so one jar serves both). Fails closed: a policy that does not build, or a jail preflight
- * refuses, stops the application before it starts; apply() failing before chroot halts the JVM
- * (status 78) after logging why; past chroot the library halts it (71).
+ * name, so one jar serves both). The count expected is a guess from the properties (a management
+ * port of its own); what settles it is Boot itself: by ApplicationStartedEvent every server the
+ * application has (the management one exists only when a management context was made) has
+ * started, so an application not yet confined then is confined then, however many listened.
+ * And it is bounded: not confined within {@code confine.listen-timeout} (default 30 s) of the
+ * starter's creation, the JVM halts with 78. Fails closed: a policy that does not build, or a jail
+ * preflight refuses, stops the application before it starts; apply() failing before chroot halts
+ * the JVM (status 78) after logging why; past chroot the library halts it (71).
  */
 public class ConfineOnListen implements ApplicationListener<ApplicationEvent> {
   /** The exit status when the application was stopped before it could be confined. */
@@ -36,16 +41,23 @@ public class ConfineOnListen implements ApplicationListener<ApplicationEvent> {
 
   private final Optional<ConfinementPolicy> policy;
   private final int expectedServers;
+  /** Runtime.halt outside tests: nothing may run on unconfined once it is called. */
+  private final java.util.function.IntConsumer halt;
   private final List<Integer> ports = new ArrayList<>();
   private volatile Optional<ConfinementReport> report = Optional.empty();
   private volatile java.time.Instant confinedAt;
 
   ConfineOnListen(ConfineProperties properties, Environment environment) {
+    this.halt = status -> Runtime.getRuntime().halt(status);
     if (properties.getRoot() == null || properties.getRoot().isBlank()) {
       LOG.info("confine: no confine.root set: this application runs unconfined");
       this.policy = Optional.empty();
       this.expectedServers = 0;
       return;
+    }
+    java.time.Duration timeout = properties.getListenTimeout();
+    if (timeout == null || timeout.isNegative() || timeout.isZero() || timeout.toSeconds() > 300) {
+      throw new IllegalStateException("confine: confine.listen-timeout must be between 1 ms and 300 s: " + timeout);
     }
     ConfinementPolicy built;
     try {
@@ -62,7 +74,9 @@ public class ConfineOnListen implements ApplicationListener<ApplicationEvent> {
     }
     this.policy = Optional.of(built);
     this.expectedServers = 1 + (managementOnOwnPort(environment) ? 1 : 0);
-    LOG.info("confine: will confine to " + built.root() + " once " + expectedServers + " web server(s) listen");
+    LOG.info("confine: will confine to " + built.root() + " once " + expectedServers + " web server(s) listen, or once the application"
+        + " has started, whichever comes first; halting (status " + NOT_CONFINED + ") if not confined within " + timeout.toMillis() + " ms");
+    startDeadline(timeout);
     if (!Boolean.getBoolean("confine.spring.noWarmUp")) { // off only to measure what it gains
       // Readies the JVM while the application starts: apply() then finds most of it done.
       Thread warmUp = new Thread(built::prepareJvm, "confine-warm-up");
@@ -73,8 +87,43 @@ public class ConfineOnListen implements ApplicationListener<ApplicationEvent> {
 
   /** A listener that confines to {@code policy} once {@code expectedServers} listen (tests). */
   ConfineOnListen(Optional<ConfinementPolicy> policy, int expectedServers) {
+    this(policy, expectedServers, status -> Runtime.getRuntime().halt(status));
+  }
+
+  /** As above, halting through {@code halt} (tests: a recorder). */
+  ConfineOnListen(Optional<ConfinementPolicy> policy, int expectedServers, java.util.function.IntConsumer halt) {
     this.policy = policy;
     this.expectedServers = expectedServers;
+    this.halt = halt;
+  }
+
+  /**
+   * A daemon thread that halts the JVM if the application is not confined by {@code timeout}: a
+   * server that never listens (a port taken, a management server the properties promised and
+   * Boot never made) must not leave the application's other work running as root.
+   */
+  void startDeadline(java.time.Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Thread watchdog = new Thread(() -> {
+      while (report.isEmpty()) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          synchronized (this) {
+            if (report.isPresent()) {
+              return;
+            }
+            LOG.error("confine: not confined within " + timeout.toMillis() + " ms (" + ports.size() + " of " + expectedServers
+                + " web server(s) listened: " + ports + "); stopping the JVM (status " + NOT_CONFINED
+                + ") rather than run unconfined. Raise confine.listen-timeout if the application needs longer to start.");
+            halt.accept(NOT_CONFINED);
+            return;
+          }
+        }
+        java.util.concurrent.locks.LockSupport.parkNanos(Math.min(left, 50_000_000L));
+      }
+    }, "confine-deadline");
+    watchdog.setDaemon(true);
+    watchdog.start();
   }
 
   private static String line(Finding f) {
@@ -166,16 +215,25 @@ public class ConfineOnListen implements ApplicationListener<ApplicationEvent> {
 
   @Override
   public void onApplicationEvent(ApplicationEvent event) {
-    if (policy.isEmpty() || report.isPresent() || !isWebServerInitialized(event.getClass())) {
+    if (policy.isEmpty() || report.isPresent()) {
+      return;
+    }
+    boolean started = is(event.getClass(), "ApplicationStartedEvent");
+    if (!started && !is(event.getClass(), "WebServerInitializedEvent")) {
       return;
     }
     synchronized (this) {
       if (report.isPresent()) {
         return;
       }
-      ports.add(port(event));
-      if (ports.size() < expectedServers) {
-        return;
+      if (!started) {
+        ports.add(port(event));
+        if (ports.size() < expectedServers) {
+          return;
+        }
+      } else {
+        LOG.info("confine: the application has started with " + ports.size() + " of the " + expectedServers
+            + " web server(s) expected listening (" + ports + "): confining now");
       }
       try {
         ConfinementReport done = policy.get().apply();
@@ -185,14 +243,15 @@ public class ConfineOnListen implements ApplicationListener<ApplicationEvent> {
       } catch (RuntimeException e) {
         // ConfinementException before chroot (past it the library halted already), or anything else.
         LOG.error("confine: apply() failed; stopping the JVM (status " + NOT_CONFINED + ") rather than serve unconfined: " + e.getMessage(), e);
-        Runtime.getRuntime().halt(NOT_CONFINED);
+        halt.accept(NOT_CONFINED);
       }
     }
   }
 
-  private static boolean isWebServerInitialized(Class<?> type) {
+  /** By simple name: Boot 3.5 and 4.0 keep these events in different packages. */
+  private static boolean is(Class<?> type, String simpleName) {
     for (Class<?> c = type; c != null; c = c.getSuperclass()) {
-      if (c.getSimpleName().equals("WebServerInitializedEvent")) {
+      if (c.getSimpleName().equals(simpleName)) {
         return true;
       }
     }

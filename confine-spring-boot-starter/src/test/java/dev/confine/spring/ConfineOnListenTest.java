@@ -51,6 +51,20 @@ class ConfineOnListenTest {
   }
 
   @Test
+  void notConfinedByTheDeadlineTheJvmIsHaltedWith78() throws Exception {
+    java.util.concurrent.CompletableFuture<Integer> halted = new java.util.concurrent.CompletableFuture<>();
+    ConfineOnListen waiting = new ConfineOnListen(Optional.of(Confinement.builder().root("/srv/app/jail").user("app").build()), 2, halted::complete);
+    waiting.startDeadline(java.time.Duration.ofMillis(100));
+    assertEquals(78, halted.get(10, java.util.concurrent.TimeUnit.SECONDS));
+    // Control: a deadline not yet reached halts nothing.
+    java.util.concurrent.CompletableFuture<Integer> early = new java.util.concurrent.CompletableFuture<>();
+    ConfineOnListen patient = new ConfineOnListen(Optional.of(Confinement.builder().root("/srv/app/jail").user("app").build()), 2, early::complete);
+    patient.startDeadline(java.time.Duration.ofSeconds(30));
+    Thread.sleep(300);
+    assertFalse(early.isDone());
+  }
+
+  @Test
   void healthIsDownWhileConfinementWasAskedForAndHasNotHappened() {
     ConfineOnListen asked = new ConfineOnListen(Optional.of(Confinement.builder().root("/srv/app/jail").user("app").build()), 1);
     assertTrue(asked.asked());

@@ -116,6 +116,75 @@ class AgentIT {
     }
   }
 
+  /**
+   * Issue 27, route 1: a listed port another process already listens on. The server listens on
+   * its other port and answers there as root; the agent used to wait out its whole timeout. It now
+   * halts at the first look that sees the port taken, naming it and what it can see of the owner.
+   */
+  @Test
+  void aListedPortTakenByAnotherProcessStopsTheJvmAtOnce() throws Exception {
+    int served = Examples.freePort();
+    try (java.net.ServerSocket squatter = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      int taken = squatter.getLocalPort();
+      long start = System.nanoTime();
+      try (ChildJvm child = server("root=" + jail + ",user=65534,group=65534,listen=" + served + ",listen=" + taken + ",timeout=60", served)) {
+        assertEquals(78, child.waitFor(START), child.output());
+        long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+        String out = child.output();
+        assertTrue(out.contains("port(s) taken by another process"), out);
+        assertTrue(out.contains(taken + "=uid 0, socket inode"), out);
+        assertTrue(out.contains("pid " + ProcessHandle.current().pid()), "names the process holding it\n" + out);
+        assertFalse(out.contains("confine-agent: confined"), out);
+        assertTrue(seconds < 20, "halted after " + seconds + " s, not after the 60 s timeout\n" + out);
+      }
+    }
+  }
+
+  /**
+   * Once one listed port listens the server answers on it as root: the others must follow within
+   * two seconds. Here the second never does (nothing takes it either); the timeout is 60 s.
+   */
+  @Test
+  void aListedPortThatDoesNotFollowTheFirstStopsTheJvmWithinTheGap() throws Exception {
+    int served = Examples.freePort();
+    int never = Examples.freePort();
+    long start = System.nanoTime();
+    try (ChildJvm child = server("root=" + jail + ",user=65534,group=65534,listen=" + served + ",listen=" + never + ",timeout=60", served)) {
+      assertEquals(78, child.waitFor(START), child.output());
+      long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+      String out = child.output();
+      assertTrue(out.contains("[" + served + "] listened, but [" + never + "] did not within 2000 ms"), out);
+      assertTrue(seconds < 20, "halted after " + seconds + " s, not after the 60 s timeout\n" + out);
+    }
+  }
+
+  /**
+   * Issue 27, route 2: the options file in a directory the confined server may write. It rewrote
+   * the file and the next start read it as root. The agent now refuses it before main; the same
+   * file in a root-owned directory nobody else may write is the control.
+   */
+  @Test
+  void anOptionsFileTheServerCouldRewriteIsRefusedBeforeMain() throws Exception {
+    int port = Examples.freePort();
+    String options = "root=" + jail + "\nuser=65534\ngroup=65534\nlisten=127.0.0.1:" + port + "\nallow-writable=work\n";
+    ownedByNobody(jail.resolve("work"));
+    Path writable = Files.writeString(jail.resolve("work/confine.properties"), options);
+    try (ChildJvm child = server("@" + writable, port)) {
+      assertEquals(78, child.waitFor(START), child.output());
+      String out = child.output();
+      assertTrue(out.contains(jail.resolve("work") + " is owned by uid 65534"), out);
+      assertTrue(out.contains("whoever can rewrite the options can keep the server root"), out);
+      assertFalse(out.contains("MAIN started"), "the server's main never ran\n" + out);
+    }
+    Path etc = Files.createDirectories(jail.resolve("etc/confine"));
+    Path safe = Files.writeString(etc.resolve("confine.properties"), options);
+    try (ChildJvm child = server("@" + safe, port)) {
+      child.await("confine-agent: confined", START);
+      assertConfinedFromOutside(child);
+      assertEquals("hello", Curl.get("http://127.0.0.1:" + port + "/").body, child.output());
+    }
+  }
+
   // ---- third-party servers, unmodified ----
 
   /**

@@ -80,6 +80,56 @@ class SpringBootStarterIT {
     }
   }
 
+  /**
+   * Issue 27, route 3: a management port of its own in the properties, but no Actuator, so Boot
+   * makes no management server. The starter expected two servers and waited forever as root.
+   * It now confines once the application has started (every server that exists has then
+   * started), and a deadline bounds the wait in any case.
+   */
+  @org.junit.jupiter.api.Test
+  void aManagementPortWithoutAManagementServerStillConfines() throws Exception {
+    int port = Examples.freePort();
+    int management = Examples.freePort();
+    try (ChildJvm child = app("boot4", port, "--management.server.port=" + management, "--confine.root=" + jail, "--confine.user=65534",
+        "--confine.group=65534")) {
+      awaitText(child, "confine: confined after [" + port + "] listened");
+      String out = child.output();
+      assertTrue(out.contains("once 2 web server(s) listen"), "the properties promised two\n" + out);
+      assertTrue(out.contains("the application has started with 1 of the 2 web server(s) expected listening"), out);
+      for (Map<String, String> status : ProcView.threads(child.pid()).values()) {
+        assertTrue(status.get("Uid").matches("65534\\s+65534\\s+65534\\s+65534"), status + "\n" + out);
+      }
+      assertEquals(jail, ProcView.root(child.pid()), out);
+      assertEquals("{\"message\":\"hello\",\"etcPasswdVisible\":false}", Curl.get("http://127.0.0.1:" + port + "/hello").body, out);
+    }
+  }
+
+  /** A server that never listens: the deadline halts the application with 78 and says why. */
+  @org.junit.jupiter.api.Test
+  void anApplicationNotConfinedByTheDeadlineIsHalted() throws Exception {
+    int port = Examples.freePort();
+    long start = System.nanoTime();
+    // Confinement is held back by a start that outlasts the deadline (the app sleeps in a runner
+    // before Boot's started event: -Dit.slowStartMillis), as a server that never gets to listen.
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(ChildJvm.javaHome(), "bin", "java").toString());
+    if (ChildJvm.featureVersion(ChildJvm.javaHome()) >= 22) {
+      command.add("--enable-native-access=ALL-UNNAMED");
+    }
+    command.addAll(List.of("-Dit.slowStartMillis=20000", "-jar", System.getProperty("confine.it.boot4App"), "--server.port=" + port,
+        "--confine.root=" + jail, "--confine.user=65534", "--confine.group=65534", "--confine.listen-timeout=3s",
+        "--management.server.port=" + Examples.freePort()));
+    try (ChildJvm child = ChildJvm.startCommand(command)) {
+      int status = child.waitFor(START);
+      long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+      String out = child.output();
+      assertEquals(78, status, out);
+      assertTrue(out.contains("confine: not confined within 3000 ms"), out);
+      assertFalse(out.contains("confine: confined after"), out);
+      assertTrue(seconds < 20, "halted after " + seconds + " s, before the slow start ended\n" + out);
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"boot4", "boot35"})
   void withoutConfineRootItRunsUnconfinedAndSaysSo(String which) throws Exception {

@@ -33,7 +33,15 @@ public final class AgentOptions {
   private static final Set<String> FLAGS = Set.of("allow-shared-uid", "deny-exec");
   private static final Set<String> LISTS =
       Set.of("groups", "listen", "allow-writable", "allow-device", "allow-setuid", "allow-mount", "keep-capabilities", "deny-syscalls");
-  private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+  /**
+   * From the agent's start until every listed port listens. Tomcat and H2 listened 1.3 to 4.1 s
+   * after the JVM started under the agent on this 2-core machine (AgentIT, loaded by a parallel
+   * build); 30 s leaves a margin of seven times the slowest. While no port listens the server
+   * answers nobody, but its other work (schedulers, consumers) runs as root: hence the cap.
+   */
+  static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+  /** The most a user may give: five minutes of a server starting as root is already a lot. */
+  static final long MAX_TIMEOUT_SECONDS = 300;
 
   /** One port to wait for: any local address, or one address. */
   public static final class Listen {
@@ -63,12 +71,19 @@ public final class AgentOptions {
 
   /** Parses the agent's argument string (what follows {@code -javaagent:confine-agent.jar=}). */
   public static AgentOptions parse(String arguments) {
+    return parse(arguments, AgentOptions::checkOwnedByRoot);
+  }
+
+  /** As {@link #parse(String)}, with {@code fileCheck} judging an options file before it is read (tests). */
+  static AgentOptions parse(String arguments, java.util.function.Consumer<Path> fileCheck) {
     if (arguments == null || arguments.isBlank()) {
       throw new IllegalArgumentException("no options: give at least root=DIR,user=NAME,listen=PORT (or @FILE)");
     }
     Map<String, List<String>> values = new LinkedHashMap<>();
     if (arguments.startsWith("@")) {
-      readFile(Path.of(arguments.substring(1)), values);
+      Path file = Path.of(arguments.substring(1));
+      fileCheck.accept(file);
+      readFile(file, values);
     } else {
       for (String pair : arguments.split(",", -1)) {
         int eq = pair.indexOf('=');
@@ -94,6 +109,47 @@ public final class AgentOptions {
       String value = properties.getProperty(key).trim();
       for (String one : LISTS.contains(key) ? value.split(",") : new String[] {value}) {
         add(values, key, one.trim(), key + "=" + value + " (in @" + file + ")");
+      }
+    }
+  }
+
+  /**
+   * The options decide whether, where and as whom the server is confined, and they are read as
+   * root at every start: whoever can rewrite them (the confined server itself, if the file lies
+   * in a directory it may write) can keep the next start root. So the file and every directory
+   * above it, as given and as resolved, must be root-owned and not writable by group or others,
+   * as OpenSSH asks of a ChrootDirectory's path.
+   */
+  static void checkOwnedByRoot(Path file) {
+    Path absolute = file.toAbsolutePath().normalize();
+    List<Path> chain = new ArrayList<>();
+    for (Path p = absolute; p != null; p = p.getParent()) {
+      chain.add(p);
+    }
+    try {
+      Path real = absolute.toRealPath();
+      for (Path p = real; p != null; p = p.getParent()) {
+        chain.add(p);
+      }
+    } catch (IOException e) {
+      throw new IllegalArgumentException("@" + file + ": cannot read it: " + e, e);
+    }
+    for (Path p : chain) {
+      int uid;
+      int mode;
+      try {
+        uid = (Integer) Files.getAttribute(p, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        mode = (Integer) Files.getAttribute(p, "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+      } catch (IOException | UnsupportedOperationException e) {
+        throw new IllegalArgumentException("@" + file + ": cannot read the owner and mode of " + p + ": " + e, e);
+      }
+      boolean symlink = (mode & 0170000) == 0120000; // a link's own mode is 0777 and means nothing
+      if (uid != 0 || (!symlink && (mode & 0022) != 0)) {
+        throw new IllegalArgumentException(
+            "@" + file + ": " + p + (uid != 0 ? " is owned by uid " + uid : "") + (uid != 0 && !symlink && (mode & 0022) != 0 ? " and" : "")
+                + (!symlink && (mode & 0022) != 0 ? " is writable by " + ((mode & 0020) != 0 ? "its group" : "others") + String.format(" (mode %04o)", mode & 07777) : "")
+                + ": whoever can rewrite the options can keep the server root at its next start. Keep the file in a directory"
+                + " only root may write, such as /etc/confine (root-owned, mode 0755), never inside the jail");
       }
     }
   }
@@ -193,8 +249,8 @@ public final class AgentOptions {
     if (one(values, "timeout") != null) {
       String t = one(values, "timeout");
       long seconds = number("timeout", t.endsWith("s") ? t.substring(0, t.length() - 1) : t);
-      if (seconds < 1 || seconds > 3600) {
-        throw new IllegalArgumentException("timeout: " + t + " is not between 1 and 3600 seconds");
+      if (seconds < 1 || seconds > MAX_TIMEOUT_SECONDS) {
+        throw new IllegalArgumentException("timeout: " + t + " is not between 1 and " + MAX_TIMEOUT_SECONDS + " seconds");
       }
       timeout = Duration.ofSeconds(seconds);
     }

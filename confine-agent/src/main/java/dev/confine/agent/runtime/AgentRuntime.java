@@ -23,6 +23,12 @@ public final class AgentRuntime {
   public static final int NOT_CONFINED = 78;
 
   private static final long POLL_MILLIS = 5;
+  /**
+   * Once one listed port listens the server answers on it as root; the others must follow within
+   * this long. Servers open their connectors one after another in the same start-up step
+   * (Dropwizard's application and admin ports, Tomcat's HTTP and AJP): milliseconds apart.
+   */
+  static final long LISTEN_GAP_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
 
   private AgentRuntime() {}
 
@@ -77,11 +83,28 @@ public final class AgentRuntime {
       warmUp(options, err);
     }
     List<AgentOptions.Listen> listening = List.of();
+    long firstListened = 0;
     try {
       while (true) {
-        listening = Listening.of(options.listen);
+        Listening.Look look = Listening.look(options.listen);
+        listening = look.mine;
         if (listening.size() == options.listen.size()) {
           break;
+        }
+        if (!look.taken.isEmpty()) {
+          stop(err, "port(s) taken by another process, which this server cannot listen on: " + look.taken
+              + "; the server is not confined");
+          return;
+        }
+        if (!listening.isEmpty() && firstListened == 0) {
+          firstListened = System.nanoTime();
+        }
+        if (firstListened != 0 && System.nanoTime() - firstListened > LISTEN_GAP_NANOS) {
+          List<AgentOptions.Listen> missing = new ArrayList<>(options.listen);
+          missing.removeAll(listening);
+          stop(err, listening + " listened, but " + missing + " did not within " + LISTEN_GAP_NANOS / 1_000_000
+              + " ms after it, while the server answers as root; the server is not confined");
+          return;
         }
         if (System.nanoTime() > deadline) {
           List<AgentOptions.Listen> missing = new ArrayList<>(options.listen);
@@ -98,8 +121,10 @@ public final class AgentRuntime {
     long listenedAt = System.nanoTime();
     try {
       ConfinementReport report = options.policy.apply();
-      err.println("confine-agent: confined " + (System.nanoTime() - listenedAt) / 1_000_000 + " ms after " + listening + " listened: "
-          + report.summary());
+      err.println("confine-agent: confined " + (System.nanoTime() - listenedAt) / 1_000_000 + " ms after " + listening + " listened"
+          + ProcessHandle.current().info().startInstant()
+              .map(s -> " (" + java.time.Duration.between(s, java.time.Instant.now()).toMillis() + " ms after the JVM started)").orElse("")
+          + ": " + report.summary());
       for (String reportLine : report.toString().split("\n")) {
         err.println("confine-agent: " + reportLine);
       }

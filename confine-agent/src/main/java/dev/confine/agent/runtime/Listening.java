@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -21,21 +22,44 @@ import java.util.Set;
 final class Listening {
   private Listening() {}
 
-  /** A LISTEN socket: its local address (4 or 16 bytes), port and inode. */
+  /** A LISTEN socket: its local address (4 or 16 bytes), port, owner's uid and inode. */
   static final class Socket {
     final byte[] address;
     final int port;
+    final long uid;
     final long inode;
 
-    Socket(byte[] address, int port, long inode) {
+    Socket(byte[] address, int port, long uid, long inode) {
       this.address = address;
       this.port = port;
+      this.uid = uid;
       this.inode = inode;
+    }
+  }
+
+  /** What one look at the tables saw: the listed ports this process listens on, and those another holds. */
+  static final class Look {
+    final List<AgentOptions.Listen> mine;
+    /** A listed port in LISTEN by a socket that is not this process's, with what can be seen of its owner. */
+    final Map<AgentOptions.Listen, String> taken;
+
+    Look(List<AgentOptions.Listen> mine, Map<AgentOptions.Listen, String> taken) {
+      this.mine = List.copyOf(mine);
+      this.taken = Map.copyOf(taken);
     }
   }
 
   /** The ports of {@code wanted} that a socket of this process listens on now. */
   static List<AgentOptions.Listen> of(List<AgentOptions.Listen> wanted) throws IOException {
+    return look(wanted).mine;
+  }
+
+  /**
+   * One look: which listed ports this process listens on, and which another process holds in
+   * LISTEN while this one does not (a port taken before the server could bind it: the server then
+   * serves on its other ports as root for as long as the agent would wait).
+   */
+  static Look look(List<AgentOptions.Listen> wanted) throws IOException {
     Set<Long> mine = socketInodes();
     List<Socket> listening = new ArrayList<>();
     for (String table : List.of("/proc/self/net/tcp", "/proc/self/net/tcp6")) {
@@ -45,15 +69,48 @@ final class Listening {
       }
     }
     List<AgentOptions.Listen> found = new ArrayList<>();
+    Map<AgentOptions.Listen, String> taken = new java.util.LinkedHashMap<>();
     for (AgentOptions.Listen listen : wanted) {
+      Socket other = null;
+      boolean ours = false;
       for (Socket socket : listening) {
-        if (socket.port == listen.port && mine.contains(socket.inode) && matches(listen.host, socket.address)) {
-          found.add(listen);
-          break;
+        if (socket.port == listen.port && matches(listen.host, socket.address)) {
+          if (mine.contains(socket.inode)) {
+            ours = true;
+            break;
+          }
+          other = socket;
         }
       }
+      if (ours) {
+        found.add(listen);
+      } else if (other != null) {
+        taken.put(listen, "uid " + other.uid + ", socket inode " + other.inode + owner(other.inode));
+      }
     }
-    return found;
+    return new Look(found, taken);
+  }
+
+  /** ", pid N (comm)" of a process holding the socket, when /proc shows one; empty otherwise. */
+  private static String owner(long inode) {
+    String link = "socket:[" + inode + "]";
+    try (DirectoryStream<Path> processes = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString().matches("[0-9]+"))) {
+      for (Path process : processes) {
+        try (DirectoryStream<Path> fds = Files.newDirectoryStream(process.resolve("fd"))) {
+          for (Path fd : fds) {
+            if (Files.readSymbolicLink(fd).toString().equals(link)) {
+              String comm = Files.readString(process.resolve("comm"), StandardCharsets.US_ASCII).trim();
+              return ", pid " + process.getFileName() + " (" + comm + ")";
+            }
+          }
+        } catch (IOException e) {
+          // gone meanwhile, or not ours to read
+        }
+      }
+    } catch (IOException e) {
+      return "";
+    }
+    return "";
   }
 
   /** Any address (no host given), the socket's own, or a wildcard socket (0.0.0.0, ::) for any host. */
@@ -99,7 +156,7 @@ final class Listening {
       int colon = f[1].indexOf(':');
       byte[] address = address(f[1].substring(0, colon));
       int port = Integer.parseInt(f[1].substring(colon + 1), 16);
-      sockets.add(new Socket(address, port, Long.parseLong(f[9])));
+      sockets.add(new Socket(address, port, Long.parseLong(f[7]), Long.parseLong(f[9])));
     }
     return sockets;
   }

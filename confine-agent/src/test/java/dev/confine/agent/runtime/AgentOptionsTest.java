@@ -36,9 +36,9 @@ class AgentOptionsTest {
   }
 
   @Test
-  void theDefaultsAreSixtySecondsAndNothingAllowed() {
+  void theDefaultsAreThirtySecondsAndNothingAllowed() {
     AgentOptions o = AgentOptions.parse("root=/srv/jail,user=65534,group=65534,listen=8080");
-    assertEquals(Duration.ofSeconds(60), o.timeout);
+    assertEquals(Duration.ofSeconds(30), o.timeout);
     assertEquals(65534, o.policy.uid().getAsLong());
     assertTrue(o.policy.allowedWritable().isEmpty() && !o.policy.execDenied());
   }
@@ -47,10 +47,25 @@ class AgentOptionsTest {
   void theSameKeysComeFromAFile(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("confine.properties");
     Files.writeString(file, "root=/srv/jail\nuser=nobody\nlisten=80,443\nallow-writable=var/spool\n");
-    AgentOptions o = AgentOptions.parse("@" + file);
+    AgentOptions o = AgentOptions.parse("@" + file, f -> {});
     assertEquals("[80, 443]", o.listen.toString());
     assertEquals(List.of("var/spool"), o.policy.allowedWritable());
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse("@" + dir.resolve("missing"))).getMessage().contains("cannot read it"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse("@" + dir.resolve("missing"), f -> {}))
+        .getMessage().contains("cannot read it"));
+  }
+
+  @Test
+  void anOptionsFileWhoseDirectoryOthersMayWriteIsRefusedBeforeItIsRead(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("confine.properties");
+    Files.writeString(file, "root=/srv/jail\nuser=nobody\nlisten=80\n");
+    // @TempDir lies under /tmp (mode 1777): anyone could replace the file, or the directory.
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse("@" + file));
+    assertTrue(e.getMessage().contains("whoever can rewrite the options can keep the server root"), e.getMessage());
+    assertTrue(e.getMessage().contains("/tmp") || e.getMessage().contains("owned by uid"), e.getMessage());
+    // Control: a root-owned file in root-owned directories nobody else may write passes the check.
+    if (Files.getAttribute(Path.of("/etc/passwd"), "unix:uid").equals(0)) {
+      AgentOptions.checkOwnedByRoot(Path.of("/etc/passwd"));
+    }
   }
 
   @Test
@@ -59,7 +74,7 @@ class AgentOptionsTest {
     assertMessage("root=jail,user=nobody,listen=80", "jail");
     assertMessage("root=/srv/jail,user=0,listen=80", "must not be 0");
     assertMessage("root=/srv/jail,user=nobody,listen=0", "port 0 in \"0\" is not between 1 and 65535");
-    assertMessage("root=/srv/jail,user=nobody,listen=80,timeout=0", "timeout: 0 is not between 1 and 3600 seconds");
+    assertMessage("root=/srv/jail,user=nobody,listen=80,timeout=0", "timeout: 0 is not between 1 and 300 seconds");
     assertMessage("root=/srv/jail,user=nobody,listen=http", "listen: \"http\" is not a number");
     assertMessage("root=/srv/jail,user=nobody", "listen is missing");
     assertMessage("user=nobody,listen=80", "root is missing");

@@ -46,6 +46,46 @@ public class App {
   }
 
   /**
+   * With -Dit.slowStartMillis=N (SpringBootStarterIT only): a last lifecycle phase, after the web
+   * server has started, that takes N ms, so that Boot's started event comes that much later: an
+   * application whose start stalls while its main server already listens.
+   */
+  @Bean
+  SmartLifecycle slowStart() {
+    return new SmartLifecycle() {
+      private volatile boolean running;
+
+      @Override
+      public void start() {
+        running = true;
+        long millis = Long.getLong("it.slowStartMillis", 0);
+        if (millis > 0) {
+          try {
+            Thread.sleep(millis);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+      }
+
+      @Override
+      public void stop() {
+        running = false;
+      }
+
+      @Override
+      public boolean isRunning() {
+        return running;
+      }
+
+      @Override
+      public int getPhase() {
+        return Integer.MAX_VALUE; // after the web server's phase
+      }
+    };
+  }
+
+  /**
    * With -Dit.holdDirectory=DIR (SpringBootStarterIT only): opens DIR in the lifecycle phase before
    * the web server starts, so after the starter's check of the jail and before apply(). An open
    * directory of the host is an escape route apply() refuses: the starter must then stop the
