@@ -246,6 +246,9 @@ class AgentIT {
 
   private void assertConfinedFromOutside(ChildJvm child) throws IOException {
     String out = child.output();
+    // The agent's line says how long after the JVM's start it confined: the figures behind its
+    // default timeout (docs/agent.md), printed so that a run's log keeps them.
+    out.lines().filter(l -> l.startsWith("confine-agent: confined")).forEach(l -> System.out.println("AgentIT: " + l.substring(0, Math.min(160, l.length()))));
     for (Map<String, String> status : ProcView.threads(child.pid()).values()) {
       assertTrue(status.get("Uid").matches("65534\\s+65534\\s+65534\\s+65534"), status + "\n" + out);
       assertTrue(status.get("Gid").matches("65534\\s+65534\\s+65534\\s+65534"), status + "\n" + out);
