@@ -48,7 +48,9 @@ public enum LinuxArch {
           Map.entry("prctl", 157), Map.entry("lgetxattr", 192), Map.entry("openat", 257), Map.entry("statx", 332),
           // systemd's notify socket, through the FFM binding (asm/unistd_64.h; x86_64 has its own
           // socket calls, not socketcall(2)).
-          Map.entry("socket", 41), Map.entry("connect", 42), Map.entry("sendto", 44))),
+          Map.entry("socket", 41), Map.entry("connect", 42), Map.entry("sendto", 44),
+          // preflight's look at inherited Unix sockets (SO_DOMAIN, SO_ACCEPTCONN, SO_PEERCRED).
+          Map.entry("getsockopt", 55))),
   AARCH64(0xC00000B7, -1,
       Map.ofEntries(
           Map.entry("lookup_dcookie", 18), Map.entry("umount2", 39), Map.entry("mount", 40),
@@ -81,7 +83,8 @@ public enum LinuxArch {
           Map.entry("capget", 90), Map.entry("capset", 91), Map.entry("getresuid", 148), Map.entry("getresgid", 150),
           Map.entry("getgroups", 158), Map.entry("umask", 166), Map.entry("prctl", 167), Map.entry("statx", 291),
           // systemd's notify socket, through the FFM binding (asm-generic/unistd.h).
-          Map.entry("socket", 198), Map.entry("connect", 203), Map.entry("sendto", 206)));
+          Map.entry("socket", 198), Map.entry("connect", 203), Map.entry("sendto", 206),
+          Map.entry("getsockopt", 209)));
 
   /** The AUDIT_ARCH_* value the kernel puts in seccomp_data.arch for this ABI. */
   public final int auditArch;
