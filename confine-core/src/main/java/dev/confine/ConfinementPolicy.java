@@ -65,6 +65,7 @@ public final class ConfinementPolicy {
   private final List<String> allowedMounts;
   private final boolean execDenied;
   private final boolean serviceNotification;
+  private final boolean inheritedDescriptorsRefused;
 
   private ConfinementPolicy(Builder builder) {
     this.root = builder.root;
@@ -87,6 +88,7 @@ public final class ConfinementPolicy {
     this.allowedMounts = List.copyOf(builder.allowedMounts);
     this.execDenied = builder.execDenied;
     this.serviceNotification = builder.serviceNotification;
+    this.inheritedDescriptorsRefused = builder.inheritedDescriptorsRefused;
     this.jvmFacilities = Collections.unmodifiableSet(copyOf(builder.jvmFacilities));
     this.opensAllJars = builder.opensAllJars;
     this.preloadsDirectoryClasses = builder.preloadsDirectoryClasses;
@@ -153,6 +155,15 @@ public final class ConfinementPolicy {
   /** True if other processes may already run as the target uid. */
   public boolean sharedUidAllowed() {
     return sharedUidAllowed;
+  }
+
+  /**
+   * True if an inherited descriptor that grants more than the target could get by itself (a file
+   * it could not open for reading, a Unix socket to another uid, a memfd, a pidfd) refuses
+   * apply(): see {@link Builder#refuseInheritedDescriptors()}.
+   */
+  public boolean inheritedDescriptorsRefused() {
+    return inheritedDescriptorsRefused;
   }
 
   /** Open directory descriptors accepted when they lie inside the new root. */
@@ -300,7 +311,8 @@ public final class ConfinementPolicy {
         && allowedSetuidFiles.equals(that.allowedSetuidFiles)
         && allowedMounts.equals(that.allowedMounts)
         && execDenied == that.execDenied
-        && serviceNotification == that.serviceNotification;
+        && serviceNotification == that.serviceNotification
+        && inheritedDescriptorsRefused == that.inheritedDescriptorsRefused;
   }
 
   @Override
@@ -309,7 +321,8 @@ public final class ConfinementPolicy {
         root, uid, userName, gid, supplementaryGroups, syslogIdent, syslogFacility, umask, failureMode,
         allowedWritable, allowedDeviceNodes, sharedUidAllowed, allowedOpenDirectories,
         jvmFacilities, opensAllJars, preloadsDirectoryClasses, beforeChrootHooks, keptCapabilities,
-        noNewPrivileges, deniedSyscalls, allowedSetuidFiles, allowedMounts, execDenied, serviceNotification);
+        noNewPrivileges, deniedSyscalls, allowedSetuidFiles, allowedMounts, execDenied, serviceNotification,
+        inheritedDescriptorsRefused);
   }
 
   @Override
@@ -340,6 +353,7 @@ public final class ConfinementPolicy {
         + (allowedMounts.isEmpty() ? "" : ", allowMounts=" + allowedMounts)
         + (execDenied ? ", denyExec" : "")
         + (serviceNotification ? "" : ", noServiceNotification")
+        + (inheritedDescriptorsRefused ? ", refuseInheritedDescriptors" : "")
         + (noNewPrivileges ? "" : ", allowNewPrivileges")
         + (keptCapabilities.isEmpty() ? "" : ", keepCapabilities=" + keptCapabilities)
         + (deniedSyscalls.isEmpty() ? "" : ", denySyscalls=" + deniedSyscalls.size() + " calls")
@@ -375,6 +389,7 @@ public final class ConfinementPolicy {
     private final Set<String> allowedMounts = new LinkedHashSet<>();
     private boolean execDenied;
     private boolean serviceNotification = true;
+    private boolean inheritedDescriptorsRefused;
 
     Builder() {}
 
@@ -403,6 +418,7 @@ public final class ConfinementPolicy {
       this.allowedMounts.addAll(policy.allowedMounts);
       this.execDenied = policy.execDenied;
       this.serviceNotification = policy.serviceNotification;
+      this.inheritedDescriptorsRefused = policy.inheritedDescriptorsRefused;
     }
 
     /**
@@ -559,6 +575,20 @@ public final class ConfinementPolicy {
      */
     public Builder allowSharedUid() {
       this.sharedUidAllowed = true;
+      return this;
+    }
+
+    /**
+     * Refuses apply() (an ERROR of preflight, code {@code inherited-descriptor}) while the process
+     * holds a descriptor that grants more than the target identity could get by itself: a file
+     * open for reading that the target's uid, gid and groups could not open for reading (its mode,
+     * owner and ACL), a Unix socket whose peer runs as another uid, a memfd, or a pidfd. Such a
+     * descriptor survives chroot and the drop and stays usable. Without this option it is a
+     * WARNING. Class path jars, files open write-only, directories (checked on their own),
+     * listening and unconnected sockets, and world-readable files are never counted.
+     */
+    public Builder refuseInheritedDescriptors() {
+      this.inheritedDescriptorsRefused = true;
       return this;
     }
 

@@ -28,7 +28,10 @@ public final class Preflight {
           JailChecks::contents,
           JailChecks::nameLookupFiles,
           SyslogChecks::socket,
-          ContainerChecks::limits);
+          ContainerChecks::limits,
+          // Last: each reads every descriptor that is not a directory, after the checks above.
+          ProcessChecks::inheritedDescriptors,
+          ProcessChecks::terminal);
 
   /** The finding of a CPU limit the JVM honours now and will lose in the jail: apply() then reads the count after chroot with care. */
   public static final String CPU_LIMIT_LOST = ContainerChecks.CPU_LOST;
