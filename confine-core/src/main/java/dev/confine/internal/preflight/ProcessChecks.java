@@ -153,7 +153,10 @@ final class ProcessChecks {
     String name = file.target;
     if (name.startsWith("socket:[")) {
       Optional<Kernel.SocketPeer> peer = context.kernel.unixSocketPeer(file.fd);
-      return peer.isPresent() && peer.get().uid != t.uid
+      // A peer of this very process is a socketpair(2) made here: the JDK keeps one whose other
+      // end it closed (NIO's pre-close descriptor, in every JVM that uses it). Its other end may
+      // have gone to a child, which SO_PEERCRED cannot tell: a privilege-separation helper's channel.
+      return peer.isPresent() && peer.get().uid != t.uid && peer.get().pid != context.kernel.processId()
           ? Optional.of("a Unix socket connected to " + peer.get() + ", another uid than the target's " + t.uid)
           : Optional.empty();
     }
