@@ -72,13 +72,28 @@ class JailFileCapabilitiesTest {
   }
 
   @Test
-  void theWalkReadsTheAttributeOfRegularFilesOnly() {
-    SimulatedKernel kernel = machine().directory("/srv/jail/etc").file("/srv/jail/etc/hosts", 0, 0644).symlink("/srv/jail/bin/sh", "tool");
-    kernel.check(policy().build());
+  void theWalkReadsTheAttributeOfFilesThatCanBeRunOnly() {
+    SimulatedKernel kernel =
+        machine().directory("/srv/jail/etc").file("/srv/jail/etc/hosts", 0, 0644).file("/srv/jail/etc/mine", 4000, 0600)
+            .symlink("/srv/jail/bin/sh", "tool");
+    kernel.check(policy().allowWritable("etc/mine").build());
     List<String> read =
         kernel.calls().stream().filter(c -> c.contains("security.capability")).collect(Collectors.toList());
+    // bin/tool (0755), and etc/mine: the target owns it and may chmod it +x. Not etc/hosts: no x bit, root's.
     assertEquals(2, read.size(), read.toString());
-    assertTrue(read.stream().allMatch(c -> c.contains("/srv/jail/bin/tool") || c.contains("/srv/jail/etc/hosts")), read.toString());
+    assertTrue(read.stream().allMatch(c -> c.contains("/srv/jail/bin/tool") || c.contains("/srv/jail/etc/mine")), read.toString());
+  }
+
+  @Test
+  void capabilitiesOnAFileNoOneCanRunAreInertAndAFileTheTargetOwnsIsCounted() {
+    // execve(2) refuses a file without an x bit even to root, and only its owner could chmod it.
+    SimulatedKernel inert =
+        machine().file("/srv/jail/bin/data", 0, 0644).fileCapabilities("/srv/jail/bin/data", SETUID_EP);
+    assertTrue(withCode(inert.check(policy().build()), "file-capabilities").isEmpty());
+    // Control: the target's own file, which it may chmod +x, is counted whatever its mode.
+    SimulatedKernel owned =
+        machine().file("/srv/jail/bin/data", 4000, 0600).fileCapabilities("/srv/jail/bin/data", SETUID_EP);
+    assertEquals(1, withCode(owned.check(policy().allowWritable("bin/data").build()), "file-capabilities").size());
   }
 
   @Test
