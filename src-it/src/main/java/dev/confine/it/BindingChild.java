@@ -128,6 +128,9 @@ public final class BindingChild {
       java.util.Set<Integer> before = fds(k);
       try (java.nio.channels.SocketChannel client = java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(address));
           java.nio.channels.SocketChannel accepted = server.accept()) {
+        if (!client.isConnected() || !accepted.isConnected()) {
+          return "not connected";
+        }
         List<String> peers = new ArrayList<>();
         for (int fd : fds(k)) {
           if (!before.contains(fd)) {

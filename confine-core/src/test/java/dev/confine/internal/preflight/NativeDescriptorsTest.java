@@ -71,6 +71,7 @@ class NativeDescriptorsTest {
     Path secret = Files.writeString(dir.resolve("secret"), "not for others\n");
     Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
     try (FileInputStream in = new FileInputStream(secret.toFile())) {
+      assertTrue(in.getFD().valid());
       List<Finding> found = inherited();
       assertEquals(1, found.size(), found.toString());
       assertTrue(found.get(0).message().contains("(" + secret + ") is a file open for reading"), found.get(0).message());
@@ -79,10 +80,12 @@ class NativeDescriptorsTest {
     }
     // Control: the same file open for appending only (a daemon's log), and world-readable, are not counted.
     try (FileOutputStream log = new FileOutputStream(secret.toFile(), true)) {
+      assertTrue(log.getFD().valid());
       assertEquals(List.of(), inherited());
     }
     Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-r--r--"));
     try (FileInputStream in = new FileInputStream(secret.toFile())) {
+      assertTrue(in.getFD().valid());
       assertEquals(List.of(), inherited());
     }
   }
@@ -99,6 +102,7 @@ class NativeDescriptorsTest {
       assertEquals(Optional.empty(), kernel.unixSocketPeer(listening.iterator().next()), "a listener has no peer");
       try (SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(dir.resolve("s")));
           SocketChannel accepted = server.accept()) {
+        assertTrue(client.isConnected() && accepted.isConnected());
         Set<Integer> connected = since(before);
         connected.removeAll(listening);
         assertEquals(2, connected.size(), connected.toString());
@@ -115,6 +119,7 @@ class NativeDescriptorsTest {
     try (ServerSocketChannel tcp = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         SocketChannel client = SocketChannel.open(tcp.getLocalAddress());
         SocketChannel accepted = tcp.accept()) {
+      assertTrue(client.isConnected() && accepted.isConnected());
       for (int fd : since(beforeTcp)) {
         assertEquals(Optional.empty(), kernel.unixSocketPeer(fd), "TCP: not AF_UNIX");
       }
@@ -128,6 +133,7 @@ class NativeDescriptorsTest {
     assertEquals(Optional.empty(), kernel.fileCapabilities(file.toString()));
     assertEquals(Optional.empty(), kernel.fileCapabilities(dir.resolve("gone").toString()));
     try (FileInputStream in = new FileInputStream(file.toFile())) {
+      assertTrue(in.getFD().valid());
       for (OpenFile f : kernel.openFiles()) {
         if (f.target.equals(file.toString())) {
           assertEquals(Optional.empty(), kernel.unixSocketPeer(f.fd), "ENOTSOCK: no peer");
