@@ -182,7 +182,7 @@ final class ProcessChecks {
     if ((flags & O_PATH) != 0 || (flags & O_ACCMODE) == O_WRONLY) {
       return Optional.empty(); // reads nothing: a daemon's own log, opened for appending
     }
-    if (readableBy(context, t, name, s) || onClassPath(context, s)) {
+    if (readableBy(context, t, name, s) || onClassPath(context, name, s)) {
       return Optional.empty();
     }
     return Optional.of(
@@ -233,17 +233,26 @@ final class ProcessChecks {
   }
 
   /**
-   * A jar or directory of the class path: the JVM (and confine's own preparations) opened it,
-   * and the confined process reads its classes from it after chroot, by design.
+   * A jar of the class path or module path: the JVM (and confine's own preparations) opened it,
+   * and the confined process reads its classes from it after chroot, by design. Compared by
+   * device and inode, so a relative or linked entry matches the file the descriptor holds; a
+   * module path entry may also be a directory of jars.
    */
-  private static boolean onClassPath(PreflightContext context, FileStatus s) throws ErrnoException {
-    for (String entry : System.getProperty("java.class.path", "").split(java.io.File.pathSeparator)) {
-      if (entry.isEmpty()) {
-        continue;
-      }
-      Optional<FileStatus> status = context.kernel.stat(java.nio.file.Path.of(entry).toAbsolutePath().normalize().toString());
-      if (status.isPresent() && status.get().sameFileAs(s)) {
-        return true;
+  private static boolean onClassPath(PreflightContext context, String path, FileStatus s) throws ErrnoException {
+    for (String property : List.of("java.class.path", "jdk.module.path")) {
+      for (String entry : System.getProperty(property, "").split(java.io.File.pathSeparator)) {
+        if (entry.isEmpty()) {
+          continue;
+        }
+        String absolute = java.nio.file.Path.of(entry).toAbsolutePath().normalize().toString();
+        Optional<FileStatus> status = context.kernel.stat(absolute);
+        if (status.isPresent() && status.get().sameFileAs(s)) {
+          return true;
+        }
+        if (status.isPresent() && status.get().type == FileStatus.Type.DIRECTORY && property.equals("jdk.module.path")
+            && path.endsWith(".jar") && path.startsWith(absolute + "/") && path.indexOf('/', absolute.length() + 1) < 0) {
+          return true;
+        }
       }
     }
     return false;
