@@ -396,12 +396,12 @@ final class ProcessChecks {
             pids.size() + (pids.size() == 1 ? " other process already runs" : " other processes already run") + " as uid " + uid + ": pid "
                 + pids.subList(0, shown).stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", "))
                 + (pids.size() > shown ? " and " + (pids.size() - shown) + " more" : ""),
-            "Processes of one uid reach each other: another process of uid " + uid + " can signal the confined one, ptrace it or take its"
-                + " descriptors with pidfd_getfd(2) where Yama's ptrace_scope allows (apply() also turns the dumpable flag off, which"
-                + " refuses both), and it offers every namespace it holds to setns(2) (a user namespace it made gives its owner uid every"
-                + " capability inside, and a mount namespace there a root outside the jail). confine's default baseline seccomp filter"
-                + " refuses setns, unshare, ptrace, process_vm_readv/writev, pidfd_getfd and kcmp in the confined process, so it cannot"
-                + " do these to the others; signals both ways stay possible.",
+            "Processes of one uid can act on each other: signal, ptrace and pidfd_getfd(2) where Yama's ptrace_scope allows, and"
+                + " setns(2) into the namespaces the other holds (a user namespace made by uid " + uid + " gives it every capability"
+                + " inside, and a mount namespace there a root outside the jail). The others cannot ptrace the confined process or take"
+                + " its descriptors (apply() turns its dumpable flag off), and confine's default baseline seccomp filter refuses setns,"
+                + " unshare, ptrace, process_vm_readv/writev, pidfd_getfd and kcmp in the confined process, so it cannot reach into"
+                + " them; signals both ways stay possible.",
             "Give the daemon a uid of its own, or accept this knowingly with allowSharedUid().");
     findings.add(context.policy.sharedUidAllowed() ? Allowance.allowed(finding, "allowSharedUid()") : finding);
   }
