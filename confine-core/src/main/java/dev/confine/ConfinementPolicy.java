@@ -67,6 +67,7 @@ public final class ConfinementPolicy {
   private final boolean serviceNotification;
   private final boolean baselineFilter;
   private final List<String> allowedSyscalls;
+  private final boolean inheritedDescriptorsRefused;
 
   private ConfinementPolicy(Builder builder) {
     this.root = builder.root;
@@ -91,6 +92,7 @@ public final class ConfinementPolicy {
     this.serviceNotification = builder.serviceNotification;
     this.baselineFilter = builder.baselineFilter;
     this.allowedSyscalls = List.copyOf(builder.allowedSyscalls);
+    this.inheritedDescriptorsRefused = builder.inheritedDescriptorsRefused;
     this.jvmFacilities = Collections.unmodifiableSet(copyOf(builder.jvmFacilities));
     this.opensAllJars = builder.opensAllJars;
     this.preloadsDirectoryClasses = builder.preloadsDirectoryClasses;
@@ -157,6 +159,15 @@ public final class ConfinementPolicy {
   /** True if other processes may already run as the target uid. */
   public boolean sharedUidAllowed() {
     return sharedUidAllowed;
+  }
+
+  /**
+   * True if an inherited descriptor that grants more than the target could get by itself (a file
+   * it could not open for reading, a Unix socket to another uid, a memfd, a pidfd) refuses
+   * apply(): see {@link Builder#refuseInheritedDescriptors()}.
+   */
+  public boolean inheritedDescriptorsRefused() {
+    return inheritedDescriptorsRefused;
   }
 
   /** Open directory descriptors accepted when they lie inside the new root. */
@@ -331,7 +342,8 @@ public final class ConfinementPolicy {
         && execDenied == that.execDenied
         && serviceNotification == that.serviceNotification
         && baselineFilter == that.baselineFilter
-        && allowedSyscalls.equals(that.allowedSyscalls);
+        && allowedSyscalls.equals(that.allowedSyscalls)
+        && inheritedDescriptorsRefused == that.inheritedDescriptorsRefused;
   }
 
   @Override
@@ -341,7 +353,8 @@ public final class ConfinementPolicy {
         allowedWritable, allowedDeviceNodes, sharedUidAllowed, allowedOpenDirectories,
         jvmFacilities, opensAllJars, preloadsDirectoryClasses, beforeChrootHooks, keptCapabilities,
         noNewPrivileges, deniedSyscalls, allowedSetuidFiles, allowedMounts, execDenied, serviceNotification,
-        baselineFilter, allowedSyscalls);
+        baselineFilter, allowedSyscalls,
+        inheritedDescriptorsRefused);
   }
 
   @Override
@@ -372,6 +385,7 @@ public final class ConfinementPolicy {
         + (allowedMounts.isEmpty() ? "" : ", allowMounts=" + allowedMounts)
         + (execDenied ? ", denyExec" : "")
         + (serviceNotification ? "" : ", noServiceNotification")
+        + (inheritedDescriptorsRefused ? ", refuseInheritedDescriptors" : "")
         + (noNewPrivileges ? "" : ", allowNewPrivileges")
         + (keptCapabilities.isEmpty() ? "" : ", keepCapabilities=" + keptCapabilities)
         + (deniedSyscalls.isEmpty() ? "" : ", denySyscalls=" + deniedSyscalls.size() + " calls")
@@ -411,6 +425,7 @@ public final class ConfinementPolicy {
     private boolean serviceNotification = true;
     private boolean baselineFilter = true;
     private final Set<String> allowedSyscalls = new LinkedHashSet<>();
+    private boolean inheritedDescriptorsRefused;
 
     Builder() {}
 
@@ -441,6 +456,7 @@ public final class ConfinementPolicy {
       this.serviceNotification = policy.serviceNotification;
       this.baselineFilter = policy.baselineFilter;
       this.allowedSyscalls.addAll(policy.allowedSyscalls);
+      this.inheritedDescriptorsRefused = policy.inheritedDescriptorsRefused;
     }
 
     /**
@@ -597,6 +613,20 @@ public final class ConfinementPolicy {
      */
     public Builder allowSharedUid() {
       this.sharedUidAllowed = true;
+      return this;
+    }
+
+    /**
+     * Refuses apply() (an ERROR of preflight, code {@code inherited-descriptor}) while the process
+     * holds a descriptor that grants more than the target identity could get by itself: a file
+     * open for reading that the target's uid, gid and groups could not open for reading (its mode,
+     * owner and ACL), a Unix socket whose peer runs as another uid, a memfd, or a pidfd. Such a
+     * descriptor survives chroot and the drop and stays usable. Without this option it is a
+     * WARNING. Class path jars, files open write-only, directories (checked on their own),
+     * listening and unconnected sockets, and world-readable files are never counted.
+     */
+    public Builder refuseInheritedDescriptors() {
+      this.inheritedDescriptorsRefused = true;
       return this;
     }
 

@@ -69,7 +69,10 @@ public enum Syscall {
   OPEN_PARENT("openat"),
   /** getdents64 of /proc/self/fd, through the /proc/self/task descriptor after chroot: the process's descriptors. */
   READ_DESCRIPTORS("getdents64"),
-  /** lgetxattr(2) of system.posix_acl_access or system.posix_acl_default: who else may write a jail entry. */
+  /**
+   * lgetxattr(2) of system.posix_acl_access or system.posix_acl_default (who else may write a jail
+   * entry), or of security.capability (a jail file that gains capabilities when run).
+   */
   GETXATTR("lgetxattr"),
   /** prctl(PR_GET_SECUREBITS): securebits that would keep capabilities across setresuid. */
   GET_SECUREBITS("prctl"),
@@ -88,7 +91,12 @@ public enum Syscall {
   /** getsid(0): whether this process leads its session (then leaving the terminal would hang up its foreground). */
   GETSID("getsid"),
   /** ioctl(fd, TIOCNOTTY): the process leaves its controlling terminal, so TIOCSTI into it fails with EPERM. */
-  TIOCNOTTY("ioctl");
+  TIOCNOTTY("ioctl"),
+  /**
+   * getsockopt(2) of an inherited socket (SO_DOMAIN, SO_ACCEPTCONN, SO_PEERCRED): whether it is
+   * a Unix socket connected to a process of another uid, which the descriptor keeps reaching.
+   */
+  GETSOCKOPT("getsockopt");
 
   private final String cName;
 

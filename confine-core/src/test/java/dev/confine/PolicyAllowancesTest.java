@@ -51,6 +51,20 @@ class PolicyAllowancesTest {
   }
 
   @Test
+  void refuseInheritedDescriptorsTakesPartInEqualsHashCodeToStringAndToBuilder() {
+    ConfinementPolicy plain = valid().build();
+    ConfinementPolicy strict = valid().refuseInheritedDescriptors().build();
+    assertFalse(plain.inheritedDescriptorsRefused());
+    assertTrue(strict.inheritedDescriptorsRefused());
+    assertNotEquals(plain, strict);
+    assertNotEquals(plain.hashCode(), strict.hashCode());
+    assertEquals(strict, strict.toBuilder().build());
+    assertTrue(strict.toBuilder().build().inheritedDescriptorsRefused());
+    assertTrue(strict.toString().contains(", refuseInheritedDescriptors"), strict.toString());
+    assertFalse(plain.toString().contains("refuseInheritedDescriptors"), plain.toString());
+  }
+
+  @Test
   void badPathsAreRefusedAtOnceNamingTheValue() {
     ConfinementPolicy.Builder b = valid();
     assertEquals("writable subdirectory must be a non-empty path relative to the root, such as \"dev/null\": \"/var/spool\"",

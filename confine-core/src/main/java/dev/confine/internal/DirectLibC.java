@@ -48,6 +48,7 @@ final class DirectLibC implements LibC {
   private final Function socket;
   private final Function connect;
   private final Function sendto;
+  private final Function getsockopt;
   // Linux only: null where libc lacks them (the Kernel then reports ENOSYS, never skips).
   private final Function prctl;
   private final Function capget;
@@ -97,6 +98,7 @@ final class DirectLibC implements LibC {
     socket = function(libc, "socket", i, i, i, i);
     connect = function(libc, "connect", i, i, p, Type.UINT);
     sendto = function(libc, "sendto", Type.SLONG, i, p, Type.ULONG, i, p, Type.UINT);
+    getsockopt = function(libc, "getsockopt", i, i, i, i, p, p);
     Type l = Type.SLONG;
     // prctl(int option, ...) and syscall(long number, ...) are variadic: every argument is passed
     // as a long, as the kernel reads them.
@@ -475,6 +477,19 @@ final class DirectLibC implements LibC {
   @Override
   public int socket(int domain, int type, int protocol) {
     return threeInts(socket, domain, type, protocol);
+  }
+
+  @Override
+  public int getsockopt(int fd, int level, int name, byte[] value) {
+    int[] length = {value.length};
+    HeapInvocationBuffer call = new HeapInvocationBuffer(getsockopt);
+    call.putInt(fd);
+    call.putInt(level);
+    call.putInt(name);
+    call.putArray(value, 0, value.length, ArrayFlags.OUT);
+    call.putArray(length, 0, 1, ArrayFlags.IN | ArrayFlags.OUT);
+    int r = invoker.invokeInt(getsockopt, call);
+    return r < 0 ? r : length[0];
   }
 
   @Override

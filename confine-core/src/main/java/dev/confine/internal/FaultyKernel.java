@@ -232,6 +232,16 @@ public final class FaultyKernel implements Kernel {
     return call(Syscall.GETXATTR, args(path, defaultAcl ? "system.posix_acl_default" : "system.posix_acl_access"), () -> delegate.acl(path, defaultAcl));
   }
 
+  @Override
+  public Optional<FileCapabilities> fileCapabilities(String path) throws ErrnoException {
+    return call(Syscall.GETXATTR, args(path, "security.capability"), () -> delegate.fileCapabilities(path));
+  }
+
+  @Override
+  public Optional<SocketPeer> unixSocketPeer(int fd) throws ErrnoException {
+    return call(Syscall.GETSOCKOPT, args(fd, "SOL_SOCKET", "SO_PEERCRED"), () -> delegate.unixSocketPeer(fd));
+  }
+
   @Override public FileStatus statAt(int dirFd, String path) throws ErrnoException { return call(Syscall.FSTAT, args(dirFd, path, 0), () -> delegate.statAt(dirFd, path)); }
 
   @Override

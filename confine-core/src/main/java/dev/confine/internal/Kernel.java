@@ -34,6 +34,24 @@ public interface Kernel {
     }
   }
 
+  /** The process at the other end of a connected Unix socket, as SO_PEERCRED gives it. */
+  final class SocketPeer {
+    public final long pid;
+    public final long uid;
+    public final long gid;
+
+    public SocketPeer(long pid, long uid, long gid) {
+      this.pid = pid;
+      this.uid = uid;
+      this.gid = gid;
+    }
+
+    @Override
+    public String toString() {
+      return "pid " + pid + " uid " + uid + " gid " + gid;
+    }
+  }
+
   /** Which binding makes the calls: "jffi", "FFM (java.lang.foreign)", or the fake's name. */
   String binding();
 
@@ -140,6 +158,21 @@ public interface Kernel {
    * the entry has none (ENODATA) or its file system has no ACLs (EOPNOTSUPP).
    */
   Optional<PosixAcl> acl(String path, boolean defaultAcl) throws ErrnoException;
+
+  /**
+   * The file capabilities of {@code path} itself (lgetxattr of {@code security.capability}, never
+   * following a link), as setcap(8) writes them. Empty if it has none (ENODATA), its file system
+   * has no extended attributes (EOPNOTSUPP), or it was removed since it was listed.
+   */
+  Optional<FileCapabilities> fileCapabilities(String path) throws ErrnoException;
+
+  /**
+   * The peer of an open descriptor that is a connected AF_UNIX socket (getsockopt SO_DOMAIN,
+   * SO_ACCEPTCONN, SO_PEERCRED). Empty for anything else: not a socket, another family, a
+   * listening socket, or one with no peer credentials (unconnected, or a datagram socket, whose
+   * connect(2) records none).
+   */
+  Optional<SocketPeer> unixSocketPeer(int fd) throws ErrnoException;
 
   /**
    * statx(dirFd, path, 0): what {@code path}, relative to the open directory {@code dirFd}, names,

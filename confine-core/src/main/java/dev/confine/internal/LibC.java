@@ -112,6 +112,12 @@ interface LibC {
   /** sendto(fd, buffer, buffer.length, flags, NULL, 0): through a connected socket. */
   long sendto(int fd, byte[] buffer, int flags);
 
+  /**
+   * getsockopt(fd, level, name, value, &length) with length value.length on entry: the length
+   * the kernel wrote, or -1 with errno.
+   */
+  int getsockopt(int fd, int level, int name, byte[] value);
+
   PasswdResult getpwnam(String name, int bufferSize);
 
   PasswdResult getpwuid(int uid, int bufferSize);

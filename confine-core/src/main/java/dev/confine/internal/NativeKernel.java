@@ -811,6 +811,72 @@ public final class NativeKernel implements Kernel {
     }
   }
 
+  private static final byte[] SECURITY_CAPABILITY = "security.capability\0".getBytes(StandardCharsets.US_ASCII);
+
+  @Override
+  public Optional<FileCapabilities> fileCapabilities(String path) throws ErrnoException {
+    if (!direct.hasXattr()) {
+      throw new ErrnoException(Syscall.GETXATTR, List.of('"' + path + '"', "\"security.capability\""), Errno.ENOSYS);
+    }
+    // 24 bytes: the largest value the kernel stores (revision 3, with a namespace's root uid).
+    // The walk makes this call for every regular file; most answer ENODATA.
+    byte[] buffer = new byte[24];
+    long length = direct.lgetxattr(path, SECURITY_CAPABILITY, buffer);
+    if (length >= 0) {
+      try {
+        return Optional.of(FileCapabilities.parse(java.util.Arrays.copyOf(buffer, (int) length)));
+      } catch (IllegalArgumentException e) {
+        ErrnoException failure = new ErrnoException(Syscall.GETXATTR, List.of('"' + path + '"', "\"security.capability\""), Errno.EINVAL);
+        failure.initCause(e);
+        throw failure;
+      }
+    }
+    int errno = direct.errno();
+    if (errno == Errno.ENODATA || errno == Errno.EOPNOTSUPP || errno == Errno.ENOENT) {
+      return Optional.empty(); // none, no xattrs on this file system, or removed since the walk listed it
+    }
+    throw error(Syscall.GETXATTR, path, "security.capability");
+  }
+
+  private static final int SOL_SOCKET = 1;
+  private static final int SO_PEERCRED = 17;
+  private static final int SO_ACCEPTCONN = 30;
+  private static final int SO_DOMAIN = 39;
+
+  @Override
+  public Optional<SocketPeer> unixSocketPeer(int fd) throws ErrnoException {
+    byte[] value = new byte[4];
+    if (direct.getsockopt(fd, SOL_SOCKET, SO_DOMAIN, value) < 0) {
+      if (direct.errno() == Errno.ENOTSOCK) {
+        return Optional.empty();
+      }
+      throw error(Syscall.GETSOCKOPT, fd, "SOL_SOCKET", "SO_DOMAIN");
+    }
+    if (intAt(value, 0) != AF_UNIX) {
+      return Optional.empty();
+    }
+    // A listening socket reports its own creator as the peer (listen(2) records it): not a peer.
+    if (direct.getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, value) < 0) {
+      throw error(Syscall.GETSOCKOPT, fd, "SOL_SOCKET", "SO_ACCEPTCONN");
+    }
+    if (intAt(value, 0) != 0) {
+      return Optional.empty();
+    }
+    byte[] ucred = new byte[12]; // struct ucred { pid_t pid; uid_t uid; gid_t gid; }
+    if (direct.getsockopt(fd, SOL_SOCKET, SO_PEERCRED, ucred) < 0) {
+      throw error(Syscall.GETSOCKOPT, fd, "SOL_SOCKET", "SO_PEERCRED");
+    }
+    long pid = intAt(ucred, 0);
+    // pid 0: no credentials recorded (not connected, or a datagram socket).
+    return pid == 0
+        ? Optional.empty()
+        : Optional.of(new SocketPeer(pid, Integer.toUnsignedLong(intAt(ucred, 4)), Integer.toUnsignedLong(intAt(ucred, 8))));
+  }
+
+  private static int intAt(byte[] b, int at) {
+    return java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.nativeOrder()).getInt(at);
+  }
+
   @Override
   public FileStatus statAt(int dirFd, String path) throws ErrnoException {
     byte[] buffer = new byte[256];

@@ -44,6 +44,7 @@ public final class PosixAcl {
 
   private static final int VERSION = 2;
   private static final int WRITE = 2;
+  private static final int READ = 4;
 
   public final List<Entry> entries;
 
@@ -129,6 +130,41 @@ public final class PosixAcl {
       }
     }
     return found;
+  }
+
+  /**
+   * Whether someone other than the file's owner may read it, by acl(7)'s access check: a named
+   * user entry for {@code user}; else the owning group's entry (if {@code fileGroup} is among
+   * {@code groups}) and named group entries, any of them granting r, and if any matched but none
+   * grants it, no; else the other entry. Named and group entries count only as far as the mask
+   * lets them. The owner's own bits are the caller's to judge.
+   */
+  public boolean grantsRead(long user, Set<Long> groups, long fileGroup) {
+    int mask = 7;
+    int other = 0;
+    for (Entry e : entries) {
+      if (e.tag == Tag.MASK) {
+        mask = e.permissions;
+      } else if (e.tag == Tag.OTHER) {
+        other = e.permissions;
+      }
+    }
+    for (Entry e : entries) {
+      if (e.tag == Tag.USER && e.id == user) {
+        return (e.permissions & mask & READ) != 0;
+      }
+    }
+    boolean groupMatched = false;
+    for (Entry e : entries) {
+      boolean matches = (e.tag == Tag.GROUP_OBJ && groups.contains(fileGroup)) || (e.tag == Tag.GROUP && groups.contains(e.id));
+      if (matches) {
+        groupMatched = true;
+        if ((e.permissions & mask & READ) != 0) {
+          return true;
+        }
+      }
+    }
+    return !groupMatched && (other & READ) != 0;
   }
 
   @Override

@@ -163,6 +163,9 @@ public final class SimulatedKernel implements Kernel {
   private OptionalInt haltStatus = OptionalInt.empty();
   private final Map<String, PosixAcl> accessAcls = new HashMap<>();
   private final Map<String, PosixAcl> defaultAcls = new HashMap<>();
+  private final Map<String, FileCapabilities> fileCapabilities = new HashMap<>();
+  /** Connected Unix stream sockets by descriptor, with the peer SO_PEERCRED names. */
+  private final Map<Integer, SocketPeer> socketPeers = new TreeMap<>();
   private int securebits;
   private boolean dumpable = true;
   private boolean suidDumpable;
@@ -315,6 +318,61 @@ public final class SimulatedKernel implements Kernel {
       Node old = files.get(path);
       int permissions = (old.permissions & 07000) | user << 6 | (mask >= 0 ? mask : group) << 3 | other;
       files.put(path, new Node(old.type, old.uid, old.gid, permissions, old.symlinkTarget, old.inode, old.links));
+    }
+    return this;
+  }
+
+  /** Gives the regular file at path file capabilities (security.capability), as setcap(8) would. */
+  public SimulatedKernel fileCapabilities(String path, FileCapabilities capabilities) {
+    requireNonNull(capabilities, "capabilities");
+    Node node = files.get(path);
+    if (node == null || node.type != FileStatus.Type.REGULAR) {
+      throw new IllegalArgumentException("no regular file at " + path);
+    }
+    fileCapabilities.put(path, capabilities);
+    return this;
+  }
+
+  /**
+   * The process holds the file at path open with these open(2) flags (O_RDONLY is 0, O_WRONLY 1,
+   * O_RDWR 2, O_APPEND 02000), as a file opened before apply() and inherited by it; its
+   * /proc/self/fdinfo shows them. Returns the descriptor.
+   */
+  public int openFile(String path, int flags) {
+    Node node = files.get(path);
+    if (node == null || node.type == FileStatus.Type.DIRECTORY || node.type == FileStatus.Type.SYMLINK) {
+      throw new IllegalArgumentException("no file to open at " + path);
+    }
+    int fd = allocate(path);
+    texts.put("/proc/self/fdinfo/" + fd, "pos:\t0\nflags:\t0" + Integer.toOctalString(flags | 0100000) + "\nmnt_id:\t25\nino:\t" + node.inode + "\n");
+    return fd;
+  }
+
+  /**
+   * The process holds a connected Unix stream socket whose peer is process {@code pid} running as
+   * {@code uid} and {@code gid} (SO_PEERCRED), as a connection made before apply(). Returns the descriptor.
+   */
+  public int connectedUnixSocket(long pid, long uid, long gid) {
+    long inode = nextInode++;
+    int fd = allocate("socket:[" + inode + "]");
+    socketPeers.put(fd, new SocketPeer(pid, uid, gid));
+    return fd;
+  }
+
+  /**
+   * The process holds a descriptor of no file in the tree, named as /proc/self/fd shows it:
+   * "/memfd:secret (deleted)", "anon_inode:[pidfd]", "anon_inode:[eventfd]", "pipe:[77]", or a
+   * listening socket's "socket:[88]". Returns the descriptor.
+   */
+  public int descriptor(String target) {
+    return allocate(requireNonNull(target, "target"));
+  }
+
+  /** Descriptors 0, 1 and 2 name {@code target} (a terminal, "/dev/pts/0", by default), as the parent left them. */
+  public SimulatedKernel standardStreams(String target) {
+    requireNonNull(target, "target");
+    for (int fd = 0; fd <= 2; fd++) {
+      descriptors.put(fd, target);
     }
     return this;
   }
@@ -921,6 +979,9 @@ public final class SimulatedKernel implements Kernel {
     if (sockets.containsKey(fd)) {
       return new FileStatus(FileStatus.Type.SOCKET, 0777, 0, 0, 8, sockets.get(fd).inode, 1, java.util.OptionalLong.of(SOCKFS_MOUNT_ID));
     }
+    if (socketPeers.containsKey(fd) || path.startsWith("socket:[")) {
+      return new FileStatus(FileStatus.Type.SOCKET, 0777, 0, 0, 8, Long.parseLong(path.replaceAll("\\D", "")), 1);
+    }
     Node node = files.get(path);
     // Descriptors opened before the scene was set (the terminal on 0, 1, 2) are character devices.
     return node != null ? status(path, node) : new FileStatus(FileStatus.Type.CHAR_DEVICE, 0620, 0, 5, 2, fd + 1, 1, java.util.OptionalLong.of(DEVPTS_MOUNT_ID));
@@ -970,6 +1031,8 @@ public final class SimulatedKernel implements Kernel {
       throw fail(Syscall.CLOSE, Errno.EBADF, String.valueOf(fd));
     }
     sockets.remove(fd);
+    socketPeers.remove(fd);
+    texts.remove("/proc/self/fdinfo/" + fd);
   }
 
   @Override
@@ -1049,6 +1112,20 @@ public final class SimulatedKernel implements Kernel {
   @Override
   public Optional<PosixAcl> acl(String path, boolean defaultAcl) throws ErrnoException {
     return Optional.ofNullable((defaultAcl ? defaultAcls : accessAcls).get(resolve(path, false)));
+  }
+
+  @Override
+  public Optional<FileCapabilities> fileCapabilities(String path) {
+    return Optional.ofNullable(fileCapabilities.get(resolve(path, false)));
+  }
+
+  @Override
+  public Optional<SocketPeer> unixSocketPeer(int fd) throws ErrnoException {
+    if (!descriptors.containsKey(fd)) {
+      throw fail(Syscall.GETSOCKOPT, Errno.EBADF, fd + ", SOL_SOCKET, SO_DOMAIN");
+    }
+    // The notify socket (datagram: connect records no credentials) and anything else: no peer.
+    return Optional.ofNullable(socketPeers.get(fd));
   }
 
   @Override

@@ -188,6 +188,23 @@ public final class FakeKernel {
     return kernel.leakDirectoryDescriptor(path);
   }
 
+  /**
+   * Opens a file for reading, as code that read a secret before apply() might have left it open
+   * (preflight reports it as inherited-descriptor if the target could not read it itself); returns its number.
+   */
+  public int leakFileDescriptor(String path) {
+    return kernel.openFile(path, 0); // O_RDONLY
+  }
+
+  /**
+   * Descriptors 0, 1 and 2 name {@code target}: "/dev/null" as a service manager leaves them, or a
+   * log file. By default they are a terminal ("/dev/pts/0"), which preflight reports as INFO (terminal).
+   */
+  public FakeKernel standardStreams(String target) {
+    kernel.standardStreams(target);
+    return this;
+  }
+
   /** Starts this kernel's process as another identity (for example, not root). */
   public FakeKernel runningAs(long uid, long gid) {
     kernel.runningAs(uid, gid);

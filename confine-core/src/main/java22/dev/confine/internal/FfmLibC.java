@@ -418,6 +418,22 @@ final class FfmLibC implements LibC {
     }
   }
 
+  @Override
+  public int getsockopt(int fd, int level, int name, byte[] value) {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment out = arena.allocate(value.length, 8);
+      MemorySegment length = arena.allocate(JAVA_INT);
+      length.set(JAVA_INT, 0, value.length);
+      int r = (int) sys("getsockopt", fd, level, name, out.address(), length.address());
+      if (r < 0) {
+        return r;
+      }
+      int written = Math.min(length.get(JAVA_INT, 0), value.length);
+      MemorySegment.copy(out, JAVA_BYTE, 0, value, 0, written);
+      return written;
+    }
+  }
+
   /** sendto(fd, buffer, length, flags, NULL, 0): the sixth argument is sys's 0. */
   @Override
   public long sendto(int fd, byte[] buffer, int flags) {

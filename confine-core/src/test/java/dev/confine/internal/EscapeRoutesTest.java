@@ -97,6 +97,40 @@ class EscapeRoutesTest {
   }
 
   @Test
+  void underRefuseInheritedDescriptorsAFileOpenedDuringPreflightIsSeenRightBeforeChroot() {
+    SimulatedKernel kernel = machine().entry("/etc/shadow", FileStatus.Type.REGULAR, 0, 42, 0640, 1);
+    AtomicInteger looks = new AtomicInteger();
+    Kernel racing = new ForwardingKernel(kernel) {
+      @Override public List<OpenFile> openFiles() throws ErrnoException {
+        List<OpenFile> seen = super.openFiles();
+        if (looks.incrementAndGet() == 1) {
+          kernel.openFile("/etc/shadow", 0); // right after preflight's look, O_RDONLY
+        }
+        return seen;
+      }
+    };
+    Run run = new Run(racing);
+    PreflightException e = assertThrows(PreflightException.class, () -> run.confiner.apply(builder().refuseInheritedDescriptors().build()));
+    assertEquals(2, looks.get(), "preflight's look, then the one right before chroot");
+    assertTrue(e.report().has("inherited-descriptor") && e.getMessage().contains("(/etc/shadow) is a file open for reading"), e.getMessage());
+    assertEquals("/", kernel.root(), "refused before chroot");
+    // Control: without the option the same race confines (as a WARNING the look right before chroot does not repeat it).
+    SimulatedKernel plain = machine().entry("/etc/shadow", FileStatus.Type.REGULAR, 0, 42, 0640, 1);
+    AtomicInteger plainLooks = new AtomicInteger();
+    Kernel racingPlain = new ForwardingKernel(plain) {
+      @Override public List<OpenFile> openFiles() throws ErrnoException {
+        List<OpenFile> seen = super.openFiles();
+        if (plainLooks.incrementAndGet() == 1) {
+          plain.openFile("/etc/shadow", 0);
+        }
+        return seen;
+      }
+    };
+    new Run(racingPlain).confiner.apply(builder().build());
+    assertEquals("/srv/jail", plain.root());
+  }
+
+  @Test
   void aDirectoryOpenedAfterTheLastLookBeforeChrootHaltsTheProcessAfterTheDrop() {
     SimulatedKernel kernel = machine();
     Kernel racing = new ForwardingKernel(kernel) {

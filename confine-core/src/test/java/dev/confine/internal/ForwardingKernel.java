@@ -42,6 +42,8 @@ class ForwardingKernel implements Kernel {
   @Override public List<Mount> mounts() throws ErrnoException { return delegate.mounts(); }
   @Override public Optional<String> readText(String path) throws ErrnoException { return delegate.readText(path); }
   @Override public Optional<PosixAcl> acl(String path, boolean defaultAcl) throws ErrnoException { return delegate.acl(path, defaultAcl); }
+  @Override public Optional<FileCapabilities> fileCapabilities(String path) throws ErrnoException { return delegate.fileCapabilities(path); }
+  @Override public Optional<SocketPeer> unixSocketPeer(int fd) throws ErrnoException { return delegate.unixSocketPeer(fd); }
   @Override public FileStatus statAt(int dirFd, String path) throws ErrnoException { return delegate.statAt(dirFd, path); }
   @Override public int openParent(int directoryFd) throws ErrnoException { return delegate.openParent(directoryFd); }
   @Override public List<Integer> descriptorNumbers(int threadListFd) throws ErrnoException { return delegate.descriptorNumbers(threadListFd); }

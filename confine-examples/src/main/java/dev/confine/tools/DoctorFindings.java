@@ -35,7 +35,9 @@ final class DoctorFindings {
           // NOTIFY_SOCKET, WATCHDOG_*: the doctor's own environment, not the daemon's unit's.
           "notify-socket",
           // The doctor's own JVM's cgroup limits and -XX flags, not the daemon's.
-          "container-cpu-limit-lost", "container-cpu-limit-pinned", "container-memory-limit-lost");
+          "container-cpu-limit-lost", "container-cpu-limit-pinned", "container-memory-limit-lost",
+          // The doctor's own descriptors and standard streams, not the daemon's.
+          "inherited-descriptor", "terminal");
 
   /** What the doctor was told, for fixes that repeat part of its command line. */
   static final class Invocation {
@@ -80,6 +82,8 @@ final class DoctorFindings {
           entry("jail-writable", FLAGS),
           entry("setuid-file", FLAGS),
           entry("setgid-file", FLAGS),
+          entry("file-capabilities", FLAGS),
+          entry("fifo-or-socket", FLAGS),
           entry("device-node", FLAGS),
           entry("hard-link", FLAGS),
           entry("special-mount", FLAGS),

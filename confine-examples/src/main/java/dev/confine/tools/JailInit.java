@@ -527,9 +527,15 @@ final class JailInit {
       }
       Map<String, Object> a;
       try {
-        a = Files.readAttributes(path, "unix:mode,uid,gid,rdev", LinkOption.NOFOLLOW_LINKS);
+        a = Files.readAttributes(path, "unix:mode,uid,gid,rdev,nlink", LinkOption.NOFOLLOW_LINKS);
       } catch (NoSuchFileException e) {
         looks.add(new Look(item, path, State.MISSING, "missing"));
+        continue;
+      }
+      Optional<String> linked = hardLinked((Integer) a.get("mode"), (Integer) a.get("nlink"));
+      if (linked.isPresent()) {
+        blocked.add(item.relative);
+        looks.add(new Look(item, path, State.WRONG, linked.get()));
         continue;
       }
       int mode = (Integer) a.get("mode");
@@ -549,6 +555,19 @@ final class JailInit {
       }
     }
     return looks;
+  }
+
+  /**
+   * A file or device node with more than one link is also a name somewhere else, perhaps outside
+   * the jail (a hard link to a root-only host file): its owner and mode are that file's, and
+   * changing them would hand the host file to the daemon's user or open it to everyone. Only a
+   * directory's link count says nothing of the kind (its entries' ".." count too).
+   */
+  private static Optional<String> hardLinked(int mode, int links) {
+    return (mode & 0170000) != 0040000 && links > 1
+        ? Optional.of("it has " + links + " links (a hard link: the same file may have a name outside the jail, whose owner and mode"
+            + " init must not change); copy the file into the jail instead of linking it")
+        : Optional.empty();
   }
 
   private static Optional<String> wrongKind(Item item, int mode, long rdev) {
@@ -602,8 +621,11 @@ final class JailInit {
    */
   static void setOwnerAndMode(Path path, Item item) throws IOException {
     // The parents were fixed (or made) root's first, so from here on no one else can swap the entry.
-    Map<String, Object> a = Files.readAttributes(path, "unix:mode,rdev", LinkOption.NOFOLLOW_LINKS);
+    Map<String, Object> a = Files.readAttributes(path, "unix:mode,rdev,nlink", LinkOption.NOFOLLOW_LINKS);
     Optional<String> wrongKind = wrongKind(item, (Integer) a.get("mode"), (Long) a.get("rdev"));
+    if (wrongKind.isEmpty()) {
+      wrongKind = hardLinked((Integer) a.get("mode"), (Integer) a.get("nlink"));
+    }
     if (wrongKind.isPresent()) {
       throw new IOException(path + " changed since it was looked at: " + wrongKind.get() + ", not the " + item.describe()
           + " that " + item.reason + " needs; left as it is, nothing followed");

@@ -120,7 +120,7 @@ class DoctorTest {
 
   @Test
   void findingsAboutTheDoctorsOwnProcessAreNotShownAsTheDaemons() {
-    // The doctor runs as uid 1000, with a directory open, in "/": all true of it, none of the daemon.
+    // The doctor runs as uid 1000, with a directory open, in "/", on a terminal: all true of it, none of the daemon.
     FakeKernel kernel = new FakeKernel().directory("/srv/jail").user("www-data", 33, 33);
     kernel.leakDirectoryDescriptor("/srv");
     kernel.runningAs(1000, 1000);
@@ -135,8 +135,8 @@ class DoctorTest {
     }
     assertFalse(out().contains("runs as uid 1000"), out());
     assertFalse(out().contains("the working directory"), out());
-    assertTrue(out().contains("not shown: 3 kinds of finding about this doctor process, not the daemon (cwd-outside-root, not-root,"
-        + " open-directory-fd); the daemon's own apply() checks its own process."), out());
+    assertTrue(out().contains("not shown: 4 kinds of finding about this doctor process, not the daemon (cwd-outside-root, not-root,"
+        + " open-directory-fd, terminal); the daemon's own apply() checks its own process."), out());
     assertTrue(out().contains("0 error(s), 0 warning(s)"), out());
   }
 
@@ -158,7 +158,7 @@ class DoctorTest {
         findings.get(0).get("fix"));
     assertEquals("device-node", findings.get(1).get("code"));
     assertEquals("INFO", findings.get(1).get("severity"));
-    assertTrue(err().startsWith("confine-doctor: not shown: 1 kind of finding about this doctor process"), "the note goes to stderr: " + err());
+    assertTrue(err().startsWith("confine-doctor: not shown: 2 kinds of finding about this doctor process"), "the note goes to stderr: " + err());
 
     out.reset();
     FakeKernel clean = new FakeKernel().directory("/srv/jail").user("www-data", 33, 33);

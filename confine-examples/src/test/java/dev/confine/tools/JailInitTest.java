@@ -192,6 +192,38 @@ class JailInitTest {
   }
 
   @Test
+  void aHardLinkedFileIsRefusedNamingItsLinksAndNeitherItNorItsOtherNameChangesEvenWithForce() throws IOException {
+    // The review's case: etc/hosts in the jail is a hard link to a 0600 file of the host; --force chmod-ed it 0644.
+    JailInit.Machine machine = machine((p, a, b) -> { throw new AssertionError("nothing is made"); });
+    Path host = Files.writeString(dir.resolve("host-secret"), "not for others\n");
+    Files.setPosixFilePermissions(host, PosixFilePermissions.fromString("rw-------"));
+    Path root = Files.createDirectory(dir.resolve("jail"));
+    Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path etc = Files.createDirectory(root.resolve("etc"));
+    Files.setPosixFilePermissions(etc, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path hosts = Files.createLink(etc.resolve("hosts"), host);
+    Map<String, String> before = snapshot();
+    assertEquals(Doctor.ERRORS_FOUND, init(machine, "--root", root.toString(), "--user", "www-data", "--name-lookups", "--force"));
+    assertEquals(before, snapshot(), "nothing changed, nothing made");
+    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(host)), "the host's file keeps its mode");
+    assertTrue(out().contains("  in the way  " + hosts + ": it has 2 links (a hard link: the same file may have a name outside the jail"), out());
+    assertTrue(out().contains("init never deletes: move or remove what is in the way yourself, then run init again."), out());
+    // And what --force would fix right before the change is refused there too, should a link appear after the look.
+    IOException e = assertThrows(IOException.class,
+        () -> JailInit.setOwnerAndMode(hosts, JailInit.Item.file("etc/hosts", new byte[0], "", "--name-lookups")));
+    assertTrue(e.getMessage().startsWith(hosts + " changed since it was looked at: it has 2 links"), e.getMessage());
+    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(host)));
+
+    // Control: the same file with one link (a copy) only differs, which --force would fix.
+    Files.delete(hosts);
+    Files.copy(host, hosts, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+    out.reset();
+    assertEquals(Doctor.ERRORS_FOUND, init(machine, "--root", root.toString(), "--user", "www-data", "--name-lookups"));
+    assertTrue(out().contains("  differs     " + hosts + ": it is "), out());
+    assertFalse(out().contains("in the way"), out());
+  }
+
+  @Test
   void aFailureHalfWayRemovesWhatThisRunMade() throws IOException {
     // As root the directories are made and the device fails; without root the first chown fails. Either way: nothing stays.
     List<Path> asked = new ArrayList<>();

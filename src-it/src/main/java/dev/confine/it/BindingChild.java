@@ -12,7 +12,8 @@ import java.util.List;
  * "RESULT binding call value" for each: values, and errno names for the calls made to fail. The
  * parent asserts the two bindings agree call by call. Runs as root on Java 22+.
  *
- * <p>Arguments: a directory that carries a POSIX ACL entry.
+ * <p>Arguments: a directory that carries a POSIX ACL entry, and a file that carries file
+ * capabilities (security.capability) in a directory where a Unix socket may be bound.
  */
 public final class BindingChild {
   private BindingChild() {}
@@ -73,6 +74,11 @@ public final class BindingChild {
       });
       record(lines, binding, "acl", () -> k.acl(aclDirectory, false).map(Object::toString));
       record(lines, binding, "acl-none", () -> k.acl("/etc", false));
+      record(lines, binding, "filecaps", () -> k.fileCapabilities(args[1]));
+      record(lines, binding, "filecaps-none", () -> k.fileCapabilities("/etc/passwd"));
+      record(lines, binding, "peer-bad", () -> k.unixSocketPeer(1 << 20));
+      record(lines, binding, "peer-pipe", () -> k.unixSocketPeer(0));
+      record(lines, binding, "peer-pair", () -> unixPair(k, java.nio.file.Path.of(args[1]).resolveSibling(binding + ".sock")));
       record(lines, binding, "mounts-nonempty", () -> !k.mounts().isEmpty());
       record(lines, binding, "pid1-listed", () -> k.otherProcesses().containsKey(1L));
       record(lines, binding, "last-capability", k::lastCapability);
@@ -112,6 +118,44 @@ public final class BindingChild {
       lines.forEach(System.out::println);
     }
     System.out.println("DONE");
+  }
+
+  /** The peers of both ends of a connected Unix stream pair made here: this process, this uid. */
+  private static String unixPair(Kernel k, java.nio.file.Path address) throws ErrnoException {
+    try (java.nio.channels.ServerSocketChannel server = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+      server.bind(java.net.UnixDomainSocketAddress.of(address));
+      // Listed after the listener is open: NIO's first use makes a socketpair of its own (its pre-close descriptor).
+      java.util.Set<Integer> before = fds(k);
+      try (java.nio.channels.SocketChannel client = java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(address));
+          java.nio.channels.SocketChannel accepted = server.accept()) {
+        if (!client.isConnected() || !accepted.isConnected()) {
+          return "not connected";
+        }
+        List<String> peers = new ArrayList<>();
+        for (int fd : fds(k)) {
+          if (!before.contains(fd)) {
+            peers.add(k.unixSocketPeer(fd).map(p -> (p.pid == ProcessHandle.current().pid() ? "self" : "pid " + p.pid) + " uid " + p.uid)
+                .orElse("none"));
+          }
+        }
+        java.util.Collections.sort(peers);
+        return peers.toString();
+      }
+    } catch (java.io.IOException e) {
+      return "threw " + e;
+    } finally {
+      try {
+        java.nio.file.Files.deleteIfExists(address);
+      } catch (java.io.IOException e) {
+        // the directory goes with the IT's jail
+      }
+    }
+  }
+
+  private static java.util.Set<Integer> fds(Kernel k) throws ErrnoException {
+    java.util.Set<Integer> fds = new java.util.TreeSet<>();
+    k.openFiles().forEach(f -> fds.add(f.fd));
+    return fds;
   }
 
   private static String identity(FileStatus s) {

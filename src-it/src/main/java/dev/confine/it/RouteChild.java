@@ -27,6 +27,9 @@ import jnr.ffi.Runtime;
  * nothing checked) to show the route open without the protection. It prints "PROBE name value"
  * lines, then "READY", and waits for "exit". Where the library halts, the parent sees status 71.
  *
+ * <p>Issue 23 adds two: "filecap" (a jail file with file capabilities, run by a thread started
+ * before the drop) and "inherited" (a root-only file opened before apply()).
+ *
  * <p>Arguments: scenario jail uid gid, then the scenario's own (see each method).
  */
 public final class RouteChild {
@@ -58,6 +61,8 @@ public final class RouteChild {
       case "pidfd": pidfd(jail, uid, gid, rest); break;
       case "confine": confineOnly(jail, uid, gid, rest); break;
       case "bind-source": bindSource(jail, uid, gid, rest); break;
+      case "filecap": fileCapabilities(jail, uid, gid, rest); break;
+      case "inherited": inherited(jail, uid, gid, rest); break;
       default: throw new IllegalArgumentException("unknown scenario " + args[0]);
     }
     ChildSide.readyThenAwaitExit();
@@ -289,6 +294,88 @@ public final class RouteChild {
       probe("apply", "raw");
     }
     probe("uids", uids());
+  }
+
+  /**
+   * program mode: program (relative to the jail) carries file capabilities (cap_setuid+ep). mode
+   * "library": check() and apply() under allowNewPrivileges(), which must refuse naming the
+   * file; "raw": a thread started before the drop runs the program after it (the JVM's VFORK
+   * launch mechanism, as jspawnhelper is not in the jail) and prints what it printed.
+   */
+  private static void fileCapabilities(String jail, long uid, long gid, String[] a) throws Exception {
+    String program = "/" + a[0];
+    if (a[1].equals("library")) {
+      ConfinementPolicy policy = policy(jail, uid, gid).allowNewPrivileges().build();
+      for (Finding f : policy.check().findings()) {
+        if (f.code().equals("file-capabilities")) {
+          probe("check-file-capabilities", f.severity() + " " + f.message());
+        }
+      }
+      try {
+        policy.apply();
+        probe("apply", "ok");
+      } catch (PreflightException e) {
+        probe("apply", "PreflightException(" + e.report().errors().stream().map(Finding::code).sorted().distinct().collect(Collectors.joining(","))
+            + ")");
+        probe("apply-message", e.getMessage().replace('\n', ' '));
+      }
+      probe("uids-after-refusal", uids());
+      probe("host-visible", Files.exists(Path.of("/etc/passwd")));
+      return;
+    }
+    CountDownLatch dropped = new CountDownLatch(1);
+    java.util.concurrent.CompletableFuture<String> ran = new java.util.concurrent.CompletableFuture<>();
+    Thread early =
+        new Thread(
+            () -> {
+              try {
+                dropped.await();
+                Process process = new ProcessBuilder(program).redirectErrorStream(true).start();
+                String out = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+                ran.complete("exit " + process.waitFor() + ": " + out.replace('\n', ' '));
+              } catch (Exception e) {
+                ran.complete("FAILED " + e);
+              }
+            },
+            "started-before-drop");
+    early.setDaemon(true);
+    early.start();
+    rawConfine(jail, uid, gid);
+    probe("apply", "raw");
+    probe("uids", uids());
+    dropped.countDown();
+    probe("exec-from-early-thread", ran.get(30, java.util.concurrent.TimeUnit.SECONDS));
+  }
+
+  /**
+   * secretPath: opened for reading as root before apply(), kept open (as a daemon's code might),
+   * then: check() (the finding), apply() with refuseInheritedDescriptors() (must refuse before
+   * chroot), apply() as the default (a WARNING only: it confines), and a read through the kept
+   * descriptor as the target (the control: what the WARNING is about is real).
+   */
+  private static void inherited(String jail, long uid, long gid, String[] a) throws Exception {
+    Path secret = Path.of(a[0]);
+    try (java.io.FileInputStream kept = new java.io.FileInputStream(secret.toFile())) {
+      probe("fd", descriptorOf(secret));
+      for (Finding f : policy(jail, uid, gid).build().check().findings()) {
+        if (f.code().equals("inherited-descriptor")) {
+          probe("check-inherited", f.severity() + " " + f.message());
+        }
+      }
+      ConfinementPolicy strict = policy(jail, uid, gid).refuseInheritedDescriptors().build();
+      probe("strict-apply", tryApply(strict));
+      probe("strict-uids", uids());
+      probe("strict-host-visible", Files.exists(secret));
+      probe("apply", tryApply(policy(jail, uid, gid).build()));
+      probe("uids", uids());
+      probe("host-visible", Files.exists(secret));
+      byte[] got = new byte[64];
+      int n = kept.read(got);
+      probe("read-kept", n < 0 ? "EOF" : "read " + n + " bytes" + (new String(got, 0, Math.max(n, 0), java.nio.charset.StandardCharsets.ISO_8859_1)
+          .startsWith("root:") ? ", starting root:" : ""));
+    } catch (java.io.IOException e) {
+      probe("read-kept", "FAILED " + e);
+    }
   }
 
   // ---- helpers ----

@@ -54,7 +54,12 @@ class BindingIT {
     AttackLibC libc = AttackLibC.load();
     assertEquals(0, libc.setxattr(withAcl.toString(), "system.posix_acl_access", b.array(), b.capacity(), 0), AttackLibC.lastErrno(libc));
 
-    try (ChildJvm child = ChildJvm.start(List.of(), "dev.confine.it.BindingChild", withAcl.toString())) {
+    // cap_setuid+ep as setcap writes it (VFS_CAP_REVISION_2 with the effective flag; permitted bit 7).
+    Path capable = Files.writeString(base.resolve("capable"), "");
+    byte[] capability = {1, 0, 0, 2, (byte) 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    assertEquals(0, libc.setxattr(capable.toString(), "security.capability", capability, capability.length, 0), AttackLibC.lastErrno(libc));
+
+    try (ChildJvm child = ChildJvm.start(List.of(), "dev.confine.it.BindingChild", withAcl.toString(), capable.toString())) {
       child.await("DONE", Duration.ofSeconds(60));
       Map<String, String> jffi = new TreeMap<>();
       Map<String, String> ffm = new TreeMap<>();
@@ -81,6 +86,11 @@ class BindingIT {
       assertEquals("Optional.empty", ffm.get("getpwnam-missing"), out);
       assertEquals("Optional[user::rwx,user:4242:rwx,group::r-x,mask::rwx,other::r-x]", ffm.get("acl"), out);
       assertTrue(ffm.get("open-etc").contains("parent DIRECTORY"), out);
+      assertEquals("Optional[cap_setuid+ep]", ffm.get("filecaps"), out);
+      assertEquals("Optional.empty", ffm.get("filecaps-none"), out);
+      assertEquals("errno EBADF", ffm.get("peer-bad"), out);
+      assertEquals("Optional.empty", ffm.get("peer-pipe"), "a pipe: ENOTSOCK is no peer\n" + out);
+      assertEquals("[self uid 0, self uid 0]", ffm.get("peer-pair"), "both connected ends are this process\n" + out);
       assertTrue(ffm.get("thread-list").equals("threads>0 true fds-0-1-2 true caller-listed true"), out);
     }
   }

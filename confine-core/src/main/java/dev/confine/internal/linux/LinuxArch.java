@@ -50,7 +50,9 @@ public enum LinuxArch {
           // socket calls, not socketcall(2)).
           Map.entry("socket", 41), Map.entry("connect", 42), Map.entry("sendto", 44),
           // The controlling terminal (ioctl: TIOCNOTTY, and the baseline filter's TIOCSTI rule; getsid).
-          Map.entry("ioctl", 16), Map.entry("getsid", 124))),
+          Map.entry("ioctl", 16), Map.entry("getsid", 124),
+          // preflight's look at inherited Unix sockets (SO_DOMAIN, SO_ACCEPTCONN, SO_PEERCRED).
+          Map.entry("getsockopt", 55))),
   AARCH64(0xC00000B7, -1,
       Map.ofEntries(
           Map.entry("lookup_dcookie", 18), Map.entry("umount2", 39), Map.entry("mount", 40),
@@ -85,7 +87,8 @@ public enum LinuxArch {
           // systemd's notify socket, through the FFM binding (asm-generic/unistd.h).
           Map.entry("socket", 198), Map.entry("connect", 203), Map.entry("sendto", 206),
           // The controlling terminal (ioctl: TIOCNOTTY, and the baseline filter's TIOCSTI rule; getsid).
-          Map.entry("ioctl", 29), Map.entry("getsid", 156)));
+          Map.entry("ioctl", 29), Map.entry("getsid", 156),
+          Map.entry("getsockopt", 209)));
 
   /** The AUDIT_ARCH_* value the kernel puts in seccomp_data.arch for this ABI. */
   public final int auditArch;

@@ -121,7 +121,8 @@ final class JailChecks {
 
   /**
    * One walk of the jail, never following a symlink: entries the target can write, setuid and
-   * setgid files, device nodes, and regular files with more than one link.
+   * setgid files, files with file capabilities, device nodes, FIFOs and sockets, and regular files
+   * with more than one link.
    */
   static void contents(PreflightContext context, List<Finding> findings) throws ErrnoException {
     if (context.root.isEmpty() || context.root.get().type != FileStatus.Type.DIRECTORY) {
@@ -165,6 +166,43 @@ final class JailChecks {
                 context.policy.allowedSetuidFiles().contains(relative)
                     ? Allowance.allowed(setuid, "allowSetuidFiles(\"" + relative + "\")")
                     : setuid);
+          }
+          // execve(2) grants a file's capabilities to whoever runs it, setuid or not, unless
+          // no_new_privs is set in the thread that runs it. It runs no file without an x bit, not
+          // even for root, and of the confined process's ids only an owner could chmod one on: so
+          // one lgetxattr per file that can be run, not per file (one each made a 100k-file walk 50% slower).
+          boolean runnable = (s.permissions & 0111) != 0 || target.map(t -> t.uid == s.uid).orElse(true);
+          if (s.type == FileStatus.Type.REGULAR && runnable) {
+            Optional<dev.confine.internal.FileCapabilities> capabilities = context.kernel.fileCapabilities(path);
+            if (capabilities.isPresent()) {
+              Finding capable =
+                  new Finding(ERROR, "file-capabilities",
+                      shown + " carries file capabilities (security.capability: " + capabilities.get() + "; mode "
+                          + String.format("%04o", s.permissions) + ", owner uid " + s.uid + ")",
+                      "execve(2) gives a program its file capabilities whoever runs it, as a setuid program gets its owner's uid: with cap_setuid"
+                          + " it becomes root again. no_new_privs (the default) stops that only in threads that have it: a thread started"
+                          + " before apply() lacks it under allowNewPrivileges().",
+                      "setcap -r " + path + " (or remove it from the jail), or accept it knowingly with allowSetuidFiles(\"" + relative + "\")");
+              out.add(
+                  context.policy.allowedSetuidFiles().contains(relative)
+                      ? Allowance.allowed(capable, "allowSetuidFiles(\"" + relative + "\")")
+                      : capable);
+            }
+          }
+          if ((s.type == FileStatus.Type.FIFO || s.type == FileStatus.Type.SOCKET) && !syslogSocket) {
+            // A FIFO or socket node is a channel, not a file: whoever holds the other end (a
+            // process outside the jail, or the host's socket hard-linked in) talks to the confined
+            // process through it, whatever its mode says.
+            boolean socket = s.type == FileStatus.Type.SOCKET;
+            out.add(
+                new Finding(WARNING, "fifo-or-socket",
+                    shown + " is a " + (socket ? "socket" : "FIFO") + " (mode " + String.format("%04o", s.permissions) + ", owner uid " + s.uid
+                        + ", gid " + s.gid + ", " + s.links + (s.links == 1 ? " link" : " links") + ")",
+                    socket
+                        ? "connect(2) to a socket node reaches whatever listens on it, which may run outside the jail as any user; a socket"
+                            + " node with more than one link is a host socket hard-linked into the jail."
+                        : "A FIFO joins the confined process to whoever opens its other end, which may be a process outside the jail.",
+                    "Remove it from the jail (rm " + path + "), unless the daemon needs this channel and what listens on it is trusted."));
           }
           if (s.type == FileStatus.Type.REGULAR && (s.permissions & 02000) != 0) {
             Finding setgid =

@@ -29,7 +29,10 @@ public final class Preflight {
           JailChecks::contents,
           JailChecks::nameLookupFiles,
           SyslogChecks::socket,
-          ContainerChecks::limits);
+          ContainerChecks::limits,
+          // Last: each reads every descriptor that is not a directory, after the checks above.
+          ProcessChecks::inheritedDescriptors,
+          ProcessChecks::terminal);
 
   /** The finding of a CPU limit the JVM honours now and will lose in the jail: apply() then reads the count after chroot with care. */
   public static final String CPU_LIMIT_LOST = ContainerChecks.CPU_LOST;
@@ -48,13 +51,19 @@ public final class Preflight {
   }
 
   /**
-   * The open-directory check alone, again: apply() runs it right before chroot, after the JVM
+   * The open-directory check alone, again (with refuseInheritedDescriptors(), the inherited
+   * descriptors too, from the same listing): apply() runs it right before chroot, after the JVM
    * preparations and the caller's hooks, while a refusal still leaves the process as it was.
    */
   public static PreflightReport descriptorsAgain(ConfinementPolicy policy, Optional<Identity> identity, Kernel kernel, Optional<FileStatus> root)
       throws ErrnoException {
     List<Finding> findings = new ArrayList<>();
-    ProcessChecks.openDirectories(new PreflightContext(policy, identity, kernel, root), findings);
+    PreflightContext context = new PreflightContext(policy, identity, kernel, root);
+    ProcessChecks.openDirectories(context, findings);
+    if (policy.inheritedDescriptorsRefused()) {
+      // Only where they refuse: as WARNINGs they were said once, in preflight's report.
+      ProcessChecks.inheritedDescriptors(context, findings);
+    }
     return new PreflightReport(findings);
   }
 

@@ -20,6 +20,8 @@ public final class PreflightContext {
    * limit pinned by -XX:ActiveProcessorCount): the JVM, not the kernel, knows its own flags.
    */
   public final Supplier<List<String>> jvmArguments;
+  /** The descriptors as preflight's one look at /proc/self/fd saw them; read at the first check that asks. */
+  private List<dev.confine.internal.OpenFile> openFiles;
 
   public PreflightContext(ConfinementPolicy policy, Optional<Identity> identity, Kernel kernel, Optional<FileStatus> root) {
     this(policy, identity, kernel, root, List::of);
@@ -32,6 +34,18 @@ public final class PreflightContext {
     this.kernel = kernel;
     this.root = root;
     this.jvmArguments = jvmArguments;
+  }
+
+  /**
+   * Every open descriptor, listed once per preflight: the checks of directories, inherited
+   * descriptors and the terminal judge the same look (apply() looks again right before chroot,
+   * with a context of its own).
+   */
+  public List<dev.confine.internal.OpenFile> openFiles() throws dev.confine.internal.ErrnoException {
+    if (openFiles == null) {
+      openFiles = List.copyOf(kernel.openFiles());
+    }
+    return openFiles;
   }
 
   public String rootPath() {

@@ -11,6 +11,7 @@ import dev.confine.internal.Kernel;
 import dev.confine.internal.OpenFile;
 import dev.confine.internal.DirectoryDescriptors;
 import dev.confine.internal.FileStatus;
+import dev.confine.internal.PosixAcl;
 import dev.confine.internal.Verifier;
 import dev.confine.internal.linux.ThreadStatus;
 import java.util.ArrayList;
@@ -62,7 +63,7 @@ final class ProcessChecks {
    * preflight and again right before chroot; the verification after the drop looks once more.
    */
   static void openDirectories(PreflightContext context, List<Finding> findings) throws ErrnoException {
-    for (OpenFile file : context.kernel.openFiles()) {
+    for (OpenFile file : context.openFiles()) {
       if (!file.directory) {
         continue;
       }
@@ -96,6 +97,194 @@ final class ProcessChecks {
                   : "Close it before apply() (and keep no directory of the host open in any thread while apply() runs).");
       findings.add(allowed && inside ? Allowance.allowed(finding, "allowOpenDirectory(" + file.fd + ")") : finding);
     }
+  }
+
+  /** O_ACCMODE's values and O_PATH (asm-generic/fcntl.h; the same on x86_64 and aarch64). */
+  private static final int O_ACCMODE = 3;
+  private static final int O_WRONLY = 1;
+  private static final int O_PATH = 010000000;
+
+  /**
+   * Descriptors that grant more than the target could get by itself, and keep granting it after
+   * chroot and the drop, for a descriptor is checked when it is opened, not when it is used: a
+   * file open for reading that the target's ids could not open (mode, owner, ACL), a Unix socket
+   * connected to another uid (a root-only service answers it as root), a memfd (memory another
+   * process may share), a pidfd (a handle on another process). Directories are
+   * {@link #openDirectories}'; what the target could open itself, files open write-only (a
+   * daemon's own logs), listening sockets and the JVM's own descriptors are not counted. A
+   * WARNING, an ERROR under refuseInheritedDescriptors().
+   */
+  static void inheritedDescriptors(PreflightContext context, List<Finding> findings) throws ErrnoException {
+    Optional<JailChecks.Target> target = JailChecks.Target.of(context);
+    if (target.isEmpty()) {
+      return; // unknown-identity says so; what the target could open is unknown
+    }
+    Collector out = new Collector(findings);
+    for (OpenFile file : context.openFiles()) {
+      if (file.directory) {
+        continue;
+      }
+      Optional<String> grant;
+      try {
+        grant = grantsMore(context, target.get(), file);
+      } catch (ErrnoException e) {
+        if (e.is(Errno.EBADF) || e.is(Errno.ENOENT)) {
+          continue; // closed since it was listed
+        }
+        throw e;
+      }
+      if (grant.isEmpty()) {
+        continue;
+      }
+      boolean refused = context.policy.inheritedDescriptorsRefused();
+      out.add(
+          new Finding(refused ? ERROR : WARNING, "inherited-descriptor",
+              "fd " + file.fd + " (" + file.target + ") is " + grant.get(),
+              "A descriptor is checked when it is opened, not when it is used: this one stays open through chroot and the drop,"
+                  + " and the confined process keeps reading or talking through it as uid " + target.get().uid + ".",
+              "Close it before apply() (or open it with O_CLOEXEC in the parent that started the daemon)"
+                  + (refused ? "." : "; refuseInheritedDescriptors() makes this an ERROR.")));
+    }
+    out.finish();
+  }
+
+  /** What the descriptor grants that the target could not get by itself, or empty. */
+  private static Optional<String> grantsMore(PreflightContext context, JailChecks.Target t, OpenFile file) throws ErrnoException {
+    String name = file.target;
+    if (name.startsWith("socket:[")) {
+      Optional<Kernel.SocketPeer> peer = context.kernel.unixSocketPeer(file.fd);
+      // A peer of this very process is a socketpair(2) made here: the JDK keeps one whose other
+      // end it closed (NIO's pre-close descriptor, in every JVM that uses it). Its other end may
+      // have gone to a child, which SO_PEERCRED cannot tell: a privilege-separation helper's channel.
+      return peer.isPresent() && peer.get().uid != t.uid && peer.get().pid != context.kernel.processId()
+          ? Optional.of("a Unix socket connected to " + peer.get() + ", another uid than the target's " + t.uid)
+          : Optional.empty();
+    }
+    if (name.startsWith("/memfd:")) {
+      // ZGC backs the Java heap with a memfd of this name: the process's own memory, mapped anyway.
+      return name.startsWith("/memfd:java_heap") ? Optional.empty() : Optional.of("a memfd: memory that another process may share and read or write");
+    }
+    if (name.equals("anon_inode:[pidfd]")) {
+      return Optional.of("a pidfd: a handle on another process (signals, pidfd_getfd, setns) that outlives the drop");
+    }
+    if (!name.startsWith("/")) {
+      return Optional.empty(); // pipes, eventfd, epoll, inotify, timerfd, and other anon inodes
+    }
+    FileStatus s = context.kernel.fstat(file.fd);
+    if (s.type != FileStatus.Type.REGULAR) {
+      return Optional.empty(); // devices (/dev/null, a terminal: see terminal) and the rest
+    }
+    Optional<String> fdinfo = context.kernel.readText("/proc/self/fdinfo/" + file.fd);
+    if (fdinfo.isEmpty()) {
+      return Optional.empty(); // closed since it was listed
+    }
+    int flags = openFlags(fdinfo.get(), file.fd);
+    if ((flags & O_PATH) != 0 || (flags & O_ACCMODE) == O_WRONLY) {
+      return Optional.empty(); // reads nothing: a daemon's own log, opened for appending
+    }
+    if (readableBy(context, t, name, s) || onClassPath(context, name, s)) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "a file open for " + ((flags & O_ACCMODE) == 0 ? "reading" : "reading and writing") + " (flags 0" + Integer.toOctalString(flags)
+            + ") that uid " + t.uid + " with groups " + new java.util.TreeSet<>(t.groups) + " could not open for reading (mode "
+            + String.format("%04o", s.permissions) + ", owner uid " + s.uid + ", gid " + s.gid + ")");
+  }
+
+  /** The "flags:" line of /proc/self/fdinfo/N, in octal. */
+  private static int openFlags(String fdinfo, int fd) throws ErrnoException {
+    for (String line : fdinfo.split("\n")) {
+      if (line.startsWith("flags:")) {
+        try {
+          return Integer.parseInt(line.substring(6).trim(), 8);
+        } catch (NumberFormatException e) {
+          break;
+        }
+      }
+    }
+    throw new ErrnoException(dev.confine.Syscall.READ_PROC_FILE, List.of("\"/proc/self/fdinfo/" + fd + "\""), Errno.EINVAL);
+  }
+
+  /**
+   * May the target's ids open the file for reading, as the kernel decides (acl(5)'s order): the
+   * owner by the owner's bits; then a named user entry, the owning or a named group entry (any of
+   * them granting r, each under the mask: one that matches without r denies); then others. The
+   * ACL is read through the descriptor's path only while that path still names the same file;
+   * otherwise the mode alone decides, which can only count more as unreadable.
+   */
+  private static boolean readableBy(PreflightContext context, JailChecks.Target t, String path, FileStatus s) throws ErrnoException {
+    if (s.uid == t.uid) {
+      return (s.permissions & 0400) != 0;
+    }
+    Optional<PosixAcl> acl = Optional.empty();
+    if ((s.permissions & 0040) != 0) { // with an ACL, the group bits are its mask: without r no entry grants it
+      Optional<FileStatus> named = context.kernel.stat(path);
+      if (named.isPresent() && named.get().sameFileAs(s)) {
+        acl = context.kernel.acl(path, false);
+      }
+    }
+    if (acl.isPresent()) {
+      return acl.get().grantsRead(t.uid, t.groups, s.gid);
+    }
+    if (t.groups.contains(s.gid)) {
+      return (s.permissions & 0040) != 0;
+    }
+    return (s.permissions & 0004) != 0;
+  }
+
+  /**
+   * A jar of the class path or module path: the JVM (and confine's own preparations) opened it,
+   * and the confined process reads its classes from it after chroot, by design. Compared by
+   * device and inode, so a relative or linked entry matches the file the descriptor holds; a
+   * module path entry may also be a directory of jars.
+   */
+  private static boolean onClassPath(PreflightContext context, String path, FileStatus s) throws ErrnoException {
+    for (String property : List.of("java.class.path", "jdk.module.path")) {
+      for (String entry : System.getProperty(property, "").split(java.io.File.pathSeparator)) {
+        if (entry.isEmpty()) {
+          continue;
+        }
+        String absolute = java.nio.file.Path.of(entry).toAbsolutePath().normalize().toString();
+        Optional<FileStatus> status = context.kernel.stat(absolute);
+        if (status.isPresent() && status.get().sameFileAs(s)) {
+          return true;
+        }
+        if (status.isPresent() && status.get().type == FileStatus.Type.DIRECTORY && property.equals("jdk.module.path")
+            && path.endsWith(".jar") && path.startsWith(absolute + "/") && path.indexOf('/', absolute.length() + 1) < 0) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static final java.util.regex.Pattern TERMINAL = java.util.regex.Pattern.compile("/dev/(pts/[0-9]+|tty[A-Za-z0-9]*|console)");
+
+  /**
+   * A terminal on fd 0, 1 or 2: apply() gives up the controlling terminal and the baseline filter
+   * refuses the ioctls that type into it, but the descriptor still reads and writes it.
+   */
+  static void terminal(PreflightContext context, List<Finding> findings) throws ErrnoException {
+    java.util.Map<String, List<Integer>> byTerminal = new java.util.TreeMap<>();
+    for (OpenFile file : context.openFiles()) {
+      if (file.fd <= 2 && TERMINAL.matcher(file.target).matches()) {
+        byTerminal.computeIfAbsent(file.target, k -> new ArrayList<>()).add(file.fd);
+      }
+    }
+    byTerminal.forEach(
+        (terminal, fds) -> {
+          java.util.Collections.sort(fds);
+          String which =
+              fds.size() == 1
+                  ? "fd " + fds.get(0) + " is "
+                  : "fd " + fds.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", ")) + " are ";
+          findings.add(
+              new Finding(INFO, "terminal",
+                  which + terminal + ": apply() gives up the controlling terminal (TIOCNOTTY) and the baseline seccomp filter refuses"
+                      + " TIOCSTI and TIOCLINUX; the descriptor itself still reads and writes that terminal",
+                  "Whoever types at that terminal, or reads it, meets the confined process there, and it reads what is typed.",
+                  "Start the daemon with its standard streams elsewhere (a service manager, or < /dev/null > log)."));
+        });
   }
 
   /** Securebits that change what setresuid(2) does to capabilities (linux/securebits.h). */
@@ -207,7 +396,12 @@ final class ProcessChecks {
             pids.size() + (pids.size() == 1 ? " other process already runs" : " other processes already run") + " as uid " + uid + ": pid "
                 + pids.subList(0, shown).stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", "))
                 + (pids.size() > shown ? " and " + (pids.size() - shown) + " more" : ""),
-            "A process with the same uid can ptrace, signal or read the memory of the confined one, and act for it outside the jail.",
+            "Processes of one uid can act on each other: signal, ptrace and pidfd_getfd(2) where Yama's ptrace_scope allows, and"
+                + " setns(2) into the namespaces the other holds (a user namespace made by uid " + uid + " gives it every capability"
+                + " inside, and a mount namespace there a root outside the jail). The others cannot ptrace the confined process or take"
+                + " its descriptors (apply() turns its dumpable flag off), and confine's default baseline seccomp filter refuses setns,"
+                + " unshare, ptrace, process_vm_readv/writev, pidfd_getfd and kcmp in the confined process, so it cannot reach into"
+                + " them; signals both ways stay possible.",
             "Give the daemon a uid of its own, or accept this knowingly with allowSharedUid().");
     findings.add(context.policy.sharedUidAllowed() ? Allowance.allowed(finding, "allowSharedUid()") : finding);
   }
