@@ -219,7 +219,7 @@ final class ProcessChecks {
     Optional<PosixAcl> acl = Optional.empty();
     if ((s.permissions & 0040) != 0) { // with an ACL, the group bits are its mask: without r no entry grants it
       Optional<FileStatus> named = context.kernel.stat(path);
-      if (named.isPresent() && named.get().sameFileAs(s)) {
+      if (named.isPresent() && named.get().sameFileAndMountAs(s)) {
         acl = context.kernel.acl(path, false);
       }
     }
@@ -235,7 +235,7 @@ final class ProcessChecks {
   /**
    * A jar of the class path or module path: the JVM (and confine's own preparations) opened it,
    * and the confined process reads its classes from it after chroot, by design. Compared by
-   * device and inode, so a relative or linked entry matches the file the descriptor holds; a
+   * device, inode and mount, so a relative or linked entry matches the file the descriptor holds; a
    * module path entry may also be a directory of jars.
    */
   private static boolean onClassPath(PreflightContext context, String path, FileStatus s) throws ErrnoException {
@@ -246,7 +246,7 @@ final class ProcessChecks {
         }
         String absolute = java.nio.file.Path.of(entry).toAbsolutePath().normalize().toString();
         Optional<FileStatus> status = context.kernel.stat(absolute);
-        if (status.isPresent() && status.get().sameFileAs(s)) {
+        if (status.isPresent() && status.get().sameFileAndMountAs(s)) {
           return true;
         }
         if (status.isPresent() && status.get().type == FileStatus.Type.DIRECTORY && property.equals("jdk.module.path")
