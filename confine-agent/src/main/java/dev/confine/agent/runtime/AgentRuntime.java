@@ -119,12 +119,12 @@ public final class AgentRuntime {
       return;
     }
     long listenedAt = System.nanoTime();
+    // Read while /proc is still there: the confined line is printed from inside the jail.
+    String sinceStart = sinceJvmStart();
     try {
       ConfinementReport report = options.policy.apply();
       err.println("confine-agent: confined " + (System.nanoTime() - listenedAt) / 1_000_000 + " ms after " + listening + " listened"
-          + ProcessHandle.current().info().startInstant()
-              .map(s -> " (" + java.time.Duration.between(s, java.time.Instant.now()).toMillis() + " ms after the JVM started)").orElse("")
-          + ": " + report.summary());
+          + sinceStart + ": " + report.summary());
       for (String reportLine : report.toString().split("\n")) {
         err.println("confine-agent: " + reportLine);
       }
@@ -134,6 +134,22 @@ public final class AgentRuntime {
       stop(err, "apply() failed: " + e.getMessage());
     } catch (RuntimeException | Error e) {
       stop(err, "apply() failed: " + e);
+    }
+  }
+
+  /**
+   * " (N ms after the JVM started)", from the kernel's clock: /proc/uptime less the process's
+   * start time (/proc/self/stat's 22nd field, in clock ticks of 1/100 s on Linux); "" if unreadable.
+   */
+  private static String sinceJvmStart() {
+    try {
+      String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/stat"));
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      long startTicks = Long.parseLong(fields[19]); // field 22 counted from 1; "state" is field 3
+      double uptime = Double.parseDouble(java.nio.file.Files.readString(java.nio.file.Path.of("/proc/uptime")).split(" ")[0]);
+      return " (" + Math.round(uptime * 1000 - startTicks * 10) + " ms after the JVM started)";
+    } catch (java.io.IOException | RuntimeException e) {
+      return "";
     }
   }
 
