@@ -369,11 +369,13 @@ public final class Sequence {
       if (fd.isPresent()) {
         terminalFd = fd.getAsInt();
         if (kernel.leadsSession()) {
-          // Leaving would send SIGHUP to the terminal's foreground group, this JVM among it; a
-          // terminal whose session this process leads has no shell of another session on it.
+          // Leaving would send SIGHUP to the terminal's foreground group, this JVM among it. A
+          // shell may still read that terminal (setsid --ctty takes it from a root shell's
+          // session): here the baseline filter's TIOCSTI rule is the only guard.
           kernel.close(terminalFd);
           terminalFd = -1;
-          terminalOutcome = "kept the controlling terminal: this process leads its session (no shell of another session reads it)";
+          terminalOutcome = "kept the controlling terminal: this process leads its session (leaving would hang up its own foreground);"
+              + " only the baseline filter's TIOCSTI rule keeps input from being pushed into it";
         }
       }
       done();

@@ -37,7 +37,7 @@ final class DoctorFindings {
           // The doctor's own JVM's cgroup limits and -XX flags, not the daemon's.
           "container-cpu-limit-lost", "container-cpu-limit-pinned", "container-memory-limit-lost",
           // The doctor's own descriptors and standard streams, not the daemon's.
-          "inherited-descriptor", "terminal");
+          "inherited-descriptor", "io-uring-ring", "terminal");
 
   /** What the doctor was told, for fixes that repeat part of its command line. */
   static final class Invocation {

@@ -32,6 +32,7 @@ public final class Preflight {
           ContainerChecks::limits,
           // Last: each reads every descriptor that is not a directory, after the checks above.
           ProcessChecks::inheritedDescriptors,
+          ProcessChecks::ioUringRings,
           ProcessChecks::terminal);
 
   /** The finding of a CPU limit the JVM honours now and will lose in the jail: apply() then reads the count after chroot with care. */
@@ -60,6 +61,7 @@ public final class Preflight {
     List<Finding> findings = new ArrayList<>();
     PreflightContext context = new PreflightContext(policy, identity, kernel, root);
     ProcessChecks.openDirectories(context, findings);
+    ProcessChecks.ioUringRings(context, findings);
     if (policy.inheritedDescriptorsRefused()) {
       // Only where they refuse: as WARNINGs they were said once, in preflight's report.
       ProcessChecks.inheritedDescriptors(context, findings);

@@ -195,4 +195,30 @@ class InheritedDescriptorsTest {
     // Control: no other process of that uid, no finding.
     assertTrue(machine().otherProcess(701, 1234).check(policy().build()).findings().stream().noneMatch(x -> x.code().equals("shared-uid")));
   }
+
+  /**
+   * The review of issue 23: a ring made as root before apply() holds a host directory as a fixed
+   * file and root's credentials as a personality, and reads /etc/shadow after the drop. No ring
+   * can be judged harmless from its fdinfo (personalities do not show), so each is refused, also
+   * in the look right before chroot, whatever the policy.
+   */
+  @Test
+  void anIoUringRingIsRefusedByDefaultAndInTheLastLookBeforeChroot() throws Exception {
+    SimulatedKernel kernel = machine();
+    int ring = kernel.descriptor("anon_inode:[io_uring]");
+    PreflightReport report = kernel.check(policy().build());
+    List<Finding> rings = report.findings().stream().filter(f -> f.code().equals("io-uring-ring")).collect(Collectors.toList());
+    assertEquals(1, rings.size(), report.toString());
+    assertEquals(dev.confine.Severity.ERROR, rings.get(0).severity());
+    assertTrue(rings.get(0).message().contains("fd " + ring), rings.get(0).message());
+    assertTrue(inherited(report).isEmpty(), "said once, as its own code");
+    PreflightReport again = Preflight.descriptorsAgain(policy().build(), java.util.Optional.empty(), kernel, java.util.Optional.empty());
+    assertTrue(again.findings().stream().anyMatch(f -> f.code().equals("io-uring-ring") && f.severity() == dev.confine.Severity.ERROR), again.toString());
+    // Control: an eventfd, an epoll and a pipe are the JVM's own and stay quiet.
+    SimulatedKernel quiet = machine();
+    quiet.descriptor("anon_inode:[eventfd]");
+    quiet.descriptor("anon_inode:[eventpoll]");
+    quiet.descriptor("pipe:[123]");
+    assertTrue(quiet.check(policy().build()).findings().stream().noneMatch(f -> f.code().equals("io-uring-ring")));
+  }
 }
