@@ -86,6 +86,11 @@ public enum Syscall {
   /** sendto(2) of one notification (STATUS=, READY=1, WATCHDOG=1, STOPPING=1) through the connected socket. */
   SEND("sendto"),
   // The controlling terminal: opened before chroot (where /dev/tty is), left after it.
+  /**
+   * open(".", O_PATH|O_DIRECTORY|O_CLOEXEC): the working directory as it was, so that a refusal
+   * after fchdir into the root and before chroot can put it back.
+   */
+  OPEN_WORKING_DIRECTORY("open"),
   /** open("/dev/tty", O_RDWR|O_NOCTTY|O_CLOEXEC): the controlling terminal, if the process has one (ENXIO: none). */
   OPEN_TERMINAL("open"),
   /** getsid(0): whether this process leads its session (then leaving the terminal would hang up its foreground). */

@@ -311,12 +311,14 @@ public final class Confiner {
       // process is as it was.
       if (!sequence.pastPointOfNoReturn) {
         sequence.irreversibleAttempted = false;
+        String restored = restoreWorkingDirectory(k, sequence);
         closeQuietly(k, sequence);
-        throw e.toSyscallException(Sequence.hint(e), false);
+        throw e.toSyscallException(Sequence.hint(e) + restored, false);
       }
       throw failClosedOn(policy, progress, k, e.toSyscallException(Sequence.hint(e), true));
     } catch (RuntimeException | Error e) {
       if (!sequence.irreversibleAttempted) {
+        restoreWorkingDirectory(k, sequence);
         closeQuietly(k, sequence);
         throw e;
       }
@@ -445,8 +447,25 @@ public final class Confiner {
    * (openat(fd, "../../..") reaches the host's "/"): O_CLOEXEC, used by this thread only, and
    * closed before apply() returns, whatever happens.
    */
+  /**
+   * A refusal before chroot leaves the process as it was: the working directory, moved into the
+   * root by fchdir, goes back to where it was. Returns "" or what could not be put back, for the
+   * exception's message.
+   */
+  private static String restoreWorkingDirectory(Kernel k, Sequence.Executor sequence) {
+    if (sequence.savedCwdFd < 0) {
+      return "";
+    }
+    try {
+      k.fchdir(sequence.savedCwdFd);
+      return "";
+    } catch (ErrnoException e) {
+      return "; and the working directory could not be put back (" + e.getMessage() + "): it is now the root's, " + sequence.rootStatus;
+    }
+  }
+
   private static void closeQuietly(Kernel k, Sequence.Executor sequence) {
-    for (int fd : new int[] {sequence.threadListFd, sequence.rootFd, sequence.notifyFd, sequence.terminalFd}) {
+    for (int fd : new int[] {sequence.threadListFd, sequence.rootFd, sequence.notifyFd, sequence.terminalFd, sequence.savedCwdFd}) {
       if (fd >= 0) {
         try {
           k.close(fd);

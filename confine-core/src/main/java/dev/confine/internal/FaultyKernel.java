@@ -196,6 +196,7 @@ public final class FaultyKernel implements Kernel {
   @Override public void fchdir(int fd) throws ErrnoException { call(Syscall.FCHDIR, args(fd), () -> { delegate.fchdir(fd); return null; }); }
   @Override public void chdir(String path) throws ErrnoException { call(Syscall.CHDIR, args(path), () -> { delegate.chdir(path); return null; }); }
   @Override public void chroot(String path) throws ErrnoException { call(Syscall.CHROOT, args(path), () -> { delegate.chroot(path); return null; }); }
+  @Override public int openWorkingDirectory() throws ErrnoException { return call(Syscall.OPEN_WORKING_DIRECTORY, args(".", "O_PATH|O_DIRECTORY|O_CLOEXEC"), delegate::openWorkingDirectory); }
   @Override public java.util.OptionalInt openControllingTerminal() throws ErrnoException { return call(Syscall.OPEN_TERMINAL, args("/dev/tty", "O_RDWR|O_NOCTTY|O_CLOEXEC"), delegate::openControllingTerminal); }
   @Override public boolean leadsSession() throws ErrnoException { return call(Syscall.GETSID, args(0), delegate::leadsSession); }
   @Override public void leaveControllingTerminal(int fd) throws ErrnoException { call(Syscall.TIOCNOTTY, args(fd, "TIOCNOTTY"), () -> { delegate.leaveControllingTerminal(fd); return null; }); }

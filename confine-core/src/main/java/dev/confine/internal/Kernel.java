@@ -55,6 +55,9 @@ public interface Kernel {
   /** Which binding makes the calls: "jffi", "FFM (java.lang.foreign)", or the fake's name. */
   String binding();
 
+  /** open(".", O_PATH|O_DIRECTORY|O_CLOEXEC): the working directory, to fchdir back to. */
+  int openWorkingDirectory() throws ErrnoException;
+
   // the controlling terminal
 
   /**

@@ -953,6 +953,16 @@ public final class NativeKernel implements Kernel {
   private static final int O_NOCTTY = 0400;
 
   @Override
+  public int openWorkingDirectory() throws ErrnoException {
+    int fd = direct.open(".", dev.confine.internal.linux.OpenFlags.O_PATH | dev.confine.internal.linux.OpenFlags.O_DIRECTORY
+        | dev.confine.internal.linux.OpenFlags.O_CLOEXEC);
+    if (fd < 0) {
+      throw error(Syscall.OPEN_WORKING_DIRECTORY, ".", "O_PATH|O_DIRECTORY|O_CLOEXEC");
+    }
+    return fd;
+  }
+
+  @Override
   public java.util.OptionalInt openControllingTerminal() throws ErrnoException {
     int fd = direct.open("/dev/tty", O_RDWR | O_NOCTTY | dev.confine.internal.linux.OpenFlags.O_CLOEXEC);
     if (fd < 0) {

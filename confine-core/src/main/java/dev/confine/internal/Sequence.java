@@ -265,6 +265,11 @@ public final class Sequence {
     int threadListFd = -1;
     /** systemd's notify socket: kept open for the report's notifier once confined, closed on a refusal. */
     int notifyFd = -1;
+    /**
+     * The working directory as apply() found it, held from fchdir into the root until chroot has
+     * succeeded: a refusal in between puts it back (a directory outside the root, closed with it).
+     */
+    int savedCwdFd = -1;
     /** The controlling terminal, from before chroot until it is left; -1 when there is none. */
     int terminalFd = -1;
     /** What became of the controlling terminal, for the report. */
@@ -419,6 +424,7 @@ public final class Sequence {
     @Override
     public void fchdirRoot(String why) throws ErrnoException {
       super.fchdirRoot(why);
+      savedCwdFd = kernel.openWorkingDirectory();
       kernel.fchdir(rootFd);
       done();
     }
@@ -450,6 +456,9 @@ public final class Sequence {
       int fd = rootFd;
       rootFd = -1;
       kernel.close(fd);
+      int cwd = savedCwdFd;
+      savedCwdFd = -1;
+      kernel.close(cwd);
       done();
     }
 

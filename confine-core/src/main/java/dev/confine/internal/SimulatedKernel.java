@@ -932,6 +932,11 @@ public final class SimulatedKernel implements Kernel {
     return fd;
   }
 
+  @Override
+  public int openWorkingDirectory() {
+    return allocate(cwd);
+  }
+
   /** /dev/tty names the controlling terminal; it is not in a jail (ENOENT past chroot), and ENXIO without one. */
   @Override
   public java.util.OptionalInt openControllingTerminal() throws ErrnoException {

@@ -17,6 +17,7 @@ import dev.confine.Syscall;
 import dev.confine.SyscallException;
 import dev.confine.VerificationException;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalInt;
 import java.util.stream.Collectors;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -66,10 +67,13 @@ class ConfinerTest {
             .map(c -> c.substring(0, c.indexOf('(')))
             .filter(c -> List.of("open", "fchdir", "chroot", "chdir", "close", "setgroups", "setresgid", "setresuid").contains(c))
             .collect(Collectors.toList());
-    // The first open is /dev/tty (left after chroot: the second close), then /proc/self/task, kept
-    // across chroot to verify every thread; the last close is it.
+    // The first open is /dev/tty (left after chroot: the third close), then /proc/self/task, kept
+    // across chroot to verify every thread (the last close), the root, and the working directory
+    // to come back to on a refusal before chroot (closed with the root's descriptor).
     assertEquals(
-        List.of("open", "open", "open", "fchdir", "chroot", "chdir", "close", "close", "setgroups", "setresgid", "setresuid", "close"), sequence);
+        List.of("open", "open", "open", "open", "fchdir", "chroot", "chdir", "close", "close", "close", "setgroups", "setresgid", "setresuid",
+            "close"),
+        sequence);
   }
 
   @Test
@@ -160,6 +164,39 @@ class ConfinerTest {
     assertFalse(kernel.descriptorsByPath().containsKey("/srv/jail"));
   }
 
+  /**
+   * Issue 26: chroot failing (EIO, made to fail for real by a child's own seccomp filter) left the
+   * daemon, still root, in the jail's directory: fchdir had moved it. A refusal before the point
+   * of no return now puts the working directory back and closes what it held for that.
+   */
+  @ParameterizedTest
+  @EnumSource(value = Syscall.class, names = {"FCHDIR", "CHROOT"})
+  void aRefusalAfterFchdirPutsTheWorkingDirectoryBack(Syscall failing) throws Exception {
+    SimulatedKernel kernel = machine().directory("/home/app");
+    kernel.chdir("/home/app");
+    kernel.failNext(failing, "EIO");
+    SyscallException e = assertThrows(SyscallException.class, () -> kernel.apply(policy()));
+    assertFalse(e.pastPointOfNoReturn());
+    assertEquals("/home/app", kernel.workingDirectory());
+    assertEquals("/", kernel.root());
+    assertEquals(Map.of(0, "/dev/pts/0", 1, "/dev/pts/0", 2, "/dev/pts/0"), kernel.descriptors(), "nothing held is left open");
+    // Control: the same refusal with the working directory already in the root changes nothing either.
+    SimulatedKernel inside = machine();
+    inside.chdir("/srv/jail");
+    inside.failNext(failing, "EIO");
+    assertThrows(SyscallException.class, () -> inside.apply(policy()));
+    assertEquals("/srv/jail", inside.workingDirectory());
+  }
+
+  @Test
+  void whenConfinedNoDescriptorOfTheOldWorkingDirectoryIsLeft() throws Exception {
+    SimulatedKernel kernel = machine().directory("/home/app");
+    kernel.chdir("/home/app");
+    kernel.apply(policy());
+    assertEquals("/srv/jail", kernel.workingDirectory(), "the fake names directories by their host path");
+    assertFalse(kernel.descriptors().containsValue("/home/app"), kernel.descriptors().toString());
+  }
+
   @ParameterizedTest
   @EnumSource(value = Syscall.class, names = {"CHDIR", "CLOSE", "SETGROUPS", "SETRESGID", "SETRESUID"})
   void aFailureAfterChrootHaltsAndRunsNoLaterStep(Syscall failing) {
@@ -174,10 +211,10 @@ class ConfinerTest {
     int failed = calls.indexOf(calls.stream().filter(c -> c.endsWith("(injected)")).findFirst().orElseThrow());
     assertTrue(calls.get(failed).startsWith(failing.cName() + "("), calls.toString());
     // After the failure no step runs: only what the sequence held is closed (the terminal's
-    // descriptor 3 and the root's 5 if the failure came before their close steps, and the
-    // thread list, 4, always).
+    // descriptor 3, the root's 5 and the old working directory's 6 if the failure came before
+    // their close steps, and the thread list, 4, always).
     List<String> after = calls.subList(failed + 1, calls.size());
-    assertTrue(after.contains("close(4) = 0") && after.stream().allMatch(c -> c.matches("close\\([345]\\) = 0")),
+    assertTrue(after.contains("close(4) = 0") && after.stream().allMatch(c -> c.matches("close\\([3456]\\) = 0")),
         "no step after the failing one: " + after);
     IllegalStateException again = assertThrows(IllegalStateException.class, () -> kernel.apply(policy()));
     assertTrue(again.getMessage().contains("must exit"));

@@ -32,6 +32,7 @@ class ForwardingKernel implements Kernel {
   @Override public void chdir(String path) throws ErrnoException { delegate.chdir(path); }
   @Override public void chroot(String path) throws ErrnoException { delegate.chroot(path); }
   @Override public void close(int fd) throws ErrnoException { delegate.close(fd); }
+  @Override public int openWorkingDirectory() throws ErrnoException { return delegate.openWorkingDirectory(); }
   @Override public java.util.OptionalInt openControllingTerminal() throws ErrnoException { return delegate.openControllingTerminal(); }
   @Override public boolean leadsSession() throws ErrnoException { return delegate.leadsSession(); }
   @Override public void leaveControllingTerminal(int fd) throws ErrnoException { delegate.leaveControllingTerminal(fd); }
