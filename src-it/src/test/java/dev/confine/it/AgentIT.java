@@ -185,6 +185,91 @@ class AgentIT {
     }
   }
 
+  /**
+   * A client that asks the server for /etc/shadow's first line from before it listens until
+   * {@code stop}, over and over (a new connection each time), and keeps every answer: what a
+   * request sent in the moment between listen and confinement gets.
+   */
+  private static final class Hammer implements AutoCloseable {
+    final List<String> answers = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final Thread thread;
+    private volatile boolean stop;
+
+    Hammer(int port) {
+      thread = new Thread(() -> {
+        long deadline = System.nanoTime() + START.toNanos();
+        while (!stop && System.nanoTime() < deadline) {
+          try (java.net.Socket socket = new java.net.Socket()) {
+            socket.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 200);
+            socket.setSoTimeout(2000);
+            socket.getOutputStream().write("GET /file/etc/shadow HTTP/1.0\r\nHost: x\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String response = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            int body = response.indexOf("\r\n\r\n");
+            if (body >= 0) {
+              answers.add(response.substring(body + 4));
+            }
+          } catch (IOException notYet) {
+            java.util.concurrent.locks.LockSupport.parkNanos(200_000); // not listening yet, or going away
+          }
+        }
+      }, "hammer");
+      thread.start();
+    }
+
+    long asRoot() {
+      synchronized (answers) {
+        return answers.stream().filter(a -> a.startsWith("root:")).count();
+      }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      stop = true;
+      thread.join();
+    }
+  }
+
+  /**
+   * Issue 27: at=main confines in premain, before the server's first instruction; its main
+   * thread keeps CAP_NET_BIND_SERVICE and binds a port below 1024 itself, confined. A client
+   * hammering from before the server listens never gets root's /etc/shadow: by construction.
+   */
+  @Test
+  void atMainNoRequestIsEverAnsweredAsRootAndTheServerStillBindsAPrivilegedPort() throws Exception {
+    int port = Examples.freePrivilegedPort();
+    try (Hammer hammer = new Hammer(port); ChildJvm child = server("root=" + jail + ",user=65534,group=65534,at=main", port)) {
+      child.await("MAIN listening", START);
+      String out = child.output();
+      assertTrue(out.contains("confine-agent: confined before main, on thread \"main\""), out);
+      assertTrue(out.indexOf("confine-agent: confined before main") < out.indexOf("MAIN started"), "confined before the server's main\n" + out);
+      assertConfinedFromOutside(child);
+      while (hammer.answers.size() < 20) {
+        Thread.sleep(10);
+      }
+      hammer.close();
+      assertEquals(0, hammer.asRoot(), "answers as root among " + hammer.answers.size() + "\n" + out);
+      assertTrue(hammer.answers.stream().allMatch(a -> a.startsWith("error")), hammer.answers.subList(0, 3).toString());
+    }
+  }
+
+  /**
+   * The control: at=listen (the default) leaves the moment between listen and confinement, here
+   * widened by leaving out the agent's warm-up, and the same client gets root's /etc/shadow.
+   */
+  @Test
+  void controlAtListenSomeRequestsAreAnsweredAsRootBeforeConfinement() throws Exception {
+    int port = Examples.freePort();
+    List<String> command = java("root=" + jail + ",user=65534,group=65534,listen=127.0.0.1:" + port);
+    command.add(1, "-Dconfine.agent.noWarmUp=true");
+    command.addAll(List.of("-cp", System.getProperty("confine.it.childrenJar"), "dev.confine.it.PlainServer", String.valueOf(port)));
+    try (Hammer hammer = new Hammer(port); ChildJvm child = ChildJvm.startCommand(command)) {
+      child.await("confine-agent: confined", START);
+      Thread.sleep(200);
+      hammer.close();
+      assertTrue(hammer.asRoot() > 0, "no answer as root among " + hammer.answers.size() + "\n" + child.output());
+    }
+  }
+
   // ---- third-party servers, unmodified ----
 
   /**
@@ -248,7 +333,9 @@ class AgentIT {
     String out = child.output();
     // The agent's line says how long after the JVM's start it confined: the figures behind its
     // default timeout (docs/agent.md), printed so that a run's log keeps them.
-    out.lines().filter(l -> l.startsWith("confine-agent: confined")).forEach(l -> System.out.println("AgentIT: " + l.substring(0, Math.min(160, l.length()))));
+    String server = out.contains("Catalina") ? "Tomcat" : out.contains("TCP server") ? "H2" : "PlainServer";
+    out.lines().filter(l -> l.startsWith("confine-agent: confined"))
+        .forEach(l -> System.out.println("AgentIT: " + server + ": " + l.substring(0, Math.min(130, l.length()))));
     for (Map<String, String> status : ProcView.threads(child.pid()).values()) {
       assertTrue(status.get("Uid").matches("65534\\s+65534\\s+65534\\s+65534"), status + "\n" + out);
       assertTrue(status.get("Gid").matches("65534\\s+65534\\s+65534\\s+65534"), status + "\n" + out);

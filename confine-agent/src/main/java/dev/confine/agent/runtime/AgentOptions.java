@@ -27,17 +27,18 @@ import java.util.Set;
 public final class AgentOptions {
   /** The keys, in the order they are documented. */
   static final List<String> KEYS =
-      List.of("root", "user", "group", "groups", "listen", "allow-writable", "allow-device", "allow-setuid", "allow-mount",
+      List.of("root", "user", "group", "groups", "at", "listen", "allow-writable", "allow-device", "allow-setuid", "allow-mount",
           "allow-shared-uid", "keep-capabilities", "deny-syscalls", "deny-exec", "syslog", "timeout");
 
   private static final Set<String> FLAGS = Set.of("allow-shared-uid", "deny-exec");
   private static final Set<String> LISTS =
       Set.of("groups", "listen", "allow-writable", "allow-device", "allow-setuid", "allow-mount", "keep-capabilities", "deny-syscalls");
   /**
-   * From the agent's start until every listed port listens. Tomcat and H2 listened 1.3 to 4.1 s
-   * after the JVM started under the agent on this 2-core machine (AgentIT, loaded by a parallel
-   * build); 30 s leaves a margin of seven times the slowest. While no port listens the server
-   * answers nobody, but its other work (schedulers, consumers) runs as root: hence the cap.
+   * From the agent's start until every listed port listens. Under the agent, on this 2-core
+   * machine, Tomcat 11 listened about 1.0 s and H2 0.5 s after the JVM started (AgentIT's lines,
+   * 2026-12-07, with another build running); 30 s leaves a margin of thirty times the slower.
+   * While no port listens the server answers nobody, but its other work (schedulers, consumers)
+   * runs as root: hence a short default and a cap.
    */
   static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
   /** The most a user may give: five minutes of a server starting as root is already a lot. */
@@ -59,12 +60,31 @@ public final class AgentOptions {
     }
   }
 
+  /** When the agent confines the server. */
+  public enum At {
+    /**
+     * Once every listed port listens (the default): the server starts as root and may read what
+     * only root can (its TLS keys) and bind low ports, and runs as root until then, answering any
+     * connection it accepts in that moment as root.
+     */
+    LISTEN,
+    /**
+     * In premain, on the thread that then runs the server's main, before any of the server's code:
+     * no request is ever answered as root, by construction. That thread keeps CAP_NET_BIND_SERVICE
+     * (and the threads it starts), so the server binds its ports below 1024 itself, confined; what
+     * it reads at start must be in the jail and readable by the user.
+     */
+    MAIN
+  }
+
   public final ConfinementPolicy policy;
+  public final At at;
   public final List<Listen> listen;
   public final Duration timeout;
 
-  private AgentOptions(ConfinementPolicy policy, List<Listen> listen, Duration timeout) {
+  private AgentOptions(ConfinementPolicy policy, At at, List<Listen> listen, Duration timeout) {
     this.policy = policy;
+    this.at = at;
     this.listen = List.copyOf(listen);
     this.timeout = timeout;
   }
@@ -238,12 +258,28 @@ public final class AgentOptions {
     if (one(values, "syslog") != null) {
       builder.openSyslogFirst(one(values, "syslog"), SyslogFacility.DAEMON);
     }
+    At at = At.LISTEN;
+    if (one(values, "at") != null) {
+      switch (one(values, "at")) {
+        case "listen": at = At.LISTEN; break;
+        case "main": at = At.MAIN; break;
+        default: throw new IllegalArgumentException("at: \"" + one(values, "at") + "\" is not main or listen");
+      }
+    }
+    if (at == At.MAIN) {
+      // The server binds its low ports itself, confined: the thread that runs main keeps this.
+      builder.keepCapabilities(Capability.NET_BIND_SERVICE);
+    }
     List<Listen> listen = new ArrayList<>();
     for (String value : values.getOrDefault("listen", List.of())) {
       listen.add(listen(value));
     }
-    if (listen.isEmpty()) {
-      throw new IllegalArgumentException("listen is missing: the port(s) the server binds, after which it is confined (listen=8080, listen=127.0.0.1:443)");
+    if (listen.isEmpty() && at == At.LISTEN) {
+      throw new IllegalArgumentException("listen is missing: the port(s) the server binds, after which it is confined (listen=8080, listen=127.0.0.1:443),"
+          + " or at=main to confine before the server's main");
+    }
+    if (!listen.isEmpty() && at == At.MAIN) {
+      throw new IllegalArgumentException("listen=" + listen + " with at=main: the server is confined before its main runs, and no port is waited for");
     }
     Duration timeout = DEFAULT_TIMEOUT;
     if (one(values, "timeout") != null) {
@@ -254,7 +290,7 @@ public final class AgentOptions {
       }
       timeout = Duration.ofSeconds(seconds);
     }
-    return new AgentOptions(builder.build(), listen, timeout);
+    return new AgentOptions(builder.build(), at, listen, timeout);
   }
 
   private static void flag(Map<String, List<String>> values, String key) {

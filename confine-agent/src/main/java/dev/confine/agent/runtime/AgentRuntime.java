@@ -55,11 +55,32 @@ public final class AgentRuntime {
       stop(err, "the jail is refused:\n" + check.errors().stream().map(AgentRuntime::line).collect(Collectors.joining("\n")));
       return;
     }
+    if (options.at == AgentOptions.At.MAIN) {
+      confineNow(options, err);
+      return;
+    }
     err.println("confine-agent: armed: confining to " + options.policy.root() + " as soon as " + options.listen + " listen"
         + " (timeout " + options.timeout.toSeconds() + " s)");
     Thread waiter = new Thread(() -> waitThenConfine(options, err), "confine-agent");
     waiter.setDaemon(true);
     waiter.start();
+  }
+
+  /**
+   * at=main: confines here, in premain, on the thread that runs the server's main next (it keeps
+   * CAP_NET_BIND_SERVICE, and so do the threads it starts): the server's first instruction runs
+   * confined, and so does its bind and every answer.
+   */
+  private static void confineNow(AgentOptions options, PrintStream err) {
+    try {
+      ConfinementReport report = options.policy.apply();
+      err.println("confine-agent: confined before main, on thread \"" + Thread.currentThread().getName() + "\": " + report.summary());
+      err.flush();
+    } catch (ConfinementException e) {
+      stop(err, "apply() failed: " + e.getMessage());
+    } catch (RuntimeException | Error e) {
+      stop(err, "apply() failed: " + e);
+    }
   }
 
   private static String line(Finding f) {

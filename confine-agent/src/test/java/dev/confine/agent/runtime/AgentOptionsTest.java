@@ -86,6 +86,18 @@ class AgentOptionsTest {
     assertMessage("", "no options");
   }
 
+  @Test
+  void atMainKeepsBindingLowPortsAndWaitsForNoPort() {
+    AgentOptions o = AgentOptions.parse("root=/srv/jail,user=65534,group=65534,at=main");
+    assertEquals(AgentOptions.At.MAIN, o.at);
+    assertEquals(List.of(dev.confine.Capability.NET_BIND_SERVICE), o.policy.keptCapabilities());
+    assertTrue(o.listen.isEmpty());
+    assertEquals(AgentOptions.At.LISTEN, AgentOptions.parse("root=/srv/jail,user=65534,listen=80").at, "the default");
+    assertMessage("root=/srv/jail,user=65534,at=main,listen=80", "with at=main");
+    assertMessage("root=/srv/jail,user=65534,at=later", "at: \"later\" is not main or listen");
+    assertMessage("root=/srv/jail,user=65534", "or at=main");
+  }
+
   private static void assertMessage(String options, String expected) {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse(options), options);
     assertTrue(e.getMessage().contains(expected), "\"" + expected + "\" in: " + e.getMessage());
