@@ -28,7 +28,8 @@ import jnr.ffi.Runtime;
  * lines, then "READY", and waits for "exit". Where the library halts, the parent sees status 71.
  *
  * <p>Issue 23 adds two: "filecap" (a jail file with file capabilities, run by a thread started
- * before the drop) and "inherited" (a root-only file opened before apply()).
+ * before the drop) and "inherited" (a root-only file opened before apply()); its review's
+ * reproduction adds "uring" (an io_uring ring made as root by the launcher that started this JVM).
  *
  * <p>Arguments: scenario jail uid gid, then the scenario's own (see each method).
  */
@@ -63,6 +64,7 @@ public final class RouteChild {
       case "bind-source": bindSource(jail, uid, gid, rest); break;
       case "filecap": fileCapabilities(jail, uid, gid, rest); break;
       case "inherited": inherited(jail, uid, gid, rest); break;
+      case "uring": uring(jail, uid, gid, rest); break;
       default: throw new IllegalArgumentException("unknown scenario " + args[0]);
     }
     ChildSide.readyThenAwaitExit();
@@ -376,6 +378,72 @@ public final class RouteChild {
     } catch (java.io.IOException e) {
       probe("read-kept", "FAILED " + e);
     }
+  }
+
+  /**
+   * mode hostSecret rootOnly, run behind IoUringRouteIT's launcher, which made an io_uring ring as
+   * root (host "/" as fixed file 0, root's credentials as a personality) and left it open across
+   * exec: RING_FD, RING_PERSONALITY and RING_PARAMS in the environment. "library": check() and
+   * apply() under the default policy, which must refuse before chroot naming the ring's fd; "raw":
+   * the raw sequence, then /probe (the same program, in the jail) inherits the ring and uses it as
+   * 65534, to show what the refusal is about.
+   */
+  private static void uring(String jail, long uid, long gid, String[] a) throws Exception {
+    String ring = System.getenv("RING_FD");
+    probe("ring-fd", ring);
+    if (a[0].equals("library")) {
+      ConfinementPolicy policy = policy(jail, uid, gid).build();
+      for (Finding f : policy.check().findings()) {
+        if (f.code().equals("io-uring-ring")) {
+          probe("check-io-uring-ring", f.severity() + " " + f.message());
+        }
+      }
+      try {
+        policy.apply();
+        probe("apply", "ok");
+      } catch (ConfinementException e) {
+        probe("apply", refusal(e));
+        probe("apply-message", e.getMessage().replace('\n', ' '));
+      }
+      probe("uids-after-refusal", uids());
+      probe("host-visible", Files.exists(Path.of(a[1])));
+      return;
+    }
+    rawConfine(jail, uid, gid);
+    probe("apply", "raw");
+    probe("uids", uids());
+    // posix_spawn, not ProcessBuilder: the JDK closes every descriptor above 2 in the child, and
+    // the program must inherit the ring as a daemon's child would.
+    probe("probe-exit",
+        spawnAndWait("/probe", "probe", "probe", ring, System.getenv("RING_PERSONALITY"), System.getenv("RING_PARAMS"), a[1], a[2]));
+  }
+
+  /** Runs {@code path} with {@code argv} and an empty environment, inheriting every descriptor; its exit as "exit N" or "signal N". */
+  private static String spawnAndWait(String path, String... argv) {
+    Runtime runtime = Runtime.getRuntime(LIBC);
+    List<Pointer> keep = new java.util.ArrayList<>();
+    Pointer args = Memory.allocateDirect(runtime, 8L * (argv.length + 1));
+    for (int i = 0; i < argv.length; i++) {
+      byte[] b = argv[i].getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      Pointer s = Memory.allocateDirect(runtime, b.length + 1);
+      s.put(0, b, 0, b.length);
+      s.putByte(b.length, (byte) 0);
+      keep.add(s);
+      args.putAddress(8L * i, s.address());
+    }
+    args.putAddress(8L * argv.length, 0);
+    Pointer env = Memory.allocateDirect(runtime, 8);
+    env.putAddress(0, 0);
+    int[] pid = new int[1];
+    int rc = LIBC.posix_spawn(pid, path, null, null, args, env);
+    // The strings must outlive the call: argv holds only their addresses.
+    java.lang.ref.Reference.reachabilityFence(keep);
+    if (rc != 0) {
+      return "spawn-failed " + rc;
+    }
+    int[] status = new int[1];
+    LIBC.waitpid(pid[0], status, 0);
+    return (status[0] & 0x7f) == 0 ? "exit " + ((status[0] >> 8) & 0xff) : "signal " + (status[0] & 0x7f);
   }
 
   // ---- helpers ----
