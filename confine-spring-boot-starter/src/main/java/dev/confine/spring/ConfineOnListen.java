@@ -172,6 +172,10 @@ public class ConfineOnListen implements ApplicationListener<ApplicationEvent> {
     if (p.isDenyExec()) {
       b.denyExec();
     }
+    p.getAllowSyscalls().forEach(b::allowSyscalls);
+    if (!p.isBaselineFilter()) {
+      b.noBaselineFilter();
+    }
     if (p.getSyslogIdent() != null) {
       b.openSyslogFirst(p.getSyslogIdent(), SyslogFacility.DAEMON);
     }

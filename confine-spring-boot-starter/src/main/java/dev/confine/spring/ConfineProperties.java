@@ -41,11 +41,19 @@ public class ConfineProperties {
   private String syslogIdent;
   /** The JDK facilities to ready before chroot (JvmFacility names); default: a network server's. */
   private List<String> prepare = new ArrayList<>();
+  /** Entries taken out of the baseline seccomp filter (allowSyscalls). */
+  private List<String> allowSyscalls = new ArrayList<>();
+  /** false: no baseline seccomp filter (noBaselineFilter()). */
+  private boolean baselineFilter = true;
   /** How long after the starter is created the application may run unconfined; past it, a halt with 78. */
   private java.time.Duration listenTimeout = java.time.Duration.ofSeconds(30);
 
   public java.time.Duration getListenTimeout() { return listenTimeout; }
   public void setListenTimeout(java.time.Duration timeout) { this.listenTimeout = timeout; }
+  public List<String> getAllowSyscalls() { return allowSyscalls; }
+  public void setAllowSyscalls(List<String> entries) { this.allowSyscalls = entries; }
+  public boolean isBaselineFilter() { return baselineFilter; }
+  public void setBaselineFilter(boolean on) { this.baselineFilter = on; }
   public boolean isEnabled() { return enabled; }
   public void setEnabled(boolean enabled) { this.enabled = enabled; }
   public String getRoot() { return root; }

@@ -39,6 +39,19 @@ class ConfineOnListenTest {
   }
 
   @Test
+  void theBaselineFilterLosesAnEntryOrIsTurnedOffByProperty() {
+    ConfineProperties p = new ConfineProperties();
+    p.setRoot("/srv/app/jail");
+    p.setUser("app");
+    assertTrue(ConfineOnListen.policy(p).baselineFilter(), "on by default");
+    p.setAllowSyscalls(List.of("perf_event_open"));
+    assertEquals(List.of("perf_event_open"), ConfineOnListen.policy(p).allowedSyscalls());
+    p.setAllowSyscalls(List.of());
+    p.setBaselineFilter(false);
+    assertFalse(ConfineOnListen.policy(p).baselineFilter());
+  }
+
+  @Test
   void aPropertyThatMakesNoPolicyIsRefusedNamingIt() {
     ConfineProperties p = new ConfineProperties();
     p.setRoot("/srv/app/jail");

@@ -177,6 +177,30 @@ class PreflightIT {
     assertTrue(f.message().startsWith(jail.resolve("secret") + " has 2 links"), f.message());
   }
 
+  /**
+   * Issue 23, route 7: a FIFO and a host socket hard-linked into the jail (a service outside
+   * listens on it; connecting needs only write permission on the node) were found by nothing.
+   * Control: the same jail without them has no such finding.
+   */
+  @Test
+  void aFifoAndAHostSocketLinkedIntoTheJail() throws Exception {
+    assertEquals(List.of(), withCode(policy(jail).build().check(), "fifo-or-socket"), "control: none before");
+    run("mkfifo", "-m", "0644", jail.resolve("pipe").toString());
+    Path elsewhere = Jails.fresh("preflight-outside");
+    more.add(elsewhere);
+    Path hostSocket = elsewhere.resolve("service.sock");
+    try (java.nio.channels.ServerSocketChannel service = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+      service.bind(java.net.UnixDomainSocketAddress.of(hostSocket));
+      Files.createLink(jail.resolve("service.sock"), hostSocket);
+      List<Finding> found = withCode(policy(jail).build().check(), "fifo-or-socket");
+      assertEquals(2, found.size(), found.toString());
+      assertTrue(found.stream().allMatch(f -> f.severity() == Severity.WARNING), found.toString());
+      assertTrue(found.stream().anyMatch(f -> f.message().startsWith(jail.resolve("pipe") + " is a FIFO (mode 0644")), found.toString());
+      assertTrue(found.stream().anyMatch(f -> f.message().startsWith(jail.resolve("service.sock") + " is a socket") && f.message().contains("2 links")),
+          found.toString());
+    }
+  }
+
   @Test
   void anOpenDirectoryOutsideHeldByTheChildRefusesApply() throws Exception {
     try (ChildJvm child =

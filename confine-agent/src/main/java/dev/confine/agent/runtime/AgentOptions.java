@@ -28,11 +28,11 @@ public final class AgentOptions {
   /** The keys, in the order they are documented. */
   static final List<String> KEYS =
       List.of("root", "user", "group", "groups", "at", "listen", "allow-writable", "allow-device", "allow-setuid", "allow-mount",
-          "allow-shared-uid", "keep-capabilities", "deny-syscalls", "deny-exec", "syslog", "timeout");
+          "allow-shared-uid", "keep-capabilities", "deny-syscalls", "deny-exec", "allow-syscalls", "no-baseline-filter", "syslog", "timeout");
 
-  private static final Set<String> FLAGS = Set.of("allow-shared-uid", "deny-exec");
+  private static final Set<String> FLAGS = Set.of("allow-shared-uid", "deny-exec", "no-baseline-filter");
   private static final Set<String> LISTS =
-      Set.of("groups", "listen", "allow-writable", "allow-device", "allow-setuid", "allow-mount", "keep-capabilities", "deny-syscalls");
+      Set.of("groups", "listen", "allow-writable", "allow-device", "allow-setuid", "allow-mount", "keep-capabilities", "deny-syscalls", "allow-syscalls");
   /**
    * From the agent's start until every listed port listens. Under the agent, on this 2-core
    * machine, Tomcat 11 listened about 1.0 s and H2 0.5 s after the JVM started (AgentIT's lines,
@@ -250,6 +250,13 @@ public final class AgentOptions {
       } else {
         builder.denySyscalls(call);
       }
+    }
+    for (String entry : values.getOrDefault("allow-syscalls", List.of())) {
+      builder.allowSyscalls(entry);
+    }
+    if (values.containsKey("no-baseline-filter")) {
+      flag(values, "no-baseline-filter");
+      builder.noBaselineFilter();
     }
     if (values.containsKey("deny-exec")) {
       flag(values, "deny-exec");

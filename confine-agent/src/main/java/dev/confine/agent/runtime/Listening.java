@@ -60,7 +60,6 @@ final class Listening {
    * serves on its other ports as root for as long as the agent would wait).
    */
   static Look look(List<AgentOptions.Listen> wanted) throws IOException {
-    Set<Long> mine = socketInodes();
     List<Socket> listening = new ArrayList<>();
     for (String table : List.of("/proc/self/net/tcp", "/proc/self/net/tcp6")) {
       Path file = Path.of(table);
@@ -68,6 +67,10 @@ final class Listening {
         listening.addAll(parse(Files.readString(file, StandardCharsets.US_ASCII)));
       }
     }
+    // The descriptors after the tables: a socket has its descriptor before it listens, so one of
+    // this process seen listening is among them (read before, a server that listened in between
+    // looked like another process holding its own port: Tomcat, in the suite).
+    Set<Long> mine = socketInodes();
     List<AgentOptions.Listen> found = new ArrayList<>();
     Map<AgentOptions.Listen, String> taken = new java.util.LinkedHashMap<>();
     for (AgentOptions.Listen listen : wanted) {

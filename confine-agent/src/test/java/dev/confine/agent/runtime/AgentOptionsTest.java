@@ -87,6 +87,19 @@ class AgentOptionsTest {
   }
 
   @Test
+  void theBaselineFilterCanLoseAnEntryOrBeTurnedOff() {
+    AgentOptions o = AgentOptions.parse("root=/srv/jail,user=65534,listen=80,allow-syscalls=perf_event_open,allow-syscalls=ptrace");
+    assertEquals(List.of("perf_event_open", "ptrace"), o.policy.allowedSyscalls());
+    assertTrue(o.policy.baselineFilter());
+    assertTrue(!AgentOptions.parse("root=/srv/jail,user=65534,listen=80,no-baseline-filter").policy.baselineFilter());
+    assertTrue(AgentOptions.parse("root=/srv/jail,user=65534,listen=80").policy.baselineFilter(), "on by default");
+    assertMessage("root=/srv/jail,user=65534,listen=80,allow-syscalls=read", "not an entry of the baseline filter: \"read\"");
+    IllegalStateException both = assertThrows(IllegalStateException.class,
+        () -> AgentOptions.parse("root=/srv/jail,user=65534,listen=80,allow-syscalls=ptrace,no-baseline-filter"));
+    assertTrue(both.getMessage().contains("noBaselineFilter()"), both.getMessage());
+  }
+
+  @Test
   void atMainKeepsBindingLowPortsAndWaitsForNoPort() {
     AgentOptions o = AgentOptions.parse("root=/srv/jail,user=65534,group=65534,at=main");
     assertEquals(AgentOptions.At.MAIN, o.at);

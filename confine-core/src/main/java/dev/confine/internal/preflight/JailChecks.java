@@ -81,7 +81,7 @@ final class JailChecks {
             new Finding(ERROR, "component-not-root-owned",
                 (isRoot ? "the root " : "component ") + component + " is owned by uid " + s.uid + ", not root",
                 "Its owner can rename or replace what lies below it, including the jail (OpenSSH refuses this too).",
-                "chown root " + component));
+                isRoot ? "chown root " + component : moveTheJail(component, "belongs to uid " + s.uid)));
       }
       // With an access ACL, the mode's group bits show the mask, not the owning group's rights:
       // the group class is then judged through the ACL's entries (group::, named ones, masked).
@@ -114,9 +114,20 @@ final class JailChecks {
                     + (otherWritable ? "others" : "")
                     + " (mode " + String.format("%04o", s.permissions) + ")",
                 "Anyone who can write it can rename or replace what lies below it, including the jail (OpenSSH refuses this too).",
-                "chmod go-w " + component));
+                isRoot || (s.permissions & 01000) == 0 ? "chmod go-w " + component
+                    : moveTheJail(component, "is a shared directory (mode " + String.format("%04o", s.permissions) + ") that others must go on writing")));
       }
     }
+  }
+
+  /**
+   * The fix for a directory above the root that is not the operator's to change: a sticky,
+   * world-writable one (/tmp) or another user's. Advice never weakens, nor takes from its users, a
+   * directory of the system: the jail moves instead.
+   */
+  private static String moveTheJail(String component, String what) {
+    return "Leave " + component + " as it is (it " + what + "): move the jail below directories only root may write,"
+        + " such as /srv/NAME or /var/lib/NAME (root-owned, mode 0755), never under /tmp.";
   }
 
   /**

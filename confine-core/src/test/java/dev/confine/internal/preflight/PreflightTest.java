@@ -70,6 +70,28 @@ class PreflightTest {
         kernel.calls().toString());
   }
 
+  /**
+   * Issue 25's first friction: a jail under /tmp got "chmod go-w /tmp", advice that breaks the
+   * machine. A shared sticky directory, or another user's, is left as it is: the jail moves.
+   */
+  @Test
+  void theFixNeverWeakensOrTakesASystemDirectoryTheJailMovesInstead() {
+    SimulatedKernel underTmp = new SimulatedKernel().directory("/tmp", 0, 01777).directory("/tmp/jail").user("nobody", 65534, 65534);
+    Finding sticky = only(underTmp.check(Confinement.builder().root("/tmp/jail").user("nobody").build()), "component-writable");
+    assertEquals(Severity.ERROR, sticky.severity());
+    assertFalse(sticky.fix().contains("chmod"), sticky.fix());
+    assertTrue(sticky.fix().startsWith("Leave /tmp as it is (it is a shared directory (mode 1777)"), sticky.fix());
+    assertTrue(sticky.fix().contains("never under /tmp"), sticky.fix());
+    SimulatedKernel underHome = new SimulatedKernel().directory("/home/alice", 1000, 0755).directory("/home/alice/jail").user("nobody", 65534, 65534);
+    Finding owned = only(underHome.check(Confinement.builder().root("/home/alice/jail").user("nobody").build()), "component-not-root-owned");
+    assertFalse(owned.fix().contains("chown"), owned.fix());
+    assertTrue(owned.fix().startsWith("Leave /home/alice as it is (it belongs to uid 1000)"), owned.fix());
+    // Control: the root itself is the operator's to fix, and so is a group-writable /srv (next test).
+    SimulatedKernel rootWritable = new SimulatedKernel().directory("/srv/jail", 0, 0777).user("nobody", 65534, 65534);
+    List<Finding> root = withCode(rootWritable.check(Confinement.builder().root("/srv/jail").user("nobody").build()), "component-writable");
+    assertTrue(root.stream().anyMatch(f -> f.fix().equals("chmod go-w /srv/jail")), root.toString());
+  }
+
   @Test
   void aGroupWritableComponentIsAnError() {
     SimulatedKernel kernel = machine().directory("/srv", 0, 0775);
