@@ -35,8 +35,9 @@ public final class AgentOptions {
       Set.of("groups", "listen", "allow-writable", "allow-device", "allow-setuid", "allow-mount", "keep-capabilities", "deny-syscalls", "allow-syscalls");
   /**
    * From the agent's start until every listed port listens. Under the agent, on this 2-core
-   * machine, Tomcat 11 listened about 1.0 s and H2 0.5 s after the JVM started (AgentIT's lines,
-   * 2026-12-07, with another build running); 30 s leaves a margin of thirty times the slower.
+   * machine, Tomcat 11 listened 1.0 s (3.4 s with two other builds running) and H2 0.5 s after
+   * the JVM started (AgentIT's lines, 2026-12-07); 30 s leaves a margin of about nine times the
+   * slowest.
    * While no port listens the server answers nobody, but its other work (schedulers, consumers)
    * runs as root: hence a short default and a cap.
    */
