@@ -295,8 +295,10 @@ public final class ConfinementPolicy {
   }
 
   /**
-   * Confines this process: resolves the identity, runs preflight (refusing on any ERROR), readies
-   * the JVM, then chdir, chroot, chdir "/", setgroups, setresgid, setresuid, and verifies.
+   * Confines this process: resolves the identity, readies the JVM, runs preflight (refusing on any
+   * ERROR), then fchdir, chroot, chdir "/", leaves the controlling terminal, installs the baseline
+   * seccomp filter in every thread (unless {@link Builder#noBaselineFilter()}), setgroups,
+   * setresgid, setresuid, and verifies every thread ({@link #plan()} lists each call).
    *
    * @throws PreflightException if preflight found errors; nothing irreversible was done
    * @throws ConfinementException if the identity cannot be resolved, or a step before chroot
