@@ -388,6 +388,14 @@ class AgentIT {
     try (ChildJvm child = ChildJvm.startCommand(command)) {
       child.await("confine-agent: confined", Duration.ofSeconds(120));
       assertConfinedFromOutside(child);
+      // Tomcat listens before it deploys its applications: on a loaded machine the first request
+      // came before ROOT was deployed and got 404. Its own "Server startup in" line says when.
+      long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+      while (!child.output().contains("Server startup in")) {
+        assertTrue(System.nanoTime() < deadline && ProcessHandle.of(child.pid()).map(ProcessHandle::isAlive).orElse(false),
+            "Tomcat did not finish starting\n" + child.output());
+        Thread.sleep(50);
+      }
       Curl.Answer page = Curl.get("http://127.0.0.1:" + port + "/");
       assertEquals(200, page.status, page + "\n" + child.output());
       assertTrue(page.body.contains("Apache Tomcat/" + System.getProperty("confine.it.tomcatVersion", "11")), page.body);
