@@ -103,7 +103,11 @@ class FaultInjectionIT {
     both(all, "prctl(PR_SET_DUMPABLE)", "prctl", 0, 4, HALTED, "EINVAL", "EIO");
     both(all, "prctl(PR_SET_NO_NEW_PRIVS)", "prctl", 0, 38, HALTED, "EINVAL", "EIO");
     both(all, "seccomp", "seccomp", -1, 0, HALTED, "EINVAL", "ENOMEM");
-    both(all, "openat(" + "O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC)", "openat", 2, directoryFlags, REFUSED, "EACCES", "EIO");
+    // A filter cannot read the path behind a pointer, nor count calls: openat with these flags and
+    // getdents64 fail for their first caller, the JVM preparations or preflight (both before the
+    // sequence), so these two show a refusal there; the sequence's own openat (the root, the
+    // thread list) and getdents64 are failed one by one only against the simulated kernel.
+    both(all, "openat(O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC)", "openat", 2, directoryFlags, REFUSED, "EACCES", "EIO");
     both(all, "getdents64", "getdents64", -1, 0, REFUSED, "EIO", "ENOMEM");
     return all.stream();
   }
@@ -130,7 +134,7 @@ class FaultInjectionIT {
   @MethodSource("cases")
   void aFailingStepFailsClosed(Case c) throws Exception {
     LinuxArch arch = LinuxArch.current().orElseThrow();
-    assumeTrue(arch == LinuxArch.X86_64 || arch.knows(c.syscall), "no number for " + c.syscall + " on " + arch);
+    assumeTrue(FaultChild.knows(arch, c.syscall), "no number for " + c.syscall + " on " + arch);
     List<String> args = new ArrayList<>(List.of(jail.toString(), cwd.toString(), c.syscall, c.errno));
     if (c.argIndex >= 0) {
       args.add(String.valueOf(c.argIndex));
