@@ -453,8 +453,8 @@ public final class Confiner {
    * exception's message.
    */
   private static String restoreWorkingDirectory(Kernel k, Sequence.Executor sequence) {
-    if (sequence.savedCwdFd < 0) {
-      return "";
+    if (sequence.savedCwdFd < 0 || !sequence.cwdMoved) {
+      return ""; // fchdir failed, or was never reached: the working directory did not move
     }
     try {
       k.fchdir(sequence.savedCwdFd);

@@ -270,6 +270,8 @@ public final class Sequence {
      * succeeded: a refusal in between puts it back (a directory outside the root, closed with it).
      */
     int savedCwdFd = -1;
+    /** fchdir into the root succeeded: a refusal from here until chroot puts the cwd back. */
+    boolean cwdMoved;
     /** The controlling terminal, from before chroot until it is left; -1 when there is none. */
     int terminalFd = -1;
     /** What became of the controlling terminal, for the report. */
@@ -426,6 +428,7 @@ public final class Sequence {
       super.fchdirRoot(why);
       savedCwdFd = kernel.openWorkingDirectory();
       kernel.fchdir(rootFd);
+      cwdMoved = true;
       done();
     }
 
