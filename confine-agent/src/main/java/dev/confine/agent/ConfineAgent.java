@@ -17,21 +17,21 @@ public final class ConfineAgent {
 
   /** -javaagent: runs before the application's main. */
   public static void premain(String arguments, Instrumentation instrumentation) {
-    start(arguments);
+    start(arguments, instrumentation);
   }
 
   /** Launcher-Agent-Class of an application's own executable jar, and a late attach. */
   public static void agentmain(String arguments, Instrumentation instrumentation) {
-    start(arguments);
+    start(arguments, instrumentation);
   }
 
-  private static void start(String arguments) {
+  private static void start(String arguments, Instrumentation instrumentation) {
     try {
       CodeSource source = ConfineAgent.class.getProtectionDomain().getCodeSource();
       java.nio.file.Path jar = java.nio.file.Path.of(source.getLocation().toURI());
       ClassLoader loader = new RuntimeLoader(new java.util.jar.JarFile(jar.toFile()), jar.toUri().toURL(), ClassLoader.getPlatformClassLoader());
       Class<?> agent = Class.forName("dev.confine.agent.runtime.AgentRuntime", true, loader);
-      agent.getMethod("start", String.class).invoke(null, arguments);
+      agent.getMethod("start", String.class, Instrumentation.class).invoke(null, arguments, instrumentation);
     } catch (ReflectiveOperationException | java.net.URISyntaxException | java.io.IOException | RuntimeException e) {
       System.err.println("confine-agent: cannot start: " + e);
       System.err.println("confine-agent: stopping the JVM (status 78): a server asked to be confined does not run unconfined");

@@ -32,8 +32,13 @@ public final class AgentRuntime {
 
   private AgentRuntime() {}
 
-  /** Called from premain (or agentmain) with the agent's argument string. */
-  public static void start(String arguments) {
+  /** The report once confined (by the gate or by the waiter): confinement happens once. */
+  private static volatile ConfinementReport confined;
+  /** The gate has begun to confine: from chroot on /proc is gone, and the waiter must stand aside. */
+  private static volatile boolean gateConfining;
+
+  /** Called from premain (or agentmain) with the agent's argument string and its Instrumentation. */
+  public static void start(String arguments, java.lang.instrument.Instrumentation instrumentation) {
     PrintStream err = System.err;
     AgentOptions options;
     try {
@@ -55,15 +60,59 @@ public final class AgentRuntime {
       stop(err, "the jail is refused:\n" + check.errors().stream().map(AgentRuntime::line).collect(Collectors.joining("\n")));
       return;
     }
+    // A listed port another process already listens on: the server could never listen there.
+    // Said now, before main, rather than after the server has started on its other ports.
+    try {
+      Listening.Look look = Listening.look(options.listen);
+      if (!look.taken.isEmpty()) {
+        stop(err, "port(s) taken by another process, which this server cannot listen on: " + look.taken + "; the server is not started");
+        return;
+      }
+    } catch (java.io.IOException e) {
+      stop(err, "cannot tell which ports listen (/proc/self/net/tcp): " + e);
+      return;
+    }
     if (options.at == AgentOptions.At.MAIN) {
       confineNow(options, err);
       return;
     }
-    err.println("confine-agent: armed: confining to " + options.policy.root() + " as soon as " + options.listen + " listen"
-        + " (timeout " + options.timeout.toSeconds() + " s)");
+    boolean gated = false;
+    if (!Boolean.getBoolean("confine.agent.noGate")) { // off only to show what the gate prevents
+      try {
+        // The thread that makes the first listed port listen confines, and keeps binding low
+        // ports (a server's other connectors, bound on the same thread, still bind after).
+        dev.confine.ConfinementPolicy gatePolicy = options.policy.toBuilder().keepCapabilities(dev.confine.Capability.NET_BIND_SERVICE).build();
+        ListenGate.install(instrumentation, options.listen, address -> confineAtListen(gatePolicy, address, err));
+        gated = true;
+      } catch (Exception | LinkageError e) {
+        err.println("confine-agent: cannot gate the JDK's listen (" + e + "): confining once the ports listen, as root until then");
+      }
+    }
+    err.println("confine-agent: armed: confining to " + options.policy.root() + (gated ? " right before " : " as soon as ") + options.listen
+        + " listen" + " (timeout " + options.timeout.toSeconds() + " s)");
     Thread waiter = new Thread(() -> waitThenConfine(options, err), "confine-agent");
     waiter.setDaemon(true);
     waiter.start();
+  }
+
+  /**
+   * The gate's confinement, on the server's thread right before its listen(2): nothing has been
+   * accepted on the port yet. A failure halts: the listen must never happen as root.
+   */
+  private static void confineAtListen(dev.confine.ConfinementPolicy policy, java.net.InetSocketAddress address, PrintStream err) {
+    String sinceStart = sinceJvmStart();
+    gateConfining = true;
+    try {
+      ConfinementReport report = policy.apply();
+      confined = report;
+      err.println("confine-agent: confined right before " + address + " listened, on thread \"" + Thread.currentThread().getName() + "\""
+          + sinceStart + ": " + report.summary());
+      err.flush();
+    } catch (ConfinementException e) {
+      stop(err, "apply() failed: " + e.getMessage());
+    } catch (RuntimeException | Error e) {
+      stop(err, "apply() failed: " + e);
+    }
   }
 
   /**
@@ -107,6 +156,9 @@ public final class AgentRuntime {
     long firstListened = 0;
     try {
       while (true) {
+        if (gateConfining) {
+          return; // the gate confines (or halts) on the server's thread: nothing left to wait for
+        }
         Listening.Look look = Listening.look(options.listen);
         listening = look.mine;
         if (listening.size() == options.listen.size()) {
@@ -136,8 +188,20 @@ public final class AgentRuntime {
         Thread.sleep(POLL_MILLIS);
       }
     } catch (Exception e) {
+      if (gateConfining) {
+        return; // /proc went with chroot, under the gate's confinement
+      }
       stop(err, "cannot tell which ports listen (/proc/self/net/tcp): " + e);
       return;
+    }
+    if (confined != null) {
+      // The gate confined at the first listed listen; the rest listened as the target.
+      err.println("confine-agent: " + listening + " listen, the server confined before any of them did");
+      return;
+    }
+    if (ListenGate.installed().isPresent()) {
+      err.println("confine-agent: " + listening + " listened without passing the JDK's listen (a native transport such as Netty's"
+          + " epoll): confining now; connections accepted until then were answered as root");
     }
     long listenedAt = System.nanoTime();
     // Read while /proc is still there: the confined line is printed from inside the jail.

@@ -117,7 +117,7 @@ final class Listening {
   }
 
   /** Any address (no host given), the socket's own, or a wildcard socket (0.0.0.0, ::) for any host. */
-  private static boolean matches(String host, byte[] address) {
+  static boolean matches(String host, byte[] address) {
     if (host.isEmpty()) {
       return true;
     }

@@ -1,0 +1,152 @@
+package dev.confine.agent.runtime;
+
+import java.io.FileDescriptor;
+import java.lang.instrument.ClassFileTransformer;
+import java.lang.instrument.Instrumentation;
+import java.lang.reflect.Method;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.security.ProtectionDomain;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.ObjIntConsumer;
+import org.objectweb.asm.ClassReader;
+import org.objectweb.asm.ClassVisitor;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
+
+/**
+ * Confines the server at the moment it makes its first listed port listen, before listen(2):
+ * no connection to that port can be accepted, let alone answered, as root. Binding needs root,
+ * listen(2) does not, so the socket is bound (by root) and listens (as the target).
+ *
+ * <p>Every server the JDK runs listens through one call, {@code sun.nio.ch.Net.listen(FileDescriptor,
+ * int)}: from {@code ServerSocketChannelImpl} (NIO: the JDK's HttpServer, Tomcat, Jetty, Netty's
+ * NIO transport) and from {@code NioSocketImpl} ({@code java.net.ServerSocket}: H2, blocking
+ * servers). The gate rewrites those call sites (ASM, in the agent's own class loader) to pass the
+ * descriptor and backlog to this gate first; the rewritten code reaches the gate through the
+ * system properties, as java.base sees no class of the agent's. A server that calls listen(2)
+ * itself (Netty's epoll and io_uring transports) passes no gate: the agent's look at the kernel's
+ * tables then confines it once it listens, and says so.
+ */
+final class ListenGate implements ObjIntConsumer<Object> {
+  /** The key under which the rewritten call sites find the gate in the system properties. */
+  static final String KEY = "dev.confine.agent.listenGate";
+
+  private static final List<String> SITES = List.of("sun/nio/ch/ServerSocketChannelImpl", "sun/nio/ch/NioSocketImpl");
+
+  private final List<AgentOptions.Listen> listen;
+  private final java.util.function.Consumer<InetSocketAddress> confine;
+  private final Method localAddress;
+  private volatile boolean passed;
+
+  private ListenGate(List<AgentOptions.Listen> listen, java.util.function.Consumer<InetSocketAddress> confine, Method localAddress) {
+    this.listen = listen;
+    this.confine = confine;
+    this.localAddress = localAddress;
+  }
+
+  /**
+   * Installs the gate: opens sun.nio.ch to the agent (for Net.localAddress), puts the gate where
+   * the rewritten code finds it, and rewrites the two classes, those already loaded included.
+   * {@code confine} runs once, on the thread about to make the first listed port listen.
+   */
+  static void install(Instrumentation instrumentation, List<AgentOptions.Listen> listen, java.util.function.Consumer<InetSocketAddress> confine)
+      throws Exception {
+    Module javaBase = Object.class.getModule();
+    instrumentation.redefineModule(javaBase, Set.of(), Map.of(), Map.of("sun.nio.ch", Set.of(ListenGate.class.getModule())), Set.of(), Map.of());
+    Method localAddress = Class.forName("sun.nio.ch.Net").getDeclaredMethod("localAddress", FileDescriptor.class);
+    localAddress.setAccessible(true);
+    System.getProperties().put(KEY, new ListenGate(List.copyOf(listen), confine, localAddress));
+    ClassFileTransformer rewrite = new ClassFileTransformer() {
+      @Override
+      public byte[] transform(Module module, ClassLoader loader, String name, Class<?> redefined, ProtectionDomain domain, byte[] bytes) {
+        return SITES.contains(name) ? rewrite(bytes) : null;
+      }
+    };
+    instrumentation.addTransformer(rewrite, true);
+    for (Class<?> loaded : instrumentation.getAllLoadedClasses()) {
+      if (SITES.contains(loaded.getName().replace('.', '/')) && instrumentation.isModifiableClass(loaded)) {
+        instrumentation.retransformClasses(loaded);
+      }
+    }
+  }
+
+  /** Whether a listed port's listen passed this gate (so confinement happened at listen, not after). */
+  boolean passed() {
+    return passed;
+  }
+
+  static java.util.Optional<ListenGate> installed() {
+    Object gate = System.getProperties().get(KEY);
+    return gate instanceof ListenGate ? java.util.Optional.of((ListenGate) gate) : java.util.Optional.empty();
+  }
+
+  /** Called by the rewritten JDK code, on the server's thread, right before Net.listen(fd, backlog). */
+  @Override
+  public void accept(Object fd, int backlog) {
+    if (passed) {
+      return;
+    }
+    SocketAddress address;
+    try {
+      address = (SocketAddress) localAddress.invoke(null, fd);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return; // not an inet socket the JDK can name (a Unix domain socket): not a listed port
+    }
+    if (!(address instanceof InetSocketAddress)) {
+      return;
+    }
+    InetSocketAddress inet = (InetSocketAddress) address;
+    for (AgentOptions.Listen wanted : listen) {
+      if (wanted.port == inet.getPort() && Listening.matches(wanted.host, inet.getAddress().getAddress())) {
+        synchronized (this) {
+          if (!passed) {
+            confine.accept(inet); // halts the JVM if it cannot confine: the listen never happens as root
+            passed = true;
+          }
+        }
+        return;
+      }
+    }
+  }
+
+  /**
+   * Before each {@code invokestatic sun/nio/ch/Net.listen(Ljava/io/FileDescriptor;I)V}, with the
+   * descriptor and backlog on the stack: dup2, the gate from System.getProperties(), dup_x2, pop,
+   * then ObjIntConsumer.accept(fd, backlog): the stack is as it was, and no branch is added, so
+   * the method's frames stand.
+   */
+  static byte[] rewrite(byte[] bytes) {
+    ClassReader reader = new ClassReader(bytes);
+    ClassWriter writer = new ClassWriter(reader, ClassWriter.COMPUTE_MAXS);
+    boolean[] changed = {false};
+    reader.accept(new ClassVisitor(Opcodes.ASM9, writer) {
+      @Override
+      public MethodVisitor visitMethod(int access, String name, String descriptor, String signature, String[] exceptions) {
+        MethodVisitor next = super.visitMethod(access, name, descriptor, signature, exceptions);
+        return new MethodVisitor(Opcodes.ASM9, next) {
+          @Override
+          public void visitMethodInsn(int opcode, String owner, String method, String desc, boolean isInterface) {
+            if (opcode == Opcodes.INVOKESTATIC && owner.equals("sun/nio/ch/Net") && method.equals("listen")
+                && desc.equals("(Ljava/io/FileDescriptor;I)V")) {
+              super.visitInsn(Opcodes.DUP2);
+              super.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/System", "getProperties", "()Ljava/util/Properties;", false);
+              super.visitLdcInsn(KEY);
+              super.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/util/Properties", "get", "(Ljava/lang/Object;)Ljava/lang/Object;", false);
+              super.visitTypeInsn(Opcodes.CHECKCAST, "java/util/function/ObjIntConsumer");
+              super.visitInsn(Opcodes.DUP_X2);
+              super.visitInsn(Opcodes.POP);
+              super.visitMethodInsn(Opcodes.INVOKEINTERFACE, "java/util/function/ObjIntConsumer", "accept", "(Ljava/lang/Object;I)V", true);
+              changed[0] = true;
+            }
+            super.visitMethodInsn(opcode, owner, method, desc, isInterface);
+          }
+        };
+      }
+    }, 0);
+    return changed[0] ? writer.toByteArray() : null;
+  }
+}
