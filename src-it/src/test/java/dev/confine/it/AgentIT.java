@@ -287,6 +287,30 @@ class AgentIT {
   }
 
   /**
+   * Issue 27's count: twenty cold starts of the JDK's HttpServer under the agent (the default,
+   * at=listen), each hammered from before it listens: not one answer as root over all of them.
+   * On the Java 17 run only (twenty JVMs cost about twenty seconds).
+   */
+  @Test
+  void twentyStartsUnderTheGateAnswerNothingAsRoot() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(ChildJvm.featureVersion(ChildJvm.javaHome()) == 17, "the count runs with children on Java 17");
+    long answers = 0;
+    for (int run = 0; run < 20; run++) {
+      int port = Examples.freePort();
+      try (Hammer hammer = new Hammer(port); ChildJvm child = server("root=" + jail + ",user=65534,group=65534,listen=127.0.0.1:" + port, port)) {
+        child.await("MAIN listening", START);
+        while (hammer.answers.size() < 5) {
+          Thread.sleep(5);
+        }
+        hammer.stop();
+        assertEquals(0, hammer.asRoot(), "run " + run + ": answers as root among " + hammer.answers.size() + "\n" + child.output());
+        answers += hammer.answers.size();
+      }
+    }
+    System.out.println("AgentIT: 20 starts under the gate: " + answers + " answers, none as root");
+  }
+
+  /**
    * The control: without the gate (-Dconfine.agent.noGate=true: the agent before issue 27) the
    * moment between listen and confinement is there, widened by leaving out the agent's warm-up,
    * and the same client gets root's /etc/shadow.
