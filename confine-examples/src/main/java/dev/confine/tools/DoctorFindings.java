@@ -93,6 +93,7 @@ final class DoctorFindings {
           // Only with openSyslogFirst(), which the doctor's policy never sets; the fixes name the log daemon's settings.
           // Only with noBaselineFilter() or allowSyscalls(...), which the doctor's policy never sets.
           entry("baseline-filter", FLAGS),
+          entry("allowed-path-missing", FLAGS),
           entry("syslog-jail-socket", FLAGS),
           entry("syslog-jail-socket-missing", FLAGS),
           entry("syslog-socket-missing", FLAGS),

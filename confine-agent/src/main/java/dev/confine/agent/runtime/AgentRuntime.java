@@ -107,6 +107,7 @@ public final class AgentRuntime {
       confined = report;
       err.println("confine-agent: confined right before " + address + " listened, on thread \"" + Thread.currentThread().getName() + "\""
           + sinceStart + ": " + report.summary());
+      printReport(report, err);
       err.flush();
     } catch (ConfinementException e) {
       stop(err, "apply() failed: " + e.getMessage());
@@ -124,6 +125,7 @@ public final class AgentRuntime {
     try {
       ConfinementReport report = options.policy.apply();
       err.println("confine-agent: confined before main, on thread \"" + Thread.currentThread().getName() + "\": " + report.summary());
+      printReport(report, err);
       err.flush();
     } catch (ConfinementException e) {
       stop(err, "apply() failed: " + e.getMessage());
@@ -210,15 +212,25 @@ public final class AgentRuntime {
       ConfinementReport report = options.policy.apply();
       err.println("confine-agent: confined " + (System.nanoTime() - listenedAt) / 1_000_000 + " ms after " + listening + " listened"
           + sinceStart + ": " + report.summary());
-      for (String reportLine : report.toString().split("\n")) {
-        err.println("confine-agent: " + reportLine);
-      }
+      printReport(report, err);
       err.flush();
     } catch (ConfinementException e) {
       // Before chroot (past it, the library halted already): the server must not serve on as root.
       stop(err, "apply() failed: " + e.getMessage());
     } catch (RuntimeException | Error e) {
       stop(err, "apply() failed: " + e);
+    }
+  }
+
+  /**
+   * The whole report (a line per step, per check, per thread: 64 threads for H2) only with
+   * -Dconfine.agent.verbose=true: by default the one summary line says what a start needs to say.
+   */
+  private static void printReport(ConfinementReport report, PrintStream err) {
+    if (Boolean.getBoolean("confine.agent.verbose")) {
+      for (String reportLine : report.toString().split("\n")) {
+        err.println("confine-agent: " + reportLine);
+      }
     }
   }
 

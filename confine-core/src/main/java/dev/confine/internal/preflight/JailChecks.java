@@ -25,6 +25,35 @@ final class JailChecks {
 
   private JailChecks() {}
 
+  /**
+   * A path an allowance names that is not in the jail: allowWritable("var/spoo") for var/spool is
+   * accepted by the builder (it cannot look) and then allows nothing, while the directory meant
+   * stays refused or, worse, is created later unchecked. Issue 25's sixth friction.
+   */
+  static void allowedPathsExist(PreflightContext context, List<Finding> findings) throws ErrnoException {
+    if (context.root.isEmpty() || context.root.get().type != FileStatus.Type.DIRECTORY) {
+      return; // root-missing or root-not-directory says so
+    }
+    java.util.Map<String, List<String>> allowances = new java.util.LinkedHashMap<>();
+    allowances.put("allowWritable", context.policy.allowedWritable());
+    allowances.put("allowDeviceNodes", context.policy.allowedDeviceNodes());
+    allowances.put("allowSetuidFiles", context.policy.allowedSetuidFiles());
+    allowances.put("allowMounts", context.policy.allowedMounts());
+    for (java.util.Map.Entry<String, List<String>> allowance : allowances.entrySet()) {
+      for (String relative : allowance.getValue()) {
+        String path = context.rootPath() + "/" + relative;
+        if (context.kernel.lstat(path).isEmpty()) {
+          findings.add(
+              new Finding(WARNING, "allowed-path-missing",
+                  allowance.getKey() + "(\"" + relative + "\") names " + path + ", which does not exist",
+                  "An allowance of a path that is not there allows nothing: a misspelling leaves the path meant refused, or"
+                      + " unchecked if it is made later.",
+                  "Correct the path, or drop the allowance."));
+        }
+      }
+    }
+  }
+
   static void rootIsDirectory(PreflightContext context, List<Finding> findings) {
     String root = context.rootPath();
     if (context.root.isEmpty()) {

@@ -27,6 +27,7 @@ public final class Preflight {
           JailChecks::pathComponents,
           JailChecks::mounts,
           JailChecks::contents,
+          JailChecks::allowedPathsExist,
           JailChecks::nameLookupFiles,
           SyslogChecks::socket,
           ContainerChecks::limits,

@@ -92,6 +92,17 @@ class PreflightTest {
     assertTrue(root.stream().anyMatch(f -> f.fix().equals("chmod go-w /srv/jail")), root.toString());
   }
 
+  /** Issue 25's sixth friction: a misspelt allowance was accepted in silence. */
+  @Test
+  void anAllowanceOfAPathThatIsNotInTheJailIsNamed() {
+    SimulatedKernel kernel = machine().directory("/srv/jail/var").directory("/srv/jail/var/spool", 65534, 0755);
+    Finding f = only(kernel.check(policy().allowWritable("var/spoo").build()), "allowed-path-missing");
+    assertEquals(Severity.WARNING, f.severity());
+    assertEquals("allowWritable(\"var/spoo\") names /srv/jail/var/spoo, which does not exist", f.message());
+    // Control: spelt right, nothing to say (and the directory meant is allowed).
+    assertTrue(withCode(kernel.check(policy().allowWritable("var/spool").build()), "allowed-path-missing").isEmpty());
+  }
+
   @Test
   void aGroupWritableComponentIsAnError() {
     SimulatedKernel kernel = machine().directory("/srv", 0, 0775);
