@@ -102,11 +102,19 @@ public final class AgentRuntime {
   private static void confineAtListen(dev.confine.ConfinementPolicy policy, java.net.InetSocketAddress address, PrintStream err) {
     String sinceStart = sinceJvmStart();
     gateConfining = true;
+    confine(policy, err, () -> "right before " + address + " listened, on thread \"" + Thread.currentThread().getName() + "\"" + sinceStart);
+  }
+
+  /**
+   * The one place the agent confines: apply(), then one line saying when ({@code when}, built
+   * after apply() returns) and the report if asked for; a failure before chroot halts with 78 (past
+   * it the library has halted already): a server asked to be confined never serves on as root.
+   */
+  private static void confine(dev.confine.ConfinementPolicy policy, PrintStream err, java.util.function.Supplier<String> when) {
     try {
       ConfinementReport report = policy.apply();
       confined = report;
-      err.println("confine-agent: confined right before " + address + " listened, on thread \"" + Thread.currentThread().getName() + "\""
-          + sinceStart + ": " + report.summary());
+      err.println("confine-agent: confined " + when.get() + ": " + report.summary());
       printReport(report, err);
       err.flush();
     } catch (ConfinementException e) {
@@ -122,17 +130,9 @@ public final class AgentRuntime {
    * confined, and so does its bind and every answer.
    */
   private static void confineNow(AgentOptions options, PrintStream err) {
-    try {
-      ConfinementReport report = options.policy.apply();
-      err.println("confine-agent: confined before main, on thread \"" + Thread.currentThread().getName() + "\": " + report.summary());
-      printReport(report, err);
-      err.flush();
-    } catch (ConfinementException e) {
-      stop(err, "apply() failed: " + e.getMessage());
-    } catch (RuntimeException | Error e) {
-      stop(err, "apply() failed: " + e);
-    }
+    confine(options.policy, err, () -> "before main, on thread \"" + Thread.currentThread().getName() + "\"");
   }
+
 
   private static String line(Finding f) {
     return "  " + f.severity() + " " + f.code() + ": " + f.message() + " (fix: " + f.fix() + ")";
@@ -208,18 +208,8 @@ public final class AgentRuntime {
     long listenedAt = System.nanoTime();
     // Read while /proc is still there: the confined line is printed from inside the jail.
     String sinceStart = sinceJvmStart();
-    try {
-      ConfinementReport report = options.policy.apply();
-      err.println("confine-agent: confined " + (System.nanoTime() - listenedAt) / 1_000_000 + " ms after " + listening + " listened"
-          + sinceStart + ": " + report.summary());
-      printReport(report, err);
-      err.flush();
-    } catch (ConfinementException e) {
-      // Before chroot (past it, the library halted already): the server must not serve on as root.
-      stop(err, "apply() failed: " + e.getMessage());
-    } catch (RuntimeException | Error e) {
-      stop(err, "apply() failed: " + e);
-    }
+    List<AgentOptions.Listen> listened = listening;
+    confine(options.policy, err, () -> (System.nanoTime() - listenedAt) / 1_000_000 + " ms after " + listened + " listened" + sinceStart);
   }
 
   /**
