@@ -200,6 +200,21 @@ public final class ChildJvm implements AutoCloseable {
   }
 
   /** Every "PROBE name value" line seen so far, by name. */
+  /** Waits for the child's "READY" line and returns the probes it printed before it. */
+  public Map<String, String> awaitReady(Duration timeout) throws InterruptedException {
+    await("READY", timeout);
+    return probes();
+  }
+
+  /** Tells a child waiting after READY to exit, and requires status 0 within 30 s. */
+  public void exitCleanly() throws IOException, InterruptedException {
+    send("exit");
+    int status = waitFor(Duration.ofSeconds(30));
+    if (status != 0) {
+      throw new AssertionError("exit status " + status + ", expected 0; the child said:\n" + output());
+    }
+  }
+
   public Map<String, String> probes() {
     return tagged("PROBE");
   }

@@ -77,15 +77,11 @@ class EscapeIT {
     return ChildJvm.start(jvmOptions, "dev.confine.it.AttackChild", all);
   }
 
-  private static Map<String, String> ready(ChildJvm child) throws InterruptedException {
-    child.await("READY", START);
-    return child.probes();
-  }
 
   @Test
   void fchdirThroughALeakedDirectoryFdIsRefusedAndWouldOtherwiseEscape() throws Exception {
     try (ChildJvm child = attack("leaked-fd", jail.toString(), NOBODY, NOBODY, secretFromHostRoot())) {
-      Map<String, String> p = ready(child);
+      Map<String, String> p = child.awaitReady(START);
       String out = child.output();
       assertEquals("ok", p.get("leaked-fd"), out);
       assertEquals("PreflightException(open-directory-fd)", p.get("apply"), out);
@@ -105,7 +101,7 @@ class EscapeIT {
     try (ChildJvm child =
         ChildJvm.start(List.of(), outside, ChildJvm.classpath(), ChildJvm.javaHome(), List.of(), "dev.confine.it.AttackChild",
             "cwd-outside", jail.toString(), NOBODY, NOBODY, "secret.txt", "library")) {
-      Map<String, String> p = ready(child);
+      Map<String, String> p = child.awaitReady(START);
       String out = child.output();
       assertEquals("ok", p.get("apply"), out);
       assertEquals("ENOENT", p.get("relative-secret"), out);
@@ -122,7 +118,7 @@ class EscapeIT {
     try (ChildJvm child =
         ChildJvm.start(List.of(), outside, ChildJvm.classpath(), ChildJvm.javaHome(), List.of(), "dev.confine.it.AttackChild",
             "cwd-outside", jail.toString(), NOBODY, NOBODY, "secret.txt", "raw-no-chdir")) {
-      Map<String, String> p = ready(child);
+      Map<String, String> p = child.awaitReady(START);
       String out = child.output();
       assertEquals("false", p.get("etc-passwd-visible"), "chroot(2) itself worked\n" + out);
       assertEquals("CONTENT " + token, p.get("relative-secret"), "the old working directory is outside\n" + out);
@@ -144,7 +140,7 @@ class EscapeIT {
     workDirectory();
     // The confined uid may write to /work (allowed by name), so that it can mkdir there.
     try (ChildJvm child = attack(List.of("-Dattack.allowWritable=work"), "nested-chroot", jail.toString(), NOBODY, NOBODY, secretFromHostRoot(), "library")) {
-      Map<String, String> p = ready(child);
+      Map<String, String> p = child.awaitReady(START);
       String out = child.output();
       assertEquals("ok", p.get("apply"), out);
       assertEquals("OK", p.get("mkdir"), out);
@@ -159,7 +155,7 @@ class EscapeIT {
   void aNestedChrootEscapesForAProcessThatKeptRoot() throws Exception {
     workDirectory();
     try (ChildJvm child = attack("nested-chroot", jail.toString(), NOBODY, NOBODY, secretFromHostRoot(), "raw-keep-root")) {
-      Map<String, String> p = ready(child);
+      Map<String, String> p = child.awaitReady(START);
       String out = child.output();
       assertEquals("OK", p.get("chroot-x"), out);
       assertEquals("OK", p.get("chroot-dot"), out);
@@ -174,7 +170,7 @@ class EscapeIT {
     Files.writeString(rootOnly, "root only\n");
     Files.setPosixFilePermissions(rootOnly, PosixFilePermissions.fromString("rw-------"));
     try (ChildJvm child = attack("regain-root", jail.toString(), NOBODY, NOBODY)) {
-      Map<String, String> p = ready(child);
+      Map<String, String> p = child.awaitReady(START);
       String out = child.output();
       assertEquals("ok", p.get("apply"), out);
       for (String call : List.of("setuid-0", "seteuid-0", "setresuid-keep-0-keep", "setresuid-0-0-0", "setgid-0", "setegid-0",
@@ -230,7 +226,7 @@ class EscapeIT {
     librariesOfIdInJail();
     setuidIdInJail();
     try (ChildJvm child = attack("try-apply", jail.toString(), NOBODY, NOBODY)) {
-      Map<String, String> p = ready(child);
+      Map<String, String> p = child.awaitReady(START);
       assertTrue(p.get("apply").startsWith("PreflightException(") && p.get("apply").contains("setuid-file"), child.output());
       assertEquals("0 0 0", p.get("uids"), "nothing changed\n" + child.output());
     }
@@ -290,7 +286,7 @@ class EscapeIT {
     // it: the test below).
     try (ChildJvm child = withProcInJail(List.of("-Dattack.raw=true"), "look", jail.toString(), NOBODY, NOBODY,
         "/proc/1/cmdline", "/proc/self/mountinfo", "/proc/1/environ")) {
-      Map<String, String> p = ready(child);
+      Map<String, String> p = child.awaitReady(START);
       String out = child.output();
       assertEquals("raw", p.get("apply"), out);
       assertTrue(p.get("read:/proc/1/cmdline").startsWith("CONTENT "), "the host's init is visible\n" + out);
@@ -303,7 +299,7 @@ class EscapeIT {
   @Test
   void procMountedInTheJailIsRefusedByPreflight() throws Exception {
     try (ChildJvm child = withProcInJail(List.of(), "try-apply", jail.toString(), NOBODY, NOBODY)) {
-      Map<String, String> p = ready(child);
+      Map<String, String> p = child.awaitReady(START);
       assertTrue(p.get("apply").startsWith("PreflightException(") && p.get("apply").contains("special-mount"), child.output());
       assertEquals("0 0 0", p.get("uids"), child.output());
     }
@@ -349,7 +345,7 @@ class EscapeIT {
     deviceNodesInJail();
     boolean diskReadable = rootCanReadTheDisk() && fsType().equals("ext4");
     try (ChildJvm child = attack(List.of("-Dattack.allowDeviceNodes=zero,disk"), "look", jail.toString(), NOBODY, NOBODY, "/zero", "superblock:/disk")) {
-      Map<String, String> p = ready(child);
+      Map<String, String> p = child.awaitReady(START);
       String out = child.output();
       assertEquals("ok", p.get("apply"), out);
       assertEquals("CONTENT", p.get("read:/zero").trim(), "the /dev/zero copy opened and read inside the jail\n" + out);
@@ -372,7 +368,7 @@ class EscapeIT {
   void aDeviceNodeInTheJailIsRefusedByPreflight() throws Exception {
     deviceNodesInJail();
     try (ChildJvm child = attack("try-apply", jail.toString(), NOBODY, NOBODY)) {
-      Map<String, String> p = ready(child);
+      Map<String, String> p = child.awaitReady(START);
       assertTrue(p.get("apply").startsWith("PreflightException(") && p.get("apply").contains("device-node"), child.output());
       assertEquals("0 0 0", p.get("uids"), child.output());
     }
@@ -396,7 +392,7 @@ class EscapeIT {
     Process other = victim(65533);
     Process same = victim(65534);
     try (ChildJvm child = attack("signals", jail.toString(), NOBODY, NOBODY, String.valueOf(other.pid()), String.valueOf(same.pid()))) {
-      Map<String, String> p = ready(child);
+      Map<String, String> p = child.awaitReady(START);
       String out = child.output();
       assertEquals("ok", p.get("apply"), out);
       assertEquals("EPERM", p.get("kill-other"), "a unique uid cannot be signalled\n" + out);
@@ -411,7 +407,7 @@ class EscapeIT {
     }
     try (ChildJvm child =
         attack(List.of("-Dattack.noBaselineFilter=true"), "signals", jail.toString(), NOBODY, NOBODY, String.valueOf(other.pid()), String.valueOf(same.pid()))) {
-      Map<String, String> p = ready(child);
+      Map<String, String> p = child.awaitReady(START);
       String out = child.output();
       assertEquals("ok", p.get("apply"), out);
       assertEquals("EPERM", p.get("ptrace-other"), out);
@@ -425,7 +421,7 @@ class EscapeIT {
     // warns about regular files with nlink > 1 (the test below); this shows why.
     Files.createLink(jail.resolve("linked.txt"), outside.resolve("secret.txt"));
     try (ChildJvm child = attack("look", jail.toString(), NOBODY, NOBODY, "/linked.txt", "/etc/passwd")) {
-      Map<String, String> p = ready(child);
+      Map<String, String> p = child.awaitReady(START);
       String out = child.output();
       assertEquals("ok", p.get("apply"), out);
       assertEquals("CONTENT " + token, p.get("read:/linked.txt"), out);
@@ -437,7 +433,7 @@ class EscapeIT {
   void aHardLinkToAFileOutsideIsReportedByPreflight() throws Exception {
     Files.createLink(jail.resolve("linked.txt"), outside.resolve("secret.txt"));
     try (ChildJvm child = attack("try-apply", jail.toString(), NOBODY, NOBODY)) {
-      Map<String, String> p = ready(child);
+      Map<String, String> p = child.awaitReady(START);
       assertEquals("ok", p.get("apply"), child.output());
       assertTrue(p.get("warnings").contains("hard-link"), child.output());
     }
@@ -479,7 +475,7 @@ class EscapeIT {
     Files.createSymbolicLink(base.resolve("decoy"), Path.of("/"));
     Object realKey = Files.readAttributes(real, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
     try (ChildJvm child = attack("symlink-race", base.toString(), NOBODY, NOBODY, "300")) {
-      Map<String, String> p = ready(child);
+      Map<String, String> p = child.awaitReady(START);
       String out = child.output();
       System.out.println("EscapeIT race: swaps=" + p.get("swaps") + " outcomes=" + p.get("outcomes") + " confined=" + p.get("confined"));
       assertTrue(Long.parseLong(p.get("swaps")) > 100, out);

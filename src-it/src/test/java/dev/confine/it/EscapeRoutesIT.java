@@ -77,10 +77,6 @@ class EscapeRoutesIT {
     return ChildJvm.startWrapped(wrapper, ChildJvm.javaHome(), List.of(), "dev.confine.it.RouteChild", all.toArray(new String[0]));
   }
 
-  private static Map<String, String> ready(ChildJvm child) throws InterruptedException {
-    child.await("READY", START);
-    return child.probes();
-  }
 
   /** The child halted past chroot: status 71, the message on stderr, and no "apply ok". */
   private static void assertHalted(ChildJvm child, String because) throws InterruptedException {
@@ -92,17 +88,13 @@ class EscapeRoutesIT {
     assertFalse(out.contains("PROBE apply ok"), out);
   }
 
-  private static void exit(ChildJvm child) throws Exception {
-    child.send("exit");
-    assertEquals(0, child.waitFor(Duration.ofSeconds(30)), child.output());
-  }
 
   // ---- 1. directory descriptors opened late ----
 
   @Test
   void aDirectoryAHookOpensIsRefusedBeforeChrootAndWouldOtherwiseLeadOut() throws Exception {
     try (ChildJvm child = route("hook-dir", jail.toString(), NOBODY, NOBODY, outside.toString())) {
-      Map<String, String> p = ready(child);
+      Map<String, String> p = child.awaitReady(START);
       String out = child.output();
       assertEquals("PreflightException(open-directory-fd)", p.get("apply"), "preflight runs after the hooks\n" + out);
       assertEquals("0 0 0", p.get("uids-after-refusal"), out);
@@ -110,7 +102,7 @@ class EscapeRoutesIT {
       // Control: the same descriptor, through the raw sequence, reads the host's file as 65534.
       assertEquals("65534 65534 65534", p.get("raw-uids"), out);
       assertEquals("CONTENT " + token, p.get("escape-openat"), out);
-      exit(child);
+      child.exitCleanly();
     }
   }
 
@@ -119,12 +111,12 @@ class EscapeRoutesIT {
     Path spool = Files.createDirectory(jail.resolve("spool"));
     Files.setPosixFilePermissions(spool, PosixFilePermissions.fromString("rwxr-xr-x"));
     try (ChildJvm child = route("hook-chmod", jail.toString(), NOBODY, NOBODY, "spool")) {
-      Map<String, String> p = ready(child);
+      Map<String, String> p = child.awaitReady(START);
       String out = child.output();
       assertEquals("0 errors", p.get("check-before"), "the jail was clean before the hook\n" + out);
       assertEquals("PreflightException(jail-writable)", p.get("apply"), "preflight sees what the hook did\n" + out);
       assertEquals("OK", p.get("raw-write"), "control: the raw sequence writes into what the hook opened\n" + out);
-      exit(child);
+      child.exitCleanly();
     }
   }
 
@@ -140,9 +132,9 @@ class EscapeRoutesIT {
   @Test
   void controlWithoutTheLookAfterTheDropThatThreadReadsTheHostAsTheTarget() throws Exception {
     try (ChildJvm child = route("late-fd", jail.toString(), NOBODY, NOBODY, outside.toString(), "raw")) {
-      Map<String, String> p = ready(child);
+      Map<String, String> p = child.awaitReady(START);
       assertEquals("CONTENT " + token + " as uids 65534 65534 65534", p.get("late-read"), child.output());
-      exit(child);
+      child.exitCleanly();
     }
   }
 
@@ -161,11 +153,11 @@ class EscapeRoutesIT {
   void controlThatThreadKeepsTheHostsRootThroughTheRawSequence() throws Exception {
     String secret = outside.resolve("secret.txt").toString();
     try (ChildJvm child = route("unshare-fs", jail.toString(), NOBODY, NOBODY, secret, "raw")) {
-      Map<String, String> p = ready(child);
+      Map<String, String> p = child.awaitReady(START);
       String out = child.output();
       assertEquals("false", p.get("caller-etc-passwd-visible"), "the caller is chrooted\n" + out);
       assertEquals("CONTENT " + token + " as uids 65534 65534 65534", p.get("own-thread-read"), out);
-      exit(child);
+      child.exitCleanly();
     }
   }
 
@@ -177,16 +169,16 @@ class EscapeRoutesIT {
     Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("r-xr-xr-x"));
     Files.setAttribute(data, "unix:uid", 65534);
     try (ChildJvm child = route("write", jail.toString(), NOBODY, NOBODY, "data", "library")) {
-      assertEquals("PreflightException(jail-writable)", ready(child).get("apply"), child.output());
-      exit(child);
+      assertEquals("PreflightException(jail-writable)", child.awaitReady(START).get("apply"), child.output());
+      child.exitCleanly();
     }
     try (ChildJvm child = route("write", jail.toString(), NOBODY, NOBODY, "data", "raw")) {
-      Map<String, String> p = ready(child);
+      Map<String, String> p = child.awaitReady(START);
       String out = child.output();
       assertEquals("AccessDeniedException", p.get("write-first"), "mode 0555 stops the first write\n" + out);
       assertEquals("OK", p.get("chmod"), "but its owner may chmod it\n" + out);
       assertEquals("OK", p.get("write-after-chmod"), out);
-      exit(child);
+      child.exitCleanly();
     }
   }
 
@@ -196,12 +188,12 @@ class EscapeRoutesIT {
     Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwxr-xr-x"));
     setAcl(data, 65534);
     try (ChildJvm child = route("write", jail.toString(), NOBODY, NOBODY, "data", "library")) {
-      assertEquals("PreflightException(jail-writable)", ready(child).get("apply"), child.output());
-      exit(child);
+      assertEquals("PreflightException(jail-writable)", child.awaitReady(START).get("apply"), child.output());
+      child.exitCleanly();
     }
     try (ChildJvm child = route("write", jail.toString(), NOBODY, NOBODY, "data", "raw")) {
-      assertEquals("OK", ready(child).get("write-first"), "root-owned 0755, and yet: the ACL\n" + child.output());
-      exit(child);
+      assertEquals("OK", child.awaitReady(START).get("write-first"), "root-owned 0755, and yet: the ACL\n" + child.output());
+      child.exitCleanly();
     }
   }
 
@@ -252,17 +244,17 @@ class EscapeRoutesIT {
   @Test
   void aTmpfsInsideTheJailWithADeviceNodeIsRefusedAndItsDeviceWouldOtherwiseWork() throws Exception {
     try (ChildJvm child = route(tmpfsWithDevice("mode=0755"), "device", jail.toString(), NOBODY, NOBODY, "tmp/urandom", "library")) {
-      assertEquals("PreflightException(device-node,mount-inside-jail)", ready(child).get("apply"), "the walk enters the mount\n" + child.output());
-      exit(child);
+      assertEquals("PreflightException(device-node,mount-inside-jail)", child.awaitReady(START).get("apply"), "the walk enters the mount\n" + child.output());
+      child.exitCleanly();
     }
     try (ChildJvm child = route(tmpfsWithDevice("mode=0755"), "device", jail.toString(), NOBODY, NOBODY, "tmp/urandom", "raw")) {
-      assertEquals("read 16 bytes", ready(child).get("device-read"), child.output());
-      exit(child);
+      assertEquals("read 16 bytes", child.awaitReady(START).get("device-read"), child.output());
+      child.exitCleanly();
     }
     // With nodev the same node is inert: what the mount rule buys even for nodes made later.
     try (ChildJvm child = route(tmpfsWithDevice("mode=0755,nodev,nosuid"), "device", jail.toString(), NOBODY, NOBODY, "tmp/urandom", "raw")) {
-      assertEquals("EACCES", ready(child).get("device-read"), child.output());
-      exit(child);
+      assertEquals("EACCES", child.awaitReady(START).get("device-read"), child.output());
+      child.exitCleanly();
     }
     assertFalse(Files.readString(Path.of("/proc/self/mountinfo")).contains(jail.toString()), "the host never saw the mounts");
   }
@@ -273,16 +265,16 @@ class EscapeRoutesIT {
   void inheritableCapabilitiesAndSecurebitsAreRefusedBeforeChroot() throws Exception {
     List<String> inheritable = List.of("setpriv", "--inh-caps", "+net_raw");
     try (ChildJvm child = ChildJvm.startWrapped(inheritable, ChildJvm.javaHome(), List.of(), "dev.confine.it.AttackChild", "try-apply", jail.toString(), NOBODY, NOBODY)) {
-      Map<String, String> p = ready(child);
+      Map<String, String> p = child.awaitReady(START);
       assertEquals("PreflightException(inheritable-capabilities)", p.get("apply"), child.output());
       assertEquals("0 0 0", p.get("uids"), child.output());
-      exit(child);
+      child.exitCleanly();
     }
     List<String> noFixup = List.of("setpriv", "--securebits", "+no_setuid_fixup");
     try (ChildJvm child = ChildJvm.startWrapped(noFixup, ChildJvm.javaHome(), List.of(), "dev.confine.it.AttackChild", "try-apply", jail.toString(), NOBODY, NOBODY)) {
-      Map<String, String> p = ready(child);
+      Map<String, String> p = child.awaitReady(START);
       assertEquals("PreflightException(securebits)", p.get("apply"), child.output());
-      exit(child);
+      child.exitCleanly();
     }
   }
 
@@ -290,14 +282,14 @@ class EscapeRoutesIT {
   void controlWithoutTheFixUpTheRawDropLeavesEveryThreadAllOfRootsCapabilities() throws Exception {
     List<String> noFixup = List.of("setpriv", "--securebits", "+no_setuid_fixup");
     try (ChildJvm child = route(noFixup, "confine", jail.toString(), NOBODY, NOBODY, "raw")) {
-      Map<String, String> p = ready(child);
+      Map<String, String> p = child.awaitReady(START);
       assertEquals("65534 65534 65534", p.get("uids"), child.output());
       Map<String, Map<String, String>> threads = ProcView.threads(child.pid());
       for (Map<String, String> status : threads.values()) {
         assertTrue(status.get("Uid").startsWith("65534"), status.toString());
         assertNotEquals("0000000000000000", status.get("CapPrm"), "uid 65534 with root's capabilities: " + status);
       }
-      exit(child);
+      child.exitCleanly();
     }
   }
 
@@ -305,11 +297,11 @@ class EscapeRoutesIT {
   void controlInheritableCapabilitiesSurviveTheRawDropInEveryThreadButTheCaller() throws Exception {
     List<String> inheritable = List.of("setpriv", "--inh-caps", "+net_raw");
     try (ChildJvm child = route(inheritable, "confine", jail.toString(), NOBODY, NOBODY, "raw")) {
-      ready(child);
+      child.awaitReady(START);
       long withInheritable =
           ProcView.threads(child.pid()).values().stream().filter(s -> s.get("CapInh").equals("0000000000002000")).count();
       assertTrue(withInheritable > 1, "the raw drop does not touch CapInh: " + withInheritable + " threads keep cap_net_raw\n" + child.output());
-      exit(child);
+      child.exitCleanly();
     }
   }
 
@@ -323,18 +315,18 @@ class EscapeRoutesIT {
         List.of("unshare", "--mount", "--propagation", "private", "sh", "-c",
             "mount --bind \"$1\" /etc/passwd; shift; exec \"$@\"", "sh", passwd.toString());
     try (ChildJvm child = ChildJvm.startWrapped(wrapper, ChildJvm.javaHome(), List.of(), "dev.confine.it.AttackChild", "try-apply", jail.toString(), "minus")) {
-      Map<String, String> p = ready(child);
+      Map<String, String> p = child.awaitReady(START);
       assertTrue(p.get("apply").startsWith("ConfinementException(user \"minus\" has uid 4294967295"), child.output());
       assertEquals("0 0 0", p.get("uids"), child.output());
-      exit(child);
+      child.exitCleanly();
     }
   }
 
   @Test
   void controlSetresuidMinusOneChangesNothing() throws Exception {
     try (ChildJvm child = route("confine", jail.toString(), "4294967295", NOBODY, "raw")) {
-      assertEquals("0 0 0", ready(child).get("uids"), "(uid_t) -1 is \"unchanged\": the raw drop keeps root\n" + child.output());
-      exit(child);
+      assertEquals("0 0 0", child.awaitReady(START).get("uids"), "(uid_t) -1 is \"unchanged\": the raw drop keeps root\n" + child.output());
+      child.exitCleanly();
     }
   }
 
@@ -358,16 +350,16 @@ class EscapeRoutesIT {
       // fs.suid_dumpable=1 (some distributions' setting): a set*id leaves the process dumpable.
       Files.writeString(SUID_DUMPABLE, "1");
       try (ChildJvm child = route("confine", jail.toString(), NOBODY, NOBODY, "library")) {
-        assertEquals("ok", ready(child).get("apply"), child.output());
+        assertEquals("ok", child.awaitReady(START).get("apply"), child.output());
         String read = environAsNobody(child.pid());
         assertTrue(read.startsWith("1 ") && read.contains("Permission denied"), "uid 65534 must not read the daemon's /proc files: " + read);
-        exit(child);
+        child.exitCleanly();
       }
       try (ChildJvm child = route("confine", jail.toString(), NOBODY, NOBODY, "raw")) {
-        ready(child);
+        child.awaitReady(START);
         String read = environAsNobody(child.pid());
         assertTrue(read.startsWith("0 "), "control: without PR_SET_DUMPABLE 0, uid 65534 reads it: " + read);
-        exit(child);
+        child.exitCleanly();
       }
     } finally {
       Files.writeString(SUID_DUMPABLE, before);
@@ -393,7 +385,7 @@ class EscapeRoutesIT {
     Path kept = Files.createDirectory(source.resolve("www"));
     Files.setPosixFilePermissions(kept, PosixFilePermissions.fromString("rwxr-xr-x"));
     try (ChildJvm child = bindSourceRoute(source, jail, kept, outside.resolve("secret.txt"), "library")) {
-      Map<String, String> p = ready(child);
+      Map<String, String> p = child.awaitReady(START);
       String out = child.output();
       assertEquals("true", p.get("same-device-and-inode"), "the bind shows its source's device and inode\n" + out);
       assertEquals("false", p.get("same-mount"), out);
@@ -403,7 +395,7 @@ class EscapeRoutesIT {
       assertTrue(refusal.contains("on another mount"), out);
       assertTrue(refusal.contains("allowOpenDirectory(" + p.get("kept-fd") + ") does not cover a directory outside the root"), out);
       assertEquals("0 0 0", p.get("uids-after-refusal"), "refused before anything changed\n" + out);
-      exit(child);
+      child.exitCleanly();
     }
   }
 
@@ -413,11 +405,11 @@ class EscapeRoutesIT {
     Path kept = Files.createDirectory(source.resolve("www"));
     Files.setPosixFilePermissions(kept, PosixFilePermissions.fromString("rwxr-xr-x"));
     try (ChildJvm child = bindSourceRoute(source, jail, kept, outside.resolve("secret.txt"), "raw")) {
-      Map<String, String> p = ready(child);
+      Map<String, String> p = child.awaitReady(START);
       String out = child.output();
       assertEquals("true", p.get("same-device-and-inode"), out);
       assertEquals("CONTENT " + token + " as uids 65534 65534 65534", p.get("escape-openat"), "\"..\" from the source climbs to the host\n" + out);
-      exit(child);
+      child.exitCleanly();
     }
   }
 
@@ -446,24 +438,24 @@ class EscapeRoutesIT {
   void theDenyListStopsPidfdGetfdFromTakingADirectoryOfAnotherProcess() throws Exception {
     long helper = helperHoldingOutside();
     try (ChildJvm child = route("pidfd", jail.toString(), NOBODY, NOBODY, String.valueOf(helper), "3", "deny")) {
-      Map<String, String> p = ready(child);
+      Map<String, String> p = child.awaitReady(START);
       assertEquals("ok", p.get("apply"), child.output());
       assertEquals("EPERM", p.get("pidfd_getfd"), child.output());
       assertEquals("none", p.get("stolen-read"), child.output());
-      exit(child);
+      child.exitCleanly();
     }
     // The default policy's baseline filter refuses it as well (issue 23).
     try (ChildJvm child = route("pidfd", jail.toString(), NOBODY, NOBODY, String.valueOf(helper), "3", "default")) {
-      Map<String, String> p = ready(child);
+      Map<String, String> p = child.awaitReady(START);
       assertEquals("EPERM", p.get("pidfd_getfd"), child.output());
       assertEquals("none", p.get("stolen-read"), child.output());
-      exit(child);
+      child.exitCleanly();
     }
     try (ChildJvm child = route("pidfd", jail.toString(), NOBODY, NOBODY, String.valueOf(helper), "3", "none")) {
-      Map<String, String> p = ready(child);
+      Map<String, String> p = child.awaitReady(START);
       assertEquals("OK", p.get("pidfd_getfd"), "control: without any filter the call goes through\n" + child.output());
       assertEquals("CONTENT " + token, p.get("stolen-read"), child.output());
-      exit(child);
+      child.exitCleanly();
     }
   }
 }

@@ -241,15 +241,7 @@ class IoUringRouteIT {
     return child;
   }
 
-  private static Map<String, String> ready(ChildJvm child) throws InterruptedException {
-    child.await("READY", START);
-    return child.probes();
-  }
 
-  private static void exit(ChildJvm child) throws Exception {
-    child.send("exit");
-    assertEquals(0, child.waitFor(Duration.ofSeconds(30)), child.output());
-  }
 
   /** The descriptors of {@code pid} that are io_uring rings, as the parent sees them in /proc. */
   private static List<String> rings(long pid) throws IOException {
@@ -271,7 +263,7 @@ class IoUringRouteIT {
   @Test
   void aRingInheritedFromARootLauncherIsRefusedBeforeChrootNamingItsDescriptor() throws Exception {
     try (ChildJvm child = launch("library")) {
-      Map<String, String> p = ready(child);
+      Map<String, String> p = child.awaitReady(START);
       String out = child.output();
       String fd = p.get("ring-fd");
       assertTrue(fd != null && fd.matches("\\d+"), out);
@@ -282,7 +274,7 @@ class IoUringRouteIT {
       assertTrue(p.get("apply-message").contains("fd " + fd + " is an io_uring ring made before apply()"), out);
       assertEquals("0 0 0", p.get("uids-after-refusal"), "refused before anything changed\n" + out);
       assertEquals("true", p.get("host-visible"), "refused before chroot\n" + out);
-      exit(child);
+      child.exitCleanly();
     }
   }
 
@@ -291,7 +283,7 @@ class IoUringRouteIT {
     // Proves the refusal above is about something real: the same launch, confined without the
     // library's looks, hands a program in the jail the host's "/" and root's credentials.
     try (ChildJvm child = launch("raw")) {
-      Map<String, String> p = ready(child);
+      Map<String, String> p = child.awaitReady(START);
       String out = child.output();
       assertEquals("65534 65534 65534", p.get("uids"), out);
       assertEquals("exit 0", p.get("probe-exit"), out);
@@ -304,7 +296,7 @@ class IoUringRouteIT {
           "SKIPPED (the fixed-file half): IORING_OP_FIXED_FD_INSTALL needs Linux 6.8; the personality half passed");
       assertEquals("OK", p.get("fixed-fd-install"), out);
       assertEquals("CONTENT " + hostToken, p.get("host-read"), "the fixed file is the host's \"/\"\n" + out);
-      exit(child);
+      child.exitCleanly();
     }
   }
 

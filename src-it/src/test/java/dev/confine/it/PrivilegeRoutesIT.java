@@ -53,10 +53,6 @@ class PrivilegeRoutesIT {
     return ChildJvm.start(jvmOptions, "dev.confine.it.RouteChild", all.toArray(new String[0]));
   }
 
-  private static void exit(ChildJvm child) throws Exception {
-    child.send("exit");
-    assertEquals(0, child.waitFor(Duration.ofSeconds(30)), child.output());
-  }
 
   /** A static program in the jail, root's, 0755, that calls setuid(0) and prints its uids; then its file capabilities. */
   private void capableProgramInJail() throws Exception {
@@ -101,7 +97,7 @@ class PrivilegeRoutesIT {
       assertTrue(p.get("apply-message").contains(jail.resolve("getroot") + " carries file capabilities"), out);
       assertEquals("0 0 0", p.get("uids-after-refusal"), "refused before anything changed\n" + out);
       assertEquals("true", p.get("host-visible"), "refused before chroot\n" + out);
-      exit(child);
+      child.exitCleanly();
     }
   }
 
@@ -115,7 +111,7 @@ class PrivilegeRoutesIT {
       String out = child.output();
       assertEquals("65534 65534 65534", p.get("uids"), out);
       assertEquals("exit 0: setuid0=0 ruid=0 euid=0 suid=0", p.get("exec-from-early-thread"), out);
-      exit(child);
+      child.exitCleanly();
     }
   }
 
@@ -142,7 +138,7 @@ class PrivilegeRoutesIT {
       assertEquals("65534 65534 65534", p.get("uids"), out);
       assertEquals("false", p.get("host-visible"), "chrooted\n" + out);
       assertTrue(p.get("read-kept").startsWith("read ") && p.get("read-kept").endsWith(", starting root:"), out);
-      exit(child);
+      child.exitCleanly();
     }
   }
 }

@@ -74,15 +74,7 @@ class SecureDefaultIT {
     return ChildJvm.start(List.of(), CHILD, args);
   }
 
-  private static Map<String, String> ready(ChildJvm child) throws InterruptedException {
-    child.await("READY", START);
-    return child.probes();
-  }
 
-  private static void exit(ChildJvm child) throws Exception {
-    child.send("exit");
-    assertEquals(0, child.waitFor(Duration.ofSeconds(30)), child.output());
-  }
 
   // ---- 1. a push into the terminal of a root shell ----
 
@@ -238,7 +230,7 @@ class SecureDefaultIT {
     String keyring = "confine-it-" + UUID.randomUUID();
     Map<String, String> p;
     try (ChildJvm child = child("keys", jail.toString(), NOBODY, NOBODY, mode, keyring)) {
-      p = ready(child);
+      p = child.awaitReady(START);
       String out = child.output();
       assertEquals("OK", p.get("keyring"), out);
       assertEquals("OK", p.get("key"), out);
@@ -249,7 +241,7 @@ class SecureDefaultIT {
       if (mode.equals("library-nobaseline")) {
         assertTrue(procKeysAsNobody().contains("confine-it-planted-caller"), "the leftover check below can see a planted key\n" + procKeysAsNobody());
       }
-      exit(child);
+      child.exitCleanly();
     }
     // The keyring was the child's alone: with it gone, the kernel collects the keys.
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -360,7 +352,7 @@ class SecureDefaultIT {
     escapeProgramInJail();
     String secret = outside.resolve("secret.txt").toString();
     try (ChildJvm child = child("ns", jail.toString(), NOBODY, NOBODY, mode, String.valueOf(holder), secret)) {
-      Map<String, String> p = ready(child);
+      Map<String, String> p = child.awaitReady(START);
       String out = child.output();
       assertEquals("OK", p.get("ns-fds"), out);
       assertEquals("ok", p.get("apply"), out);
@@ -368,7 +360,7 @@ class SecureDefaultIT {
       assertEquals("ENOENT", p.get("jvm-read"), "chrooted: the host's path is not there\n" + out);
       assertEquals("65534 65534 65534", p.get("helper-uids"), out);
       assertEquals("exit 0", p.get("helper-exit"), out);
-      exit(child);
+      child.exitCleanly();
       return p;
     }
   }
