@@ -27,8 +27,12 @@ import org.objectweb.asm.Opcodes;
  * NIO transport) and from {@code NioSocketImpl} ({@code java.net.ServerSocket}: H2, blocking
  * servers). The gate rewrites those call sites (ASM, in the agent's own class loader) to pass the
  * descriptor and backlog to this gate first; the rewritten code reaches the gate through the
- * system properties, as java.base sees no class of the agent's. A server that calls listen(2)
- * itself (Netty's epoll and io_uring transports) passes no gate: the agent's look at the kernel's
+ * system properties, as java.base sees no class of the agent's.
+ *
+ * <p>Netty's native transports (epoll, io_uring) call listen(2) from C, but always through one
+ * Java method, {@code io.netty.channel.unix.Socket.listen(int)}: its first instruction is made to
+ * pass the same gate with the socket itself (whose {@code localAddress()} names the port). A
+ * server that calls listen(2) some other way passes no gate: the agent's look at the kernel's
  * tables then confines it once it listens, and says so.
  */
 final class ListenGate implements ObjIntConsumer<Object> {
@@ -36,6 +40,8 @@ final class ListenGate implements ObjIntConsumer<Object> {
   static final String KEY = "dev.confine.agent.listenGate";
 
   private static final List<String> SITES = List.of("sun/nio/ch/ServerSocketChannelImpl", "sun/nio/ch/NioSocketImpl");
+  /** Netty's native socket, by the end of its name: a shaded copy (its JNI names renamed with it) is gated too. */
+  private static final String NETTY_SOCKET = "io/netty/channel/unix/Socket";
 
   private final List<AgentOptions.Listen> listen;
   private final java.util.function.Consumer<InetSocketAddress> confine;
@@ -63,7 +69,10 @@ final class ListenGate implements ObjIntConsumer<Object> {
     ClassFileTransformer rewrite = new ClassFileTransformer() {
       @Override
       public byte[] transform(Module module, ClassLoader loader, String name, Class<?> redefined, ProtectionDomain domain, byte[] bytes) {
-        return SITES.contains(name) ? rewrite(bytes) : null;
+        if (name == null) {
+          return null;
+        }
+        return SITES.contains(name) ? rewrite(bytes) : isNettySocket(name) ? rewriteNetty(bytes) : null;
       }
     };
     instrumentation.addTransformer(rewrite, true);
@@ -72,6 +81,10 @@ final class ListenGate implements ObjIntConsumer<Object> {
         instrumentation.retransformClasses(loaded);
       }
     }
+  }
+
+  static boolean isNettySocket(String name) {
+    return name.equals(NETTY_SOCKET) || name.endsWith("/" + NETTY_SOCKET);
   }
 
   /** Whether a listed port's listen passed this gate (so confinement happened at listen, not after). */
@@ -84,17 +97,23 @@ final class ListenGate implements ObjIntConsumer<Object> {
     return gate instanceof ListenGate ? java.util.Optional.of((ListenGate) gate) : java.util.Optional.empty();
   }
 
-  /** Called by the rewritten JDK code, on the server's thread, right before Net.listen(fd, backlog). */
+  /**
+   * Called by the rewritten code, on the server's thread, right before listen(2): from the JDK with
+   * the FileDescriptor (before Net.listen(fd, backlog)), from Netty with its Socket (on entry to
+   * Socket.listen(backlog)).
+   */
   @Override
-  public void accept(Object fd, int backlog) {
+  public void accept(Object socket, int backlog) {
     if (passed) {
       return;
     }
     SocketAddress address;
     try {
-      address = (SocketAddress) localAddress.invoke(null, fd);
+      address = socket instanceof FileDescriptor
+          ? (SocketAddress) localAddress.invoke(null, socket)
+          : (SocketAddress) socket.getClass().getMethod("localAddress").invoke(socket);
     } catch (ReflectiveOperationException | RuntimeException e) {
-      return; // not an inet socket the JDK can name (a Unix domain socket): not a listed port
+      return; // not an inet socket (a Unix domain socket): not a listed port
     }
     if (!(address instanceof InetSocketAddress)) {
       return;
@@ -143,6 +162,41 @@ final class ListenGate implements ObjIntConsumer<Object> {
               changed[0] = true;
             }
             super.visitMethodInsn(opcode, owner, method, desc, isInterface);
+          }
+        };
+      }
+    }, 0);
+    return changed[0] ? writer.toByteArray() : null;
+  }
+
+  /**
+   * At the entry of Netty's {@code public final void listen(int backlog)}: the gate from
+   * System.getProperties(), then ObjIntConsumer.accept(this, backlog). Nothing else changes, and no
+   * branch is added, so the method's frames stand.
+   */
+  static byte[] rewriteNetty(byte[] bytes) {
+    ClassReader reader = new ClassReader(bytes);
+    ClassWriter writer = new ClassWriter(reader, ClassWriter.COMPUTE_MAXS);
+    boolean[] changed = {false};
+    reader.accept(new ClassVisitor(Opcodes.ASM9, writer) {
+      @Override
+      public MethodVisitor visitMethod(int access, String name, String descriptor, String signature, String[] exceptions) {
+        MethodVisitor next = super.visitMethod(access, name, descriptor, signature, exceptions);
+        if (!name.equals("listen") || !descriptor.equals("(I)V") || (access & Opcodes.ACC_STATIC) != 0) {
+          return next;
+        }
+        return new MethodVisitor(Opcodes.ASM9, next) {
+          @Override
+          public void visitCode() {
+            super.visitCode();
+            super.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/System", "getProperties", "()Ljava/util/Properties;", false);
+            super.visitLdcInsn(KEY);
+            super.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/util/Properties", "get", "(Ljava/lang/Object;)Ljava/lang/Object;", false);
+            super.visitTypeInsn(Opcodes.CHECKCAST, "java/util/function/ObjIntConsumer");
+            super.visitVarInsn(Opcodes.ALOAD, 0);
+            super.visitVarInsn(Opcodes.ILOAD, 1);
+            super.visitMethodInsn(Opcodes.INVOKEINTERFACE, "java/util/function/ObjIntConsumer", "accept", "(Ljava/lang/Object;I)V", true);
+            changed[0] = true;
           }
         };
       }

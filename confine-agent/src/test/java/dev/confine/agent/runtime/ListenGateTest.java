@@ -67,4 +67,49 @@ class ListenGateTest {
   void aClassWithoutTheCallIsLeftAlone() throws Exception {
     assertNull(ListenGate.rewrite(jdkClass("java/lang/String")));
   }
+
+  /** The calls of one method ("listen" with the descriptor given), in order. */
+  private static List<String> callsOf(byte[] bytes, String method, String descriptor) {
+    List<String> calls = new ArrayList<>();
+    new ClassReader(bytes).accept(new ClassVisitor(Opcodes.ASM9) {
+      @Override
+      public MethodVisitor visitMethod(int access, String name, String desc, String signature, String[] exceptions) {
+        if (!name.equals(method) || !desc.equals(descriptor)) {
+          return null;
+        }
+        return new MethodVisitor(Opcodes.ASM9) {
+          @Override
+          public void visitMethodInsn(int opcode, String owner, String called, String d, boolean isInterface) {
+            calls.add(owner + "." + called);
+          }
+        };
+      }
+    }, 0);
+    return calls;
+  }
+
+  @Test
+  void nettysNativeListenPassesTheGateFirstWithTheSocket() throws Exception {
+    byte[] original;
+    try (java.io.InputStream in = ListenGateTest.class.getResourceAsStream("/io/netty/channel/unix/Socket.class")) {
+      original = in.readAllBytes();
+    }
+    List<String> before = callsOf(original, "listen", "(I)V");
+    List<String> after = callsOf(ListenGate.rewriteNetty(original), "listen", "(I)V");
+    assertEquals(List.of("java/lang/System.getProperties", "java/util/Properties.get", "java/util/function/ObjIntConsumer.accept"),
+        after.subList(0, 3), "the gate comes first");
+    assertEquals(before, after.subList(3, after.size()), "then the method as it was, its native listen(fd, backlog) included");
+    assertEquals(true, before.contains("io/netty/channel/unix/Socket.listen"), before.toString());
+    // The rest of the class is untouched: the calls of every other method are the same.
+    List<String> all = calls(original);
+    List<String> allAfter = new ArrayList<>(calls(ListenGate.rewriteNetty(original)));
+    allAfter.removeAll(List.of("java/lang/System.getProperties", "java/util/Properties.get", "java/util/function/ObjIntConsumer.accept"));
+    List<String> allBefore = new ArrayList<>(all);
+    allBefore.removeAll(List.of("java/lang/System.getProperties", "java/util/Properties.get", "java/util/function/ObjIntConsumer.accept"));
+    assertEquals(allBefore, allAfter);
+    assertEquals(true, ListenGate.isNettySocket("io/netty/channel/unix/Socket"));
+    assertEquals(true, ListenGate.isNettySocket("org/example/shaded/io/netty/channel/unix/Socket"));
+    assertEquals(false, ListenGate.isNettySocket("io/netty/channel/unix/SocketWritableByteChannel"));
+    assertNull(ListenGate.rewriteNetty(jdkClass("java/lang/String")));
+  }
 }
