@@ -532,6 +532,12 @@ public final class Confiner {
   }
 
   private static Map<String, Duration> runPreparations(ConfinementPolicy policy, NanoClock clock) {
+    synchronized (JvmPreparations.class) { // a warm-up in flight (JvmPreparations.warmUp) ends first
+      return runPreparationsAlone(policy, clock);
+    }
+  }
+
+  private static Map<String, Duration> runPreparationsAlone(ConfinementPolicy policy, NanoClock clock) {
     Map<String, Duration> times = new LinkedHashMap<>();
     for (JvmPreparation preparation : JvmPreparations.plan(policy)) {
       long t = clock.nanoTime();

@@ -36,6 +36,13 @@ public final class AgentRuntime {
   private static volatile ConfinementReport confined;
   /** The gate has begun to confine: from chroot on /proc is gone, and the waiter must stand aside. */
   private static volatile boolean gateConfining;
+  /**
+   * Held by the waiter for each piece of its own work (the warm-up, each look at /proc/self/fd and
+   * /proc/self/net) and by the gate for apply(): the two never overlap. A look in flight holds
+   * /proc/self/fd open, a directory outside the jail, and apply()'s preflight rightly refused it
+   * as an escape route (seen with Tomcat, whose deploy gives the waiter seconds of looks).
+   */
+  private static final Object WAITER_WORK = new Object();
 
   /** Called from premain (or agentmain) with the agent's argument string and its Instrumentation. */
   public static void start(String arguments, java.lang.instrument.Instrumentation instrumentation) {
@@ -88,8 +95,11 @@ public final class AgentRuntime {
         err.println("confine-agent: cannot gate the JDK's listen (" + e + "): confining once the ports listen, as root until then");
       }
     }
+    // Said at start, not discovered later: which listens the gate covers, and what is left.
     err.println("confine-agent: armed: confining to " + options.policy.root() + (gated ? " right before " : " as soon as ") + options.listen
-        + " listen" + " (timeout " + options.timeout.toSeconds() + " s)");
+        + " listen" + " (timeout " + options.timeout.toSeconds() + " s)"
+        + (gated ? "; gated: the JDK's listen and Netty's native Socket.listen; a server calling listen(2) any other way is confined"
+            + " once the kernel shows it listening, and may answer as root until then (at=main covers it)" : ""));
     Thread waiter = new Thread(() -> waitThenConfine(options, err), "confine-agent");
     waiter.setDaemon(true);
     waiter.start();
@@ -102,7 +112,9 @@ public final class AgentRuntime {
   private static void confineAtListen(dev.confine.ConfinementPolicy policy, java.net.InetSocketAddress address, PrintStream err) {
     String sinceStart = sinceJvmStart();
     gateConfining = true;
-    confine(policy, err, () -> "right before " + address + " listened, on thread \"" + Thread.currentThread().getName() + "\"" + sinceStart);
+    synchronized (WAITER_WORK) { // the waiter's look or warm-up in flight ends first; it then sees gateConfining and stops
+      confine(policy, err, () -> "right before " + address + " listened, on thread \"" + Thread.currentThread().getName() + "\"" + sinceStart);
+    }
   }
 
   /**
@@ -152,16 +164,24 @@ public final class AgentRuntime {
   private static void waitThenConfine(AgentOptions options, PrintStream err) {
     long deadline = System.nanoTime() + options.timeout.toNanos();
     if (!Boolean.getBoolean("confine.agent.noWarmUp")) {
-      warmUp(options, err);
+      synchronized (WAITER_WORK) {
+        if (gateConfining) {
+          return;
+        }
+        warmUp(options, err);
+      }
     }
     List<AgentOptions.Listen> listening = List.of();
     long firstListened = 0;
     try {
       while (true) {
-        if (gateConfining) {
-          return; // the gate confines (or halts) on the server's thread: nothing left to wait for
+        Listening.Look look;
+        synchronized (WAITER_WORK) {
+          if (gateConfining) {
+            return; // the gate confines (or halts) on the server's thread: nothing left to wait for
+          }
+          look = Listening.look(options.listen);
         }
-        Listening.Look look = Listening.look(options.listen);
         listening = look.mine;
         if (listening.size() == options.listen.size()) {
           break;
@@ -202,8 +222,8 @@ public final class AgentRuntime {
       return;
     }
     if (ListenGate.installed().isPresent()) {
-      err.println("confine-agent: " + listening + " listened without passing the JDK's listen (a native transport such as Netty's"
-          + " epoll): confining now; connections accepted until then were answered as root");
+      err.println("confine-agent: " + listening + " listened without passing the gate (listen(2) called neither through the JDK"
+          + " nor through Netty's Socket.listen): confining now; connections accepted until then were answered as root");
     }
     long listenedAt = System.nanoTime();
     // Read while /proc is still there: the confined line is printed from inside the jail.

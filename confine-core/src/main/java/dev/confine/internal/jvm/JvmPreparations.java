@@ -106,9 +106,12 @@ public final class JvmPreparations {
   /**
    * Runs the JVM's part of {@link #plan} now, without the caller's hooks (they run once, in
    * apply()): idempotent work that may run early, on any thread. A failure is left for apply(),
-   * which runs the preparation again and reports it.
+   * which runs the preparation again and reports it. Synchronized with apply()'s own run of the
+   * plan (see Confiner): a warm-up on another thread is over before apply() prepares, and so
+   * before its preflight looks at the descriptors (a file or directory the warm-up has open at
+   * that moment would be judged as the daemon's own).
    */
-  public static void warmUp(ConfinementPolicy policy) {
+  public static synchronized void warmUp(ConfinementPolicy policy) {
     for (JvmPreparation preparation : plan(policy)) {
       if (policy.beforeChrootHooks().containsKey(preparation.name())) {
         continue;
