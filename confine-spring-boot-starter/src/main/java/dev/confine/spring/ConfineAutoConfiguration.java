@@ -7,11 +7,11 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplicat
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.core.env.Environment;
 
 /**
  * Registers the confinement of this application, unless {@code confine.enabled=false}, and a
- * gate answering 503 to any request that arrives before it is done; with Actuator, an info
+ * gate holding any request that arrives before it is done (on the management server too:
+ * {@link ConfineManagementContextConfiguration}); with Actuator, an info
  * contribution and a health indicator ("confine": DOWN while confinement was
  * asked for and has not happened).
  */
@@ -20,11 +20,11 @@ import org.springframework.core.env.Environment;
 @EnableConfigurationProperties(ConfineProperties.class)
 public class ConfineAutoConfiguration {
   @Bean
-  ConfineOnListen confineOnListen(ConfineProperties properties, Environment environment) {
-    return new ConfineOnListen(properties, environment);
+  ConfineOnListen confineOnListen(ConfineProperties properties) {
+    return new ConfineOnListen(properties);
   }
 
-  /** Servlet stacks (Tomcat, Jetty): 503 until confined. Only where confinement is asked for. */
+  /** Servlet stacks (Tomcat, Jetty): requests held until confined. Only where confinement is asked for. */
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnProperty(prefix = "confine", name = "root")
   @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
@@ -36,7 +36,7 @@ public class ConfineAutoConfiguration {
     }
   }
 
-  /** WebFlux (Netty and the others): 503 until confined. */
+  /** WebFlux (Netty and the others): requests held until confined, off the event loop. */
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnProperty(prefix = "confine", name = "root")
   @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)

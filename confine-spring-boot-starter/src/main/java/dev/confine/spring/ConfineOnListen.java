@@ -18,36 +18,48 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.context.ApplicationEvent;
 import org.springframework.context.ApplicationListener;
-import org.springframework.core.env.Environment;
 
 /**
  * Confines the application once every web server it runs has bound its port: the main one, and
- * the management server when it has a port of its own. Boot publishes a WebServerInitializedEvent
- * for each (org.springframework.boot.web.context in 3.x, ...web.server.context in 4.x: matched by
- * name, so one jar serves both). The count expected is a guess from the properties (a management
- * port of its own); what settles it is Boot itself: by ApplicationStartedEvent every server the
- * application has (the management one exists only when a management context was made) has
- * started, so an application not yet confined then is confined then, however many listened.
- * And it is bounded: not confined within {@code confine.listen-timeout} (default 30 s) of the
+ * the management server when Actuator runs one on a port of its own. Boot publishes a
+ * WebServerInitializedEvent for each (org.springframework.boot.web.context in 3.x,
+ * ...web.server.context in 4.x: matched by name, so one jar serves both). How many to expect is
+ * read from the context, as Boot decides it: a management server of its own exists exactly when
+ * the context holds Actuator's ChildManagementContextInitializer (a property naming a port is
+ * not enough: without Actuator nothing listens there). By ApplicationStartedEvent every server
+ * the application has has started, so an application not yet confined then is confined then,
+ * however many listened. Until it is confined, the gates ({@link ServletGate}, {@link
+ * ReactiveGate}, on the management server too) hold every request. And it is bounded: not confined within {@code confine.listen-timeout} (default 30 s) of the
  * starter's creation, the JVM halts with 78. Fails closed: a policy that does not build, or a jail
  * preflight refuses, stops the application before it starts; apply() failing before chroot halts
  * the JVM (status 78) after logging why; past chroot the library halts it (71).
  */
-public class ConfineOnListen implements ApplicationListener<ApplicationEvent> {
+public class ConfineOnListen implements ApplicationListener<ApplicationEvent>, org.springframework.context.ApplicationContextAware {
   /** The exit status when the application was stopped before it could be confined. */
   public static final int NOT_CONFINED = 78;
+
+  /** -Dconfine.spring.noGate=true lets requests through before confinement: only to show what the gates prevent. */
+  static final boolean NO_GATE = Boolean.getBoolean("confine.spring.noGate");
+
+  private static final String CHILD_MANAGEMENT_CONTEXT =
+      "org.springframework.boot.actuate.autoconfigure.web.server.ChildManagementContextInitializer";
 
   private static final Log LOG = LogFactory.getLog("dev.confine.spring");
 
   private final Optional<ConfinementPolicy> policy;
-  private final int expectedServers;
+  /** Given (tests), or 0 until the first server listens, then read from the context. */
+  private int expectedServers;
+  private org.springframework.context.ApplicationContext context;
+  /** Completed once confined; the gates wait on it. Never completed otherwise: the JVM halts. */
+  private final java.util.concurrent.CompletableFuture<ConfinementReport> confinement = new java.util.concurrent.CompletableFuture<>();
+  private long firstListenNanos;
   /** Runtime.halt outside tests: nothing may run on unconfined once it is called. */
   private final java.util.function.IntConsumer halt;
   private final List<Integer> ports = new ArrayList<>();
   private volatile Optional<ConfinementReport> report = Optional.empty();
   private volatile java.time.Instant confinedAt;
 
-  ConfineOnListen(ConfineProperties properties, Environment environment) {
+  ConfineOnListen(ConfineProperties properties) {
     this.halt = status -> Runtime.getRuntime().halt(status);
     if (properties.getRoot() == null || properties.getRoot().isBlank()) {
       LOG.info("confine: no confine.root set: this application runs unconfined");
@@ -73,9 +85,10 @@ public class ConfineOnListen implements ApplicationListener<ApplicationEvent> {
           + check.errors().stream().map(ConfineOnListen::line).collect(Collectors.joining("\n")));
     }
     this.policy = Optional.of(built);
-    this.expectedServers = 1 + (managementOnOwnPort(environment) ? 1 : 0);
-    LOG.info("confine: will confine to " + built.root() + " once " + expectedServers + " web server(s) listen, or once the application"
-        + " has started, whichever comes first; halting (status " + NOT_CONFINED + ") if not confined within " + timeout.toMillis() + " ms");
+    this.expectedServers = 0;
+    LOG.info("confine: will confine to " + built.root() + " once every web server listens (the main one, and Actuator's management server"
+        + " where it has a port of its own), or once the application has started, whichever comes first; requests are held until then;"
+        + " halting (status " + NOT_CONFINED + ") if not confined within " + timeout.toMillis() + " ms");
     startDeadline(timeout);
     if (!Boolean.getBoolean("confine.spring.noWarmUp")) { // off only to measure what it gains
       // Readies the JVM while the application starts: apply() then finds most of it done.
@@ -112,8 +125,8 @@ public class ConfineOnListen implements ApplicationListener<ApplicationEvent> {
             if (report.isPresent()) {
               return;
             }
-            LOG.error("confine: not confined within " + timeout.toMillis() + " ms (" + ports.size() + " of " + expectedServers
-                + " web server(s) listened: " + ports + "); stopping the JVM (status " + NOT_CONFINED
+            String listened = ports.isEmpty() ? "no web server listened" : ports.size() + " of " + expectedServers + " web server(s) listened: " + ports;
+            LOG.error("confine: not confined within " + timeout.toMillis() + " ms (" + listened + "); stopping the JVM (status " + NOT_CONFINED
                 + ") rather than run unconfined. Raise confine.listen-timeout if the application needs longer to start.");
             halt.accept(NOT_CONFINED);
             return;
@@ -130,12 +143,40 @@ public class ConfineOnListen implements ApplicationListener<ApplicationEvent> {
     return "  " + f.severity() + " " + f.code() + ": " + f.message() + " (fix: " + f.fix() + ")";
   }
 
-  private static boolean managementOnOwnPort(Environment environment) {
-    String management = environment.getProperty("management.server.port");
-    if (management == null || management.isBlank() || management.equals("-1")) {
+  @Override
+  public void setApplicationContext(org.springframework.context.ApplicationContext applicationContext) {
+    this.context = applicationContext;
+  }
+
+  /**
+   * Whether Boot runs a management server of its own: it does exactly when the context holds
+   * Actuator's ChildManagementContextInitializer (the same class name in Boot 3.5 and 4.0), which
+   * Actuator defines only for a management port different from the main one.
+   */
+  static boolean managementServerOfItsOwn(org.springframework.beans.factory.ListableBeanFactory beans, ClassLoader loader) {
+    if (beans == null) {
       return false;
     }
-    return !management.equals(environment.getProperty("server.port", "8080"));
+    try {
+      Class<?> initializer = Class.forName(CHILD_MANAGEMENT_CONTEXT, false, loader);
+      return beans.getBeanNamesForType(initializer, false, false).length > 0;
+    } catch (ClassNotFoundException | LinkageError noActuator) {
+      return false;
+    }
+  }
+
+  /** Waits until confined (the gates); the deadline halts the JVM if that never comes. */
+  void awaitConfined() throws InterruptedException {
+    try {
+      confinement.get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException("never completed exceptionally", e);
+    }
+  }
+
+  /** Completes once confined (the reactive gate). */
+  java.util.concurrent.CompletionStage<ConfinementReport> confinement() {
+    return confinement.minimalCompletionStage();
   }
 
   static ConfinementPolicy policy(ConfineProperties p) {
@@ -231,6 +272,13 @@ public class ConfineOnListen implements ApplicationListener<ApplicationEvent> {
         return;
       }
       if (!started) {
+        if (ports.isEmpty()) {
+          firstListenNanos = System.nanoTime();
+          if (expectedServers == 0) {
+            expectedServers = 1 + (managementServerOfItsOwn(context, context == null ? null : context.getClassLoader()) ? 1 : 0);
+            LOG.info("confine: " + expectedServers + " web server(s) in this application (from the context): confining once they listen");
+          }
+        }
         ports.add(port(event));
         if (ports.size() < expectedServers) {
           return;
@@ -238,18 +286,27 @@ public class ConfineOnListen implements ApplicationListener<ApplicationEvent> {
       } else {
         LOG.info("confine: the application has started with " + ports.size() + " of the " + expectedServers
             + " web server(s) expected listening (" + ports + "): confining now");
+        firstListenNanos = 0; // held since the application started, not since a listen
       }
       try {
         ConfinementReport done = policy.get().apply();
-        confinedAt = java.time.Instant.now();
-        report = Optional.of(done);
-        LOG.info("confine: confined after " + ports + " listened: " + done.summary());
+        confined(done);
+        String held = firstListenNanos == 0 ? "" : " (" + (System.nanoTime() - firstListenNanos) / 100_000 / 10.0
+            + " ms after the first listened; requests were held until now)";
+        LOG.info("confine: confined after " + ports + " listened" + held + ": " + done.summary());
       } catch (RuntimeException e) {
         // ConfinementException before chroot (past it the library halted already), or anything else.
         LOG.error("confine: apply() failed; stopping the JVM (status " + NOT_CONFINED + ") rather than serve unconfined: " + e.getMessage(), e);
         halt.accept(NOT_CONFINED);
       }
     }
+  }
+
+  /** Records the confinement and releases the requests the gates hold. */
+  void confined(ConfinementReport done) {
+    confinedAt = java.time.Instant.now();
+    report = Optional.of(done);
+    confinement.complete(done);
   }
 
   /** By simple name: Boot 3.5 and 4.0 keep these events in different packages. */

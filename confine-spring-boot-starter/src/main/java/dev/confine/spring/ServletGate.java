@@ -10,9 +10,12 @@ import java.io.IOException;
 import org.springframework.core.Ordered;
 
 /**
- * Boot starts the server before it tells anyone that it listens, so a request can arrive in the
- * moment between the bind and the end of apply(): this filter, first of all, answers it 503
- * instead of letting application code serve it as root. Once confined it only passes requests on.
+ * Boot starts a server before it tells anyone that it listens, so a request can arrive between
+ * the listen and the end of apply(). This filter, first of all, holds it: the request's thread
+ * waits until the application is confined, then the request goes on, served by a thread that is
+ * no longer root (apply() drops every thread). Nothing of the application runs for it as root,
+ * and the client gets its real answer rather than an error. The wait is bounded: the starter
+ * halts the JVM when it is not confined by {@code confine.listen-timeout}.
  */
 final class ServletGate implements Filter, Ordered {
   private final ConfineOnListen confine;
@@ -23,11 +26,16 @@ final class ServletGate implements Filter, Ordered {
 
   @Override
   public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain) throws IOException, ServletException {
-    if (confine.healthy()) {
-      chain.doFilter(request, response);
-    } else {
-      ((HttpServletResponse) response).sendError(HttpServletResponse.SC_SERVICE_UNAVAILABLE, "not confined yet");
+    if (!confine.healthy() && !ConfineOnListen.NO_GATE) {
+      try {
+        confine.awaitConfined();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        ((HttpServletResponse) response).sendError(HttpServletResponse.SC_SERVICE_UNAVAILABLE, "not confined yet");
+        return;
+      }
     }
+    chain.doFilter(request, response);
   }
 
   @Override

@@ -87,4 +87,26 @@ class ConfineOnListenTest {
     assertTrue(notAsked.healthy(), "not asked for: nothing to be down about");
     assertEquals(false, notAsked.details().get("asked"));
   }
+
+  /**
+   * How many servers to wait for is Boot's decision, read from the context: a management server
+   * of its own exists exactly when Actuator defined its ChildManagementContextInitializer.
+   */
+  @Test
+  void aManagementServerOfItsOwnIsReadFromTheContextNotFromAProperty() throws Exception {
+    ClassLoader loader = ConfineOnListenTest.class.getClassLoader();
+    try (org.springframework.context.support.GenericApplicationContext plain = new org.springframework.context.support.GenericApplicationContext()) {
+      // A management port in the properties and no Actuator: Boot makes no management server.
+      plain.getEnvironment().getPropertySources().addFirst(
+          new org.springframework.core.env.MapPropertySource("args", java.util.Map.of("management.server.port", "18093")));
+      plain.refresh();
+      assertFalse(ConfineOnListen.managementServerOfItsOwn(plain, loader), "a port in the properties is not a server");
+    }
+    // Actuator with a port of its own defines its ChildManagementContextInitializer (read, not made, here).
+    org.springframework.beans.factory.support.DefaultListableBeanFactory actuator = new org.springframework.beans.factory.support.DefaultListableBeanFactory();
+    actuator.registerBeanDefinition("childManagementContextInitializer", new org.springframework.beans.factory.support.RootBeanDefinition(
+        Class.forName("org.springframework.boot.actuate.autoconfigure.web.server.ChildManagementContextInitializer")));
+    assertTrue(ConfineOnListen.managementServerOfItsOwn(actuator, loader));
+    assertFalse(ConfineOnListen.managementServerOfItsOwn(null, loader));
+  }
 }

@@ -98,6 +98,16 @@ public class App {
 
       @Override
       public void start() {
+        // -Dit.stallBeforeServerMillis=N: the web server starts N ms later (a server that never
+        // gets to listen within the starter's deadline).
+        long stall = Long.getLong("it.stallBeforeServerMillis", 0);
+        if (stall > 0) {
+          try {
+            Thread.sleep(stall);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
         String dir = System.getProperty("it.holdDirectory");
         if (dir != null) {
           try {
