@@ -13,13 +13,17 @@ import java.nio.file.Path;
  * path, as the server named it at start; after confinement it resolves in the jail). The agent
  * ITs start it with -javaagent and nothing of confine on its class path.
  *
- * <p>Arguments: port.
+ * <p>Arguments: port, and optionally a number of milliseconds to sleep before binding (a server
+ * that listens only after a start-up of that length, as Tomcat listens after deploying).
  */
 public final class PlainServer {
   private PlainServer() {}
 
   public static void main(String[] args) throws Exception {
     System.out.println("MAIN started");
+    if (args.length > 1) {
+      Thread.sleep(Long.parseLong(args[1]));
+    }
     HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), Integer.parseInt(args[0])), 16);
     server.createContext("/", exchange -> {
       String path = exchange.getRequestURI().getPath();

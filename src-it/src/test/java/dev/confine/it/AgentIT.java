@@ -191,59 +191,6 @@ class AgentIT {
   }
 
   /**
-   * A client that asks the server for /etc/shadow's first line from before it listens until
-   * {@code stop}, over and over (a new connection each time), and keeps every answer: what a
-   * request sent in the moment between listen and confinement gets.
-   */
-  private static final class Hammer implements AutoCloseable {
-    final List<String> answers = java.util.Collections.synchronizedList(new ArrayList<>());
-    private final Thread thread;
-    private volatile boolean stop;
-
-    Hammer(int port) {
-      thread = new Thread(() -> {
-        long deadline = System.nanoTime() + START.toNanos();
-        while (!stop && System.nanoTime() < deadline) {
-          try (java.net.Socket socket = new java.net.Socket()) {
-            socket.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 200);
-            socket.setSoTimeout(2000);
-            socket.getOutputStream().write("GET /file/etc/shadow HTTP/1.0\r\nHost: x\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-            String response = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            int body = response.indexOf("\r\n\r\n");
-            if (body >= 0) {
-              answers.add(response.substring(body + 4));
-            }
-          } catch (IOException notYet) {
-            java.util.concurrent.locks.LockSupport.parkNanos(200_000); // not listening yet, or going away
-          }
-        }
-      }, "hammer");
-      thread.start();
-    }
-
-    long asRoot() {
-      synchronized (answers) {
-        return answers.stream().filter(a -> a.startsWith("root:")).count();
-      }
-    }
-
-    /** Stops asking and waits for the last answer. */
-    void stop() {
-      stop = true;
-      try {
-        thread.join();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-
-    @Override
-    public void close() {
-      stop();
-    }
-  }
-
-  /**
    * Issue 27: at=main confines in premain, before the server's first instruction; its main
    * thread keeps CAP_NET_BIND_SERVICE and binds a port below 1024 itself, confined. A client
    * hammering from before the server listens never gets root's /etc/shadow: by construction.
@@ -251,7 +198,7 @@ class AgentIT {
   @Test
   void atMainNoRequestIsEverAnsweredAsRootAndTheServerStillBindsAPrivilegedPort() throws Exception {
     int port = Examples.freePrivilegedPort();
-    try (Hammer hammer = new Hammer(port); ChildJvm child = server("root=" + jail + ",user=65534,group=65534,at=main", port)) {
+    try (Hammer hammer = Hammer.shadow(port, START); ChildJvm child = server("root=" + jail + ",user=65534,group=65534,at=main", port)) {
       child.await("MAIN listening", START);
       String out = child.output();
       assertTrue(out.contains("confine-agent: confined before main, on thread \"main\""), out);
@@ -273,7 +220,7 @@ class AgentIT {
   @Test
   void atListenTheGateConfinesBeforeListenAndNoRequestIsAnsweredAsRoot() throws Exception {
     int port = Examples.freePort();
-    try (Hammer hammer = new Hammer(port); ChildJvm child = server("root=" + jail + ",user=65534,group=65534,listen=127.0.0.1:" + port, port)) {
+    try (Hammer hammer = Hammer.shadow(port, START); ChildJvm child = server("root=" + jail + ",user=65534,group=65534,listen=127.0.0.1:" + port, port)) {
       child.await("MAIN listening", START);
       String out = child.output();
       assertTrue(out.contains("confine-agent: confined right before /127.0.0.1:" + port + " listened, on thread \"main\""), out);
@@ -284,30 +231,6 @@ class AgentIT {
       hammer.stop();
       assertEquals(0, hammer.asRoot(), "answers as root among " + hammer.answers.size() + "\n" + out);
     }
-  }
-
-  /**
-   * Issue 27's count: twenty cold starts of the JDK's HttpServer under the agent (the default,
-   * at=listen), each hammered from before it listens: not one answer as root over all of them.
-   * On the Java 17 run only (twenty JVMs cost about twenty seconds).
-   */
-  @Test
-  void twentyStartsUnderTheGateAnswerNothingAsRoot() throws Exception {
-    org.junit.jupiter.api.Assumptions.assumeTrue(ChildJvm.featureVersion(ChildJvm.javaHome()) == 17, "the count runs with children on Java 17");
-    long answers = 0;
-    for (int run = 0; run < 20; run++) {
-      int port = Examples.freePort();
-      try (Hammer hammer = new Hammer(port); ChildJvm child = server("root=" + jail + ",user=65534,group=65534,listen=127.0.0.1:" + port, port)) {
-        child.await("MAIN listening", START);
-        while (hammer.answers.size() < 5) {
-          Thread.sleep(5);
-        }
-        hammer.stop();
-        assertEquals(0, hammer.asRoot(), "run " + run + ": answers as root among " + hammer.answers.size() + "\n" + child.output());
-        answers += hammer.answers.size();
-      }
-    }
-    System.out.println("AgentIT: 20 starts under the gate: " + answers + " answers, none as root");
   }
 
   /**
@@ -322,7 +245,7 @@ class AgentIT {
     command.add(1, "-Dconfine.agent.noWarmUp=true");
     command.add(1, "-Dconfine.agent.noGate=true");
     command.addAll(List.of("-cp", System.getProperty("confine.it.childrenJar"), "dev.confine.it.PlainServer", String.valueOf(port)));
-    try (Hammer hammer = new Hammer(port); ChildJvm child = ChildJvm.startCommand(command)) {
+    try (Hammer hammer = Hammer.shadow(port, START); ChildJvm child = ChildJvm.startCommand(command)) {
       child.await("confine-agent: confined", START);
       Thread.sleep(200);
       hammer.stop();
@@ -337,13 +260,13 @@ class AgentIT {
    * server lives at JAIL/opt/..., and inside the jail the path of JAIL itself is a link to "/",
    * so JAIL/opt/... names the same files before chroot and after it.
    */
-  private void sameAbsolutePathInside() throws IOException {
+  private static void sameAbsolutePathInside(Path jail) throws IOException {
     Path self = jail.resolve(jail.toString().substring(1));
     Files.createDirectories(self.getParent());
     Files.createSymbolicLink(self, Path.of("/"));
   }
 
-  private static void copyTree(Path from, Path to) throws IOException {
+  static void copyTree(Path from, Path to) throws IOException {
     try (java.util.stream.Stream<Path> walk = Files.walk(from)) {
       for (Path source : (Iterable<Path>) walk::iterator) {
         Path target = to.resolve(from.relativize(source).toString());
@@ -356,7 +279,7 @@ class AgentIT {
     }
   }
 
-  private static void readableByAll(Path tree) throws IOException {
+  static void readableByAll(Path tree) throws IOException {
     try (java.util.stream.Stream<Path> walk = Files.walk(tree)) {
       for (Path p : (Iterable<Path>) walk::iterator) {
         if (!Files.isSymbolicLink(p)) {
@@ -373,7 +296,7 @@ class AgentIT {
     }
   }
 
-  private static void ownedByNobody(Path directory) throws IOException {
+  static void ownedByNobody(Path directory) throws IOException {
     Files.createDirectories(directory);
     Files.setAttribute(directory, "unix:uid", 65534);
     Files.setAttribute(directory, "unix:gid", 65534);
@@ -405,9 +328,12 @@ class AgentIT {
     assertEquals(jail, ProcView.root(child.pid()), out);
   }
 
-  @Test
-  void theApacheTomcatDistributionCompilesAndServesAJspAfterConfinement() throws Exception {
-    Path home = jail.resolve("opt/tomcat");
+  /**
+   * Apache Tomcat's distribution laid out in the jail at HOME, at the same absolute path inside
+   * (see sameAbsolutePathInside), readable by the server's user, its scratch directories its own;
+   * conf/server.xml kept as server.xml.orig for {@link #tomcatPort}.
+   */
+  static void layOutTomcat(Path jail, Path home) throws IOException {
     copyTree(Path.of(System.getProperty("confine.it.tomcatHome")), home);
     // Tomcat's tarball keeps conf/ to its owner (0700, files 0600). The confined server reads
     // conf/ and deploys webapps/ after it listens, as uid 65534: what an operator who runs Tomcat
@@ -426,13 +352,34 @@ class AgentIT {
         ownedByNobody(p);
       }
     }
-    sameAbsolutePathInside();
-    int port = Examples.freePort();
-    Path serverXml = home.resolve("conf/server.xml");
-    String xml = Files.readString(serverXml);
+    sameAbsolutePathInside(jail);
+    Files.copy(home.resolve("conf/server.xml"), home.resolve("conf/server.xml.orig"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  /** conf/server.xml from the original: no shutdown port, the HTTP connector on 127.0.0.1:PORT. */
+  static void tomcatPort(Path home, int port, boolean bindOnInit) throws IOException {
+    String xml = Files.readString(home.resolve("conf/server.xml.orig"));
     xml = xml.replace("<Server port=\"8005\"", "<Server port=\"-1\"")
-        .replaceFirst("<Connector port=\"8080\"", "<Connector address=\"127.0.0.1\" port=\"" + port + "\"");
-    Files.writeString(serverXml, xml);
+        .replaceFirst("<Connector port=\"8080\"", "<Connector address=\"127.0.0.1\" port=\"" + port + "\"" + (bindOnInit ? "" : " bindOnInit=\"false\""));
+    Files.writeString(home.resolve("conf/server.xml"), xml);
+  }
+
+  /** The JVM options and main class that start Tomcat from HOME, as its scripts would. */
+  static List<String> tomcatArguments(Path home) {
+    return List.of(
+        "-Dcatalina.home=" + home, "-Dcatalina.base=" + home, "-Djava.io.tmpdir=" + home.resolve("temp"),
+        "-Djava.util.logging.manager=org.apache.juli.ClassLoaderLogManager",
+        "-Djava.util.logging.config.file=" + home.resolve("conf/logging.properties"),
+        "-cp", home.resolve("bin/bootstrap.jar") + ":" + home.resolve("bin/tomcat-juli.jar"),
+        "org.apache.catalina.startup.Bootstrap", "start");
+  }
+
+  @Test
+  void theApacheTomcatDistributionCompilesAndServesAJspAfterConfinement() throws Exception {
+    Path home = jail.resolve("opt/tomcat");
+    layOutTomcat(jail, home);
+    int port = Examples.freePort();
+    tomcatPort(home, port, true);
     // What the doctor says of this layout: Tomcat's home names the same files inside the jail.
     assertEquals(java.util.Optional.empty(), dev.confine.tools.Doctor.samePathProblem(jail, home.toString()));
     assertEquals(java.util.Optional.empty(), dev.confine.tools.Doctor.samePathProblem(jail, home.resolve("webapps/ROOT/index.jsp").toString()));
@@ -440,12 +387,7 @@ class AgentIT {
     List<String> command =
         java("root=" + jail + ",user=65534,group=65534,listen=127.0.0.1:" + port
             + ",allow-writable=opt/tomcat/logs,allow-writable=opt/tomcat/work,allow-writable=opt/tomcat/temp,timeout=120");
-    command.addAll(List.of(
-        "-Dcatalina.home=" + home, "-Dcatalina.base=" + home, "-Djava.io.tmpdir=" + home.resolve("temp"),
-        "-Djava.util.logging.manager=org.apache.juli.ClassLoaderLogManager",
-        "-Djava.util.logging.config.file=" + home.resolve("conf/logging.properties"),
-        "-cp", home.resolve("bin/bootstrap.jar") + ":" + home.resolve("bin/tomcat-juli.jar"),
-        "org.apache.catalina.startup.Bootstrap", "start"));
+    command.addAll(tomcatArguments(home));
     try (ChildJvm child = ChildJvm.startCommand(command)) {
       child.await("confine-agent: confined", Duration.ofSeconds(120));
       assertConfinedFromOutside(child);
@@ -477,7 +419,7 @@ class AgentIT {
     Path lib = jail.resolve("opt/h2");
     Files.createDirectories(lib);
     Path jar = Files.copy(Path.of(System.getProperty("confine.it.h2Jar")), lib.resolve("h2.jar"));
-    sameAbsolutePathInside();
+    sameAbsolutePathInside(jail);
     int port = Examples.freePort();
     List<String> command = java("root=" + jail + ",user=65534,group=65534,listen=127.0.0.1:" + port + ",allow-writable=var/db");
     // h2.bindAddress: H2 names its URL by the host name otherwise, a DNS lookup this sandbox may not answer.
