@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
@@ -39,7 +40,7 @@ import java.util.stream.Collectors;
 final class Inspect {
   static final String USAGE_LINE =
       "usage: confine-doctor inspect PID [--root DIR] [--user NAME|UID] [--group GID] [--groups GID,...]"
-          + " [--keep-capabilities CAP]... [--allow-new-privileges] [--no-baseline-filter] [--json]";
+          + " [--keep-capabilities CAP]... [--allow-new-privileges] [--no-baseline-filter] [--seccomp-filters N] [--json]";
 
   /** The names of capabilities(7) by number, for findings; a number past the table is shown as "cap_N". */
   private static final List<String> CAPABILITY_NAMES =
@@ -67,10 +68,12 @@ final class Inspect {
     final Set<Capability> kept;
     final boolean newPrivilegesAllowed;
     final boolean noFilterAllowed;
+    /** --seccomp-filters N: at least N filters in every thread, instead of what confine's policies leave. */
+    final OptionalInt seccompFilters;
     final boolean json;
 
     Expectations(long pid, Optional<Path> root, Optional<String> user, OptionalLong uid, OptionalLong gid, Set<Long> groups,
-        Set<Capability> kept, boolean newPrivilegesAllowed, boolean noFilterAllowed, boolean json) {
+        Set<Capability> kept, boolean newPrivilegesAllowed, boolean noFilterAllowed, OptionalInt seccompFilters, boolean json) {
       this.pid = pid;
       this.root = requireNonNull(root, "root");
       this.user = requireNonNull(user, "user");
@@ -80,7 +83,24 @@ final class Inspect {
       this.kept = kept.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(kept));
       this.newPrivilegesAllowed = newPrivilegesAllowed;
       this.noFilterAllowed = noFilterAllowed;
+      this.seccompFilters = requireNonNull(seccompFilters, "seccompFilters");
       this.json = json;
+    }
+
+    /**
+     * The fewest seccomp filters a thread may have. confine's apply() installs its baseline filter
+     * (unless noBaselineFilter()) and, with no_new_privs, a closing filter with TSYNC that puts
+     * every thread under the same filters (an allow-all one, or the denySyscalls() list); denyExec()
+     * adds one. /proc shows only how many filters a thread has, not what they refuse, so the count
+     * is the one outside sign of the baseline: 2 with no_new_privs, 1 without; one less with
+     * noBaselineFilter(). A process that stacks filters of its own (a unit's SystemCallFilter=)
+     * says how many with --seccomp-filters N.
+     */
+    int fewestFilters(ProcFiles.Status thread) {
+      if (seccompFilters.isPresent()) {
+        return seccompFilters.getAsInt();
+      }
+      return (noFilterAllowed ? 0 : 1) + (thread.noNewPrivs == 1 ? 1 : 0);
     }
 
     long keptMask() {
@@ -149,6 +169,7 @@ final class Inspect {
     Set<Capability> kept = EnumSet.noneOf(Capability.class);
     boolean newPrivileges = false;
     boolean noFilter = false;
+    OptionalInt filters = OptionalInt.empty();
     boolean json = false;
     for (int i = 0; i < args.size(); i++) {
       String option = args.get(i);
@@ -198,6 +219,16 @@ final class Inspect {
         case "--no-baseline-filter":
           noFilter = true;
           break;
+        case "--seccomp-filters":
+          {
+            String value = Doctor.value(args, i++, option);
+            long n = Doctor.number(value, option);
+            if (n < 0 || n > 1000) {
+              throw new Doctor.UsageException("--seccomp-filters " + value + ": a count of filters, 0 to 1000");
+            }
+            filters = OptionalInt.of((int) n);
+            break;
+          }
         case "--json":
           json = true;
           break;
@@ -235,7 +266,7 @@ final class Inspect {
         gid = OptionalLong.of(entry.get()[1]);
       }
     }
-    return new Expectations(pid.getAsLong(), root, user, uid, gid, groups, kept, newPrivileges, noFilter, json);
+    return new Expectations(pid.getAsLong(), root, user, uid, gid, groups, kept, newPrivileges, noFilter, filters, json);
   }
 
   private static long id(String text, String option) throws Doctor.UsageException {
@@ -279,8 +310,8 @@ final class Inspect {
       found.add(new Finding(Severity.ERROR, "uid-0",
           of(rootUid, p) + " " + verb(rootUid, "hold") + " uid 0 (real, effective, saved or file-system): " + ids(rootUid, true),
           "A thread with uid 0 is root: it can leave the chroot, take capabilities back, and undo every other protection.",
-          "Confine the daemon so that every thread drops root: apply() changes the ids of all threads at once and verifies each"
-              + " (--user " + e.user.orElse("UID") + " here); a thread that holds uid 0 after apply() is a bug to report."));
+          "Confine the daemon so that every thread drops root: apply() changes the ids of all threads at once and verifies each;"
+              + " a thread that holds uid 0 after apply() is a bug to report."));
     }
     List<ProcFiles.Status> rootGid = threads(p, t -> t.gid.contains(0L));
     if (!rootGid.isEmpty()) {
@@ -341,9 +372,8 @@ final class Inspect {
     List<ProcFiles.Status> holding = threads(p, t -> ((t.capPrm | t.capEff) & ~kept) != 0);
     if (!holding.isEmpty()) {
       found.add(new Finding(Severity.ERROR, "capabilities",
-          count(holding) + " " + verb(holding, "hold") + " capabilities in their permitted or effective set" + (kept == 0 ? "" : " beyond " + names(kept)) + ": "
-              + holding.stream().limit(NAMED).map(t -> who(t) + " " + names((t.capPrm | t.capEff) & ~kept)).collect(Collectors.joining("; "))
-              + more(holding),
+          of(holding, p) + " " + verb(holding, "hold") + " capabilities in their permitted or effective set" + (kept == 0 ? "" : " beyond " + names(kept))
+              + ": " + byMask(holding, t -> (t.capPrm | t.capEff) & ~kept),
           "A capability is a piece of root: CAP_SYS_CHROOT or CAP_SYS_ADMIN leave the chroot, CAP_SETUID takes uid 0 back,"
               + " CAP_DAC_OVERRIDE reads any file.",
           "Confine the daemon: apply() clears every capability but those of keepCapabilities(...), which only its calling thread"
@@ -371,6 +401,14 @@ final class Inspect {
     }
   }
 
+  /** The threads grouped by a mask of theirs: "CAP_X in 100 \"java\"; 40 capabilities (...) in 101 \"a\", 102 \"b\" and 3 more". */
+  private static String byMask(List<ProcFiles.Status> threads, java.util.function.ToLongFunction<ProcFiles.Status> mask) {
+    Map<Long, List<ProcFiles.Status>> groups = new LinkedHashMap<>();
+    threads.forEach(t -> groups.computeIfAbsent(mask.applyAsLong(t), m -> new ArrayList<>()).add(t));
+    return groups.entrySet().stream().limit(NAMED).map(g -> names(g.getKey()) + " in " + named(g.getValue()))
+        .collect(Collectors.joining("; ")) + (groups.size() > NAMED ? "; and " + (groups.size() - NAMED) + " other sets" : "");
+  }
+
   private static void privilegesAndFilter(InspectedProcess p, Expectations e, List<Finding> found) {
     List<ProcFiles.Status> newPrivileges = threads(p, t -> t.noNewPrivs == 0);
     if (!newPrivileges.isEmpty()) {
@@ -385,17 +423,48 @@ final class Inspect {
               "Leave out allowNewPrivileges() (agent key allow-new-privileges) from the daemon's policy; if it is meant,"
                   + " inspect with --allow-new-privileges."));
     }
-    List<ProcFiles.Status> unfiltered = threads(p, t -> t.seccomp == 0 || (t.seccomp == 2 && t.seccompFilters.orElse(1) == 0));
+    // Strict mode (1) allows only read, write, exit and sigreturn: stronger than any filter.
+    List<ProcFiles.Status> unfiltered = threads(p, t -> t.seccomp == 0 && e.fewestFilters(t) > 0);
     if (!unfiltered.isEmpty()) {
-      found.add(e.noFilterAllowed
-          ? new Finding(Severity.INFO, "no-seccomp-filter", count(unfiltered) + " " + verb(unfiltered, "run") + " without a seccomp filter (allowed by --no-baseline-filter)",
-              "No system call is refused to them.", "Accepted knowingly with --no-baseline-filter.")
-          : new Finding(Severity.ERROR, "no-seccomp-filter",
-              of(unfiltered, p) + " " + verb(unfiltered, "run") + " without a seccomp filter (Seccomp 0): " + named(unfiltered),
-              "Without a filter, the calls confine's baseline refuses (mount, unshare, ptrace, bpf, io_uring, keyctl and more) reach"
-                  + " the kernel: its attack surface, and routes out of a jail for a process that regains a capability.",
-              "Leave out noBaselineFilter() (agent key no-baseline-filter) from the daemon's policy; if it is meant, inspect with"
-                  + " --no-baseline-filter."));
+      found.add(new Finding(Severity.ERROR, "no-seccomp-filter",
+          of(unfiltered, p) + " " + verb(unfiltered, "run") + " without a seccomp filter (Seccomp 0): " + named(unfiltered),
+          "Without a filter, the calls confine's baseline refuses (mount, unshare, ptrace, bpf, io_uring, keyctl and more) reach"
+              + " the kernel: its attack surface, and routes out of a jail for a process that regains a capability.",
+          "Confine the daemon; leave out noBaselineFilter() (agent key no-baseline-filter) from its policy. If no filter is meant,"
+              + " inspect with --no-baseline-filter" + (e.newPrivilegesAllowed ? "" : " --allow-new-privileges") + "."));
+    }
+    List<ProcFiles.Status> fewer =
+        threads(p, t -> t.seccomp == 2 && t.seccompFilters.isPresent() && t.seccompFilters.getAsInt() < e.fewestFilters(t));
+    if (!fewer.isEmpty()) {
+      ProcFiles.Status first = fewer.get(0);
+      found.add(new Finding(Severity.ERROR, "baseline-filter-missing",
+          of(fewer, p) + " " + verb(fewer, "have") + " fewer seccomp filters than expected: " + who(first) + " has "
+              + first.seccompFilters.getAsInt() + " where " + e.fewestFilters(first) + " are expected"
+              + (e.seccompFilters.isPresent() ? " (--seccomp-filters)"
+                  : " (confine's baseline" + (first.noNewPrivs == 1 ? " and its closing filter, with no_new_privs)" : ")"))
+              + (fewer.size() > 1 ? "; also " + named(fewer.subList(1, fewer.size())) : ""),
+          "/proc shows how many filters a thread has, not what they refuse: one filter fewer than confine's policy leaves means"
+              + " its baseline is missing (noBaselineFilter()), and the calls it refuses (keyctl, setns, TIOCSTI, io_uring, bpf and"
+              + " more) reach the kernel.",
+          "Leave out noBaselineFilter() (agent key no-baseline-filter) from the daemon's policy; if it is meant, inspect with"
+              + " --no-baseline-filter; if the process stacks filters of its own, say how many it has with --seccomp-filters N."));
+    }
+    if (e.noFilterAllowed && e.seccompFilters.isEmpty()) {
+      List<ProcFiles.Status> without = threads(p, t -> !unfiltered.contains(t) && !fewer.contains(t)
+          && (t.seccomp == 0 || (t.seccomp == 2 && t.seccompFilters.isPresent() && t.seccompFilters.getAsInt() < 1 + t.noNewPrivs)));
+      if (!without.isEmpty()) {
+        found.add(new Finding(Severity.INFO, "baseline-filter-missing",
+            count(without) + " " + verb(without, "run") + " without confine's baseline filter (allowed by --no-baseline-filter)",
+            "The calls the baseline refuses reach the kernel.", "Accepted knowingly with --no-baseline-filter."));
+      }
+    }
+    List<ProcFiles.Status> uncounted = threads(p, t -> t.seccomp == 2 && t.seccompFilters.isEmpty());
+    if (!uncounted.isEmpty()) {
+      found.add(new Finding(Severity.INFO, "seccomp-filters-uncounted",
+          count(uncounted) + " " + verb(uncounted, "run") + " under a seccomp filter, but the kernel does not say how many"
+              + " (Seccomp_filters, Linux 5.9 and later)",
+          "Without the count, whether confine's baseline is among the filters cannot be told from outside.",
+          "Nothing to do; the daemon's own report (\"baseline seccomp filter in every thread\") says it."));
     }
   }
 
@@ -574,7 +643,7 @@ final class Inspect {
     out.append("root         ").append(place(p.root)).append(p.chrooted() ? "" : " (not chrooted)").append(nl);
     out.append("cwd          ").append(p.cwd.path).append(": ")
         .append(p.cwd.sameDirectory(p.root) ? "the root itself (same device, inode" + (p.cwd.mountId.isPresent() && p.root.mountId.isPresent() ? " and mount)" : ")")
-            : p.cwdUnderRoot() ? "inside the root (" + place(p.cwd) + ")" : "OUTSIDE the root (" + place(p.cwd) + ")")
+            : p.cwdUnderRoot() ? "inside the root (" + where(p.cwd) + ")" : "OUTSIDE the root (" + where(p.cwd) + ")")
         .append(nl);
     out.append("dumpable     ").append(p.dumpable.name().toLowerCase(Locale.ROOT)).append(": ").append(p.dumpableSignal).append(nl);
     out.append("terminal     ")
@@ -600,8 +669,12 @@ final class Inspect {
   }
 
   private static String place(InspectedProcess.Place place) {
-    return place.path + " (device " + place.device + ", inode " + place.inode
-        + (place.mountId.isPresent() ? ", mount " + place.mountId.getAsLong() : "") + ")";
+    return place.path + " (" + where(place) + ")";
+  }
+
+  /** "device 254:0, inode 2, mount 27". */
+  private static String where(InspectedProcess.Place place) {
+    return "device " + place.device + ", inode " + place.inode + (place.mountId.isPresent() ? ", mount " + place.mountId.getAsLong() : "");
   }
 
   /** One thread's credentials on a line, the thread itself left out, so that alike threads share it. */
@@ -625,7 +698,8 @@ final class Inspect {
     parts.add(e.groups.isEmpty() ? "no groups" : "groups " + new TreeSet<>(e.groups));
     parts.add(e.kept.isEmpty() ? "no capabilities" : "capabilities " + e.kept.stream().map(Capability::capName).sorted().collect(Collectors.joining(",")) + " at most");
     parts.add(e.newPrivilegesAllowed ? "no_new_privs not required" : "no_new_privs");
-    parts.add(e.noFilterAllowed ? "no seccomp filter required" : "a seccomp filter");
+    parts.add(e.seccompFilters.isPresent() ? "at least " + e.seccompFilters.getAsInt() + " seccomp filters"
+        : e.noFilterAllowed ? "no baseline seccomp filter required" : "confine's baseline seccomp filter");
     parts.add("not dumpable, no controlling terminal, no directory open outside the root");
     return String.join(", ", parts);
   }

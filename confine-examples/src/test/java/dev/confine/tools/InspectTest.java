@@ -230,8 +230,8 @@ class InspectTest {
         "controlling-terminal"), errors(findings), findings.toString());
     assertEquals("all 2 threads hold uid 0 (real, effective, saved or file-system): 100 \"java\" Uid [0, 0, 0, 0], 101 \"java\" Uid [0, 0, 0, 0]",
         only(findings, "uid-0").message());
-    assertTrue(only(findings, "capabilities").message().contains("40 capabilities (000001fffeffffff), among them CAP_SYS_ADMIN,CAP_SETUID"),
-        only(findings, "capabilities").message());
+    assertEquals("all 2 threads hold capabilities in their permitted or effective set: 40 capabilities (000001fffeffffff), among them"
+        + " CAP_SYS_ADMIN,CAP_SETUID,CAP_SETGID,CAP_SYS_CHROOT,CAP_SYS_PTRACE,CAP_DAC_OVERRIDE in 100 \"java\", 101 \"java\"", only(findings, "capabilities").message());
     assertEquals("the process has a controlling terminal (tty_nr 34816, device 136:0, session 90)", only(findings, "controlling-terminal").message());
     assertEquals(Severity.WARNING, only(findings, "terminal-descriptor").severity());
     assertEquals(Severity.WARNING, only(findings, "bounding-set").severity());
@@ -248,14 +248,41 @@ class InspectTest {
     InspectedProcess p = confinedProcess(List.of(caller, other));
     List<Finding> strict = judge(p);
     assertEquals(Set.of("new-privileges", "no-seccomp-filter", "capabilities"), errors(strict), strict.toString());
-    assertEquals("1 thread holds capabilities in their permitted or effective set: 100 \"GC Thread#0\" CAP_NET_BIND_SERVICE",
+    assertEquals("1 thread of 2 holds capabilities in their permitted or effective set: CAP_NET_BIND_SERVICE in 100 \"GC Thread#0\"",
         only(strict, "capabilities").message());
     assertEquals(Severity.WARNING, only(strict, "bounding-set").severity(), "the other thread keeps its bounding set without no_new_privs");
 
     List<Finding> accepted = judge(p, "--allow-new-privileges", "--no-baseline-filter", "--keep-capabilities", "NET_BIND_SERVICE");
     assertEquals(Set.of(), errors(accepted), accepted.toString());
     assertEquals("Accepted knowingly with --allow-new-privileges.", only(accepted, "new-privileges").fix());
-    assertEquals(Severity.INFO, only(accepted, "no-seccomp-filter").severity());
+    assertEquals(Severity.INFO, only(accepted, "baseline-filter-missing").severity());
+  }
+
+  @Test
+  void theBaselineFilterIsToldByTheCountOfFilters() throws Exception {
+    // Measured (InspectIT): the default policy leaves 2 filters in every thread, noBaselineFilter() 1 (the closing
+    // allow-all), allowNewPrivileges() 1 (the baseline, no closing filter).
+    InspectedProcess noBaseline = confinedProcess(List.of(confinedWith(100, "Seccomp_filters:\t1"), confinedWith(101, "Seccomp_filters:\t1")));
+    List<Finding> strict = judge(noBaseline);
+    assertEquals(Set.of("baseline-filter-missing"), errors(strict), strict.toString());
+    assertEquals("all 2 threads have fewer seccomp filters than expected: 100 \"GC Thread#0\" has 1 where 2 are expected (confine's"
+        + " baseline and its closing filter, with no_new_privs); also 101 \"GC Thread#0\"", only(strict, "baseline-filter-missing").message());
+    List<Finding> accepted = judge(noBaseline, "--no-baseline-filter");
+    assertEquals(Set.of(), errors(accepted), accepted.toString());
+    assertEquals(Severity.INFO, only(accepted, "baseline-filter-missing").severity());
+
+    InspectedProcess newPrivileges = confinedProcess(List.of(confinedWith(100, "NoNewPrivs:\t0", "Seccomp_filters:\t1", "CapBnd:\t0")));
+    assertEquals(Set.of("new-privileges"), errors(judge(newPrivileges)), "the baseline is there: only no_new_privs is missing");
+    assertEquals(Set.of(), errors(judge(newPrivileges, "--allow-new-privileges")));
+
+    InspectedProcess defaults = confinedProcess(List.of(confined(100)));
+    assertEquals(Set.of(), errors(judge(defaults)));
+    assertEquals(Set.of("baseline-filter-missing"), errors(judge(defaults, "--seccomp-filters", "3")), "a unit's filter on top was expected");
+
+    InspectedProcess oldKernel = confinedProcess(List.of(status(100, String.format(CONFINED, 100).replace("Seccomp_filters:\t2\n", ""))));
+    List<Finding> old = judge(oldKernel);
+    assertEquals(Set.of(), errors(old), old.toString());
+    assertEquals(Severity.INFO, only(old, "seccomp-filters-uncounted").severity());
   }
 
   @Test
@@ -329,6 +356,7 @@ class InspectTest {
     assertUsage("--keep-capabilities SYS_ADMIN: confine keeps only NET_BIND_SERVICE or NET_RAW", "7", "--keep-capabilities", "SYS_ADMIN");
     assertUsage("--groups takes a number, not \"x\"", "7", "--groups", "4,x");
     assertUsage("--user needs a value", "7", "--user");
+    assertUsage("--seccomp-filters -1: a count of filters, 0 to 1000", "7", "--seccomp-filters", "-1");
   }
 
   private static void assertUsage(String message, String... args) {
