@@ -583,10 +583,12 @@ final class Inspect {
     return threads.stream().limit(NAMED).map(Inspect::who).collect(Collectors.joining(", ")) + more(threads);
   }
 
-  /** The first threads named, with their uids or gids, and how many more. */
+  /** The threads grouped by their uids or gids: "Uid [0, 0, 0, 0] in 100 \"java\", 101 \"GC Thread#0\" and 3 more". */
   private static String ids(List<ProcFiles.Status> threads, boolean uid) {
-    return threads.stream().limit(NAMED).map(t -> who(t) + (uid ? " Uid " + t.uid : " Gid " + t.gid)).collect(Collectors.joining(", "))
-        + more(threads);
+    Map<List<Long>, List<ProcFiles.Status>> groups = new LinkedHashMap<>();
+    threads.forEach(t -> groups.computeIfAbsent(uid ? t.uid : t.gid, ids -> new ArrayList<>()).add(t));
+    return groups.entrySet().stream().limit(NAMED).map(g -> (uid ? "Uid " : "Gid ") + g.getKey() + " in " + named(g.getValue()))
+        .collect(Collectors.joining("; ")) + (groups.size() > NAMED ? "; and " + (groups.size() - NAMED) + " other sets" : "");
   }
 
   private static String more(List<?> all) {

@@ -228,7 +228,7 @@ class InspectTest {
     List<Finding> findings = judge(p);
     assertEquals(Set.of("uid-0", "gid-0", "supplementary-groups", "capabilities", "new-privileges", "no-seccomp-filter", "not-chrooted",
         "controlling-terminal"), errors(findings), findings.toString());
-    assertEquals("all 2 threads hold uid 0 (real, effective, saved or file-system): 100 \"java\" Uid [0, 0, 0, 0], 101 \"java\" Uid [0, 0, 0, 0]",
+    assertEquals("all 2 threads hold uid 0 (real, effective, saved or file-system): Uid [0, 0, 0, 0] in 100 \"java\", 101 \"java\"",
         only(findings, "uid-0").message());
     assertEquals("all 2 threads hold capabilities in their permitted or effective set: 40 capabilities (000001fffeffffff), among them"
         + " CAP_SYS_ADMIN,CAP_SETUID,CAP_SETGID,CAP_SYS_CHROOT,CAP_SYS_PTRACE,CAP_DAC_OVERRIDE in 100 \"java\", 101 \"java\"", only(findings, "capabilities").message());
@@ -290,7 +290,7 @@ class InspectTest {
     InspectedProcess p = confinedProcess(List.of(confined(100), confined(101)));
     List<Finding> findings = judge(p, "--user", "www-data");
     assertEquals(Set.of("unexpected-uid", "unexpected-gid"), errors(findings), findings.toString());
-    assertTrue(only(findings, "unexpected-uid").message().startsWith("2 threads hold another uid than 33 (--user www-data): 100"),
+    assertTrue(only(findings, "unexpected-uid").message().startsWith("2 threads hold another uid than 33 (--user www-data): Uid [65534, 65534, 65534, 65534] in 100"),
         only(findings, "unexpected-uid").message());
     assertEquals(Set.of("supplementary-groups"),
         errors(judge(p, "--user", "65534", "--groups", "4")));
@@ -305,7 +305,7 @@ class InspectTest {
     ProcFiles.Status stray = confinedWith(101, "Uid:\t1000\t1000\t65534\t1000");
     List<Finding> findings = judge(confinedProcess(List.of(confined(100), stray)));
     assertEquals(Set.of("uids-differ", "threads-differ"), errors(findings), findings.toString());
-    assertTrue(only(findings, "uids-differ").message().contains("101 \"GC Thread#0\" Uid [1000, 1000, 65534, 1000]"), findings.toString());
+    assertTrue(only(findings, "uids-differ").message().contains("Uid [1000, 1000, 65534, 1000] in 101 \"GC Thread#0\""), findings.toString());
   }
 
   @Test
