@@ -139,8 +139,10 @@ final class Inspect {
       expectedRoot = expected.root.isEmpty() ? Optional.empty() : Optional.of(place(expected.root.get()));
       process = InspectedProcess.read(proc, expected.pid);
     } catch (NoSuchFileException e) {
-      err.println("confine-doctor: inspect could not run: no process " + expected.pid + " (" + e.getFile()
-          + (e.getReason() == null ? "" : ": " + e.getReason()) + ")");
+      // The process's directory gone: no such process (or it ended); a file of it gone: it ended meanwhile, or is a zombie.
+      err.println("confine-doctor: inspect could not run: " + (Files.isDirectory(proc.resolve(String.valueOf(expected.pid)))
+          ? "process " + expected.pid + " has no " + e.getFile() + " (it ended while it was read, or is a zombie)"
+          : "no process " + expected.pid + " (" + e.getFile() + (e.getReason() == null ? "" : ": " + e.getReason()) + ")"));
       return Doctor.CHECK_FAILED;
     } catch (IOException | IllegalArgumentException e) {
       err.println("confine-doctor: inspect could not run: " + e);

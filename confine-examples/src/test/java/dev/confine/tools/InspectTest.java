@@ -327,6 +327,21 @@ class InspectTest {
     assertEquals(Severity.WARNING, only(findings, "namespace-descriptor").severity());
   }
 
+  @Test
+  void inspectsCodesAreItsOwnAndEachHasAWhyAndAFix() throws Exception {
+    String source = Files.readString(Path.of("src/main/java/dev/confine/tools/Inspect.java"));
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("new Finding\\(\\s*Severity\\.[A-Z]+,\\s*\"([a-z0-9-]+)\"").matcher(source);
+    Set<String> codes = new java.util.TreeSet<>();
+    while (m.find()) {
+      codes.add(m.group(1));
+    }
+    assertTrue(codes.size() > 20, "the pattern finds inspect's findings: " + codes);
+    // A code means one thing: preflight's codes are about a policy before apply(), inspect's about a process after it.
+    Set<String> shared = new java.util.TreeSet<>(codes);
+    shared.retainAll(DoctorFindingsTest.coreCodes());
+    assertEquals(Set.of(), shared, "inspect's codes that confine-core's preflight also uses");
+  }
+
   // ---- arguments ----
 
   @Test
