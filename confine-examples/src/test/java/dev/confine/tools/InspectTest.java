@@ -416,17 +416,38 @@ class InspectTest {
         proc, PASSWD);
   }
 
+  /**
+   * A uid for the process of a written /proc that is not the uid running the test: the files the
+   * test writes are its own, and a status file owned by the process's uid says "dumpable".
+   */
+  private long notTheTestsUid() throws IOException {
+    int runner = (Integer) Files.getAttribute(Files.writeString(tmp.resolve("owner"), ""), "unix:uid");
+    return runner == 64999 ? 64998 : 64999;
+  }
+
   @Test
   void aConfinedProcessExits0WithTheSummaryFirst() throws Exception {
-    Path proc = proc(CONFINED, 0);
-    assertEquals(Doctor.OK, run(proc, "100", "--user", "nobody", "--root", tmp.resolve("jail").toString()), err.toString());
+    String uid = String.valueOf(notTheTestsUid());
+    Path proc = proc(CONFINED.replace("65534", uid), 0);
+    assertEquals(Doctor.OK, run(proc, "100", "--user", uid, "--group", uid, "--root", tmp.resolve("jail").toString()), out + "\n" + err);
     String text = out.toString(StandardCharsets.UTF_8);
-    assertTrue(text.startsWith("confine doctor inspect: pid 100 (java) is confined as expected: 2 threads, uid 65534, gid 65534, root "
+    assertTrue(text.startsWith("confine doctor inspect: pid 100 (java) is confined as expected: 2 threads, uid " + uid + ", gid " + uid + ", root "
         + tmp.resolve("jail") + "; 0 error(s), 0 warning(s), 1 info\n"), text);
     assertTrue(text.contains("\ncwd          " + tmp.resolve("jail") + ": the root itself"), text);
-    assertTrue(text.contains("\nthreads      2, all alike:\n  2 × Uid 65534,65534,65534,65534"), text);
+    assertTrue(text.contains("\nthreads      2, all alike:\n  2 × Uid " + String.join(",", uid, uid, uid, uid)), text);
     assertTrue(text.contains("\ndescriptors  3: 1 pipe, 2 file; 1 outside the root\n"), text);
     assertTrue(text.contains("read-only-outside-root"), text);
+  }
+
+  @Test
+  void aProcessWhoseProcFilesAreItsOwnIsDumpable() throws Exception {
+    // The test's own uid owns the files it writes: a process of that uid there is what the kernel shows of a dumpable one.
+    int runner = (Integer) Files.getAttribute(Files.writeString(tmp.resolve("owner"), ""), "unix:uid");
+    org.junit.jupiter.api.Assumptions.assumeTrue(runner != 0, "as root, the written files are root's: the signal says unknown");
+    String uid = String.valueOf(runner);
+    Path proc = proc(CONFINED.replace("65534", uid), 0);
+    assertEquals(Doctor.ERRORS_FOUND, run(proc, "100"), out + "\n" + err);
+    assertTrue(out.toString(StandardCharsets.UTF_8).contains("\ndumpable     yes: "), out.toString(StandardCharsets.UTF_8));
   }
 
   @Test
