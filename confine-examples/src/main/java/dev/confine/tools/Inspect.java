@@ -130,7 +130,7 @@ final class Inspect {
     Optional<InspectedProcess.Place> expectedRoot;
     InspectedProcess process;
     try {
-      long doctorUid = ProcFiles.status(0, Files.readString(proc.resolve("self/status"))).effectiveUid();
+      long doctorUid = ProcFiles.status(0, ProcFiles.read(proc.resolve("self/status"))).effectiveUid();
       if (doctorUid != 0) {
         err.println("confine-doctor: inspect runs as root (it reads another user's /proc/PID/fd and task files); this runs as uid "
             + doctorUid);
@@ -339,10 +339,10 @@ final class Inspect {
             "A thread that holds two uids can switch between them (setresuid to its saved uid): it is both users.",
             "Confine the daemon: apply() sets all four uids of every thread to the one user and verifies it."));
       }
-      Set<List<Long>> uids = p.threads.stream().map(t -> t.uid).collect(Collectors.toSet());
-      if (rootUid.isEmpty() && uids.size() > 1) {
+      Set<String> ids = p.threads.stream().map(t -> "Uid " + t.uid + " Gid " + t.gid).collect(Collectors.toCollection(TreeSet::new));
+      if (rootUid.isEmpty() && rootGid.isEmpty() && ids.size() > 1) {
         found.add(new Finding(Severity.ERROR, "threads-differ",
-            "the threads do not all hold the same uids: " + uids.stream().map(Object::toString).sorted().collect(Collectors.joining(", ")),
+            "the threads do not all hold the same ids: " + String.join("; ", ids),
             "A thread left with other ids than the rest (a partial drop, a setuid(2) made by one thread alone) still acts as that user.",
             "Confine the daemon: apply() changes the ids of every thread together (glibc's setxid broadcast) and verifies each."));
       }

@@ -189,7 +189,7 @@ final class InspectedProcess {
     if (!Files.isDirectory(dir)) {
       throw new NoSuchFileException(dir.toString(), null, "no such process");
     }
-    ProcFiles.Stat stat = ProcFiles.stat(Files.readString(dir.resolve("stat")));
+    ProcFiles.Stat stat = ProcFiles.stat(ProcFiles.read(dir.resolve("stat")));
     List<ProcFiles.Status> threads = new ArrayList<>();
     try (DirectoryStream<Path> tasks = Files.newDirectoryStream(dir.resolve("task"))) {
       for (Path task : tasks) {
@@ -200,7 +200,7 @@ final class InspectedProcess {
           continue;
         }
         try {
-          threads.add(ProcFiles.status(tid, Files.readString(task.resolve("status"))));
+          threads.add(ProcFiles.status(tid, ProcFiles.read(task.resolve("status"))));
         } catch (IOException e) {
           if (!gone(e)) {
             throw e;
@@ -273,7 +273,7 @@ final class InspectedProcess {
         if (found.size() != 1) {
           return OptionalLong.empty();
         }
-        return ProcFiles.fdinfo(Files.readString(Path.of("/proc/self/fdinfo", found.iterator().next()))).mountId;
+        return ProcFiles.fdinfo(ProcFiles.read(Path.of("/proc/self/fdinfo", found.iterator().next()))).mountId;
       } finally {
         opened.close();
       }
@@ -327,7 +327,7 @@ final class InspectedProcess {
     String target = Files.readSymbolicLink(link).toString();
     Optional<ProcFiles.FdInfo> info;
     try {
-      info = Optional.of(ProcFiles.fdinfo(Files.readString(dir.resolve("fdinfo").resolve(String.valueOf(fd)))));
+      info = Optional.of(ProcFiles.fdinfo(ProcFiles.read(dir.resolve("fdinfo").resolve(String.valueOf(fd)))));
     } catch (IOException | IllegalArgumentException e) {
       info = Optional.empty();
     }

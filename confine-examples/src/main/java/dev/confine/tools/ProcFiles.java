@@ -23,6 +23,15 @@ import java.util.OptionalLong;
 final class ProcFiles {
   private ProcFiles() {}
 
+  /**
+   * A /proc file as text. Not Files.readString: a command or thread name is whatever bytes the
+   * process set (prctl(PR_SET_NAME)), and one that is not UTF-8 must not stop the inspection; such
+   * bytes become U+FFFD.
+   */
+  static String read(java.nio.file.Path file) throws java.io.IOException {
+    return new String(java.nio.file.Files.readAllBytes(file), java.nio.charset.StandardCharsets.UTF_8);
+  }
+
   /** One thread's credentials and confinement as its /proc/PID/task/TID/status shows them. */
   static final class Status {
     final long tid;

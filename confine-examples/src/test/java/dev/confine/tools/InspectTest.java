@@ -306,6 +306,22 @@ class InspectTest {
     List<Finding> findings = judge(confinedProcess(List.of(confined(100), stray)));
     assertEquals(Set.of("uids-differ", "threads-differ"), errors(findings), findings.toString());
     assertTrue(only(findings, "uids-differ").message().contains("Uid [1000, 1000, 65534, 1000] in 101 \"GC Thread#0\""), findings.toString());
+    List<Finding> gids = judge(confinedProcess(List.of(confined(100), confinedWith(101, "Gid:\t1000\t1000\t1000\t1000"))));
+    assertEquals(Set.of("threads-differ"), errors(gids), gids.toString());
+    assertTrue(only(gids, "threads-differ").message().contains("Gid [1000, 1000, 1000, 1000]"), gids.toString());
+  }
+
+  @Test
+  void aNameThatIsNotUtf8DoesNotStopTheInspection() throws Exception {
+    Path status = tmp.resolve("status");
+    byte[] head = "Name:\tw".getBytes(StandardCharsets.UTF_8);
+    byte[] rest = String.format(CONFINED, 7).substring(String.format(CONFINED, 7).indexOf('\n')).getBytes(StandardCharsets.UTF_8);
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    bytes.write(head);
+    bytes.write(0xff); // prctl(PR_SET_NAME) takes any bytes
+    bytes.write(rest);
+    Files.write(status, bytes.toByteArray());
+    assertEquals("w\ufffd", ProcFiles.status(7, ProcFiles.read(status)).name);
   }
 
   @Test
