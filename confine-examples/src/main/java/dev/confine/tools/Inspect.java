@@ -153,7 +153,7 @@ final class Inspect {
     return report.hasErrors() ? Doctor.ERRORS_FOUND : Doctor.OK;
   }
 
-  /** The expected root as the doctor sees it: its real path, device and inode (its mount is told only for the process's). */
+  /** The expected root as the doctor sees it: its real path, device, inode and mount. */
   private static InspectedProcess.Place place(Path root) throws IOException {
     Path real = root.toRealPath();
     Map<String, Object> a = Files.readAttributes(real, "unix:dev,ino");
@@ -291,8 +291,8 @@ final class Inspect {
     if (p.dumpable == InspectedProcess.Dumpable.YES) {
       found.add(new Finding(Severity.ERROR, "dumpable", "the process is dumpable (" + p.dumpableSignal + ")",
           "Any other process of its uid may ptrace it, read its memory and /proc/" + p.pid + "/environ, and take a core dump of it.",
-          "confine clears it (PR_SET_DUMPABLE 0) after the drop and verifies it; a confined process that is dumpable again set it"
-              + " itself (prctl(PR_SET_DUMPABLE, 1)): remove that call."));
+          "Confine the daemon: apply() clears it (PR_SET_DUMPABLE 0) after the drop and verifies it. A process that confine"
+              + " confined and is dumpable again set it itself (prctl(PR_SET_DUMPABLE, 1)): remove that call."));
     }
     if (p.stat.ttyNr != 0) {
       found.add(new Finding(Severity.ERROR, "controlling-terminal",
@@ -475,13 +475,12 @@ final class Inspect {
       found.add(new Finding(Severity.ERROR, "not-chrooted", "the process's root is \"/\": it is not in a jail",
           "Every file of the host that its uid may read or write is within its reach.",
           "Confine the daemon into a jail: root(DIR) in its policy (agent key root), laid out with confine-doctor init."));
-    } else if (expectedRoot.isPresent() && !(expectedRoot.get().path.equals(InspectedProcess.undeleted(p.root.path))
-        && expectedRoot.get().device.equals(p.root.device) && expectedRoot.get().inode == p.root.inode)) {
+    } else if (expectedRoot.isPresent()
+        && !(expectedRoot.get().path.equals(InspectedProcess.undeleted(p.root.path)) && expectedRoot.get().sameDirectory(p.root))) {
       InspectedProcess.Place want = expectedRoot.get();
       found.add(new Finding(Severity.ERROR, "unexpected-root",
-          "the process's root is " + p.root.path + " (device " + p.root.device + ", inode " + p.root.inode + "), not " + e.root.orElseThrow()
-              + (want.path.equals(e.root.orElseThrow().toString()) ? "" : " (" + want.path + ")") + " (device " + want.device + ", inode "
-              + want.inode + ")",
+          "the process's root is " + p.root.path + " (" + where(p.root) + "), not " + e.root.orElseThrow()
+              + (want.path.equals(e.root.orElseThrow().toString()) ? "" : " (" + want.path + ")") + " (" + where(want) + ")",
           "The process is in another jail than the one that was laid out and checked for it.",
           "Give the daemon's policy root(\"" + want.path + "\"), or inspect with the --root it is meant to have."));
     }
