@@ -25,13 +25,15 @@ import java.util.function.Function;
 /**
  * The doctor: {@code check} audits a jail for a user without confining anything (every preflight
  * check, {@link ConfinementPolicy#check()}, as the daemon's apply() would run it), and
- * {@code init} lays out a jail that passes check. Exit status 0 no error, 1 an ERROR finding (or,
+ * {@code init} lays out a jail that passes check, and {@code inspect} tells whether a running
+ * process is confined as expected ({@link Inspect}). Exit status 0 no error, 1 an ERROR finding (or,
  * for init, existing paths in the way), 2 bad arguments (with the usage, never a stack trace), 3
  * the command could not run. docs/doctor.md describes both.
  *
  * <pre>
  * bin/confine-doctor check --root /srv/jail --user www-data [--json]
  * bin/confine-doctor init --root /srv/jail --user www-data --name-lookups
+ * bin/confine-doctor inspect 4242 --root /srv/jail --user www-data [--json]
  * </pre>
  */
 public final class Doctor {
@@ -46,6 +48,9 @@ public final class Doctor {
           "usage: confine-doctor check --root DIR --user NAME|UID [options] [--json]",
           "       confine-doctor init --root DIR --user NAME|UID [--group GID] [--name-lookups] [--dev-null] [--dev-urandom]",
           "                           [--writable SUBDIR]... [--force]",
+          "       confine-doctor inspect PID [--root DIR] [--user NAME|UID] [--group GID] [--groups GID,...]",
+          "                              [--keep-capabilities CAP]... [--allow-new-privileges] [--no-baseline-filter]",
+          "                              [--seccomp-filters N] [--json]",
           "       confine-doctor --help",
           "",
           "check  runs confine's preflight checks against DIR for the user, as the daemon's apply() would, and changes",
@@ -54,6 +59,10 @@ public final class Doctor {
           "init   lays out DIR as a jail that passes check: DIR root-owned 0755 (its parents must already be root-owned and",
           "       writable by no one else), and what the flags ask for. It changes nothing that exists unless --force is",
           "       given, never deletes, and prints each thing it made and the check command that passes on it.",
+          "inspect  tells, from outside and as root, whether the running process PID is confined and how, from /proc alone:",
+          "       every thread's uids, gids, groups, capabilities, no_new_privs and seccomp filters, its root and working",
+          "       directory, whether it is dumpable, its controlling terminal and its descriptors open outside its root.",
+          "       Exit 0 when it is confined as expected (no ERROR finding), 1 otherwise.",
           "",
           "Exit status: 0 no error; 1 an ERROR finding (init: existing paths in the way, nothing changed); 2 bad arguments;",
           "3 the command could not run.",
@@ -88,6 +97,19 @@ public final class Doctor {
           "                              (repeatable; relative, no \"..\"); check needs --allow-writable SUBDIR",
           "  --force                     fix the owner and mode of existing paths that differ (never deletes,",
           "                              never rewrites a file's content)",
+          "",
+          "inspect options (what is expected; by default what confine's default policy leaves):",
+          "  --root DIR                  the jail the process is meant to be in (default: any, but not \"/\")",
+          "  --user NAME|UID             the user every thread is meant to run as (default: any but root, one per thread)",
+          "  --group GID                 the group (default: the --user's primary group)",
+          "  --groups GID,GID,...        the supplementary groups it is meant to keep (default: none)",
+          "  --keep-capabilities CAP     NET_BIND_SERVICE or NET_RAW: accept it in threads' permitted and effective sets",
+          "                              (repeatable; default: no capability)",
+          "  --allow-new-privileges      accept threads without no_new_privs",
+          "  --no-baseline-filter        accept threads without confine's baseline seccomp filter (one filter fewer)",
+          "  --seccomp-filters N         expect at least N seccomp filters in every thread, instead of confine's own",
+          "                              count (2 with no_new_privs, 1 without): for a process that stacks its own",
+          "  --json                      print one JSON object: what was seen, every thread and descriptor, the findings",
           "",
           "  -h, --help                  this text");
 
@@ -136,6 +158,9 @@ public final class Doctor {
     }
     if (!all.isEmpty() && all.get(0).equals("init")) {
       return JailInit.run(all.subList(1, all.size()), out, err, machine);
+    }
+    if (!all.isEmpty() && all.get(0).equals("inspect")) {
+      return Inspect.run(all.subList(1, all.size()), out, err, Path.of("/proc"), machine.passwd);
     }
     CheckRequest request;
     try {
@@ -271,7 +296,7 @@ public final class Doctor {
     }
     String command = rest.remove(0);
     if (!command.equals("check")) {
-      throw new UsageException("unknown command \"" + command + "\" (the commands are \"check\" and \"init\")");
+      throw new UsageException("unknown command \"" + command + "\" (the commands are \"check\", \"init\" and \"inspect\")");
     }
     ConfinementPolicy.Builder builder = Confinement.builder();
     List<String> samePaths = new ArrayList<>();

@@ -54,7 +54,7 @@ class DoctorTest {
   @Test
   void badArgumentsSayWhatIsWrong() {
     assertUsage("no command given");
-    assertUsage("unknown command \"audit\" (the commands are \"check\" and \"init\")", "audit");
+    assertUsage("unknown command \"audit\" (the commands are \"check\", \"init\" and \"inspect\")", "audit");
     assertUsage("--root DIR is required", "check", "--user", "x");
     assertUsage("--user NAME|UID is required", "check", "--root", "/srv/jail");
     assertUsage("--root needs a value", "check", "--root");
@@ -99,7 +99,7 @@ class DoctorTest {
   void theHelpListsBothCommandsAndEveryFlag() throws Exception {
     java.util.Set<String> parsed = new java.util.TreeSet<>();
     java.util.regex.Pattern label = java.util.regex.Pattern.compile("case \"(--[a-z-]+)\":");
-    for (String source : List.of("Doctor.java", "JailInit.java")) {
+    for (String source : List.of("Doctor.java", "JailInit.java", "Inspect.java")) {
       java.util.regex.Matcher m = label.matcher(java.nio.file.Files.readString(Path.of("src/main/java/dev/confine/tools", source)));
       while (m.find()) {
         parsed.add(m.group(1));

@@ -17,7 +17,7 @@ final class MiniJson {
     this.text = text;
   }
 
-  /** The value in {@code text}: a List, a Map (insertion order kept) or a String. */
+  /** The value in {@code text}: a List, a Map (insertion order kept), a String, a Long, a Boolean or null. */
   static Object parse(String text) {
     MiniJson reader = new MiniJson(text);
     Object value = reader.value();
@@ -37,8 +37,44 @@ final class MiniJson {
       case '[': return array();
       case '{': return object();
       case '"': return string();
-      default: throw error("not an array, object or string");
+      case 't': return word("true", Boolean.TRUE);
+      case 'f': return word("false", Boolean.FALSE);
+      case 'n': return word("null", null);
+      default:
+        if (text.charAt(at) == '-' || Character.isDigit(text.charAt(at))) {
+          return integer();
+        }
+        throw error("not an array, object, string, integer, true, false or null");
     }
+  }
+
+  private Object word(String word, Object value) {
+    if (!text.startsWith(word, at)) {
+      throw error("expected " + word);
+    }
+    at += word.length();
+    return value;
+  }
+
+  /** An integer (the doctor writes no fractions): -?(0|[1-9][0-9]*), as JSON's grammar has it. */
+  private Long integer() {
+    int start = at;
+    if (peek() == '-') {
+      at++;
+    }
+    if (peek() == '0') {
+      at++;
+    } else if (Character.isDigit(peek()) && peek() != '0') {
+      while (Character.isDigit(peek())) {
+        at++;
+      }
+    } else {
+      throw error("a number without digits");
+    }
+    if (peek() == '.' || peek() == 'e' || peek() == 'E') {
+      throw error("a fraction or exponent: the doctor writes integers only");
+    }
+    return Long.parseLong(text.substring(start, at));
   }
 
   private List<Object> array() {

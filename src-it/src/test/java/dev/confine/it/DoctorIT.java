@@ -60,7 +60,7 @@ class DoctorIT {
   }
 
   /** What the doctor printed on each stream, and its exit status. */
-  private static final class Ran {
+  static final class Ran {
     final int status;
     final String out;
     final String err;
@@ -78,7 +78,7 @@ class DoctorIT {
   }
 
   /** The doctor with stdout and stderr apart (the JSON is stdout alone). */
-  private static Ran doctorApart(String... args) throws Exception {
+  static Ran doctorApart(String... args) throws Exception {
     Process p = new ProcessBuilder(ChildJvm.javaCommand(ChildJvm.javaHome(), List.of(), ChildJvm.classpath(), "dev.confine.tools.Doctor", args)).start();
     CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
     String out = read(p.getInputStream());
