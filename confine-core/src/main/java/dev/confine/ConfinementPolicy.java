@@ -295,6 +295,19 @@ public final class ConfinementPolicy {
   }
 
   /**
+   * The policy a file describes, as OpenSSH's ChrootDirectory lives in its configuration: a
+   * properties file of {@link PolicyOptions}' keys ({@code root=/srv/myd/jail}, {@code user=myd},
+   * {@code allow-writable=var/spool,var/log}), each once. The file and every directory above it
+   * must be root-owned and not writable by group or others.
+   *
+   * @throws IllegalArgumentException the file is unreadable or may be rewritten by someone other
+   *     than root, or a key or value is refused (naming it; a misspelt key gets the nearest one)
+   */
+  public static ConfinementPolicy fromFile(Path file) {
+    return PolicyOptions.bind(PolicyOptions.readFile(file), PolicyOptions.FrontEnd.FILE, java.util.Set.of()).build();
+  }
+
+  /**
    * Confines this process: resolves the identity, readies the JVM, runs preflight (refusing on any
    * ERROR), then fchdir, chroot, chdir "/", leaves the controlling terminal, installs the baseline
    * seccomp filter in every thread (unless {@link Builder#noBaselineFilter()}), setgroups,
