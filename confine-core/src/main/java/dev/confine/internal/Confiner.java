@@ -381,22 +381,20 @@ public final class Confiner {
     Optional<Syslog> syslog =
         policy.syslogIdent().map(ident -> new KernelSyslog(k, ident, policy.syslogFacility()));
     ConfinementReport report =
-        Internal.get().newReport(
-            policy.root(),
-            identity.userName,
-            identity.uid,
-            identity.gid,
-            identity.groups,
-            sequence.steps,
-            verifications,
-            preflight.report,
-            phases,
-            preparations,
-            notes,
-            containerView,
-            syslog,
-            notifier,
-            sequence.times);
+        new ReportParts()
+            .root(policy.root())
+            .identity(identity)
+            .steps(sequence.steps)
+            .stepTimes(sequence.times)
+            .verifications(verifications)
+            .preflight(preflight.report)
+            .phases(phases)
+            .preparations(preparations)
+            .notes(notes)
+            .containerView(containerView)
+            .syslog(syslog)
+            .serviceNotifier(notifier)
+            .build();
     announce.accept(report.summary());
     return report;
   }
