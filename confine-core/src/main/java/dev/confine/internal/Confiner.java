@@ -253,29 +253,29 @@ public final class Confiner {
     ReportParts report = new ReportParts().root(policy.root());
     Kernel k = time.phase(Phase.BIND_NATIVE, this::bind);
     progress.kernel = k;
-    Target target = time.phase(Phase.RESOLVE_IDENTITY, () -> resolve(policy, k));
-    report.identity(target.identity);
+    Resolved resolved = time.phase(Phase.RESOLVE_IDENTITY, () -> resolve(policy, k));
+    report.identity(resolved.identity);
     // Before preflight, so that preflight sees what they did: a hook may open a directory, or
     // chown, chmod or mknod in the jail.
     report.preparations(time.phase(Phase.PREPARE_JVM, () -> preparer.prepare(policy, clock)));
-    Preflight.Result preflight = time.phase(Phase.PREFLIGHT, () -> preflight(policy, target, k));
+    Preflight.Result preflight = time.phase(Phase.PREFLIGHT, () -> preflight(policy, resolved, k));
     report.preflight(preflight.report);
     // The programs are built, and the classes loaded, before anything irreversible.
     Sequence.Executor sequence = new Sequence.Executor(k, clock, policy, preflight.root);
     JvmFigures before = preparer.figures(policy);
-    time.phase(Phase.PREFLIGHT, () -> descriptorsAgain(policy, target, k, preflight));
+    time.phase(Phase.PREFLIGHT, () -> descriptorsAgain(policy, resolved, k, preflight));
     progress.sequence = sequence;
 
     // The point of no return lies in here: what fails after it, fails closed.
-    time.phase(Phase.SYSCALLS, () -> runSequence(policy, progress, target));
+    time.phase(Phase.SYSCALLS, () -> runSequence(policy, progress, resolved));
 
     long sequenceEnd = clock.nanoTime();
     report.steps(sequence.steps).stepTimes(sequence.times);
-    report.verifications(time.phase(Phase.VERIFY, () -> verify(policy, progress, target)));
+    report.verifications(time.phase(Phase.VERIFY, () -> verify(policy, progress, resolved)));
     report.containerView(containerView(policy, before, preflight.report, sequenceEnd));
     List<String> notes = notes(policy, k.binding());
     notes.add(sequence.terminalOutcome);
-    report.serviceNotifier(tellSystemd(policy, progress, target, notes)).notes(notes);
+    report.serviceNotifier(tellSystemd(policy, progress, resolved, notes)).notes(notes);
     time.total();
     report.phases(time.phases).syslog(policy.syslogIdent().map(ident -> new KernelSyslog(k, ident, policy.syslogFacility())));
     ConfinementReport made = report.build();
@@ -287,22 +287,22 @@ public final class Confiner {
    * The identity to drop to, and systemd's notify socket from the environment (a bad value is
    * refused here, before any work), with the status to tell it encoded now.
    */
-  private static Target resolve(ConfinementPolicy policy, Kernel k) {
+  private static Resolved resolve(ConfinementPolicy policy, Kernel k) {
     Identity identity = Identity.resolve(policy, k);
     Optional<NotifyEnvironment> notify = NotifyEnvironment.read(policy, k);
     notify.ifPresent(n -> n.checkReachableBy(identity, k));
     byte[] confinedStatus =
         notify.isPresent() ? KernelServiceNotifier.confinedStatus(policy.root().toString(), identity.uid, identity.gid) : null;
-    return new Target(identity, notify, confinedStatus);
+    return new Resolved(identity, notify, confinedStatus);
   }
 
   /** What apply() drops to and whom it tells; {@code confinedStatus} is null without a notify socket. */
-  private static final class Target {
+  private static final class Resolved {
     final Identity identity;
     final Optional<NotifyEnvironment> notify;
     final byte[] confinedStatus;
 
-    Target(Identity identity, Optional<NotifyEnvironment> notify, byte[] confinedStatus) {
+    Resolved(Identity identity, Optional<NotifyEnvironment> notify, byte[] confinedStatus) {
       this.identity = identity;
       this.notify = notify;
       this.confinedStatus = confinedStatus;
@@ -310,10 +310,10 @@ public final class Confiner {
   }
 
   /** Preflight over the process and the jail; an ERROR refuses. */
-  private Preflight.Result preflight(ConfinementPolicy policy, Target target, Kernel k) {
+  private Preflight.Result preflight(ConfinementPolicy policy, Resolved resolved, Kernel k) {
     Preflight.Result preflight;
     try {
-      preflight = Preflight.run(policy, Optional.of(target.identity), k, preparer.findings(policy), preparer::inputArguments);
+      preflight = Preflight.run(policy, Optional.of(resolved.identity), k, preparer.findings(policy), preparer::inputArguments);
     } catch (ErrnoException e) {
       throw preflightFailure(e);
     }
@@ -327,9 +327,9 @@ public final class Confiner {
    * Other threads ran on during the preparations and the jail walk: the descriptors once more, the
    * last moment a refusal leaves the process as it was.
    */
-  private static void descriptorsAgain(ConfinementPolicy policy, Target target, Kernel k, Preflight.Result preflight) {
+  private static void descriptorsAgain(ConfinementPolicy policy, Resolved resolved, Kernel k, Preflight.Result preflight) {
     try {
-      PreflightReport again = Preflight.descriptorsAgain(policy, Optional.of(target.identity), k, preflight.root);
+      PreflightReport again = Preflight.descriptorsAgain(policy, Optional.of(resolved.identity), k, preflight.root);
       if (again.hasErrors()) {
         throw new PreflightException(again);
       }
@@ -342,10 +342,10 @@ public final class Confiner {
    * The steps. A failed syscall changed nothing, so up to the first irreversible step that
    * succeeded a refusal leaves the process as it was; past it, the failure fails closed.
    */
-  private void runSequence(ConfinementPolicy policy, Progress progress, Target target) {
+  private void runSequence(ConfinementPolicy policy, Progress progress, Resolved resolved) {
     Sequence.Executor sequence = progress.sequence;
     try {
-      sequence.run(policy, target.identity, target.notify.map(n -> n.address));
+      sequence.run(policy, resolved.identity, resolved.notify.map(n -> n.address));
     } catch (ErrnoException e) {
       if (!sequence.pastPointOfNoReturn) {
         sequence.irreversibleAttempted = false;
@@ -365,19 +365,19 @@ public final class Confiner {
   }
 
   /** Reads the drop back, in every thread; then closes the thread list, which reached outside the jail. */
-  private List<String> verify(ConfinementPolicy policy, Progress progress, Target target) {
+  private List<String> verify(ConfinementPolicy policy, Progress progress, Resolved resolved) {
     Kernel k = progress.kernel;
     Sequence.Executor sequence = progress.sequence;
     try {
-      List<String> verifications = new ArrayList<>(Verifier.verify(k, target.identity));
+      List<String> verifications = new ArrayList<>(Verifier.verify(k, resolved.identity));
       int threadList = sequence.threadListFd;
       long kept = Internal.maskOf(policy.keptCapabilities());
       verifications.addAll(
-          Verifier.verifyThreads(k, threadList, sequence.callerTid, target.identity, kept, policy.noNewPrivileges()));
+          Verifier.verifyThreads(k, threadList, sequence.callerTid, resolved.identity, kept, policy.noNewPrivileges()));
       verifications.add(Verifier.verifyThreadViews(k, threadList, sequence.rootStatus));
       verifications.add(Verifier.verifyDescriptors(k, threadList, sequence.rootStatus));
-      if (target.notify.isPresent()) {
-        verifications.add(Verifier.verifyNotifySocket(k, sequence.notifyFd, target.notify.get().address));
+      if (resolved.notify.isPresent()) {
+        verifications.add(Verifier.verifyNotifySocket(k, sequence.notifyFd, resolved.notify.get().address));
       }
       verifications.add(Verifier.verifyNotDumpable(k));
       sequence.threadListFd = -1;
@@ -412,14 +412,14 @@ public final class Confiner {
   }
 
   /** Told once the drop is verified, so that systemd never reads "confined" of a process that is not. */
-  private Optional<dev.confine.ServiceNotifier> tellSystemd(ConfinementPolicy policy, Progress progress, Target target, List<String> notes) {
-    if (target.notify.isEmpty()) {
+  private Optional<dev.confine.ServiceNotifier> tellSystemd(ConfinementPolicy policy, Progress progress, Resolved resolved, List<String> notes) {
+    if (resolved.notify.isEmpty()) {
       return Optional.empty();
     }
     Sequence.Executor sequence = progress.sequence;
-    KernelServiceNotifier connected = new KernelServiceNotifier(progress.kernel, sequence.notifyFd, target.notify.get());
+    KernelServiceNotifier connected = new KernelServiceNotifier(progress.kernel, sequence.notifyFd, resolved.notify.get());
     try {
-      connected.sendOrFail(target.confinedStatus);
+      connected.sendOrFail(resolved.confinedStatus);
     } catch (ErrnoException e) {
       progress.verified = true;
       throw failClosedOn(
@@ -428,8 +428,8 @@ public final class Confiner {
       progress.verified = true;
       throw failClosedOn(policy, progress, e);
     }
-    notes.add("told systemd through NOTIFY_SOCKET (" + target.notify.get().address + ", fd " + sequence.notifyFd + "): "
-        + new String(target.confinedStatus, java.nio.charset.StandardCharsets.UTF_8) + "; say READY=1 through serviceNotifier() once serving");
+    notes.add("told systemd through NOTIFY_SOCKET (" + resolved.notify.get().address + ", fd " + sequence.notifyFd + "): "
+        + new String(resolved.confinedStatus, java.nio.charset.StandardCharsets.UTF_8) + "; say READY=1 through serviceNotifier() once serving");
     return Optional.of(connected);
   }
 
