@@ -32,9 +32,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * apply() and check(), against a kernel: resolve the identity, preflight (refuse on ERROR),
- * ready the JVM, run the steps, verify, report. Everything before chroot fails safely; from
- * chroot on, a failure halts the process (or throws, if the policy says so).
+ * apply() and check(), against a kernel. apply(): bind, resolve the identity (and systemd's
+ * notify socket), ready the JVM (preparations and the caller's hooks: before preflight, so that
+ * preflight sees what they did), preflight (refuse on ERROR), look at the descriptors again, run
+ * the sequence, verify, tell systemd, report. Everything before the point of no return (the first
+ * irreversible step that succeeds) fails safely; from there on, a failure halts the process (or
+ * throws, if the policy says so).
  */
 public final class Confiner {
   private static final Logger LOG = LoggerFactory.getLogger("dev.confine");

@@ -25,7 +25,11 @@ import dev.confine.internal.linux.Errno;
 
 /**
  * The kernel behind the test kit's {@code dev.confine.testing.FakeKernel}, and the one internal
- * tests use directly (they also see its threads, seccomp programs and every kernel call).
+ * tests use directly (they also see its threads, seccomp programs and every kernel call). It plays
+ * three roles, in this order in the file: building a scene (users, directories, mounts, threads,
+ * the {@code fs.suid_dumpable} setting), running a policy against itself ({@link #apply} and
+ * {@link #check} wire a {@link Confiner} over a {@link FaultyKernel} around this one, recording a
+ * halt and stderr instead of ending the JVM), and the {@link Kernel} model with its rules.
  *
  * <p>A kernel in memory that keeps the real rules, so a daemon's confinement policy can be tested
  * without root and without touching the machine: chroot, setgroups and setuid(0) need the
