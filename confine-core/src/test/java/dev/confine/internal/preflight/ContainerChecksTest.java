@@ -1,5 +1,6 @@
 package dev.confine.internal.preflight;
 
+import static dev.confine.internal.Findings.only;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -68,12 +69,6 @@ class ContainerChecksTest {
 
   private static List<Finding> check(SimulatedKernel kernel, String... arguments) throws ErrnoException {
     return check(kernel, () -> List.of(arguments));
-  }
-
-  private static Finding only(List<Finding> findings, String code) {
-    List<Finding> found = findings.stream().filter(f -> f.code().equals(code)).collect(Collectors.toList());
-    assertEquals(1, found.size(), code + " in " + findings);
-    return found.get(0);
   }
 
   private static List<String> codes(List<Finding> findings) {
