@@ -9,9 +9,10 @@ import java.util.Optional;
  * failing call throws {@link ErrnoException}; nothing returns -1 for the caller to forget.
  *
  * <p>Implementations: {@link NativeKernel}, the real one (libc through {@link LibC}: jffi, or
- * java.lang.foreign on Java 22+; bound once); {@link SimulatedKernel}, the kernel's rules in memory
- * (behind the test kit's {@code FakeKernel}, which is a facade and not a {@code Kernel}); and
- * {@link FaultyKernel}, a decorator over either that fails any call on request. The unit tests add
+ * java.lang.foreign on Java 22+; bound once); and, in the test kit (confine-testing, package
+ * {@code dev.confine.testing.simulation}), {@code SimulatedKernel}, the kernel's rules in memory
+ * (behind {@code FakeKernel}, which is a facade and not a {@code Kernel}), and
+ * {@code FaultyKernel}, a decorator over either that fails any call on request. The unit tests add
  * a {@code ForwardingKernel} to override one call.
  */
 public interface Kernel {

@@ -25,7 +25,7 @@ public final class Sequence {
   /** openlog(3) options: LOG_PID, and LOG_NDELAY to connect to /dev/log now, before chroot. */
   static final long LOG_PID_NDELAY = 0x01 | 0x08;
   /** The one set of open(2) flags for a directory confine holds: no link followed, no child inherits it. */
-  static final String DIRECTORY_FLAGS = "O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC";
+  public static final String DIRECTORY_FLAGS = "O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC";
 
   /** Stands for the descriptor of systemd's notify socket, made by the step before it. */
   static final String NOTIFY_FD = "<notify socket fd>";

@@ -20,6 +20,7 @@ import dev.confine.Syscall;
 import dev.confine.VerificationException;
 import dev.confine.internal.linux.LinuxArch;
 import dev.confine.internal.linux.SeccompFilter;
+import dev.confine.testing.simulation.SimulatedKernel;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

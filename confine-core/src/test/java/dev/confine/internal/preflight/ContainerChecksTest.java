@@ -11,7 +11,7 @@ import dev.confine.PreflightReport;
 import dev.confine.Severity;
 import dev.confine.internal.ErrnoException;
 import dev.confine.internal.Mount;
-import dev.confine.internal.SimulatedKernel;
+import dev.confine.testing.simulation.SimulatedKernel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

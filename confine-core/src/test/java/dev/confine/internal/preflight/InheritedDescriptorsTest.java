@@ -13,7 +13,7 @@ import dev.confine.PreflightException;
 import dev.confine.PreflightReport;
 import dev.confine.Severity;
 import dev.confine.internal.PosixAcl;
-import dev.confine.internal.SimulatedKernel;
+import dev.confine.testing.simulation.SimulatedKernel;
 import java.io.File;
 import java.nio.file.Path;
 import java.util.List;

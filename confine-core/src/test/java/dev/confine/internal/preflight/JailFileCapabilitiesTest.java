@@ -14,7 +14,7 @@ import dev.confine.Severity;
 import dev.confine.internal.Capabilities;
 import dev.confine.internal.FileCapabilities;
 import dev.confine.internal.FileStatus;
-import dev.confine.internal.SimulatedKernel;
+import dev.confine.testing.simulation.SimulatedKernel;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;

@@ -15,7 +15,7 @@ import dev.confine.PreflightException;
 import dev.confine.PreflightReport;
 import dev.confine.Severity;
 import dev.confine.internal.FileStatus;
-import dev.confine.internal.SimulatedKernel;
+import dev.confine.testing.simulation.SimulatedKernel;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;

@@ -18,7 +18,7 @@ import dev.confine.Syscall;
 import dev.confine.SyscallException;
 import dev.confine.SyslogFacility;
 import dev.confine.internal.FileStatus;
-import dev.confine.internal.SimulatedKernel;
+import dev.confine.testing.simulation.SimulatedKernel;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
