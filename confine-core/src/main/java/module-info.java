@@ -1,11 +1,13 @@
 /**
  * confine: a daemon started as root chroots itself and gives up root for good. The API is
- * {@code dev.confine}; the test kit for a daemon's own policy tests is {@code dev.confine.testing}.
- * Everything else is internal and not exported.
+ * {@code dev.confine}; the test kit for a daemon's own policy tests is the module
+ * {@code dev.confine.testing} (the artifact confine-testing), to which alone the internals are
+ * exported. Everything else is internal.
  *
- * <p>jffi is an automatic module (its jar names itself in the manifest): required knowingly, hence the suppressed lint.
+ * <p>jffi is an automatic module (its jar names itself in the manifest): required knowingly, hence the
+ * suppressed lint; and the test kit's module is built after this one, so javac cannot find it here ("module").
  */
-@SuppressWarnings("requires-automatic")
+@SuppressWarnings({"requires-automatic", "module"})
 module dev.confine {
   requires org.jnrproject.jffi;
   requires org.slf4j;
@@ -14,5 +16,8 @@ module dev.confine {
   requires java.logging;
 
   exports dev.confine;
-  exports dev.confine.testing;
+  // The test kit (confine-testing) builds its simulated kernel on the internals; nothing else sees them.
+  exports dev.confine.internal to dev.confine.testing;
+  exports dev.confine.internal.jvm to dev.confine.testing;
+  exports dev.confine.internal.linux to dev.confine.testing;
 }

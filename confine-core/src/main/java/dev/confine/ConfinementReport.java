@@ -2,6 +2,8 @@ package dev.confine;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.confine.internal.Internal;
+import dev.confine.internal.ReportParts;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
@@ -29,41 +31,28 @@ public final class ConfinementReport {
   private final ContainerView containerView;
   private final Optional<ServiceNotifier> serviceNotifier;
 
-  /** {@code stepTimes}: the time of each step ({@link #stepTimes()}), empty or one per step. */
-  ConfinementReport(
-      Path root,
-      Optional<String> userName,
-      long uid,
-      long gid,
-      List<Long> groups,
-      List<Step> steps,
-      List<String> verifications,
-      PreflightReport preflight,
-      Map<Phase, Duration> phases,
-      Map<String, Duration> preparations,
-      List<String> notes,
-      ContainerView containerView,
-      Optional<Syslog> syslog,
-      Optional<ServiceNotifier> serviceNotifier,
-      List<Duration> stepTimes) {
+  /** Made by the internals through {@link Internal}, each part named ({@link ReportParts}). */
+  ConfinementReport(ReportParts parts) {
+    this.root = requireNonNull(parts.root(), "root");
+    this.userName = parts.userName();
+    this.uid = requireNonNull(parts.uid(), "uid");
+    this.gid = requireNonNull(parts.gid(), "gid");
+    this.groups = List.copyOf(parts.groups());
+    this.steps = List.copyOf(parts.steps());
+    this.stepTimes = List.copyOf(parts.stepTimes());
     if (!stepTimes.isEmpty() && stepTimes.size() != steps.size()) {
       throw new IllegalArgumentException(stepTimes.size() + " step times for " + steps.size() + " steps");
     }
-    this.stepTimes = List.copyOf(stepTimes);
-    this.root = requireNonNull(root, "root");
-    this.userName = requireNonNull(userName, "userName");
-    this.uid = uid;
-    this.gid = gid;
-    this.groups = List.copyOf(groups);
-    this.steps = List.copyOf(steps);
-    this.verifications = List.copyOf(verifications);
-    this.preflight = requireNonNull(preflight, "preflight");
-    this.phases = Collections.unmodifiableMap(new EnumMap<>(phases));
-    this.preparations = Collections.unmodifiableMap(new LinkedHashMap<>(preparations));
-    this.notes = List.copyOf(notes);
-    this.syslog = requireNonNull(syslog, "syslog");
-    this.containerView = requireNonNull(containerView, "containerView");
-    this.serviceNotifier = requireNonNull(serviceNotifier, "serviceNotifier");
+    this.verifications = List.copyOf(parts.verifications());
+    this.preflight = requireNonNull(parts.preflight(), "preflight");
+    Map<Phase, Duration> phases = new EnumMap<>(Phase.class);
+    phases.putAll(parts.phases());
+    this.phases = Collections.unmodifiableMap(phases);
+    this.preparations = Collections.unmodifiableMap(new LinkedHashMap<>(parts.preparations()));
+    this.notes = List.copyOf(parts.notes());
+    this.containerView = requireNonNull(parts.containerView(), "containerView");
+    this.syslog = parts.syslog();
+    this.serviceNotifier = parts.serviceNotifier();
   }
 
   /** The directory that is now "/", as it was named outside. */

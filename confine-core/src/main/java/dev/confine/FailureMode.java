@@ -1,6 +1,9 @@
 package dev.confine;
 
-/** What confine does when a step past the point of no return (from chroot on) fails. */
+/**
+ * What confine does when a step past the point of no return fails: from chroot on, or from the
+ * {@link ConfinementPolicy.Builder#denyExec()} filter right before it, the first irreversible step.
+ */
 public enum FailureMode {
   /**
    * Write the reason to standard error (and to syslog if it was opened), then halt the JVM at

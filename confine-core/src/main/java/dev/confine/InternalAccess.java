@@ -1,11 +1,10 @@
 package dev.confine;
 
+import dev.confine.internal.ErrnoException;
 import dev.confine.internal.Internal;
-import java.nio.file.Path;
-import java.time.Duration;
+import dev.confine.internal.ReportParts;
+import dev.confine.internal.linux.Errno;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 
 /** The API package's side of {@link Internal}: installed once, when {@link Confinement} loads. */
 final class InternalAccess extends Internal {
@@ -15,18 +14,14 @@ final class InternalAccess extends Internal {
   }
 
   @Override
-  public SyscallException newSyscallException(
-      Syscall syscall, List<String> arguments, int errno, String errnoName, String errnoText, String hint, boolean pastPointOfNoReturn,
-      Throwable cause) {
-    return new SyscallException(syscall, arguments, errno, errnoName, errnoText, hint, pastPointOfNoReturn, cause);
+  public SyscallException newSyscallException(ErrnoException failure, String hint, boolean pastPointOfNoReturn) {
+    return new SyscallException(
+        failure.syscall(), failure.arguments(), failure.errno(), failure.errnoName(), Errno.text(failure.errno()), hint,
+        pastPointOfNoReturn, failure.getCause());
   }
 
   @Override
-  public ConfinementReport newReport(
-      Path root, Optional<String> userName, long uid, long gid, List<Long> groups, List<Step> steps, List<String> verifications,
-      PreflightReport preflight, Map<Phase, Duration> phases, Map<String, Duration> preparations, List<String> notes,
-      ContainerView containerView, Optional<Syslog> syslog, Optional<ServiceNotifier> serviceNotifier, List<Duration> stepTimes) {
-    return new ConfinementReport(
-        root, userName, uid, gid, groups, steps, verifications, preflight, phases, preparations, notes, containerView, syslog, serviceNotifier, stepTimes);
+  public ConfinementReport newReport(ReportParts parts) {
+    return new ConfinementReport(parts);
   }
 }

@@ -1,6 +1,11 @@
 package dev.confine;
 
-/** The phases of {@link ConfinementPolicy#apply()}, in order, each timed in the report. */
+/**
+ * The phases of {@link ConfinementPolicy#apply()}, each timed in the report, listed there in this
+ * order. apply() runs {@link #PREPARE_JVM} before {@link #PREFLIGHT}, so that preflight sees what
+ * the preparations and the caller's hooks did; {@link #PREFLIGHT} also holds the second look at
+ * the descriptors, right before the sequence.
+ */
 public enum Phase {
   /** Binding the native calls (jffi, or java.lang.foreign), the first time in this process. */
   BIND_NATIVE,

@@ -32,9 +32,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * apply() and check(), against a kernel: resolve the identity, preflight (refuse on ERROR),
- * ready the JVM, run the steps, verify, report. Everything before chroot fails safely; from
- * chroot on, a failure halts the process (or throws, if the policy says so).
+ * apply() and check(), against a kernel. apply(): bind, resolve the identity (and systemd's
+ * notify socket), ready the JVM (preparations and the caller's hooks: before preflight, so that
+ * preflight sees what they did), preflight (refuse on ERROR), look at the descriptors again, run
+ * the sequence, verify, tell systemd, report. Everything before the point of no return (the first
+ * irreversible step that succeeds) fails safely; from there on, a failure halts the process (or
+ * throws, if the policy says so).
  */
 public final class Confiner {
   private static final Logger LOG = LoggerFactory.getLogger("dev.confine");
@@ -243,162 +246,224 @@ public final class Confiner {
     terminator.halt(FailureMode.HALT_STATUS);
   }
 
+  /**
+   * The phases of apply(), each timed, each a method below. Everything up to the sequence fails
+   * safely (the process is as it was); the sequence crosses the point of no return; from there on
+   * a failure goes through {@link #failClosedOn}.
+   */
   private ConfinementReport confine(ConfinementPolicy policy, Progress progress) {
-    long start = clock.nanoTime();
-    Map<Phase, Duration> phases = new EnumMap<>(Phase.class);
-
-    long t = clock.nanoTime();
-    Kernel k = bind();
+    PhaseTimes time = new PhaseTimes(clock);
+    ReportParts report = new ReportParts().root(policy.root());
+    Kernel k = time.phase(Phase.BIND_NATIVE, this::bind);
     progress.kernel = k;
-    phases.put(Phase.BIND_NATIVE, since(t));
-    t = clock.nanoTime();
+    Resolved resolved = time.phase(Phase.RESOLVE_IDENTITY, () -> resolve(policy, k));
+    report.identity(resolved.identity);
+    // Before preflight, so that preflight sees what they did: a hook may open a directory, or
+    // chown, chmod or mknod in the jail.
+    report.preparations(time.phase(Phase.PREPARE_JVM, () -> preparer.prepare(policy, clock)));
+    Preflight.Result preflight = time.phase(Phase.PREFLIGHT, () -> preflight(policy, resolved, k));
+    report.preflight(preflight.report);
+    // The programs are built, and the classes loaded, before anything irreversible.
+    Sequence.Executor sequence = new Sequence.Executor(k, clock, policy, preflight.root);
+    JvmFigures before = preparer.figures(policy);
+    time.phase(Phase.PREFLIGHT, () -> descriptorsAgain(policy, resolved, k, preflight));
+    progress.sequence = sequence;
+
+    // The point of no return lies in here: what fails after it, fails closed.
+    time.phase(Phase.SYSCALLS, () -> runSequence(policy, progress, resolved));
+
+    long sequenceEnd = clock.nanoTime();
+    report.steps(sequence.steps).stepTimes(sequence.times);
+    report.verifications(time.phase(Phase.VERIFY, () -> verify(policy, progress, resolved)));
+    report.containerView(containerView(policy, before, preflight.report, sequenceEnd));
+    List<String> notes = notes(policy, k.binding());
+    notes.add(sequence.terminalOutcome);
+    report.serviceNotifier(tellSystemd(policy, progress, resolved, notes)).notes(notes);
+    time.total();
+    report.phases(time.phases).syslog(policy.syslogIdent().map(ident -> new KernelSyslog(k, ident, policy.syslogFacility())));
+    ConfinementReport made = report.build();
+    announce.accept(made.summary());
+    return made;
+  }
+
+  /**
+   * The identity to drop to, and systemd's notify socket from the environment (a bad value is
+   * refused here, before any work), with the status to tell it encoded now.
+   */
+  private static Resolved resolve(ConfinementPolicy policy, Kernel k) {
     Identity identity = Identity.resolve(policy, k);
-    // systemd's notify socket, from the environment: a bad value is refused here, before any work.
     Optional<NotifyEnvironment> notify = NotifyEnvironment.read(policy, k);
     notify.ifPresent(n -> n.checkReachableBy(identity, k));
     byte[] confinedStatus =
         notify.isPresent() ? KernelServiceNotifier.confinedStatus(policy.root().toString(), identity.uid, identity.gid) : null;
-    phases.put(Phase.RESOLVE_IDENTITY, since(t));
+    return new Resolved(identity, notify, confinedStatus);
+  }
 
-    // The JVM preparations and the caller's hooks run BEFORE preflight, so that preflight sees
-    // what they did: a hook may open a directory, or chown, chmod or mknod in the jail.
-    t = clock.nanoTime();
-    Map<String, Duration> preparations = preparer.prepare(policy, clock);
-    phases.put(Phase.PREPARE_JVM, since(t));
+  /** What apply() drops to and whom it tells; {@code confinedStatus} is null without a notify socket. */
+  private static final class Resolved {
+    final Identity identity;
+    final Optional<NotifyEnvironment> notify;
+    final byte[] confinedStatus;
 
-    t = clock.nanoTime();
+    Resolved(Identity identity, Optional<NotifyEnvironment> notify, byte[] confinedStatus) {
+      this.identity = identity;
+      this.notify = notify;
+      this.confinedStatus = confinedStatus;
+    }
+  }
+
+  /** Preflight over the process and the jail; an ERROR refuses. */
+  private Preflight.Result preflight(ConfinementPolicy policy, Resolved resolved, Kernel k) {
     Preflight.Result preflight;
     try {
-      preflight = Preflight.run(policy, Optional.of(identity), k, preparer.findings(policy), preparer::inputArguments);
+      preflight = Preflight.run(policy, Optional.of(resolved.identity), k, preparer.findings(policy), preparer::inputArguments);
     } catch (ErrnoException e) {
       throw preflightFailure(e);
     }
-    phases.put(Phase.PREFLIGHT, since(t));
     if (preflight.report.hasErrors()) {
       throw new PreflightException(preflight.report);
     }
-    // HotSpot keeps its container reading of the processor count for 20 ms. Where preflight saw a
-    // CPU limit that the JVM will lose, the reading after chroot waits that long, so that the
-    // report records the count the JVM keeps from then on, not one cached from before.
-    boolean cpuLimitLost = false;
-    for (Finding finding : preflight.report.findings()) {
-      cpuLimitLost |= finding.code().equals(Preflight.CPU_LIMIT_LOST);
-    }
+    return preflight;
+  }
 
-    // The programs are built, and the classes loaded, before anything irreversible.
-    Sequence.Executor sequence = new Sequence.Executor(k, clock, policy, preflight.root);
-    JvmFigures before = preparer.figures(policy);
-
-    // Other threads ran on during the preparations and the jail walk: look at the descriptors
-    // once more, the last moment a refusal leaves the process as it was.
-    t = clock.nanoTime();
+  /**
+   * Other threads ran on during the preparations and the jail walk: the descriptors once more, the
+   * last moment a refusal leaves the process as it was.
+   */
+  private static void descriptorsAgain(ConfinementPolicy policy, Resolved resolved, Kernel k, Preflight.Result preflight) {
     try {
-      PreflightReport again = Preflight.descriptorsAgain(policy, Optional.of(identity), k, preflight.root);
+      PreflightReport again = Preflight.descriptorsAgain(policy, Optional.of(resolved.identity), k, preflight.root);
       if (again.hasErrors()) {
         throw new PreflightException(again);
       }
     } catch (ErrnoException e) {
       throw preflightFailure(e);
     }
-    phases.merge(Phase.PREFLIGHT, since(t), Duration::plus);
+  }
 
-    t = clock.nanoTime();
-    progress.sequence = sequence;
+  /**
+   * The steps. A failed syscall changed nothing, so up to the first irreversible step that
+   * succeeded a refusal leaves the process as it was; past it, the failure fails closed.
+   */
+  private void runSequence(ConfinementPolicy policy, Progress progress, Resolved resolved) {
+    Sequence.Executor sequence = progress.sequence;
     try {
-      sequence.run(policy, identity, notify.isPresent() ? Optional.of(notify.get().address) : Optional.empty());
+      sequence.run(policy, resolved.identity, resolved.notify.map(n -> n.address));
     } catch (ErrnoException e) {
-      // A failed syscall changed nothing: up to the first irreversible step that succeeded, the
-      // process is as it was.
       if (!sequence.pastPointOfNoReturn) {
         sequence.irreversibleAttempted = false;
-        String restored = restoreWorkingDirectory(k, sequence);
-        closeQuietly(k, sequence);
+        String restored = sequence.restoreWorkingDirectory();
+        sequence.closeQuietly();
         throw e.toSyscallException(Sequence.hint(e) + restored, false);
       }
-      throw failClosedOn(policy, progress, k, e.toSyscallException(Sequence.hint(e), true));
+      throw failClosedOn(policy, progress, e.toSyscallException(Sequence.hint(e), true));
     } catch (RuntimeException | Error e) {
       if (!sequence.irreversibleAttempted) {
-        restoreWorkingDirectory(k, sequence);
-        closeQuietly(k, sequence);
+        sequence.restoreWorkingDirectory();
+        sequence.closeQuietly();
         throw e;
       }
-      throw failClosedOn(policy, progress, k, e);
+      throw failClosedOn(policy, progress, e);
     }
-    phases.put(Phase.SYSCALLS, since(t));
-    long sequenceEnd = clock.nanoTime();
+  }
 
-    t = clock.nanoTime();
-    List<String> verifications;
+  /** Reads the drop back, in every thread; then closes the thread list, which reached outside the jail. */
+  private List<String> verify(ConfinementPolicy policy, Progress progress, Resolved resolved) {
+    Kernel k = progress.kernel;
+    Sequence.Executor sequence = progress.sequence;
     try {
-      verifications = new ArrayList<>(Verifier.verify(k, identity));
+      List<String> verifications = new ArrayList<>(Verifier.verify(k, resolved.identity));
       int threadList = sequence.threadListFd;
       long kept = Internal.maskOf(policy.keptCapabilities());
-      verifications.addAll(Verifier.verifyThreads(k, threadList, sequence.callerTid, identity, kept, policy.noNewPrivileges()));
+      verifications.addAll(
+          Verifier.verifyThreads(k, threadList, sequence.callerTid, resolved.identity, kept, policy.noNewPrivileges()));
       verifications.add(Verifier.verifyThreadViews(k, threadList, sequence.rootStatus));
       verifications.add(Verifier.verifyDescriptors(k, threadList, sequence.rootStatus));
-      if (notify.isPresent()) {
-        verifications.add(Verifier.verifyNotifySocket(k, sequence.notifyFd, notify.get().address));
+      if (resolved.notify.isPresent()) {
+        verifications.add(Verifier.verifyNotifySocket(k, sequence.notifyFd, resolved.notify.get().address));
       }
       verifications.add(Verifier.verifyNotDumpable(k));
       sequence.threadListFd = -1;
       k.close(threadList);
       verifications.add("closed the /proc/self/task descriptor (fd " + threadList + ") before returning: it reached outside the jail");
+      return verifications;
     } catch (ErrnoException e) {
-      throw failClosedOn(policy, progress, k, e.toSyscallException("the process's state could not be read back", true));
+      throw failClosedOn(policy, progress, e.toSyscallException("the process's state could not be read back", true));
     } catch (RuntimeException | Error e) {
-      throw failClosedOn(policy, progress, k, e);
+      throw failClosedOn(policy, progress, e);
     }
-    phases.put(Phase.VERIFY, since(t));
+  }
+
+  /**
+   * The JVM's figures before chroot and now. HotSpot keeps its container reading of the processor
+   * count for 20 ms: where preflight saw a CPU limit that the JVM will lose, the reading waits that
+   * long after the sequence, so that the report records the count the JVM keeps from then on, not
+   * one cached from before.
+   */
+  private ContainerView containerView(ConfinementPolicy policy, JvmFigures before, PreflightReport preflight, long sequenceEnd) {
+    boolean cpuLimitLost = false;
+    for (Finding finding : preflight.findings()) {
+      cpuLimitLost |= finding.code().equals(Preflight.CPU_LIMIT_LOST);
+    }
     long waited = cpuLimitLost ? CONTAINER_CACHE_NANOS - (clock.nanoTime() - sequenceEnd) : 0;
     for (int i = 0; i < 3 && waited > 0; i++) { // parkNanos may return early; a test's clock may stand still
       java.util.concurrent.locks.LockSupport.parkNanos(waited);
       waited = CONTAINER_CACHE_NANOS - (clock.nanoTime() - sequenceEnd);
     }
     JvmFigures after = preparer.figures(policy);
-    ContainerView containerView = ContainerView.of(before.processors, after.processors, before.totalMemory, after.totalMemory);
+    return ContainerView.of(before.processors, after.processors, before.totalMemory, after.totalMemory);
+  }
 
-    // Told once the drop is verified, so that systemd never reads "confined" of a process that is not.
-    Optional<dev.confine.ServiceNotifier> notifier = Optional.empty();
-    List<String> notes = notes(policy, k.binding());
-    notes.add(sequence.terminalOutcome);
-    if (notify.isPresent()) {
-      KernelServiceNotifier connected = new KernelServiceNotifier(k, sequence.notifyFd, notify.get());
-      try {
-        connected.sendOrFail(confinedStatus);
-      } catch (ErrnoException e) {
-        progress.verified = true;
-        throw failClosedOn(policy, progress, k, e.toSyscallException("confined and verified, but systemd could not be told: " + Sequence.hint(e), true));
-      } catch (RuntimeException | Error e) {
-        progress.verified = true;
-        throw failClosedOn(policy, progress, k, e);
-      }
-      notifier = Optional.of(connected);
-      notes.add("told systemd through NOTIFY_SOCKET (" + notify.get().address + ", fd " + sequence.notifyFd + "): "
-          + new String(confinedStatus, java.nio.charset.StandardCharsets.UTF_8) + "; say READY=1 through serviceNotifier() once serving");
+  /** Told once the drop is verified, so that systemd never reads "confined" of a process that is not. */
+  private Optional<dev.confine.ServiceNotifier> tellSystemd(ConfinementPolicy policy, Progress progress, Resolved resolved, List<String> notes) {
+    if (resolved.notify.isEmpty()) {
+      return Optional.empty();
     }
-    phases.put(Phase.TOTAL, since(start));
+    Sequence.Executor sequence = progress.sequence;
+    KernelServiceNotifier connected = new KernelServiceNotifier(progress.kernel, sequence.notifyFd, resolved.notify.get());
+    try {
+      connected.sendOrFail(resolved.confinedStatus);
+    } catch (ErrnoException e) {
+      progress.verified = true;
+      throw failClosedOn(
+          policy, progress, e.toSyscallException("confined and verified, but systemd could not be told: " + Sequence.hint(e), true));
+    } catch (RuntimeException | Error e) {
+      progress.verified = true;
+      throw failClosedOn(policy, progress, e);
+    }
+    notes.add("told systemd through NOTIFY_SOCKET (" + resolved.notify.get().address + ", fd " + sequence.notifyFd + "): "
+        + new String(resolved.confinedStatus, java.nio.charset.StandardCharsets.UTF_8) + "; say READY=1 through serviceNotifier() once serving");
+    return Optional.of(connected);
+  }
 
-    Optional<Syslog> syslog =
-        policy.syslogIdent().map(ident -> new KernelSyslog(k, ident, policy.syslogFacility()));
-    ConfinementReport report =
-        Internal.get().newReport(
-            policy.root(),
-            identity.userName,
-            identity.uid,
-            identity.gid,
-            identity.groups,
-            sequence.steps,
-            verifications,
-            preflight.report,
-            phases,
-            preparations,
-            notes,
-            containerView,
-            syslog,
-            notifier,
-            sequence.times);
-    announce.accept(report.summary());
-    return report;
+  /** The time of each phase (a phase timed twice adds up), and the whole since this was made. */
+  private static final class PhaseTimes {
+    final Map<Phase, Duration> phases = new EnumMap<>(Phase.class);
+    private final NanoClock clock;
+    private final long start;
+
+    PhaseTimes(NanoClock clock) {
+      this.clock = clock;
+      this.start = clock.nanoTime();
+    }
+
+    <T> T phase(Phase phase, Supplier<T> work) {
+      long t = clock.nanoTime();
+      T result = work.get();
+      phases.merge(phase, Duration.ofNanos(clock.nanoTime() - t), Duration::plus);
+      return result;
+    }
+
+    void phase(Phase phase, Runnable work) {
+      phase(phase, () -> {
+        work.run();
+        return null;
+      });
+    }
+
+    void total() {
+      phases.put(Phase.TOTAL, Duration.ofNanos(clock.nanoTime() - start));
+    }
   }
 
   private static List<String> notes(ConfinementPolicy policy, String binding) {
@@ -442,53 +507,15 @@ public final class Confiner {
   }
 
   /**
-   * Closes what the sequence holds: the /proc/self/task descriptor, the root's, and systemd's
-   * notify socket (kept only by an apply() that returns). The first points outside the jail
-   * (openat(fd, "../../..") reaches the host's "/"): O_CLOEXEC, used by this thread only, and
-   * closed before apply() returns, whatever happens.
-   */
-  /**
-   * A refusal before chroot leaves the process as it was: the working directory, moved into the
-   * root by fchdir, goes back to where it was. Returns "" or what could not be put back, for the
-   * exception's message.
-   */
-  private static String restoreWorkingDirectory(Kernel k, Sequence.Executor sequence) {
-    if (sequence.savedCwdFd < 0 || !sequence.cwdMoved) {
-      return ""; // fchdir failed, or was never reached: the working directory did not move
-    }
-    try {
-      k.fchdir(sequence.savedCwdFd);
-      return "";
-    } catch (ErrnoException e) {
-      return "; and the working directory could not be put back (" + e.getMessage() + "): it is now the root's, " + sequence.rootStatus;
-    }
-  }
-
-  private static void closeQuietly(Kernel k, Sequence.Executor sequence) {
-    for (int fd : new int[] {sequence.threadListFd, sequence.rootFd, sequence.notifyFd, sequence.terminalFd, sequence.savedCwdFd}) {
-      if (fd >= 0) {
-        try {
-          k.close(fd);
-        } catch (ErrnoException ignored) {
-          // The failure being reported matters more than this one.
-        }
-      }
-    }
-    sequence.threadListFd = -1;
-    sequence.rootFd = -1;
-    sequence.notifyFd = -1;
-  }
-
-  /**
    * Past the point of no return: an Error under HALT goes straight on to apply()'s finally, which
    * halts without allocating (the Error may be OutOfMemoryError); anything else is reported and
    * halted here, or, under THROW, thrown with the descriptors closed.
    */
-  private RuntimeException failClosedOn(ConfinementPolicy policy, Progress progress, Kernel k, Throwable e) {
+  private RuntimeException failClosedOn(ConfinementPolicy policy, Progress progress, Throwable e) {
     if (e instanceof Error && policy.failureMode() == FailureMode.HALT) {
       throw (Error) e;
     }
-    closeQuietly(k, progress.sequence);
+    progress.sequence.closeQuietly();
     if (e instanceof Error) {
       throw (Error) e;
     }
@@ -519,10 +546,6 @@ public final class Confiner {
       terminator.halt(FailureMode.HALT_STATUS);
     }
     return failure;
-  }
-
-  private Duration since(long start) {
-    return Duration.ofNanos(clock.nanoTime() - start);
   }
 
   private static dev.confine.SyscallException preflightFailure(ErrnoException e) {

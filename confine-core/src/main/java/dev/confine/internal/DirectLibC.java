@@ -14,12 +14,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /**
- * The libc calls on apply()'s path, made through jffi directly. jnr-ffi's interface binding
- * (LibraryLoader: a runtime, a class generated with ASM, x86 stubs) costs a cold JVM about three
- * times the CPU of this (BENCHMARKS.md), and apply() pays it at startup; the rest of libc stays
- * behind {@link LibC}, bound on first use. Each function here is a symbol address and an ffi
- * call description, made once; the calls save errno, read with {@link #errno()} on the same
- * thread. 64-bit Linux only, like confine.
+ * {@link LibC} through jffi, called directly: the default binding, on every Java from 17 (the other
+ * is {@code FfmLibC}, java.lang.foreign, Java 22+). jnr-ffi's interface binding (LibraryLoader: a
+ * runtime, a class generated with ASM, x86 stubs) costs a cold JVM about three times the CPU of
+ * this (BENCHMARKS.md), and apply() pays it at startup. Each function here is a symbol address and
+ * an ffi call description, made once, in the constructor; the calls save errno, read with
+ * {@link #errno()} on the same thread. 64-bit Linux only, like confine.
  */
 final class DirectLibC implements LibC {
   private static final int IN_STRING = ArrayFlags.IN | ArrayFlags.NULTERMINATE;

@@ -39,7 +39,6 @@ public final class ErrnoException extends Exception {
 
   /** As the public exception, with a hint at the cause. */
   public dev.confine.SyscallException toSyscallException(String hint, boolean pastPointOfNoReturn) {
-    return Internal.get().newSyscallException(
-        syscall, arguments, errno, dev.confine.internal.linux.Errno.name(errno), dev.confine.internal.linux.Errno.text(errno), hint, pastPointOfNoReturn, getCause());
+    return Internal.get().newSyscallException(this, hint, pastPointOfNoReturn);
   }
 }

@@ -2,19 +2,10 @@ package dev.confine.internal;
 
 import dev.confine.Capability;
 import dev.confine.ConfinementReport;
-import dev.confine.PreflightReport;
-import dev.confine.Phase;
-import dev.confine.ServiceNotifier;
 import dev.confine.Step;
 import dev.confine.Syscall;
 import dev.confine.SyscallException;
-import dev.confine.Syslog;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Collection;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 
 /**
  * The one way in from the internals to what the API package makes but does not offer its users
@@ -53,14 +44,11 @@ public abstract class Internal {
 
   public abstract Step newStep(Syscall syscall, String purpose, boolean irreversible, Object... arguments);
 
-  public abstract SyscallException newSyscallException(
-      Syscall syscall, List<String> arguments, int errno, String errnoName, String errnoText, String hint, boolean pastPointOfNoReturn,
-      Throwable cause);
+  /** {@code failure} as the public exception, with a hint at its cause. */
+  public abstract SyscallException newSyscallException(ErrnoException failure, String hint, boolean pastPointOfNoReturn);
 
-  public abstract ConfinementReport newReport(
-      Path root, Optional<String> userName, long uid, long gid, List<Long> groups, List<Step> steps, List<String> verifications,
-      PreflightReport preflight, Map<Phase, Duration> phases, Map<String, Duration> preparations, List<String> notes,
-      dev.confine.ContainerView containerView, Optional<Syslog> syslog, Optional<ServiceNotifier> serviceNotifier, List<Duration> stepTimes);
+  /** Called by {@link ReportParts#build()}. */
+  public abstract ConfinementReport newReport(ReportParts parts);
 
   /** The capset(2) mask of these capabilities. */
   public static long maskOf(Collection<Capability> capabilities) {

@@ -8,8 +8,12 @@ import java.util.Optional;
  * The operating system as confine sees it: only the calls it makes, each result checked. A
  * failing call throws {@link ErrnoException}; nothing returns -1 for the caller to forget.
  *
- * <p>Two implementations: {@link NativeKernel} (libc through jffi, bound once) and the test
- * kit's {@code FakeKernel}, which enforces the kernel's rules in memory.
+ * <p>Implementations: {@link NativeKernel}, the real one (libc through {@link LibC}: jffi, or
+ * java.lang.foreign on Java 22+; bound once); and, in the test kit (confine-testing, package
+ * {@code dev.confine.testing.simulation}), {@code SimulatedKernel}, the kernel's rules in memory
+ * (behind {@code FakeKernel}, which is a facade and not a {@code Kernel}), and
+ * {@code FaultyKernel}, a decorator over either that fails any call on request. The unit tests add
+ * a {@code ForwardingKernel} to override one call.
  */
 public interface Kernel {
   /** Ids are unsigned 32-bit values carried in a long. */

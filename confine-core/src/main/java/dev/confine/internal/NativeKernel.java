@@ -21,16 +21,20 @@ import dev.confine.internal.linux.Errno;
 import dev.confine.internal.linux.OpenFlags;
 
 /**
- * The real kernel: libc through jffi directly ({@link DirectLibC}), bound once per process on
- * first use. jnr-ffi's interface binding and jnr-posix's full POSIX cost a cold JVM several times
- * more (BENCHMARKS.md, "binding"), and startup cost is part of the product.
+ * The real kernel: each call made through a {@link LibC} binding, chosen and bound once per
+ * process on first use ({@link #bindLibC()}): {@link DirectLibC} (jffi called directly, the
+ * default) or {@code FfmLibC} (java.lang.foreign, Java 22+, from src/main/java22, in the jar's
+ * META-INF/versions/22: asked for with -Dconfine.binding=ffm, or the fallback where jffi cannot load
+ * its stub). jnr-ffi's interface binding and jnr-posix's full POSIX cost a cold JVM several times
+ * more (BENCHMARKS.md, "binding"), and startup cost is part of the product. This class turns C's
+ * results into {@link ErrnoException}s and values; the bindings only make the calls.
  */
 public final class NativeKernel implements Kernel {
   private static final class Holder {
     static final NativeKernel INSTANCE = new NativeKernel();
   }
 
-  private final LibC direct;
+  private final LibC libc;
   private final int openDirectoryFlags;
 
   static final String JFFI_UNSAFE_DISABLED = "jffi.unsafe.disabled";
@@ -136,7 +140,7 @@ public final class NativeKernel implements Kernel {
   /** What the report says ran: "jffi" or "FFM (java.lang.foreign)". */
   @Override
   public String binding() {
-    return direct.name();
+    return libc.name();
   }
 
   /**
@@ -158,8 +162,8 @@ public final class NativeKernel implements Kernel {
   }
 
   private NativeKernel(LibC libc) {
-    this.direct = libc;
-    if (!direct.hasLinuxCalls()) {
+    this.libc = libc;
+    if (!libc.hasLinuxCalls()) {
       throw new UnsatisfiedLinkError("libc lacks prctl, capget, capset, syscall, read or lseek: not a Linux libc");
     }
     this.openDirectoryFlags =
@@ -179,7 +183,7 @@ public final class NativeKernel implements Kernel {
     for (Object argument : arguments) {
       rendered.add(argument instanceof String ? '"' + (String) argument + '"' : String.valueOf(argument));
     }
-    return new ErrnoException(syscall, rendered, direct.errno());
+    return new ErrnoException(syscall, rendered, libc.errno());
   }
 
   /**
@@ -206,7 +210,7 @@ public final class NativeKernel implements Kernel {
   @Override
   public Ids getresuid() throws ErrnoException {
     int[] r = new int[1], e = new int[1], s = new int[1];
-    if (direct.getresuid(r, e, s) != 0) {
+    if (libc.getresuid(r, e, s) != 0) {
       throw error(Syscall.GETRESUID);
     }
     return new Ids(unsigned(r[0]), unsigned(e[0]), unsigned(s[0]));
@@ -215,7 +219,7 @@ public final class NativeKernel implements Kernel {
   @Override
   public Ids getresgid() throws ErrnoException {
     int[] r = new int[1], e = new int[1], s = new int[1];
-    if (direct.getresgid(r, e, s) != 0) {
+    if (libc.getresgid(r, e, s) != 0) {
       throw error(Syscall.GETRESGID);
     }
     return new Ids(unsigned(r[0]), unsigned(e[0]), unsigned(s[0]));
@@ -223,12 +227,12 @@ public final class NativeKernel implements Kernel {
 
   @Override
   public List<Long> getgroups() throws ErrnoException {
-    int count = direct.getgroups(0, new int[0]);
+    int count = libc.getgroups(0, new int[0]);
     if (count < 0) {
       throw error(Syscall.GETGROUPS, 0);
     }
     int[] list = new int[count];
-    int got = direct.getgroups(count, list);
+    int got = libc.getgroups(count, list);
     if (got < 0) {
       throw error(Syscall.GETGROUPS, count);
     }
@@ -245,35 +249,35 @@ public final class NativeKernel implements Kernel {
     for (int i = 0; i < list.length; i++) {
       list[i] = (int) (long) gids.get(i);
     }
-    if (direct.setgroups(list) != 0) {
+    if (libc.setgroups(list) != 0) {
       throw error(Syscall.SETGROUPS, list.length, gids.toString());
     }
   }
 
   @Override
   public void setresgid(long rgid, long egid, long sgid) throws ErrnoException {
-    if (direct.setresgid((int) rgid, (int) egid, (int) sgid) != 0) {
+    if (libc.setresgid((int) rgid, (int) egid, (int) sgid) != 0) {
       throw error(Syscall.SETRESGID, rgid, egid, sgid);
     }
   }
 
   @Override
   public void setresuid(long ruid, long euid, long suid) throws ErrnoException {
-    if (direct.setresuid((int) ruid, (int) euid, (int) suid) != 0) {
+    if (libc.setresuid((int) ruid, (int) euid, (int) suid) != 0) {
       throw error(Syscall.SETRESUID, ruid, euid, suid);
     }
   }
 
   @Override
   public void setuid(long uid) throws ErrnoException {
-    if (direct.setuid((int) uid) != 0) {
+    if (libc.setuid((int) uid) != 0) {
       throw error(Syscall.SETUID, uid);
     }
   }
 
   @Override
   public void setgid(long gid) throws ErrnoException {
-    if (direct.setgid((int) gid) != 0) {
+    if (libc.setgid((int) gid) != 0) {
       throw error(Syscall.SETGID, gid);
     }
   }
@@ -292,12 +296,12 @@ public final class NativeKernel implements Kernel {
 
   @Override
   public Optional<PasswdEntry> getpwnam(String name) throws ErrnoException {
-    return lookup(Syscall.GETPWNAM, name, size -> direct.getpwnam(name, size));
+    return lookup(Syscall.GETPWNAM, name, size -> libc.getpwnam(name, size));
   }
 
   @Override
   public Optional<PasswdEntry> getpwuid(long uid) throws ErrnoException {
-    return lookup(Syscall.GETPWUID, uid, size -> direct.getpwuid((int) uid, size));
+    return lookup(Syscall.GETPWUID, uid, size -> libc.getpwuid((int) uid, size));
   }
 
   private interface PasswdLookup {
@@ -323,7 +327,7 @@ public final class NativeKernel implements Kernel {
     if (!absolutePath.startsWith("/")) {
       throw new IllegalArgumentException("not absolute: " + absolutePath);
     }
-    int fd = direct.open("/", openDirectoryFlags);
+    int fd = libc.open("/", openDirectoryFlags);
     if (fd < 0) {
       throw error(Syscall.OPEN, "/", Sequence.DIRECTORY_FLAGS);
     }
@@ -331,13 +335,13 @@ public final class NativeKernel implements Kernel {
       if (component.isEmpty()) {
         continue;
       }
-      int next = direct.openat(fd, component, openDirectoryFlags);
+      int next = libc.openat(fd, component, openDirectoryFlags);
       if (next < 0) {
         ErrnoException failure = error(Syscall.OPEN, absolutePath, Sequence.DIRECTORY_FLAGS);
-        direct.close(fd);
+        libc.close(fd);
         throw failure;
       }
-      direct.close(fd);
+      libc.close(fd);
       fd = next;
     }
     return fd;
@@ -358,12 +362,12 @@ public final class NativeKernel implements Kernel {
   @Override
   public FileStatus fstat(int fd) throws ErrnoException {
     FileStatus status;
-    if (direct.hasStatx()) {
+    if (libc.hasStatx()) {
       // One native call: the first NIO attribute read in a cold JVM cost about 0.45 ms of class
       // loading and interpretation, a quarter of the syscall section (BENCHMARKS.md).
       byte[] buffer = new byte[256];
-      if (direct.fstatx(fd, STATX_ASKED, buffer) != 0) {
-        if (direct.errno() != Errno.ENOSYS) {
+      if (libc.fstatx(fd, STATX_ASKED, buffer) != 0) {
+        if (libc.errno() != Errno.ENOSYS) {
           throw error(Syscall.FSTAT, fd, "\"\"", "AT_EMPTY_PATH");
         }
         status = viaProcFd(fd);
@@ -463,23 +467,23 @@ public final class NativeKernel implements Kernel {
    */
   private Optional<FileStatus> statPath(String path, boolean follow) throws ErrnoException {
     Syscall syscall = follow ? Syscall.FSTAT : Syscall.LSTAT;
-    if (direct.hasStatx()) {
+    if (libc.hasStatx()) {
       byte[] buffer = new byte[256];
       int flags = follow ? 0 : AT_SYMLINK_NOFOLLOW;
-      if (direct.statxAt(AT_FDCWD, path, flags, STATX_ASKED, buffer) == 0) {
+      if (libc.statxAt(AT_FDCWD, path, flags, STATX_ASKED, buffer) == 0) {
         FileStatus status = fromStatx(buffer);
         if (status.mountId.isPresent()) {
           return Optional.of(status);
         }
-      } else if (direct.errno() == Errno.ENOENT) {
+      } else if (libc.errno() == Errno.ENOENT) {
         return Optional.empty();
-      } else if (direct.errno() != Errno.ENOSYS) {
+      } else if (libc.errno() != Errno.ENOSYS) {
         throw error(syscall, path); // as FaultyKernel records the call: by its path
       }
     }
-    int fd = direct.open(path, OpenFlags.O_PATH | OpenFlags.O_CLOEXEC | (follow ? 0 : OpenFlags.O_NOFOLLOW));
+    int fd = libc.open(path, OpenFlags.O_PATH | OpenFlags.O_CLOEXEC | (follow ? 0 : OpenFlags.O_NOFOLLOW));
     if (fd < 0) {
-      if (direct.errno() == Errno.ENOENT) {
+      if (libc.errno() == Errno.ENOENT) {
         return Optional.empty();
       }
       throw error(syscall, path);
@@ -487,7 +491,7 @@ public final class NativeKernel implements Kernel {
     try {
       return Optional.of(fstat(fd));
     } finally {
-      direct.close(fd);
+      libc.close(fd);
     }
   }
 
@@ -516,35 +520,35 @@ public final class NativeKernel implements Kernel {
 
   @Override
   public void fchdir(int fd) throws ErrnoException {
-    if (direct.fchdir(fd) != 0) {
+    if (libc.fchdir(fd) != 0) {
       throw error(Syscall.FCHDIR, fd);
     }
   }
 
   @Override
   public void chdir(String path) throws ErrnoException {
-    if (direct.chdir(path) != 0) {
+    if (libc.chdir(path) != 0) {
       throw error(Syscall.CHDIR, path);
     }
   }
 
   @Override
   public void chroot(String path) throws ErrnoException {
-    if (direct.chroot(path) != 0) {
+    if (libc.chroot(path) != 0) {
       throw error(Syscall.CHROOT, path);
     }
   }
 
   @Override
   public void close(int fd) throws ErrnoException {
-    if (direct.close(fd) != 0) {
+    if (libc.close(fd) != 0) {
       throw error(Syscall.CLOSE, fd);
     }
   }
 
   @Override
   public String getcwd() throws ErrnoException {
-    Optional<String> cwd = direct.getcwd();
+    Optional<String> cwd = libc.getcwd();
     if (cwd.isEmpty()) {
       throw error(Syscall.GETCWD);
     }
@@ -553,7 +557,7 @@ public final class NativeKernel implements Kernel {
 
   @Override
   public int umask(int mask) {
-    return direct.umask(mask);
+    return libc.umask(mask);
   }
 
   @Override
@@ -685,7 +689,7 @@ public final class NativeKernel implements Kernel {
    */
   private Map<Long, Ids> otherProcessesNative() throws ErrnoException {
     long self = ProcessHandle.current().pid();
-    int proc = direct.open("/proc", openDirectoryFlags);
+    int proc = libc.open("/proc", openDirectoryFlags);
     if (proc < 0) {
       throw error(Syscall.READ_PROCESS_STATUS, "open", "/proc");
     }
@@ -698,9 +702,9 @@ public final class NativeKernel implements Kernel {
         if (pid == self) {
           continue;
         }
-        int status = direct.openat(proc, name + "/status", readFlags);
+        int status = libc.openat(proc, name + "/status", readFlags);
         if (status < 0) {
-          if (direct.errno() == Errno.ENOENT || direct.errno() == Errno.ESRCH) {
+          if (libc.errno() == Errno.ENOENT || libc.errno() == Errno.ESRCH) {
             continue; // ended meanwhile
           }
           throw error(Syscall.READ_PROCESS_STATUS, "openat", "/proc/" + name + "/status");
@@ -711,11 +715,11 @@ public final class NativeKernel implements Kernel {
             processes.put(pid, ids);
           }
         } finally {
-          direct.close(status);
+          libc.close(status);
         }
       }
     } finally {
-      direct.close(proc);
+      libc.close(proc);
     }
     return processes;
   }
@@ -723,9 +727,9 @@ public final class NativeKernel implements Kernel {
   /** The Uid: line of an open status file, or null if the process ended while it was read. */
   private Ids uidLine(int status, byte[] chunk, String pid) throws ErrnoException {
     java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream(2048);
-    for (long got; (got = direct.read(status, chunk)) != 0; ) {
+    for (long got; (got = libc.read(status, chunk)) != 0; ) {
       if (got < 0) {
-        if (direct.errno() == Errno.ESRCH) {
+        if (libc.errno() == Errno.ESRCH) {
           return null;
         }
         throw error(Syscall.READ_PROCESS_STATUS, "read", "/proc/" + pid + "/status");
@@ -751,7 +755,7 @@ public final class NativeKernel implements Kernel {
     List<String> names = new ArrayList<>();
     byte[] buffer = new byte[8192];
     while (true) {
-      long n = direct.getdents64(getdents, fd, buffer);
+      long n = libc.getdents64(getdents, fd, buffer);
       if (n < 0) {
         throw error(syscall, "getdents64", fd);
       }
@@ -782,14 +786,14 @@ public final class NativeKernel implements Kernel {
   @Override
   public Optional<PosixAcl> acl(String path, boolean defaultAcl) throws ErrnoException {
     String name = defaultAcl ? "system.posix_acl_default" : "system.posix_acl_access";
-    if (!direct.hasXattr()) {
+    if (!libc.hasXattr()) {
       throw new ErrnoException(Syscall.GETXATTR, List.of('"' + path + '"', '"' + name + '"'), Errno.ENOSYS);
     }
     // 132 bytes hold 16 entries; a larger ACL answers ERANGE and is read again. Small, because
     // the buffer is copied back at each call, and most entries have no ACL at all (ENODATA).
     byte[] buffer = new byte[132];
     while (true) {
-      long length = direct.lgetxattr(path, defaultAcl ? ACL_DEFAULT : ACL_ACCESS, buffer);
+      long length = libc.lgetxattr(path, defaultAcl ? ACL_DEFAULT : ACL_ACCESS, buffer);
       if (length >= 0) {
         try {
           return Optional.of(PosixAcl.parse(java.util.Arrays.copyOf(buffer, (int) length)));
@@ -799,7 +803,7 @@ public final class NativeKernel implements Kernel {
           throw failure;
         }
       }
-      int errno = direct.errno();
+      int errno = libc.errno();
       if (errno == Errno.ENODATA || errno == Errno.EOPNOTSUPP || errno == Errno.ENOENT) {
         return Optional.empty(); // no ACL, no ACLs on this file system, or removed since the walk listed it
       }
@@ -815,13 +819,13 @@ public final class NativeKernel implements Kernel {
 
   @Override
   public Optional<FileCapabilities> fileCapabilities(String path) throws ErrnoException {
-    if (!direct.hasXattr()) {
+    if (!libc.hasXattr()) {
       throw new ErrnoException(Syscall.GETXATTR, List.of('"' + path + '"', "\"security.capability\""), Errno.ENOSYS);
     }
     // 24 bytes: the largest value the kernel stores (revision 3, with a namespace's root uid).
     // The walk makes this call for every regular file; most answer ENODATA.
     byte[] buffer = new byte[24];
-    long length = direct.lgetxattr(path, SECURITY_CAPABILITY, buffer);
+    long length = libc.lgetxattr(path, SECURITY_CAPABILITY, buffer);
     if (length >= 0) {
       try {
         return Optional.of(FileCapabilities.parse(java.util.Arrays.copyOf(buffer, (int) length)));
@@ -831,7 +835,7 @@ public final class NativeKernel implements Kernel {
         throw failure;
       }
     }
-    int errno = direct.errno();
+    int errno = libc.errno();
     if (errno == Errno.ENODATA || errno == Errno.EOPNOTSUPP || errno == Errno.ENOENT) {
       return Optional.empty(); // none, no xattrs on this file system, or removed since the walk listed it
     }
@@ -846,8 +850,8 @@ public final class NativeKernel implements Kernel {
   @Override
   public Optional<SocketPeer> unixSocketPeer(int fd) throws ErrnoException {
     byte[] value = new byte[4];
-    if (direct.getsockopt(fd, SOL_SOCKET, SO_DOMAIN, value) < 0) {
-      if (direct.errno() == Errno.ENOTSOCK) {
+    if (libc.getsockopt(fd, SOL_SOCKET, SO_DOMAIN, value) < 0) {
+      if (libc.errno() == Errno.ENOTSOCK) {
         return Optional.empty();
       }
       throw error(Syscall.GETSOCKOPT, fd, "SOL_SOCKET", "SO_DOMAIN");
@@ -856,14 +860,14 @@ public final class NativeKernel implements Kernel {
       return Optional.empty();
     }
     // A listening socket reports its own creator as the peer (listen(2) records it): not a peer.
-    if (direct.getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, value) < 0) {
+    if (libc.getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, value) < 0) {
       throw error(Syscall.GETSOCKOPT, fd, "SOL_SOCKET", "SO_ACCEPTCONN");
     }
     if (intAt(value, 0) != 0) {
       return Optional.empty();
     }
     byte[] ucred = new byte[12]; // struct ucred { pid_t pid; uid_t uid; gid_t gid; }
-    if (direct.getsockopt(fd, SOL_SOCKET, SO_PEERCRED, ucred) < 0) {
+    if (libc.getsockopt(fd, SOL_SOCKET, SO_PEERCRED, ucred) < 0) {
       throw error(Syscall.GETSOCKOPT, fd, "SOL_SOCKET", "SO_PEERCRED");
     }
     long pid = intAt(ucred, 0);
@@ -880,10 +884,10 @@ public final class NativeKernel implements Kernel {
   @Override
   public FileStatus statAt(int dirFd, String path) throws ErrnoException {
     byte[] buffer = new byte[256];
-    if (!direct.hasStatx()) {
+    if (!libc.hasStatx()) {
       throw new ErrnoException(Syscall.FSTAT, List.of(String.valueOf(dirFd), '"' + path + '"'), Errno.ENOSYS);
     }
-    if (direct.statxAt(dirFd, path, 0, STATX_ASKED, buffer) != 0) {
+    if (libc.statxAt(dirFd, path, 0, STATX_ASKED, buffer) != 0) {
       throw error(Syscall.FSTAT, dirFd, path, 0);
     }
     FileStatus status = fromStatx(buffer);
@@ -900,7 +904,7 @@ public final class NativeKernel implements Kernel {
   @Override
   public int openParent(int directoryFd) throws ErrnoException {
     int flags = OpenFlags.O_PATH | OpenFlags.O_DIRECTORY | OpenFlags.O_CLOEXEC;
-    int fd = direct.openat(directoryFd, "..", flags);
+    int fd = libc.openat(directoryFd, "..", flags);
     if (fd < 0) {
       throw error(Syscall.OPEN_PARENT, directoryFd, "..", "O_PATH|O_DIRECTORY|O_CLOEXEC");
     }
@@ -909,7 +913,7 @@ public final class NativeKernel implements Kernel {
 
   @Override
   public List<Integer> descriptorNumbers(int threadListFd) throws ErrnoException {
-    int fdDir = direct.openat(threadListFd, "../fd", openDirectoryFlags);
+    int fdDir = libc.openat(threadListFd, "../fd", openDirectoryFlags);
     if (fdDir < 0) {
       throw error(Syscall.READ_DESCRIPTORS, "openat", threadListFd, "../fd");
     }
@@ -924,11 +928,11 @@ public final class NativeKernel implements Kernel {
       }
       return fds;
     } finally {
-      direct.close(fdDir);
+      libc.close(fdDir);
     }
   }
 
-  // ---- Linux hardening: prctl, capget/capset, seccomp, /proc/self/task (all through DirectLibC) ----
+  // ---- Linux hardening: prctl, capget/capset, seccomp, /proc/self/task (all through LibC) ----
 
   private static final int PR_GET_DUMPABLE = 3;
   private static final int PR_SET_DUMPABLE = 4;
@@ -954,7 +958,7 @@ public final class NativeKernel implements Kernel {
 
   @Override
   public int openWorkingDirectory() throws ErrnoException {
-    int fd = direct.open(".", dev.confine.internal.linux.OpenFlags.O_PATH | dev.confine.internal.linux.OpenFlags.O_DIRECTORY
+    int fd = libc.open(".", dev.confine.internal.linux.OpenFlags.O_PATH | dev.confine.internal.linux.OpenFlags.O_DIRECTORY
         | dev.confine.internal.linux.OpenFlags.O_CLOEXEC);
     if (fd < 0) {
       throw error(Syscall.OPEN_WORKING_DIRECTORY, ".", "O_PATH|O_DIRECTORY|O_CLOEXEC");
@@ -964,12 +968,12 @@ public final class NativeKernel implements Kernel {
 
   @Override
   public java.util.OptionalInt openControllingTerminal() throws ErrnoException {
-    int fd = direct.open("/dev/tty", O_RDWR | O_NOCTTY | dev.confine.internal.linux.OpenFlags.O_CLOEXEC);
+    int fd = libc.open("/dev/tty", O_RDWR | O_NOCTTY | dev.confine.internal.linux.OpenFlags.O_CLOEXEC);
     if (fd < 0) {
-      if (direct.errno() == Errno.ENXIO) {
+      if (libc.errno() == Errno.ENXIO) {
         return java.util.OptionalInt.empty(); // no controlling terminal: nothing to leave
       }
-      if (direct.errno() == Errno.ENOENT) {
+      if (libc.errno() == Errno.ENOENT) {
         // A mount namespace whose /dev lacks the node (a tmpfs /dev): the terminal, if any,
         // cannot be named; nothing in the jail names it either, and the baseline refuses TIOCSTI.
         return java.util.OptionalInt.empty();
@@ -981,7 +985,7 @@ public final class NativeKernel implements Kernel {
 
   @Override
   public boolean leadsSession() throws ErrnoException {
-    long sid = direct.syscall0(arch().number("getsid"));
+    long sid = libc.syscall0(arch().number("getsid"));
     if (sid < 0) {
       throw error(Syscall.GETSID, 0);
     }
@@ -990,24 +994,24 @@ public final class NativeKernel implements Kernel {
 
   @Override
   public void leaveControllingTerminal(int fd) throws ErrnoException {
-    if (direct.syscall2(arch().number("ioctl"), fd, TIOCNOTTY) < 0) {
+    if (libc.syscall2(arch().number("ioctl"), fd, TIOCNOTTY) < 0) {
       throw error(Syscall.TIOCNOTTY, fd, "TIOCNOTTY");
     }
   }
 
   @Override
   public long threadId() throws ErrnoException {
-    return direct.syscall0(arch().number("gettid"));
+    return libc.syscall0(arch().number("gettid"));
   }
 
   @Override
   public int lastCapability() throws ErrnoException {
     // /proc/sys/kernel/cap_last_cap would do, but probing needs nothing mounted.
     int cap = 0;
-    while (cap < 64 && direct.prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0) {
+    while (cap < 64 && libc.prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0) {
       cap++;
     }
-    if (cap == 0 || cap == 64 || direct.errno() != Errno.EINVAL) {
+    if (cap == 0 || cap == 64 || libc.errno() != Errno.EINVAL) {
       throw error(Syscall.CAPBSET_DROP, "PR_CAPBSET_READ", cap);
     }
     return cap - 1;
@@ -1015,7 +1019,7 @@ public final class NativeKernel implements Kernel {
 
   @Override
   public boolean inBoundingSet(int capability) throws ErrnoException {
-    int r = direct.prctl(PR_CAPBSET_READ, capability, 0, 0, 0);
+    int r = libc.prctl(PR_CAPBSET_READ, capability, 0, 0, 0);
     if (r < 0) {
       throw error(Syscall.CAPBSET_DROP, "PR_CAPBSET_READ", capability);
     }
@@ -1024,24 +1028,24 @@ public final class NativeKernel implements Kernel {
 
   @Override
   public void dropFromBoundingSet(int capability) throws ErrnoException {
-    if (direct.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0) {
+    if (libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0) {
       throw error(Syscall.CAPBSET_DROP, "PR_CAPBSET_DROP", capability);
     }
   }
 
   @Override
   public void clearAmbientCapabilities() throws ErrnoException {
-    if (direct.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0) {
+    if (libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0) {
       throw error(Syscall.CAP_AMBIENT_CLEAR, "PR_CAP_AMBIENT", "PR_CAP_AMBIENT_CLEAR_ALL");
     }
   }
 
   @Override
   public void setKeepCapabilities(boolean keep) throws ErrnoException {
-    if (direct.prctl(PR_SET_KEEPCAPS, keep ? 1 : 0, 0, 0, 0) != 0) {
+    if (libc.prctl(PR_SET_KEEPCAPS, keep ? 1 : 0, 0, 0, 0) != 0) {
       throw error(Syscall.SET_KEEPCAPS, "PR_SET_KEEPCAPS", keep ? 1 : 0);
     }
-    int now = direct.prctl(PR_GET_KEEPCAPS, 0, 0, 0, 0);
+    int now = libc.prctl(PR_GET_KEEPCAPS, 0, 0, 0, 0);
     if (now != (keep ? 1 : 0)) {
       throw new ErrnoException(Syscall.SET_KEEPCAPS, List.of("PR_GET_KEEPCAPS returned " + now), Errno.EIO);
     }
@@ -1053,7 +1057,7 @@ public final class NativeKernel implements Kernel {
       (int) effective, (int) permitted, (int) inheritable,
       (int) (effective >>> 32), (int) (permitted >>> 32), (int) (inheritable >>> 32)
     };
-    if (direct.capset(data) != 0) {
+    if (libc.capset(data) != 0) {
       throw error(Syscall.CAPSET, "permitted=" + hex(permitted), "effective=" + hex(effective), "inheritable=" + hex(inheritable));
     }
   }
@@ -1061,7 +1065,7 @@ public final class NativeKernel implements Kernel {
   @Override
   public long[] capget() throws ErrnoException {
     int[] data = new int[6];
-    if (direct.capget(data) != 0) {
+    if (libc.capget(data) != 0) {
       throw error(Syscall.CAPGET, "v3", 0);
     }
     return new long[] {
@@ -1079,14 +1083,14 @@ public final class NativeKernel implements Kernel {
 
   @Override
   public void setNoNewPrivileges() throws ErrnoException {
-    if (direct.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+    if (libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
       throw error(Syscall.NO_NEW_PRIVS, "PR_SET_NO_NEW_PRIVS", 1);
     }
   }
 
   @Override
   public boolean noNewPrivileges() throws ErrnoException {
-    int r = direct.prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
+    int r = libc.prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
     if (r < 0) {
       throw error(Syscall.NO_NEW_PRIVS, "PR_GET_NO_NEW_PRIVS");
     }
@@ -1095,7 +1099,7 @@ public final class NativeKernel implements Kernel {
 
   @Override
   public int securebits() throws ErrnoException {
-    int r = direct.prctl(PR_GET_SECUREBITS, 0, 0, 0, 0);
+    int r = libc.prctl(PR_GET_SECUREBITS, 0, 0, 0, 0);
     if (r < 0) {
       throw error(Syscall.GET_SECUREBITS, "PR_GET_SECUREBITS");
     }
@@ -1104,14 +1108,14 @@ public final class NativeKernel implements Kernel {
 
   @Override
   public void setDumpable(boolean dumpable) throws ErrnoException {
-    if (direct.prctl(PR_SET_DUMPABLE, dumpable ? 1 : 0, 0, 0, 0) != 0) {
+    if (libc.prctl(PR_SET_DUMPABLE, dumpable ? 1 : 0, 0, 0, 0) != 0) {
       throw error(Syscall.SET_DUMPABLE, "PR_SET_DUMPABLE", dumpable ? 1 : 0);
     }
   }
 
   @Override
   public boolean dumpable() throws ErrnoException {
-    int r = direct.prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+    int r = libc.prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
     if (r < 0) {
       throw error(Syscall.SET_DUMPABLE, "PR_GET_DUMPABLE");
     }
@@ -1120,7 +1124,7 @@ public final class NativeKernel implements Kernel {
 
   @Override
   public void installSeccompFilterOnAllThreads(long[] program) throws ErrnoException {
-    long r = direct.seccompSetModeFilter(arch().number("seccomp"), SECCOMP_FILTER_FLAG_TSYNC, program);
+    long r = libc.seccompSetModeFilter(arch().number("seccomp"), SECCOMP_FILTER_FLAG_TSYNC, program);
     if (r < 0) {
       throw error(Syscall.SECCOMP, "SECCOMP_SET_MODE_FILTER", "SECCOMP_FILTER_FLAG_TSYNC", program.length + " instructions");
     }
@@ -1134,7 +1138,7 @@ public final class NativeKernel implements Kernel {
 
   @Override
   public int openThreadList() throws ErrnoException {
-    int fd = direct.open("/proc/self/task", openDirectoryFlags);
+    int fd = libc.open("/proc/self/task", openDirectoryFlags);
     if (fd < 0) {
       throw error(Syscall.OPEN_THREAD_LIST, "/proc/self/task", Sequence.DIRECTORY_FLAGS);
     }
@@ -1143,20 +1147,20 @@ public final class NativeKernel implements Kernel {
 
   @Override
   public List<dev.confine.internal.linux.ThreadStatus> threadStatuses() throws ErrnoException {
-    int fd = direct.open("/proc/self/task", openDirectoryFlags);
+    int fd = libc.open("/proc/self/task", openDirectoryFlags);
     if (fd < 0) {
       throw error(Syscall.READ_THREAD_STATUS, "open", "/proc/self/task");
     }
     try {
       return threadStatuses(fd);
     } finally {
-      direct.close(fd);
+      libc.close(fd);
     }
   }
 
   @Override
   public List<dev.confine.internal.linux.ThreadStatus> threadStatuses(int fd) throws ErrnoException {
-    if (direct.lseek(fd, 0, 0) < 0) {
+    if (libc.lseek(fd, 0, 0) < 0) {
       throw error(Syscall.READ_THREAD_STATUS, "lseek", fd, 0);
     }
     // Digits only, compared byte by byte: a stream with a method reference here cost a cold JVM
@@ -1165,9 +1169,9 @@ public final class NativeKernel implements Kernel {
     List<dev.confine.internal.linux.ThreadStatus> statuses = new ArrayList<>(tids.size());
     int readFlags = OpenFlags.O_RDONLY | OpenFlags.O_CLOEXEC | OpenFlags.O_NOFOLLOW;
     for (String tid : tids) {
-      int status = direct.openat(fd, tid + "/status", readFlags);
+      int status = libc.openat(fd, tid + "/status", readFlags);
       if (status < 0) {
-        if (direct.errno() == Errno.ENOENT || direct.errno() == Errno.ESRCH) {
+        if (libc.errno() == Errno.ENOENT || libc.errno() == Errno.ESRCH) {
           continue; // the thread ended after getdents64 listed it
         }
         throw error(Syscall.READ_THREAD_STATUS, "openat", fd, tid + "/status");
@@ -1175,9 +1179,9 @@ public final class NativeKernel implements Kernel {
       try {
         java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream(2048);
         byte[] chunk = new byte[4096];
-        for (long got; (got = direct.read(status, chunk)) != 0; ) {
+        for (long got; (got = libc.read(status, chunk)) != 0; ) {
           if (got < 0) {
-            if (direct.errno() == Errno.ESRCH) {
+            if (libc.errno() == Errno.ESRCH) {
               text.reset();
               break;
             }
@@ -1189,7 +1193,7 @@ public final class NativeKernel implements Kernel {
           statuses.add(dev.confine.internal.linux.ThreadStatus.parse(Long.parseLong(tid), text.toString(java.nio.charset.StandardCharsets.UTF_8)));
         }
       } finally {
-        direct.close(status);
+        libc.close(status);
       }
     }
     return statuses;
@@ -1202,12 +1206,12 @@ public final class NativeKernel implements Kernel {
 
   @Override
   public void openlog(String ident, int option, int facility) {
-    direct.openlog(ident, option, facility);
+    libc.openlog(ident, option, facility);
   }
 
   @Override
   public void syslog(int priority, String message) {
-    direct.syslog(priority, message.replace('\0', '?'));
+    libc.syslog(priority, message.replace('\0', '?'));
   }
 
   // ---- systemd's notify socket ----
@@ -1233,7 +1237,7 @@ public final class NativeKernel implements Kernel {
 
   @Override
   public int unixDatagramSocket() throws ErrnoException {
-    int fd = direct.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    int fd = libc.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
       throw error(Syscall.SOCKET, "AF_UNIX", "SOCK_DGRAM|SOCK_CLOEXEC", 0);
     }
@@ -1242,14 +1246,14 @@ public final class NativeKernel implements Kernel {
 
   @Override
   public void connect(int fd, String address) throws ErrnoException {
-    if (direct.connect(fd, sockaddrUn(address)) != 0) {
+    if (libc.connect(fd, sockaddrUn(address)) != 0) {
       throw error(Syscall.CONNECT, fd, address);
     }
   }
 
   @Override
   public void send(int fd, byte[] message) throws ErrnoException {
-    long sent = direct.sendto(fd, message, MSG_NOSIGNAL);
+    long sent = libc.sendto(fd, message, MSG_NOSIGNAL);
     if (sent < 0) {
       throw error(Syscall.SEND, fd, new String(message, StandardCharsets.UTF_8), "MSG_NOSIGNAL");
     }

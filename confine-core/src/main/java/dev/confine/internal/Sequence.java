@@ -25,7 +25,7 @@ public final class Sequence {
   /** openlog(3) options: LOG_PID, and LOG_NDELAY to connect to /dev/log now, before chroot. */
   static final long LOG_PID_NDELAY = 0x01 | 0x08;
   /** The one set of open(2) flags for a directory confine holds: no link followed, no child inherits it. */
-  static final String DIRECTORY_FLAGS = "O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC";
+  public static final String DIRECTORY_FLAGS = "O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC";
 
   /** Stands for the descriptor of systemd's notify socket, made by the step before it. */
   static final String NOTIFY_FD = "<notify socket fd>";
@@ -297,6 +297,44 @@ public final class Sequence {
       return LinuxArch.current()
           .orElseThrow(() -> new ConfinementException(
               option + ": no syscall table for os.arch " + System.getProperty("os.arch") + " (x86_64 and aarch64 only)", false, null));
+    }
+
+    /**
+     * A refusal before chroot leaves the process as it was: the working directory, moved into the
+     * root by fchdir, goes back to where it was. Returns "" or what could not be put back, for the
+     * exception's message.
+     */
+    String restoreWorkingDirectory() {
+      if (savedCwdFd < 0 || !cwdMoved) {
+        return ""; // fchdir failed, or was never reached: the working directory did not move
+      }
+      try {
+        kernel.fchdir(savedCwdFd);
+        return "";
+      } catch (ErrnoException e) {
+        return "; and the working directory could not be put back (" + e.getMessage() + "): it is now the root's, " + rootStatus;
+      }
+    }
+
+    /**
+     * Closes what the sequence holds: the /proc/self/task descriptor, the root's, the terminal,
+     * the saved working directory and systemd's notify socket (kept only by an apply() that
+     * returns). The first points outside the jail (openat(fd, "../../..") reaches the host's "/"):
+     * O_CLOEXEC, used by this thread only, and closed before apply() returns, whatever happens.
+     */
+    void closeQuietly() {
+      for (int fd : new int[] {threadListFd, rootFd, notifyFd, terminalFd, savedCwdFd}) {
+        if (fd >= 0) {
+          try {
+            kernel.close(fd);
+          } catch (ErrnoException ignored) {
+            // The failure being reported matters more than this one.
+          }
+        }
+      }
+      threadListFd = -1;
+      rootFd = -1;
+      notifyFd = -1;
     }
 
     /** Runs the sequence; with {@code notifySocket}, connects to it first. */

@@ -1,5 +1,6 @@
 package dev.confine.internal;
 
+import static dev.confine.internal.Findings.only;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -9,7 +10,6 @@ import dev.confine.Confinement;
 import dev.confine.ConfinementPolicy;
 import dev.confine.ConfinementReport;
 import dev.confine.Finding;
-import dev.confine.PreflightReport;
 import dev.confine.Severity;
 import dev.confine.Step;
 import dev.confine.Syscall;
@@ -215,11 +215,5 @@ class BaselineFilterTest {
       }
     }
     throw new AssertionError(prefix + " not in " + calls);
-  }
-
-  private static Finding only(PreflightReport report, String code) {
-    List<Finding> found = report.findings().stream().filter(f -> f.code().equals(code)).collect(Collectors.toList());
-    assertEquals(1, found.size(), code + " in " + report);
-    return found.get(0);
   }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.confine.Confinement;
 import dev.confine.ConfinementPolicy;
+import dev.confine.testing.simulation.SimulatedKernel;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -16,13 +16,14 @@ import dev.confine.Step;
 import dev.confine.Syscall;
 import dev.confine.SyscallException;
 import dev.confine.VerificationException;
+import dev.confine.testing.simulation.SimulatedKernel;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.Test;
 
 class ConfinerTest {
   private static SimulatedKernel machine() {

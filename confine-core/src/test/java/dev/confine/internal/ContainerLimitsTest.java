@@ -9,6 +9,7 @@ import dev.confine.ConfinementPolicy;
 import dev.confine.ConfinementReport;
 import dev.confine.ContainerView;
 import dev.confine.internal.jvm.JvmFigures;
+import dev.confine.testing.simulation.SimulatedKernel;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;

@@ -1,5 +1,7 @@
 package dev.confine.internal;
 
+import static dev.confine.internal.Findings.only;
+import static dev.confine.internal.Findings.withCode;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -18,6 +20,7 @@ import dev.confine.Syscall;
 import dev.confine.VerificationException;
 import dev.confine.internal.linux.LinuxArch;
 import dev.confine.internal.linux.SeccompFilter;
+import dev.confine.testing.simulation.SimulatedKernel;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -518,14 +521,4 @@ class EscapeRoutesTest {
   }
 
   // ---- helpers ----
-
-  private static List<Finding> withCode(PreflightReport report, String code) {
-    return report.findings().stream().filter(f -> f.code().equals(code)).collect(Collectors.toList());
-  }
-
-  private static Finding only(PreflightReport report, String code) {
-    List<Finding> found = withCode(report, code);
-    assertEquals(1, found.size(), code + " in " + report);
-    return found.get(0);
-  }
 }

@@ -16,6 +16,7 @@ import dev.confine.Severity;
 import dev.confine.Syscall;
 import dev.confine.SyscallException;
 import dev.confine.internal.linux.Errno;
+import dev.confine.testing.simulation.SimulatedKernel;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

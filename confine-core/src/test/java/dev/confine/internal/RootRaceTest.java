@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.confine.Confinement;
 import dev.confine.ConfinementException;
 import dev.confine.ConfinementPolicy;
+import dev.confine.testing.simulation.SimulatedKernel;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

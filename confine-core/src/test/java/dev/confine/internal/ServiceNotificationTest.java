@@ -17,6 +17,7 @@ import dev.confine.Step;
 import dev.confine.Syscall;
 import dev.confine.SyscallException;
 import dev.confine.VerificationException;
+import dev.confine.testing.simulation.SimulatedKernel;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -9,6 +9,7 @@ import dev.confine.Confinement;
 import dev.confine.ConfinementException;
 import dev.confine.ConfinementPolicy;
 import dev.confine.SyscallException;
+import dev.confine.testing.simulation.SimulatedKernel;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

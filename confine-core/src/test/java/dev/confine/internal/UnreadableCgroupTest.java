@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.confine.Confinement;
 import dev.confine.ConfinementPolicy;
 import dev.confine.internal.linux.Errno;
+import dev.confine.testing.simulation.SimulatedKernel;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;

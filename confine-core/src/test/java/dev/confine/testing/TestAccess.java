@@ -1,6 +1,6 @@
 package dev.confine.testing;
 
-import dev.confine.internal.SimulatedKernel;
+import dev.confine.testing.simulation.SimulatedKernel;
 
 /** For confine's own tests: the simulated kernel behind a {@link FakeKernel} (threads, seccomp programs, raw calls). */
 public final class TestAccess {

@@ -9,12 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Disabled;
@@ -30,8 +28,7 @@ class EscapeIT {
   private static final String NOBODY = "65534";
   private static final Duration START = Duration.ofSeconds(90);
 
-  private final List<Path> made = new ArrayList<>();
-  private final List<Process> victims = new ArrayList<>();
+  private JailWithSecret scene;
   private Path jail;
   private Path outside;
   private String token;
@@ -39,30 +36,22 @@ class EscapeIT {
   @BeforeEach
   void setUp() throws Exception {
     Root.require();
-    jail = made(Jails.fresh("escape"));
+    scene = JailWithSecret.make("escape");
+    jail = scene.jail;
+    outside = scene.outside;
+    token = scene.token;
     Files.writeString(jail.resolve("inside.txt"), "inside the jail\n");
-    outside = made(Jails.fresh("outside"));
-    token = "secret-" + UUID.randomUUID();
-    Files.writeString(outside.resolve("secret.txt"), token + "\n");
   }
 
   @AfterEach
-  void tearDown() throws Exception {
-    for (Process victim : victims) {
-      victim.destroyForcibly();
-      victim.waitFor();
+  void tearDown() {
+    if (scene != null) {
+      scene.close();
     }
-    made.forEach(Jails::remove);
   }
 
-  private Path made(Path path) {
-    made.add(path);
-    return path;
-  }
-
-  /** The secret, as a path relative to the host's "/". */
   private String secretFromHostRoot() {
-    return outside.resolve("secret.txt").toString().substring(1);
+    return scene.secretFromHostRoot();
   }
 
   private static ChildJvm attack(String scenario, String... args) throws IOException {
@@ -377,7 +366,7 @@ class EscapeIT {
   private Process victim(long uid) throws Exception {
     Process victim =
         new ProcessBuilder("setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups", "sleep", "600").redirectErrorStream(true).start();
-    victims.add(victim);
+    scene.helper(victim);
     Path status = Path.of("/proc", String.valueOf(victim.pid()), "status");
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (!ProcView.status(status).get("Uid").startsWith(uid + "\t") || !ProcView.status(status).get("Name").equals("sleep")) {
@@ -469,7 +458,7 @@ class EscapeIT {
 
   @Test
   void aSymlinkSwappedIntoTheRootWhileApplyRunsIsNeverEntered() throws Exception {
-    Path base = made(Jails.fresh("race"));
+    Path base = scene.made(Jails.fresh("race"));
     Path real = Files.createDirectory(base.resolve("jail"));
     Files.writeString(real.resolve("inside.txt"), "inside the jail\n");
     Files.createSymbolicLink(base.resolve("decoy"), Path.of("/"));

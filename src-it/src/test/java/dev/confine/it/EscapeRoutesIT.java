@@ -20,7 +20,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
@@ -38,33 +37,25 @@ class EscapeRoutesIT {
   private static final Duration START = Duration.ofSeconds(90);
   private static final int HALT = 71;
 
-  private final List<Path> made = new ArrayList<>();
-  private final List<Process> helpers = new ArrayList<>();
+  private JailWithSecret scene;
   private Path jail;
   private Path outside;
   private String token;
 
   @BeforeEach
-  void setUp() throws Exception {
+  void setUp() {
     Root.require();
-    jail = made(Jails.fresh("route"));
-    outside = made(Jails.fresh("route-outside"));
-    token = "secret-" + UUID.randomUUID();
-    Files.writeString(outside.resolve("secret.txt"), token + "\n");
+    scene = JailWithSecret.make("route");
+    jail = scene.jail;
+    outside = scene.outside;
+    token = scene.token;
   }
 
   @AfterEach
-  void tearDown() throws Exception {
-    for (Process helper : helpers) {
-      helper.destroyForcibly();
-      helper.waitFor(10, TimeUnit.SECONDS);
+  void tearDown() {
+    if (scene != null) {
+      scene.close();
     }
-    made.forEach(Jails::remove);
-  }
-
-  private Path made(Path path) {
-    made.add(path);
-    return path;
   }
 
   private static ChildJvm route(String scenario, String... args) throws IOException {
@@ -199,7 +190,7 @@ class EscapeRoutesIT {
 
   @Test
   void aPathComponentWithAnAclEntryIsComponentWritable() throws Exception {
-    Path base = made(Jails.fresh("route-acl-base"));
+    Path base = scene.made(Jails.fresh("route-acl-base"));
     Path inner = Files.createDirectory(base.resolve("jail"));
     Files.setPosixFilePermissions(inner, PosixFilePermissions.fromString("rwxr-xr-x"));
     assertFalse(has(Confinement.builder().root(inner).user(65534).group(65534).build().check(), "component-writable"), "control: no ACL, no finding");
@@ -381,7 +372,7 @@ class EscapeRoutesIT {
 
   @Test
   void aDirectoryKeptInTheBindSourceOfTheJailIsRefusedBeforeChrootThoughAllowed() throws Exception {
-    Path source = made(Jails.fresh("route-bind-source"));
+    Path source = scene.made(Jails.fresh("route-bind-source"));
     Path kept = Files.createDirectory(source.resolve("www"));
     Files.setPosixFilePermissions(kept, PosixFilePermissions.fromString("rwxr-xr-x"));
     try (ChildJvm child = bindSourceRoute(source, jail, kept, outside.resolve("secret.txt"), "library")) {
@@ -401,7 +392,7 @@ class EscapeRoutesIT {
 
   @Test
   void controlThroughTheRawSequenceThatDescriptorReadsTheHost() throws Exception {
-    Path source = made(Jails.fresh("route-bind-source"));
+    Path source = scene.made(Jails.fresh("route-bind-source"));
     Path kept = Files.createDirectory(source.resolve("www"));
     Files.setPosixFilePermissions(kept, PosixFilePermissions.fromString("rwxr-xr-x"));
     try (ChildJvm child = bindSourceRoute(source, jail, kept, outside.resolve("secret.txt"), "raw")) {
@@ -418,7 +409,7 @@ class EscapeRoutesIT {
     Process helper =
         new ProcessBuilder("setpriv", "--reuid", NOBODY, "--regid", NOBODY, "--clear-groups", "sh", "-c", "exec 3<\"$0\"; exec sleep 120", outside.toString())
             .start();
-    helpers.add(helper);
+    scene.helper(helper);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     Path fd3 = Path.of("/proc", String.valueOf(helper.pid()), "fd", "3");
     while (System.nanoTime() < deadline) {

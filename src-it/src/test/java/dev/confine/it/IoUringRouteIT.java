@@ -179,7 +179,7 @@ class IoUringRouteIT {
         }
         """;
 
-  private final List<Path> made = new ArrayList<>();
+  private JailWithSecret scene;
   private Path jail;
   private Path secret;
   private Path launcher;
@@ -193,12 +193,11 @@ class IoUringRouteIT {
     // 2: io_uring_setup fails for everyone, root included (Linux 6.6+); 1 still lets root make one.
     assumeFalse(Files.exists(disabled) && Files.readString(disabled).trim().equals("2"),
         "SKIPPED: io_uring is disabled on this kernel (/proc/sys/kernel/io_uring_disabled = 2)");
-    jail = made(Jails.fresh("uring"));
-    Path outside = made(Jails.fresh("uring-outside"));
-    hostToken = "host-secret-" + UUID.randomUUID();
-    secret = outside.resolve("host-secret.txt");
-    Files.writeString(secret, hostToken + "\n");
-    Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-r--r--"));
+    scene = JailWithSecret.make("uring");
+    jail = scene.jail;
+    Path outside = scene.outside;
+    hostToken = scene.token;
+    secret = scene.secret;
     rootOnlyToken = "root-only-" + UUID.randomUUID();
     Path rootOnly = jail.resolve("rootonly");
     Files.writeString(rootOnly, rootOnlyToken + "\n");
@@ -217,12 +216,9 @@ class IoUringRouteIT {
 
   @AfterEach
   void tearDown() {
-    made.forEach(Jails::remove);
-  }
-
-  private Path made(Path path) {
-    made.add(path);
-    return path;
+    if (scene != null) {
+      scene.close();
+    }
   }
 
   /** RouteChild's "uring" scenario in {@code mode}, its JVM started by the launcher, which holds the ring. */

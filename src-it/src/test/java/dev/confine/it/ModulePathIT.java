@@ -1,6 +1,7 @@
 package dev.confine.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
@@ -16,7 +17,8 @@ import org.junit.jupiter.api.Test;
 /**
  * confine-core is a real module, dev.confine: a child with it (and jffi and
  * slf4j-api, automatic or named modules) on the module path, and its own code on the class path,
- * confines itself; the module exports dev.confine and dev.confine.testing only.
+ * confines itself; the module exports dev.confine only, and its internals to the test kit's module
+ * (dev.confine.testing, the artifact confine-testing) alone.
  */
 class ModulePathIT {
   private Path jail;
@@ -67,7 +69,7 @@ class ModulePathIT {
   }
 
   @Test
-  void theModuleExportsTheApiAndTheTestKitOnly() {
+  void theModuleExportsTheApiOnlyAndItsInternalsToTheTestKitAlone() {
     // In this test JVM confine-core is on the class path; read its descriptor from the jar.
     java.lang.module.ModuleDescriptor descriptor =
         java.lang.module.ModuleFinder.of(Path.of(coreJar())).findAll().iterator().next().descriptor();
@@ -75,8 +77,16 @@ class ModulePathIT {
     List<String> exported = new ArrayList<>();
     descriptor.exports().forEach(e -> exported.add(e.source() + (e.isQualified() ? " to " + e.targets() : "")));
     java.util.Collections.sort(exported);
-    assertEquals(List.of("dev.confine", "dev.confine.testing"), exported);
+    assertEquals(
+        List.of(
+            "dev.confine",
+            "dev.confine.internal to [dev.confine.testing]",
+            "dev.confine.internal.jvm to [dev.confine.testing]",
+            "dev.confine.internal.linux to [dev.confine.testing]"),
+        exported);
     assertTrue(descriptor.packages().contains("dev.confine.internal"), descriptor.packages().toString());
+    // The test kit is an artifact of its own: the runtime jar does not carry it.
+    assertFalse(descriptor.packages().stream().anyMatch(p -> p.startsWith("dev.confine.testing")), descriptor.packages().toString());
   }
 
   private static String coreJar() {

@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -36,38 +35,28 @@ class SecureDefaultIT {
   private static final Duration START = Duration.ofSeconds(90);
   private static final String CHILD = "dev.confine.it.SecureDefaultChild";
 
-  private final List<Path> made = new ArrayList<>();
-  private final List<Process> helpers = new ArrayList<>();
+  private JailWithSecret scene;
   private Path jail;
   private Path outside;
   private String token;
 
   @BeforeEach
-  void setUp() throws Exception {
+  void setUp() {
     Root.require();
-    jail = made(Jails.fresh("secure"));
-    outside = made(Jails.fresh("secure-outside"));
-    token = "secret-" + UUID.randomUUID();
-    Path secret = outside.resolve("secret.txt");
-    Files.writeString(secret, token + "\n");
-    Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-r--r--"));
+    scene = JailWithSecret.make("secure");
+    jail = scene.jail;
+    outside = scene.outside;
+    token = scene.token;
   }
 
   @AfterEach
   void tearDown() throws Exception {
-    for (Process helper : helpers) {
-      helper.destroyForcibly();
-      helper.waitFor(10, TimeUnit.SECONDS);
+    if (scene != null) {
+      scene.close();
     }
-    made.forEach(Jails::remove);
     if (jail != null) {
       Leftovers.assertNoneOutlives(jail.toString(), "a child JVM of this test", Duration.ofSeconds(5));
     }
-  }
-
-  private Path made(Path path) {
-    made.add(path);
-    return path;
   }
 
   private static ChildJvm child(String... args) throws IOException {
@@ -105,7 +94,7 @@ class SecureDefaultIT {
           "SKIPPED: dev.tty.legacy_tiocsti is 0: the kernel refuses TIOCSTI to every process without CAP_SYS_ADMIN, so the control cannot show the route open");
     }
     Path target = outside.resolve("pwned");
-    Path work = made(Jails.fresh("secure-tty"));
+    Path work = scene.made(Jails.fresh("secure-tty"));
     Path run = work.resolve("run.sh");
     List<String> java =
         ChildJvm.javaCommand(ChildJvm.javaHome(), List.of(), ChildJvm.classpath(), CHILD, "tty", jail.toString(), NOBODY, NOBODY, mode, target.toString());
@@ -293,7 +282,7 @@ class SecureDefaultIT {
         new ProcessBuilder("setpriv", "--reuid", NOBODY, "--regid", NOBODY, "--clear-groups", "unshare", "--user", "--mount", "--map-root-user", "sleep", "120")
             .redirectErrorStream(true)
             .start();
-    helpers.add(helper);
+    scene.helper(helper);
     Path ns = Path.of("/proc", String.valueOf(helper.pid()), "ns", "user");
     Path own = Files.readSymbolicLink(Path.of("/proc/self/ns/user"));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -321,7 +310,7 @@ class SecureDefaultIT {
    * the chroot), and reads argv[3] by its absolute path. Static: the jail has no libc.
    */
   private void escapeProgramInJail() throws Exception {
-    Path work = made(Jails.fresh("secure-build"));
+    Path work = scene.made(Jails.fresh("secure-build"));
     Path source = work.resolve("nsescape.c");
     Files.writeString(
         source,

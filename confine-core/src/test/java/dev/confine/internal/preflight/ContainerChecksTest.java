@@ -1,5 +1,6 @@
 package dev.confine.internal.preflight;
 
+import static dev.confine.internal.Findings.only;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,7 +11,7 @@ import dev.confine.PreflightReport;
 import dev.confine.Severity;
 import dev.confine.internal.ErrnoException;
 import dev.confine.internal.Mount;
-import dev.confine.internal.SimulatedKernel;
+import dev.confine.testing.simulation.SimulatedKernel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -68,12 +69,6 @@ class ContainerChecksTest {
 
   private static List<Finding> check(SimulatedKernel kernel, String... arguments) throws ErrnoException {
     return check(kernel, () -> List.of(arguments));
-  }
-
-  private static Finding only(List<Finding> findings, String code) {
-    List<Finding> found = findings.stream().filter(f -> f.code().equals(code)).collect(Collectors.toList());
-    assertEquals(1, found.size(), code + " in " + findings);
-    return found.get(0);
   }
 
   private static List<String> codes(List<Finding> findings) {

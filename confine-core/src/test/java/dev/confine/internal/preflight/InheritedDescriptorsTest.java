@@ -1,5 +1,7 @@
 package dev.confine.internal.preflight;
 
+import static dev.confine.internal.Findings.only;
+import static dev.confine.internal.Findings.withCode;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,7 +13,7 @@ import dev.confine.PreflightException;
 import dev.confine.PreflightReport;
 import dev.confine.Severity;
 import dev.confine.internal.PosixAcl;
-import dev.confine.internal.SimulatedKernel;
+import dev.confine.testing.simulation.SimulatedKernel;
 import java.io.File;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,6 +25,8 @@ import org.junit.jupiter.api.Test;
  * the terminal on fd 0-2, against the simulation; each finding with its control.
  */
 class InheritedDescriptorsTest {
+  private static final String INHERITED = "inherited-descriptor";
+
   private static final long UID = 65534;
   private static final long GID = 65534;
   private static final int O_RDONLY = 0;
@@ -43,21 +47,11 @@ class InheritedDescriptorsTest {
     return Confinement.builder().root("/srv/jail").user("nobody");
   }
 
-  private static List<Finding> inherited(PreflightReport report) {
-    return report.findings().stream().filter(f -> f.code().equals("inherited-descriptor")).collect(Collectors.toList());
-  }
-
-  private static Finding only(PreflightReport report) {
-    List<Finding> found = inherited(report);
-    assertEquals(1, found.size(), report.toString());
-    return found.get(0);
-  }
-
   @Test
   void aRootOnlyFileOpenForReadingIsAWarningNamingFdAndPath() {
     SimulatedKernel kernel = machine();
     int fd = kernel.openFile("/etc/shadow", O_RDONLY);
-    Finding f = only(kernel.check(policy().build()));
+    Finding f = only(kernel.check(policy().build()), INHERITED);
     assertEquals(Severity.WARNING, f.severity());
     assertEquals(
         "fd " + fd + " (/etc/shadow) is a file open for reading (flags 0100000) that uid 65534 with groups [65534] could not open"
@@ -71,7 +65,7 @@ class InheritedDescriptorsTest {
     SimulatedKernel kernel = machine();
     kernel.openFile("/etc/shadow", O_RDWR);
     PreflightException e = assertThrows(PreflightException.class, () -> kernel.apply(policy().refuseInheritedDescriptors().build()));
-    assertEquals(Severity.ERROR, only(e.report()).severity());
+    assertEquals(Severity.ERROR, only(e.report(), INHERITED).severity());
     assertTrue(e.getMessage().contains("(/etc/shadow) is a file open for reading and writing"), e.getMessage());
     assertEquals("/", kernel.root(), "refused before chroot");
     assertTrue(kernel.uids().allEqual(0));
@@ -83,21 +77,21 @@ class InheritedDescriptorsTest {
     kernel.openFile("/etc/shadow", O_WRONLY | O_APPEND); // a daemon's own log, say
     kernel.openFile("/etc/passwd", O_RDONLY);
     PreflightReport report = kernel.check(policy().refuseInheritedDescriptors().build());
-    assertTrue(inherited(report).isEmpty(), report.toString());
+    assertTrue(withCode(report, INHERITED).isEmpty(), report.toString());
   }
 
   @Test
   void theTargetsGroupOrAnAclEntryMayMakeItReadable() {
     SimulatedKernel byGroup = machine();
     byGroup.openFile("/etc/shadow", O_RDONLY);
-    assertTrue(inherited(byGroup.check(policy().group(42).build())).isEmpty(), "gid 42 may read a 0640 file of group 42");
+    assertTrue(withCode(byGroup.check(policy().group(42).build()), INHERITED).isEmpty(), "gid 42 may read a 0640 file of group 42");
     SimulatedKernel byAcl = machine();
     byAcl.openFile("/etc/shadow", O_RDONLY);
     byAcl.acl("/etc/shadow", false, new PosixAcl(List.of(
         new PosixAcl.Entry(PosixAcl.Tag.USER_OBJ, -1, 6), new PosixAcl.Entry(PosixAcl.Tag.USER, UID, 4),
         new PosixAcl.Entry(PosixAcl.Tag.GROUP_OBJ, -1, 4), new PosixAcl.Entry(PosixAcl.Tag.MASK, -1, 4),
         new PosixAcl.Entry(PosixAcl.Tag.OTHER, -1, 0))));
-    assertTrue(inherited(byAcl.check(policy().build())).isEmpty(), "user:65534:r-- lets the target read it");
+    assertTrue(withCode(byAcl.check(policy().build()), INHERITED).isEmpty(), "user:65534:r-- lets the target read it");
     // Control: an ACL entry under a mask without r grants nothing.
     SimulatedKernel masked = machine();
     masked.openFile("/etc/shadow", O_RDONLY);
@@ -105,7 +99,7 @@ class InheritedDescriptorsTest {
         new PosixAcl.Entry(PosixAcl.Tag.USER_OBJ, -1, 6), new PosixAcl.Entry(PosixAcl.Tag.USER, UID, 4),
         new PosixAcl.Entry(PosixAcl.Tag.GROUP_OBJ, -1, 0), new PosixAcl.Entry(PosixAcl.Tag.MASK, -1, 0),
         new PosixAcl.Entry(PosixAcl.Tag.OTHER, -1, 0))));
-    assertEquals(1, inherited(masked.check(policy().build())).size());
+    assertEquals(1, withCode(masked.check(policy().build()), INHERITED).size());
   }
 
   @Test
@@ -114,18 +108,18 @@ class InheritedDescriptorsTest {
     String entry = Path.of(System.getProperty("java.class.path").split(File.pathSeparator)[0]).toAbsolutePath().normalize().toString();
     SimulatedKernel kernel = machine().file(entry, 0, 0600);
     kernel.openFile(entry, O_RDONLY);
-    assertTrue(inherited(kernel.check(policy().build())).isEmpty());
+    assertTrue(withCode(kernel.check(policy().build()), INHERITED).isEmpty());
     // Control: the same file elsewhere is counted.
     SimulatedKernel elsewhere = machine().file("/opt/app/secret.jar", 0, 0600);
     elsewhere.openFile("/opt/app/secret.jar", O_RDONLY);
-    assertEquals(1, inherited(elsewhere.check(policy().build())).size());
+    assertEquals(1, withCode(elsewhere.check(policy().build()), INHERITED).size());
   }
 
   @Test
   void aUnixSocketToAnotherUidIsCountedOneToTheTargetIsNot() {
     SimulatedKernel kernel = machine();
     int fd = kernel.connectedUnixSocket(321, 0, 0);
-    Finding f = only(kernel.check(policy().build()));
+    Finding f = only(kernel.check(policy().build()), INHERITED);
     assertTrue(f.message().startsWith("fd " + fd + " (socket:["), f.message());
     assertTrue(f.message().endsWith("is a Unix socket connected to pid 321 uid 0 gid 0, another uid than the target's 65534"), f.message());
     // Control: the peer runs as the target uid, or is this process (a socketpair made here, as the
@@ -135,7 +129,7 @@ class InheritedDescriptorsTest {
     control.connectedUnixSocket(control.processId(), 0, 0);
     control.descriptor("socket:[9999]");
     control.descriptor("pipe:[77]");
-    assertTrue(inherited(control.check(policy().build())).isEmpty());
+    assertTrue(withCode(control.check(policy().build()), INHERITED).isEmpty());
   }
 
   @Test
@@ -143,7 +137,7 @@ class InheritedDescriptorsTest {
     SimulatedKernel kernel = machine();
     int memfd = kernel.descriptor("/memfd:secret (deleted)");
     int pidfd = kernel.descriptor("anon_inode:[pidfd]");
-    List<Finding> found = inherited(kernel.check(policy().build()));
+    List<Finding> found = withCode(kernel.check(policy().build()), INHERITED);
     assertEquals(2, found.size(), found.toString());
     assertTrue(found.get(0).message().startsWith("fd " + memfd + " (/memfd:secret (deleted)) is a memfd"), found.get(0).message());
     assertTrue(found.get(1).message().startsWith("fd " + pidfd + " (anon_inode:[pidfd]) is a pidfd"), found.get(1).message());
@@ -153,7 +147,7 @@ class InheritedDescriptorsTest {
         "/memfd:java_heap (deleted)")) {
       control.descriptor(quiet);
     }
-    assertTrue(inherited(control.check(policy().build())).isEmpty());
+    assertTrue(withCode(control.check(policy().build()), INHERITED).isEmpty());
   }
 
   @Test
@@ -211,7 +205,7 @@ class InheritedDescriptorsTest {
     assertEquals(1, rings.size(), report.toString());
     assertEquals(dev.confine.Severity.ERROR, rings.get(0).severity());
     assertTrue(rings.get(0).message().contains("fd " + ring), rings.get(0).message());
-    assertTrue(inherited(report).isEmpty(), "said once, as its own code");
+    assertTrue(withCode(report, INHERITED).isEmpty(), "said once, as its own code");
     PreflightReport again = Preflight.descriptorsAgain(policy().build(), java.util.Optional.empty(), kernel, java.util.Optional.empty());
     assertTrue(again.findings().stream().anyMatch(f -> f.code().equals("io-uring-ring") && f.severity() == dev.confine.Severity.ERROR), again.toString());
     // Control: an eventfd, an epoll and a pipe are the JVM's own and stay quiet.

@@ -1,5 +1,6 @@
 package dev.confine.internal.preflight;
 
+import static dev.confine.internal.Findings.withCode;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,7 +14,7 @@ import dev.confine.Severity;
 import dev.confine.internal.Capabilities;
 import dev.confine.internal.FileCapabilities;
 import dev.confine.internal.FileStatus;
-import dev.confine.internal.SimulatedKernel;
+import dev.confine.testing.simulation.SimulatedKernel;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -31,10 +32,6 @@ class JailFileCapabilitiesTest {
 
   private static ConfinementPolicy.Builder policy() {
     return Confinement.builder().root("/srv/jail").user("app");
-  }
-
-  private static List<Finding> withCode(PreflightReport report, String code) {
-    return report.findings().stream().filter(f -> f.code().equals(code)).collect(Collectors.toList());
   }
 
   @Test

@@ -1,5 +1,7 @@
 package dev.confine.internal.preflight;
 
+import static dev.confine.internal.Findings.only;
+import static dev.confine.internal.Findings.withCode;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -16,7 +18,7 @@ import dev.confine.Syscall;
 import dev.confine.SyscallException;
 import dev.confine.SyslogFacility;
 import dev.confine.internal.FileStatus;
-import dev.confine.internal.SimulatedKernel;
+import dev.confine.testing.simulation.SimulatedKernel;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -47,16 +49,6 @@ class SyslogChecksTest {
 
   private static ConfinementPolicy.Builder syslogPolicy() {
     return Confinement.builder().root("/srv/jail").user("app").openSyslogFirst("app", SyslogFacility.DAEMON);
-  }
-
-  private static List<Finding> withCode(PreflightReport report, String code) {
-    return report.findings().stream().filter(f -> f.code().equals(code)).collect(Collectors.toList());
-  }
-
-  private static Finding only(PreflightReport report, String code) {
-    List<Finding> found = withCode(report, code);
-    assertEquals(1, found.size(), code + " in\n" + report);
-    return found.get(0);
   }
 
   private static List<String> syslogCodes(PreflightReport report) {

@@ -39,7 +39,7 @@ public class App {
     return answer;
   }
 
-  /** A class from a nested jar (BOOT-INF/lib/confine-core-*.jar) that nothing loaded before. */
+  /** A class from a nested jar (BOOT-INF/lib/confine-testing-*.jar) that nothing loaded before. */
   @GetMapping("/nested")
   public String nested() throws Exception {
     return Class.forName("dev.confine.testing.InjectedFailure").getName();

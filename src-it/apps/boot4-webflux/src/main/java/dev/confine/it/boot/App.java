@@ -33,7 +33,7 @@ public class App {
     return Mono.just(answer);
   }
 
-  /** A class from a nested jar (BOOT-INF/lib/confine-core-*.jar) that nothing loaded before. */
+  /** A class from a nested jar (BOOT-INF/lib/confine-testing-*.jar) that nothing loaded before. */
   @GetMapping("/nested")
   public Mono<String> nested() throws Exception {
     return Mono.just(Class.forName("dev.confine.testing.InjectedFailure").getName());

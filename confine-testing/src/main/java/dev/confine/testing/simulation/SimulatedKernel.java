@@ -1,4 +1,4 @@
-package dev.confine.internal;
+package dev.confine.testing.simulation;
 
 import static java.util.Objects.requireNonNull;
 
@@ -6,7 +6,20 @@ import dev.confine.ConfinementPolicy;
 import dev.confine.ConfinementReport;
 import dev.confine.PreflightReport;
 import dev.confine.Syscall;
+import dev.confine.internal.ApplyGuard;
+import dev.confine.internal.Capabilities;
+import dev.confine.internal.Confiner;
+import dev.confine.internal.ErrnoException;
+import dev.confine.internal.FileCapabilities;
+import dev.confine.internal.FileStatus;
+import dev.confine.internal.Kernel;
+import dev.confine.internal.Mount;
+import dev.confine.internal.NanoClock;
+import dev.confine.internal.OpenFile;
+import dev.confine.internal.PasswdEntry;
+import dev.confine.internal.PosixAcl;
 import dev.confine.internal.jvm.JvmPreparations;
+import dev.confine.internal.linux.Errno;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -21,11 +34,14 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
-import dev.confine.internal.linux.Errno;
 
 /**
  * The kernel behind the test kit's {@code dev.confine.testing.FakeKernel}, and the one internal
- * tests use directly (they also see its threads, seccomp programs and every kernel call).
+ * tests use directly (they also see its threads, seccomp programs and every kernel call). It plays
+ * three roles, in this order in the file: building a scene (users, directories, mounts, threads,
+ * the {@code fs.suid_dumpable} setting), running a policy against itself ({@link #apply} and
+ * {@link #check} wire a {@link Confiner} over a {@link FaultyKernel} around this one, recording a
+ * halt and stderr instead of ending the JVM), and the {@link Kernel} model with its rules.
  *
  * <p>A kernel in memory that keeps the real rules, so a daemon's confinement policy can be tested
  * without root and without touching the machine: chroot, setgroups and setuid(0) need the
@@ -1217,8 +1233,6 @@ public final class SimulatedKernel implements Kernel {
 
   // ---- Linux hardening: per thread, the calling thread only (except TSYNC) ----
 
-
-
   @Override
   public String binding() {
     return "simulated";
@@ -1536,8 +1550,6 @@ public final class SimulatedKernel implements Kernel {
   private static ErrnoException fail(Syscall syscall, int errno, String args) {
     return new ErrnoException(syscall, args.isEmpty() ? List.of() : List.of(args), errno);
   }
-
-
 
   @Override
   public String toString() {

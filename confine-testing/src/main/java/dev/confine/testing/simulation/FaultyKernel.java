@@ -1,8 +1,18 @@
-package dev.confine.internal;
+package dev.confine.testing.simulation;
 
 import static java.util.Objects.requireNonNull;
 
 import dev.confine.Syscall;
+import dev.confine.internal.Capabilities;
+import dev.confine.internal.ErrnoException;
+import dev.confine.internal.FileCapabilities;
+import dev.confine.internal.FileStatus;
+import dev.confine.internal.Kernel;
+import dev.confine.internal.Mount;
+import dev.confine.internal.OpenFile;
+import dev.confine.internal.PasswdEntry;
+import dev.confine.internal.PosixAcl;
+import dev.confine.internal.Sequence;
 import dev.confine.internal.linux.ThreadStatus;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

@@ -11,7 +11,7 @@ import dev.confine.Syscall;
 import dev.confine.internal.Capabilities;
 import dev.confine.internal.ErrnoException;
 import dev.confine.internal.OpenFile;
-import dev.confine.internal.SimulatedKernel;
+import dev.confine.testing.simulation.SimulatedKernel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

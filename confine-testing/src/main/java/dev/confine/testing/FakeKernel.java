@@ -8,7 +8,7 @@ import dev.confine.PreflightReport;
 import dev.confine.Syscall;
 import dev.confine.internal.FileStatus;
 import dev.confine.internal.Kernel;
-import dev.confine.internal.SimulatedKernel;
+import dev.confine.testing.simulation.SimulatedKernel;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
