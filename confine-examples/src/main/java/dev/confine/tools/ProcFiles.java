@@ -13,7 +13,7 @@ import java.util.OptionalLong;
  *
  * <p>Why the doctor has its own status parser when confine-core has one
  * ({@code dev.confine.internal.linux.ThreadStatus}, the verifier's): that class is internal.
- * confine-core's module exports only {@code dev.confine} and {@code dev.confine.testing}, and the
+ * confine-core's module exports only {@code dev.confine} (its internals only to the test kit, {@code dev.confine.testing}), and the
  * doctor uses only that API (it runs from the class path today, where the internal class would
  * load, but then the doctor would break the day it runs on the module path, and would tie a
  * command operators script against to a class that may change without notice). The core's parser
