@@ -178,7 +178,7 @@ class AgentIT {
       assertEquals(78, child.waitFor(START), child.output());
       String out = child.output();
       assertTrue(out.contains(jail.resolve("work") + " is owned by uid 65534"), out);
-      assertTrue(out.contains("whoever can rewrite the options can keep the server root"), out);
+      assertTrue(out.contains("whoever can rewrite the policy can keep the process root"), out);
       assertFalse(out.contains("MAIN started"), "the server's main never ran\n" + out);
     }
     Path etc = Files.createDirectories(jail.resolve("etc/confine"));

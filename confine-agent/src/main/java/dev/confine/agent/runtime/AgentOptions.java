@@ -1,38 +1,29 @@
 package dev.confine.agent.runtime;
 
 import dev.confine.Capability;
-import dev.confine.Confinement;
 import dev.confine.ConfinementPolicy;
-import dev.confine.SyslogFacility;
-import java.io.IOException;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import dev.confine.PolicyOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The agent's options: {@code key=value} pairs separated by commas, a key given twice adding to a
- * list, or {@code @/path/file.properties} with the same keys. Keys are the doctor's flags without
- * their dashes; each becomes the builder call of the same name. Every mistake is an
- * {@link IllegalArgumentException} naming the key and the value, before anything is done.
+ * list, or {@code @/path/file.properties} with the same keys (a list on one line, comma-separated).
+ * The policy's keys are confine's one vocabulary ({@link PolicyOptions}: the starter's
+ * {@code confine.*} properties and the doctor's flags are the same keys); the agent adds its own:
+ * {@code at}, {@code listen}, {@code timeout}. Every mistake is an {@link IllegalArgumentException}
+ * naming the key and the value, before anything is done.
  */
 public final class AgentOptions {
-  /** The keys, in the order they are documented. */
-  static final List<String> KEYS =
-      List.of("root", "user", "group", "groups", "at", "listen", "allow-writable", "allow-device", "allow-setuid", "allow-mount",
-          "allow-shared-uid", "keep-capabilities", "deny-syscalls", "deny-exec", "allow-syscalls", "no-baseline-filter", "syslog", "timeout");
+  /** The agent's own keys; every other key is a policy option. */
+  static final Set<String> OWN_KEYS = Set.of("at", "listen", "timeout");
 
-  private static final Set<String> FLAGS = Set.of("allow-shared-uid", "deny-exec", "no-baseline-filter");
-  private static final Set<String> LISTS =
-      Set.of("groups", "listen", "allow-writable", "allow-device", "allow-setuid", "allow-mount", "keep-capabilities", "deny-syscalls", "allow-syscalls");
   /**
    * From the agent's start until every listed port listens. Under the agent, on this 2-core
    * machine, Tomcat 11 listened 1.0 s (3.4 s with two other builds running) and H2 0.5 s after
@@ -92,98 +83,49 @@ public final class AgentOptions {
 
   /** Parses the agent's argument string (what follows {@code -javaagent:confine-agent.jar=}). */
   public static AgentOptions parse(String arguments) {
-    return parse(arguments, AgentOptions::checkOwnedByRoot);
-  }
-
-  /** As {@link #parse(String)}, with {@code fileCheck} judging an options file before it is read (tests). */
-  static AgentOptions parse(String arguments, java.util.function.Consumer<Path> fileCheck) {
-    if (arguments == null || arguments.isBlank()) {
-      throw new IllegalArgumentException("no options: give at least root=DIR,user=NAME,listen=PORT (or @FILE)");
-    }
-    Map<String, List<String>> values = new LinkedHashMap<>();
-    if (arguments.startsWith("@")) {
-      Path file = Path.of(arguments.substring(1));
-      fileCheck.accept(file);
-      readFile(file, values);
-    } else {
-      for (String pair : arguments.split(",", -1)) {
-        int eq = pair.indexOf('=');
-        String key = (eq < 0 ? pair : pair.substring(0, eq)).trim();
-        String value = eq < 0 ? "" : pair.substring(eq + 1).trim();
-        add(values, key, value, pair);
-      }
-    }
-    return build(values);
-  }
-
-  private static void readFile(Path file, Map<String, List<String>> values) {
-    Properties properties = new Properties();
-    try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      properties.load(reader);
-    } catch (IOException e) {
-      throw new IllegalArgumentException("@" + file + ": cannot read it: " + e, e);
-    }
-    List<String> keys = new ArrayList<>(properties.stringPropertyNames());
-    Collections.sort(keys);
-    for (String key : keys) {
-      // In a file a list is one line, its values separated by commas.
-      String value = properties.getProperty(key).trim();
-      for (String one : LISTS.contains(key) ? value.split(",") : new String[] {value}) {
-        add(values, key, one.trim(), key + "=" + value + " (in @" + file + ")");
-      }
-    }
+    return parse(arguments, PolicyOptions::readFile);
   }
 
   /**
-   * The options decide whether, where and as whom the server is confined, and they are read as
-   * root at every start: whoever can rewrite them (the confined server itself, if the file lies
-   * in a directory it may write) can keep the next start root. So the file and every directory
-   * above it, as given and as resolved, must be root-owned and not writable by group or others,
-   * as OpenSSH asks of a ChrootDirectory's path.
+   * As {@link #parse(String)}, reading an options file with {@code readFile} (in production
+   * {@link PolicyOptions#readFile}, which first refuses a file anyone but root could rewrite).
    */
-  static void checkOwnedByRoot(Path file) {
-    Path absolute = file.toAbsolutePath().normalize();
-    List<Path> chain = new ArrayList<>();
-    for (Path p = absolute; p != null; p = p.getParent()) {
-      chain.add(p);
+  static AgentOptions parse(String arguments, Function<Path, List<Map.Entry<String, String>>> readFile) {
+    if (arguments == null || arguments.isBlank()) {
+      throw new IllegalArgumentException("no options: give at least root=DIR,user=NAME,listen=PORT (or @FILE)");
     }
-    try {
-      Path real = absolute.toRealPath();
-      for (Path p = real; p != null; p = p.getParent()) {
-        chain.add(p);
+    List<Map.Entry<String, String>> entries = new ArrayList<>();
+    PolicyOptions.FrontEnd frontEnd;
+    if (arguments.startsWith("@")) {
+      entries.addAll(readFile.apply(Path.of(arguments.substring(1))));
+      frontEnd = PolicyOptions.FrontEnd.FILE;
+    } else {
+      for (String pair : arguments.split(",", -1)) {
+        int eq = pair.indexOf('=');
+        entries.add(Map.entry((eq < 0 ? pair : pair.substring(0, eq)).trim(), eq < 0 ? "" : pair.substring(eq + 1).trim()));
       }
-    } catch (IOException e) {
-      throw new IllegalArgumentException("@" + file + ": cannot read it: " + e, e);
+      frontEnd = PolicyOptions.FrontEnd.AGENT;
     }
-    for (Path p : chain) {
-      int uid;
-      int mode;
-      try {
-        uid = (Integer) Files.getAttribute(p, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
-        mode = (Integer) Files.getAttribute(p, "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS);
-      } catch (IOException | UnsupportedOperationException e) {
-        throw new IllegalArgumentException("@" + file + ": cannot read the owner and mode of " + p + ": " + e, e);
-      }
-      boolean symlink = (mode & 0170000) == 0120000; // a link's own mode is 0777 and means nothing
-      if (uid != 0 || (!symlink && (mode & 0022) != 0)) {
-        throw new IllegalArgumentException(
-            "@" + file + ": " + p + (uid != 0 ? " is owned by uid " + uid : "") + (uid != 0 && !symlink && (mode & 0022) != 0 ? " and" : "")
-                + (!symlink && (mode & 0022) != 0 ? " is writable by " + ((mode & 0020) != 0 ? "its group" : "others") + String.format(" (mode %04o)", mode & 07777) : "")
-                + ": whoever can rewrite the options can keep the server root at its next start. Keep the file in a directory"
-                + " only root may write, such as /etc/confine (root-owned, mode 0755), never inside the jail");
+    ConfinementPolicy.Builder builder = PolicyOptions.bind(entries, frontEnd, OWN_KEYS);
+    Map<String, List<String>> own = new LinkedHashMap<>();
+    for (Map.Entry<String, String> entry : entries) {
+      if (OWN_KEYS.contains(entry.getKey())) {
+        // In a file a list is one line, its values separated by commas.
+        for (String value : frontEnd == PolicyOptions.FrontEnd.FILE && entry.getKey().equals("listen")
+            ? entry.getValue().split(",") : new String[] {entry.getValue()}) {
+          addOwn(own, entry.getKey(), value.trim());
+        }
       }
     }
+    return build(builder, own);
   }
 
-  private static void add(Map<String, List<String>> values, String key, String value, String where) {
-    if (!KEYS.contains(key)) {
-      throw new IllegalArgumentException("unknown key \"" + key + "\" in \"" + where + "\"; the keys are " + String.join(", ", KEYS));
+  private static void addOwn(Map<String, List<String>> own, String key, String value) {
+    if (value.isEmpty()) {
+      throw new IllegalArgumentException(key + ": no value");
     }
-    if (!FLAGS.contains(key) && value.isEmpty()) {
-      throw new IllegalArgumentException(key + ": no value in \"" + where + "\"");
-    }
-    List<String> list = values.computeIfAbsent(key, k -> new ArrayList<>());
-    if (!list.isEmpty() && !LISTS.contains(key)) {
+    List<String> list = own.computeIfAbsent(key, k -> new ArrayList<>());
+    if (!list.isEmpty() && !key.equals("listen")) {
       throw new IllegalArgumentException(key + " is given twice (\"" + list.get(0) + "\" and \"" + value + "\"); only list keys repeat");
     }
     list.add(value);
@@ -194,78 +136,7 @@ public final class AgentOptions {
     return list == null ? null : list.get(0);
   }
 
-  private static AgentOptions build(Map<String, List<String>> values) {
-    ConfinementPolicy.Builder builder = Confinement.builder();
-    String root = one(values, "root");
-    if (root == null) {
-      throw new IllegalArgumentException("root is missing: the directory to confine the server to (root=/srv/jail)");
-    }
-    builder.root(root);
-    String user = one(values, "user");
-    if (user == null) {
-      throw new IllegalArgumentException("user is missing: the user the server becomes (user=NAME or user=UID)");
-    }
-    if (user.matches("[0-9]+")) {
-      builder.user(number("user", user));
-    } else {
-      builder.user(user);
-    }
-    if (one(values, "group") != null) {
-      builder.group(number("group", one(values, "group")));
-    }
-    List<String> groups = values.getOrDefault("groups", List.of());
-    long[] gids = new long[groups.size()];
-    for (int i = 0; i < gids.length; i++) {
-      gids[i] = number("groups", groups.get(i));
-    }
-    builder.supplementaryGroups(gids);
-    for (String dir : values.getOrDefault("allow-writable", List.of())) {
-      builder.allowWritable(dir);
-    }
-    for (String node : values.getOrDefault("allow-device", List.of())) {
-      builder.allowDeviceNodes(node);
-    }
-    for (String file : values.getOrDefault("allow-setuid", List.of())) {
-      builder.allowSetuidFiles(file);
-    }
-    for (String mount : values.getOrDefault("allow-mount", List.of())) {
-      builder.allowMounts(mount);
-    }
-    if (values.containsKey("allow-shared-uid")) {
-      flag(values, "allow-shared-uid");
-      builder.allowSharedUid();
-    }
-    for (String name : values.getOrDefault("keep-capabilities", List.of())) {
-      String bare = name.toUpperCase(java.util.Locale.ROOT).replaceFirst("^CAP_", "");
-      Capability capability;
-      try {
-        capability = Capability.valueOf(bare);
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("keep-capabilities: \"" + name + "\" is not one confine can keep (NET_BIND_SERVICE, NET_RAW)", e);
-      }
-      builder.keepCapabilities(capability);
-    }
-    for (String call : values.getOrDefault("deny-syscalls", List.of())) {
-      if (call.equals("default")) {
-        builder.denySyscalls();
-      } else {
-        builder.denySyscalls(call);
-      }
-    }
-    for (String entry : values.getOrDefault("allow-syscalls", List.of())) {
-      builder.allowSyscalls(entry);
-    }
-    if (values.containsKey("no-baseline-filter")) {
-      flag(values, "no-baseline-filter");
-      builder.noBaselineFilter();
-    }
-    if (values.containsKey("deny-exec")) {
-      flag(values, "deny-exec");
-      builder.denyExec();
-    }
-    if (one(values, "syslog") != null) {
-      builder.openSyslogFirst(one(values, "syslog"), SyslogFacility.DAEMON);
-    }
+  private static AgentOptions build(ConfinementPolicy.Builder builder, Map<String, List<String>> values) {
     At at = At.LISTEN;
     if (one(values, "at") != null) {
       switch (one(values, "at")) {
@@ -299,13 +170,6 @@ public final class AgentOptions {
       timeout = Duration.ofSeconds(seconds);
     }
     return new AgentOptions(builder.build(), at, listen, timeout);
-  }
-
-  private static void flag(Map<String, List<String>> values, String key) {
-    String value = values.get(key).get(0);
-    if (!value.isEmpty() && !value.equals("true")) {
-      throw new IllegalArgumentException(key + " takes no value (or true): \"" + value + "\"");
-    }
   }
 
   private static long number(String key, String value) {

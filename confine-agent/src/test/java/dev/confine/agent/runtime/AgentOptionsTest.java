@@ -47,10 +47,10 @@ class AgentOptionsTest {
   void theSameKeysComeFromAFile(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("confine.properties");
     Files.writeString(file, "root=/srv/jail\nuser=nobody\nlisten=80,443\nallow-writable=var/spool\n");
-    AgentOptions o = AgentOptions.parse("@" + file, f -> {});
+    AgentOptions o = AgentOptions.parse("@" + file, AgentOptionsTest::readUnchecked);
     assertEquals("[80, 443]", o.listen.toString());
     assertEquals(List.of("var/spool"), o.policy.allowedWritable());
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse("@" + dir.resolve("missing"), f -> {}))
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse("@" + dir.resolve("missing"), AgentOptionsTest::readUnchecked))
         .getMessage().contains("cannot read it"));
   }
 
@@ -60,17 +60,17 @@ class AgentOptionsTest {
     Files.writeString(file, "root=/srv/jail\nuser=nobody\nlisten=80\n");
     // @TempDir lies under /tmp (mode 1777): anyone could replace the file, or the directory.
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse("@" + file));
-    assertTrue(e.getMessage().contains("whoever can rewrite the options can keep the server root"), e.getMessage());
+    assertTrue(e.getMessage().contains("whoever can rewrite the policy can keep the process root"), e.getMessage());
     assertTrue(e.getMessage().contains("/tmp") || e.getMessage().contains("owned by uid"), e.getMessage());
     // Control: a root-owned file in root-owned directories nobody else may write passes the check.
     if (Files.getAttribute(Path.of("/etc/passwd"), "unix:uid").equals(0)) {
-      AgentOptions.checkOwnedByRoot(Path.of("/etc/passwd"));
+      dev.confine.PolicyOptions.readFile(Path.of("/etc/passwd"));
     }
   }
 
   @Test
   void everyMistakeNamesTheKeyAndTheValue() {
-    assertMessage("root=/srv/jail,user=nobody,listen=80,rooot=/x", "unknown key \"rooot\" in \"rooot=/x\"");
+    assertMessage("root=/srv/jail,user=nobody,listen=80,rooot=/x", "unknown key rooot (value \"/x\"); did you mean root?");
     assertMessage("root=jail,user=nobody,listen=80", "jail");
     assertMessage("root=/srv/jail,user=0,listen=80", "must not be 0");
     assertMessage("root=/srv/jail,user=nobody,listen=0", "port 0 in \"0\" is not between 1 and 65535");
@@ -80,7 +80,7 @@ class AgentOptionsTest {
     assertMessage("user=nobody,listen=80", "root is missing");
     assertMessage("root=/srv/jail,listen=80", "user is missing");
     assertMessage("root=/a,root=/b,user=nobody,listen=80", "root is given twice (\"/a\" and \"/b\")");
-    assertMessage("root=/srv/jail,user=nobody,listen=80,keep-capabilities=SYS_ADMIN", "\"SYS_ADMIN\" is not one confine can keep");
+    assertMessage("root=/srv/jail,user=nobody,listen=80,keep-capabilities=SYS_ADMIN", "keep-capabilities [SYS_ADMIN]: \"SYS_ADMIN\" is not a capability confine can keep");
     assertMessage("root=/srv/jail,user=nobody,listen=80,deny-exec=yes", "deny-exec takes no value");
     assertMessage("root=/srv/jail,user=nobody,listen=80,deny-syscalls=frobnicate", "frobnicate");
     assertMessage("", "no options");
@@ -109,6 +109,19 @@ class AgentOptionsTest {
     assertMessage("root=/srv/jail,user=65534,at=main,listen=80", "with at=main");
     assertMessage("root=/srv/jail,user=65534,at=later", "at: \"later\" is not main or listen");
     assertMessage("root=/srv/jail,user=65534", "or at=main");
+  }
+
+  /** A file's lines as the agent reads them, without the owner check (a temporary directory is under /tmp). */
+  private static List<java.util.Map.Entry<String, String>> readUnchecked(Path file) {
+    java.util.Properties p = new java.util.Properties();
+    try (java.io.Reader r = Files.newBufferedReader(file)) {
+      p.load(r);
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException(file + ": cannot read it: " + e, e);
+    }
+    List<java.util.Map.Entry<String, String>> entries = new java.util.ArrayList<>();
+    p.stringPropertyNames().stream().sorted().forEach(k -> entries.add(java.util.Map.entry(k, p.getProperty(k))));
+    return entries;
   }
 
   private static void assertMessage(String options, String expected) {
