@@ -20,8 +20,8 @@ import org.springframework.context.annotation.Configuration;
 @EnableConfigurationProperties(ConfineProperties.class)
 public class ConfineAutoConfiguration {
   @Bean
-  ConfineOnListen confineOnListen(ConfineProperties properties) {
-    return new ConfineOnListen(properties);
+  ConfineOnListen confineOnListen(ConfineProperties properties, org.springframework.core.env.Environment environment) {
+    return new ConfineOnListen(properties, environment);
   }
 
   /** Servlet stacks (Tomcat, Jetty): requests held until confined. Only where confinement is asked for. */

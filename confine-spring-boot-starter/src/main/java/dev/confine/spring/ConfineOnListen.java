@@ -1,13 +1,10 @@
 package dev.confine.spring;
 
-import dev.confine.Capability;
-import dev.confine.Confinement;
 import dev.confine.ConfinementPolicy;
 import dev.confine.ConfinementReport;
 import dev.confine.Finding;
-import dev.confine.JvmFacility;
+import dev.confine.PolicyOptions;
 import dev.confine.PreflightReport;
-import dev.confine.SyslogFacility;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,9 +56,10 @@ public class ConfineOnListen implements ApplicationListener<ApplicationEvent>, o
   private volatile Optional<ConfinementReport> report = Optional.empty();
   private volatile java.time.Instant confinedAt;
 
-  ConfineOnListen(ConfineProperties properties) {
+  ConfineOnListen(ConfineProperties properties, org.springframework.core.env.Environment environment) {
     this.halt = status -> Runtime.getRuntime().halt(status);
-    if (properties.getRoot() == null || properties.getRoot().isBlank()) {
+    String root = environment.getProperty("confine.root");
+    if (root == null || root.isBlank()) {
       LOG.info("confine: no confine.root set: this application runs unconfined");
       this.policy = Optional.empty();
       this.expectedServers = 0;
@@ -73,7 +71,7 @@ public class ConfineOnListen implements ApplicationListener<ApplicationEvent>, o
     }
     ConfinementPolicy built;
     try {
-      built = policy(properties);
+      built = policy(environment);
     } catch (IllegalArgumentException | IllegalStateException | NullPointerException e) {
       throw new IllegalStateException("confine: the confine.* properties do not make a policy: " + e.getMessage(), e);
     }
@@ -179,52 +177,65 @@ public class ConfineOnListen implements ApplicationListener<ApplicationEvent>, o
     return confinement.minimalCompletionStage();
   }
 
-  static ConfinementPolicy policy(ConfineProperties p) {
-    ConfinementPolicy.Builder b = Confinement.builder().root(p.getRoot());
-    if (p.getUser() == null) {
-      throw new IllegalArgumentException("confine.user is missing: the user the application becomes (a name or a uid)");
-    }
-    if (p.getUser().matches("[0-9]+")) {
-      b.user(Long.parseLong(p.getUser()));
-    } else {
-      b.user(p.getUser());
-    }
-    if (p.getGroup() != null) {
-      b.group(p.getGroup());
-    }
-    b.supplementaryGroups(p.getSupplementaryGroups().stream().mapToLong(Long::longValue).toArray());
-    p.getAllowWritable().forEach(b::allowWritable);
-    p.getAllowDeviceNodes().forEach(b::allowDeviceNodes);
-    p.getAllowSetuidFiles().forEach(b::allowSetuidFiles);
-    p.getAllowMounts().forEach(b::allowMounts);
-    if (p.isAllowSharedUid()) {
-      b.allowSharedUid();
-    }
-    for (String name : p.getKeepCapabilities()) {
-      b.keepCapabilities(Capability.valueOf(name.toUpperCase(Locale.ROOT).replaceFirst("^CAP_", "")));
-    }
-    for (String call : p.getDenySyscalls()) {
-      if (call.equals("default")) {
-        b.denySyscalls();
-      } else {
-        b.denySyscalls(call);
+  /** The starter's own keys (ConfineProperties); every other confine.* key is a policy option. */
+  static final java.util.Set<String> OWN_KEYS = java.util.Set.of("enabled", "listen-timeout");
+  /** The starter's keys before they became confine's one vocabulary: refused, naming the new one. */
+  private static final java.util.Map<String, String> RENAMED = java.util.Map.of("supplementary-groups", "groups", "allow-device-nodes",
+      "allow-device", "allow-setuid-files", "allow-setuid", "allow-mounts", "allow-mount", "syslog-ident", "syslog", "baseline-filter",
+      "no-baseline-filter");
+
+  /**
+   * The policy the {@code confine.*} properties describe, bound by {@link PolicyOptions} (the same
+   * keys as the agent's and the doctor's). Every confine.* name the environment holds that is
+   * neither a policy option nor the starter's own is refused, with the nearest key suggested.
+   */
+  static ConfinementPolicy policy(org.springframework.core.env.Environment environment) {
+    org.springframework.boot.context.properties.bind.Binder binder = org.springframework.boot.context.properties.bind.Binder.get(environment);
+    List<java.util.Map.Entry<String, String>> entries = new ArrayList<>();
+    for (String key : confineKeys(environment)) {
+      if (RENAMED.containsKey(key)) {
+        throw new IllegalArgumentException("confine." + key + " is now confine." + RENAMED.get(key)
+            + " (the key the agent and the doctor take too)" + (key.equals("baseline-filter") ? ": write confine.no-baseline-filter=true" : ""));
+      }
+      if (PolicyOptions.find(key).isEmpty() && !OWN_KEYS.contains(key)) {
+        entries.add(java.util.Map.entry(key, environment.getProperty("confine." + key, "")));
       }
     }
-    if (p.isDenyExec()) {
-      b.denyExec();
+    for (PolicyOptions.Option option : PolicyOptions.all()) {
+      String name = "confine." + option.key();
+      if (option.repeats()) {
+        binder.bind(name, org.springframework.boot.context.properties.bind.Bindable.listOf(String.class))
+            .ifBound(values -> values.forEach(v -> entries.add(java.util.Map.entry(option.key(), v))));
+      } else {
+        binder.bind(name, String.class).ifBound(v -> entries.add(java.util.Map.entry(option.key(), v)));
+      }
     }
-    p.getAllowSyscalls().forEach(b::allowSyscalls);
-    if (!p.isBaselineFilter()) {
-      b.noBaselineFilter();
+    return PolicyOptions.bind(entries, PolicyOptions.FrontEnd.STARTER, OWN_KEYS).build();
+  }
+
+  /**
+   * The keys of every confine.* property the environment's enumerable sources hold, as
+   * PolicyOptions spells them: prefix and list index dropped, camelCase and underscores made
+   * dashes (Boot's relaxed names: confine.allowWritable[0] is allow-writable).
+   */
+  static java.util.Set<String> confineKeys(org.springframework.core.env.Environment environment) {
+    java.util.Set<String> keys = new java.util.TreeSet<>();
+    if (!(environment instanceof org.springframework.core.env.ConfigurableEnvironment)) {
+      return keys;
     }
-    if (p.getSyslogIdent() != null) {
-      b.openSyslogFirst(p.getSyslogIdent(), SyslogFacility.DAEMON);
+    for (org.springframework.core.env.PropertySource<?> source : ((org.springframework.core.env.ConfigurableEnvironment) environment).getPropertySources()) {
+      if (!(source instanceof org.springframework.core.env.EnumerablePropertySource) || source.getName().contains("systemEnvironment")) {
+        continue; // environment variables (CONFINE_ROOT) bind through Boot's relaxed names; their spelling is not checked here
+      }
+      for (String name : ((org.springframework.core.env.EnumerablePropertySource<?>) source).getPropertyNames()) {
+        if (name.startsWith("confine.")) {
+          String key = name.substring("confine.".length()).replaceAll("\\[[0-9]+\\]$", "").replaceAll("([a-z0-9])([A-Z])", "$1-$2")
+              .replace('_', '-').toLowerCase(Locale.ROOT);
+          keys.add(key);
+        }
+      }
     }
-    if (!p.getPrepare().isEmpty()) {
-      JvmFacility[] facilities = p.getPrepare().stream().map(f -> JvmFacility.valueOf(f.toUpperCase(Locale.ROOT).replace('-', '_'))).toArray(JvmFacility[]::new);
-      b.prepare(facilities[0], java.util.Arrays.copyOfRange(facilities, 1, facilities.length));
-    }
-    return b.build();
+    return keys;
   }
 
   /** The report, once confined. */

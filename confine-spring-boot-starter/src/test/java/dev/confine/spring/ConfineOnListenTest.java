@@ -14,53 +14,56 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class ConfineOnListenTest {
+  /** An environment holding these properties, as Boot's would from application.properties. */
+  private static org.springframework.core.env.StandardEnvironment environment(String... keyValues) {
+    java.util.Map<String, Object> map = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < keyValues.length; i += 2) {
+      map.put(keyValues[i], keyValues[i + 1]);
+    }
+    org.springframework.core.env.StandardEnvironment environment = new org.springframework.core.env.StandardEnvironment();
+    environment.getPropertySources().addFirst(new org.springframework.core.env.MapPropertySource("application", map));
+    return environment;
+  }
+
   @Test
   void thePropertiesBecomeThePolicyTheBuilderWouldMake() {
-    ConfineProperties p = new ConfineProperties();
-    p.setRoot("/srv/app/jail");
-    p.setUser("app");
-    p.setGroup(990L);
-    p.setSupplementaryGroups(List.of(44L));
-    p.setAllowWritable(List.of("var/spool"));
-    p.setAllowDeviceNodes(List.of("dev/null"));
-    p.setKeepCapabilities(List.of("cap_net_bind_service"));
-    p.setDenySyscalls(List.of("default"));
-    p.setDenyExec(true);
-    p.setSyslogIdent("app");
-    p.setPrepare(List.of("network", "tls"));
-    ConfinementPolicy policy = ConfineOnListen.policy(p);
-    assertEquals("app", policy.userName().orElseThrow());
-    assertEquals(990, policy.gid().getAsLong());
-    assertEquals(List.of(44L), policy.supplementaryGroups());
-    assertEquals(List.of("var/spool"), policy.allowedWritable());
-    assertEquals(List.of(Capability.NET_BIND_SERVICE), policy.keptCapabilities());
-    assertTrue(policy.execDenied() && policy.deniedSyscalls().contains("ptrace"));
-    assertTrue(policy.jvmFacilities().containsAll(List.of(JvmFacility.NETWORK, JvmFacility.TLS)));
+    ConfinementPolicy policy = ConfineOnListen.policy(environment(
+        "confine.root", "/srv/app/jail", "confine.user", "app", "confine.group", "990", "confine.groups", "44",
+        "confine.allow-writable", "var/spool", "confine.allowDevice[0]", "dev/null", "confine.keep-capabilities", "cap_net_bind_service",
+        "confine.deny-syscalls", "default", "confine.deny-exec", "true", "confine.syslog", "app", "confine.prepare", "network,tls",
+        "confine.listen-timeout", "10s"));
+    ConfinementPolicy built = Confinement.builder().root("/srv/app/jail").user("app").group(990).supplementaryGroups(44)
+        .allowWritable("var/spool").allowDeviceNodes("dev/null").keepCapabilities(Capability.NET_BIND_SERVICE).denySyscalls().denyExec()
+        .openSyslogFirst("app", dev.confine.SyslogFacility.DAEMON).prepare(JvmFacility.NETWORK, JvmFacility.TLS).build();
+    assertEquals(built, policy, "the same policy as the builder's, and as the agent's keys make (PolicyOptionsTest)");
   }
 
   @Test
   void theBaselineFilterLosesAnEntryOrIsTurnedOffByProperty() {
-    ConfineProperties p = new ConfineProperties();
-    p.setRoot("/srv/app/jail");
-    p.setUser("app");
-    assertTrue(ConfineOnListen.policy(p).baselineFilter(), "on by default");
-    p.setAllowSyscalls(List.of("perf_event_open"));
-    assertEquals(List.of("perf_event_open"), ConfineOnListen.policy(p).allowedSyscalls());
-    p.setAllowSyscalls(List.of());
-    p.setBaselineFilter(false);
-    assertFalse(ConfineOnListen.policy(p).baselineFilter());
+    assertTrue(ConfineOnListen.policy(environment("confine.root", "/srv/app/jail", "confine.user", "app")).baselineFilter(), "on by default");
+    assertEquals(List.of("perf_event_open"),
+        ConfineOnListen.policy(environment("confine.root", "/srv/app/jail", "confine.user", "app", "confine.allow-syscalls", "perf_event_open"))
+            .allowedSyscalls());
+    assertFalse(ConfineOnListen.policy(environment("confine.root", "/srv/app/jail", "confine.user", "app", "confine.no-baseline-filter", "true"))
+        .baselineFilter());
   }
 
   @Test
   void aPropertyThatMakesNoPolicyIsRefusedNamingIt() {
-    ConfineProperties p = new ConfineProperties();
-    p.setRoot("/srv/app/jail");
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> ConfineOnListen.policy(p)).getMessage().contains("confine.user is missing"));
-    p.setUser("0");
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> ConfineOnListen.policy(p)).getMessage().contains("must not be 0"));
-    p.setUser("app");
-    p.setRoot("relative");
-    assertThrows(IllegalArgumentException.class, () -> ConfineOnListen.policy(p));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> ConfineOnListen.policy(environment("confine.root", "/srv/app/jail")))
+        .getMessage().startsWith("confine.user is missing"));
+    assertTrue(assertThrows(IllegalArgumentException.class,
+        () -> ConfineOnListen.policy(environment("confine.root", "/srv/app/jail", "confine.user", "0"))).getMessage().contains("must not be 0"));
+    assertThrows(IllegalArgumentException.class, () -> ConfineOnListen.policy(environment("confine.root", "relative", "confine.user", "app")));
+    // A misspelt key: refused, with the nearest one, spelt as a property.
+    IllegalArgumentException misspelt = assertThrows(IllegalArgumentException.class,
+        () -> ConfineOnListen.policy(environment("confine.root", "/srv/app/jail", "confine.user", "app", "confine.allow-writeable", "var/x")));
+    assertEquals("unknown property confine.allow-writeable (value \"var/x\"); did you mean confine.allow-writable?", misspelt.getMessage());
+    // A key of earlier versions names the new one.
+    assertEquals("confine.syslog-ident is now confine.syslog (the key the agent and the doctor take too)", assertThrows(IllegalArgumentException.class,
+        () -> ConfineOnListen.policy(environment("confine.root", "/srv/app/jail", "confine.user", "app", "confine.syslogIdent", "app"))).getMessage());
+    // The starter's own keys are known.
+    ConfineOnListen.policy(environment("confine.root", "/srv/app/jail", "confine.user", "app", "confine.enabled", "true"));
   }
 
   @Test
@@ -108,5 +111,24 @@ class ConfineOnListenTest {
         Class.forName("org.springframework.boot.actuate.autoconfigure.web.server.ChildManagementContextInitializer")));
     assertTrue(ConfineOnListen.managementServerOfItsOwn(actuator, loader));
     assertFalse(ConfineOnListen.managementServerOfItsOwn(null, loader));
+  }
+
+  /** The IDE's completion for the policy's keys: every PolicyOptions key, and nothing else, in the metadata the jar carries. */
+  @Test
+  void theMetadataForTheIdeListsEveryPolicyKey() throws Exception {
+    String json;
+    try (java.io.InputStream in = ConfineOnListenTest.class.getResourceAsStream("/META-INF/additional-spring-configuration-metadata.json")) {
+      json = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+    java.util.List<String> names = new java.util.ArrayList<>();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"name\": \"confine\\.([a-z-]+)\"").matcher(json);
+    while (m.find()) {
+      names.add(m.group(1));
+    }
+    assertEquals(dev.confine.PolicyOptions.all().stream().map(dev.confine.PolicyOptions.Option::key).collect(java.util.stream.Collectors.toList()), names,
+        "regenerate META-INF/additional-spring-configuration-metadata.json from PolicyOptions");
+    for (dev.confine.PolicyOptions.Option option : dev.confine.PolicyOptions.all()) {
+      assertTrue(json.contains(option.description()), option.key());
+    }
   }
 }
