@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.confine.Confinement;
 import dev.confine.ConfinementException;
 import dev.confine.ConfinementPolicy;
+import dev.confine.PolicyOptions;
 import dev.confine.Finding;
 import dev.confine.JvmFacility;
 import dev.confine.PreflightReport;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -42,6 +44,21 @@ public final class Doctor {
   public static final int USAGE = 2;
   public static final int CHECK_FAILED = 3;
 
+  /** The check command's policy flags, one line each, from confine's one declaration of them. */
+  private static final String POLICY_FLAGS = policyFlags();
+
+  private static String policyFlags() {
+    List<String> lines = new ArrayList<>();
+    for (PolicyOptions.Option option : PolicyOptions.all()) {
+      String flag = "  --" + option.key() + (option.isFlag() ? "" : " " + option.valueShape().replace(" or ", "|"));
+      lines.add(String.format("%-30s", flag.length() >= 30 ? flag + "  " : flag) + option.description() + (option.repeats() ? " (repeatable)" : ""));
+    }
+    return String.join(System.lineSeparator(), lines);
+  }
+
+  /** One line after an argument error: the whole text is one --help away. */
+  static final String SEE_HELP = "run bin/confine-doctor --help for every command and flag";
+
   static final String USAGE_TEXT =
       String.join(
           System.lineSeparator(),
@@ -67,16 +84,9 @@ public final class Doctor {
           "Exit status: 0 no error; 1 an ERROR finding (init: existing paths in the way, nothing changed); 2 bad arguments;",
           "3 the command could not run.",
           "",
-          "check options:",
-          "  --root DIR                  the directory the daemon will chroot into (absolute)",
-          "  --user NAME|UID             the user the daemon will become",
-          "  --group GID                 the group to become (default: the user's primary group)",
-          "  --groups GID,GID,...        supplementary groups to keep (default: none)",
-          "  --allow-writable SUBDIR     accept that the user may write SUBDIR of the root (repeatable)",
-          "  --allow-device PATH         accept the device node PATH of the root, e.g. dev/null (repeatable)",
-          "  --allow-setuid PATH         accept the setuid/setgid file PATH of the root, e.g. bin/ping (repeatable)",
-          "  --allow-mount PATH          accept the mount at PATH of the root without nodev,nosuid (repeatable)",
-          "  --allow-shared-uid          accept other processes running as the user",
+          "check options: confine's policy options, each as --KEY (the agent's KEY=, the starter's confine.KEY;",
+          "  docs/reference.md), a list flag repeatable or comma-separated, a flag without a value:",
+          POLICY_FLAGS,
           "  --same-path PATH            a path the server names (absolute, as outside): check that inside the jail",
           "                              it names the same file, as an unmodified server needs (repeatable)",
           "  --name-lookups              the daemon resolves host names after confinement (NAME_LOOKUPS):",
@@ -167,7 +177,7 @@ public final class Doctor {
       request = parseCheck(args);
     } catch (UsageException e) {
       err.println("confine-doctor: " + e.getMessage());
-      err.println(USAGE_TEXT);
+      err.println(SEE_HELP);
       return USAGE;
     }
     ConfinementPolicy policy = request.policy;
@@ -298,95 +308,59 @@ public final class Doctor {
     if (!command.equals("check")) {
       throw new UsageException("unknown command \"" + command + "\" (the commands are \"check\", \"init\" and \"inspect\")");
     }
-    ConfinementPolicy.Builder builder = Confinement.builder();
+    // The policy's flags are confine's one vocabulary (PolicyOptions: --allow-writable here is
+    // allow-writable for the agent and confine.allow-writable for the starter); the doctor's own
+    // are --same-path, --json and --name-lookups.
+    List<Map.Entry<String, String>> entries = new ArrayList<>();
     List<String> samePaths = new ArrayList<>();
-    Optional<Path> root = Optional.empty();
-    Optional<String> user = Optional.empty();
-    OptionalLong group = OptionalLong.empty();
     boolean json = false;
-    try {
-      for (int i = 0; i < rest.size(); i++) {
-        String option = rest.get(i);
-        switch (option) {
-          case "--root":
-            {
-              String value = value(rest, i++, option);
-              builder.root(value);
-              root = Optional.of(Path.of(value));
-              break;
-            }
-          case "--user":
-            {
-              String value = value(rest, i++, option);
-              if (value.matches("[0-9]+")) {
-                builder.user(number(value, option));
-              } else {
-                builder.user(value);
-              }
-              user = Optional.of(value);
-              break;
-            }
-          case "--group":
-            {
-              long gid = number(value(rest, i++, option), option);
-              builder.group(gid);
-              group = OptionalLong.of(gid);
-              break;
-            }
-          case "--groups":
-            {
-              String value = value(rest, i++, option);
-              String[] parts = value.isEmpty() ? new String[0] : value.split(",", -1);
-              long[] gids = new long[parts.length];
-              for (int g = 0; g < parts.length; g++) {
-                gids[g] = number(parts[g], option);
-              }
-              builder.supplementaryGroups(gids);
-              break;
-            }
-          case "--allow-writable":
-            builder.allowWritable(value(rest, i++, option));
-            break;
-          case "--allow-device":
-            builder.allowDeviceNodes(value(rest, i++, option));
-            break;
-          case "--allow-setuid":
-            builder.allowSetuidFiles(value(rest, i++, option));
-            break;
-          case "--same-path":
-            samePaths.add(value(rest, i++, option));
-            break;
-          case "--allow-mount":
-            builder.allowMounts(value(rest, i++, option));
-            break;
-          case "--allow-shared-uid":
-            builder.allowSharedUid();
-            break;
-          case "--name-lookups":
-            {
-              EnumSet<JvmFacility> facilities = JvmFacility.networkServer();
-              facilities.add(JvmFacility.NAME_LOOKUPS);
-              JvmFacility[] chosen = facilities.toArray(new JvmFacility[0]);
-              builder.prepare(chosen[0], Arrays.copyOfRange(chosen, 1, chosen.length));
-              break;
-            }
-          case "--json":
-            json = true;
-            break;
-          default:
-            throw new UsageException("unknown option \"" + option + "\"");
+    boolean nameLookups = false;
+    for (int i = 0; i < rest.size(); i++) {
+      String option = rest.get(i);
+      if (option.equals("--json")) {
+        json = true;
+      } else if (option.equals("--name-lookups")) {
+        nameLookups = true;
+      } else if (option.equals("--same-path")) {
+        samePaths.add(value(rest, i++, option));
+      } else if (!option.startsWith("--")) {
+        throw new UsageException("\"" + option + "\" is not a flag (flags begin with --)");
+      } else {
+        String key = option.substring(2);
+        Optional<PolicyOptions.Option> declared = PolicyOptions.find(key);
+        if (declared.isPresent() && declared.get().isFlag()) {
+          entries.add(Map.entry(key, ""));
+        } else if (declared.isPresent()) {
+          String value = value(rest, i++, option);
+          // A list flag takes several values at once, comma-separated (--groups 44,45), or repeats.
+          for (String one : declared.get().repeats() ? value.split(",", -1) : new String[] {value}) {
+            entries.add(Map.entry(key, one));
+          }
+        } else {
+          entries.add(Map.entry(key, i + 1 < rest.size() && !rest.get(i + 1).startsWith("--") ? rest.get(++i) : ""));
         }
+      }
+    }
+    ConfinementPolicy.Builder builder;
+    try {
+      builder = PolicyOptions.bind(entries, PolicyOptions.FrontEnd.DOCTOR, Set.of());
+      if (nameLookups) {
+        EnumSet<JvmFacility> facilities = JvmFacility.networkServer();
+        facilities.add(JvmFacility.NAME_LOOKUPS);
+        JvmFacility[] chosen = facilities.toArray(new JvmFacility[0]);
+        builder.prepare(chosen[0], Arrays.copyOfRange(chosen, 1, chosen.length));
       }
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());
     }
-    if (root.isEmpty()) {
-      throw new UsageException("--root DIR is required");
-    }
-    if (user.isEmpty()) {
-      throw new UsageException("--user NAME|UID is required");
-    }
-    return new CheckRequest(builder.build(), samePaths, json, new DoctorFindings.Invocation(root.get(), user.get(), group));
+    Path root = Path.of(first(entries, "root").orElseThrow());
+    String user = first(entries, "user").orElseThrow();
+    OptionalLong group = first(entries, "group").map(g -> OptionalLong.of(Long.parseLong(g))).orElse(OptionalLong.empty());
+    return new CheckRequest(builder.build(), samePaths, json, new DoctorFindings.Invocation(root, user, group));
+  }
+
+  private static Optional<String> first(List<Map.Entry<String, String>> entries, String key) {
+    return entries.stream().filter(e -> e.getKey().equals(key)).map(Map.Entry::getValue).findFirst();
   }
 
   static String value(List<String> args, int i, String option) throws UsageException {

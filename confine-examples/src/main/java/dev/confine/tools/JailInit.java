@@ -323,7 +323,7 @@ final class JailInit {
       layout = layout(request, uid, gid, machine);
     } catch (Doctor.UsageException e) {
       err.println("confine-doctor: " + e.getMessage());
-      err.println(Doctor.USAGE_TEXT);
+      err.println(Doctor.SEE_HELP);
       return Doctor.USAGE;
     } catch (IOException | UncheckedIOException e) {
       err.println("confine-doctor: init could not run: " + e.getMessage());
@@ -687,7 +687,7 @@ final class JailInit {
       out.println("note: " + sub + " is the daemon's user's (mode 0700): check reports it unless accepted, so the check below"
           + " passes --allow-writable " + DoctorFindings.shell(sub) + ", and the daemon's policy needs allowWritable(\"" + sub + "\").");
     }
-    StringBuilder check = new StringBuilder("confine-doctor check --root ").append(DoctorFindings.shell(request.root.toString()))
+    StringBuilder check = new StringBuilder("bin/confine-doctor check --root ").append(DoctorFindings.shell(request.root.toString()))
         .append(" --user ").append(DoctorFindings.shell(request.user));
     request.group.ifPresent(g -> check.append(" --group ").append(g));
     if (request.nameLookups) {

@@ -55,19 +55,22 @@ class DoctorTest {
   void badArgumentsSayWhatIsWrong() {
     assertUsage("no command given");
     assertUsage("unknown command \"audit\" (the commands are \"check\", \"init\" and \"inspect\")", "audit");
-    assertUsage("--root DIR is required", "check", "--user", "x");
-    assertUsage("--user NAME|UID is required", "check", "--root", "/srv/jail");
+    assertUsage("--root is missing: the directory to chroot into: absolute, root-owned", "check", "--user", "x");
+    assertUsage("--user is missing: the user to become; digits are a uid", "check", "--root", "/srv/jail");
     assertUsage("--root needs a value", "check", "--root");
     assertUsage("--root needs a value", "check", "--root", "--user", "x");
-    assertUsage("root must be an absolute path: srv/jail", "check", "--root", "srv/jail", "--user", "x");
-    assertUsage("uid must not be 0: confining to root keeps root", "check", "--root", "/srv/jail", "--user", "0");
-    assertUsage("user must not be root: confining to root keeps root", "check", "--root", "/srv/jail", "--user", "root");
-    assertUsage("--group takes a number, not \"staff\"", "check", "--root", "/j", "--user", "x", "--group", "staff");
-    assertUsage("unknown option \"--force\"", "check", "--root", "/j", "--user", "x", "--force");
+    assertUsage("--root [srv/jail]: root must be an absolute path: srv/jail", "check", "--root", "srv/jail", "--user", "x");
+    assertUsage("--user [0]: uid must not be 0: confining to root keeps root", "check", "--root", "/srv/jail", "--user", "0");
+    assertUsage("--user [root]: user must not be root: confining to root keeps root", "check", "--root", "/srv/jail", "--user", "root");
+    assertUsage("--group [staff]: \"staff\" is not a number", "check", "--root", "/j", "--user", "x", "--group", "staff");
+    assertUsage("unknown flag --force", "check", "--root", "/j", "--user", "x", "--force");
     // The doctor's own descriptors say nothing of the daemon's: the flag that accepted one is gone.
-    assertUsage("unknown option \"--allow-open-directory\"", "check", "--root", "/j", "--user", "x", "--allow-open-directory", "5");
-    assertUsage("writable subdirectory must not contain '.' or '..' components: \"../etc\"",
+    assertUsage("unknown flag --allow-open-directory (value \"5\")", "check", "--root", "/j", "--user", "x", "--allow-open-directory", "5");
+    assertUsage("--allow-writable [../etc]: writable subdirectory must not contain '.' or '..' components: \"../etc\"",
         "check", "--root", "/j", "--user", "x", "--allow-writable", "../etc");
+    // A misspelt flag gets the nearest one; the doctor checks what apply() warns about with syslog too.
+    assertUsage("unknown flag --alow-writable (value \"var\"); did you mean --allow-writable?", "check", "--root", "/j", "--user", "x",
+        "--alow-writable", "var");
   }
 
   private static void assertUsage(String message, String... args) {
@@ -78,8 +81,8 @@ class DoctorTest {
   void badArgumentsExit2WithUsageAndNoStackTrace() {
     int status = run(new FakeKernel(), "check", "--root", "relative", "--user", "x");
     assertEquals(Doctor.USAGE, status);
-    assertTrue(err().startsWith("confine-doctor: root must be an absolute path: relative"), err());
-    assertTrue(err().contains("usage: confine-doctor check --root DIR --user NAME|UID"), err());
+    assertEquals("confine-doctor: --root [relative]: root must be an absolute path: relative" + System.lineSeparator()
+        + "run bin/confine-doctor --help for every command and flag" + System.lineSeparator(), err(), "the one line that matters, and where the rest is");
     assertFalse(err().contains("\tat "), "no stack trace: " + err());
     assertEquals("", out());
   }
@@ -99,7 +102,11 @@ class DoctorTest {
   void theHelpListsBothCommandsAndEveryFlag() throws Exception {
     java.util.Set<String> parsed = new java.util.TreeSet<>();
     java.util.regex.Pattern label = java.util.regex.Pattern.compile("case \"(--[a-z-]+)\":");
-    for (String source : List.of("Doctor.java", "JailInit.java", "Inspect.java")) {
+    for (dev.confine.PolicyOptions.Option option : dev.confine.PolicyOptions.all()) {
+      parsed.add("--" + option.key()); // check's policy flags: confine's one declaration
+    }
+    parsed.addAll(List.of("--same-path", "--name-lookups", "--json")); // check's own
+    for (String source : List.of("JailInit.java", "Inspect.java")) {
       java.util.regex.Matcher m = label.matcher(java.nio.file.Files.readString(Path.of("src/main/java/dev/confine/tools", source)));
       while (m.find()) {
         parsed.add(m.group(1));
@@ -182,7 +189,7 @@ class DoctorTest {
   void initIsACommandOfItsOwn() {
     assertEquals(Doctor.USAGE, run(new FakeKernel(), "init", "--root", "relative", "--user", "x"));
     assertTrue(err().startsWith("confine-doctor: --root must be an absolute path: relative"), err());
-    assertTrue(err().contains("usage: confine-doctor check"), err());
+    assertTrue(err().contains("run bin/confine-doctor --help for every command and flag"), err());
   }
 
   @Test

@@ -157,8 +157,9 @@ class DoctorIT {
   void badArgumentsExit2WithUsageAndNoStackTrace() throws Exception {
     try (ChildJvm child = doctor("check", "--root", "relative/jail", "--user", "64999")) {
       assertEquals(2, child.waitFor(CHILD), child.output());
-      assertTrue(child.output().contains("confine-doctor: root must be an absolute path: relative/jail"), child.output());
-      assertTrue(child.output().contains("usage: confine-doctor check"), child.output());
+      assertTrue(child.output().contains("confine-doctor: --root [relative/jail]: root must be an absolute path: relative/jail"), child.output());
+      assertTrue(child.output().contains("run bin/confine-doctor --help for every command and flag"), child.output());
+      assertFalse(child.output().contains("usage: confine-doctor check"), "one line, not the whole usage\n" + child.output());
       assertFalse(child.output().contains("\tat "), child.output());
     }
   }
@@ -267,7 +268,7 @@ class DoctorIT {
     assertEquals("40755 0:0", attributes(root.resolve("etc")));
     assertEquals("100644 0:0", attributes(root.resolve("etc/hosts")));
     assertEquals(Files.readString(Path.of("/etc/hosts")), Files.readString(root.resolve("etc/hosts")));
-    assertTrue(init.out.contains("next: confine-doctor check --root " + root + " --user 65534 --group 65534 --name-lookups"), init.toString());
+    assertTrue(init.out.contains("next: bin/confine-doctor check --root " + root + " --user 65534 --group 65534 --name-lookups"), init.toString());
 
     Ran check = doctorApart("check", "--root", root.toString(), "--user", "65534", "--group", "65534", "--name-lookups");
     assertEquals(0, check.status, check.toString());
@@ -305,8 +306,8 @@ class DoctorIT {
     assertTrue(init.out.contains("note: dev/null and dev/urandom are device nodes, which check reports as an ERROR (device-node) unless accepted"),
         init.toString());
 
-    String next = init.out.lines().filter(l -> l.startsWith("next: confine-doctor check ")).findFirst().orElseThrow(() -> new AssertionError(init.toString()));
-    String[] args = next.substring("next: confine-doctor ".length()).split(" ");
+    String next = init.out.lines().filter(l -> l.startsWith("next: bin/confine-doctor check ")).findFirst().orElseThrow(() -> new AssertionError(init.toString()));
+    String[] args = next.substring("next: bin/confine-doctor ".length()).split(" ");
     Ran passes = doctorApart(args);
     assertEquals(0, passes.status, next + "\n" + passes);
 
