@@ -181,6 +181,10 @@ public final class PolicyOptions {
     one(o, "umask", "OCTAL", "unchanged", "the umask set during the sequence, such as 027", "umask(int)", (b, v) -> b.umask(octal(v)));
     list(o, "prepare", "FACILITY", "a network server's", "a JDK facility to ready before chroot (JvmFacility names: network, tls, ...)",
         "prepare(JvmFacility...)", null);
+    one(o, "open-all-jars", "true or false", "true", "open every class-path jar before chroot, so each stays readable in the jail",
+        "openAllJars(boolean)", (b, v) -> b.openAllJars(bool(v)));
+    flag(o, "preload-directory-classes", "load every class of the class path's directories before chroot", "preloadDirectoryClasses()",
+        ConfinementPolicy.Builder::preloadDirectoryClasses);
     flag(o, "prepare-nothing", "ready no JDK facility before chroot", "prepareNothing()", ConfinementPolicy.Builder::prepareNothing);
     flag(o, "no-service-notification", "send nothing to systemd's NOTIFY_SOCKET", "noServiceNotification()",
         ConfinementPolicy.Builder::noServiceNotification);
@@ -298,6 +302,62 @@ public final class PolicyOptions {
       case DOCTOR: return "flag";
       case API: return "builder call";
       default: return "key";
+    }
+  }
+
+  private static final java.util.regex.Pattern CALL = java.util.regex.Pattern.compile("\\b([a-z][A-Za-z]*)\\(([^()]*)\\)");
+  private static final java.util.regex.Pattern FIRST_STRING = java.util.regex.Pattern.compile("\"([^\"]*)\"");
+
+  /**
+   * A text (a finding's fix, a message) with every builder call of a declared option in it written
+   * as {@code frontEnd} writes that option: {@code allowWritable("var/spool")} becomes
+   * {@code allow-writable=var/spool} for the agent, {@code confine.allow-writable=var/spool} for the
+   * starter, {@code --allow-writable var/spool} for the doctor; {@code allowSharedUid()} becomes
+   * {@code allow-shared-uid}, {@code confine.allow-shared-uid=true}, {@code --allow-shared-uid}.
+   * Calls of methods no option declares are left as they are.
+   */
+  public static String inTermsOf(String text, FrontEnd frontEnd) {
+    Objects.requireNonNull(text, "text");
+    Objects.requireNonNull(frontEnd, "frontEnd");
+    if (frontEnd == FrontEnd.API) {
+      return text;
+    }
+    java.util.regex.Matcher m = CALL.matcher(text);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      Optional<Option> option = byMethod(m.group(1));
+      if (option.isEmpty()) {
+        m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement(m.group()));
+        continue;
+      }
+      java.util.regex.Matcher value = FIRST_STRING.matcher(m.group(2));
+      String arg = m.group(2).trim();
+      // A literal is the value; a placeholder (group(gid)) becomes the option's value shape (GID).
+      String v = value.find() ? value.group(1) : arg.isEmpty() || arg.matches("[0-9]+|true|false") ? arg : option.get().value;
+      m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement(written(option.get(), v, frontEnd)));
+    }
+    m.appendTail(out);
+    return out.toString();
+  }
+
+  /** The option whose builder call is this method, if one is. */
+  public static Optional<Option> byMethod(String method) {
+    Objects.requireNonNull(method, "method");
+    for (Option option : OPTIONS.values()) {
+      String call = option.builderCall;
+      if (call.substring(0, call.indexOf('(')).equals(method)) {
+        return Optional.of(option);
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static String written(Option option, String value, FrontEnd frontEnd) {
+    boolean bare = option.flag || value.isEmpty();
+    switch (frontEnd) {
+      case STARTER: return "confine." + option.key + "=" + (bare ? "true" : value);
+      case DOCTOR: return "--" + option.key + (bare ? "" : " " + (value.matches("[A-Za-z0-9_./:@%+=,-]+") ? value : "'" + value.replace("'", "'\\''") + "'"));
+      default: return option.key + (bare ? "" : "=" + value);
     }
   }
 
@@ -424,6 +484,13 @@ public final class PolicyOptions {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("\"" + value + "\" is not a number", e);
     }
+  }
+
+  private static boolean bool(String value) {
+    if (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false")) {
+      return Boolean.parseBoolean(value);
+    }
+    throw new IllegalArgumentException("\"" + value + "\" is not true or false");
   }
 
   private static int octal(String value) {

@@ -145,4 +145,56 @@ class PolicyOptionsTest {
     String doc = Files.readString(Path.of("../docs/reference.md"));
     assertTrue(doc.contains(table), "docs/reference.md must hold this table (generated from PolicyOptions):\n" + table);
   }
+
+  @Test
+  void aFixSpeaksEachFrontEndsLanguage() {
+    String fix = "chmod 0755 var/x, or accept it knowingly with allowWritable(\"var/spool\"); or allowSharedUid()";
+    assertEquals("chmod 0755 var/x, or accept it knowingly with allow-writable=var/spool; or allow-shared-uid", PolicyOptions.inTermsOf(fix, FrontEnd.AGENT));
+    assertEquals("chmod 0755 var/x, or accept it knowingly with confine.allow-writable=var/spool; or confine.allow-shared-uid=true",
+        PolicyOptions.inTermsOf(fix, FrontEnd.STARTER));
+    assertEquals("chmod 0755 var/x, or accept it knowingly with --allow-writable var/spool; or --allow-shared-uid", PolicyOptions.inTermsOf(fix, FrontEnd.DOCTOR));
+    assertEquals(fix, PolicyOptions.inTermsOf(fix, FrontEnd.API));
+    assertEquals("--allow-setuid 'bin/my ping'", PolicyOptions.inTermsOf("allowSetuidFiles(\"bin/my ping\")", FrontEnd.DOCTOR));
+    assertEquals("give group=GID", PolicyOptions.inTermsOf("give group(gid)", FrontEnd.AGENT));
+    assertEquals("apply() and allowOpenDirectory(fd) stay", PolicyOptions.inTermsOf("apply() and allowOpenDirectory(fd) stay", FrontEnd.AGENT));
+  }
+
+  /**
+   * Every builder call a preflight fix names (in the texts of confine-core's checks) is a declared
+   * option, so each front end can say it its own way; the two calls that only code can make
+   * (a descriptor number, a hook) are the exceptions, and say so.
+   */
+  @Test
+  void everyBuilderCallAFixNamesHasAnOptionForEveryFrontEnd() throws Exception {
+    Set<String> builderMethods = new java.util.TreeSet<>();
+    for (java.lang.reflect.Method m : ConfinementPolicy.Builder.class.getDeclaredMethods()) {
+      if (java.lang.reflect.Modifier.isPublic(m.getModifiers())) {
+        builderMethods.add(m.getName());
+      }
+    }
+    Set<String> codeOnly = Set.of("allowOpenDirectory", "beforeChroot", "build", "toBuilder");
+    Set<String> named = new java.util.TreeSet<>();
+    java.util.regex.Pattern literal = java.util.regex.Pattern.compile("\"((?:[^\"\\\\]|\\\\.)*)\"");
+    java.util.regex.Pattern call = java.util.regex.Pattern.compile("\\b([a-z][A-Za-z]*)\\(");
+    try (java.util.stream.Stream<Path> sources = Files.walk(Path.of("src/main/java/dev/confine/internal"))) {
+      for (Path source : (Iterable<Path>) sources.filter(p -> p.toString().endsWith(".java"))::iterator) {
+        java.util.regex.Matcher lit = literal.matcher(Files.readString(source));
+        while (lit.find()) {
+          java.util.regex.Matcher c = call.matcher(lit.group(1));
+          while (c.find()) {
+            if (builderMethods.contains(c.group(1))) {
+              named.add(c.group(1));
+            }
+          }
+        }
+      }
+    }
+    assertTrue(named.contains("allowWritable") && named.contains("allowSetuidFiles"), named.toString());
+    for (String method : named) {
+      if (!codeOnly.contains(method)) {
+        assertTrue(PolicyOptions.byMethod(method).isPresent(), method + "() is named by a fix but no option declares it: the agent, the starter"
+            + " and the doctor could not say it");
+      }
+    }
+  }
 }

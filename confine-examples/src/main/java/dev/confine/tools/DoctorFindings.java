@@ -102,14 +102,12 @@ final class DoctorFindings {
           entry("unknown-identity",
               (f, i) -> "Give --user an existing user (NAME or UID); for a uid without a passwd entry give --group GID too."));
 
-  /** The library's builder calls and the doctor flags that say the same. */
+  /**
+   * What the doctor says differently beyond the options (those PolicyOptions.inTermsOf writes as
+   * flags, from confine's one declaration of them).
+   */
   private static final List<Map.Entry<Pattern, String>> CALLS =
       List.of(
-          entry(Pattern.compile("allowSetuidFiles\\(\"(.*?)\"\\)"), "--allow-setuid "),
-          entry(Pattern.compile("allowDeviceNodes\\(\"(.*?)\"\\)"), "--allow-device "),
-          entry(Pattern.compile("allowWritable\\(\"(.*?)\"\\)"), "--allow-writable "),
-          entry(Pattern.compile("allowMounts\\(\"(.*?)\"\\)"), "--allow-mount "),
-          entry(Pattern.compile("allowSharedUid\\(\\)()"), "--allow-shared-uid"),
           entry(Pattern.compile("\\bgroup\\(gid\\)()"), "--group GID"),
           entry(Pattern.compile("\\bapply\\(\\)()"), "confinement"));
 
@@ -133,7 +131,7 @@ final class DoctorFindings {
 
   /** The text with each builder call of {@link #CALLS} replaced by its flag and value. */
   static String flags(String text) {
-    String result = text;
+    String result = dev.confine.PolicyOptions.inTermsOf(text, dev.confine.PolicyOptions.FrontEnd.DOCTOR);
     for (Map.Entry<Pattern, String> call : CALLS) {
       Matcher m = call.getKey().matcher(result);
       StringBuilder out = new StringBuilder();

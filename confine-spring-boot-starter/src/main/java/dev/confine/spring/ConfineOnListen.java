@@ -138,7 +138,8 @@ public class ConfineOnListen implements ApplicationListener<ApplicationEvent>, o
   }
 
   private static String line(Finding f) {
-    return "  " + f.severity() + " " + f.code() + ": " + f.message() + " (fix: " + f.fix() + ")";
+    // The fix in the starter's words: confine.allow-writable=var/spool, not allowWritable("var/spool").
+    return "  " + f.severity() + " " + f.code() + ": " + f.message() + " (fix: " + PolicyOptions.inTermsOf(f.fix(), PolicyOptions.FrontEnd.STARTER) + ")";
   }
 
   @Override
@@ -307,7 +308,8 @@ public class ConfineOnListen implements ApplicationListener<ApplicationEvent>, o
         LOG.info("confine: confined after " + ports + " listened" + held + ": " + done.summary());
       } catch (RuntimeException e) {
         // ConfinementException before chroot (past it the library halted already), or anything else.
-        LOG.error("confine: apply() failed; stopping the JVM (status " + NOT_CONFINED + ") rather than serve unconfined: " + e.getMessage(), e);
+        LOG.error("confine: apply() failed; stopping the JVM (status " + NOT_CONFINED + ") rather than serve unconfined: "
+            + PolicyOptions.inTermsOf(String.valueOf(e.getMessage()), PolicyOptions.FrontEnd.STARTER), e);
         halt.accept(NOT_CONFINED);
       }
     }

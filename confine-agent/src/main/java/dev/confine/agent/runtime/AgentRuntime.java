@@ -130,7 +130,7 @@ public final class AgentRuntime {
       printReport(report, err);
       err.flush();
     } catch (ConfinementException e) {
-      stop(err, "apply() failed: " + e.getMessage());
+      stop(err, "apply() failed: " + dev.confine.PolicyOptions.inTermsOf(e.getMessage(), dev.confine.PolicyOptions.FrontEnd.AGENT));
     } catch (RuntimeException | Error e) {
       stop(err, "apply() failed: " + e);
     }
@@ -147,7 +147,8 @@ public final class AgentRuntime {
 
 
   private static String line(Finding f) {
-    return "  " + f.severity() + " " + f.code() + ": " + f.message() + " (fix: " + f.fix() + ")";
+    // The fix in the agent's words: allow-writable=var/spool, not allowWritable("var/spool").
+    return "  " + f.severity() + " " + f.code() + ": " + f.message() + " (fix: " + dev.confine.PolicyOptions.inTermsOf(f.fix(), dev.confine.PolicyOptions.FrontEnd.AGENT) + ")";
   }
 
   /**
