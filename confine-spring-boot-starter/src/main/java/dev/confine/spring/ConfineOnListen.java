@@ -67,20 +67,26 @@ public class ConfineOnListen implements ApplicationListener<ApplicationEvent>, o
     }
     java.time.Duration timeout = properties.getListenTimeout();
     if (timeout == null || timeout.isNegative() || timeout.isZero() || timeout.toSeconds() > 300) {
-      throw new IllegalStateException("confine: confine.listen-timeout must be between 1 ms and 300 s: " + timeout);
+      throw new ConfineRefusal("confine: confine.listen-timeout must be between 1 ms and 300 s: " + timeout,
+          "Set confine.listen-timeout to the time the application needs to start and listen (default 30s, at most 300s).", null);
     }
     ConfinementPolicy built;
     try {
       built = policy(environment);
     } catch (IllegalArgumentException | IllegalStateException | NullPointerException e) {
-      throw new IllegalStateException("confine: the confine.* properties do not make a policy: " + e.getMessage(), e);
+      throw new ConfineRefusal("confine: the confine.* properties do not make a policy: " + e.getMessage(),
+          "Correct the property named above (the keys: docs/reference.md, \"Options: one vocabulary\"), or remove confine.root to run"
+              + " unconfined.", e);
     }
     // The jail and the identity, checked while the application starts: a refusal stops it
     // before it ever listens.
     PreflightReport check = built.check();
     if (check.hasErrors()) {
-      throw new IllegalStateException("confine: the jail " + built.root() + " is refused:\n"
-          + check.errors().stream().map(ConfineOnListen::line).collect(Collectors.joining("\n")));
+      throw new ConfineRefusal("confine: the jail " + built.root() + " is refused:\n"
+          + check.errors().stream().map(ConfineOnListen::line).collect(Collectors.joining("\n")),
+          "Fix each finding as its fix says (bin/confine-doctor check --root " + built.root() + " --user "
+              + built.userName().orElse(built.uid().isPresent() ? String.valueOf(built.uid().getAsLong()) : "USER")
+              + " shows the same findings without starting the application), then start it again.", null);
     }
     this.policy = Optional.of(built);
     this.expectedServers = 0;

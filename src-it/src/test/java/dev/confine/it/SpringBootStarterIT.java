@@ -163,6 +163,9 @@ class SpringBootStarterIT {
       int status = child.waitFor(START);
       assertNotEquals(0, status, child.output());
       assertTrue(child.output().contains("jail-writable"), child.output());
+      // Boot's report, through the starter's FailureAnalyzer: the finding once, and the action.
+      assertTrue(child.output().contains("APPLICATION FAILED TO START") && child.output().contains("Action:"), child.output());
+      assertTrue(child.output().split("jail-writable", -1).length - 1 <= 2, "the finding is not repeated through nested exceptions\n" + child.output());
       assertFalse(child.output().contains("Tomcat started"), "never listened\n" + child.output());
     }
   }
