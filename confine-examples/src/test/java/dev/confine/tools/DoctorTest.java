@@ -274,4 +274,15 @@ class DoctorTest {
     assertTrue(Doctor.samePathProblem(jail, dir.resolve("elsewhere").toString()).orElseThrow().contains("does not exist outside"));
     assertTrue(Doctor.samePathProblem(jail, "relative").orElseThrow().contains("not an absolute path"));
   }
+
+  /** The same policy as the builder's, the agent's keys' (AgentOptionsTest) and the starter's properties' (ConfineOnListenTest). */
+  @Test
+  void theDoctorsFlagsMakeThePolicyTheBuilderMakes() throws Exception {
+    dev.confine.ConfinementPolicy built = dev.confine.Confinement.builder().root("/srv/app/jail").user("app").group(990).supplementaryGroups(44)
+        .allowWritable("var/spool").allowDeviceNodes("dev/null").keepCapabilities(dev.confine.Capability.NET_BIND_SERVICE).denySyscalls()
+        .denyExec().openSyslogFirst("app", dev.confine.SyslogFacility.DAEMON).build();
+    assertEquals(built, Doctor.parse(new String[] {"check", "--root", "/srv/app/jail", "--user", "app", "--group", "990", "--groups", "44",
+        "--allow-writable", "var/spool", "--allow-device", "dev/null", "--keep-capabilities", "cap_net_bind_service", "--deny-syscalls", "default",
+        "--deny-exec", "--syslog", "app"}));
+  }
 }

@@ -76,7 +76,7 @@ class AgentIT {
     int port = Examples.freePort();
     for (String[] bad :
         new String[][] {
-          {"root=" + jail + ",user=65534,group=65534,listen=" + port + ",rooot=/x", "unknown key \"rooot\""},
+          {"root=" + jail + ",user=65534,group=65534,listen=" + port + ",rooot=/x", "unknown key rooot (value \"/x\"); did you mean root?"},
           {"root=relative/jail,user=65534,group=65534,listen=" + port, "relative/jail"},
           {"root=" + jail + ",user=0,group=65534,listen=" + port, "must not be 0"},
           {"root=" + jail + ",user=no-such-user-confine,listen=" + port, "no-such-user-confine"},

@@ -142,4 +142,14 @@ class AgentOptionsTest {
     assertEquals(List.of((byte) 127, (byte) 0, (byte) 0, (byte) 1),
         List.of(sockets.get(0).address[0], sockets.get(0).address[1], sockets.get(0).address[2], sockets.get(0).address[3]));
   }
+
+  /** The same policy as the builder's, the starter's properties' (ConfineOnListenTest) and the doctor's flags' (DoctorTest). */
+  @Test
+  void theAgentsKeysMakeThePolicyTheBuilderMakes() {
+    dev.confine.ConfinementPolicy built = dev.confine.Confinement.builder().root("/srv/app/jail").user("app").group(990).supplementaryGroups(44)
+        .allowWritable("var/spool").allowDeviceNodes("dev/null").keepCapabilities(Capability.NET_BIND_SERVICE).denySyscalls().denyExec()
+        .openSyslogFirst("app", dev.confine.SyslogFacility.DAEMON).build();
+    assertEquals(built, AgentOptions.parse("root=/srv/app/jail,user=app,group=990,groups=44,allow-writable=var/spool,allow-device=dev/null,"
+        + "keep-capabilities=cap_net_bind_service,deny-syscalls=default,deny-exec,syslog=app,listen=80").policy);
+  }
 }
