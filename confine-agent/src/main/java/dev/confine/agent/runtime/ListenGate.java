@@ -152,10 +152,7 @@ final class ListenGate implements ObjIntConsumer<Object> {
             if (opcode == Opcodes.INVOKESTATIC && owner.equals("sun/nio/ch/Net") && method.equals("listen")
                 && desc.equals("(Ljava/io/FileDescriptor;I)V")) {
               super.visitInsn(Opcodes.DUP2);
-              super.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/System", "getProperties", "()Ljava/util/Properties;", false);
-              super.visitLdcInsn(KEY);
-              super.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/util/Properties", "get", "(Ljava/lang/Object;)Ljava/lang/Object;", false);
-              super.visitTypeInsn(Opcodes.CHECKCAST, "java/util/function/ObjIntConsumer");
+              pushGate(mv);
               super.visitInsn(Opcodes.DUP_X2);
               super.visitInsn(Opcodes.POP);
               super.visitMethodInsn(Opcodes.INVOKEINTERFACE, "java/util/function/ObjIntConsumer", "accept", "(Ljava/lang/Object;I)V", true);
@@ -167,6 +164,14 @@ final class ListenGate implements ObjIntConsumer<Object> {
       }
     }, 0);
     return changed[0] ? writer.toByteArray() : null;
+  }
+
+  /** Pushes the gate, as the rewritten code finds it: (ObjIntConsumer) System.getProperties().get(KEY). */
+  private static void pushGate(MethodVisitor out) {
+    out.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/System", "getProperties", "()Ljava/util/Properties;", false);
+    out.visitLdcInsn(KEY);
+    out.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/util/Properties", "get", "(Ljava/lang/Object;)Ljava/lang/Object;", false);
+    out.visitTypeInsn(Opcodes.CHECKCAST, "java/util/function/ObjIntConsumer");
   }
 
   /**
@@ -189,10 +194,7 @@ final class ListenGate implements ObjIntConsumer<Object> {
           @Override
           public void visitCode() {
             super.visitCode();
-            super.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/System", "getProperties", "()Ljava/util/Properties;", false);
-            super.visitLdcInsn(KEY);
-            super.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/util/Properties", "get", "(Ljava/lang/Object;)Ljava/lang/Object;", false);
-            super.visitTypeInsn(Opcodes.CHECKCAST, "java/util/function/ObjIntConsumer");
+            pushGate(mv);
             super.visitVarInsn(Opcodes.ALOAD, 0);
             super.visitVarInsn(Opcodes.ILOAD, 1);
             super.visitMethodInsn(Opcodes.INVOKEINTERFACE, "java/util/function/ObjIntConsumer", "accept", "(Ljava/lang/Object;I)V", true);
