@@ -235,10 +235,10 @@ public class ConfineOnListen implements ApplicationListener<ApplicationEvent>, o
         continue; // environment variables (CONFINE_ROOT) bind through Boot's relaxed names; their spelling is not checked here
       }
       for (String name : ((org.springframework.core.env.EnumerablePropertySource<?>) source).getPropertyNames()) {
-        if (name.startsWith("confine.")) {
-          String key = name.substring("confine.".length()).replaceAll("\\[[0-9]+\\]$", "").replaceAll("([a-z0-9])([A-Z])", "$1-$2")
-              .replace('_', '-').toLowerCase(Locale.ROOT);
-          keys.add(key);
+        String rest = name.startsWith("confine.") ? name.substring("confine.".length()).replaceAll("\\[[0-9]+\\]$", "") : "";
+        // A policy key has no dot; confine.spring.* and confine.agent.* are switches of the starter's and the agent's own.
+        if (!rest.isEmpty() && rest.indexOf('.') < 0) {
+          keys.add(rest.replaceAll("([a-z0-9])([A-Z])", "$1-$2").replace('_', '-').toLowerCase(Locale.ROOT));
         }
       }
     }

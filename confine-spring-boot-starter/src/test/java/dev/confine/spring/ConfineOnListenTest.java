@@ -62,6 +62,9 @@ class ConfineOnListenTest {
     // A key of earlier versions names the new one.
     assertEquals("confine.syslog-ident is now confine.syslog (the key the agent and the doctor take too)", assertThrows(IllegalArgumentException.class,
         () -> ConfineOnListen.policy(environment("confine.root", "/srv/app/jail", "confine.user", "app", "confine.syslogIdent", "app"))).getMessage());
+    // Switches of the starter's and the agent's own (-Dconfine.spring.noGate, -Dconfine.agent.verbose) are no policy keys.
+    ConfineOnListen.policy(environment("confine.root", "/srv/app/jail", "confine.user", "app", "confine.spring.noGate", "true",
+        "confine.agent.verbose", "true"));
     // The starter's own keys are known.
     ConfineOnListen.policy(environment("confine.root", "/srv/app/jail", "confine.user", "app", "confine.enabled", "true"));
   }
