@@ -2,7 +2,6 @@ package dev.confine.internal;
 
 import dev.confine.Capability;
 import dev.confine.ConfinementException;
-import dev.confine.ConfinementPolicy;
 import dev.confine.Step;
 import dev.confine.Syscall;
 import dev.confine.internal.linux.LinuxArch;
@@ -46,7 +45,7 @@ public final class Sequence {
    * capabilities are set after setresuid; then no_new_privs and a seccomp filter with TSYNC,
    * which carries no_new_privs to every thread.
    */
-  static void run(ConfinementPolicy policy, Target target, Optional<String> notifySocket, Steps s) throws ErrnoException {
+  static void run(PolicyView policy, Target target, Optional<String> notifySocket, Steps s) throws ErrnoException {
     if (policy.syslogIdent().isPresent()) {
       s.openlog(policy.syslogIdent().get(), policy.syslogFacility().code(), "connect to /dev/log while it is still visible");
     }
@@ -115,7 +114,7 @@ public final class Sequence {
     }
 
     /** For a plan before the user is resolved: the name, or "primary gid of ...". */
-    static Target unresolved(ConfinementPolicy policy) {
+    static Target unresolved(PolicyView policy) {
       Object uid = policy.userName().<Object>map(n -> n).orElseGet(() -> policy.uid().getAsLong());
       Object gid = policy.gid().isPresent() ? (Object) policy.gid().getAsLong() : "<primary gid of " + uid + ">";
       return new Target(uid, gid, Optional.empty());
@@ -184,7 +183,7 @@ public final class Sequence {
    * The plan of {@code policy}; ids by name when the identity is not resolved yet. The environment
    * is apply()'s to read: the plan has no notify-socket steps.
    */
-  public static List<Step> plan(ConfinementPolicy policy, Optional<Identity> identity) {
+  public static List<Step> plan(PolicyView policy, Optional<Identity> identity) {
     Recorder recorder = new Recorder();
     try {
       run(policy, identity.map(Target::of).orElseGet(() -> Target.unresolved(policy)), Optional.empty(), recorder);
@@ -280,7 +279,7 @@ public final class Sequence {
     /** The new root as opened: what every thread's root and cwd must be after the drop. */
     FileStatus rootStatus;
 
-    Executor(Kernel kernel, NanoClock clock, ConfinementPolicy policy, Optional<FileStatus> checkedRoot) {
+    Executor(Kernel kernel, NanoClock clock, PolicyView policy, Optional<FileStatus> checkedRoot) {
       this.kernel = kernel;
       this.clock = clock;
       this.checkedRoot = checkedRoot;
@@ -338,7 +337,7 @@ public final class Sequence {
     }
 
     /** Runs the sequence; with {@code notifySocket}, connects to it first. */
-    void run(ConfinementPolicy policy, Identity identity, Optional<String> notifySocket) throws ErrnoException {
+    void run(PolicyView policy, Identity identity, Optional<String> notifySocket) throws ErrnoException {
       stepStart = clock.nanoTime();
       Sequence.run(policy, Target.of(identity), notifySocket, this);
     }

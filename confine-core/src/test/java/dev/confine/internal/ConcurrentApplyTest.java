@@ -47,7 +47,7 @@ class ConcurrentApplyTest {
         new Thread(
             () -> {
               try {
-                confiner.apply(policy);
+                confiner.apply(Internal.get().viewOf(policy));
               } catch (Throwable t) {
                 firstFailure.set(t);
               }
@@ -55,7 +55,7 @@ class ConcurrentApplyTest {
     first.start();
     assertTrue(inside.await(30, TimeUnit.SECONDS), "the first apply() reached the kernel");
     int callsBefore = fake.calls().size();
-    IllegalStateException e = assertThrows(IllegalStateException.class, () -> confiner.apply(policy));
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> confiner.apply(Internal.get().viewOf(policy)));
     assertTrue(e.getMessage().contains("already running"), e.getMessage());
     assertEquals(callsBefore, fake.calls().size(), "the refused call made no system call");
     release.countDown();
@@ -63,7 +63,7 @@ class ConcurrentApplyTest {
     assertEquals(null, firstFailure.get());
     assertEquals("/srv/jail", fake.model().root());
     assertTrue(fake.model().uids().allEqual(65534));
-    IllegalStateException after = assertThrows(IllegalStateException.class, () -> confiner.apply(policy));
+    IllegalStateException after = assertThrows(IllegalStateException.class, () -> confiner.apply(Internal.get().viewOf(policy)));
     assertTrue(after.getMessage().contains("already confined"), after.getMessage());
   }
 }

@@ -271,7 +271,7 @@ class ConfinerTest {
           }
         };
     Confiner confiner = new Confiner(() -> lying, new ApplyGuard(), status -> {}, NanoClock.SYSTEM, (p, c) -> java.util.Map.of(), new java.io.PrintStream(new java.io.ByteArrayOutputStream(), true, java.nio.charset.StandardCharsets.UTF_8), summary -> {});
-    VerificationException e = assertThrows(VerificationException.class, () -> confiner.apply(policy));
+    VerificationException e = assertThrows(VerificationException.class, () -> confiner.apply(Internal.get().viewOf(policy)));
     assertTrue(e.getMessage().contains("setuid(0) succeeded"), e.getMessage());
   }
 

@@ -58,12 +58,12 @@ class ContainerLimitsTest {
     }
 
     @Override
-    public Map<String, Duration> prepare(ConfinementPolicy policy, NanoClock clock) {
+    public Map<String, Duration> prepare(PolicyView policy, NanoClock clock) {
       return Map.of();
     }
 
     @Override
-    public JvmFigures figures(ConfinementPolicy policy) {
+    public JvmFigures figures(PolicyView policy) {
       readAt.add(System.nanoTime());
       waitsBeforeRead.add(waits());
       boolean confined = !kernel.model().root().equals("/");
@@ -81,7 +81,7 @@ class ContainerLimitsTest {
 
   private static ConfinementReport apply(Kernel kernel, Confiner.JvmPreparer preparer) {
     return new Confiner(() -> kernel, new ApplyGuard(), status -> { throw new AssertionError("halted " + status); }, NanoClock.SYSTEM, preparer,
-        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), summary -> {}).apply(policy());
+        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), summary -> {}).apply(Internal.get().viewOf(policy()));
   }
 
   @Test

@@ -71,7 +71,7 @@ class EscapeRoutesTest {
       kernel.otherThreadOpensDirectory("/var/lib"); // what Files.newDirectoryStream("/var/lib") kept in a field does
       return Map.of("hook", java.time.Duration.ZERO);
     });
-    PreflightException e = assertThrows(PreflightException.class, () -> run.confiner.apply(builder().build()));
+    PreflightException e = assertThrows(PreflightException.class, () -> run.confiner.apply(Internal.get().viewOf(builder().build())));
     assertTrue(e.report().has("open-directory-fd"), e.getMessage());
     assertEquals("/", kernel.model().root(), "refused before chroot");
     assertTrue(kernel.model().uids().allEqual(0));
@@ -92,7 +92,7 @@ class EscapeRoutesTest {
       }
     };
     Run run = new Run(racing);
-    PreflightException e = assertThrows(PreflightException.class, () -> run.confiner.apply(builder().build()));
+    PreflightException e = assertThrows(PreflightException.class, () -> run.confiner.apply(Internal.get().viewOf(builder().build())));
     assertEquals(2, looks.get(), "preflight's look, then the one right before chroot");
     assertTrue(e.getMessage().contains("(/var/lib) outside the new root"), e.getMessage());
     assertEquals("/", kernel.model().root());
@@ -113,7 +113,7 @@ class EscapeRoutesTest {
       }
     };
     Run run = new Run(racing);
-    PreflightException e = assertThrows(PreflightException.class, () -> run.confiner.apply(builder().refuseInheritedDescriptors().build()));
+    PreflightException e = assertThrows(PreflightException.class, () -> run.confiner.apply(Internal.get().viewOf(builder().refuseInheritedDescriptors().build())));
     assertEquals(2, looks.get(), "preflight's look, then the one right before chroot");
     assertTrue(e.report().has("inherited-descriptor") && e.getMessage().contains("(/etc/shadow) is a file open for reading"), e.getMessage());
     assertEquals("/", kernel.model().root(), "refused before chroot");
@@ -129,7 +129,7 @@ class EscapeRoutesTest {
         return seen;
       }
     };
-    new Run(racingPlain).confiner.apply(builder().build());
+    new Run(racingPlain).confiner.apply(Internal.get().viewOf(builder().build()));
     assertEquals("/srv/jail", plain.model().root());
   }
 
@@ -143,7 +143,7 @@ class EscapeRoutesTest {
       }
     };
     Run run = new Run(racing);
-    ConfinementException e = assertThrows(ConfinementException.class, () -> run.confiner.apply(builder().build()));
+    ConfinementException e = assertThrows(ConfinementException.class, () -> run.confiner.apply(Internal.get().viewOf(builder().build())));
     assertTrue(e.pastPointOfNoReturn());
     assertEquals(71, run.halted.get());
     assertTrue(e.getMessage().contains("a directory outside the new root is still open"), e.getMessage());
@@ -159,7 +159,7 @@ class EscapeRoutesTest {
       }
     };
     Run run = new Run(serving);
-    ConfinementReport report = run.confiner.apply(builder().build());
+    ConfinementReport report = run.confiner.apply(Internal.get().viewOf(builder().build()));
     assertEquals(-1, run.halted.get());
     assertTrue(report.verifications().stream().anyMatch(v -> v.contains("1 directories, each inside the new root")), report.verifications().toString());
   }
@@ -180,7 +180,7 @@ class EscapeRoutesTest {
     };
     ConfinementPolicy policy = builder().allowOpenDirectory(fd).build();
     assertTrue(kernel.check(policy).errors().isEmpty(), "inside the root, the number is allowed");
-    PreflightException e = assertThrows(PreflightException.class, () -> new Run(swapping).confiner.apply(policy));
+    PreflightException e = assertThrows(PreflightException.class, () -> new Run(swapping).confiner.apply(Internal.get().viewOf(policy)));
     assertTrue(e.getMessage().contains("allowOpenDirectory(" + fd + ") does not cover a directory outside the root"), e.getMessage());
   }
 
@@ -305,7 +305,7 @@ class EscapeRoutesTest {
       }
     };
     Run run = new Run(noPreflightLook);
-    ConfinementException e = assertThrows(ConfinementException.class, () -> run.confiner.apply(builder().build()));
+    ConfinementException e = assertThrows(ConfinementException.class, () -> run.confiner.apply(Internal.get().viewOf(builder().build())));
     assertEquals(71, run.halted.get(), "halted past chroot, as the review saw");
     assertTrue(e.getMessage().contains("CapPrm"), e.getMessage());
   }
@@ -346,7 +346,7 @@ class EscapeRoutesTest {
       }
     };
     Run run = new Run(ignoring);
-    ConfinementException e = assertThrows(ConfinementException.class, () -> run.confiner.apply(builder().build()));
+    ConfinementException e = assertThrows(ConfinementException.class, () -> run.confiner.apply(Internal.get().viewOf(builder().build())));
     assertTrue(kernel.model().isDumpable(), "suid_dumpable 1 left it dumpable");
     assertEquals(71, run.halted.get());
     assertTrue(e.getMessage().contains("PR_GET_DUMPABLE is not 0"), e.getMessage());
@@ -361,7 +361,7 @@ class EscapeRoutesTest {
       }
     };
     Run run = new Run(failing);
-    assertThrows(OutOfMemoryError.class, () -> run.confiner.apply(builder().build()));
+    assertThrows(OutOfMemoryError.class, () -> run.confiner.apply(Internal.get().viewOf(builder().build())));
     assertEquals(71, run.halted.get());
     assertTrue(run.stderr.toString(StandardCharsets.UTF_8).startsWith("confine: confinement of /srv/jail failed after chroot; halting with status 71"));
   }
@@ -376,7 +376,7 @@ class EscapeRoutesTest {
       }
     };
     Run run = new Run(failing);
-    assertThrows(StackOverflowError.class, () -> run.confiner.apply(builder().build()));
+    assertThrows(StackOverflowError.class, () -> run.confiner.apply(Internal.get().viewOf(builder().build())));
     assertEquals(71, run.halted.get());
   }
 
@@ -393,9 +393,9 @@ class EscapeRoutesTest {
       }
     };
     Run run = new Run(failingOnce);
-    assertThrows(OutOfMemoryError.class, () -> run.confiner.apply(builder().build()));
+    assertThrows(OutOfMemoryError.class, () -> run.confiner.apply(Internal.get().viewOf(builder().build())));
     assertEquals(-1, run.halted.get());
-    run.confiner.apply(builder().build()); // the guard is IDLE again
+    run.confiner.apply(Internal.get().viewOf(builder().build())); // the guard is IDLE again
     assertEquals("/srv/jail", kernel.model().root());
   }
 
@@ -409,7 +409,7 @@ class EscapeRoutesTest {
     assertTrue(seen[0] > 0, "apply() was reached near the stack's end");
     assertTrue(seen[2] > 0, "some calls overflowed inside apply()");
     // Whatever depth each overflow hit, the guard is IDLE: the next call runs (and is refused by preflight).
-    PreflightException e = assertThrows(PreflightException.class, () -> run.confiner.apply(refused));
+    PreflightException e = assertThrows(PreflightException.class, () -> run.confiner.apply(Internal.get().viewOf(refused)));
     assertTrue(e.report().has("root-missing"));
   }
 
@@ -425,7 +425,7 @@ class EscapeRoutesTest {
     }
     seen[0]++;
     try {
-      confiner.apply(policy);
+      confiner.apply(Internal.get().viewOf(policy));
     } catch (PreflightException e) {
       seen[1]++;
     } catch (StackOverflowError e) {

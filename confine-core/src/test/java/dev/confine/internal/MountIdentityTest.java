@@ -124,7 +124,7 @@ class MountIdentityTest {
       }
     };
     Run run = new Run(racing);
-    ConfinementException e = assertThrows(ConfinementException.class, () -> run.confiner.apply(builder().build()));
+    ConfinementException e = assertThrows(ConfinementException.class, () -> run.confiner.apply(Internal.get().viewOf(builder().build())));
     assertTrue(e.pastPointOfNoReturn());
     assertEquals(71, run.halted.get());
     assertTrue(e.getMessage().contains("a directory outside the new root is still open"), e.getMessage());
@@ -141,7 +141,7 @@ class MountIdentityTest {
       }
     };
     Run run = new Run(serving);
-    ConfinementReport report = run.confiner.apply(builder().build());
+    ConfinementReport report = run.confiner.apply(Internal.get().viewOf(builder().build()));
     assertEquals(-1, run.halted.get());
     assertTrue(report.verifications().stream().anyMatch(v -> v.contains("1 directories, each inside the new root")), report.verifications().toString());
   }
@@ -205,7 +205,7 @@ class MountIdentityTest {
       }
     };
     Run run = new Run(remounting);
-    ConfinementException e = assertThrows(ConfinementException.class, () -> run.confiner.apply(builder().build()));
+    ConfinementException e = assertThrows(ConfinementException.class, () -> run.confiner.apply(Internal.get().viewOf(builder().build())));
     assertFalse(e.pastPointOfNoReturn());
     assertTrue(e.getMessage().contains("/srv/jail changed between preflight and open"), e.getMessage());
     assertEquals("/", kernel.model().root());
@@ -215,7 +215,7 @@ class MountIdentityTest {
   void controlTheRootUnchangedOpensAsChecked() {
     Simulation kernel = boundJail();
     assertEquals(-1, new Run(kernel.model()).halted.get());
-    ConfinementReport report = new Run(kernel.model()).confiner.apply(builder().build());
+    ConfinementReport report = new Run(kernel.model()).confiner.apply(Internal.get().viewOf(builder().build()));
     assertTrue(report.verifications().stream().anyMatch(v -> v.contains("mount 22")), report.verifications().toString());
   }
 
@@ -229,7 +229,7 @@ class MountIdentityTest {
       }
     };
     Run run = new Run(old);
-    SyscallException e = assertThrows(SyscallException.class, () -> run.confiner.apply(builder().build()));
+    SyscallException e = assertThrows(SyscallException.class, () -> run.confiner.apply(Internal.get().viewOf(builder().build())));
     assertFalse(e.pastPointOfNoReturn(), e.getMessage());
     assertTrue(e.hint().contains("STATX_MNT_ID needs Linux 5.8"), e.hint());
     assertEquals("/", kernel.model().root());

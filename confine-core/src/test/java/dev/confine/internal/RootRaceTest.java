@@ -29,7 +29,7 @@ class RootRaceTest {
         };
     Confiner confiner = new Confiner(() -> racing, new ApplyGuard(), status -> {}, NanoClock.SYSTEM, (p, c) -> Map.of(), System.err, summary -> {});
 
-    ConfinementException e = assertThrows(ConfinementException.class, () -> confiner.apply(policy));
+    ConfinementException e = assertThrows(ConfinementException.class, () -> confiner.apply(Internal.get().viewOf(policy)));
 
     assertTrue(e.getMessage().contains("/srv/jail changed between preflight and open"), e.getMessage());
     assertFalse(e.pastPointOfNoReturn());

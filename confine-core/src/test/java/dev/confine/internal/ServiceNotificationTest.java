@@ -408,7 +408,7 @@ class ServiceNotificationTest {
         new Confiner(() -> lying, new ApplyGuard(), status -> {}, NanoClock.SYSTEM, (p, c) -> Map.of(),
             new PrintStream(stderr, true, StandardCharsets.UTF_8), summary -> {});
     VerificationException e =
-        assertThrows(VerificationException.class, () -> confiner.apply(policy().toBuilder().onFailureAfterChroot(FailureMode.THROW).build()));
+        assertThrows(VerificationException.class, () -> confiner.apply(Internal.get().viewOf(policy().toBuilder().onFailureAfterChroot(FailureMode.THROW).build())));
     assertEquals(List.of(), kernel.model().datagrams(), "nothing told of a drop that was not verified");
     return e.getMessage();
   }

@@ -61,7 +61,7 @@ class SymlinkSwapTest {
   void aParentComponentSwappedForASymlinkIsRefusedWithEloop() {
     Simulation fake = machine();
     Confiner confiner = swappingBeforeOpen(fake, k -> k.symlink("/srv", "/"));
-    SyscallException e = assertThrows(SyscallException.class, () -> confiner.apply(POLICY));
+    SyscallException e = assertThrows(SyscallException.class, () -> confiner.apply(Internal.get().viewOf(POLICY)));
     assertTrue(e.getMessage().contains("ELOOP"), e.getMessage());
     assertFalse(e.pastPointOfNoReturn());
     assertUntouched(fake);
@@ -71,7 +71,7 @@ class SymlinkSwapTest {
   void theRootItselfSwappedForASymlinkIsRefusedWithEloop() {
     Simulation fake = machine();
     Confiner confiner = swappingBeforeOpen(fake, k -> k.symlink("/srv/jail", "/"));
-    SyscallException e = assertThrows(SyscallException.class, () -> confiner.apply(POLICY));
+    SyscallException e = assertThrows(SyscallException.class, () -> confiner.apply(Internal.get().viewOf(POLICY)));
     assertTrue(e.getMessage().contains("ELOOP"), e.getMessage());
     assertUntouched(fake);
   }
@@ -80,7 +80,7 @@ class SymlinkSwapTest {
   void theRootReplacedByAnotherDirectoryIsRefusedByInode() {
     Simulation fake = machine();
     Confiner confiner = swappingBeforeOpen(fake, k -> k.directory("/srv/jail"));
-    ConfinementException e = assertThrows(ConfinementException.class, () -> confiner.apply(POLICY));
+    ConfinementException e = assertThrows(ConfinementException.class, () -> confiner.apply(Internal.get().viewOf(POLICY)));
     assertTrue(e.getMessage().contains("changed between preflight and open"), e.getMessage());
     assertFalse(e.pastPointOfNoReturn());
     assertUntouched(fake);
@@ -91,7 +91,7 @@ class SymlinkSwapTest {
     // The control: the hook alone changes nothing, so the refusals above come from the swaps.
     Simulation fake = machine();
     Confiner confiner = swappingBeforeOpen(fake, k -> {});
-    confiner.apply(POLICY);
+    confiner.apply(Internal.get().viewOf(POLICY));
     assertEquals("/srv/jail", fake.model().root());
     assertTrue(fake.model().uids().allEqual(65534));
   }

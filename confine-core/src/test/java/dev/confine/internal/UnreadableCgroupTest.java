@@ -45,7 +45,7 @@ class UnreadableCgroupTest {
   @Test
   void anUnreadableCgroupFileIsNoLimitAndApplyGoesThrough() {
     Simulation kernel = machine();
-    confiner(denying(kernel, "/proc/self/cgroup")).apply(policy);
+    confiner(denying(kernel, "/proc/self/cgroup")).apply(Internal.get().viewOf(policy));
     assertEquals("/srv/jail", kernel.model().root());
     assertTrue(kernel.model().uids().allEqual(4000));
   }
@@ -59,7 +59,7 @@ class UnreadableCgroupTest {
         throw new ErrnoException(dev.confine.Syscall.READ_PROCESS_STATUS, List.of("/proc/self/mountinfo"), Errno.EACCES);
       }
     };
-    assertThrows(RuntimeException.class, () -> confiner(failing).apply(policy));
+    assertThrows(RuntimeException.class, () -> confiner(failing).apply(Internal.get().viewOf(policy)));
     assertEquals("/", kernel.model().root());
   }
 }

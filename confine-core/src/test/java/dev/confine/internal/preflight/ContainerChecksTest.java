@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.confine.Confinement;
+import dev.confine.internal.Internal;
 import dev.confine.ConfinementPolicy;
 import dev.confine.Finding;
 import dev.confine.PreflightReport;
@@ -63,7 +64,7 @@ class ContainerChecksTest {
   /** The check alone, with these JVM arguments. */
   private static List<Finding> check(Simulation kernel, Supplier<List<String>> arguments) throws ErrnoException {
     List<Finding> findings = new ArrayList<>();
-    ContainerChecks.limits(new PreflightContext(policy(), Optional.empty(), kernel.model(), kernel.model().lstat("/srv/jail"), arguments), findings);
+    ContainerChecks.limits(new PreflightContext(Internal.get().viewOf(policy()), Optional.empty(), kernel.model(), kernel.model().lstat("/srv/jail"), arguments), findings);
     return findings;
   }
 

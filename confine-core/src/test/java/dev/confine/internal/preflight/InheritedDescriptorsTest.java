@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.confine.Confinement;
+import dev.confine.internal.Internal;
 import dev.confine.ConfinementPolicy;
 import dev.confine.Finding;
 import dev.confine.PreflightException;
@@ -206,7 +207,7 @@ class InheritedDescriptorsTest {
     assertEquals(dev.confine.Severity.ERROR, rings.get(0).severity());
     assertTrue(rings.get(0).message().contains("fd " + ring), rings.get(0).message());
     assertTrue(withCode(report, INHERITED).isEmpty(), "said once, as its own code");
-    PreflightReport again = Preflight.descriptorsAgain(policy().build(), java.util.Optional.empty(), kernel.model(), java.util.Optional.empty());
+    PreflightReport again = Preflight.descriptorsAgain(Internal.get().viewOf(policy().build()), java.util.Optional.empty(), kernel.model(), java.util.Optional.empty());
     assertTrue(again.findings().stream().anyMatch(f -> f.code().equals("io-uring-ring") && f.severity() == dev.confine.Severity.ERROR), again.toString());
     // Control: an eventfd, an epoll and a pipe are the JVM's own and stay quiet.
     Simulation quiet = machine();

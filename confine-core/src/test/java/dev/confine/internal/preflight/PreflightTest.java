@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.confine.Confinement;
+import dev.confine.internal.Internal;
 import dev.confine.ConfinementException;
 import dev.confine.ConfinementPolicy;
 import dev.confine.Finding;
@@ -310,7 +311,7 @@ class PreflightTest {
     List<Finding> findings = new java.util.ArrayList<>();
     ConfinementPolicy policy = policy().build();
     PreflightContext context =
-        new PreflightContext(policy, java.util.Optional.of(new dev.confine.internal.Identity(java.util.Optional.of("app"), UID, GID, List.of(0L))),
+        new PreflightContext(Internal.get().viewOf(policy), java.util.Optional.of(new dev.confine.internal.Identity(java.util.Optional.of("app"), UID, GID, List.of(0L))),
             new dev.confine.testing.simulation.SimulatedKernel(), java.util.Optional.empty());
     ProcessChecks.targetIdentity(context, findings);
     assertEquals(1, findings.size());

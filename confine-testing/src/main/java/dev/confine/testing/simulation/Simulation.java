@@ -6,6 +6,7 @@ import dev.confine.PreflightReport;
 import dev.confine.Syscall;
 import dev.confine.internal.ApplyGuard;
 import dev.confine.internal.Confiner;
+import dev.confine.internal.Internal;
 import dev.confine.internal.NanoClock;
 import dev.confine.internal.jvm.JvmPreparations;
 import java.io.ByteArrayOutputStream;
@@ -66,7 +67,7 @@ public final class Simulation extends Scene<Simulation> {
    */
   public ConfinementReport apply(ConfinementPolicy policy) {
     try {
-      return confiner().apply(policy);
+      return confiner().apply(Internal.get().viewOf(policy));
     } finally {
       requireAllReached("apply()");
     }
@@ -75,7 +76,7 @@ public final class Simulation extends Scene<Simulation> {
   /** Runs {@code policy.check()} against the model. */
   public PreflightReport check(ConfinementPolicy policy) {
     try {
-      return confiner().check(policy);
+      return confiner().check(Internal.get().viewOf(policy));
     } finally {
       requireAllReached("check()");
     }
