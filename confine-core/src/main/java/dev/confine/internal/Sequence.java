@@ -321,8 +321,13 @@ public final class Sequence {
 
     /** Runs the sequence; with {@code notifySocket}, connects to it first. */
     void run(PolicyView policy, Identity identity, Optional<String> notifySocket) throws ErrnoException {
+      Target target = Target.of(identity);
+      // Once through with a recorder first, making no call: each step's call is a lambda, linked
+      // (a class spun by the JVM) where it is first evaluated; this way all of them are linked
+      // now, as root and before anything changed, and none past chroot.
+      Sequence.run(policy, target, notifySocket, new Recorder());
       stepStart = clock.nanoTime();
-      Sequence.run(policy, Target.of(identity), notifySocket, this);
+      Sequence.run(policy, target, notifySocket, this);
     }
 
     /** Records the step, and notes that an irreversible one has begun. */
