@@ -3,6 +3,7 @@ package dev.confine;
 import static java.util.Objects.requireNonNull;
 
 import dev.confine.internal.Confiner;
+import dev.confine.internal.PolicyView;
 import dev.confine.internal.Sequence;
 import dev.confine.internal.jvm.JvmPreparations;
 import java.nio.file.Path;
@@ -14,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
@@ -37,67 +37,52 @@ import java.util.Set;
  */
 public final class ConfinementPolicy {
   /** The largest uid or gid: (uid_t) -1 means "unchanged" to the kernel and is refused. */
-  public static final long MAX_ID = 0xFFFF_FFFEL;
+  public static final long MAX_ID = PolicyView.MAX_ID;
   /** Linux's NGROUPS_MAX since 2.6.4. */
   public static final int MAX_SUPPLEMENTARY_GROUPS = 65536;
 
-  private final Path root;
-  private final OptionalLong uid;
-  private final Optional<String> userName;
-  private final OptionalLong gid;
-  private final List<Long> supplementaryGroups;
-  private final Optional<String> syslogIdent;
-  private final SyslogFacility syslogFacility;
-  private final OptionalInt umask;
-  private final FailureMode failureMode;
-  private final List<String> allowedWritable;
-  private final List<String> allowedDeviceNodes;
-  private final boolean sharedUidAllowed;
-  private final List<Integer> allowedOpenDirectories;
-  private final Set<JvmFacility> jvmFacilities;
-  private final boolean opensAllJars;
-  private final boolean preloadsDirectoryClasses;
-  private final Map<String, Runnable> beforeChrootHooks;
-  private final List<Capability> keptCapabilities;
-  private final boolean noNewPrivileges;
-  private final List<String> deniedSyscalls;
-  private final List<String> allowedSetuidFiles;
-  private final List<String> allowedMounts;
-  private final boolean execDenied;
-  private final boolean serviceNotification;
-  private final boolean baselineFilter;
-  private final List<String> allowedSyscalls;
-  private final boolean inheritedDescriptorsRefused;
+  /** Every value, named once: what the internals read (they never see this class). */
+  private final PolicyView view;
+
+  /** For {@link InternalAccess#viewOf}. */
+  PolicyView view() {
+    return view;
+  }
 
   private ConfinementPolicy(Builder builder) {
-    this.root = builder.root;
-    this.uid = builder.uid;
-    this.userName = builder.userName;
-    this.gid = builder.gid;
-    this.supplementaryGroups = List.copyOf(builder.supplementaryGroups);
-    this.syslogIdent = builder.syslogIdent;
-    this.syslogFacility = builder.syslogFacility;
-    this.umask = builder.umask;
-    this.failureMode = builder.failureMode;
-    this.allowedWritable = List.copyOf(builder.allowedWritable);
-    this.allowedDeviceNodes = List.copyOf(builder.allowedDeviceNodes);
-    this.sharedUidAllowed = builder.sharedUidAllowed;
-    this.allowedOpenDirectories = List.copyOf(builder.allowedOpenDirectories);
-    this.keptCapabilities = List.copyOf(builder.keptCapabilities);
-    this.noNewPrivileges = builder.noNewPrivileges;
-    this.deniedSyscalls = List.copyOf(builder.deniedSyscalls);
-    this.allowedSetuidFiles = List.copyOf(builder.allowedSetuidFiles);
-    this.allowedMounts = List.copyOf(builder.allowedMounts);
-    this.execDenied = builder.execDenied;
-    this.serviceNotification = builder.serviceNotification;
-    this.baselineFilter = builder.baselineFilter;
-    this.allowedSyscalls = List.copyOf(builder.allowedSyscalls);
-    this.inheritedDescriptorsRefused = builder.inheritedDescriptorsRefused;
-    this.jvmFacilities = Collections.unmodifiableSet(copyOf(builder.jvmFacilities));
-    this.opensAllJars = builder.opensAllJars;
-    this.preloadsDirectoryClasses = builder.preloadsDirectoryClasses;
-    this.beforeChrootHooks = Collections.unmodifiableMap(new LinkedHashMap<>(builder.beforeChrootHooks));
+    // Each argument is the builder's field of the component's own name, in the record's order
+    // (ConfinementPolicyTest.eachBuilderCallReachesItsOwnComponentOfTheInternalsView catches two swapped).
+    this.view =
+        new PolicyView(
+            builder.root,
+            builder.uid,
+            builder.userName,
+            builder.gid,
+            List.copyOf(builder.supplementaryGroups),
+            builder.syslogIdent,
+            builder.syslogFacility,
+            builder.umask,
+            builder.failureMode,
+            List.copyOf(builder.allowedWritable),
+            List.copyOf(builder.allowedDeviceNodes),
+            builder.sharedUidAllowed,
+            List.copyOf(builder.allowedOpenDirectories),
+            Collections.unmodifiableSet(copyOf(builder.jvmFacilities)),
+            builder.opensAllJars,
+            builder.preloadsDirectoryClasses,
+            Collections.unmodifiableMap(new LinkedHashMap<>(builder.beforeChrootHooks)),
+            List.copyOf(builder.keptCapabilities),
+            builder.noNewPrivileges,
+            List.copyOf(builder.deniedSyscalls),
+            List.copyOf(builder.allowedSetuidFiles),
+            List.copyOf(builder.allowedMounts),
+            builder.execDenied,
+            builder.serviceNotification,
+            builder.baselineFilter,
+            List.copyOf(builder.allowedSyscalls),
+            builder.inheritedDescriptorsRefused);
   }
+
 
   private static EnumSet<JvmFacility> copyOf(Set<JvmFacility> facilities) {
     return facilities.isEmpty() ? EnumSet.noneOf(JvmFacility.class) : EnumSet.copyOf(facilities);
@@ -105,60 +90,60 @@ public final class ConfinementPolicy {
 
   /** The directory that becomes "/". Absolute and normalised. */
   public Path root() {
-    return root;
+    return view.root();
   }
 
   /** The uid to become, when it was given as a number. */
   public OptionalLong uid() {
-    return uid;
+    return view.uid();
   }
 
   /** The user to become, when it was given by name; resolved by apply() before chroot. */
   public Optional<String> userName() {
-    return userName;
+    return view.userName();
   }
 
   /** The gid to become; when empty, the user's primary group from the passwd database. */
   public OptionalLong gid() {
-    return gid;
+    return view.gid();
   }
 
   /** The supplementary groups to keep; empty (the default) drops them all. */
   public List<Long> supplementaryGroups() {
-    return supplementaryGroups;
+    return view.supplementaryGroups();
   }
 
   /** The openlog(3) ident, when syslog is to be opened before chroot. */
   public Optional<String> syslogIdent() {
-    return syslogIdent;
+    return view.syslogIdent();
   }
 
   public SyslogFacility syslogFacility() {
-    return syslogFacility;
+    return view.syslogFacility();
   }
 
   /** The umask to set, if any. */
   public OptionalInt umask() {
-    return umask;
+    return view.umask();
   }
 
   public FailureMode failureMode() {
-    return failureMode;
+    return view.failureMode();
   }
 
   /** Subdirectories of the root (relative paths) that the target user may write, knowingly. */
   public List<String> allowedWritable() {
-    return allowedWritable;
+    return view.allowedWritable();
   }
 
   /** Device nodes (paths relative to the root) accepted inside the jail. */
   public List<String> allowedDeviceNodes() {
-    return allowedDeviceNodes;
+    return view.allowedDeviceNodes();
   }
 
   /** True if other processes may already run as the target uid. */
   public boolean sharedUidAllowed() {
-    return sharedUidAllowed;
+    return view.sharedUidAllowed();
   }
 
   /**
@@ -167,12 +152,12 @@ public final class ConfinementPolicy {
    * apply(): see {@link Builder#refuseInheritedDescriptors()}.
    */
   public boolean inheritedDescriptorsRefused() {
-    return inheritedDescriptorsRefused;
+    return view.inheritedDescriptorsRefused();
   }
 
   /** Open directory descriptors accepted when they lie inside the new root. */
   public List<Integer> allowedOpenDirectories() {
-    return allowedOpenDirectories;
+    return view.allowedOpenDirectories();
   }
 
   /**
@@ -180,22 +165,22 @@ public final class ConfinementPolicy {
    * {@link JvmFacility#networkServer()}; SECURITY is readied whenever any other is.
    */
   public Set<JvmFacility> jvmFacilities() {
-    return jvmFacilities;
+    return view.jvmFacilities();
   }
 
   /** True (the default) if apply() opens every class path jar before chroot. */
   public boolean opensAllJars() {
-    return opensAllJars;
+    return view.opensAllJars();
   }
 
   /** True if apply() loads every class of the class path's directories before chroot. */
   public boolean preloadsDirectoryClasses() {
-    return preloadsDirectoryClasses;
+    return view.preloadsDirectoryClasses();
   }
 
   /** The caller's own preparations, by name, in the order apply() runs them (after confine's). */
   public Map<String, Runnable> beforeChrootHooks() {
-    return beforeChrootHooks;
+    return view.beforeChrootHooks();
   }
 
   /**
@@ -203,7 +188,7 @@ public final class ConfinementPolicy {
    * the thread that calls apply() holds them, and threads it creates afterwards.
    */
   public List<Capability> keptCapabilities() {
-    return keptCapabilities;
+    return view.keptCapabilities();
   }
 
   /**
@@ -211,27 +196,27 @@ public final class ConfinementPolicy {
    * grant privileges through a setuid file or file capabilities.
    */
   public boolean noNewPrivileges() {
-    return noNewPrivileges;
+    return view.noNewPrivileges();
   }
 
   /** Syscalls refused with EPERM in every thread by a seccomp filter (Linux only; empty by default). */
   public List<String> deniedSyscalls() {
-    return deniedSyscalls;
+    return view.deniedSyscalls();
   }
 
   /** Setuid or setgid files (paths relative to the root) accepted inside the jail. */
   public List<String> allowedSetuidFiles() {
-    return allowedSetuidFiles;
+    return view.allowedSetuidFiles();
   }
 
   /** Mount points below the root (relative to it) accepted without nodev and nosuid. */
   public List<String> allowedMounts() {
-    return allowedMounts;
+    return view.allowedMounts();
   }
 
   /** True if no thread may start a program or a process from chroot on ({@link Builder#denyExec()}). */
   public boolean execDenied() {
-    return execDenied;
+    return view.execDenied();
   }
 
   /**
@@ -239,7 +224,7 @@ public final class ConfinementPolicy {
    * set ({@link Builder#noServiceNotification()}).
    */
   public boolean serviceNotification() {
-    return serviceNotification;
+    return view.serviceNotification();
   }
 
   /**
@@ -249,23 +234,19 @@ public final class ConfinementPolicy {
    * EPERM. See {@link Builder#noBaselineFilter()} and {@link #allowedSyscalls()}.
    */
   public boolean baselineFilter() {
-    return baselineFilter;
+    return view.baselineFilter();
   }
 
   /** Entries taken out of the baseline filter by {@link Builder#allowSyscalls}; empty by default. */
   public List<String> allowedSyscalls() {
-    return allowedSyscalls;
+    return view.allowedSyscalls();
   }
 
   /** The entries of the baseline filter that apply() installs: none when it is off. */
   public List<String> baselineEntries() {
-    if (!baselineFilter) {
-      return List.of();
-    }
-    List<String> entries = new ArrayList<>(dev.confine.internal.linux.SeccompFilter.BASELINE);
-    entries.removeAll(allowedSyscalls);
-    return List.copyOf(entries);
+    return view.baselineEntries();
   }
+
 
   /**
    * The ordered system calls that {@link #apply()} will make, without making them. A user given
@@ -274,12 +255,12 @@ public final class ConfinementPolicy {
    * connect), which the plan does not list.
    */
   public List<Step> plan() {
-    return Sequence.plan(this, Optional.empty());
+    return Sequence.plan(view, Optional.empty());
   }
 
   /** Runs every preflight check against this process and jail; changes nothing. */
   public PreflightReport check() {
-    return Confiner.system().check(this);
+    return Confiner.system().check(view);
   }
 
   /**
@@ -291,7 +272,7 @@ public final class ConfinementPolicy {
    * reports the failure.
    */
   public void prepareJvm() {
-    JvmPreparations.warmUp(this);
+    JvmPreparations.warmUp(view);
   }
 
   /**
@@ -319,7 +300,7 @@ public final class ConfinementPolicy {
    * @throws IllegalStateException if apply() already succeeded or is running in this process
    */
   public ConfinementReport apply() {
-    return Confiner.system().apply(this);
+    return Confiner.system().apply(view);
   }
 
   public Builder toBuilder() {
@@ -328,84 +309,50 @@ public final class ConfinementPolicy {
 
   @Override
   public boolean equals(Object other) {
-    if (!(other instanceof ConfinementPolicy)) {
-      return false;
-    }
-    ConfinementPolicy that = (ConfinementPolicy) other;
-    return root.equals(that.root)
-        && uid.equals(that.uid)
-        && userName.equals(that.userName)
-        && gid.equals(that.gid)
-        && supplementaryGroups.equals(that.supplementaryGroups)
-        && syslogIdent.equals(that.syslogIdent)
-        && syslogFacility == that.syslogFacility
-        && umask.equals(that.umask)
-        && failureMode == that.failureMode
-        && allowedWritable.equals(that.allowedWritable)
-        && allowedDeviceNodes.equals(that.allowedDeviceNodes)
-        && sharedUidAllowed == that.sharedUidAllowed
-        && allowedOpenDirectories.equals(that.allowedOpenDirectories)
-        && jvmFacilities.equals(that.jvmFacilities)
-        && opensAllJars == that.opensAllJars
-        && preloadsDirectoryClasses == that.preloadsDirectoryClasses
-        && beforeChrootHooks.equals(that.beforeChrootHooks)
-        && keptCapabilities.equals(that.keptCapabilities)
-        && noNewPrivileges == that.noNewPrivileges
-        && deniedSyscalls.equals(that.deniedSyscalls)
-        && allowedSetuidFiles.equals(that.allowedSetuidFiles)
-        && allowedMounts.equals(that.allowedMounts)
-        && execDenied == that.execDenied
-        && serviceNotification == that.serviceNotification
-        && baselineFilter == that.baselineFilter
-        && allowedSyscalls.equals(that.allowedSyscalls)
-        && inheritedDescriptorsRefused == that.inheritedDescriptorsRefused;
+    return other instanceof ConfinementPolicy && view.equals(((ConfinementPolicy) other).view);
   }
+
 
   @Override
   public int hashCode() {
-    return Objects.hash(
-        root, uid, userName, gid, supplementaryGroups, syslogIdent, syslogFacility, umask, failureMode,
-        allowedWritable, allowedDeviceNodes, sharedUidAllowed, allowedOpenDirectories,
-        jvmFacilities, opensAllJars, preloadsDirectoryClasses, beforeChrootHooks, keptCapabilities,
-        noNewPrivileges, deniedSyscalls, allowedSetuidFiles, allowedMounts, execDenied, serviceNotification,
-        baselineFilter, allowedSyscalls,
-        inheritedDescriptorsRefused);
+    return view.hashCode();
   }
+
 
   @Override
   public String toString() {
     return "ConfinementPolicy{root="
-        + root
+        + root()
         + ", user="
-        + userName.orElseGet(() -> String.valueOf(uid.getAsLong()))
+        + userName().orElseGet(() -> String.valueOf(uid().getAsLong()))
         + ", group="
-        + (gid.isPresent() ? String.valueOf(gid.getAsLong()) : "<primary group of user>")
+        + (gid().isPresent() ? String.valueOf(gid().getAsLong()) : "<primary group of user>")
         + ", supplementaryGroups="
-        + supplementaryGroups
+        + supplementaryGroups()
         + ", syslog="
-        + syslogIdent.map(ident -> ident + "/" + syslogFacility).orElse("off")
+        + syslogIdent().map(ident -> ident + "/" + syslogFacility()).orElse("off")
         + ", umask="
-        + (umask.isPresent() ? String.format("%04o", umask.getAsInt()) : "unchanged")
+        + (umask().isPresent() ? String.format("%04o", umask().getAsInt()) : "unchanged")
         + ", onFailureAfterChroot="
-        + failureMode
-        + (allowedWritable.isEmpty() ? "" : ", allowWritable=" + allowedWritable)
-        + (allowedDeviceNodes.isEmpty() ? "" : ", allowDeviceNodes=" + allowedDeviceNodes)
-        + (sharedUidAllowed ? ", allowSharedUid" : "")
-        + (allowedOpenDirectories.isEmpty() ? "" : ", allowOpenDirectory=" + allowedOpenDirectories)
-        + (jvmFacilities.equals(JvmFacility.networkServer()) ? "" : ", prepare=" + jvmFacilities)
-        + (opensAllJars ? "" : ", openAllJars=false")
-        + (preloadsDirectoryClasses ? ", preloadDirectoryClasses" : "")
-        + (beforeChrootHooks.isEmpty() ? "" : ", beforeChroot=" + beforeChrootHooks.keySet())
-        + (allowedSetuidFiles.isEmpty() ? "" : ", allowSetuidFiles=" + allowedSetuidFiles)
-        + (allowedMounts.isEmpty() ? "" : ", allowMounts=" + allowedMounts)
-        + (execDenied ? ", denyExec" : "")
-        + (serviceNotification ? "" : ", noServiceNotification")
-        + (inheritedDescriptorsRefused ? ", refuseInheritedDescriptors" : "")
-        + (noNewPrivileges ? "" : ", allowNewPrivileges")
-        + (keptCapabilities.isEmpty() ? "" : ", keepCapabilities=" + keptCapabilities)
-        + (deniedSyscalls.isEmpty() ? "" : ", denySyscalls=" + deniedSyscalls.size() + " calls")
-        + (baselineFilter ? "" : ", noBaselineFilter")
-        + (allowedSyscalls.isEmpty() ? "" : ", allowSyscalls=" + allowedSyscalls)
+        + failureMode()
+        + (allowedWritable().isEmpty() ? "" : ", allowWritable=" + allowedWritable())
+        + (allowedDeviceNodes().isEmpty() ? "" : ", allowDeviceNodes=" + allowedDeviceNodes())
+        + (sharedUidAllowed() ? ", allowSharedUid" : "")
+        + (allowedOpenDirectories().isEmpty() ? "" : ", allowOpenDirectory=" + allowedOpenDirectories())
+        + (jvmFacilities().equals(JvmFacility.networkServer()) ? "" : ", prepare=" + jvmFacilities())
+        + (opensAllJars() ? "" : ", openAllJars=false")
+        + (preloadsDirectoryClasses() ? ", preloadDirectoryClasses" : "")
+        + (beforeChrootHooks().isEmpty() ? "" : ", beforeChroot=" + beforeChrootHooks().keySet())
+        + (allowedSetuidFiles().isEmpty() ? "" : ", allowSetuidFiles=" + allowedSetuidFiles())
+        + (allowedMounts().isEmpty() ? "" : ", allowMounts=" + allowedMounts())
+        + (execDenied() ? ", denyExec" : "")
+        + (serviceNotification() ? "" : ", noServiceNotification")
+        + (inheritedDescriptorsRefused() ? ", refuseInheritedDescriptors" : "")
+        + (noNewPrivileges() ? "" : ", allowNewPrivileges")
+        + (keptCapabilities().isEmpty() ? "" : ", keepCapabilities=" + keptCapabilities())
+        + (deniedSyscalls().isEmpty() ? "" : ", denySyscalls=" + deniedSyscalls().size() + " calls")
+        + (baselineFilter() ? "" : ", noBaselineFilter")
+        + (allowedSyscalls().isEmpty() ? "" : ", allowSyscalls=" + allowedSyscalls())
         + "}";
   }
 
@@ -445,33 +392,33 @@ public final class ConfinementPolicy {
     Builder() {}
 
     private Builder(ConfinementPolicy policy) {
-      this.root = policy.root;
-      this.uid = policy.uid;
-      this.userName = policy.userName;
-      this.gid = policy.gid;
-      this.supplementaryGroups = policy.supplementaryGroups;
-      this.syslogIdent = policy.syslogIdent;
-      this.syslogFacility = policy.syslogFacility;
-      this.umask = policy.umask;
-      this.failureMode = policy.failureMode;
-      this.allowedWritable.addAll(policy.allowedWritable);
-      this.allowedDeviceNodes.addAll(policy.allowedDeviceNodes);
-      this.sharedUidAllowed = policy.sharedUidAllowed;
-      this.allowedOpenDirectories.addAll(policy.allowedOpenDirectories);
-      this.jvmFacilities = policy.jvmFacilities;
-      this.opensAllJars = policy.opensAllJars;
-      this.preloadsDirectoryClasses = policy.preloadsDirectoryClasses;
-      this.beforeChrootHooks.putAll(policy.beforeChrootHooks);
-      this.keptCapabilities.addAll(policy.keptCapabilities);
-      this.noNewPrivileges = policy.noNewPrivileges;
-      this.deniedSyscalls.addAll(policy.deniedSyscalls);
-      this.allowedSetuidFiles.addAll(policy.allowedSetuidFiles);
-      this.allowedMounts.addAll(policy.allowedMounts);
-      this.execDenied = policy.execDenied;
-      this.serviceNotification = policy.serviceNotification;
-      this.baselineFilter = policy.baselineFilter;
-      this.allowedSyscalls.addAll(policy.allowedSyscalls);
-      this.inheritedDescriptorsRefused = policy.inheritedDescriptorsRefused;
+      this.root = policy.root();
+      this.uid = policy.uid();
+      this.userName = policy.userName();
+      this.gid = policy.gid();
+      this.supplementaryGroups = policy.supplementaryGroups();
+      this.syslogIdent = policy.syslogIdent();
+      this.syslogFacility = policy.syslogFacility();
+      this.umask = policy.umask();
+      this.failureMode = policy.failureMode();
+      this.allowedWritable.addAll(policy.allowedWritable());
+      this.allowedDeviceNodes.addAll(policy.allowedDeviceNodes());
+      this.sharedUidAllowed = policy.sharedUidAllowed();
+      this.allowedOpenDirectories.addAll(policy.allowedOpenDirectories());
+      this.jvmFacilities = policy.jvmFacilities();
+      this.opensAllJars = policy.opensAllJars();
+      this.preloadsDirectoryClasses = policy.preloadsDirectoryClasses();
+      this.beforeChrootHooks.putAll(policy.beforeChrootHooks());
+      this.keptCapabilities.addAll(policy.keptCapabilities());
+      this.noNewPrivileges = policy.noNewPrivileges();
+      this.deniedSyscalls.addAll(policy.deniedSyscalls());
+      this.allowedSetuidFiles.addAll(policy.allowedSetuidFiles());
+      this.allowedMounts.addAll(policy.allowedMounts());
+      this.execDenied = policy.execDenied();
+      this.serviceNotification = policy.serviceNotification();
+      this.baselineFilter = policy.baselineFilter();
+      this.allowedSyscalls.addAll(policy.allowedSyscalls());
+      this.inheritedDescriptorsRefused = policy.inheritedDescriptorsRefused();
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.confine;
 
 import dev.confine.internal.ErrnoException;
 import dev.confine.internal.Internal;
+import dev.confine.internal.PolicyView;
 import dev.confine.internal.ReportParts;
 import dev.confine.internal.linux.Errno;
 import java.util.List;
@@ -23,5 +24,10 @@ final class InternalAccess extends Internal {
   @Override
   public ConfinementReport newReport(ReportParts parts) {
     return new ConfinementReport(parts);
+  }
+
+  @Override
+  public PolicyView viewOf(ConfinementPolicy policy) {
+    return policy.view();
   }
 }

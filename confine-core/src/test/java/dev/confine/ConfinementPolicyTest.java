@@ -5,8 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.confine.internal.PolicyView;
+import java.lang.reflect.RecordComponent;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
 class ConfinementPolicyTest {
@@ -26,6 +33,64 @@ class ConfinementPolicyTest {
     assertEquals(policy, valid().build());
     assertNotEquals(policy, valid().group(100).build());
     assertEquals(policy, policy.toBuilder().build());
+  }
+
+  /**
+   * The policy hands its values to the internals as a PolicyView built positionally (a record's
+   * constructor): two components of one type swapped there (six are lists of strings, eight are
+   * booleans) would compile. Each builder call here must change exactly the components of its own
+   * name, and every component must be reached by one of them.
+   */
+  @Test
+  void eachBuilderCallReachesItsOwnComponentOfTheInternalsView() throws ReflectiveOperationException {
+    Map<Set<String>, UnaryOperator<ConfinementPolicy.Builder>> calls = new LinkedHashMap<>();
+    calls.put(Set.of("root"), b -> b.root("/srv/other"));
+    calls.put(Set.of("uid", "userName"), b -> b.user("nobody"));
+    calls.put(Set.of("gid"), b -> b.group(100));
+    calls.put(Set.of("supplementaryGroups"), b -> b.supplementaryGroups(100));
+    calls.put(Set.of("syslogIdent", "syslogFacility"), b -> b.openSyslogFirst("myd", SyslogFacility.LOCAL3));
+    calls.put(Set.of("umask"), b -> b.umask(027));
+    calls.put(Set.of("failureMode"), b -> b.onFailureAfterChroot(FailureMode.THROW));
+    calls.put(Set.of("allowedWritable"), b -> b.allowWritable("var/spool"));
+    calls.put(Set.of("allowedDeviceNodes"), b -> b.allowDeviceNodes("dev/null"));
+    calls.put(Set.of("sharedUidAllowed"), b -> b.allowSharedUid());
+    calls.put(Set.of("allowedOpenDirectories"), b -> b.allowOpenDirectory(7));
+    calls.put(Set.of("jvmFacilities"), b -> b.prepare(JvmFacility.ZIP));
+    calls.put(Set.of("opensAllJars"), b -> b.openAllJars(false));
+    calls.put(Set.of("preloadsDirectoryClasses"), b -> b.preloadDirectoryClasses());
+    calls.put(Set.of("beforeChrootHooks"), b -> b.beforeChroot("hook", () -> {}));
+    calls.put(Set.of("keptCapabilities"), b -> b.keepCapabilities(Capability.NET_BIND_SERVICE));
+    calls.put(Set.of("noNewPrivileges"), b -> b.allowNewPrivileges());
+    calls.put(Set.of("deniedSyscalls"), b -> b.denySyscalls("keyctl"));
+    calls.put(Set.of("allowedSetuidFiles"), b -> b.allowSetuidFiles("bin/ping"));
+    calls.put(Set.of("allowedMounts"), b -> b.allowMounts("proc"));
+    calls.put(Set.of("execDenied"), b -> b.denyExec());
+    calls.put(Set.of("serviceNotification"), b -> b.noServiceNotification());
+    calls.put(Set.of("baselineFilter"), b -> b.noBaselineFilter());
+    calls.put(Set.of("allowedSyscalls"), b -> b.allowSyscalls("ptrace"));
+    calls.put(Set.of("inheritedDescriptorsRefused"), b -> b.refuseInheritedDescriptors());
+    PolicyView plain = valid().build().view();
+    Set<String> reached = new TreeSet<>();
+    for (Map.Entry<Set<String>, UnaryOperator<ConfinementPolicy.Builder>> call : calls.entrySet()) {
+      ConfinementPolicy policy = call.getValue().apply(valid()).build();
+      PolicyView changed = policy.view();
+      Set<String> differing = new TreeSet<>();
+      for (RecordComponent component : PolicyView.class.getRecordComponents()) {
+        Object before = component.getAccessor().invoke(plain);
+        Object after = component.getAccessor().invoke(changed);
+        if (!before.equals(after)) {
+          differing.add(component.getName());
+        }
+        assertEquals(after, ConfinementPolicy.class.getMethod(component.getName()).invoke(policy), "the accessor " + component.getName());
+      }
+      assertEquals(new TreeSet<>(call.getKey()), differing, "what " + call.getKey() + "'s builder call changed");
+      reached.addAll(differing);
+    }
+    Set<String> all = new TreeSet<>();
+    for (RecordComponent component : PolicyView.class.getRecordComponents()) {
+      all.add(component.getName());
+    }
+    assertEquals(all, reached, "a component no builder call reaches");
   }
 
   @Test

@@ -3,7 +3,6 @@ package dev.confine.internal;
 import static java.util.Objects.requireNonNull;
 
 import dev.confine.ConfinementException;
-import dev.confine.ConfinementPolicy;
 import dev.confine.ConfinementReport;
 import dev.confine.ContainerView;
 import dev.confine.FailureMode;
@@ -54,10 +53,10 @@ public final class Confiner {
   /** Readies the JVM before chroot; returns the time of each preparation by name. */
   @FunctionalInterface
   public interface JvmPreparer {
-    Map<String, Duration> prepare(ConfinementPolicy policy, NanoClock clock);
+    Map<String, Duration> prepare(PolicyView policy, NanoClock clock);
 
     /** What preflight reports about this JVM (its class path) under this policy. */
-    default List<Finding> findings(ConfinementPolicy policy) {
+    default List<Finding> findings(PolicyView policy) {
       return List.of();
     }
 
@@ -71,7 +70,7 @@ public final class Confiner {
      * for the report's containerView(). The default reads this JVM, whose view does not change
      * where nothing chroots it (the simulation).
      */
-    default JvmFigures figures(ConfinementPolicy policy) {
+    default JvmFigures figures(PolicyView policy) {
       return JvmFigures.read(policy.jvmFacilities().contains(dev.confine.JvmFacility.MANAGEMENT));
     }
   }
@@ -79,12 +78,12 @@ public final class Confiner {
   /** The real one: this JVM's class path, and the preparations the policy asks for. */
   private static final class SystemPreparer implements JvmPreparer {
     @Override
-    public Map<String, Duration> prepare(ConfinementPolicy policy, NanoClock clock) {
+    public Map<String, Duration> prepare(PolicyView policy, NanoClock clock) {
       return runPreparations(policy, clock);
     }
 
     @Override
-    public List<Finding> findings(ConfinementPolicy policy) {
+    public List<Finding> findings(PolicyView policy) {
       return ClasspathAudit.inspect(NativeKernel.get()).findings(policy.opensAllJars(), policy.preloadsDirectoryClasses());
     }
 
@@ -143,7 +142,7 @@ public final class Confiner {
     }
   }
 
-  public PreflightReport check(ConfinementPolicy policy) {
+  public PreflightReport check(PolicyView policy) {
     requireNonNull(policy, "policy");
     Kernel k = bind();
     List<Finding> earlier = new ArrayList<>(preparer.findings(policy));
@@ -171,7 +170,7 @@ public final class Confiner {
     }
   }
 
-  public ConfinementReport apply(ConfinementPolicy policy) {
+  public ConfinementReport apply(PolicyView policy) {
     requireNonNull(policy, "policy");
     guard.enter();
     // Nothing between enter() and try: a StackOverflowError there would leave the guard RUNNING.
@@ -215,7 +214,7 @@ public final class Confiner {
     /** The drop was verified: what fails now fails in a confined process. */
     boolean verified;
 
-    Progress(ConfinementPolicy policy) {
+    Progress(PolicyView policy) {
       this.haltMessage =
           ("confine: confinement of " + policy.root() + " failed after chroot; halting with status " + FailureMode.HALT_STATUS
                   + " (the process may still hold root and must not go on)\n")
@@ -251,7 +250,7 @@ public final class Confiner {
    * safely (the process is as it was); the sequence crosses the point of no return; from there on
    * a failure goes through {@link #failClosedOn}.
    */
-  private ConfinementReport confine(ConfinementPolicy policy, Progress progress) {
+  private ConfinementReport confine(PolicyView policy, Progress progress) {
     PhaseTimes time = new PhaseTimes(clock);
     ReportParts report = new ReportParts().root(policy.root());
     Kernel k = time.phase(Phase.BIND_NATIVE, this::bind);
@@ -290,7 +289,7 @@ public final class Confiner {
    * The identity to drop to, and systemd's notify socket from the environment (a bad value is
    * refused here, before any work), with the status to tell it encoded now.
    */
-  private static Resolved resolve(ConfinementPolicy policy, Kernel k) {
+  private static Resolved resolve(PolicyView policy, Kernel k) {
     Identity identity = Identity.resolve(policy, k);
     Optional<NotifyEnvironment> notify = NotifyEnvironment.read(policy, k);
     notify.ifPresent(n -> n.checkReachableBy(identity, k));
@@ -313,7 +312,7 @@ public final class Confiner {
   }
 
   /** Preflight over the process and the jail; an ERROR refuses. */
-  private Preflight.Result preflight(ConfinementPolicy policy, Resolved resolved, Kernel k) {
+  private Preflight.Result preflight(PolicyView policy, Resolved resolved, Kernel k) {
     Preflight.Result preflight;
     try {
       preflight = Preflight.run(policy, Optional.of(resolved.identity), k, preparer.findings(policy), preparer::inputArguments);
@@ -330,7 +329,7 @@ public final class Confiner {
    * Other threads ran on during the preparations and the jail walk: the descriptors once more, the
    * last moment a refusal leaves the process as it was.
    */
-  private static void descriptorsAgain(ConfinementPolicy policy, Resolved resolved, Kernel k, Preflight.Result preflight) {
+  private static void descriptorsAgain(PolicyView policy, Resolved resolved, Kernel k, Preflight.Result preflight) {
     try {
       PreflightReport again = Preflight.descriptorsAgain(policy, Optional.of(resolved.identity), k, preflight.root);
       if (again.hasErrors()) {
@@ -345,7 +344,7 @@ public final class Confiner {
    * The steps. A failed syscall changed nothing, so up to the first irreversible step that
    * succeeded a refusal leaves the process as it was; past it, the failure fails closed.
    */
-  private void runSequence(ConfinementPolicy policy, Progress progress, Resolved resolved) {
+  private void runSequence(PolicyView policy, Progress progress, Resolved resolved) {
     Sequence.Executor sequence = progress.sequence;
     try {
       sequence.run(policy, resolved.identity, resolved.notify.map(n -> n.address));
@@ -368,7 +367,7 @@ public final class Confiner {
   }
 
   /** Reads the drop back, in every thread; then closes the thread list, which reached outside the jail. */
-  private List<String> verify(ConfinementPolicy policy, Progress progress, Resolved resolved) {
+  private List<String> verify(PolicyView policy, Progress progress, Resolved resolved) {
     Kernel k = progress.kernel;
     Sequence.Executor sequence = progress.sequence;
     try {
@@ -400,7 +399,7 @@ public final class Confiner {
    * long after the sequence, so that the report records the count the JVM keeps from then on, not
    * one cached from before.
    */
-  private ContainerView containerView(ConfinementPolicy policy, JvmFigures before, PreflightReport preflight, long sequenceEnd) {
+  private ContainerView containerView(PolicyView policy, JvmFigures before, PreflightReport preflight, long sequenceEnd) {
     boolean cpuLimitLost = false;
     for (Finding finding : preflight.findings()) {
       cpuLimitLost |= finding.code().equals(Preflight.CPU_LIMIT_LOST);
@@ -415,7 +414,7 @@ public final class Confiner {
   }
 
   /** Told once the drop is verified, so that systemd never reads "confined" of a process that is not. */
-  private Optional<dev.confine.ServiceNotifier> tellSystemd(ConfinementPolicy policy, Progress progress, Resolved resolved, List<String> notes) {
+  private Optional<dev.confine.ServiceNotifier> tellSystemd(PolicyView policy, Progress progress, Resolved resolved, List<String> notes) {
     if (resolved.notify.isEmpty()) {
       return Optional.empty();
     }
@@ -466,7 +465,7 @@ public final class Confiner {
     }
   }
 
-  private static List<String> notes(ConfinementPolicy policy, String binding) {
+  private static List<String> notes(PolicyView policy, String binding) {
     List<String> notes = new ArrayList<>();
     notes.add("native calls made through " + binding);
     {
@@ -511,7 +510,7 @@ public final class Confiner {
    * halts without allocating (the Error may be OutOfMemoryError); anything else is reported and
    * halted here, or, under THROW, thrown with the descriptors closed.
    */
-  private RuntimeException failClosedOn(ConfinementPolicy policy, Progress progress, Throwable e) {
+  private RuntimeException failClosedOn(PolicyView policy, Progress progress, Throwable e) {
     if (e instanceof Error && policy.failureMode() == FailureMode.HALT) {
       throw (Error) e;
     }
@@ -522,7 +521,7 @@ public final class Confiner {
     return failClosed(policy, progress, e);
   }
 
-  private ConfinementException failClosed(ConfinementPolicy policy, Progress progress, Throwable cause) {
+  private ConfinementException failClosed(PolicyView policy, Progress progress, Throwable cause) {
     String message =
         (progress.verified
                 ? "confine: the process is confined and verified, but apply() failed after that and the process must not go on: "
@@ -554,13 +553,13 @@ public final class Confiner {
         "preflight could not read the process's state or the jail" + (hint.isEmpty() ? "" : ": " + hint), false);
   }
 
-  private static Map<String, Duration> runPreparations(ConfinementPolicy policy, NanoClock clock) {
+  private static Map<String, Duration> runPreparations(PolicyView policy, NanoClock clock) {
     synchronized (JvmPreparations.class) { // a warm-up in flight (JvmPreparations.warmUp) ends first
       return runPreparationsAlone(policy, clock);
     }
   }
 
-  private static Map<String, Duration> runPreparationsAlone(ConfinementPolicy policy, NanoClock clock) {
+  private static Map<String, Duration> runPreparationsAlone(PolicyView policy, NanoClock clock) {
     Map<String, Duration> times = new LinkedHashMap<>();
     for (JvmPreparation preparation : JvmPreparations.plan(policy)) {
       long t = clock.nanoTime();

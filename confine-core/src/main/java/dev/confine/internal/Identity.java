@@ -1,7 +1,6 @@
 package dev.confine.internal;
 
 import dev.confine.ConfinementException;
-import dev.confine.ConfinementPolicy;
 import java.util.List;
 import java.util.Optional;
 
@@ -25,7 +24,7 @@ public final class Identity {
    * @throws ConfinementException for an unknown user, a uid without passwd entry and no group,
    *     or a user whose uid or primary gid is 0
    */
-  public static Identity resolve(ConfinementPolicy policy, Kernel kernel) {
+  public static Identity resolve(PolicyView policy, Kernel kernel) {
     Optional<PasswdEntry> entry;
     try {
       entry =
@@ -70,11 +69,11 @@ public final class Identity {
     }
     // (uid_t) -1 in a passwd entry is "leave unchanged" to setresuid(2) and setresgid(2): the drop
     // would change nothing, and only the verification after chroot would notice.
-    if (uid > ConfinementPolicy.MAX_ID) {
+    if (uid > PolicyView.MAX_ID) {
       throw new ConfinementException(
           "user \"" + name.orElse(String.valueOf(uid)) + "\" has uid " + uid + ", which setresuid(2) reads as -1, \"leave unchanged\": confining to it would keep root");
     }
-    if (gid > ConfinementPolicy.MAX_ID) {
+    if (gid > PolicyView.MAX_ID) {
       throw new ConfinementException(
           "the primary group of \"" + name.orElse(String.valueOf(uid)) + "\" is gid " + gid + ", which setresgid(2) reads as -1, \"leave unchanged\": give another group with group(gid)");
     }

@@ -1,6 +1,7 @@
 package dev.confine.internal;
 
 import dev.confine.Capability;
+import dev.confine.ConfinementPolicy;
 import dev.confine.ConfinementReport;
 import dev.confine.Step;
 import dev.confine.Syscall;
@@ -49,6 +50,12 @@ public abstract class Internal {
 
   /** Called by {@link ReportParts#build()}. */
   public abstract ConfinementReport newReport(ReportParts parts);
+
+  /**
+   * What the internals read of {@code policy}. For the entry points that start from a policy
+   * object outside {@code ConfinementPolicy} itself: confine's own tests and the test kit.
+   */
+  public abstract PolicyView viewOf(ConfinementPolicy policy);
 
   /** The capset(2) mask of these capabilities. */
   public static long maskOf(Collection<Capability> capabilities) {

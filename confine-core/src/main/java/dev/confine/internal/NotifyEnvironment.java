@@ -1,7 +1,6 @@
 package dev.confine.internal;
 
 import dev.confine.ConfinementException;
-import dev.confine.ConfinementPolicy;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
@@ -36,7 +35,7 @@ final class NotifyEnvironment {
    *
    * @throws ConfinementException (before anything changed) naming a value that cannot be used
    */
-  static Optional<NotifyEnvironment> read(ConfinementPolicy policy, Kernel kernel) {
+  static Optional<NotifyEnvironment> read(PolicyView policy, Kernel kernel) {
     if (!policy.serviceNotification()) {
       return Optional.empty();
     }

@@ -2,7 +2,6 @@ package dev.confine.internal;
 
 import dev.confine.Capability;
 import dev.confine.ConfinementException;
-import dev.confine.ConfinementPolicy;
 import dev.confine.Step;
 import dev.confine.Syscall;
 import dev.confine.internal.linux.LinuxArch;
@@ -45,57 +44,98 @@ public final class Sequence {
    * may change them; the bounding and ambient sets are emptied while still root; the kept
    * capabilities are set after setresuid; then no_new_privs and a seccomp filter with TSYNC,
    * which carries no_new_privs to every thread.
+   *
+   * <p>Each step is written once, here: the call as a plan lists it (syscall and arguments), its
+   * reason, and what apply() does for it (the call on the kernel, and its check where the
+   * {@link Executor} method it names reads the result back). {@code plan()} runs this same method
+   * with a {@link Recorder}, which lists each step and makes none of the calls.
    */
-  static void run(ConfinementPolicy policy, Target target, Optional<String> notifySocket, Steps s) throws ErrnoException {
+  static void run(PolicyView policy, Target target, Optional<String> notifySocket, Steps s) throws ErrnoException {
     if (policy.syslogIdent().isPresent()) {
-      s.openlog(policy.syslogIdent().get(), policy.syslogFacility().code(), "connect to /dev/log while it is still visible");
+      String ident = policy.syslogIdent().get();
+      int facility = policy.syslogFacility().code();
+      s.step(Syscall.OPENLOG, args(ident, LOG_PID_NDELAY, (long) facility), "connect to /dev/log while it is still visible",
+          x -> x.openlog(ident, facility));
     }
     if (notifySocket.isPresent()) {
-      s.openNotifySocket("systemd's NOTIFY_SOCKET: a datagram socket, close-on-exec");
-      s.connectNotifySocket(notifySocket.get(), "connect while the path is still visible: STATUS= after the drop, READY=1 through the report's handle");
+      String address = notifySocket.get();
+      s.step(Syscall.SOCKET, args("AF_UNIX", "SOCK_DGRAM|SOCK_CLOEXEC", 0L), "systemd's NOTIFY_SOCKET: a datagram socket, close-on-exec",
+          x -> x.notifyFd = x.kernel.unixDatagramSocket());
+      s.step(Syscall.CONNECT, args(NOTIFY_FD, address),
+          "connect while the path is still visible: STATUS= after the drop, READY=1 through the report's handle",
+          x -> x.kernel.connect(x.notifyFd, address));
     }
     if (policy.umask().isPresent()) {
-      s.umask(policy.umask().getAsInt(), "files created in the jail get these permissions");
+      int mask = policy.umask().getAsInt();
+      s.step(Syscall.UMASK, args((long) mask), "files created in the jail get these permissions", x -> x.kernel.umask(mask));
     }
-    s.openTerminal("/dev/tty is not in the jail: open the controlling terminal, if any, while it can be named (no terminal: nothing to leave)");
-    s.openThreadList("/proc is not in the jail: keep the thread list to verify every thread after the drop (closed before apply() returns)");
-    s.openRoot(policy.root().toString(), "hold the checked root: no symlink in any component");
-    s.fchdirRoot("stand in the new root");
+    s.step(Syscall.OPEN_TERMINAL, args("/dev/tty", "O_RDWR|O_NOCTTY|O_CLOEXEC"),
+        "/dev/tty is not in the jail: open the controlling terminal, if any, while it can be named (no terminal: nothing to leave)",
+        Executor::openTerminal);
+    s.step(Syscall.OPEN_THREAD_LIST, args("/proc/self/task", DIRECTORY_FLAGS),
+        "/proc is not in the jail: keep the thread list to verify every thread after the drop (closed before apply() returns)",
+        Executor::openThreadList);
+    String root = policy.root().toString();
+    s.step(Syscall.OPEN, args(root, DIRECTORY_FLAGS), "hold the checked root: no symlink in any component", x -> x.openRoot(root));
+    s.step(Syscall.FCHDIR, args(Step.ROOT_FD), "stand in the new root", Executor::fchdirRoot);
 
     s.pointOfNoReturn();
     if (policy.execDenied()) {
-      s.installExecBlock(
-          "from here on no thread may start a program or a process (a child forked between chroot and setresuid would keep root); installed as root, in every thread");
+      s.step(Syscall.SECCOMP, args("SECCOMP_SET_MODE_FILTER", "SECCOMP_FILTER_FLAG_TSYNC", EXEC_BLOCK),
+          "from here on no thread may start a program or a process (a child forked between chroot and setresuid would keep root); installed as root, in every thread",
+          x -> x.kernel.installSeccompFilterOnAllThreads(x.execBlock));
     }
-    s.chroot("make it \"/\"");
-    s.chdirRoot("leave no working directory outside the root");
-    s.closeRoot("keep no descriptor of a directory outside (fchdir escape)");
-    s.leaveTerminal(
-        "leave the controlling terminal, staying in the process group: a root shell may read from it, and TIOCSTI by any uid pushes input into the caller's own controlling terminal (CVE-2005-4890)");
+    s.step(Syscall.CHROOT, args("."), "make it \"/\"", x -> x.kernel.chroot("."));
+    s.step(Syscall.CHDIR, args("/"), "leave no working directory outside the root", x -> x.kernel.chdir("/"));
+    s.step(Syscall.CLOSE, args(Step.ROOT_FD), "keep no descriptor of a directory outside (fchdir escape)", Executor::closeRoot);
+    s.step(Syscall.TIOCNOTTY, args(TERMINAL_FD, "TIOCNOTTY"),
+        "leave the controlling terminal, staying in the process group: a root shell may read from it, and TIOCSTI by any uid pushes input into the caller's own controlling terminal (CVE-2005-4890)",
+        Executor::leaveTerminal);
     if (policy.baselineFilter()) {
-      s.installBaseline(policy.baselineEntries(),
-          "what a confined JVM server never needs and what reaches past the uid change (root's session keyring, another process's namespaces, TIOCSTI); installed as root, in every thread");
+      s.step(Syscall.SECCOMP, args("SECCOMP_SET_MODE_FILTER", "SECCOMP_FILTER_FLAG_TSYNC", baselineDescription(policy.baselineEntries())),
+          "what a confined JVM server never needs and what reaches past the uid change (root's session keyring, another process's namespaces, TIOCSTI); installed as root, in every thread",
+          x -> x.kernel.installSeccompFilterOnAllThreads(x.baseline));
     }
-    s.setgroups(policy.supplementaryGroups(), "drop supplementary groups while still root");
-    s.dropBoundingSet("empty this thread's bounding set (per thread: the other threads keep theirs; no_new_privs makes it moot for execve)");
-    s.clearAmbient("no ambient capability survives execve");
-    boolean keep = !policy.keptCapabilities().isEmpty();
-    if (keep) {
-      s.keepCapabilities(true, "keep the permitted set across setresuid, in this thread only");
+    List<Long> groups = policy.supplementaryGroups();
+    s.step(Syscall.SETGROUPS, args(groups), "drop supplementary groups while still root", x -> x.kernel.setgroups(groups));
+    s.step(Syscall.CAPBSET_DROP, args("PR_CAPBSET_DROP", EVERY_CAPABILITY),
+        "empty this thread's bounding set (per thread: the other threads keep theirs; no_new_privs makes it moot for execve)",
+        Executor::dropBoundingSet);
+    s.step(Syscall.CAP_AMBIENT_CLEAR, args("PR_CAP_AMBIENT", "PR_CAP_AMBIENT_CLEAR_ALL"), "no ambient capability survives execve",
+        x -> x.kernel.clearAmbientCapabilities());
+    List<Capability> kept = policy.keptCapabilities();
+    if (!kept.isEmpty()) {
+      s.step(Syscall.SET_KEEPCAPS, args("PR_SET_KEEPCAPS", 1L), "keep the permitted set across setresuid, in this thread only",
+          x -> x.kernel.setKeepCapabilities(true));
     }
-    s.setresgid(target, "real, effective and saved gid");
-    s.setresuid(target, "real, effective and saved uid: root is gone");
-    s.capset(policy.keptCapabilities(), "permitted = effective = kept, in this thread; inheritable empty");
-    if (keep) {
-      s.keepCapabilities(false, "keep-caps off again");
+    s.step(Syscall.SETRESGID, args(target.gidShown, target.gidShown, target.gidShown), "real, effective and saved gid",
+        x -> x.kernel.setresgid(target.identity().gid, target.identity().gid, target.identity().gid));
+    s.step(Syscall.SETRESUID, args(target.uidShown, target.uidShown, target.uidShown), "real, effective and saved uid: root is gone",
+        x -> x.kernel.setresuid(target.identity().uid, target.identity().uid, target.identity().uid));
+    long mask = Internal.maskOf(kept);
+    String names = kept.isEmpty() ? "none" : kept.stream().map(Capability::capName).collect(Collectors.joining(", "));
+    s.step(Syscall.CAPSET, args(mask, mask, 0L), "permitted = effective = kept (" + names + "), in this thread; inheritable empty",
+        x -> x.capset(mask));
+    if (!kept.isEmpty()) {
+      s.step(Syscall.SET_KEEPCAPS, args("PR_SET_KEEPCAPS", 0L), "keep-caps off again", x -> x.kernel.setKeepCapabilities(false));
     }
-    s.notDumpable(target, "no core dump, no ptrace and no /proc access by other processes of the same uid: the memory holds what was loaded as root");
+    s.step(Syscall.SET_DUMPABLE, args("PR_SET_DUMPABLE", 0L),
+        "no core dump, no ptrace and no /proc access by other processes of uid " + target.uidShown + ": the memory holds what was loaded as root",
+        Executor::notDumpable);
     if (policy.noNewPrivileges()) {
-      s.noNewPrivileges("execve can no longer grant privileges (setuid files, file capabilities); must precede TSYNC");
-      s.installFilter(
-          policy.deniedSyscalls().isEmpty() ? ALLOW_ALL : "<deny with EPERM: " + String.join(", ", policy.deniedSyscalls()) + ">",
-          "TSYNC gives every thread this filter and, as the caller has it, no_new_privs");
+      s.step(Syscall.NO_NEW_PRIVS, args("PR_SET_NO_NEW_PRIVS", 1L),
+          "execve can no longer grant privileges (setuid files, file capabilities); must precede TSYNC", Executor::noNewPrivileges);
+      s.step(Syscall.SECCOMP,
+          args("SECCOMP_SET_MODE_FILTER", "SECCOMP_FILTER_FLAG_TSYNC",
+              policy.deniedSyscalls().isEmpty() ? ALLOW_ALL : "<deny with EPERM: " + String.join(", ", policy.deniedSyscalls()) + ">"),
+          "TSYNC gives every thread this filter and, as the caller has it, no_new_privs",
+          x -> x.kernel.installSeccompFilterOnAllThreads(x.lastFilter));
     }
+  }
+
+  /** A step's arguments as the plan shows them. */
+  private static Object[] args(Object... shown) {
+    return shown;
   }
 
   /** The ids to become, as numbers once resolved, or as the policy names them for a plan. */
@@ -115,7 +155,7 @@ public final class Sequence {
     }
 
     /** For a plan before the user is resolved: the name, or "primary gid of ...". */
-    static Target unresolved(ConfinementPolicy policy) {
+    static Target unresolved(PolicyView policy) {
       Object uid = policy.userName().<Object>map(n -> n).orElseGet(() -> policy.uid().getAsLong());
       Object gid = policy.gid().isPresent() ? (Object) policy.gid().getAsLong() : "<primary gid of " + uid + ">";
       return new Target(uid, gid, Optional.empty());
@@ -126,65 +166,30 @@ public final class Sequence {
     }
   }
 
-  /** What each line of {@link #run} asks for. */
+  /** What {@link #run} hands each step to: the plan lists it, apply() also makes its call. */
   interface Steps {
-    void openlog(String ident, int facility, String why) throws ErrnoException;
-
-    void openNotifySocket(String why) throws ErrnoException;
-
-    void connectNotifySocket(String address, String why) throws ErrnoException;
-
-    void umask(int mask, String why);
-
-    void openThreadList(String why) throws ErrnoException;
-
-    void openTerminal(String why) throws ErrnoException;
-
-    void leaveTerminal(String why) throws ErrnoException;
-
-    void installBaseline(List<String> entries, String why) throws ErrnoException;
-
-    void openRoot(String root, String why) throws ErrnoException;
-
-    void fchdirRoot(String why) throws ErrnoException;
+    /**
+     * One step: {@code syscall} with the {@code arguments} a plan shows, for the reason
+     * {@code why}; {@code call} is what apply() does for it, given the executor (its kernel and
+     * what the sequence holds). A recorder never runs {@code call}.
+     */
+    void step(Syscall syscall, Object[] arguments, String why, Call call) throws ErrnoException;
 
     /** Every step from here on is irreversible: a failure leaves the process changed. */
     void pointOfNoReturn();
+  }
 
-    void installExecBlock(String why) throws ErrnoException;
-
-    void chroot(String why) throws ErrnoException;
-
-    void chdirRoot(String why) throws ErrnoException;
-
-    void closeRoot(String why) throws ErrnoException;
-
-    void setgroups(List<Long> groups, String why) throws ErrnoException;
-
-    void dropBoundingSet(String why) throws ErrnoException;
-
-    void clearAmbient(String why) throws ErrnoException;
-
-    void keepCapabilities(boolean keep, String why) throws ErrnoException;
-
-    void setresgid(Target target, String why) throws ErrnoException;
-
-    void setresuid(Target target, String why) throws ErrnoException;
-
-    void capset(List<Capability> kept, String why) throws ErrnoException;
-
-    void notDumpable(Target target, String why) throws ErrnoException;
-
-    void noNewPrivileges(String why) throws ErrnoException;
-
-    void installFilter(String description, String why) throws ErrnoException;
+  /** What apply() does for one step. */
+  @FunctionalInterface
+  interface Call {
+    void make(Executor x) throws ErrnoException;
   }
 
   /**
    * The plan of {@code policy}; ids by name when the identity is not resolved yet. The environment
    * is apply()'s to read: the plan has no notify-socket steps.
    */
-  public static List<Step> plan(ConfinementPolicy policy, Optional<Identity> identity) {
+  public static List<Step> plan(PolicyView policy, Optional<Identity> identity) {
     Recorder recorder = new Recorder();
     try {
       run(policy, identity.map(Target::of).orElseGet(() -> Target.unresolved(policy)), Optional.empty(), recorder);
@@ -206,38 +211,15 @@ public final class Sequence {
       return step;
     }
 
-    @Override public void openlog(String ident, int facility, String why) throws ErrnoException { add(Syscall.OPENLOG, why, ident, LOG_PID_NDELAY, (long) facility); }
-    @Override public void openNotifySocket(String why) throws ErrnoException { add(Syscall.SOCKET, why, "AF_UNIX", "SOCK_DGRAM|SOCK_CLOEXEC", 0L); }
-    @Override public void connectNotifySocket(String address, String why) throws ErrnoException { add(Syscall.CONNECT, why, NOTIFY_FD, address); }
-    @Override public void umask(int mask, String why) { add(Syscall.UMASK, why, (long) mask); }
-    @Override public void openThreadList(String why) throws ErrnoException { add(Syscall.OPEN_THREAD_LIST, why, "/proc/self/task", DIRECTORY_FLAGS); }
-    @Override public void openRoot(String root, String why) throws ErrnoException { add(Syscall.OPEN, why, root, DIRECTORY_FLAGS); }
-    @Override public void openTerminal(String why) throws ErrnoException { add(Syscall.OPEN_TERMINAL, why, "/dev/tty", "O_RDWR|O_NOCTTY|O_CLOEXEC"); }
-    @Override public void leaveTerminal(String why) throws ErrnoException { add(Syscall.TIOCNOTTY, why, TERMINAL_FD, "TIOCNOTTY"); }
-    @Override public void installBaseline(List<String> entries, String why) throws ErrnoException { add(Syscall.SECCOMP, why, "SECCOMP_SET_MODE_FILTER", "SECCOMP_FILTER_FLAG_TSYNC", baselineDescription(entries)); }
-    @Override public void fchdirRoot(String why) throws ErrnoException { add(Syscall.FCHDIR, why, Step.ROOT_FD); }
-    @Override public void pointOfNoReturn() { irreversible = true; }
-    @Override public void installExecBlock(String why) throws ErrnoException { add(Syscall.SECCOMP, why, "SECCOMP_SET_MODE_FILTER", "SECCOMP_FILTER_FLAG_TSYNC", EXEC_BLOCK); }
-    @Override public void chroot(String why) throws ErrnoException { add(Syscall.CHROOT, why, "."); }
-    @Override public void chdirRoot(String why) throws ErrnoException { add(Syscall.CHDIR, why, "/"); }
-    @Override public void closeRoot(String why) throws ErrnoException { add(Syscall.CLOSE, why, Step.ROOT_FD); }
-    @Override public void setgroups(List<Long> groups, String why) throws ErrnoException { add(Syscall.SETGROUPS, why, groups); }
-    @Override public void dropBoundingSet(String why) throws ErrnoException { add(Syscall.CAPBSET_DROP, why, "PR_CAPBSET_DROP", EVERY_CAPABILITY); }
-    @Override public void clearAmbient(String why) throws ErrnoException { add(Syscall.CAP_AMBIENT_CLEAR, why, "PR_CAP_AMBIENT", "PR_CAP_AMBIENT_CLEAR_ALL"); }
-    @Override public void keepCapabilities(boolean keep, String why) throws ErrnoException { add(Syscall.SET_KEEPCAPS, why, "PR_SET_KEEPCAPS", keep ? 1L : 0L); }
-    @Override public void setresgid(Target t, String why) throws ErrnoException { add(Syscall.SETRESGID, why, t.gidShown, t.gidShown, t.gidShown); }
-    @Override public void setresuid(Target t, String why) throws ErrnoException { add(Syscall.SETRESUID, why, t.uidShown, t.uidShown, t.uidShown); }
-
     @Override
-    public void capset(List<Capability> kept, String why) throws ErrnoException {
-      long mask = Internal.maskOf(kept);
-      String names = kept.isEmpty() ? "none" : kept.stream().map(Capability::capName).collect(Collectors.joining(", "));
-      add(Syscall.CAPSET, why.replace("kept", "kept (" + names + ")"), mask, mask, 0L);
+    public void step(Syscall syscall, Object[] arguments, String why, Call call) throws ErrnoException {
+      add(syscall, why, arguments);
     }
 
-    @Override public void notDumpable(Target t, String why) throws ErrnoException { add(Syscall.SET_DUMPABLE, why.replace("the same uid", "uid " + t.uidShown), "PR_SET_DUMPABLE", 0L); }
-    @Override public void noNewPrivileges(String why) throws ErrnoException { add(Syscall.NO_NEW_PRIVS, why, "PR_SET_NO_NEW_PRIVS", 1L); }
-    @Override public void installFilter(String description, String why) throws ErrnoException { add(Syscall.SECCOMP, why, "SECCOMP_SET_MODE_FILTER", "SECCOMP_FILTER_FLAG_TSYNC", description); }
+    @Override
+    public void pointOfNoReturn() {
+      irreversible = true;
+    }
   }
 
   /**
@@ -280,7 +262,7 @@ public final class Sequence {
     /** The new root as opened: what every thread's root and cwd must be after the drop. */
     FileStatus rootStatus;
 
-    Executor(Kernel kernel, NanoClock clock, ConfinementPolicy policy, Optional<FileStatus> checkedRoot) {
+    Executor(Kernel kernel, NanoClock clock, PolicyView policy, Optional<FileStatus> checkedRoot) {
       this.kernel = kernel;
       this.clock = clock;
       this.checkedRoot = checkedRoot;
@@ -338,9 +320,14 @@ public final class Sequence {
     }
 
     /** Runs the sequence; with {@code notifySocket}, connects to it first. */
-    void run(ConfinementPolicy policy, Identity identity, Optional<String> notifySocket) throws ErrnoException {
+    void run(PolicyView policy, Identity identity, Optional<String> notifySocket) throws ErrnoException {
+      Target target = Target.of(identity);
+      // Once through with a recorder first, making no call: each step's call is a lambda, linked
+      // (a class spun by the JVM) where it is first evaluated; this way all of them are linked
+      // now, as root and before anything changed, and none past chroot.
+      Sequence.run(policy, target, notifySocket, new Recorder());
       stepStart = clock.nanoTime();
-      Sequence.run(policy, Target.of(identity), notifySocket, this);
+      Sequence.run(policy, target, notifySocket, this);
     }
 
     /** Records the step, and notes that an irreversible one has begun. */
@@ -364,38 +351,22 @@ public final class Sequence {
       stepStart = now;
     }
 
+    /** Makes the step's call, then records its time: a step that throws is not done. */
     @Override
-    public void openlog(String ident, int facility, String why) throws ErrnoException {
-      super.openlog(ident, facility, why);
+    public void step(Syscall syscall, Object[] arguments, String why, Call call) throws ErrnoException {
+      super.step(syscall, arguments, why, call);
+      call.make(this);
+      done();
+    }
+
+    // The calls of the steps that hold something, or check what they did: named by run().
+
+    void openlog(String ident, int facility) {
       kernel.openlog(ident, (int) LOG_PID_NDELAY, facility);
       syslogOpen = true;
-      done();
     }
 
-    @Override
-    public void openNotifySocket(String why) throws ErrnoException {
-      super.openNotifySocket(why);
-      notifyFd = kernel.unixDatagramSocket();
-      done();
-    }
-
-    @Override
-    public void connectNotifySocket(String address, String why) throws ErrnoException {
-      super.connectNotifySocket(address, why);
-      kernel.connect(notifyFd, address);
-      done();
-    }
-
-    @Override
-    public void umask(int mask, String why) {
-      super.umask(mask, why);
-      kernel.umask(mask);
-      done();
-    }
-
-    @Override
-    public void openThreadList(String why) throws ErrnoException {
-      super.openThreadList(why);
+    void openThreadList() throws ErrnoException {
       threadListFd = kernel.openThreadList();
       // Read once now, while a failure is still harmless: proves the fields are there and loads
       // every class the reading needs while the class path is still reachable.
@@ -404,12 +375,9 @@ public final class Sequence {
       // And this thread's root as the verification will read it, with its mount: a kernel that
       // cannot tell the mount (before 5.8) is refused here, not after the drop (issue 23).
       kernel.statAt(threadListFd, callerTid + "/root");
-      done();
     }
 
-    @Override
-    public void openTerminal(String why) throws ErrnoException {
-      super.openTerminal(why);
+    void openTerminal() throws ErrnoException {
       java.util.OptionalInt fd = kernel.openControllingTerminal();
       if (fd.isPresent()) {
         terminalFd = fd.getAsInt();
@@ -423,12 +391,9 @@ public final class Sequence {
               + " only the baseline filter's TIOCSTI rule keeps input from being pushed into it";
         }
       }
-      done();
     }
 
-    @Override
-    public void leaveTerminal(String why) throws ErrnoException {
-      super.leaveTerminal(why);
+    void leaveTerminal() throws ErrnoException {
       if (terminalFd >= 0) {
         kernel.leaveControllingTerminal(terminalFd);
         int fd = terminalFd;
@@ -436,19 +401,9 @@ public final class Sequence {
         kernel.close(fd);
         terminalOutcome = "left the controlling terminal (TIOCNOTTY): no input can be pushed into it from now on";
       }
-      done();
     }
 
-    @Override
-    public void installBaseline(List<String> entries, String why) throws ErrnoException {
-      super.installBaseline(entries, why);
-      kernel.installSeccompFilterOnAllThreads(baseline);
-      done();
-    }
-
-    @Override
-    public void openRoot(String root, String why) throws ErrnoException {
-      super.openRoot(root, why);
+    void openRoot(String root) throws ErrnoException {
       rootFd = kernel.openDirectoryNoFollow(root);
       rootStatus = kernel.fstat(rootFd);
       // The mount counts: a mount put on the path since preflight (a bind of the same directory)
@@ -458,61 +413,24 @@ public final class Sequence {
             root + " changed between preflight and open (was " + checkedRoot.get() + ", now " + rootStatus
                 + "): refusing to chroot into a directory that was not checked");
       }
-      done();
     }
 
-    @Override
-    public void fchdirRoot(String why) throws ErrnoException {
-      super.fchdirRoot(why);
+    void fchdirRoot() throws ErrnoException {
       savedCwdFd = kernel.openWorkingDirectory();
       kernel.fchdir(rootFd);
       cwdMoved = true;
-      done();
     }
 
-    @Override
-    public void installExecBlock(String why) throws ErrnoException {
-      super.installExecBlock(why);
-      kernel.installSeccompFilterOnAllThreads(execBlock);
-      done();
-    }
-
-    @Override
-    public void chroot(String why) throws ErrnoException {
-      super.chroot(why);
-      kernel.chroot(".");
-      done();
-    }
-
-    @Override
-    public void chdirRoot(String why) throws ErrnoException {
-      super.chdirRoot(why);
-      kernel.chdir("/");
-      done();
-    }
-
-    @Override
-    public void closeRoot(String why) throws ErrnoException {
-      super.closeRoot(why);
+    void closeRoot() throws ErrnoException {
       int fd = rootFd;
       rootFd = -1;
       kernel.close(fd);
       int cwd = savedCwdFd;
       savedCwdFd = -1;
       kernel.close(cwd);
-      done();
     }
 
-    @Override
-    public void setgroups(List<Long> groups, String why) throws ErrnoException {
-      super.setgroups(groups, why);
-      kernel.setgroups(groups);
-      done();
-    }
-
-    @Override
-    public void dropBoundingSet(String why) throws ErrnoException {
-      super.dropBoundingSet(why);
+    void dropBoundingSet() throws ErrnoException {
       int last = kernel.lastCapability();
       for (int cap = 0; cap <= last; cap++) {
         if (kernel.inBoundingSet(cap)) {
@@ -524,43 +442,9 @@ public final class Sequence {
           throw new ConfinementException("capability " + cap + " is still in the bounding set after PR_CAPBSET_DROP", true, null);
         }
       }
-      done();
     }
 
-    @Override
-    public void clearAmbient(String why) throws ErrnoException {
-      super.clearAmbient(why);
-      kernel.clearAmbientCapabilities();
-      done();
-    }
-
-    @Override
-    public void keepCapabilities(boolean keep, String why) throws ErrnoException {
-      super.keepCapabilities(keep, why);
-      kernel.setKeepCapabilities(keep);
-      done();
-    }
-
-    @Override
-    public void setresgid(Target target, String why) throws ErrnoException {
-      super.setresgid(target, why);
-      long gid = target.identity().gid;
-      kernel.setresgid(gid, gid, gid);
-      done();
-    }
-
-    @Override
-    public void setresuid(Target target, String why) throws ErrnoException {
-      super.setresuid(target, why);
-      long uid = target.identity().uid;
-      kernel.setresuid(uid, uid, uid);
-      done();
-    }
-
-    @Override
-    public void capset(List<Capability> kept, String why) throws ErrnoException {
-      super.capset(kept, why);
-      long mask = Internal.maskOf(kept);
+    void capset(long mask) throws ErrnoException {
       kernel.capset(mask, mask, 0);
       long[] got = kernel.capget();
       if (got[0] != mask || got[1] != mask || got[2] != 0) {
@@ -569,34 +453,20 @@ public final class Sequence {
                 + " inheritable=" + Long.toHexString(got[2]) + ", expected " + Long.toHexString(mask) + " " + Long.toHexString(mask) + " 0",
             true, null);
       }
-      done();
     }
 
-    @Override
-    public void notDumpable(Target target, String why) throws ErrnoException {
-      super.notDumpable(target, why);
+    void notDumpable() throws ErrnoException {
       kernel.setDumpable(false);
       if (kernel.dumpable()) {
         throw new ConfinementException("PR_GET_DUMPABLE is not 0 right after PR_SET_DUMPABLE 0", true, null);
       }
-      done();
     }
 
-    @Override
-    public void noNewPrivileges(String why) throws ErrnoException {
-      super.noNewPrivileges(why);
+    void noNewPrivileges() throws ErrnoException {
       kernel.setNoNewPrivileges();
       if (!kernel.noNewPrivileges()) {
         throw new ConfinementException("PR_GET_NO_NEW_PRIVS returned 0 right after PR_SET_NO_NEW_PRIVS", true, null);
       }
-      done();
-    }
-
-    @Override
-    public void installFilter(String description, String why) throws ErrnoException {
-      super.installFilter(description, why);
-      kernel.installSeccompFilterOnAllThreads(lastFilter);
-      done();
     }
   }
 

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.confine.Confinement;
 import dev.confine.ConfinementPolicy;
-import dev.confine.testing.simulation.SimulatedKernel;
+import dev.confine.testing.simulation.Simulation;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -20,11 +20,11 @@ import org.junit.jupiter.api.Test;
 class ConcurrentApplyTest {
   @Test
   void aSecondThreadIsRefusedWhileTheFirstIsInsideApply() throws Exception {
-    SimulatedKernel fake = new SimulatedKernel().directory("/srv/jail").user("nobody", 65534, 65534);
+    Simulation fake = new Simulation().directory("/srv/jail").user("nobody", 65534, 65534);
     CountDownLatch inside = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     Kernel kernel =
-        new ForwardingKernel(fake) {
+        new ForwardingKernel(fake.model()) {
           @Override
           public Ids getresuid() throws ErrnoException {
             if (inside.getCount() > 0) {
@@ -35,7 +35,7 @@ class ConcurrentApplyTest {
                 Thread.currentThread().interrupt();
               }
             }
-            return fake.getresuid();
+            return fake.model().getresuid();
           }
         };
     Confiner confiner =
@@ -47,7 +47,7 @@ class ConcurrentApplyTest {
         new Thread(
             () -> {
               try {
-                confiner.apply(policy);
+                confiner.apply(Internal.get().viewOf(policy));
               } catch (Throwable t) {
                 firstFailure.set(t);
               }
@@ -55,15 +55,15 @@ class ConcurrentApplyTest {
     first.start();
     assertTrue(inside.await(30, TimeUnit.SECONDS), "the first apply() reached the kernel");
     int callsBefore = fake.calls().size();
-    IllegalStateException e = assertThrows(IllegalStateException.class, () -> confiner.apply(policy));
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> confiner.apply(Internal.get().viewOf(policy)));
     assertTrue(e.getMessage().contains("already running"), e.getMessage());
     assertEquals(callsBefore, fake.calls().size(), "the refused call made no system call");
     release.countDown();
     first.join(30_000);
     assertEquals(null, firstFailure.get());
-    assertEquals("/srv/jail", fake.root());
-    assertTrue(fake.uids().allEqual(65534));
-    IllegalStateException after = assertThrows(IllegalStateException.class, () -> confiner.apply(policy));
+    assertEquals("/srv/jail", fake.model().root());
+    assertTrue(fake.model().uids().allEqual(65534));
+    IllegalStateException after = assertThrows(IllegalStateException.class, () -> confiner.apply(Internal.get().viewOf(policy)));
     assertTrue(after.getMessage().contains("already confined"), after.getMessage());
   }
 }

@@ -16,7 +16,7 @@ import dev.confine.Step;
 import dev.confine.Syscall;
 import dev.confine.SyscallException;
 import dev.confine.VerificationException;
-import dev.confine.testing.simulation.SimulatedKernel;
+import dev.confine.testing.simulation.Simulation;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -26,8 +26,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 class ConfinerTest {
-  private static SimulatedKernel machine() {
-    return new SimulatedKernel().directory("/srv/jail").directory("/etc").user("nobody", 65534, 65534);
+  private static Simulation machine() {
+    return new Simulation().directory("/srv/jail").directory("/etc").user("nobody", 65534, 65534);
   }
 
   private static ConfinementPolicy policy() {
@@ -36,16 +36,16 @@ class ConfinerTest {
 
   @Test
   void confinesAndReportsWhatItDid() {
-    SimulatedKernel kernel = machine();
+    Simulation kernel = machine();
     ConfinementReport report = kernel.apply(policy());
 
-    assertEquals("/srv/jail", kernel.root());
-    assertEquals("/srv/jail", kernel.workingDirectory());
-    assertTrue(kernel.uids().allEqual(65534));
-    assertTrue(kernel.gids().allEqual(65534));
-    assertEquals(List.of(), kernel.groups());
-    assertEquals(0, kernel.capabilities().permitted);
-    assertFalse(kernel.descriptorsByPath().containsKey("/srv/jail"), "root fd must be closed");
+    assertEquals("/srv/jail", kernel.model().root());
+    assertEquals("/srv/jail", kernel.model().workingDirectory());
+    assertTrue(kernel.model().uids().allEqual(65534));
+    assertTrue(kernel.model().gids().allEqual(65534));
+    assertEquals(List.of(), kernel.model().groups());
+    assertEquals(0, kernel.model().capabilities().permitted);
+    assertFalse(kernel.model().descriptorsByPath().containsKey("/srv/jail"), "root fd must be closed");
 
     assertEquals(65534, report.uid());
     assertEquals("nobody", report.userName().orElseThrow());
@@ -54,14 +54,14 @@ class ConfinerTest {
             "setuid(0) fails with EPERM", "setgid(0) fails with EPERM", "getcwd() = \"/\""),
         report.verifications().subList(0, 6));
     assertTrue(report.verifications().get(6).startsWith("3 threads (/proc/self/task/*/status)"), report.verifications().get(6));
-    assertFalse(kernel.descriptorsByPath().containsKey("<proc>/self/task"), "the thread list is closed before apply() returns");
+    assertFalse(kernel.model().descriptorsByPath().containsKey("<proc>/self/task"), "the thread list is closed before apply() returns");
     assertTrue(report.phases().keySet().containsAll(List.of(Phase.values())));
     assertEquals(policy().toBuilder().build().plan().size(), report.steps().size());
   }
 
   @Test
   void theSyscallsRunInOpenSshOrder() {
-    SimulatedKernel kernel = machine();
+    Simulation kernel = machine();
     kernel.apply(policy());
     List<String> sequence =
         kernel.calls().stream()
@@ -79,44 +79,44 @@ class ConfinerTest {
 
   @Test
   void aNumericUidWithoutPasswdEntryNeedsAGroup() {
-    SimulatedKernel kernel = machine();
+    Simulation kernel = machine();
     ConfinementException e =
         assertThrows(ConfinementException.class, () -> kernel.apply(Confinement.builder().root("/srv/jail").user(4242).build()));
     assertTrue(e.getMessage().contains("uid 4242 has no passwd entry"), e.getMessage());
-    assertTrue(kernel.uids().allEqual(0), "nothing changed");
+    assertTrue(kernel.model().uids().allEqual(0), "nothing changed");
 
     kernel.apply(Confinement.builder().root("/srv/jail").user(4242).group(4242).build());
-    assertTrue(kernel.uids().allEqual(4242));
+    assertTrue(kernel.model().uids().allEqual(4242));
   }
 
   @Test
   void anUnknownUserNameIsRefusedBeforeAnythingChanges() {
-    SimulatedKernel kernel = machine();
+    Simulation kernel = machine();
     ConfinementException e =
         assertThrows(ConfinementException.class, () -> kernel.apply(Confinement.builder().root("/srv/jail").user("nosuch").build()));
     assertTrue(e.getMessage().contains("no user named \"nosuch\""), e.getMessage());
-    assertEquals("/", kernel.root());
+    assertEquals("/", kernel.model().root());
   }
 
   @Test
   void aUserWhoseUidIsZeroIsRefused() {
-    SimulatedKernel kernel = machine().user("toor", 0, 0);
+    Simulation kernel = machine().user("toor", 0, 0);
     assertThrows(ConfinementException.class, () -> kernel.apply(Confinement.builder().root("/srv/jail").user("toor").build()));
-    assertEquals("/", kernel.root());
+    assertEquals("/", kernel.model().root());
   }
 
   @Test
   void refusesWhenNotRootListingTheFinding() {
-    SimulatedKernel kernel = machine().runningAs(1000, 1000);
+    Simulation kernel = machine().runningAs(1000, 1000);
     PreflightException e = assertThrows(PreflightException.class, () -> kernel.apply(policy()));
     assertTrue(e.report().has("not-root"));
     assertTrue(e.getMessage().contains("runs as uid 1000, not root"), e.getMessage());
-    assertEquals("/", kernel.root());
+    assertEquals("/", kernel.model().root());
   }
 
   @Test
   void refusesALeakedDirectoryDescriptorAndAMissingRootAtOnce() {
-    SimulatedKernel kernel = new SimulatedKernel().directory("/etc").user("nobody", 65534, 65534);
+    Simulation kernel = new Simulation().directory("/etc").user("nobody", 65534, 65534);
     int fd = kernel.leakDirectoryDescriptor("/etc");
     PreflightException e = assertThrows(PreflightException.class, () -> kernel.apply(policy()));
     assertEquals(2, e.report().errors().size(), e.getMessage());
@@ -127,7 +127,7 @@ class ConfinerTest {
 
   @Test
   void aSymlinkedRootIsRefused() {
-    SimulatedKernel kernel = machine().symlink("/srv/link", "/srv/jail");
+    Simulation kernel = machine().symlink("/srv/link", "/srv/jail");
     PreflightException e =
         assertThrows(PreflightException.class, () -> kernel.apply(Confinement.builder().root("/srv/link").user("nobody").build()));
     assertTrue(e.report().has("root-symlink"));
@@ -135,7 +135,7 @@ class ConfinerTest {
 
   @Test
   void secondApplyFailsAndRunsNothing() {
-    SimulatedKernel kernel = machine();
+    Simulation kernel = machine();
     kernel.apply(policy());
     int calls = kernel.calls().size();
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> kernel.apply(policy()));
@@ -145,24 +145,24 @@ class ConfinerTest {
 
   @Test
   void aFailureBeforeChrootThrowsAndLeavesTheProcessUnconfinedAndRetryable() {
-    SimulatedKernel kernel = machine().failNext(Syscall.OPEN, "EACCES");
+    Simulation kernel = machine().failNext(Syscall.OPEN, "EACCES");
     SyscallException e = assertThrows(SyscallException.class, () -> kernel.apply(policy()));
     assertEquals(Syscall.OPEN, e.syscall());
     assertEquals("EACCES", e.errnoName());
     assertFalse(e.pastPointOfNoReturn());
     assertEquals(OptionalInt.empty(), kernel.haltStatus());
-    assertEquals("/", kernel.root());
-    assertTrue(kernel.uids().allEqual(0));
+    assertEquals("/", kernel.model().root());
+    assertTrue(kernel.model().uids().allEqual(0));
 
     kernel.apply(policy());
-    assertTrue(kernel.uids().allEqual(65534));
+    assertTrue(kernel.model().uids().allEqual(65534));
   }
 
   @Test
   void aFailingFchdirClosesTheRootDescriptor() {
-    SimulatedKernel kernel = machine().failNext(Syscall.FCHDIR, "EIO");
+    Simulation kernel = machine().failNext(Syscall.FCHDIR, "EIO");
     assertThrows(SyscallException.class, () -> kernel.apply(policy()));
-    assertFalse(kernel.descriptorsByPath().containsKey("/srv/jail"));
+    assertFalse(kernel.model().descriptorsByPath().containsKey("/srv/jail"));
   }
 
   /**
@@ -173,35 +173,35 @@ class ConfinerTest {
   @ParameterizedTest
   @EnumSource(value = Syscall.class, names = {"FCHDIR", "CHROOT"})
   void aRefusalAfterFchdirPutsTheWorkingDirectoryBack(Syscall failing) throws Exception {
-    SimulatedKernel kernel = machine().directory("/home/app");
-    kernel.chdir("/home/app");
+    Simulation kernel = machine().directory("/home/app");
+    kernel.model().chdir("/home/app");
     kernel.failNext(failing, "EIO");
     SyscallException e = assertThrows(SyscallException.class, () -> kernel.apply(policy()));
     assertFalse(e.pastPointOfNoReturn());
-    assertEquals("/home/app", kernel.workingDirectory());
-    assertEquals("/", kernel.root());
-    assertEquals(Map.of(0, "/dev/pts/0", 1, "/dev/pts/0", 2, "/dev/pts/0"), kernel.descriptors(), "nothing held is left open");
+    assertEquals("/home/app", kernel.model().workingDirectory());
+    assertEquals("/", kernel.model().root());
+    assertEquals(Map.of(0, "/dev/pts/0", 1, "/dev/pts/0", 2, "/dev/pts/0"), kernel.model().descriptors(), "nothing held is left open");
     // Control: the same refusal with the working directory already in the root changes nothing either.
-    SimulatedKernel inside = machine();
-    inside.chdir("/srv/jail");
+    Simulation inside = machine();
+    inside.model().chdir("/srv/jail");
     inside.failNext(failing, "EIO");
     assertThrows(SyscallException.class, () -> inside.apply(policy()));
-    assertEquals("/srv/jail", inside.workingDirectory());
+    assertEquals("/srv/jail", inside.model().workingDirectory());
   }
 
   @Test
   void whenConfinedNoDescriptorOfTheOldWorkingDirectoryIsLeft() throws Exception {
-    SimulatedKernel kernel = machine().directory("/home/app");
-    kernel.chdir("/home/app");
+    Simulation kernel = machine().directory("/home/app");
+    kernel.model().chdir("/home/app");
     kernel.apply(policy());
-    assertEquals("/srv/jail", kernel.workingDirectory(), "the fake names directories by their host path");
-    assertFalse(kernel.descriptors().containsValue("/home/app"), kernel.descriptors().toString());
+    assertEquals("/srv/jail", kernel.model().workingDirectory(), "the fake names directories by their host path");
+    assertFalse(kernel.model().descriptors().containsValue("/home/app"), kernel.model().descriptors().toString());
   }
 
   @ParameterizedTest
   @EnumSource(value = Syscall.class, names = {"CHDIR", "CLOSE", "SETGROUPS", "SETRESGID", "SETRESUID"})
   void aFailureAfterChrootHaltsAndRunsNoLaterStep(Syscall failing) {
-    SimulatedKernel kernel = machine().failNext(failing, "EIO");
+    Simulation kernel = machine().failNext(failing, "EIO");
     SyscallException e = assertThrows(SyscallException.class, () -> kernel.apply(policy()));
     assertEquals(failing, e.syscall());
     assertTrue(e.pastPointOfNoReturn());
@@ -223,7 +223,7 @@ class ConfinerTest {
 
   @Test
   void throwModeThrowsWithoutHalting() {
-    SimulatedKernel kernel = machine().failNext(Syscall.SETRESUID, "EAGAIN");
+    Simulation kernel = machine().failNext(Syscall.SETRESUID, "EAGAIN");
     ConfinementPolicy policy = policy().toBuilder().onFailureAfterChroot(FailureMode.THROW).build();
     SyscallException e = assertThrows(SyscallException.class, () -> kernel.apply(policy));
     assertTrue(e.pastPointOfNoReturn());
@@ -233,7 +233,7 @@ class ConfinerTest {
 
   @Test
   void aChrootRefusedByTheKernelIsNotPastThePointOfNoReturn() {
-    SimulatedKernel kernel = machine().failNext(Syscall.CHROOT, "EPERM");
+    Simulation kernel = machine().failNext(Syscall.CHROOT, "EPERM");
     SyscallException e = assertThrows(SyscallException.class, () -> kernel.apply(policy()));
     assertFalse(e.pastPointOfNoReturn());
     assertTrue(e.getMessage().contains("chroot(\".\") failed: EPERM"), e.getMessage());
@@ -243,7 +243,7 @@ class ConfinerTest {
 
   @Test
   void verificationCatchesAFailedRead() {
-    SimulatedKernel kernel = machine().failNext(Syscall.GETGROUPS, "EFAULT");
+    Simulation kernel = machine().failNext(Syscall.GETGROUPS, "EFAULT");
     SyscallException e = assertThrows(SyscallException.class, () -> kernel.apply(policy()));
     assertTrue(e.pastPointOfNoReturn());
     assertEquals(OptionalInt.of(71), kernel.haltStatus());
@@ -253,45 +253,45 @@ class ConfinerTest {
   void verificationRequiresThatRootCannotBeRegained() {
     // A kernel on which setresuid "succeeds" without changing the saved uid: the classic bug
     // OpenSSH's permanently_set_uid guards against by trying to get root back.
-    SimulatedKernel kernel = machine();
+    Simulation kernel = machine();
     ConfinementPolicy policy = policy().toBuilder().onFailureAfterChroot(FailureMode.THROW).build();
     Kernel lying =
-        new ForwardingKernel(kernel) {
+        new ForwardingKernel(kernel.model()) {
           private boolean dropped;
 
           @Override
           public void setresuid(long r, long e, long s) throws ErrnoException {
-            kernel.setresuid(r, e, 0);
+            kernel.model().setresuid(r, e, 0);
             dropped = true;
           }
 
           @Override
           public Ids getresuid() throws ErrnoException {
-            return dropped ? new Ids(65534, 65534, 65534) : kernel.getresuid();
+            return dropped ? new Ids(65534, 65534, 65534) : kernel.model().getresuid();
           }
         };
     Confiner confiner = new Confiner(() -> lying, new ApplyGuard(), status -> {}, NanoClock.SYSTEM, (p, c) -> java.util.Map.of(), new java.io.PrintStream(new java.io.ByteArrayOutputStream(), true, java.nio.charset.StandardCharsets.UTF_8), summary -> {});
-    VerificationException e = assertThrows(VerificationException.class, () -> confiner.apply(policy));
+    VerificationException e = assertThrows(VerificationException.class, () -> confiner.apply(Internal.get().viewOf(policy)));
     assertTrue(e.getMessage().contains("setuid(0) succeeded"), e.getMessage());
   }
 
   @Test
   void syslogIsOpenedBeforeChrootAndUsableAfter() {
-    SimulatedKernel kernel = machine();
+    Simulation kernel = machine();
     ConfinementReport report = kernel.apply(policy().toBuilder().openSyslogFirst().build());
     List<String> calls = kernel.calls();
     int openlog = indexOf(calls, "openlog(");
     int chroot = indexOf(calls, "chroot(");
     assertTrue(openlog >= 0 && openlog < chroot, calls.toString());
     report.syslog().orElseThrow().info("hello from the jail");
-    assertEquals(List.of("java <30> hello from the jail"), kernel.syslogMessages());
+    assertEquals(List.of("java <30> hello from the jail"), kernel.model().syslogMessages());
   }
 
   @Test
   void umaskIsApplied() {
-    SimulatedKernel kernel = machine();
+    Simulation kernel = machine();
     kernel.apply(policy().toBuilder().umask(077).build());
-    assertEquals(077, kernel.currentUmask());
+    assertEquals(077, kernel.model().currentUmask());
   }
 
   @Test

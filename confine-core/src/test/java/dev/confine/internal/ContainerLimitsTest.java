@@ -9,7 +9,7 @@ import dev.confine.ConfinementPolicy;
 import dev.confine.ConfinementReport;
 import dev.confine.ContainerView;
 import dev.confine.internal.jvm.JvmFigures;
-import dev.confine.testing.simulation.SimulatedKernel;
+import dev.confine.testing.simulation.Simulation;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -26,12 +26,12 @@ import org.junit.jupiter.api.Test;
 class ContainerLimitsTest {
   private static final long GIB = 1L << 30;
 
-  private static SimulatedKernel machine() {
-    return new SimulatedKernel().directory("/srv/jail").user("nobody", 65534, 65534);
+  private static Simulation machine() {
+    return new Simulation().directory("/srv/jail").user("nobody", 65534, 65534);
   }
 
   /** The scene preflight reports as container-cpu-limit-lost: a v1 quota of one CPU, two CPUs allowed. */
-  private static SimulatedKernel withCpuQuota(SimulatedKernel kernel) {
+  private static Simulation withCpuQuota(Simulation kernel) {
     return kernel
         .mount(new Mount("/sys/fs/cgroup/cpu", "cgroup", "cgroup", List.of("rw"), "/", List.of("rw", "cpu")))
         .text("/proc/self/cgroup", "1:cpu:/app\n")
@@ -49,24 +49,24 @@ class ContainerLimitsTest {
    * 1 GiB while "/" is the machine's, 2 and 24 GiB once chrooted. Records when each read was made.
    */
   private static final class ContainerJvm implements Confiner.JvmPreparer {
-    final SimulatedKernel kernel;
+    final Simulation kernel;
     final List<Long> readAt = new ArrayList<>();
     final List<Long> waitsBeforeRead = new ArrayList<>();
 
-    ContainerJvm(SimulatedKernel kernel) {
+    ContainerJvm(Simulation kernel) {
       this.kernel = kernel;
     }
 
     @Override
-    public Map<String, Duration> prepare(ConfinementPolicy policy, NanoClock clock) {
+    public Map<String, Duration> prepare(PolicyView policy, NanoClock clock) {
       return Map.of();
     }
 
     @Override
-    public JvmFigures figures(ConfinementPolicy policy) {
+    public JvmFigures figures(PolicyView policy) {
       readAt.add(System.nanoTime());
       waitsBeforeRead.add(waits());
-      boolean confined = !kernel.root().equals("/");
+      boolean confined = !kernel.model().root().equals("/");
       return new JvmFigures(confined ? 2 : 1, OptionalLong.of(confined ? 24 * GIB : GIB));
     }
   }
@@ -81,14 +81,14 @@ class ContainerLimitsTest {
 
   private static ConfinementReport apply(Kernel kernel, Confiner.JvmPreparer preparer) {
     return new Confiner(() -> kernel, new ApplyGuard(), status -> { throw new AssertionError("halted " + status); }, NanoClock.SYSTEM, preparer,
-        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), summary -> {}).apply(policy());
+        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), summary -> {}).apply(Internal.get().viewOf(policy()));
   }
 
   @Test
   void theReportHoldsTheFiguresBeforeChrootAndAfter() {
-    SimulatedKernel kernel = machine();
+    Simulation kernel = machine();
     ContainerJvm jvm = new ContainerJvm(kernel);
-    ConfinementReport report = apply(kernel, jvm);
+    ConfinementReport report = apply(kernel.model(), jvm);
     ContainerView view = report.containerView();
     assertEquals(ContainerView.of(1, 2, OptionalLong.of(GIB), OptionalLong.of(24 * GIB)), view);
     assertTrue(view.changed());
@@ -101,10 +101,10 @@ class ContainerLimitsTest {
   void withACpuLimitAboutToBeLostTheReadAfterChrootWaitsOutHotSpotsCache() {
     // HotSpot answers from its container reading for 20 ms: read sooner after chroot, the count
     // would be the one from before. Where preflight saw the limit, apply() waits that long.
-    SimulatedKernel kernel = withCpuQuota(machine());
+    Simulation kernel = withCpuQuota(machine());
     AtomicLong chrootAt = new AtomicLong();
     AtomicLong waitsAtChroot = new AtomicLong();
-    Kernel timed = new ForwardingKernel(kernel) {
+    Kernel timed = new ForwardingKernel(kernel.model()) {
       @Override public void chroot(String path) throws ErrnoException {
         super.chroot(path);
         chrootAt.set(System.nanoTime());
@@ -123,9 +123,9 @@ class ContainerLimitsTest {
   void withoutSuchALimitTheReadAfterChrootDoesNotWait() {
     // The control: the same apply() without the quota reads without parking in between. Counted,
     // not timed: on a busy machine a read at once can still come 21 ms after chroot.
-    SimulatedKernel kernel = machine();
+    Simulation kernel = machine();
     AtomicLong waitsAtChroot = new AtomicLong(-1);
-    Kernel counted = new ForwardingKernel(kernel) {
+    Kernel counted = new ForwardingKernel(kernel.model()) {
       @Override public void chroot(String path) throws ErrnoException {
         super.chroot(path);
         waitsAtChroot.set(waits());

@@ -20,7 +20,7 @@ import dev.confine.Syscall;
 import dev.confine.VerificationException;
 import dev.confine.internal.linux.LinuxArch;
 import dev.confine.internal.linux.SeccompFilter;
-import dev.confine.testing.simulation.SimulatedKernel;
+import dev.confine.testing.simulation.Simulation;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -38,8 +38,8 @@ import org.junit.jupiter.api.Test;
 class EscapeRoutesTest {
   private static final long UID = 65534;
 
-  private static SimulatedKernel machine() {
-    return new SimulatedKernel().directory("/srv/jail").directory("/srv/jail/www").directory("/etc").directory("/var/lib").user("nobody", UID, UID);
+  private static Simulation machine() {
+    return new Simulation().directory("/srv/jail").directory("/srv/jail/www").directory("/etc").directory("/var/lib").user("nobody", UID, UID);
   }
 
   private static ConfinementPolicy.Builder builder() {
@@ -66,22 +66,22 @@ class EscapeRoutesTest {
 
   @Test
   void aDirectoryOpenedByAHookIsSeenByPreflightWhichNowRunsAfterTheHooks() {
-    SimulatedKernel kernel = machine();
-    Run run = new Run(kernel, (p, c) -> {
+    Simulation kernel = machine();
+    Run run = new Run(kernel.model(), (p, c) -> {
       kernel.otherThreadOpensDirectory("/var/lib"); // what Files.newDirectoryStream("/var/lib") kept in a field does
       return Map.of("hook", java.time.Duration.ZERO);
     });
-    PreflightException e = assertThrows(PreflightException.class, () -> run.confiner.apply(builder().build()));
+    PreflightException e = assertThrows(PreflightException.class, () -> run.confiner.apply(Internal.get().viewOf(builder().build())));
     assertTrue(e.report().has("open-directory-fd"), e.getMessage());
-    assertEquals("/", kernel.root(), "refused before chroot");
-    assertTrue(kernel.uids().allEqual(0));
+    assertEquals("/", kernel.model().root(), "refused before chroot");
+    assertTrue(kernel.model().uids().allEqual(0));
   }
 
   @Test
   void aDirectoryOpenedByAnotherThreadDuringPreflightIsSeenRightBeforeChroot() {
-    SimulatedKernel kernel = machine();
+    Simulation kernel = machine();
     AtomicInteger looks = new AtomicInteger();
-    Kernel racing = new ForwardingKernel(kernel) {
+    Kernel racing = new ForwardingKernel(kernel.model()) {
       @Override public List<OpenFile> openFiles() throws ErrnoException {
         if (looks.incrementAndGet() == 1) {
           List<OpenFile> first = super.openFiles();
@@ -92,18 +92,18 @@ class EscapeRoutesTest {
       }
     };
     Run run = new Run(racing);
-    PreflightException e = assertThrows(PreflightException.class, () -> run.confiner.apply(builder().build()));
+    PreflightException e = assertThrows(PreflightException.class, () -> run.confiner.apply(Internal.get().viewOf(builder().build())));
     assertEquals(2, looks.get(), "preflight's look, then the one right before chroot");
     assertTrue(e.getMessage().contains("(/var/lib) outside the new root"), e.getMessage());
-    assertEquals("/", kernel.root());
+    assertEquals("/", kernel.model().root());
     assertEquals(-1, run.halted.get());
   }
 
   @Test
   void underRefuseInheritedDescriptorsAFileOpenedDuringPreflightIsSeenRightBeforeChroot() {
-    SimulatedKernel kernel = machine().entry("/etc/shadow", FileStatus.Type.REGULAR, 0, 42, 0640, 1);
+    Simulation kernel = machine().entry("/etc/shadow", FileStatus.Type.REGULAR, 0, 42, 0640, 1);
     AtomicInteger looks = new AtomicInteger();
-    Kernel racing = new ForwardingKernel(kernel) {
+    Kernel racing = new ForwardingKernel(kernel.model()) {
       @Override public List<OpenFile> openFiles() throws ErrnoException {
         List<OpenFile> seen = super.openFiles();
         if (looks.incrementAndGet() == 1) {
@@ -113,14 +113,14 @@ class EscapeRoutesTest {
       }
     };
     Run run = new Run(racing);
-    PreflightException e = assertThrows(PreflightException.class, () -> run.confiner.apply(builder().refuseInheritedDescriptors().build()));
+    PreflightException e = assertThrows(PreflightException.class, () -> run.confiner.apply(Internal.get().viewOf(builder().refuseInheritedDescriptors().build())));
     assertEquals(2, looks.get(), "preflight's look, then the one right before chroot");
     assertTrue(e.report().has("inherited-descriptor") && e.getMessage().contains("(/etc/shadow) is a file open for reading"), e.getMessage());
-    assertEquals("/", kernel.root(), "refused before chroot");
+    assertEquals("/", kernel.model().root(), "refused before chroot");
     // Control: without the option the same race confines (as a WARNING the look right before chroot does not repeat it).
-    SimulatedKernel plain = machine().entry("/etc/shadow", FileStatus.Type.REGULAR, 0, 42, 0640, 1);
+    Simulation plain = machine().entry("/etc/shadow", FileStatus.Type.REGULAR, 0, 42, 0640, 1);
     AtomicInteger plainLooks = new AtomicInteger();
-    Kernel racingPlain = new ForwardingKernel(plain) {
+    Kernel racingPlain = new ForwardingKernel(plain.model()) {
       @Override public List<OpenFile> openFiles() throws ErrnoException {
         List<OpenFile> seen = super.openFiles();
         if (plainLooks.incrementAndGet() == 1) {
@@ -129,21 +129,21 @@ class EscapeRoutesTest {
         return seen;
       }
     };
-    new Run(racingPlain).confiner.apply(builder().build());
-    assertEquals("/srv/jail", plain.root());
+    new Run(racingPlain).confiner.apply(Internal.get().viewOf(builder().build()));
+    assertEquals("/srv/jail", plain.model().root());
   }
 
   @Test
   void aDirectoryOpenedAfterTheLastLookBeforeChrootHaltsTheProcessAfterTheDrop() {
-    SimulatedKernel kernel = machine();
-    Kernel racing = new ForwardingKernel(kernel) {
+    Simulation kernel = machine();
+    Kernel racing = new ForwardingKernel(kernel.model()) {
       @Override public void chroot(String path) throws ErrnoException {
         kernel.otherThreadOpensDirectory("/var/lib"); // another thread, between the last look and chroot
         super.chroot(path);
       }
     };
     Run run = new Run(racing);
-    ConfinementException e = assertThrows(ConfinementException.class, () -> run.confiner.apply(builder().build()));
+    ConfinementException e = assertThrows(ConfinementException.class, () -> run.confiner.apply(Internal.get().viewOf(builder().build())));
     assertTrue(e.pastPointOfNoReturn());
     assertEquals(71, run.halted.get());
     assertTrue(e.getMessage().contains("a directory outside the new root is still open"), e.getMessage());
@@ -151,25 +151,25 @@ class EscapeRoutesTest {
 
   @Test
   void controlADirectoryOpenedInsideTheJailAfterChrootIsFine() {
-    SimulatedKernel kernel = machine();
-    Kernel serving = new ForwardingKernel(kernel) {
+    Simulation kernel = machine();
+    Kernel serving = new ForwardingKernel(kernel.model()) {
       @Override public void chroot(String path) throws ErrnoException {
         super.chroot(path);
         kernel.otherThreadOpensDirectory("/srv/jail/www"); // a request thread listing the jail's own files
       }
     };
     Run run = new Run(serving);
-    ConfinementReport report = run.confiner.apply(builder().build());
+    ConfinementReport report = run.confiner.apply(Internal.get().viewOf(builder().build()));
     assertEquals(-1, run.halted.get());
     assertTrue(report.verifications().stream().anyMatch(v -> v.contains("1 directories, each inside the new root")), report.verifications().toString());
   }
 
   @Test
   void anAllowedDescriptorNumberThatNowHoldsAnotherDirectoryIsJudgedAgain() {
-    SimulatedKernel kernel = machine();
+    Simulation kernel = machine();
     int fd = kernel.leakDirectoryDescriptor("/srv/jail/www");
     AtomicInteger looks = new AtomicInteger();
-    Kernel swapping = new ForwardingKernel(kernel) {
+    Kernel swapping = new ForwardingKernel(kernel.model()) {
       @Override public List<OpenFile> openFiles() throws ErrnoException {
         List<OpenFile> files = super.openFiles();
         if (looks.incrementAndGet() == 1) {
@@ -180,7 +180,7 @@ class EscapeRoutesTest {
     };
     ConfinementPolicy policy = builder().allowOpenDirectory(fd).build();
     assertTrue(kernel.check(policy).errors().isEmpty(), "inside the root, the number is allowed");
-    PreflightException e = assertThrows(PreflightException.class, () -> new Run(swapping).confiner.apply(policy));
+    PreflightException e = assertThrows(PreflightException.class, () -> new Run(swapping).confiner.apply(Internal.get().viewOf(policy)));
     assertTrue(e.getMessage().contains("allowOpenDirectory(" + fd + ") does not cover a directory outside the root"), e.getMessage());
   }
 
@@ -188,7 +188,7 @@ class EscapeRoutesTest {
 
   @Test
   void aThreadThatUnsharedItsFileSystemViewHaltsTheProcess() {
-    SimulatedKernel kernel = machine();
+    Simulation kernel = machine();
     long tid = kernel.threadWithOwnFileSystemView("unshared");
     ConfinementException e = assertThrows(ConfinementException.class, () -> kernel.apply(builder().build()));
     assertTrue(e.pastPointOfNoReturn());
@@ -198,7 +198,7 @@ class EscapeRoutesTest {
 
   @Test
   void controlAThreadThatSharesTheViewPasses() {
-    SimulatedKernel kernel = machine();
+    Simulation kernel = machine();
     kernel.otherThread("sharing");
     ConfinementReport report = kernel.apply(builder().build());
     assertTrue(report.verifications().stream().anyMatch(v -> v.startsWith("4 threads: root and cwd")), report.verifications().toString());
@@ -218,7 +218,7 @@ class EscapeRoutesTest {
 
   @Test
   void anAclEntryThatLetsTheTargetWriteIsJailWritable() {
-    SimulatedKernel kernel = machine().directory("/srv/jail/data").acl("/srv/jail/data", false, acl(new PosixAcl.Entry(PosixAcl.Tag.USER, UID, 7)));
+    Simulation kernel = machine().directory("/srv/jail/data").acl("/srv/jail/data", false, acl(new PosixAcl.Entry(PosixAcl.Tag.USER, UID, 7)));
     Finding f = only(kernel.check(builder().build()), "jail-writable");
     assertEquals("/srv/jail/data is writable by the target through its ACL ([user:65534:rwx]) (mode 0775, uid 0, gid 0)", f.message());
     assertEquals(Severity.INFO, only(kernel.check(builder().allowWritable("data").build()), "jail-writable").severity());
@@ -226,24 +226,24 @@ class EscapeRoutesTest {
 
   @Test
   void aDefaultAclIsWhatNewEntriesInheritAndCountsToo() {
-    SimulatedKernel kernel = machine().directory("/srv/jail/spool").acl("/srv/jail/spool", true, acl(new PosixAcl.Entry(PosixAcl.Tag.GROUP, UID, 6)));
+    Simulation kernel = machine().directory("/srv/jail/spool").acl("/srv/jail/spool", true, acl(new PosixAcl.Entry(PosixAcl.Tag.GROUP, UID, 6)));
     assertTrue(only(kernel.check(builder().build()), "jail-writable").message().contains("through its default ACL ([group:65534:rw-])"));
   }
 
   @Test
   void controlAnAclForSomeoneElseOrMaskedIsNotTheTargets() {
-    SimulatedKernel other = machine().directory("/srv/jail/data").acl("/srv/jail/data", false, acl(new PosixAcl.Entry(PosixAcl.Tag.USER, 4242, 7)));
+    Simulation other = machine().directory("/srv/jail/data").acl("/srv/jail/data", false, acl(new PosixAcl.Entry(PosixAcl.Tag.USER, 4242, 7)));
     assertFalse(other.check(builder().build()).has("jail-writable"));
     PosixAcl masked =
         new PosixAcl(List.of(new PosixAcl.Entry(PosixAcl.Tag.USER_OBJ, -1, 7), new PosixAcl.Entry(PosixAcl.Tag.USER, UID, 7),
             new PosixAcl.Entry(PosixAcl.Tag.GROUP_OBJ, -1, 5), new PosixAcl.Entry(PosixAcl.Tag.MASK, -1, 5), new PosixAcl.Entry(PosixAcl.Tag.OTHER, -1, 5)));
-    SimulatedKernel maskedOut = machine().directory("/srv/jail/data").acl("/srv/jail/data", false, masked);
+    Simulation maskedOut = machine().directory("/srv/jail/data").acl("/srv/jail/data", false, masked);
     assertFalse(maskedOut.check(builder().build()).has("jail-writable"), "the mask r-x takes write away from user:65534:rwx");
   }
 
   @Test
   void aPathComponentWritableThroughAnAclIsComponentWritable() {
-    SimulatedKernel kernel = machine().acl("/srv", false, acl(new PosixAcl.Entry(PosixAcl.Tag.USER, 1000, 7)));
+    Simulation kernel = machine().acl("/srv", false, acl(new PosixAcl.Entry(PosixAcl.Tag.USER, 1000, 7)));
     Finding f = only(kernel.check(builder().build()), "component-writable");
     assertEquals("component /srv is writable through its ACL by [user:1000:rwx] (mode 0775)", f.message());
   }
@@ -261,7 +261,7 @@ class EscapeRoutesTest {
 
   @Test
   void aMountBelowTheRootWithoutNodevNosuidIsAnErrorAndItsContentIsWalked() {
-    SimulatedKernel kernel =
+    Simulation kernel =
         machine().directory("/srv/jail/tmp").mount("/srv/jail/tmp", "tmpfs", "rw", "relatime")
             .entry("/srv/jail/tmp/mem", dev.confine.internal.FileStatus.Type.CHAR_DEVICE, 0, 0, 0666, 1);
     PreflightReport report = kernel.check(builder().build());
@@ -274,7 +274,7 @@ class EscapeRoutesTest {
 
   @Test
   void controlANodevNosuidMountIsInfoAndASpecialMountIsNotEntered() {
-    SimulatedKernel kernel =
+    Simulation kernel =
         machine().directory("/srv/jail/tmp").mount("/srv/jail/tmp", "tmpfs", "rw", "nosuid", "nodev")
             .directory("/srv/jail/proc").mount("/srv/jail/proc", "proc").entry("/srv/jail/proc/kcore", FileStatus.Type.REGULAR, 0, 0, 0666, 1);
     PreflightReport report = kernel.check(builder().build());
@@ -287,25 +287,25 @@ class EscapeRoutesTest {
 
   @Test
   void inheritableAmbientAndSecurebitsAreRefusedBeforeChroot() {
-    SimulatedKernel kernel = machine().securebits(1 << 2 | 1 << 5); // NO_SETUID_FIXUP, KEEP_CAPS_LOCKED
+    Simulation kernel = machine().securebits(1 << 2 | 1 << 5); // NO_SETUID_FIXUP, KEEP_CAPS_LOCKED
     PreflightReport report = kernel.check(builder().build());
     assertEquals("the process runs with securebits 0x24: SECBIT_NO_SETUID_FIXUP, SECBIT_KEEP_CAPS_LOCKED", only(report, "securebits").message());
     PreflightException e = assertThrows(PreflightException.class, () -> kernel.apply(builder().build()));
     assertTrue(e.report().has("securebits"));
-    assertEquals("/", kernel.root());
+    assertEquals("/", kernel.model().root());
   }
 
   @Test
   void controlWithNoSetuidFixupTheDropKeepsEveryCapabilityAndOnlyVerificationCatchesIt() {
     // What preflight now prevents: with the fix-up off, setresuid keeps root's capabilities.
-    SimulatedKernel kernel = machine().securebits(1 << 2);
-    Kernel noPreflightLook = new ForwardingKernel(kernel) {
+    Simulation kernel = machine().securebits(1 << 2);
+    Kernel noPreflightLook = new ForwardingKernel(kernel.model()) {
       @Override public int securebits() {
         return 0;
       }
     };
     Run run = new Run(noPreflightLook);
-    ConfinementException e = assertThrows(ConfinementException.class, () -> run.confiner.apply(builder().build()));
+    ConfinementException e = assertThrows(ConfinementException.class, () -> run.confiner.apply(Internal.get().viewOf(builder().build())));
     assertEquals(71, run.halted.get(), "halted past chroot, as the review saw");
     assertTrue(e.getMessage().contains("CapPrm"), e.getMessage());
   }
@@ -314,77 +314,77 @@ class EscapeRoutesTest {
 
   @Test
   void aPasswdEntryWithUidOrGidMinusOneIsRefusedWhereItIsResolved() {
-    SimulatedKernel uid = machine().user("minus", 0xFFFF_FFFFL, 100);
+    Simulation uid = machine().user("minus", 0xFFFF_FFFFL, 100);
     ConfinementException e = assertThrows(ConfinementException.class, () -> uid.apply(Confinement.builder().root("/srv/jail").user("minus").build()));
     assertFalse(e.pastPointOfNoReturn());
     assertTrue(e.getMessage().contains("uid 4294967295"), e.getMessage());
-    assertEquals("/", uid.root());
-    SimulatedKernel gid = machine().user("gminus", 500, 0xFFFF_FFFFL);
+    assertEquals("/", uid.model().root());
+    Simulation gid = machine().user("gminus", 500, 0xFFFF_FFFFL);
     assertTrue(assertThrows(ConfinementException.class, () -> gid.apply(Confinement.builder().root("/srv/jail").user("gminus").build()))
         .getMessage().contains("gid 4294967295"));
   }
 
   @Test
   void dumpableIsClearedExplicitlyEvenWhereSuidDumpableWouldLeaveItOn() {
-    SimulatedKernel kernel = machine().suidDumpable(true);
+    Simulation kernel = machine().suidDumpable(true);
     ConfinementReport report = kernel.apply(builder().build());
-    assertFalse(kernel.isDumpable());
+    assertFalse(kernel.model().isDumpable());
     assertTrue(report.verifications().stream().anyMatch(v -> v.startsWith("PR_GET_DUMPABLE = 0")));
     assertTrue(report.notes().stream().anyMatch(n -> n.startsWith("core dumps are off")));
   }
 
   @Test
   void controlWithoutTheStepSuidDumpableLeavesTheProcessDumpableAndVerificationHalts() {
-    SimulatedKernel kernel = machine().suidDumpable(true);
+    Simulation kernel = machine().suidDumpable(true);
     // A kernel that ignores the step and answers the step's own read-back with 0: only the
     // verification's later read sees the truth.
-    Kernel ignoring = new ForwardingKernel(kernel) {
+    Kernel ignoring = new ForwardingKernel(kernel.model()) {
       private int reads;
       @Override public void setDumpable(boolean dumpable) {}
       @Override public boolean dumpable() {
-        return ++reads > 1 && kernel.isDumpable();
+        return ++reads > 1 && kernel.model().isDumpable();
       }
     };
     Run run = new Run(ignoring);
-    ConfinementException e = assertThrows(ConfinementException.class, () -> run.confiner.apply(builder().build()));
-    assertTrue(kernel.isDumpable(), "suid_dumpable 1 left it dumpable");
+    ConfinementException e = assertThrows(ConfinementException.class, () -> run.confiner.apply(Internal.get().viewOf(builder().build())));
+    assertTrue(kernel.model().isDumpable(), "suid_dumpable 1 left it dumpable");
     assertEquals(71, run.halted.get());
     assertTrue(e.getMessage().contains("PR_GET_DUMPABLE is not 0"), e.getMessage());
   }
 
   @Test
   void anErrorPastChrootHaltsWithTheMessageMadeBeforeChroot() {
-    SimulatedKernel kernel = machine();
-    Kernel failing = new ForwardingKernel(kernel) {
+    Simulation kernel = machine();
+    Kernel failing = new ForwardingKernel(kernel.model()) {
       @Override public void setresuid(long r, long e, long s) {
         throw new OutOfMemoryError("simulated");
       }
     };
     Run run = new Run(failing);
-    assertThrows(OutOfMemoryError.class, () -> run.confiner.apply(builder().build()));
+    assertThrows(OutOfMemoryError.class, () -> run.confiner.apply(Internal.get().viewOf(builder().build())));
     assertEquals(71, run.halted.get());
     assertTrue(run.stderr.toString(StandardCharsets.UTF_8).startsWith("confine: confinement of /srv/jail failed after chroot; halting with status 71"));
   }
 
   @Test
   void anErrorInsideChrootItselfHaltsToo() {
-    SimulatedKernel kernel = machine();
-    Kernel failing = new ForwardingKernel(kernel) {
+    Simulation kernel = machine();
+    Kernel failing = new ForwardingKernel(kernel.model()) {
       @Override public void chroot(String path) throws ErrnoException {
         super.chroot(path);
         throw new StackOverflowError("simulated, after the kernel acted");
       }
     };
     Run run = new Run(failing);
-    assertThrows(StackOverflowError.class, () -> run.confiner.apply(builder().build()));
+    assertThrows(StackOverflowError.class, () -> run.confiner.apply(Internal.get().viewOf(builder().build())));
     assertEquals(71, run.halted.get());
   }
 
   @Test
   void controlAnErrorBeforeChrootLeavesApplyUsable() {
-    SimulatedKernel kernel = machine();
+    Simulation kernel = machine();
     AtomicInteger calls = new AtomicInteger();
-    Kernel failingOnce = new ForwardingKernel(kernel) {
+    Kernel failingOnce = new ForwardingKernel(kernel.model()) {
       @Override public int openDirectoryNoFollow(String path) throws ErrnoException {
         if (calls.incrementAndGet() == 1) {
           throw new OutOfMemoryError("simulated");
@@ -393,23 +393,23 @@ class EscapeRoutesTest {
       }
     };
     Run run = new Run(failingOnce);
-    assertThrows(OutOfMemoryError.class, () -> run.confiner.apply(builder().build()));
+    assertThrows(OutOfMemoryError.class, () -> run.confiner.apply(Internal.get().viewOf(builder().build())));
     assertEquals(-1, run.halted.get());
-    run.confiner.apply(builder().build()); // the guard is IDLE again
-    assertEquals("/srv/jail", kernel.root());
+    run.confiner.apply(Internal.get().viewOf(builder().build())); // the guard is IDLE again
+    assertEquals("/srv/jail", kernel.model().root());
   }
 
   @Test
   void aStackOverflowAtAnyDepthNeverLeavesTheGuardRunning() {
-    SimulatedKernel kernel = machine();
+    Simulation kernel = machine();
     ConfinementPolicy refused = Confinement.builder().root("/srv/missing").user("nobody").build();
-    Run run = new Run(kernel);
+    Run run = new Run(kernel.model());
     int[] seen = new int[3];
     overflow(run.confiner, refused, seen);
     assertTrue(seen[0] > 0, "apply() was reached near the stack's end");
     assertTrue(seen[2] > 0, "some calls overflowed inside apply()");
     // Whatever depth each overflow hit, the guard is IDLE: the next call runs (and is refused by preflight).
-    PreflightException e = assertThrows(PreflightException.class, () -> run.confiner.apply(refused));
+    PreflightException e = assertThrows(PreflightException.class, () -> run.confiner.apply(Internal.get().viewOf(refused)));
     assertTrue(e.report().has("root-missing"));
   }
 
@@ -425,7 +425,7 @@ class EscapeRoutesTest {
     }
     seen[0]++;
     try {
-      confiner.apply(policy);
+      confiner.apply(Internal.get().viewOf(policy));
     } catch (PreflightException e) {
       seen[1]++;
     } catch (StackOverflowError e) {
@@ -441,12 +441,12 @@ class EscapeRoutesTest {
 
   @Test
   void denyExecInstallsItsFilterAsRootBeforeChroot() {
-    SimulatedKernel kernel = machine();
+    Simulation kernel = machine();
     ConfinementPolicy policy = builder().denyExec().build();
     List<Syscall> order = policy.plan().stream().map(Step::syscall).collect(Collectors.toList());
     assertEquals(order.indexOf(Syscall.CHROOT) - 1, order.indexOf(Syscall.SECCOMP), order.toString());
     ConfinementReport report = kernel.apply(policy);
-    assertEquals(3, kernel.seccompPrograms().size(), "the exec block, the baseline, then the filter that carries no_new_privs");
+    assertEquals(3, kernel.model().seccompPrograms().size(), "the exec block, the baseline, then the filter that carries no_new_privs");
     assertTrue(report.notes().stream().anyMatch(n -> n.startsWith("no thread can run a program")));
   }
 

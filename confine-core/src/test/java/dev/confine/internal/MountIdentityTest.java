@@ -16,7 +16,7 @@ import dev.confine.Severity;
 import dev.confine.Syscall;
 import dev.confine.SyscallException;
 import dev.confine.internal.linux.Errno;
-import dev.confine.testing.simulation.SimulatedKernel;
+import dev.confine.testing.simulation.Simulation;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -39,8 +39,8 @@ class MountIdentityTest {
   private static final long UID = 65534;
 
   /** /srv/jail is a bind mount of /srv/src (nodev,nosuid, as a jail's mount should be). */
-  private static SimulatedKernel boundJail() {
-    return new SimulatedKernel()
+  private static Simulation boundJail() {
+    return new Simulation()
         .directory("/srv/src")
         .directory("/srv/src/www")
         .directory("/srv/jail")
@@ -71,19 +71,19 @@ class MountIdentityTest {
 
   @Test
   void theSceneIsTheRouteTheBindShowsTheSourcesDeviceAndInodeOnAnotherMount() throws Exception {
-    SimulatedKernel kernel = boundJail();
-    FileStatus source = kernel.lstat("/srv/src/www").orElseThrow();
-    FileStatus jail = kernel.lstat("/srv/jail/www").orElseThrow();
+    Simulation kernel = boundJail();
+    FileStatus source = kernel.model().lstat("/srv/src/www").orElseThrow();
+    FileStatus jail = kernel.model().lstat("/srv/jail/www").orElseThrow();
     assertEquals(source.device, jail.device);
     assertEquals(source.inode, jail.inode);
     assertFalse(source.sameFileAndMountAs(jail), source + " / " + jail);
-    assertTrue(jail.sameFileAndMountAs(kernel.lstat("/srv/jail/www").orElseThrow()));
+    assertTrue(jail.sameFileAndMountAs(kernel.model().lstat("/srv/jail/www").orElseThrow()));
   }
 
   @Test
   void anAllowedDirectoryInTheBindSourceIsOutsideTheRootForPreflight() {
     for (String kept : List.of("/srv/src", "/srv/src/www")) {
-      SimulatedKernel kernel = boundJail();
+      Simulation kernel = boundJail();
       int fd = kernel.leakDirectoryDescriptor(kept);
       ConfinementPolicy policy = builder().allowOpenDirectory(fd).build();
       List<Finding> errors = openDirectoryErrors(kernel.check(policy));
@@ -95,14 +95,14 @@ class MountIdentityTest {
 
       PreflightException e = assertThrows(PreflightException.class, () -> kernel.apply(policy), kept);
       assertTrue(e.report().has("open-directory-fd"), e.getMessage());
-      assertEquals("/", kernel.root(), "refused before chroot");
-      assertTrue(kernel.uids().allEqual(0));
+      assertEquals("/", kernel.model().root(), "refused before chroot");
+      assertTrue(kernel.model().uids().allEqual(0));
     }
   }
 
   @Test
   void controlAnAllowedDirectoryReachedThroughTheJailsOwnMountIsInside() {
-    SimulatedKernel kernel = boundJail();
+    Simulation kernel = boundJail();
     int fd = kernel.leakDirectoryDescriptor("/srv/jail/www");
     ConfinementPolicy policy = builder().allowOpenDirectory(fd).build();
     PreflightReport report = kernel.check(policy);
@@ -116,15 +116,15 @@ class MountIdentityTest {
 
   @Test
   void aDirectoryOfTheBindSourceOpenedAfterTheLastLookHaltsTheProcessAfterTheDrop() {
-    SimulatedKernel kernel = boundJail();
-    Kernel racing = new ForwardingKernel(kernel) {
+    Simulation kernel = boundJail();
+    Kernel racing = new ForwardingKernel(kernel.model()) {
       @Override public void chroot(String path) throws ErrnoException {
         kernel.otherThreadOpensDirectory("/srv/src/www"); // between the last look and chroot
         super.chroot(path);
       }
     };
     Run run = new Run(racing);
-    ConfinementException e = assertThrows(ConfinementException.class, () -> run.confiner.apply(builder().build()));
+    ConfinementException e = assertThrows(ConfinementException.class, () -> run.confiner.apply(Internal.get().viewOf(builder().build())));
     assertTrue(e.pastPointOfNoReturn());
     assertEquals(71, run.halted.get());
     assertTrue(e.getMessage().contains("a directory outside the new root is still open"), e.getMessage());
@@ -133,33 +133,33 @@ class MountIdentityTest {
 
   @Test
   void controlTheSameDirectoryOpenedThroughTheJailAfterChrootIsFine() {
-    SimulatedKernel kernel = boundJail();
-    Kernel serving = new ForwardingKernel(kernel) {
+    Simulation kernel = boundJail();
+    Kernel serving = new ForwardingKernel(kernel.model()) {
       @Override public void chroot(String path) throws ErrnoException {
         super.chroot(path);
         kernel.otherThreadOpensDirectory("/srv/jail/www");
       }
     };
     Run run = new Run(serving);
-    ConfinementReport report = run.confiner.apply(builder().build());
+    ConfinementReport report = run.confiner.apply(Internal.get().viewOf(builder().build()));
     assertEquals(-1, run.halted.get());
     assertTrue(report.verifications().stream().anyMatch(v -> v.contains("1 directories, each inside the new root")), report.verifications().toString());
   }
 
   @Test
   void theVerifierCallsTheBindSourceOutsideWhereDeviceAndInodeAgree() throws Exception {
-    SimulatedKernel kernel = boundJail();
+    Simulation kernel = boundJail();
     int source = kernel.leakDirectoryDescriptor("/srv/src");
     int jail = kernel.leakDirectoryDescriptor("/srv/jail");
-    FileStatus root = kernel.fstat(jail);
-    assertTrue(DirectoryDescriptors.outside(kernel, jail, root).isEmpty());
-    String why = DirectoryDescriptors.outside(kernel, source, root).orElseThrow();
+    FileStatus root = kernel.model().fstat(jail);
+    assertTrue(DirectoryDescriptors.outside(kernel.model(), jail, root).isEmpty());
+    String why = DirectoryDescriptors.outside(kernel.model(), source, root).orElseThrow();
     assertTrue(why.contains("level(s) to the top") && why.contains("root (device 1, inode " + root.inode + ", mount 22)") && why.contains("on another mount (mount 21)"), why);
   }
 
   @Test
   void aThreadRootedInTheBindSourceIsCaughtByTheThreadViews() {
-    SimulatedKernel kernel = boundJail();
+    Simulation kernel = boundJail();
     long tid = kernel.threadWithOwnFileSystemView("in-source", "/srv/src");
     ConfinementException e = assertThrows(ConfinementException.class, () -> kernel.apply(builder().build()));
     assertTrue(e.pastPointOfNoReturn());
@@ -171,7 +171,7 @@ class MountIdentityTest {
 
   @Test
   void controlAThreadRootedInTheJailItselfPasses() {
-    SimulatedKernel kernel = boundJail();
+    Simulation kernel = boundJail();
     kernel.threadWithOwnFileSystemView("in-jail", "/srv/jail");
     ConfinementReport report = kernel.apply(builder().build());
     assertTrue(report.verifications().stream().anyMatch(v -> v.startsWith("4 threads: root and cwd")), report.verifications().toString());
@@ -179,14 +179,14 @@ class MountIdentityTest {
 
   @Test
   void theThreadViewsCompareTheMountDirectly() throws Exception {
-    SimulatedKernel kernel = boundJail();
+    Simulation kernel = boundJail();
     long tid = kernel.threadWithOwnFileSystemView("in-source", "/srv/src");
-    kernel.chroot("/srv/jail");
-    kernel.chdir("/");
-    int threads = kernel.openThreadList();
-    FileStatus root = kernel.lstat("/").orElseThrow();
+    kernel.model().chroot("/srv/jail");
+    kernel.model().chdir("/");
+    int threads = kernel.model().openThreadList();
+    FileStatus root = kernel.model().lstat("/").orElseThrow();
     dev.confine.VerificationException e =
-        assertThrows(dev.confine.VerificationException.class, () -> Verifier.verifyThreadViews(kernel, threads, root));
+        assertThrows(dev.confine.VerificationException.class, () -> Verifier.verifyThreadViews(kernel.model(), threads, root));
     assertTrue(e.getMessage().contains("thread " + tid), e.getMessage());
     assertFalse(e.getMessage().contains("thread 100 "), "the chrooted threads pass: " + e.getMessage());
   }
@@ -195,8 +195,8 @@ class MountIdentityTest {
   void aBindMountPutOnTheRootBetweenPreflightAndOpenIsAnotherRoot() {
     // mount --bind /srv/jail /srv/jail, then a remount without nosuid: the same device and inode,
     // but not the mount preflight looked at.
-    SimulatedKernel kernel = boundJail();
-    Kernel remounting = new ForwardingKernel(kernel) {
+    Simulation kernel = boundJail();
+    Kernel remounting = new ForwardingKernel(kernel.model()) {
       @Override public int openDirectoryNoFollow(String path) throws ErrnoException {
         if (path.equals("/srv/jail")) {
           kernel.bindMount("/srv/jail", "/srv/jail", "rw");
@@ -205,34 +205,34 @@ class MountIdentityTest {
       }
     };
     Run run = new Run(remounting);
-    ConfinementException e = assertThrows(ConfinementException.class, () -> run.confiner.apply(builder().build()));
+    ConfinementException e = assertThrows(ConfinementException.class, () -> run.confiner.apply(Internal.get().viewOf(builder().build())));
     assertFalse(e.pastPointOfNoReturn());
     assertTrue(e.getMessage().contains("/srv/jail changed between preflight and open"), e.getMessage());
-    assertEquals("/", kernel.root());
+    assertEquals("/", kernel.model().root());
   }
 
   @Test
   void controlTheRootUnchangedOpensAsChecked() {
-    SimulatedKernel kernel = boundJail();
-    assertEquals(-1, new Run(kernel).halted.get());
-    ConfinementReport report = new Run(kernel).confiner.apply(builder().build());
+    Simulation kernel = boundJail();
+    assertEquals(-1, new Run(kernel.model()).halted.get());
+    ConfinementReport report = new Run(kernel.model()).confiner.apply(Internal.get().viewOf(builder().build()));
     assertTrue(report.verifications().stream().anyMatch(v -> v.contains("mount 22")), report.verifications().toString());
   }
 
   @Test
   void aKernelThatCannotTellTheMountIsRefusedBeforeChroot() {
-    SimulatedKernel kernel = boundJail();
-    Kernel old = new ForwardingKernel(kernel) {
+    Simulation kernel = boundJail();
+    Kernel old = new ForwardingKernel(kernel.model()) {
       @Override public FileStatus statAt(int dirFd, String path) throws ErrnoException {
         // What NativeKernel says when statx leaves STATX_MNT_ID out of its mask (Linux < 5.8).
         throw new ErrnoException(Syscall.FSTAT, List.of(String.valueOf(dirFd), '"' + path + '"', "0", "STATX_MNT_ID"), Errno.EOPNOTSUPP);
       }
     };
     Run run = new Run(old);
-    SyscallException e = assertThrows(SyscallException.class, () -> run.confiner.apply(builder().build()));
+    SyscallException e = assertThrows(SyscallException.class, () -> run.confiner.apply(Internal.get().viewOf(builder().build())));
     assertFalse(e.pastPointOfNoReturn(), e.getMessage());
     assertTrue(e.hint().contains("STATX_MNT_ID needs Linux 5.8"), e.hint());
-    assertEquals("/", kernel.root());
+    assertEquals("/", kernel.model().root());
     assertEquals(-1, run.halted.get());
   }
 

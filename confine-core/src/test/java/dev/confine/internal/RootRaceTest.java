@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.confine.Confinement;
 import dev.confine.ConfinementException;
 import dev.confine.ConfinementPolicy;
-import dev.confine.testing.simulation.SimulatedKernel;
+import dev.confine.testing.simulation.Simulation;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -18,9 +18,9 @@ class RootRaceTest {
 
   @Test
   void aRootReplacedBetweenPreflightAndOpenIsRefusedBeforeChroot() {
-    SimulatedKernel kernel = new SimulatedKernel().directory("/srv/jail").user("app", 4000, 4000);
+    Simulation kernel = new Simulation().directory("/srv/jail").user("app", 4000, 4000);
     Kernel racing =
-        new ForwardingKernel(kernel) {
+        new ForwardingKernel(kernel.model()) {
           @Override
           public int openDirectoryNoFollow(String path) throws ErrnoException {
             kernel.replaceDirectory("/srv/jail"); // renamed away and a new one put in its place
@@ -29,20 +29,20 @@ class RootRaceTest {
         };
     Confiner confiner = new Confiner(() -> racing, new ApplyGuard(), status -> {}, NanoClock.SYSTEM, (p, c) -> Map.of(), System.err, summary -> {});
 
-    ConfinementException e = assertThrows(ConfinementException.class, () -> confiner.apply(policy));
+    ConfinementException e = assertThrows(ConfinementException.class, () -> confiner.apply(Internal.get().viewOf(policy)));
 
     assertTrue(e.getMessage().contains("/srv/jail changed between preflight and open"), e.getMessage());
     assertFalse(e.pastPointOfNoReturn());
-    assertEquals("/", kernel.root());
-    assertTrue(kernel.uids().allEqual(0));
-    assertFalse(kernel.descriptorsByPath().containsKey("/srv/jail"), "the opened descriptor is closed again");
+    assertEquals("/", kernel.model().root());
+    assertTrue(kernel.model().uids().allEqual(0));
+    assertFalse(kernel.model().descriptorsByPath().containsKey("/srv/jail"), "the opened descriptor is closed again");
     assertTrue(kernel.calls().stream().noneMatch(c -> c.startsWith("fchdir") || c.startsWith("chroot")), kernel.calls().toString());
   }
 
   @Test
   void theSameRootGoesThrough() {
-    SimulatedKernel kernel = new SimulatedKernel().directory("/srv/jail").user("app", 4000, 4000);
+    Simulation kernel = new Simulation().directory("/srv/jail").user("app", 4000, 4000);
     kernel.apply(policy);
-    assertEquals("/srv/jail", kernel.root());
+    assertEquals("/srv/jail", kernel.model().root());
   }
 }

@@ -18,6 +18,7 @@ import dev.confine.Syscall;
 import dev.confine.SyscallException;
 import dev.confine.VerificationException;
 import dev.confine.testing.simulation.SimulatedKernel;
+import dev.confine.testing.simulation.Simulation;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -41,12 +42,12 @@ class ServiceNotificationTest {
   private static final String NOTIFY = "/run/systemd/notify";
   private static final String STATUS = "STATUS=confined to /srv/jail as uid 65534 gid 65534";
 
-  private static SimulatedKernel machine() {
-    return new SimulatedKernel().directory("/srv/jail").directory("/etc").user("nobody", 65534, 65534);
+  private static Simulation machine() {
+    return new Simulation().directory("/srv/jail").directory("/etc").user("nobody", 65534, 65534);
   }
 
   /** As systemd starts a Type=notify unit: the variable set, its socket bound. */
-  private static SimulatedKernel underSystemd() {
+  private static Simulation underSystemd() {
     return machine().environment("NOTIFY_SOCKET", NOTIFY).datagramReceiver(NOTIFY);
   }
 
@@ -54,24 +55,24 @@ class ServiceNotificationTest {
     return Confinement.builder().root("/srv/jail").user("nobody").build();
   }
 
-  private static List<Syscall> syscalls(SimulatedKernel kernel) {
+  private static List<Syscall> syscalls(Simulation kernel) {
     return kernel.recordedCalls().stream().map(call -> call.syscall).collect(Collectors.toList());
   }
 
-  private static List<String> texts(SimulatedKernel kernel) {
-    return kernel.datagrams().stream().map(d -> d.text).collect(Collectors.toList());
+  private static List<String> texts(Simulation kernel) {
+    return kernel.model().datagrams().stream().map(d -> d.text).collect(Collectors.toList());
   }
 
-  private static void assertUnchanged(SimulatedKernel kernel) {
-    assertEquals("/", kernel.root());
-    assertTrue(kernel.uids().allEqual(0), kernel.toString());
-    assertEquals(List.of(), kernel.datagrams());
-    assertTrue(kernel.descriptors().values().stream().noneMatch(path -> path.startsWith("socket:")), "no socket left open: " + kernel.descriptors());
+  private static void assertUnchanged(Simulation kernel) {
+    assertEquals("/", kernel.model().root());
+    assertTrue(kernel.model().uids().allEqual(0), kernel.toString());
+    assertEquals(List.of(), kernel.model().datagrams());
+    assertTrue(kernel.model().descriptors().values().stream().noneMatch(path -> path.startsWith("socket:")), "no socket left open: " + kernel.model().descriptors());
   }
 
   @Test
   void aDenyListWithSendtoIsRefusedBeforeAnythingChangesNotHaltedAfterTheFilter() {
-    SimulatedKernel kernel = underSystemd();
+    Simulation kernel = underSystemd();
     ConfinementPolicy denying = Confinement.builder().root("/srv/jail").user("nobody").denySyscalls("sendto").build();
     ConfinementException e = assertThrows(ConfinementException.class, () -> kernel.apply(denying));
     assertTrue(e.getMessage().contains("denies sendto"), e.getMessage());
@@ -83,7 +84,7 @@ class ServiceNotificationTest {
 
   @Test
   void aSocketOnlyRootMayUseIsRefusedSinceTheConfinedProcessWouldKeepItsDescriptor() {
-    SimulatedKernel kernel = underSystemd().entry(NOTIFY, dev.confine.internal.FileStatus.Type.SOCKET, 0, 0, 0700, 1);
+    Simulation kernel = underSystemd().entry(NOTIFY, dev.confine.internal.FileStatus.Type.SOCKET, 0, 0, 0700, 1);
     ConfinementException e = assertThrows(ConfinementException.class, () -> kernel.apply(policy()));
     assertTrue(e.getMessage().contains("could not write to the socket (mode 700"), e.getMessage());
     assertUnchanged(kernel);
@@ -94,7 +95,7 @@ class ServiceNotificationTest {
 
   @Test
   void aDirectoryAboveTheSocketTheTargetCannotSearchIsRefusedToo() {
-    SimulatedKernel kernel = underSystemd().directory("/run/systemd", 0, 0700);
+    Simulation kernel = underSystemd().directory("/run/systemd", 0, 0700);
     ConfinementException e = assertThrows(ConfinementException.class, () -> kernel.apply(policy()));
     assertTrue(e.getMessage().contains("could not search /run/systemd"), e.getMessage());
     assertUnchanged(kernel);
@@ -102,7 +103,7 @@ class ServiceNotificationTest {
 
   @Test
   void connectsBeforeChrootAndSaysConfinedOnlyAfterTheVerifiedDrop() {
-    SimulatedKernel kernel = underSystemd();
+    Simulation kernel = underSystemd();
     ConfinementReport report = kernel.apply(policy());
 
     List<Syscall> calls = syscalls(kernel);
@@ -117,7 +118,7 @@ class ServiceNotificationTest {
         && send > calls.lastIndexOf(Syscall.SET_DUMPABLE), calls.toString());
     assertEquals(1, calls.stream().filter(Syscall.SEND::equals).count(), calls.toString());
 
-    SimulatedKernel.Datagram status = kernel.datagrams().get(0);
+    SimulatedKernel.Datagram status = kernel.model().datagrams().get(0);
     assertEquals(STATUS, status.text);
     assertEquals(NOTIFY, status.address);
     assertEquals(100, status.pid, "the sender is this process");
@@ -131,7 +132,7 @@ class ServiceNotificationTest {
     assertTrue(report.verifications().stream().anyMatch(v -> v.contains("systemd's notify socket") && v.contains("is a socket, not a directory")),
         report.verifications().toString());
     assertTrue(report.notes().stream().anyMatch(n -> n.contains(STATUS)), report.notes().toString());
-    assertTrue(kernel.descriptors().values().stream().anyMatch(path -> path.startsWith("socket:")), "the socket stays open in the jail");
+    assertTrue(kernel.model().descriptors().values().stream().anyMatch(path -> path.startsWith("socket:")), "the socket stays open in the jail");
 
     ServiceNotifier notifier = report.serviceNotifier().orElseThrow();
     assertEquals(NOTIFY, notifier.address());
@@ -140,47 +141,47 @@ class ServiceNotificationTest {
     notifier.watchdog();
     notifier.stopping();
     assertEquals(List.of(STATUS, "READY=1", "STATUS=serving on port 80", "WATCHDOG=1", "STOPPING=1"), texts(kernel));
-    assertTrue(kernel.datagrams().stream().allMatch(d -> d.uid == 65534 && d.pid == 100), kernel.datagrams().toString());
+    assertTrue(kernel.model().datagrams().stream().allMatch(d -> d.uid == 65534 && d.pid == 100), kernel.model().datagrams().toString());
     assertEquals(Optional.empty(), notifier.watchdogInterval());
   }
 
   @Test
   void controlAPathNamedAfterChrootIsLookedUpInTheJailAndIsNotThere() {
-    SimulatedKernel kernel = underSystemd();
+    Simulation kernel = underSystemd();
     kernel.apply(policy());
-    int fd = kernel.unixDatagramSocket();
-    ErrnoException e = assertThrows(ErrnoException.class, () -> kernel.connect(fd, NOTIFY));
+    int fd = kernel.model().unixDatagramSocket();
+    ErrnoException e = assertThrows(ErrnoException.class, () -> kernel.model().connect(fd, NOTIFY));
     assertEquals("ENOENT", e.errnoName(), "after chroot " + NOTIFY + " is /srv/jail" + NOTIFY + ", which does not exist");
   }
 
   @Test
   void nothingIsSentWhenTheDropCannotBeVerified() {
-    SimulatedKernel kernel = underSystemd();
+    Simulation kernel = underSystemd();
     kernel.threadUnknownToLibc("raw-clone"); // keeps root for good: the verification fails
     assertThrows(VerificationException.class, () -> kernel.apply(policy().toBuilder().onFailureAfterChroot(FailureMode.THROW).build()));
     assertTrue(syscalls(kernel).contains(Syscall.CONNECT), "connected before chroot");
-    assertEquals(List.of(), kernel.datagrams(), "systemd must never read \"confined\" of a process that is not");
+    assertEquals(List.of(), kernel.model().datagrams(), "systemd must never read \"confined\" of a process that is not");
   }
 
   @Test
   void aConfinedStatusWithoutTheVerifiedDropWouldCarryRoot() {
     // Control: the same datagram sent before the drop, as a careless sequence would, arrives with
     // uid 0; the IT reads the same field (SCM_CREDENTIALS) from a real receiver.
-    SimulatedKernel kernel = underSystemd();
-    int fd = kernel.unixDatagramSocket();
-    assertDoesNotFail(() -> kernel.connect(fd, NOTIFY));
-    assertDoesNotFail(() -> kernel.send(fd, STATUS.getBytes(StandardCharsets.UTF_8)));
-    assertEquals(0, kernel.datagrams().get(0).uid);
+    Simulation kernel = underSystemd();
+    int fd = kernel.model().unixDatagramSocket();
+    assertDoesNotFail(() -> kernel.model().connect(fd, NOTIFY));
+    assertDoesNotFail(() -> kernel.model().send(fd, STATUS.getBytes(StandardCharsets.UTF_8)));
+    assertEquals(0, kernel.model().datagrams().get(0).uid);
   }
 
   @Test
   void withoutTheVariableNothingIsConnectedOrSent() {
-    SimulatedKernel kernel = machine().datagramReceiver(NOTIFY);
+    Simulation kernel = machine().datagramReceiver(NOTIFY);
     ConfinementReport report = kernel.apply(policy());
     assertEquals(Optional.empty(), report.serviceNotifier());
     List<Syscall> calls = syscalls(kernel);
     assertFalse(calls.contains(Syscall.SOCKET) || calls.contains(Syscall.CONNECT) || calls.contains(Syscall.SEND), calls.toString());
-    assertEquals(List.of(), kernel.datagrams());
+    assertEquals(List.of(), kernel.model().datagrams());
     assertEquals(
         policy().plan().stream().map(Step::syscall).collect(Collectors.toList()),
         report.steps().stream().map(Step::syscall).collect(Collectors.toList()));
@@ -188,21 +189,21 @@ class ServiceNotificationTest {
 
   @Test
   void noServiceNotificationIgnoresTheVariable() {
-    SimulatedKernel kernel = underSystemd();
+    Simulation kernel = underSystemd();
     ConfinementPolicy policy = policy().toBuilder().noServiceNotification().build();
     assertFalse(policy.serviceNotification());
     assertTrue(policy.toString().contains("noServiceNotification"), policy.toString());
     ConfinementReport report = kernel.apply(policy);
     assertEquals(Optional.empty(), report.serviceNotifier());
     assertFalse(syscalls(kernel).contains(Syscall.CONNECT));
-    assertEquals(List.of(), kernel.datagrams());
+    assertEquals(List.of(), kernel.model().datagrams());
     assertTrue(policy().serviceNotification(), "on by default");
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"", "run/systemd/notify", "@", "vsock:2:1234", "notify"})
   void aValueThatIsNoSocketAddressIsRefusedNamingItWithNothingChanged(String value) {
-    SimulatedKernel kernel = machine().environment("NOTIFY_SOCKET", value).datagramReceiver(NOTIFY);
+    Simulation kernel = machine().environment("NOTIFY_SOCKET", value).datagramReceiver(NOTIFY);
     ConfinementException e = assertThrows(ConfinementException.class, () -> kernel.apply(policy()));
     assertTrue(e.getMessage().startsWith("NOTIFY_SOCKET=\"" + value + "\" is not a socket address"), e.getMessage());
     assertTrue(e.getMessage().contains("noServiceNotification()"), e.getMessage());
@@ -216,12 +217,12 @@ class ServiceNotificationTest {
     String path = "/" + "p".repeat(106);
     String abstractName = "@" + "a".repeat(107);
     for (String ok : List.of(path, abstractName)) {
-      SimulatedKernel kernel = machine().environment("NOTIFY_SOCKET", ok).datagramReceiver(ok);
+      Simulation kernel = machine().environment("NOTIFY_SOCKET", ok).datagramReceiver(ok);
       kernel.apply(policy());
       assertEquals(List.of(STATUS), texts(kernel), ok.length() + " characters");
     }
     for (String tooLong : List.of(path + "p", abstractName + "a", "/" + "é".repeat(54))) {
-      SimulatedKernel kernel = machine().environment("NOTIFY_SOCKET", tooLong).datagramReceiver(tooLong);
+      Simulation kernel = machine().environment("NOTIFY_SOCKET", tooLong).datagramReceiver(tooLong);
       ConfinementException e = assertThrows(ConfinementException.class, () -> kernel.apply(policy()));
       assertTrue(e.getMessage().contains("bytes, and sun_path holds 107 and its NUL"), e.getMessage());
       assertUnchanged(kernel);
@@ -230,15 +231,15 @@ class ServiceNotificationTest {
 
   @Test
   void anAbstractNameIsConnectedWithoutAFile() {
-    SimulatedKernel kernel = machine().environment("NOTIFY_SOCKET", "@confine-test").datagramReceiver("@confine-test");
+    Simulation kernel = machine().environment("NOTIFY_SOCKET", "@confine-test").datagramReceiver("@confine-test");
     kernel.apply(policy()).serviceNotifier().orElseThrow().ready();
     assertEquals(List.of(STATUS, "READY=1"), texts(kernel));
-    assertEquals("@confine-test", kernel.datagrams().get(1).address);
+    assertEquals("@confine-test", kernel.model().datagrams().get(1).address);
   }
 
   @Test
   void aSocketThatCannotBeConnectedIsARefusalBeforeChrootNamingTheAddressAndErrno() {
-    SimulatedKernel kernel = machine().environment("NOTIFY_SOCKET", NOTIFY); // nothing bound there
+    Simulation kernel = machine().environment("NOTIFY_SOCKET", NOTIFY); // nothing bound there
     SyscallException e = assertThrows(SyscallException.class, () -> kernel.apply(policy()));
     assertEquals(Syscall.CONNECT, e.syscall());
     assertEquals("ENOENT", e.errnoName());
@@ -250,7 +251,7 @@ class ServiceNotificationTest {
     assertFalse(syscalls(kernel).contains(Syscall.CHROOT));
     assertEquals(OptionalInt.empty(), kernel.haltStatus());
 
-    SimulatedKernel abstractNobody = machine().environment("NOTIFY_SOCKET", "@nobody-listens");
+    Simulation abstractNobody = machine().environment("NOTIFY_SOCKET", "@nobody-listens");
     SyscallException refused = assertThrows(SyscallException.class, () -> abstractNobody.apply(policy()));
     assertEquals("ECONNREFUSED", refused.errnoName());
     assertTrue(refused.hint().contains("nothing listens"), refused.hint());
@@ -260,22 +261,22 @@ class ServiceNotificationTest {
   @Test
   void aSocketFileTheProcessMayNotWriteIsRefused() {
     // The model's rule, as the kernel's: connect(2) to a path needs write permission on the socket.
-    SimulatedKernel kernel = machine().runningAs(1000, 1000).datagramReceiver("/run/private/notify");
+    Simulation kernel = machine().runningAs(1000, 1000).datagramReceiver("/run/private/notify");
     kernel.entry("/run/private/notify", FileStatus.Type.SOCKET, 0, 0, 0700, 1);
-    int fd = kernel.unixDatagramSocket();
-    ErrnoException e = assertThrows(ErrnoException.class, () -> kernel.connect(fd, "/run/private/notify"));
+    int fd = kernel.model().unixDatagramSocket();
+    ErrnoException e = assertThrows(ErrnoException.class, () -> kernel.model().connect(fd, "/run/private/notify"));
     assertEquals("EACCES", e.errnoName());
     // Control: root (CAP_DAC_OVERRIDE) may.
-    SimulatedKernel root = machine().datagramReceiver("/run/private/notify");
+    Simulation root = machine().datagramReceiver("/run/private/notify");
     root.entry("/run/private/notify", FileStatus.Type.SOCKET, 0, 0, 0700, 1);
-    int rootFd = root.unixDatagramSocket();
-    assertDoesNotFail(() -> root.connect(rootFd, "/run/private/notify"));
+    int rootFd = root.model().unixDatagramSocket();
+    assertDoesNotFail(() -> root.model().connect(rootFd, "/run/private/notify"));
   }
 
   @Test
   void theConnectAndTheSocketFailClosedBeforeAnythingIrreversible() {
     for (Syscall call : List.of(Syscall.SOCKET, Syscall.CONNECT)) {
-      SimulatedKernel kernel = underSystemd().failNext(call, "EMFILE");
+      Simulation kernel = underSystemd().failNext(call, "EMFILE");
       SyscallException e = assertThrows(SyscallException.class, () -> kernel.apply(policy()));
       assertEquals(call, e.syscall());
       assertFalse(e.pastPointOfNoReturn());
@@ -285,7 +286,7 @@ class ServiceNotificationTest {
 
   @Test
   void aFailureAfterTheConnectClosesTheSocket() {
-    SimulatedKernel kernel = underSystemd().failNext(Syscall.OPEN, "EACCES"); // opening the root, after the connect
+    Simulation kernel = underSystemd().failNext(Syscall.OPEN, "EACCES"); // opening the root, after the connect
     assertThrows(SyscallException.class, () -> kernel.apply(policy()));
     assertTrue(syscalls(kernel).contains(Syscall.CONNECT));
     assertUnchanged(kernel);
@@ -293,26 +294,26 @@ class ServiceNotificationTest {
 
   @Test
   void aStatusThatCannotBeSentHaltsTheConfinedProcessSayingWhy() {
-    SimulatedKernel kernel = underSystemd().failNext(Syscall.SEND, "ECONNREFUSED");
+    Simulation kernel = underSystemd().failNext(Syscall.SEND, "ECONNREFUSED");
     assertThrows(ConfinementException.class, () -> kernel.apply(policy()));
     assertEquals(OptionalInt.of(FailureMode.HALT_STATUS), kernel.haltStatus());
     assertTrue(kernel.stderr().contains("confined and verified, but apply() failed after that"), kernel.stderr());
     assertTrue(kernel.stderr().contains("sendto(") && kernel.stderr().contains("ECONNREFUSED"), kernel.stderr());
 
-    SimulatedKernel throwing = underSystemd().failNext(Syscall.SEND, "ECONNREFUSED");
+    Simulation throwing = underSystemd().failNext(Syscall.SEND, "ECONNREFUSED");
     SyscallException e =
         assertThrows(SyscallException.class, () -> throwing.apply(policy().toBuilder().onFailureAfterChroot(FailureMode.THROW).build()));
     assertEquals(Syscall.SEND, e.syscall());
     assertTrue(e.pastPointOfNoReturn());
     assertTrue(e.getMessage().contains(STATUS), e.getMessage());
     assertTrue(e.hint().startsWith("confined and verified, but systemd could not be told: nothing receives"), e.hint());
-    assertTrue(throwing.uids().allEqual(65534), "the drop itself held");
-    assertFalse(throwing.descriptors().values().stream().anyMatch(path -> path.startsWith("socket:")), "closed when apply() throws");
+    assertTrue(throwing.model().uids().allEqual(65534), "the drop itself held");
+    assertFalse(throwing.model().descriptors().values().stream().anyMatch(path -> path.startsWith("socket:")), "closed when apply() throws");
   }
 
   @Test
   void aNotificationThatCannotBeSentLaterIsAnExceptionNeverSwallowed() {
-    SimulatedKernel kernel = underSystemd();
+    Simulation kernel = underSystemd();
     ServiceNotifier notifier = kernel.apply(policy()).serviceNotifier().orElseThrow();
     kernel.receiverCloses(NOTIFY);
     SyscallException e = assertThrows(SyscallException.class, notifier::ready);
@@ -322,7 +323,7 @@ class ServiceNotificationTest {
     assertTrue(e.hint().contains("nothing receives at NOTIFY_SOCKET"), e.hint());
     assertFalse(e.pastPointOfNoReturn(), "the process is confined: this failure does not change that");
 
-    SimulatedKernel faulty = underSystemd();
+    Simulation faulty = underSystemd();
     ServiceNotifier other = faulty.apply(policy()).serviceNotifier().orElseThrow();
     faulty.failNext(Syscall.SEND, "EAGAIN");
     SyscallException again = assertThrows(SyscallException.class, other::watchdog);
@@ -350,18 +351,18 @@ class ServiceNotificationTest {
     assertEquals(Optional.empty(), watchdog(Map.of("WATCHDOG_USEC", "30000000", "WATCHDOG_PID", "4242")), "meant for another process");
     assertEquals(Optional.empty(), watchdog(Map.of()));
     for (String bad : List.of("", "0", "-5", "30s", "99999999999999999999")) {
-      SimulatedKernel kernel = underSystemd().environment("WATCHDOG_USEC", bad);
+      Simulation kernel = underSystemd().environment("WATCHDOG_USEC", bad);
       ConfinementException e = assertThrows(ConfinementException.class, () -> kernel.apply(policy()));
       assertTrue(e.getMessage().startsWith("WATCHDOG_USEC=\"" + bad + "\" is not a positive whole number"), e.getMessage());
       assertUnchanged(kernel);
     }
-    SimulatedKernel kernel = underSystemd().environment("WATCHDOG_USEC", "1000000").environment("WATCHDOG_PID", "main");
+    Simulation kernel = underSystemd().environment("WATCHDOG_USEC", "1000000").environment("WATCHDOG_PID", "main");
     ConfinementException e = assertThrows(ConfinementException.class, () -> kernel.apply(policy()));
     assertTrue(e.getMessage().startsWith("WATCHDOG_PID=\"main\""), e.getMessage());
   }
 
   private static Optional<Duration> watchdog(Map<String, String> variables) {
-    SimulatedKernel kernel = underSystemd();
+    Simulation kernel = underSystemd();
     variables.forEach(kernel::environment);
     return kernel.apply(policy()).serviceNotifier().orElseThrow().watchdogInterval();
   }
@@ -385,20 +386,20 @@ class ServiceNotificationTest {
   }
 
   private static String verifyingALie(FileStatus.Type type) {
-    SimulatedKernel kernel = underSystemd();
+    Simulation kernel = underSystemd();
     Kernel lying =
-        new ForwardingKernel(kernel) {
+        new ForwardingKernel(kernel.model()) {
           private int notifyFd = -1;
 
           @Override
           public int unixDatagramSocket() throws ErrnoException {
-            notifyFd = kernel.unixDatagramSocket();
+            notifyFd = kernel.model().unixDatagramSocket();
             return notifyFd;
           }
 
           @Override
           public FileStatus fstat(int fd) throws ErrnoException {
-            FileStatus real = kernel.fstat(fd);
+            FileStatus real = kernel.model().fstat(fd);
             return fd == notifyFd ? new FileStatus(type, 0755, 0, 0, real.device, real.inode, 2, real.mountId) : real;
           }
         };
@@ -407,8 +408,8 @@ class ServiceNotificationTest {
         new Confiner(() -> lying, new ApplyGuard(), status -> {}, NanoClock.SYSTEM, (p, c) -> Map.of(),
             new PrintStream(stderr, true, StandardCharsets.UTF_8), summary -> {});
     VerificationException e =
-        assertThrows(VerificationException.class, () -> confiner.apply(policy().toBuilder().onFailureAfterChroot(FailureMode.THROW).build()));
-    assertEquals(List.of(), kernel.datagrams(), "nothing told of a drop that was not verified");
+        assertThrows(VerificationException.class, () -> confiner.apply(Internal.get().viewOf(policy().toBuilder().onFailureAfterChroot(FailureMode.THROW).build())));
+    assertEquals(List.of(), kernel.model().datagrams(), "nothing told of a drop that was not verified");
     return e.getMessage();
   }
 

@@ -9,7 +9,7 @@ import dev.confine.Confinement;
 import dev.confine.ConfinementException;
 import dev.confine.ConfinementPolicy;
 import dev.confine.SyscallException;
-import dev.confine.testing.simulation.SimulatedKernel;
+import dev.confine.testing.simulation.Simulation;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -24,16 +24,16 @@ import org.junit.jupiter.api.Test;
  * the process stays as it was. The real race, in a child JVM, is EscapeIT.
  */
 class SymlinkSwapTest {
-  private static SimulatedKernel machine() {
-    return new SimulatedKernel().directory("/srv/jail").directory("/srv/other").directory("/etc").user("nobody", 65534, 65534);
+  private static Simulation machine() {
+    return new Simulation().directory("/srv/jail").directory("/srv/other").directory("/etc").user("nobody", 65534, 65534);
   }
 
   private static final ConfinementPolicy POLICY = Confinement.builder().root("/srv/jail").user("nobody").build();
 
   /** A confiner whose kernel runs {@code swap} once, between preflight and the open step. */
-  private static Confiner swappingBeforeOpen(SimulatedKernel fake, Consumer<SimulatedKernel> swap) {
+  private static Confiner swappingBeforeOpen(Simulation fake, Consumer<Simulation> swap) {
     Kernel kernel =
-        new ForwardingKernel(fake) {
+        new ForwardingKernel(fake.model()) {
           private boolean swapped;
 
           @Override
@@ -42,7 +42,7 @@ class SymlinkSwapTest {
               swapped = true;
               swap.accept(fake);
             }
-            return fake.openDirectoryNoFollow(path);
+            return fake.model().openDirectoryNoFollow(path);
           }
         };
     return new Confiner(
@@ -50,18 +50,18 @@ class SymlinkSwapTest {
         new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), summary -> {});
   }
 
-  private static void assertUntouched(SimulatedKernel fake) {
-    assertEquals("/", fake.root());
-    assertTrue(fake.uids().allEqual(0), fake.toString());
+  private static void assertUntouched(Simulation fake) {
+    assertEquals("/", fake.model().root());
+    assertTrue(fake.model().uids().allEqual(0), fake.toString());
     assertFalse(fake.calls().stream().anyMatch(c -> c.startsWith("chroot")), fake.calls().toString());
-    assertEquals(java.util.Set.of(0, 1, 2), fake.descriptors().keySet(), "the root descriptor was closed");
+    assertEquals(java.util.Set.of(0, 1, 2), fake.model().descriptors().keySet(), "the root descriptor was closed");
   }
 
   @Test
   void aParentComponentSwappedForASymlinkIsRefusedWithEloop() {
-    SimulatedKernel fake = machine();
+    Simulation fake = machine();
     Confiner confiner = swappingBeforeOpen(fake, k -> k.symlink("/srv", "/"));
-    SyscallException e = assertThrows(SyscallException.class, () -> confiner.apply(POLICY));
+    SyscallException e = assertThrows(SyscallException.class, () -> confiner.apply(Internal.get().viewOf(POLICY)));
     assertTrue(e.getMessage().contains("ELOOP"), e.getMessage());
     assertFalse(e.pastPointOfNoReturn());
     assertUntouched(fake);
@@ -69,18 +69,18 @@ class SymlinkSwapTest {
 
   @Test
   void theRootItselfSwappedForASymlinkIsRefusedWithEloop() {
-    SimulatedKernel fake = machine();
+    Simulation fake = machine();
     Confiner confiner = swappingBeforeOpen(fake, k -> k.symlink("/srv/jail", "/"));
-    SyscallException e = assertThrows(SyscallException.class, () -> confiner.apply(POLICY));
+    SyscallException e = assertThrows(SyscallException.class, () -> confiner.apply(Internal.get().viewOf(POLICY)));
     assertTrue(e.getMessage().contains("ELOOP"), e.getMessage());
     assertUntouched(fake);
   }
 
   @Test
   void theRootReplacedByAnotherDirectoryIsRefusedByInode() {
-    SimulatedKernel fake = machine();
+    Simulation fake = machine();
     Confiner confiner = swappingBeforeOpen(fake, k -> k.directory("/srv/jail"));
-    ConfinementException e = assertThrows(ConfinementException.class, () -> confiner.apply(POLICY));
+    ConfinementException e = assertThrows(ConfinementException.class, () -> confiner.apply(Internal.get().viewOf(POLICY)));
     assertTrue(e.getMessage().contains("changed between preflight and open"), e.getMessage());
     assertFalse(e.pastPointOfNoReturn());
     assertUntouched(fake);
@@ -89,10 +89,10 @@ class SymlinkSwapTest {
   @Test
   void withoutASwapTheSameConfinerConfines() {
     // The control: the hook alone changes nothing, so the refusals above come from the swaps.
-    SimulatedKernel fake = machine();
+    Simulation fake = machine();
     Confiner confiner = swappingBeforeOpen(fake, k -> {});
-    confiner.apply(POLICY);
-    assertEquals("/srv/jail", fake.root());
-    assertTrue(fake.uids().allEqual(65534));
+    confiner.apply(Internal.get().viewOf(POLICY));
+    assertEquals("/srv/jail", fake.model().root());
+    assertTrue(fake.model().uids().allEqual(65534));
   }
 }

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.confine.Confinement;
 import dev.confine.ConfinementPolicy;
 import dev.confine.internal.linux.Errno;
-import dev.confine.testing.simulation.SimulatedKernel;
+import dev.confine.testing.simulation.Simulation;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -21,13 +21,13 @@ import org.junit.jupiter.api.Test;
 class UnreadableCgroupTest {
   private final ConfinementPolicy policy = Confinement.builder().root("/srv/jail").user("app").build();
 
-  private static SimulatedKernel machine() {
-    return new SimulatedKernel().directory("/srv/jail").user("app", 4000, 4000)
+  private static Simulation machine() {
+    return new Simulation().directory("/srv/jail").user("app", 4000, 4000)
         .text("/proc/self/cgroup", "1:cpu:/confine-it\n0::/\n");
   }
 
-  private static Kernel denying(SimulatedKernel kernel, String prefix) {
-    return new ForwardingKernel(kernel) {
+  private static Kernel denying(Simulation kernel, String prefix) {
+    return new ForwardingKernel(kernel.model()) {
       @Override
       public Optional<String> readText(String path) throws ErrnoException {
         if (path.startsWith(prefix)) {
@@ -44,22 +44,22 @@ class UnreadableCgroupTest {
 
   @Test
   void anUnreadableCgroupFileIsNoLimitAndApplyGoesThrough() {
-    SimulatedKernel kernel = machine();
-    confiner(denying(kernel, "/proc/self/cgroup")).apply(policy);
-    assertEquals("/srv/jail", kernel.root());
-    assertTrue(kernel.uids().allEqual(4000));
+    Simulation kernel = machine();
+    confiner(denying(kernel, "/proc/self/cgroup")).apply(Internal.get().viewOf(policy));
+    assertEquals("/srv/jail", kernel.model().root());
+    assertTrue(kernel.model().uids().allEqual(4000));
   }
 
   @Test
   void controlTheSameErrorOnAFileOfTheJailChecksStillRefuses() {
-    SimulatedKernel kernel = machine();
-    Kernel failing = new ForwardingKernel(kernel) {
+    Simulation kernel = machine();
+    Kernel failing = new ForwardingKernel(kernel.model()) {
       @Override
       public java.util.List<Mount> mounts() throws ErrnoException {
         throw new ErrnoException(dev.confine.Syscall.READ_PROCESS_STATUS, List.of("/proc/self/mountinfo"), Errno.EACCES);
       }
     };
-    assertThrows(RuntimeException.class, () -> confiner(failing).apply(policy));
-    assertEquals("/", kernel.root());
+    assertThrows(RuntimeException.class, () -> confiner(failing).apply(Internal.get().viewOf(policy)));
+    assertEquals("/", kernel.model().root());
   }
 }

@@ -9,6 +9,7 @@ import dev.confine.Syscall;
 import dev.confine.internal.FileStatus;
 import dev.confine.internal.Kernel;
 import dev.confine.testing.simulation.SimulatedKernel;
+import dev.confine.testing.simulation.Simulation;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,41 +26,44 @@ import java.util.OptionalInt;
  * <p>Starts as root (uid 0, gid 0, every capability) in "/", with the JVM's usual threads. Set the
  * scene (directories, users, threads, failures to inject), run {@link #apply} or {@link #check},
  * then look at what happened ({@link #calls()}, {@link #uids()}, {@link #root()}, ...). Not
- * thread-safe: one test, one kernel.
+ * thread-safe: one test, one simulation.
  */
 public final class FakeKernel {
-  private final SimulatedKernel kernel = new SimulatedKernel();
+  /** The scene is set on it and confine runs through it. */
+  private final Simulation simulation = new Simulation();
+  /** What the machine is now. */
+  private final SimulatedKernel model = simulation.model();
 
   public FakeKernel() {}
 
   /** What {@link PolicyAssertions} inspects beyond this class's own view. */
-  SimulatedKernel simulated() {
-    return kernel;
+  Simulation simulated() {
+    return simulation;
   }
 
   // ---- setting the scene ----
 
   /** Adds a directory (and any missing parents, root-owned 0755) owned by uid with mode. */
   public FakeKernel directory(String path, long uid, int permissions) {
-    kernel.directory(path, uid, permissions);
+    simulation.directory(path, uid, permissions);
     return this;
   }
 
   /** Adds a root-owned 0755 directory, parents included. */
   public FakeKernel directory(String path) {
-    kernel.directory(path);
+    simulation.directory(path);
     return this;
   }
 
   /** Adds a regular file (mode 04755 makes it setuid). */
   public FakeKernel file(String path, long uid, int permissions) {
-    kernel.file(path, uid, permissions);
+    simulation.file(path, uid, permissions);
     return this;
   }
 
   /** Adds a root-owned character device, as a copy of /dev/null or /dev/mem in a jail would be. */
   public FakeKernel deviceNode(String path) {
-    kernel.entry(path, FileStatus.Type.CHAR_DEVICE, 0, 0, 0666, 1);
+    simulation.entry(path, FileStatus.Type.CHAR_DEVICE, 0, 0, 0666, 1);
     return this;
   }
 
@@ -68,19 +72,19 @@ public final class FakeKernel {
    * when told to listen there too: with openSyslogFirst(), preflight looks for both.
    */
   public FakeKernel syslogSocket(String path) {
-    kernel.entry(path, FileStatus.Type.SOCKET, 0, 0, 0666, 1);
+    simulation.entry(path, FileStatus.Type.SOCKET, 0, 0, 0666, 1);
     return this;
   }
 
   /** Adds a symbolic link at path pointing to target. */
   public FakeKernel symlink(String path, String target) {
-    kernel.symlink(path, target);
+    simulation.symlink(path, target);
     return this;
   }
 
   /** Replaces the directory at path by a new one (another inode), as a rename race would. */
   public FakeKernel replaceDirectory(String path) {
-    kernel.replaceDirectory(path);
+    simulation.replaceDirectory(path);
     return this;
   }
 
@@ -89,7 +93,7 @@ public final class FakeKernel {
    * "rw" (device nodes and setuid bits honoured, as a plain {@code mount -t} does).
    */
   public FakeKernel mount(String mountPoint, String fsType) {
-    kernel.mount(mountPoint, fsType);
+    simulation.mount(mountPoint, fsType);
     return this;
   }
 
@@ -99,7 +103,7 @@ public final class FakeKernel {
     String[] options = new String[moreOptions.length + 1];
     options[0] = requireNonNull(firstOption, "firstOption");
     System.arraycopy(moreOptions, 0, options, 1, moreOptions.length);
-    kernel.mount(mountPoint, fsType, options);
+    simulation.mount(mountPoint, fsType, options);
     return this;
   }
 
@@ -114,19 +118,19 @@ public final class FakeKernel {
     String[] options = new String[moreOptions.length + 1];
     options[0] = requireNonNull(firstOption, "firstOption");
     System.arraycopy(moreOptions, 0, options, 1, moreOptions.length);
-    kernel.bindMount(requireNonNull(source, "source"), requireNonNull(target, "target"), options);
+    simulation.bindMount(requireNonNull(source, "source"), requireNonNull(target, "target"), options);
     return this;
   }
 
   /** Adds another process, running with real, effective and saved uid {@code uid}. */
   public FakeKernel otherProcess(long pid, long uid) {
-    kernel.otherProcess(pid, uid);
+    simulation.otherProcess(pid, uid);
     return this;
   }
 
   /** Adds a user to the passwd database. */
   public FakeKernel user(String name, long uid, long gid) {
-    kernel.user(name, uid, gid);
+    simulation.user(name, uid, gid);
     return this;
   }
 
@@ -135,7 +139,7 @@ public final class FakeKernel {
    * unit: {@code NOTIFY_SOCKET} (with a {@link #datagramReceiver} there), {@code WATCHDOG_USEC}.
    */
   public FakeKernel environment(String name, String value) {
-    kernel.environment(name, value);
+    simulation.environment(name, value);
     return this;
   }
 
@@ -144,13 +148,13 @@ public final class FakeKernel {
    * (a socket file is added there) or {@code @name}. What it receives is in {@link #datagrams()}.
    */
   public FakeKernel datagramReceiver(String address) {
-    kernel.datagramReceiver(address);
+    simulation.datagramReceiver(address);
     return this;
   }
 
   /** The receiver at {@code address} closes its socket: a send to it then fails (ECONNREFUSED). */
   public FakeKernel receiverCloses(String address) {
-    kernel.receiverCloses(address);
+    simulation.receiverCloses(address);
     return this;
   }
 
@@ -160,19 +164,19 @@ public final class FakeKernel {
    * (started with setsid or script -c) rather than a shell doing so.
    */
   public FakeKernel controllingTerminal(String tty, boolean leadsSession) {
-    kernel.controllingTerminal(tty, leadsSession);
+    simulation.controllingTerminal(tty, leadsSession);
     return this;
   }
 
   /** The process has no controlling terminal, as under a service manager (by default it has /dev/pts/0, a shell's). */
   public FakeKernel withoutControllingTerminal() {
-    kernel.withoutControllingTerminal();
+    simulation.withoutControllingTerminal();
     return this;
   }
 
   /** The controlling terminal now: empty once apply() has left it, or if there was none. */
   public Optional<String> controllingTerminal() {
-    return kernel.controllingTerminal();
+    return model.controllingTerminal();
   }
 
   /**
@@ -180,12 +184,12 @@ public final class FakeKernel {
    * (only into its own controlling terminal, or with CAP_SYS_ADMIN; its uid does not matter).
    */
   public boolean mayPushInputInto(String tty) {
-    return kernel.mayPushInputInto(tty);
+    return model.mayPushInputInto(tty);
   }
 
   /** Opens a descriptor on a directory, as a leaky library might have; returns its number. */
   public int leakDirectoryDescriptor(String path) {
-    return kernel.leakDirectoryDescriptor(path);
+    return simulation.leakDirectoryDescriptor(path);
   }
 
   /**
@@ -193,7 +197,7 @@ public final class FakeKernel {
    * (preflight reports it as inherited-descriptor if the target could not read it itself); returns its number.
    */
   public int leakFileDescriptor(String path) {
-    return kernel.openFile(path, 0); // O_RDONLY
+    return simulation.openFile(path, 0); // O_RDONLY
   }
 
   /**
@@ -201,13 +205,13 @@ public final class FakeKernel {
    * log file. By default they are a terminal ("/dev/pts/0"), which preflight reports as INFO (terminal).
    */
   public FakeKernel standardStreams(String target) {
-    kernel.standardStreams(target);
+    simulation.standardStreams(target);
     return this;
   }
 
   /** Starts this kernel's process as another identity (for example, not root). */
   public FakeKernel runningAs(long uid, long gid) {
-    kernel.runningAs(uid, gid);
+    simulation.runningAs(uid, gid);
     return this;
   }
 
@@ -216,7 +220,7 @@ public final class FakeKernel {
    * (the JVM's compiler and GC threads, a pool started early). Returns its thread id.
    */
   public long otherThread(String name) {
-    return kernel.otherThread(name);
+    return simulation.otherThread(name);
   }
 
   /**
@@ -225,7 +229,7 @@ public final class FakeKernel {
    * later. Returns its thread id.
    */
   public long endingThread(String name, int pausesUntilGone) {
-    return kernel.endingThread(name, pausesUntilGone);
+    return simulation.endingThread(name, pausesUntilGone);
   }
 
   /**
@@ -233,7 +237,7 @@ public final class FakeKernel {
    * it keeps root for good, and apply() must fail closed. Returns its thread id.
    */
   public long threadUnknownToLibc(String name) {
-    return kernel.threadUnknownToLibc(name);
+    return simulation.threadUnknownToLibc(name);
   }
 
   /**
@@ -245,7 +249,7 @@ public final class FakeKernel {
    *     unknown errno name
    */
   public FakeKernel failNext(Syscall syscall, String errnoName) {
-    kernel.failNext(requireNonNull(syscall, "syscall"), requireNonNull(errnoName, "errnoName"));
+    simulation.failNext(requireNonNull(syscall, "syscall"), requireNonNull(errnoName, "errnoName"));
     return this;
   }
 
@@ -257,12 +261,12 @@ public final class FakeKernel {
    * of no return is recorded as a halt (see {@link #haltStatus()}) and thrown.
    */
   public ConfinementReport apply(ConfinementPolicy policy) {
-    return kernel.apply(requireNonNull(policy, "policy"));
+    return simulation.apply(requireNonNull(policy, "policy"));
   }
 
-  /** Runs {@code policy.check()} against this kernel. */
+  /** Runs {@code policy.check()} against this simulation. */
   public PreflightReport check(ConfinementPolicy policy) {
-    return kernel.check(requireNonNull(policy, "policy"));
+    return simulation.check(requireNonNull(policy, "policy"));
   }
 
   // ---- what happened ----
@@ -270,23 +274,23 @@ public final class FakeKernel {
   /** The system calls confine made, in order, one entry per call: what a test asserts on without parsing text. */
   public List<Syscall> syscallsMade() {
     List<Syscall> made = new java.util.ArrayList<>();
-    kernel.recordedCalls().forEach(call -> made.add(call.syscall));
+    simulation.recordedCalls().forEach(call -> made.add(call.syscall));
     return made;
   }
 
   /** Every call made, in order, with its result: {@code chroot(".") = 0}. */
   public List<String> calls() {
-    return kernel.calls();
+    return simulation.calls();
   }
 
   /** The exit status the process would have halted with, if it would have. */
   public OptionalInt haltStatus() {
-    return kernel.haltStatus();
+    return simulation.haltStatus();
   }
 
   /** What confine wrote to standard error. */
   public String stderr() {
-    return kernel.stderr();
+    return simulation.stderr();
   }
 
   /**
@@ -295,58 +299,58 @@ public final class FakeKernel {
    */
   public List<String> datagrams() {
     List<String> rendered = new java.util.ArrayList<>();
-    kernel.datagrams().forEach(datagram -> rendered.add(datagram.toString()));
+    model.datagrams().forEach(datagram -> rendered.add(datagram.toString()));
     return List.copyOf(rendered);
   }
 
   /** The messages sent to syslog, each as "ident &lt;priority&gt; text". */
   public List<String> syslogMessages() {
-    return kernel.syslogMessages();
+    return model.syslogMessages();
   }
 
   /** The process's root directory, as a path outside it. */
   public String root() {
-    return kernel.root();
+    return model.root();
   }
 
   /** The working directory, as a path outside the root. */
   public String workingDirectory() {
-    return kernel.workingDirectory();
+    return model.workingDirectory();
   }
 
   /** Real, effective and saved uid. */
   public List<Long> uids() {
-    return ids(kernel.uids());
+    return ids(model.uids());
   }
 
   /** Real, effective and saved gid. */
   public List<Long> gids() {
-    return ids(kernel.gids());
+    return ids(model.gids());
   }
 
   /** The supplementary groups. */
   public List<Long> groups() {
-    return kernel.groups();
+    return model.groups();
   }
 
   /** The open descriptors, each with what it refers to (a path outside the root). */
   public Map<Integer, String> descriptors() {
-    return kernel.descriptors();
+    return model.descriptors();
   }
 
   /** The process's umask. */
   public int umask() {
-    return kernel.currentUmask();
+    return model.currentUmask();
   }
 
   /** How many times apply()'s verification paused to let an ending thread go. */
   public int pauses() {
-    return kernel.pauses();
+    return model.pauses();
   }
 
   /** Where a path, as the process would name it now, lands outside; empty if it does not exist. */
   public Optional<String> resolveAsProcess(String path) {
-    return kernel.resolveAsProcess(requireNonNull(path, "path"));
+    return model.resolveAsProcess(requireNonNull(path, "path"));
   }
 
   @Override

@@ -124,7 +124,7 @@ public final class PolicyAssertions {
       problems.add("groups are " + kernel.groups() + ", expected " + expectedGroups);
     }
     long kept = dev.confine.internal.Internal.maskOf(policy.keptCapabilities());
-    SimulatedKernel simulated = kernel.simulated();
+    SimulatedKernel simulated = kernel.simulated().model();
     Capabilities capabilities = simulated.capabilities();
     if (capabilities.permitted != kept || capabilities.effective != kept) {
       problems.add("capabilities left: " + capabilities + (kept == 0 ? "" : String.format(", expected only %x (kept)", kept)));

@@ -1,8 +1,8 @@
 package dev.confine.internal.jvm;
 
 import static java.util.Objects.requireNonNull;
+import dev.confine.internal.PolicyView;
 
-import dev.confine.ConfinementPolicy;
 import dev.confine.JvmFacility;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -85,7 +85,7 @@ public final class JvmPreparations {
    * directory classes, the facilities (SECURITY first, and whenever any other is chosen), then
    * the caller's hooks.
    */
-  public static List<JvmPreparation> plan(ConfinementPolicy policy) {
+  public static List<JvmPreparation> plan(PolicyView policy) {
     List<JvmPreparation> plan = new ArrayList<>();
     if (policy.opensAllJars()) {
       plan.add(new Named("classpath-jars", ClasspathAudit::openAllJars));
@@ -111,7 +111,7 @@ public final class JvmPreparations {
    * before its preflight looks at the descriptors (a file or directory the warm-up has open at
    * that moment would be judged as the daemon's own).
    */
-  public static synchronized void warmUp(ConfinementPolicy policy) {
+  public static synchronized void warmUp(PolicyView policy) {
     for (JvmPreparation preparation : plan(policy)) {
       if (policy.beforeChrootHooks().containsKey(preparation.name())) {
         continue;
@@ -125,7 +125,7 @@ public final class JvmPreparations {
   }
 
   /** The names of {@link #plan}, each with no time: what a fake that prepares nothing reports. */
-  public static Map<String, java.time.Duration> unprepared(ConfinementPolicy policy) {
+  public static Map<String, java.time.Duration> unprepared(PolicyView policy) {
     Map<String, java.time.Duration> names = new LinkedHashMap<>();
     for (JvmPreparation preparation : plan(policy)) {
       names.put(preparation.name(), java.time.Duration.ZERO);

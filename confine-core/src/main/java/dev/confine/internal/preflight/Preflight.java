@@ -1,7 +1,7 @@
 package dev.confine.internal.preflight;
 
-import dev.confine.ConfinementPolicy;
 import dev.confine.Finding;
+import dev.confine.internal.PolicyView;
 import dev.confine.PreflightReport;
 import dev.confine.internal.ErrnoException;
 import dev.confine.internal.FileStatus;
@@ -57,7 +57,7 @@ public final class Preflight {
    * descriptors too, from the same listing): apply() runs it right before chroot, after the JVM
    * preparations and the caller's hooks, while a refusal still leaves the process as it was.
    */
-  public static PreflightReport descriptorsAgain(ConfinementPolicy policy, Optional<Identity> identity, Kernel kernel, Optional<FileStatus> root)
+  public static PreflightReport descriptorsAgain(PolicyView policy, Optional<Identity> identity, Kernel kernel, Optional<FileStatus> root)
       throws ErrnoException {
     List<Finding> findings = new ArrayList<>();
     PreflightContext context = new PreflightContext(policy, identity, kernel, root);
@@ -70,14 +70,14 @@ public final class Preflight {
     return new PreflightReport(findings);
   }
 
-  public static Result run(ConfinementPolicy policy, Optional<Identity> identity, Kernel kernel, List<Finding> earlier)
+  public static Result run(PolicyView policy, Optional<Identity> identity, Kernel kernel, List<Finding> earlier)
       throws ErrnoException {
     return run(policy, identity, kernel, earlier, List::of);
   }
 
   /** {@code jvmArguments}: the JVM's input arguments, asked for only if a check needs them. */
   public static Result run(
-      ConfinementPolicy policy, Optional<Identity> identity, Kernel kernel, List<Finding> earlier, Supplier<List<String>> jvmArguments)
+      PolicyView policy, Optional<Identity> identity, Kernel kernel, List<Finding> earlier, Supplier<List<String>> jvmArguments)
       throws ErrnoException {
     Optional<FileStatus> root = kernel.lstat(policy.root().toString());
     PreflightContext context = new PreflightContext(policy, identity, kernel, root, jvmArguments);

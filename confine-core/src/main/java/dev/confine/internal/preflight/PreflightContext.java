@@ -1,7 +1,7 @@
 package dev.confine.internal.preflight;
 
-import dev.confine.ConfinementPolicy;
 import dev.confine.internal.FileStatus;
+import dev.confine.internal.PolicyView;
 import dev.confine.internal.Identity;
 import dev.confine.internal.Kernel;
 import java.util.List;
@@ -10,7 +10,7 @@ import java.util.function.Supplier;
 
 /** What every check may read: the policy, the resolved identity if it resolved, and the kernel. */
 public final class PreflightContext {
-  public final ConfinementPolicy policy;
+  public final PolicyView policy;
   public final Optional<Identity> identity;
   public final Kernel kernel;
   /** lstat of the root as it was when preflight began; empty if it does not exist. */
@@ -23,12 +23,12 @@ public final class PreflightContext {
   /** The descriptors as preflight's one look at /proc/self/fd saw them; read at the first check that asks. */
   private List<dev.confine.internal.OpenFile> openFiles;
 
-  public PreflightContext(ConfinementPolicy policy, Optional<Identity> identity, Kernel kernel, Optional<FileStatus> root) {
+  public PreflightContext(PolicyView policy, Optional<Identity> identity, Kernel kernel, Optional<FileStatus> root) {
     this(policy, identity, kernel, root, List::of);
   }
 
   public PreflightContext(
-      ConfinementPolicy policy, Optional<Identity> identity, Kernel kernel, Optional<FileStatus> root, Supplier<List<String>> jvmArguments) {
+      PolicyView policy, Optional<Identity> identity, Kernel kernel, Optional<FileStatus> root, Supplier<List<String>> jvmArguments) {
     this.policy = policy;
     this.identity = identity;
     this.kernel = kernel;

@@ -5,13 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.confine.Confinement;
+import dev.confine.internal.Internal;
 import dev.confine.ConfinementPolicy;
 import dev.confine.Finding;
 import dev.confine.PreflightReport;
 import dev.confine.Severity;
 import dev.confine.internal.ErrnoException;
 import dev.confine.internal.Mount;
-import dev.confine.testing.simulation.SimulatedKernel;
+import dev.confine.testing.simulation.Simulation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -29,14 +30,14 @@ class ContainerChecksTest {
   private static final String TWO_CPUS = "Name:\tjava\nCpus_allowed:\t3\nCpus_allowed_list:\t0-1\n";
   private static final long GIB = 1L << 30;
 
-  private static SimulatedKernel base() {
-    return new SimulatedKernel().directory("/srv/jail").user("app", 4000, 4000)
+  private static Simulation base() {
+    return new Simulation().directory("/srv/jail").user("app", 4000, 4000)
         .text("/proc/thread-self/status", TWO_CPUS)
         .text("/proc/meminfo", "MemTotal:       25165824 kB\nMemFree:        20000000 kB\n"); // 24 GiB
   }
 
   /** cgroup v1 as on this project's test machine: cpu and memory in hierarchies of their own. */
-  private static SimulatedKernel v1(String quota, String memoryLimit) {
+  private static Simulation v1(String quota, String memoryLimit) {
     return base().mount(CPU_V1).mount(MEMORY_V1)
         .text("/proc/self/cgroup", "9:name=systemd:/\n4:memory:/confine-it\n2:cpuacct:/\n1:cpu:/confine-it\n0::/\n")
         .text("/sys/fs/cgroup/cpu/confine-it/cpu.cfs_quota_us", quota + "\n")
@@ -47,7 +48,7 @@ class ContainerChecksTest {
         .text("/sys/fs/cgroup/memory/memory.limit_in_bytes", "9223372036854771712\n");
   }
 
-  private static SimulatedKernel v2(String cpuMax, String memoryMax) {
+  private static Simulation v2(String cpuMax, String memoryMax) {
     return base().mount(UNIFIED)
         .text("/proc/self/cgroup", "0::/system.slice/app.service\n")
         .text("/sys/fs/cgroup/system.slice/app.service/cpu.max", cpuMax + "\n")
@@ -61,13 +62,13 @@ class ContainerChecksTest {
   }
 
   /** The check alone, with these JVM arguments. */
-  private static List<Finding> check(SimulatedKernel kernel, Supplier<List<String>> arguments) throws ErrnoException {
+  private static List<Finding> check(Simulation kernel, Supplier<List<String>> arguments) throws ErrnoException {
     List<Finding> findings = new ArrayList<>();
-    ContainerChecks.limits(new PreflightContext(policy(), Optional.empty(), kernel, kernel.lstat("/srv/jail"), arguments), findings);
+    ContainerChecks.limits(new PreflightContext(Internal.get().viewOf(policy()), Optional.empty(), kernel.model(), kernel.model().lstat("/srv/jail"), arguments), findings);
     return findings;
   }
 
-  private static List<Finding> check(SimulatedKernel kernel, String... arguments) throws ErrnoException {
+  private static List<Finding> check(Simulation kernel, String... arguments) throws ErrnoException {
     return check(kernel, () -> List.of(arguments));
   }
 
@@ -100,7 +101,7 @@ class ContainerChecksTest {
 
   @Test
   void aQuotaRoundsUpAsTheJvmDoes() throws Exception {
-    SimulatedKernel kernel = v1("150000", "9223372036854771712").text("/proc/thread-self/status", "Cpus_allowed_list:\t0-7,16-23\n");
+    Simulation kernel = v1("150000", "9223372036854771712").text("/proc/thread-self/status", "Cpus_allowed_list:\t0-7,16-23\n");
     Finding f = only(check(kernel), "container-cpu-limit-lost");
     assertTrue(f.message().endsWith("makes it count 2 processors; after apply() it will count 16"), f.message());
     assertTrue(f.fix().startsWith("Start the JVM with -XX:ActiveProcessorCount=2:"), f.fix());
@@ -122,7 +123,7 @@ class ContainerChecksTest {
 
   @Test
   void aLowerQuotaAboveTheCgroupWins() throws Exception {
-    SimulatedKernel kernel = v1("-1", "9223372036854771712")
+    Simulation kernel = v1("-1", "9223372036854771712")
         .text("/proc/self/cgroup", "1:cpu:/outer/inner\n")
         .text("/sys/fs/cgroup/cpu/outer/inner/cpu.cfs_quota_us", "-1\n")
         .text("/sys/fs/cgroup/cpu/outer/inner/cpu.cfs_period_us", "100000\n")
@@ -167,7 +168,7 @@ class ContainerChecksTest {
   @Test
   void aContainersOwnMountRootMapsItsPath() throws Exception {
     // In a container the hierarchy's root is the container's cgroup, mounted at /sys/fs/cgroup/cpu.
-    SimulatedKernel kernel = base()
+    Simulation kernel = base()
         .mount(new Mount("/sys/fs/cgroup/cpu", "cgroup", "cgroup", List.of("ro"), "/docker/abc", List.of("ro", "cpu", "cpuacct")))
         .text("/proc/self/cgroup", "3:cpu,cpuacct:/docker/abc\n")
         .text("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", "100000\n")

@@ -7,13 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.confine.Confinement;
+import dev.confine.internal.Internal;
 import dev.confine.ConfinementPolicy;
 import dev.confine.Finding;
 import dev.confine.PreflightException;
 import dev.confine.PreflightReport;
 import dev.confine.Severity;
 import dev.confine.internal.PosixAcl;
-import dev.confine.testing.simulation.SimulatedKernel;
+import dev.confine.testing.simulation.Simulation;
 import java.io.File;
 import java.nio.file.Path;
 import java.util.List;
@@ -34,8 +35,8 @@ class InheritedDescriptorsTest {
   private static final int O_RDWR = 2;
   private static final int O_APPEND = 02000;
 
-  private static SimulatedKernel machine() {
-    return new SimulatedKernel()
+  private static Simulation machine() {
+    return new Simulation()
         .directory("/srv/jail")
         .user("nobody", UID, GID)
         .entry("/etc/shadow", dev.confine.internal.FileStatus.Type.REGULAR, 0, 42, 0640, 1)
@@ -49,7 +50,7 @@ class InheritedDescriptorsTest {
 
   @Test
   void aRootOnlyFileOpenForReadingIsAWarningNamingFdAndPath() {
-    SimulatedKernel kernel = machine();
+    Simulation kernel = machine();
     int fd = kernel.openFile("/etc/shadow", O_RDONLY);
     Finding f = only(kernel.check(policy().build()), INHERITED);
     assertEquals(Severity.WARNING, f.severity());
@@ -62,18 +63,18 @@ class InheritedDescriptorsTest {
 
   @Test
   void refuseInheritedDescriptorsMakesItAnErrorThatRefusesApplyBeforeChroot() {
-    SimulatedKernel kernel = machine();
+    Simulation kernel = machine();
     kernel.openFile("/etc/shadow", O_RDWR);
     PreflightException e = assertThrows(PreflightException.class, () -> kernel.apply(policy().refuseInheritedDescriptors().build()));
     assertEquals(Severity.ERROR, only(e.report(), INHERITED).severity());
     assertTrue(e.getMessage().contains("(/etc/shadow) is a file open for reading and writing"), e.getMessage());
-    assertEquals("/", kernel.root(), "refused before chroot");
-    assertTrue(kernel.uids().allEqual(0));
+    assertEquals("/", kernel.model().root(), "refused before chroot");
+    assertTrue(kernel.model().uids().allEqual(0));
   }
 
   @Test
   void controlTheSameFileOpenWriteOnlyOrWorldReadableIsNotCounted() {
-    SimulatedKernel kernel = machine();
+    Simulation kernel = machine();
     kernel.openFile("/etc/shadow", O_WRONLY | O_APPEND); // a daemon's own log, say
     kernel.openFile("/etc/passwd", O_RDONLY);
     PreflightReport report = kernel.check(policy().refuseInheritedDescriptors().build());
@@ -82,10 +83,10 @@ class InheritedDescriptorsTest {
 
   @Test
   void theTargetsGroupOrAnAclEntryMayMakeItReadable() {
-    SimulatedKernel byGroup = machine();
+    Simulation byGroup = machine();
     byGroup.openFile("/etc/shadow", O_RDONLY);
     assertTrue(withCode(byGroup.check(policy().group(42).build()), INHERITED).isEmpty(), "gid 42 may read a 0640 file of group 42");
-    SimulatedKernel byAcl = machine();
+    Simulation byAcl = machine();
     byAcl.openFile("/etc/shadow", O_RDONLY);
     byAcl.acl("/etc/shadow", false, new PosixAcl(List.of(
         new PosixAcl.Entry(PosixAcl.Tag.USER_OBJ, -1, 6), new PosixAcl.Entry(PosixAcl.Tag.USER, UID, 4),
@@ -93,7 +94,7 @@ class InheritedDescriptorsTest {
         new PosixAcl.Entry(PosixAcl.Tag.OTHER, -1, 0))));
     assertTrue(withCode(byAcl.check(policy().build()), INHERITED).isEmpty(), "user:65534:r-- lets the target read it");
     // Control: an ACL entry under a mask without r grants nothing.
-    SimulatedKernel masked = machine();
+    Simulation masked = machine();
     masked.openFile("/etc/shadow", O_RDONLY);
     masked.acl("/etc/shadow", false, new PosixAcl(List.of(
         new PosixAcl.Entry(PosixAcl.Tag.USER_OBJ, -1, 6), new PosixAcl.Entry(PosixAcl.Tag.USER, UID, 4),
@@ -106,27 +107,27 @@ class InheritedDescriptorsTest {
   void aClassPathEntryIsNotCounted() {
     // The test JVM's own class path: the same names, root-only in the simulation.
     String entry = Path.of(System.getProperty("java.class.path").split(File.pathSeparator)[0]).toAbsolutePath().normalize().toString();
-    SimulatedKernel kernel = machine().file(entry, 0, 0600);
+    Simulation kernel = machine().file(entry, 0, 0600);
     kernel.openFile(entry, O_RDONLY);
     assertTrue(withCode(kernel.check(policy().build()), INHERITED).isEmpty());
     // Control: the same file elsewhere is counted.
-    SimulatedKernel elsewhere = machine().file("/opt/app/secret.jar", 0, 0600);
+    Simulation elsewhere = machine().file("/opt/app/secret.jar", 0, 0600);
     elsewhere.openFile("/opt/app/secret.jar", O_RDONLY);
     assertEquals(1, withCode(elsewhere.check(policy().build()), INHERITED).size());
   }
 
   @Test
   void aUnixSocketToAnotherUidIsCountedOneToTheTargetIsNot() {
-    SimulatedKernel kernel = machine();
+    Simulation kernel = machine();
     int fd = kernel.connectedUnixSocket(321, 0, 0);
     Finding f = only(kernel.check(policy().build()), INHERITED);
     assertTrue(f.message().startsWith("fd " + fd + " (socket:["), f.message());
     assertTrue(f.message().endsWith("is a Unix socket connected to pid 321 uid 0 gid 0, another uid than the target's 65534"), f.message());
     // Control: the peer runs as the target uid, or is this process (a socketpair made here, as the
     // JDK's NIO keeps one); and a listening socket or pipe has no peer.
-    SimulatedKernel control = machine();
+    Simulation control = machine();
     control.connectedUnixSocket(322, UID, GID);
-    control.connectedUnixSocket(control.processId(), 0, 0);
+    control.connectedUnixSocket(control.model().processId(), 0, 0);
     control.descriptor("socket:[9999]");
     control.descriptor("pipe:[77]");
     assertTrue(withCode(control.check(policy().build()), INHERITED).isEmpty());
@@ -134,7 +135,7 @@ class InheritedDescriptorsTest {
 
   @Test
   void aMemfdAndAPidfdAreCountedTheJvmsOwnAnonInodesAreNot() {
-    SimulatedKernel kernel = machine();
+    Simulation kernel = machine();
     int memfd = kernel.descriptor("/memfd:secret (deleted)");
     int pidfd = kernel.descriptor("anon_inode:[pidfd]");
     List<Finding> found = withCode(kernel.check(policy().build()), INHERITED);
@@ -142,7 +143,7 @@ class InheritedDescriptorsTest {
     assertTrue(found.get(0).message().startsWith("fd " + memfd + " (/memfd:secret (deleted)) is a memfd"), found.get(0).message());
     assertTrue(found.get(1).message().startsWith("fd " + pidfd + " (anon_inode:[pidfd]) is a pidfd"), found.get(1).message());
     // Control: eventfd, epoll, inotify, timerfd, and ZGC's heap.
-    SimulatedKernel control = machine();
+    Simulation control = machine();
     for (String quiet : List.of("anon_inode:[eventfd]", "anon_inode:[eventpoll]", "anon_inode:inotify", "anon_inode:[timerfd]",
         "/memfd:java_heap (deleted)")) {
       control.descriptor(quiet);
@@ -152,7 +153,7 @@ class InheritedDescriptorsTest {
 
   @Test
   void aTerminalOnTheStandardStreamsIsInfo() {
-    SimulatedKernel kernel = new SimulatedKernel().directory("/srv/jail").user("nobody", UID, GID).standardStreams("/dev/pts/3");
+    Simulation kernel = new Simulation().directory("/srv/jail").user("nobody", UID, GID).standardStreams("/dev/pts/3");
     List<Finding> found =
         kernel.check(policy().build()).findings().stream().filter(f -> f.code().equals("terminal")).collect(Collectors.toList());
     assertEquals(1, found.size(), found.toString());
@@ -163,23 +164,23 @@ class InheritedDescriptorsTest {
         found.get(0).message());
     assertTrue(found.get(0).fix().contains("< /dev/null > log"), found.get(0).fix());
     // Control: standard streams on /dev/null (and /dev/tty's like on fd 3 or above) are no finding.
-    SimulatedKernel control = machine();
+    Simulation control = machine();
     control.descriptor("/dev/tty1");
     assertTrue(control.check(policy().build()).findings().stream().noneMatch(f -> f.code().equals("terminal")));
   }
 
   @Test
   void oneStreamOnATerminalIsNamedAlone() throws Exception {
-    SimulatedKernel kernel = new SimulatedKernel().directory("/srv/jail").user("nobody", UID, GID).standardStreams("/dev/console");
-    kernel.close(0);
-    kernel.close(1);
+    Simulation kernel = new Simulation().directory("/srv/jail").user("nobody", UID, GID).standardStreams("/dev/console");
+    kernel.model().close(0);
+    kernel.model().close(1);
     PreflightReport report = kernel.check(policy().build());
     assertTrue(report.findings().stream().anyMatch(f -> f.message().startsWith("fd 2 is /dev/console: apply() gives up")), report.toString());
   }
 
   @Test
   void sharedUidSaysWhatTheOtherProcessCanDoAndWhatTheFilterRefuses() {
-    SimulatedKernel kernel = machine().otherProcess(700, UID);
+    Simulation kernel = machine().otherProcess(700, UID);
     Finding f =
         kernel.check(policy().build()).findings().stream().filter(x -> x.code().equals("shared-uid")).findFirst().orElseThrow();
     for (String named : List.of("signal", "ptrace", "pidfd_getfd(2)", "setns(2)", "Yama",
@@ -198,7 +199,7 @@ class InheritedDescriptorsTest {
    */
   @Test
   void anIoUringRingIsRefusedByDefaultAndInTheLastLookBeforeChroot() throws Exception {
-    SimulatedKernel kernel = machine();
+    Simulation kernel = machine();
     int ring = kernel.descriptor("anon_inode:[io_uring]");
     PreflightReport report = kernel.check(policy().build());
     List<Finding> rings = report.findings().stream().filter(f -> f.code().equals("io-uring-ring")).collect(Collectors.toList());
@@ -206,10 +207,10 @@ class InheritedDescriptorsTest {
     assertEquals(dev.confine.Severity.ERROR, rings.get(0).severity());
     assertTrue(rings.get(0).message().contains("fd " + ring), rings.get(0).message());
     assertTrue(withCode(report, INHERITED).isEmpty(), "said once, as its own code");
-    PreflightReport again = Preflight.descriptorsAgain(policy().build(), java.util.Optional.empty(), kernel, java.util.Optional.empty());
+    PreflightReport again = Preflight.descriptorsAgain(Internal.get().viewOf(policy().build()), java.util.Optional.empty(), kernel.model(), java.util.Optional.empty());
     assertTrue(again.findings().stream().anyMatch(f -> f.code().equals("io-uring-ring") && f.severity() == dev.confine.Severity.ERROR), again.toString());
     // Control: an eventfd, an epoll and a pipe are the JVM's own and stay quiet.
-    SimulatedKernel quiet = machine();
+    Simulation quiet = machine();
     quiet.descriptor("anon_inode:[eventfd]");
     quiet.descriptor("anon_inode:[eventpoll]");
     quiet.descriptor("pipe:[123]");

@@ -14,7 +14,7 @@ import dev.confine.Severity;
 import dev.confine.internal.Capabilities;
 import dev.confine.internal.FileCapabilities;
 import dev.confine.internal.FileStatus;
-import dev.confine.testing.simulation.SimulatedKernel;
+import dev.confine.testing.simulation.Simulation;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -26,8 +26,8 @@ import org.junit.jupiter.api.Test;
 class JailFileCapabilitiesTest {
   private static final FileCapabilities SETUID_EP = new FileCapabilities(1L << Capabilities.CAP_SETUID, 0, true);
 
-  private static SimulatedKernel machine() {
-    return new SimulatedKernel().directory("/srv/jail").directory("/srv/jail/bin").file("/srv/jail/bin/tool", 0, 0755).user("app", 4000, 4001);
+  private static Simulation machine() {
+    return new Simulation().directory("/srv/jail").directory("/srv/jail/bin").file("/srv/jail/bin/tool", 0, 0755).user("app", 4000, 4001);
   }
 
   private static ConfinementPolicy.Builder policy() {
@@ -36,7 +36,7 @@ class JailFileCapabilitiesTest {
 
   @Test
   void aFileWithCapabilitiesIsAnErrorNamingThem() {
-    SimulatedKernel kernel = machine().fileCapabilities("/srv/jail/bin/tool", SETUID_EP);
+    Simulation kernel = machine().fileCapabilities("/srv/jail/bin/tool", SETUID_EP);
     List<Finding> found = withCode(kernel.check(policy().build()), "file-capabilities");
     assertEquals(1, found.size(), found.toString());
     assertEquals(Severity.ERROR, found.get(0).severity());
@@ -46,10 +46,10 @@ class JailFileCapabilitiesTest {
 
   @Test
   void underAllowNewPrivilegesApplyIsRefusedBeforeChroot() {
-    SimulatedKernel kernel = machine().fileCapabilities("/srv/jail/bin/tool", SETUID_EP);
+    Simulation kernel = machine().fileCapabilities("/srv/jail/bin/tool", SETUID_EP);
     PreflightException e = assertThrows(PreflightException.class, () -> kernel.apply(policy().allowNewPrivileges().build()));
     assertTrue(e.getMessage().contains("/srv/jail/bin/tool carries file capabilities"), e.getMessage());
-    assertEquals("/", kernel.root(), "refused before chroot");
+    assertEquals("/", kernel.model().root(), "refused before chroot");
   }
 
   @Test
@@ -61,7 +61,7 @@ class JailFileCapabilitiesTest {
 
   @Test
   void allowedByNameItIsInfo() {
-    SimulatedKernel kernel = machine().fileCapabilities("/srv/jail/bin/tool", SETUID_EP);
+    Simulation kernel = machine().fileCapabilities("/srv/jail/bin/tool", SETUID_EP);
     List<Finding> found = withCode(kernel.check(policy().allowSetuidFiles("bin/tool").build()), "file-capabilities");
     assertEquals(1, found.size(), found.toString());
     assertEquals(Severity.INFO, found.get(0).severity());
@@ -70,7 +70,7 @@ class JailFileCapabilitiesTest {
 
   @Test
   void theWalkReadsTheAttributeOfFilesThatCanBeRunOnly() {
-    SimulatedKernel kernel =
+    Simulation kernel =
         machine().directory("/srv/jail/etc").file("/srv/jail/etc/hosts", 0, 0644).file("/srv/jail/etc/mine", 4000, 0600)
             .symlink("/srv/jail/bin/sh", "tool");
     kernel.check(policy().allowWritable("etc/mine").build());
@@ -84,11 +84,11 @@ class JailFileCapabilitiesTest {
   @Test
   void capabilitiesOnAFileNoOneCanRunAreInertAndAFileTheTargetOwnsIsCounted() {
     // execve(2) refuses a file without an x bit even to root, and only its owner could chmod it.
-    SimulatedKernel inert =
+    Simulation inert =
         machine().file("/srv/jail/bin/data", 0, 0644).fileCapabilities("/srv/jail/bin/data", SETUID_EP);
     assertTrue(withCode(inert.check(policy().build()), "file-capabilities").isEmpty());
     // Control: the target's own file, which it may chmod +x, is counted whatever its mode.
-    SimulatedKernel owned =
+    Simulation owned =
         machine().file("/srv/jail/bin/data", 4000, 0600).fileCapabilities("/srv/jail/bin/data", SETUID_EP);
     assertEquals(1, withCode(owned.check(policy().allowWritable("bin/data").build()), "file-capabilities").size());
   }
@@ -108,7 +108,7 @@ class JailFileCapabilitiesTest {
 
   @Test
   void aFifoInTheJailIsAWarningWithItsModeOwnerAndLinks() {
-    SimulatedKernel kernel = machine().entry("/srv/jail/run/ctl", FileStatus.Type.FIFO, 0, 0, 0600, 1);
+    Simulation kernel = machine().entry("/srv/jail/run/ctl", FileStatus.Type.FIFO, 0, 0, 0600, 1);
     List<Finding> found = withCode(kernel.check(policy().build()), "fifo-or-socket");
     assertEquals(1, found.size(), found.toString());
     assertEquals(Severity.WARNING, found.get(0).severity());
@@ -117,7 +117,7 @@ class JailFileCapabilitiesTest {
 
   @Test
   void aHostSocketHardLinkedInIsAWarningWithItsLinkCount() {
-    SimulatedKernel kernel = machine().entry("/srv/jail/run/docker.sock", FileStatus.Type.SOCKET, 0, 0, 0660, 2);
+    Simulation kernel = machine().entry("/srv/jail/run/docker.sock", FileStatus.Type.SOCKET, 0, 0, 0660, 2);
     List<Finding> found = withCode(kernel.check(policy().build()), "fifo-or-socket");
     assertEquals(1, found.size(), found.toString());
     assertEquals("/srv/jail/run/docker.sock is a socket (mode 0660, owner uid 0, gid 0, 2 links)", found.get(0).message());
@@ -132,7 +132,7 @@ class JailFileCapabilitiesTest {
 
   @Test
   void theJailsSyslogSocketIsLeftToTheSyslogChecksOnlyWithOpenSyslogFirst() {
-    SimulatedKernel kernel =
+    Simulation kernel =
         machine().datagramReceiver("/dev/log").entry("/srv/jail/dev/log", FileStatus.Type.SOCKET, 0, 0, 0666, 1);
     PreflightReport withSyslog = kernel.check(policy().openSyslogFirst().build());
     assertTrue(withCode(withSyslog, "fifo-or-socket").isEmpty(), withSyslog.toString());

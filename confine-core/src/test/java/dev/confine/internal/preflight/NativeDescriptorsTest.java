@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.confine.Confinement;
+import dev.confine.internal.Internal;
 import dev.confine.ConfinementPolicy;
 import dev.confine.Finding;
 import dev.confine.internal.Kernel;
@@ -44,7 +45,7 @@ class NativeDescriptorsTest {
 
   private List<Finding> inherited() throws Exception {
     List<Finding> findings = new ArrayList<>();
-    ProcessChecks.inheritedDescriptors(new PreflightContext(policy(), Optional.empty(), kernel, Optional.empty()), findings);
+    ProcessChecks.inheritedDescriptors(new PreflightContext(Internal.get().viewOf(policy()), Optional.empty(), kernel, Optional.empty()), findings);
     return findings;
   }
 

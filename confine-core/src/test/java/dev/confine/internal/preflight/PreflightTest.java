@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.confine.Confinement;
+import dev.confine.internal.Internal;
 import dev.confine.ConfinementException;
 import dev.confine.ConfinementPolicy;
 import dev.confine.Finding;
@@ -15,18 +16,18 @@ import dev.confine.PreflightException;
 import dev.confine.PreflightReport;
 import dev.confine.Severity;
 import dev.confine.internal.FileStatus;
-import dev.confine.testing.simulation.SimulatedKernel;
+import dev.confine.testing.simulation.Simulation;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
-/** Each check against a SimulatedKernel that holds the bad situation. */
+/** Each check against a simulated machine that holds the bad situation. */
 class PreflightTest {
   private static final long UID = 4000;
   private static final long GID = 4001;
 
-  private static SimulatedKernel machine() {
-    return new SimulatedKernel().directory("/srv/jail").directory("/srv/jail/etc").file("/srv/jail/etc/hosts", 0, 0644).user("app", UID, GID);
+  private static Simulation machine() {
+    return new Simulation().directory("/srv/jail").directory("/srv/jail/etc").file("/srv/jail/etc/hosts", 0, 0644).user("app", UID, GID);
   }
 
   private static ConfinementPolicy.Builder policy() {
@@ -42,22 +43,22 @@ class PreflightTest {
 
   @Test
   void aSupervisorThatTookCapSetpcapIsRefusedBeforeChrootNotHaltedAfter() {
-    SimulatedKernel kernel = machine().withoutCapability(dev.confine.internal.Capabilities.CAP_SETPCAP);
+    Simulation kernel = machine().withoutCapability(dev.confine.internal.Capabilities.CAP_SETPCAP);
     Finding missing = only(kernel.check(policy().build()), "missing-capability");
     assertTrue(missing.message().contains("CAP_SETPCAP"), missing.message());
     assertEquals(Severity.ERROR, missing.severity());
     assertThrows(PreflightException.class, () -> kernel.apply(policy().build()));
-    assertEquals("/", kernel.root(), "refused before chroot");
+    assertEquals("/", kernel.model().root(), "refused before chroot");
     // Control: with it, no such finding.
     assertTrue(withCode(machine().check(policy().build()), "missing-capability").isEmpty());
   }
 
   @Test
   void checkChangesNothing() {
-    SimulatedKernel kernel = machine().entry("/srv/jail/bin/su", FileStatus.Type.REGULAR, 0, 0, 04755, 1);
+    Simulation kernel = machine().entry("/srv/jail/bin/su", FileStatus.Type.REGULAR, 0, 0, 04755, 1);
     kernel.check(policy().build());
-    assertEquals("/", kernel.root());
-    assertTrue(kernel.uids().allEqual(0));
+    assertEquals("/", kernel.model().root());
+    assertTrue(kernel.model().uids().allEqual(0));
     assertTrue(kernel.calls().stream().noneMatch(c -> c.startsWith("chroot") || c.startsWith("set") || c.startsWith("open(")),
         kernel.calls().toString());
   }
@@ -68,18 +69,18 @@ class PreflightTest {
    */
   @Test
   void theFixNeverWeakensOrTakesASystemDirectoryTheJailMovesInstead() {
-    SimulatedKernel underTmp = new SimulatedKernel().directory("/tmp", 0, 01777).directory("/tmp/jail").user("nobody", 65534, 65534);
+    Simulation underTmp = new Simulation().directory("/tmp", 0, 01777).directory("/tmp/jail").user("nobody", 65534, 65534);
     Finding sticky = only(underTmp.check(Confinement.builder().root("/tmp/jail").user("nobody").build()), "component-writable");
     assertEquals(Severity.ERROR, sticky.severity());
     assertFalse(sticky.fix().contains("chmod"), sticky.fix());
     assertTrue(sticky.fix().startsWith("Leave /tmp as it is (it is a shared directory (mode 1777)"), sticky.fix());
     assertTrue(sticky.fix().contains("never under /tmp"), sticky.fix());
-    SimulatedKernel underHome = new SimulatedKernel().directory("/home/alice", 1000, 0755).directory("/home/alice/jail").user("nobody", 65534, 65534);
+    Simulation underHome = new Simulation().directory("/home/alice", 1000, 0755).directory("/home/alice/jail").user("nobody", 65534, 65534);
     Finding owned = only(underHome.check(Confinement.builder().root("/home/alice/jail").user("nobody").build()), "component-not-root-owned");
     assertFalse(owned.fix().contains("chown"), owned.fix());
     assertTrue(owned.fix().startsWith("Leave /home/alice as it is (it belongs to uid 1000)"), owned.fix());
     // Control: the root itself is the operator's to fix, and so is a group-writable /srv (next test).
-    SimulatedKernel rootWritable = new SimulatedKernel().directory("/srv/jail", 0, 0777).user("nobody", 65534, 65534);
+    Simulation rootWritable = new Simulation().directory("/srv/jail", 0, 0777).user("nobody", 65534, 65534);
     List<Finding> root = withCode(rootWritable.check(Confinement.builder().root("/srv/jail").user("nobody").build()), "component-writable");
     assertTrue(root.stream().anyMatch(f -> f.fix().equals("chmod go-w /srv/jail")), root.toString());
   }
@@ -87,7 +88,7 @@ class PreflightTest {
   /** Issue 25's sixth friction: a misspelt allowance was accepted in silence. */
   @Test
   void anAllowanceOfAPathThatIsNotInTheJailIsNamed() {
-    SimulatedKernel kernel = machine().directory("/srv/jail/var").directory("/srv/jail/var/spool", 65534, 0755);
+    Simulation kernel = machine().directory("/srv/jail/var").directory("/srv/jail/var/spool", 65534, 0755);
     Finding f = only(kernel.check(policy().allowWritable("var/spoo").build()), "allowed-path-missing");
     assertEquals(Severity.WARNING, f.severity());
     assertEquals("allowWritable(\"var/spoo\") names /srv/jail/var/spoo, which does not exist", f.message());
@@ -97,7 +98,7 @@ class PreflightTest {
 
   @Test
   void aGroupWritableComponentIsAnError() {
-    SimulatedKernel kernel = machine().directory("/srv", 0, 0775);
+    Simulation kernel = machine().directory("/srv", 0, 0775);
     Finding f = only(kernel.check(policy().build()), "component-writable");
     assertEquals(Severity.ERROR, f.severity());
     assertEquals("component /srv is writable by group 0 (mode 0775)", f.message());
@@ -106,21 +107,21 @@ class PreflightTest {
 
   @Test
   void aWorldWritableStickyComponentIsAnErrorToo() {
-    SimulatedKernel kernel = machine().directory("/srv", 0, 01777);
+    Simulation kernel = machine().directory("/srv", 0, 01777);
     assertEquals("component /srv is writable by group 0 and others (mode 1777)",
         only(kernel.check(policy().build()), "component-writable").message());
   }
 
   @Test
   void aComponentNotOwnedByRootIsAnError() {
-    SimulatedKernel kernel = machine().directory("/srv", 1000, 0755);
+    Simulation kernel = machine().directory("/srv", 1000, 0755);
     assertEquals("component /srv is owned by uid 1000, not root",
         only(kernel.check(policy().build()), "component-not-root-owned").message());
   }
 
   @Test
   void aJailOwnedByTheTargetIsNotRootOwnedAndWritable() {
-    SimulatedKernel kernel = machine().entry("/srv/jail", FileStatus.Type.DIRECTORY, UID, GID, 0755, 2);
+    Simulation kernel = machine().entry("/srv/jail", FileStatus.Type.DIRECTORY, UID, GID, 0755, 2);
     PreflightReport report = kernel.check(policy().build());
     assertEquals("the root /srv/jail is owned by uid 4000, not root", only(report, "component-not-root-owned").message());
     assertTrue(only(report, "jail-writable").message().startsWith("/srv/jail (the root) is writable by the target uid 4000"), report.toString());
@@ -128,7 +129,7 @@ class PreflightTest {
 
   @Test
   void aSymlinkedComponentIsAnError() {
-    SimulatedKernel kernel = new SimulatedKernel().directory("/data/jail").symlink("/srv", "/data").user("app", UID, GID);
+    Simulation kernel = new Simulation().directory("/data/jail").symlink("/srv", "/data").user("app", UID, GID);
     PreflightReport report = kernel.check(policy().build());
     assertEquals("component /srv of the root /srv/jail is a symbolic link", only(report, "symlink-in-path").message());
     assertTrue(report.hasErrors());
@@ -136,7 +137,7 @@ class PreflightTest {
 
   @Test
   void theRootItselfASymlinkIsRootSymlink() {
-    SimulatedKernel kernel = new SimulatedKernel().directory("/data/jail").directory("/srv").symlink("/srv/jail", "/data/jail").user("app", UID, GID);
+    Simulation kernel = new Simulation().directory("/data/jail").directory("/srv").symlink("/srv/jail", "/data/jail").user("app", UID, GID);
     PreflightReport report = kernel.check(policy().build());
     only(report, "root-symlink");
     assertFalse(report.has("symlink-in-path"));
@@ -144,7 +145,7 @@ class PreflightTest {
 
   @Test
   void entriesWritableByTheTargetAreErrors() {
-    SimulatedKernel kernel =
+    Simulation kernel =
         machine()
             .entry("/srv/jail/owned", FileStatus.Type.REGULAR, UID, 0, 0644, 1)
             .entry("/srv/jail/group", FileStatus.Type.REGULAR, 0, GID, 0664, 1)
@@ -162,14 +163,14 @@ class PreflightTest {
 
   @Test
   void aSupplementaryGroupCountsAsTheTargets() {
-    SimulatedKernel kernel = machine().entry("/srv/jail/shared", FileStatus.Type.REGULAR, 0, 55, 0660, 1);
+    Simulation kernel = machine().entry("/srv/jail/shared", FileStatus.Type.REGULAR, 0, 55, 0660, 1);
     assertFalse(kernel.check(policy().build()).has("jail-writable"));
     assertTrue(kernel.check(policy().supplementaryGroups(55).build()).has("jail-writable"));
   }
 
   @Test
   void anAllowedWritableSubdirectoryIsInfoWithANote() {
-    SimulatedKernel kernel =
+    Simulation kernel =
         machine()
             .entry("/srv/jail/var/spool", FileStatus.Type.DIRECTORY, UID, GID, 0755, 2)
             .entry("/srv/jail/var/spool/job", FileStatus.Type.REGULAR, UID, GID, 0644, 1)
@@ -186,7 +187,7 @@ class PreflightTest {
 
   @Test
   void setuidAndSetgidFilesAreErrors() {
-    SimulatedKernel kernel =
+    Simulation kernel =
         machine()
             .entry("/srv/jail/bin/su", FileStatus.Type.REGULAR, 0, 0, 04755, 1)
             .entry("/srv/jail/bin/wall", FileStatus.Type.REGULAR, 0, 5, 02755, 1)
@@ -198,7 +199,7 @@ class PreflightTest {
 
   @Test
   void deviceNodesAreErrorsUnlessListed() {
-    SimulatedKernel kernel =
+    Simulation kernel =
         machine()
             .entry("/srv/jail/dev/null", FileStatus.Type.CHAR_DEVICE, 0, 0, 0666, 1)
             .entry("/srv/jail/dev/sda", FileStatus.Type.BLOCK_DEVICE, 0, 6, 0660, 1);
@@ -229,14 +230,14 @@ class PreflightTest {
     assertEquals(Severity.WARNING, withCode(report, "name-lookup-file-missing").get(0).severity());
     assertTrue(withCode(report, "name-lookup-file-missing").get(0).fix().startsWith("cp /etc/nsswitch.conf /srv/jail/etc/nsswitch.conf"));
 
-    SimulatedKernel complete = machine().file("/srv/jail/etc/nsswitch.conf", 0, 0644).file("/srv/jail/etc/resolv.conf", 0, 0644);
+    Simulation complete = machine().file("/srv/jail/etc/nsswitch.conf", 0, 0644).file("/srv/jail/etc/resolv.conf", 0, 0644);
     assertEquals(List.of(), withCode(complete.check(lookups), "name-lookup-file-missing"));
     assertEquals(List.of(), withCode(machine().check(policy().build()), "name-lookup-file-missing"), "only when asked for");
   }
 
   @Test
   void aJailWhoseEtcIsALinkHasNoResolverFilesOfItsOwn() {
-    SimulatedKernel kernel = new SimulatedKernel().directory("/srv/jail").symlink("/srv/jail/etc", "/etc").user("app", UID, GID);
+    Simulation kernel = new Simulation().directory("/srv/jail").symlink("/srv/jail/etc", "/etc").user("app", UID, GID);
     kernel.file("/etc/hosts", 0, 0644).file("/etc/resolv.conf", 0, 0644).file("/etc/nsswitch.conf", 0, 0644);
     PreflightReport report = kernel.check(policy().prepare(dev.confine.JvmFacility.NAME_LOOKUPS).build());
     assertEquals(3, withCode(report, "name-lookup-file-missing").size(), report.toString());
@@ -244,7 +245,7 @@ class PreflightTest {
 
   @Test
   void hardLinkedFilesAreWarnings() {
-    SimulatedKernel kernel = machine().entry("/srv/jail/etc/passwd", FileStatus.Type.REGULAR, 0, 0, 0644, 2);
+    Simulation kernel = machine().entry("/srv/jail/etc/passwd", FileStatus.Type.REGULAR, 0, 0, 0644, 2);
     Finding f = only(kernel.check(policy().build()), "hard-link");
     assertEquals(Severity.WARNING, f.severity());
     assertTrue(f.message().startsWith("/srv/jail/etc/passwd has 2 links"), f.message());
@@ -252,7 +253,7 @@ class PreflightTest {
 
   @Test
   void theWalkDoesNotFollowSymlinks() {
-    SimulatedKernel kernel = machine().entry("/opt/su", FileStatus.Type.REGULAR, 0, 0, 04755, 1).symlink("/srv/jail/opt", "/opt");
+    Simulation kernel = machine().entry("/opt/su", FileStatus.Type.REGULAR, 0, 0, 04755, 1).symlink("/srv/jail/opt", "/opt");
     PreflightReport report = kernel.check(policy().build());
     assertFalse(report.has("setuid-file"), report.toString());
     assertFalse(report.has("jail-writable"), "a link's 0777 means nothing: " + report);
@@ -260,7 +261,7 @@ class PreflightTest {
 
   @Test
   void manyFindingsOfOneCodeAreSummarised() {
-    SimulatedKernel kernel = machine();
+    Simulation kernel = machine();
     for (int i = 0; i < 50; i++) {
       kernel.entry("/srv/jail/bin/s" + i, FileStatus.Type.REGULAR, 0, 0, 04755, 1);
     }
@@ -271,7 +272,7 @@ class PreflightTest {
 
   @Test
   void specialMountsInsideTheJailAreErrors() {
-    SimulatedKernel kernel =
+    Simulation kernel =
         machine().mount("/proc", "proc").mount("/srv/jail/proc", "proc").mount("/srv/jail/data", "ext4").mount("/srv/jailhouse/sys", "sysfs");
     PreflightReport report = kernel.check(policy().build());
     assertEquals("a proc file system is mounted at /srv/jail/proc, inside the jail", only(report, "special-mount").message());
@@ -282,7 +283,7 @@ class PreflightTest {
 
   @Test
   void otherProcessesOfTheTargetUidAreAWarningUnlessAllowed() {
-    SimulatedKernel kernel = machine().otherProcess(812, UID).otherProcess(77, UID).otherProcess(90, 1);
+    Simulation kernel = machine().otherProcess(812, UID).otherProcess(77, UID).otherProcess(90, 1);
     Finding f = only(kernel.check(policy().build()), "shared-uid");
     assertEquals(Severity.WARNING, f.severity());
     assertEquals("2 other processes already run as uid 4000: pid 77, 812", f.message());
@@ -295,13 +296,13 @@ class PreflightTest {
 
   @Test
   void aUserNameWithUid0IsReportedAndRefused() {
-    SimulatedKernel kernel = machine().user("toor", 0, 0);
+    Simulation kernel = machine().user("toor", 0, 0);
     ConfinementPolicy policy = Confinement.builder().root("/srv/jail").user("toor").build();
     PreflightReport report = kernel.check(policy);
     assertTrue(report.hasErrors());
     assertTrue(report.has("unknown-identity"), report.toString());
     assertThrows(ConfinementException.class, () -> kernel.apply(policy));
-    assertTrue(kernel.uids().allEqual(0));
+    assertTrue(kernel.model().uids().allEqual(0));
   }
 
   @Test
@@ -310,8 +311,8 @@ class PreflightTest {
     List<Finding> findings = new java.util.ArrayList<>();
     ConfinementPolicy policy = policy().build();
     PreflightContext context =
-        new PreflightContext(policy, java.util.Optional.of(new dev.confine.internal.Identity(java.util.Optional.of("app"), UID, GID, List.of(0L))),
-            new SimulatedKernel(), java.util.Optional.empty());
+        new PreflightContext(Internal.get().viewOf(policy), java.util.Optional.of(new dev.confine.internal.Identity(java.util.Optional.of("app"), UID, GID, List.of(0L))),
+            new dev.confine.testing.simulation.SimulatedKernel(), java.util.Optional.empty());
     ProcessChecks.targetIdentity(context, findings);
     assertEquals(1, findings.size());
     assertEquals("target-is-root", findings.get(0).code());
@@ -320,7 +321,7 @@ class PreflightTest {
 
   @Test
   void anOpenDirectoryInsideTheRootMayBeAllowedOutsideNever() {
-    SimulatedKernel kernel = machine();
+    Simulation kernel = machine();
     int inside = kernel.leakDirectoryDescriptor("/srv/jail/etc");
     int outside = kernel.leakDirectoryDescriptor("/srv");
     PreflightReport strict = kernel.check(policy().build());
@@ -337,14 +338,14 @@ class PreflightTest {
 
   @Test
   void applyRefusesListingEveryErrorAndDoesNothing() {
-    SimulatedKernel kernel =
+    Simulation kernel =
         machine().directory("/srv", 0, 0777).entry("/srv/jail/bin/su", FileStatus.Type.REGULAR, 0, 0, 04755, 1).mount("/srv/jail/proc", "proc");
     PreflightException e = assertThrows(PreflightException.class, () -> kernel.apply(policy().build()));
     for (String code : List.of("component-writable", "setuid-file", "special-mount")) {
       assertTrue(e.getMessage().contains("[" + code + "]"), e.getMessage());
     }
     assertEquals(3, e.report().errors().size(), e.getMessage());
-    assertEquals("/", kernel.root());
+    assertEquals("/", kernel.model().root());
     assertTrue(kernel.calls().stream().noneMatch(c -> c.startsWith("chroot") || c.startsWith("fchdir")), kernel.calls().toString());
   }
 }

@@ -18,7 +18,7 @@ import dev.confine.Syscall;
 import dev.confine.SyscallException;
 import dev.confine.SyslogFacility;
 import dev.confine.internal.FileStatus;
-import dev.confine.testing.simulation.SimulatedKernel;
+import dev.confine.testing.simulation.Simulation;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -31,8 +31,8 @@ class SyslogChecksTest {
   private static final String JAIL_LOG = "/srv/jail/dev/log";
 
   /** A jail with dev/, and the host's /dev/log socket as journald makes it (a link to its socket, 0666). */
-  private static SimulatedKernel machine() {
-    return new SimulatedKernel()
+  private static Simulation machine() {
+    return new Simulation()
         .directory("/srv/jail")
         .directory("/srv/jail/dev")
         .directory("/run/systemd/journal")
@@ -43,7 +43,7 @@ class SyslogChecksTest {
   }
 
   /** The socket rsyslog's $AddUnixListenSocket makes: root's, 0666 (everyone must be able to connect). */
-  private static SimulatedKernel withJailSocket(SimulatedKernel kernel) {
+  private static Simulation withJailSocket(Simulation kernel) {
     return kernel.entry(JAIL_LOG, FileStatus.Type.SOCKET, 0, 0, 0666, 1);
   }
 
@@ -78,7 +78,7 @@ class SyslogChecksTest {
 
   @Test
   void anotherSocketInTheJailIsStillWritable() {
-    SimulatedKernel kernel = withJailSocket(machine()).entry("/srv/jail/dev/docker.sock", FileStatus.Type.SOCKET, 0, 0, 0666, 1);
+    Simulation kernel = withJailSocket(machine()).entry("/srv/jail/dev/docker.sock", FileStatus.Type.SOCKET, 0, 0, 0666, 1);
     Finding f = only(kernel.check(syslogPolicy().build()), "jail-writable");
     assertTrue(f.message().startsWith("/srv/jail/dev/docker.sock is writable by everyone"), f.message());
   }
@@ -110,17 +110,17 @@ class SyslogChecksTest {
   @Test
   void aLinkedDevDirectoryIsNotTheJails() {
     // lstat of /srv/jail/dev/log would follow /srv/jail/dev on the host and find the host's socket.
-    SimulatedKernel kernel =
-        new SimulatedKernel().directory("/srv/jail").directory("/dev").entry("/dev/log", FileStatus.Type.SOCKET, 0, 0, 0666, 1)
+    Simulation kernel =
+        new Simulation().directory("/srv/jail").directory("/dev").entry("/dev/log", FileStatus.Type.SOCKET, 0, 0, 0666, 1)
             .symlink("/srv/jail/dev", "/dev").user("app", 4000, 4000);
-    assertTrue(kernel.lstat(JAIL_LOG).isPresent(), "the scene: the path reaches the host's socket through the link");
+    assertTrue(kernel.model().lstat(JAIL_LOG).isPresent(), "the scene: the path reaches the host's socket through the link");
     Finding f = only(kernel.check(syslogPolicy().build()), "syslog-jail-socket-missing");
     assertEquals(JAIL_LOG + " is not in the jail: /srv/jail/dev is a symbolic link, and openSyslogFirst() is set", f.message());
   }
 
   @Test
   void aMissingHostSocketIsAWarning() {
-    SimulatedKernel kernel = withJailSocket(new SimulatedKernel().directory("/srv/jail").directory("/srv/jail/dev").user("app", 4000, 4000));
+    Simulation kernel = withJailSocket(new Simulation().directory("/srv/jail").directory("/srv/jail/dev").user("app", 4000, 4000));
     PreflightReport report = kernel.check(syslogPolicy().build());
     Finding f = only(report, "syslog-socket-missing");
     assertEquals(Severity.WARNING, f.severity());
@@ -133,10 +133,10 @@ class SyslogChecksTest {
 
   @Test
   void aHostLinkToNothingIsMissingToo() {
-    SimulatedKernel kernel = withJailSocket(new SimulatedKernel().directory("/srv/jail").directory("/srv/jail/dev").directory("/dev")
+    Simulation kernel = withJailSocket(new Simulation().directory("/srv/jail").directory("/srv/jail/dev").directory("/dev")
         .symlink("/dev/log", "/run/systemd/journal/dev-log").user("app", 4000, 4000));
     assertEquals("/dev/log does not exist, and openSyslogFirst() is set", only(kernel.check(syslogPolicy().build()), "syslog-socket-missing").message());
-    Finding regular = only(withJailSocket(new SimulatedKernel().directory("/srv/jail").directory("/srv/jail/dev").file("/dev/log", 0, 0644)
+    Finding regular = only(withJailSocket(new Simulation().directory("/srv/jail").directory("/srv/jail/dev").file("/dev/log", 0, 0644)
         .user("app", 4000, 4000)).check(syslogPolicy().build()), "syslog-socket-missing");
     assertEquals("/dev/log is a regular file, not a socket, and openSyslogFirst() is set", regular.message());
     assertTrue(regular.why().endsWith("are lost until syslog(3) reaches " + JAIL_LOG + " (it tries again at each message)."), regular.why());
@@ -144,33 +144,33 @@ class SyslogChecksTest {
 
   @Test
   void withoutOpenSyslogFirstNothingIsSaidOfEitherSocket() {
-    PreflightReport report = new SimulatedKernel().directory("/srv/jail").user("app", 4000, 4000)
+    PreflightReport report = new Simulation().directory("/srv/jail").user("app", 4000, 4000)
         .check(Confinement.builder().root("/srv/jail").user("app").build());
     assertEquals(List.of(), syslogCodes(report));
   }
 
   @Test
   void applyConfinesIntoAJailWithTheSocketAndReportsIt() {
-    SimulatedKernel kernel = withJailSocket(machine());
+    Simulation kernel = withJailSocket(machine());
     ConfinementReport report = kernel.apply(syslogPolicy().build());
-    assertEquals("/srv/jail", kernel.root());
+    assertEquals("/srv/jail", kernel.model().root());
     assertEquals(List.of("syslog-jail-socket"), syslogCodes(report.preflight()));
     report.syslog().orElseThrow().info("after chroot");
-    assertEquals(List.of("app <30> after chroot"), kernel.syslogMessages());
+    assertEquals(List.of("app <30> after chroot"), kernel.model().syslogMessages());
   }
 
   @Test
   void applyWithTheSocketButWithoutOpenSyslogFirstIsRefused() {
     // The control for the walk: the same jail is refused when nothing declares the socket's use.
-    SimulatedKernel kernel = withJailSocket(machine());
+    Simulation kernel = withJailSocket(machine());
     PreflightException e = assertThrows(PreflightException.class, () -> kernel.apply(Confinement.builder().root("/srv/jail").user("app").build()));
     assertTrue(e.report().has("jail-writable"), e.getMessage());
-    assertEquals("/", kernel.root());
+    assertEquals("/", kernel.model().root());
   }
 
   @Test
   void aFailedLookAtTheHostSocketRefusesWithTheCallNamed() {
-    SimulatedKernel kernel = withJailSocket(machine()).failNext(Syscall.FSTAT, "EIO");
+    Simulation kernel = withJailSocket(machine()).failNext(Syscall.FSTAT, "EIO");
     SyscallException e = assertThrows(SyscallException.class, () -> kernel.check(syslogPolicy().build()));
     assertEquals(Syscall.FSTAT, e.syscall());
     assertEquals(List.of("\"/dev/log\""), e.arguments());

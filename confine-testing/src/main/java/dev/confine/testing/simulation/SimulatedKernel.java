@@ -1,47 +1,36 @@
 package dev.confine.testing.simulation;
 
-import static java.util.Objects.requireNonNull;
-
 import dev.confine.ConfinementPolicy;
-import dev.confine.ConfinementReport;
-import dev.confine.PreflightReport;
 import dev.confine.Syscall;
-import dev.confine.internal.ApplyGuard;
 import dev.confine.internal.Capabilities;
-import dev.confine.internal.Confiner;
 import dev.confine.internal.ErrnoException;
 import dev.confine.internal.FileCapabilities;
 import dev.confine.internal.FileStatus;
 import dev.confine.internal.Kernel;
 import dev.confine.internal.Mount;
-import dev.confine.internal.NanoClock;
 import dev.confine.internal.OpenFile;
 import dev.confine.internal.PasswdEntry;
 import dev.confine.internal.PosixAcl;
-import dev.confine.internal.jvm.JvmPreparations;
 import dev.confine.internal.linux.Errno;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
- * The kernel behind the test kit's {@code dev.confine.testing.FakeKernel}, and the one internal
- * tests use directly (they also see its threads, seccomp programs and every kernel call). It plays
- * three roles, in this order in the file: building a scene (users, directories, mounts, threads,
- * the {@code fs.suid_dumpable} setting), running a policy against itself ({@link #apply} and
- * {@link #check} wire a {@link Confiner} over a {@link FaultyKernel} around this one, recording a
- * halt and stderr instead of ending the JVM), and the {@link Kernel} model with its rules.
+ * The model: a {@link Kernel} in memory with the kernel's rules, and the machine's state those
+ * rules act on. The test kit's {@code dev.confine.testing.FakeKernel} stands on it, and internal
+ * tests read it directly (its threads, seccomp programs, descriptors). It knows nothing of confine:
+ * setting a scene on it is {@link Scene}'s, running confine against it (through a
+ * {@link FaultyKernel}, a halt recorded, stderr kept) is {@link Simulation}'s; both live in this
+ * package, which is what the state's package-private fields are open to. In this file: the state,
+ * what a test reads of it ("what happened"), the {@code Kernel} calls, and the rules they share.
  *
  * <p>A kernel in memory that keeps the real rules, so a daemon's confinement policy can be tested
  * without root and without touching the machine: chroot, setgroups and setuid(0) need the
@@ -62,7 +51,7 @@ public final class SimulatedKernel implements Kernel {
   private static final long UNCHANGED = 0xFFFF_FFFFL;
   private static final long ALL_CAPABILITIES = (1L << 41) - 1;
 
-  private static final class Node {
+  static final class Node {
     final FileStatus.Type type;
     final long uid;
     final long gid;
@@ -91,44 +80,40 @@ public final class SimulatedKernel implements Kernel {
     }
   }
 
-  private final Map<String, Node> files = new TreeMap<>();
-  private final Map<Integer, String> descriptors = new TreeMap<>();
-  private final List<Mount> mounts = new ArrayList<>();
+  final Map<String, Node> files = new TreeMap<>();
+  final Map<Integer, String> descriptors = new TreeMap<>();
+  final List<Mount> mounts = new ArrayList<>();
   /**
    * Mount ids by mount point: a path is on the mount of its longest mount point. "/" is the first
    * mount; each later mount (a line added to mountinfo, a bind mount) gets the next id.
    */
-  private final Map<String, Long> mountIds = new TreeMap<>(Map.of("/", ROOT_MOUNT_ID));
-  private long nextMountId = ROOT_MOUNT_ID + 1;
-  private final Map<String, String> texts = new HashMap<>();
-  private final Map<Long, Ids> otherProcesses = new TreeMap<>();
-  private final Map<String, PasswdEntry> users = new LinkedHashMap<>();
+  final Map<String, Long> mountIds = new TreeMap<>(Map.of("/", ROOT_MOUNT_ID));
+  long nextMountId = ROOT_MOUNT_ID + 1;
+  final Map<String, String> texts = new HashMap<>();
+  final Map<Long, Ids> otherProcesses = new TreeMap<>();
+  final Map<String, PasswdEntry> users = new LinkedHashMap<>();
   /** Read by the test's thread while a daemon's threads log. */
   private final List<String> syslogMessages = new java.util.concurrent.CopyOnWriteArrayList<>();
-  private final Map<String, String> environment = new TreeMap<>();
+  final Map<String, String> environment = new TreeMap<>();
   private final Map<Integer, DatagramSocket> sockets = new TreeMap<>();
   /**
    * Receivers by address ("@name", or the socket's path outside): true while bound, false once closed.
    * The test's thread closes one while a daemon's watchdog thread may be sending to it.
    */
-  private final Map<String, Boolean> receivers = new java.util.concurrent.ConcurrentSkipListMap<>();
+  final Map<String, Boolean> receivers = new java.util.concurrent.ConcurrentSkipListMap<>();
   /** A daemon's threads send (a watchdog beside the main one) while the test's thread reads. */
   private final List<Datagram> datagrams = new java.util.concurrent.CopyOnWriteArrayList<>();
-  private final ApplyGuard guard = new ApplyGuard();
-  /** Every call confine makes goes through it: failures armed there, calls recorded there. */
-  private final FaultyKernel faulty = new FaultyKernel(this);
-  private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-  private long nextInode = 2;
+  long nextInode = 2;
 
-  private long ruid, euid, suid;
-  private long rgid, egid, sgid;
-  private List<Long> groups = List.of(0L);
+  long ruid, euid, suid;
+  long rgid, egid, sgid;
+  List<Long> groups = List.of(0L);
   /**
    * Capabilities, keep-caps, no_new_privs and seccomp are per thread, as in Linux; ids and groups
    * are process-wide here because glibc applies set*id calls to every thread. The first task is
    * the thread that calls apply().
    */
-  private static final class Task {
+  static final class Task {
     final long tid;
     final String name;
     long inheritable;
@@ -163,28 +148,27 @@ public final class SimulatedKernel implements Kernel {
   private static final int SECBIT_KEEP_CAPS = 1 << 4;
   private static final int CAP_SETPCAP = 8;
   private static final int CAP_SYS_ADMIN = 21;
-  private final List<Task> tasks = new ArrayList<>();
+  final List<Task> tasks = new ArrayList<>();
   private int pauses;
-  private long nextThreadId = 1101;
-  private final Task caller;
+  long nextThreadId = 1101;
+  final Task caller;
   private final List<long[]> seccompPrograms = new ArrayList<>();
-  private String root = "/";
+  String root = "/";
   /** As a daemon started from a shell on its standard descriptors' terminal (a job of that shell). */
-  private Optional<String> controllingTerminal = Optional.of("/dev/pts/0");
-  private boolean sessionLeader;
+  Optional<String> controllingTerminal = Optional.of("/dev/pts/0");
+  boolean sessionLeader;
   private boolean foregroundHungUp;
-  private String cwd = "/";
+  String cwd = "/";
   private int umask = 022;
   private Optional<String> syslogIdent = Optional.empty();
-  private OptionalInt haltStatus = OptionalInt.empty();
-  private final Map<String, PosixAcl> accessAcls = new HashMap<>();
-  private final Map<String, PosixAcl> defaultAcls = new HashMap<>();
-  private final Map<String, FileCapabilities> fileCapabilities = new HashMap<>();
+  final Map<String, PosixAcl> accessAcls = new HashMap<>();
+  final Map<String, PosixAcl> defaultAcls = new HashMap<>();
+  final Map<String, FileCapabilities> fileCapabilities = new HashMap<>();
   /** Connected Unix stream sockets by descriptor, with the peer SO_PEERCRED names. */
-  private final Map<Integer, SocketPeer> socketPeers = new TreeMap<>();
-  private int securebits;
+  final Map<Integer, SocketPeer> socketPeers = new TreeMap<>();
+  int securebits;
   private boolean dumpable = true;
-  private boolean suidDumpable;
+  boolean suidDumpable;
 
   public SimulatedKernel() {
     caller = new Task(100, "main");
@@ -198,87 +182,6 @@ public final class SimulatedKernel implements Kernel {
     descriptors.put(2, "/dev/pts/0");
   }
 
-  // ---- setting the scene ----
-
-  /** Adds a directory (and any missing parents, root-owned 0755) owned by uid with mode. */
-  public SimulatedKernel directory(String path, long uid, int permissions) {
-    add(path, new Node(FileStatus.Type.DIRECTORY, uid, permissions, null, nextInode++));
-    return this;
-  }
-
-  /** Adds a root-owned 0755 directory, parents included. */
-  public SimulatedKernel directory(String path) {
-    return directory(path, 0, 0755);
-  }
-
-  /** Adds a regular file. */
-  public SimulatedKernel file(String path, long uid, int permissions) {
-    add(path, new Node(FileStatus.Type.REGULAR, uid, permissions, null, nextInode++));
-    return this;
-  }
-
-  /** Adds a file system entry of any type with its owner, group, permissions and link count. */
-  public SimulatedKernel entry(String path, FileStatus.Type type, long uid, long gid, int permissions, long links) {
-    requireNonNull(type, "type");
-    if (type == FileStatus.Type.SYMLINK) {
-      throw new IllegalArgumentException("use symlink(path, target) for links");
-    }
-    add(path, new Node(type, uid, gid, permissions, null, nextInode++, links));
-    return this;
-  }
-
-  /** Replaces the directory at path by a new one (another inode), as a rename race would. */
-  public SimulatedKernel replaceDirectory(String path) {
-    Node old = files.get(path);
-    if (old == null || old.type != FileStatus.Type.DIRECTORY) {
-      throw new IllegalArgumentException("no directory at " + path);
-    }
-    files.put(path, new Node(old.type, old.uid, old.gid, old.permissions, null, nextInode++, old.links));
-    return this;
-  }
-
-  /** Adds a line to this kernel's /proc/self/mountinfo, mounted "rw" (devices and setuid honoured). */
-  public SimulatedKernel mount(String mountPoint, String fsType) {
-    return mount(mountPoint, fsType, "rw");
-  }
-
-  /** Adds a line to this kernel's /proc/self/mountinfo with these per-mount options ("rw", "nodev", ...). */
-  public SimulatedKernel mount(String mountPoint, String fsType, String... options) {
-    return mount(new Mount(mountPoint, fsType, fsType, List.of(options)));
-  }
-
-  /** Adds a line to this kernel's /proc/self/mountinfo, as given (a cgroup hierarchy, with its root and controllers). */
-  public SimulatedKernel mount(Mount mount) {
-    mounts.add(requireNonNull(mount, "mount"));
-    mountIds.put(mount.mountPoint, nextMountId++);
-    return this;
-  }
-
-  /**
-   * mount --bind source target: the directory {@code source} and everything under it appear at
-   * {@code target} as the same files (device and inode), on a mount of their own; what was under
-   * target is hidden. A copy of the tree as it is now: an entry added later exists at the path it
-   * was added at only. Listed in mountinfo with these options (a jail's: "rw", "nodev", "nosuid").
-   */
-  public SimulatedKernel bindMount(String source, String target, String... options) {
-    Node from = files.get(source);
-    Node at = files.get(target);
-    if (from == null || from.type != FileStatus.Type.DIRECTORY || at == null || at.type != FileStatus.Type.DIRECTORY) {
-      throw new IllegalArgumentException("bind mounts a directory on a directory: " + source + " on " + target);
-    }
-    String sourcePrefix = source.equals("/") ? "/" : source + "/";
-    Map<String, Node> shown = new TreeMap<>();
-    for (Map.Entry<String, Node> e : files.entrySet()) {
-      if (e.getKey().equals(source)) {
-        shown.put(target, e.getValue());
-      } else if (e.getKey().startsWith(sourcePrefix)) {
-        shown.put(target + "/" + e.getKey().substring(sourcePrefix.length()), e.getValue()); // the same Node: the same inode
-      }
-    }
-    files.keySet().removeIf(path -> path.startsWith(target + "/"));
-    files.putAll(shown);
-    return mount(new Mount(target, "ext4", "/dev/sda1", List.of(options), source, List.of()));
-  }
 
   /** The mount a path is on: that of the longest mount point at or above it. */
   private long mountIdOf(String path) {
@@ -299,129 +202,6 @@ public final class SimulatedKernel implements Kernel {
     return node.status(mountIdOf(path));
   }
 
-  /**
-   * Gives this kernel a small text file that {@link #readText} returns (/proc/self/cgroup, a
-   * cgroup's cpu.max): the file alone, not an entry of the tree that lstat and walk see.
-   */
-  public SimulatedKernel text(String path, String content) {
-    texts.put(requireNonNull(path, "path"), requireNonNull(content, "content"));
-    return this;
-  }
-
-  /** Gives path an access ACL ({@code defaultAcl} false) or a default ACL, as setfacl(1) would. */
-  public SimulatedKernel acl(String path, boolean defaultAcl, PosixAcl acl) {
-    requireNonNull(acl, "acl");
-    if (!files.containsKey(path)) {
-      throw new IllegalArgumentException("no entry at " + path);
-    }
-    if (defaultAcl && files.get(path).type != FileStatus.Type.DIRECTORY) {
-      throw new IllegalArgumentException("only a directory has a default ACL: " + path);
-    }
-    (defaultAcl ? defaultAcls : accessAcls).put(path, acl);
-    if (!defaultAcl) {
-      // The kernel keeps the mode in step with an access ACL: owner bits from user::, group
-      // bits from mask:: (or group:: without a mask), other bits from other::.
-      int user = 0, group = 0, mask = -1, other = 0;
-      for (PosixAcl.Entry e : acl.entries) {
-        switch (e.tag) {
-          case USER_OBJ: user = e.permissions; break;
-          case GROUP_OBJ: group = e.permissions; break;
-          case MASK: mask = e.permissions; break;
-          case OTHER: other = e.permissions; break;
-          default: break;
-        }
-      }
-      Node old = files.get(path);
-      int permissions = (old.permissions & 07000) | user << 6 | (mask >= 0 ? mask : group) << 3 | other;
-      files.put(path, new Node(old.type, old.uid, old.gid, permissions, old.symlinkTarget, old.inode, old.links));
-    }
-    return this;
-  }
-
-  /** Gives the regular file at path file capabilities (security.capability), as setcap(8) would. */
-  public SimulatedKernel fileCapabilities(String path, FileCapabilities capabilities) {
-    requireNonNull(capabilities, "capabilities");
-    Node node = files.get(path);
-    if (node == null || node.type != FileStatus.Type.REGULAR) {
-      throw new IllegalArgumentException("no regular file at " + path);
-    }
-    fileCapabilities.put(path, capabilities);
-    return this;
-  }
-
-  /**
-   * The process holds the file at path open with these open(2) flags (O_RDONLY is 0, O_WRONLY 1,
-   * O_RDWR 2, O_APPEND 02000), as a file opened before apply() and inherited by it; its
-   * /proc/self/fdinfo shows them. Returns the descriptor.
-   */
-  public int openFile(String path, int flags) {
-    Node node = files.get(path);
-    if (node == null || node.type == FileStatus.Type.DIRECTORY || node.type == FileStatus.Type.SYMLINK) {
-      throw new IllegalArgumentException("no file to open at " + path);
-    }
-    int fd = allocate(path);
-    texts.put("/proc/self/fdinfo/" + fd, "pos:\t0\nflags:\t0" + Integer.toOctalString(flags | 0100000) + "\nmnt_id:\t25\nino:\t" + node.inode + "\n");
-    return fd;
-  }
-
-  /**
-   * The process holds a connected Unix stream socket whose peer is process {@code pid} running as
-   * {@code uid} and {@code gid} (SO_PEERCRED), as a connection made before apply(). Returns the descriptor.
-   */
-  public int connectedUnixSocket(long pid, long uid, long gid) {
-    long inode = nextInode++;
-    int fd = allocate("socket:[" + inode + "]");
-    socketPeers.put(fd, new SocketPeer(pid, uid, gid));
-    return fd;
-  }
-
-  /**
-   * The process holds a descriptor of no file in the tree, named as /proc/self/fd shows it:
-   * "/memfd:secret (deleted)", "anon_inode:[pidfd]", "anon_inode:[eventfd]", "pipe:[77]", or a
-   * listening socket's "socket:[88]". Returns the descriptor.
-   */
-  public int descriptor(String target) {
-    return allocate(requireNonNull(target, "target"));
-  }
-
-  /** Descriptors 0, 1 and 2 name {@code target} (a terminal, "/dev/pts/0", by default), as the parent left them. */
-  public SimulatedKernel standardStreams(String target) {
-    requireNonNull(target, "target");
-    for (int fd = 0; fd <= 2; fd++) {
-      descriptors.put(fd, target);
-    }
-    return this;
-  }
-
-  /**
-   * The process starts without this capability in any set, as under a supervisor whose bounding
-   * set leaves it out (systemd's CapabilityBoundingSet=): threads started later inherit that.
-   */
-  public SimulatedKernel withoutCapability(int capability) {
-    long bit = 1L << capability;
-    caller.permitted &= ~bit;
-    caller.effective &= ~bit;
-    caller.bounding &= ~bit;
-    return this;
-  }
-
-  /**
-   * The process has {@code tty} (such as "/dev/pts/3") as its controlling terminal: started from
-   * a shell on it, in a session the shell leads ({@code leadsSession} false, the usual case), or
-   * in a session of its own ({@code leadsSession} true: setsid, script -c).
-   */
-  public SimulatedKernel controllingTerminal(String tty, boolean leadsSession) {
-    this.controllingTerminal = Optional.of(requireNonNull(tty, "tty"));
-    this.sessionLeader = leadsSession;
-    return this;
-  }
-
-  /** The process has no controlling terminal (started by a service manager, or with setsid). */
-  public SimulatedKernel withoutControllingTerminal() {
-    this.controllingTerminal = Optional.empty();
-    this.sessionLeader = false;
-    return this;
-  }
 
   /** The controlling terminal now; empty once the process has left it (TIOCNOTTY) or never had one. */
   public Optional<String> controllingTerminal() {
@@ -441,102 +221,12 @@ public final class SimulatedKernel implements Kernel {
     return foregroundHungUp;
   }
 
-  /** The process starts with these securebits (prctl(PR_SET_SECUREBITS) before exec, as setpriv does), in every thread. */
-  public SimulatedKernel securebits(int bits) {
-    this.securebits = bits;
-    return this;
-  }
-
-  /** fs.suid_dumpable: what the dumpable flag becomes when the uids change (0, the kernel's default, or 1). */
-  public SimulatedKernel suidDumpable(boolean dumpableAfterSetuid) {
-    this.suidDumpable = dumpableAfterSetuid;
-    return this;
-  }
 
   /** Whether the process is dumpable now (PR_GET_DUMPABLE). */
   public boolean isDumpable() {
     return dumpable;
   }
 
-  /**
-   * Adds a thread that called unshare(CLONE_FS) before apply(): it keeps the root and working
-   * directory it has now, whatever chroot and chdir do in the other threads. Returns its id.
-   */
-  public long threadWithOwnFileSystemView(String name) {
-    return threadWithOwnFileSystemView(name, root, cwd);
-  }
-
-  /**
-   * Adds a thread that called unshare(CLONE_FS), then chroot(2) and chdir(2) to directory
-   * {@code path}, before apply(): its root and working directory stay there. Returns its id.
-   */
-  public long threadWithOwnFileSystemView(String name, String path) {
-    Node node = files.get(path);
-    if (node == null || node.type != FileStatus.Type.DIRECTORY) {
-      throw new IllegalArgumentException("no directory at " + path);
-    }
-    return threadWithOwnFileSystemView(name, path, path);
-  }
-
-  private long threadWithOwnFileSystemView(String name, String ownRoot, String ownCwd) {
-    long tid = otherThread(name);
-    Task task = tasks.get(tasks.size() - 1);
-    task.ownRoot = ownRoot;
-    task.ownCwd = ownCwd;
-    return tid;
-  }
-
-  /** Another thread opens a directory now (as one may while apply() runs); returns the descriptor. */
-  public int otherThreadOpensDirectory(String path) {
-    return leakDirectoryDescriptor(path);
-  }
-
-  /** Another thread puts directory {@code path} on descriptor {@code fd} now, as dup2(2) would. */
-  public SimulatedKernel otherThreadReplacesDescriptor(int fd, String path) {
-    Node node = files.get(path);
-    if (node == null || node.type != FileStatus.Type.DIRECTORY) {
-      throw new IllegalArgumentException("no directory at " + path);
-    }
-    descriptors.put(fd, path);
-    return this;
-  }
-
-  /** Adds another process, running with real, effective and saved uid {@code uid}. */
-  public SimulatedKernel otherProcess(long pid, long uid) {
-    otherProcesses.put(pid, new Ids(uid, uid, uid));
-    return this;
-  }
-
-  /**
-   * Sets a variable of this process's environment, as its parent would have (systemd:
-   * NOTIFY_SOCKET, WATCHDOG_USEC, WATCHDOG_PID).
-   */
-  public SimulatedKernel environment(String name, String value) {
-    environment.put(requireNonNull(name, "name"), requireNonNull(value, "value"));
-    return this;
-  }
-
-  /**
-   * A datagram receiver bound at {@code address}, as systemd binds its notify socket: a path
-   * ("/run/systemd/notify": a root-owned socket file, mode 0777, parents added) or "@name" (an
-   * abstract name: no file). What it receives is in {@link #datagrams()}.
-   */
-  public SimulatedKernel datagramReceiver(String address) {
-    requireNonNull(address, "address");
-    if (!address.startsWith("@")) {
-      add(address, new Node(FileStatus.Type.SOCKET, 0, 0, 0777, null, nextInode++, 1));
-    }
-    receivers.put(address, true);
-    return this;
-  }
-
-  /** The receiver at {@code address} closes its socket: a send to it fails with ECONNREFUSED from now on. */
-  public SimulatedKernel receiverCloses(String address) {
-    if (receivers.replace(requireNonNull(address, "address"), false) == null) {
-      throw new IllegalArgumentException("no receiver at " + address);
-    }
-    return this;
-  }
 
   /** One datagram a receiver got, with the sender's pid, uid and gid as SCM_CREDENTIALS gives them. */
   public static final class Datagram {
@@ -565,104 +255,12 @@ public final class SimulatedKernel implements Kernel {
     return List.copyOf(datagrams);
   }
 
-  /** Adds a symbolic link at path pointing to target. */
-  public SimulatedKernel symlink(String path, String target) {
-    add(path, new Node(FileStatus.Type.SYMLINK, 0, 0777, target, nextInode++));
-    return this;
-  }
-
-  /** Adds a user to the passwd database. */
-  public SimulatedKernel user(String name, long uid, long gid) {
-    users.put(name, new PasswdEntry(name, uid, gid));
-    return this;
-  }
-
-  /** Opens a descriptor on a directory, as a leaky library might have; returns its number. */
-  public int leakDirectoryDescriptor(String path) {
-    Node node = files.get(path);
-    if (node == null || node.type != FileStatus.Type.DIRECTORY) {
-      throw new IllegalArgumentException("no directory at " + path);
-    }
-    return allocate(path);
-  }
-
-  /** Starts this kernel's process as another identity (for example, not root). */
-  public SimulatedKernel runningAs(long uid, long gid) {
-    ruid = euid = suid = uid;
-    rgid = egid = sgid = gid;
-    groups = List.of(gid);
-    if (uid != 0) {
-      for (Task task : tasks) {
-        task.permitted = task.effective = 0;
-      }
-    }
-    return this;
-  }
-
-  /**
-   * Adds another thread that exists before apply(), with the same credentials as the others
-   * (the JVM's compiler and GC threads, a pool started early). Returns its thread id.
-   */
-  public long otherThread(String name) {
-    requireNonNull(name, "name");
-    Task task = new Task(nextThreadId++, name);
-    task.inheritable = caller.inheritable;
-    task.permitted = caller.permitted;
-    task.effective = caller.effective;
-    task.bounding = caller.bounding;
-    task.ambient = caller.ambient;
-    task.noNewPrivs = caller.noNewPrivs;
-    task.filters = caller.filters;
-    tasks.add(task);
-    return task.tid;
-  }
-
-  /**
-   * Adds a thread that has begun to exit when apply() runs: glibc's set*id skips such a thread
-   * (it blocks signals and runs no application code from then on), so it keeps the ids and
-   * capabilities it has now until it is gone, {@code pausesUntilGone} pauses of the verifier
-   * later. Returns its thread id.
-   */
-  public long endingThread(String name, int pausesUntilGone) {
-    if (pausesUntilGone < 1) {
-      throw new IllegalArgumentException("pausesUntilGone must be at least 1: " + pausesUntilGone);
-    }
-    Task task = addThreadMissedBySetxid(name);
-    task.pausesLeft = pausesUntilGone;
-    return task.tid;
-  }
-
-  /**
-   * Adds a thread that glibc does not know (made by a raw clone(2), as some native libraries
-   * do): set*id never reaches it, so it keeps the ids and capabilities it has now, for good.
-   * Returns its thread id.
-   */
-  public long threadUnknownToLibc(String name) {
-    return addThreadMissedBySetxid(name).tid;
-  }
-
-  private Task addThreadMissedBySetxid(String name) {
-    otherThread(name);
-    Task task = tasks.get(tasks.size() - 1);
-    task.missedBySetxid = true;
-    task.ownUids = List.of(ruid, euid, suid, euid);
-    task.ownGids = List.of(rgid, egid, sgid, egid);
-    task.ownGroups = groups;
-    return task;
-  }
 
   /** How many times the verifier paused to let an ending thread go. */
   public int pauses() {
     return pauses;
   }
 
-  /**
-   * The thread that calls apply() starts a new thread now: it inherits that thread's capability
-   * sets, no_new_privs and seccomp filters, as clone(2) does. Returns its thread id.
-   */
-  public long callerStartsThread(String name) {
-    return otherThread(name);
-  }
 
   /** Every thread's status as /proc/self/task/TID/status would show it now. */
   public List<dev.confine.internal.linux.ThreadStatus> threads() {
@@ -684,87 +282,6 @@ public final class SimulatedKernel implements Kernel {
     return List.copyOf(seccompPrograms);
   }
 
-  /**
-   * The next call of {@code syscall} fails with the named errno ("EPERM", "EIO", ...): armed in
-   * the {@link FaultyKernel} that {@link #apply} and {@link #check} run confine against.
-   *
-   * @throws IllegalArgumentException for a call that cannot fail (umask, openlog)
-   */
-  public SimulatedKernel failNext(Syscall syscall, String errnoName) {
-    faulty.failNext(syscall, errnoName);
-    return this;
-  }
-
-  // ---- running a policy against it ----
-
-  /**
-   * Runs {@code policy.apply()} against this kernel instead of the real one. The JVM is not
-   * prepared (the preparations are named in the report with zero time); a failure past the point
-   * of no return is recorded as a halt (see {@link #haltStatus()}) and thrown.
-   */
-  public ConfinementReport apply(ConfinementPolicy policy) {
-    try {
-      return confiner().apply(policy);
-    } finally {
-      requireAllReached("apply()");
-    }
-  }
-
-  /** Runs {@code policy.check()} against this kernel. */
-  public PreflightReport check(ConfinementPolicy policy) {
-    try {
-      return confiner().check(policy);
-    } finally {
-      requireAllReached("check()");
-    }
-  }
-
-  /** A failure armed but never reached would let a test pass while nothing failed: say so. */
-  private void requireAllReached(String what) {
-    List<String> left = faulty.unreached();
-    if (!left.isEmpty()) {
-      throw new AssertionError(
-          "failNext(" + String.join("), failNext(", left) + ") was armed, but " + what + " never reached such a call (it failed before"
-              + " reaching it, or makes no such call): nothing was made to fail; calls:\n  " + String.join("\n  ", calls()));
-    }
-  }
-
-  /** Every call confine made, typed, in order. */
-  public List<FaultyKernel.Call> recordedCalls() {
-    return faulty.calls();
-  }
-
-  private Confiner confiner() {
-    return new Confiner(
-        () -> faulty,
-        guard,
-        status -> haltStatus = OptionalInt.of(status),
-        NanoClock.SYSTEM,
-        (policy, clock) -> JvmPreparations.unprepared(policy),
-        new PrintStream(stderr, true, StandardCharsets.UTF_8),
-        summary -> {}); // nothing was confined: no "confined to ..." line in a daemon's test logs
-  }
-
-  // ---- what happened ----
-
-  /** Every call made, in order, with its result, as strace prints it: {@code chroot(".") = 0}. */
-  public List<String> calls() {
-    List<String> rendered = new ArrayList<>();
-    for (FaultyKernel.Call call : faulty.calls()) {
-      rendered.add(call.toString());
-    }
-    return rendered;
-  }
-
-  /** The exit status the process would have halted with, if it would have. */
-  public OptionalInt haltStatus() {
-    return haltStatus;
-  }
-
-  /** What confine wrote to standard error. */
-  public String stderr() {
-    return stderr.toString(StandardCharsets.UTF_8);
-  }
 
   public List<String> syslogMessages() {
     return List.copyOf(syslogMessages);
@@ -1522,18 +1039,18 @@ public final class SimulatedKernel implements Kernel {
     return parent.equals("/") ? "/" + name : parent + "/" + name;
   }
 
-  private void add(String path, Node node) {
+  void add(String path, Node node) {
     if (!path.startsWith("/")) {
       throw new IllegalArgumentException("fake paths are absolute: " + path);
     }
     String parent = parent(path);
     if (!files.containsKey(parent)) {
-      directory(parent);
+      add(parent, new Node(FileStatus.Type.DIRECTORY, 0, 0755, null, nextInode++)); // root-owned 0755, as mkdir -p by root
     }
     files.put(path, node);
   }
 
-  private int allocate(String path) {
+  int allocate(String path) {
     int fd = 3;
     while (descriptors.containsKey(fd)) {
       fd++;
