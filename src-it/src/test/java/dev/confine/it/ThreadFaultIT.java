@@ -93,9 +93,12 @@ class ThreadFaultIT {
   static Stream<Case> cases() {
     List<Case> all = new ArrayList<>();
     Map<String, List<String>> errnos = Map.of("setgroups", List.of("EPERM", "EINVAL"), "setresgid", List.of("EPERM", "EINVAL"), "setresuid", List.of("EAGAIN", "EIO"));
+    // Each case holds 6 s: the second errno of each call runs on Java 17 only (glibc's
+    // behaviour does not depend on the JVM; the Temurin 25 run keeps one errno per call).
+    boolean both = ChildJvm.featureVersion(ChildJvm.javaHome()) == 17;
     for (String where : List.of("other", "caller")) {
       for (String syscall : STEPS) {
-        for (String errno : errnos.get(syscall)) {
+        for (String errno : both ? errnos.get(syscall) : errnos.get(syscall).subList(0, 1)) {
           all.add(new Case(syscall, errno, where, "nobaseline"));
         }
       }
