@@ -23,7 +23,8 @@ import jnr.ffi.Pointer;
  * filter first, or carry the caller's filter to every thread). Controls, which never confine:
  * {@code filter-control cwd} (the filter in one thread fails chdir there only) and
  * {@code glibc-control cwd} (setresuid(0, 0, 0) through glibc with the filter in one other thread:
- * glibc aborts with no confine involved).
+ * glibc aborts with no confine involved). {@code setxid-blocked jail cwd}: a native thread blocks
+ * SIGSETXID, then the default policy's apply().
  *
  * <p>The process is held where it ends: SIGABRT's handler is glibc's sleep(3), which takes the
  * signal number as its argument, so a thread that calls abort(3) sleeps 6 s in the handler, then
@@ -74,6 +75,10 @@ public final class ThreadFaultChild {
       ChildSide.readyThenAwaitExit();
       return;
     }
+    if (args[0].equals("setxid-blocked")) {
+      setxidBlocked(arch, args[1], args[2]);
+      return;
+    }
     String jail = args[0];
     String cwd = args[1];
     String syscall = args[2];
@@ -104,6 +109,49 @@ public final class ThreadFaultChild {
       FaultChild.probe("apply", e.getClass().getSimpleName() + " past=" + e.pastPointOfNoReturn() + " " + String.valueOf(e.getMessage()).replace('\n', ' '));
     }
     // Proves that the daemon's own code ran after apply() returned, whatever it returned.
+    FaultChild.probe("after-apply-ran", "yes");
+    ChildSide.readyThenAwaitExit();
+  }
+
+  /**
+   * A native thread that blocks every signal, glibc's SIGSETXID (33) included, which only the raw
+   * rt_sigprocmask(2) can do (glibc's wrappers leave it open): glibc's set*id broadcast waits for
+   * that thread's answer. Then the default policy's apply().
+   */
+  private static void setxidBlocked(LinuxArch arch, String jail, String cwd) throws Exception {
+    KERNEL.chdir(cwd);
+    FaultChild.probe("main-tid", KERNEL.threadId());
+    long rtSigprocmask = arch == LinuxArch.X86_64 ? 14 : 135;
+    Pointer all = FaultLibC.allocate(LIBC, 8);
+    all.putLong(0, -1L);
+    Pointer old = FaultLibC.allocate(LIBC, 8);
+    // The new thread inherits this thread's mask: block, create, restore.
+    if (LIBC.syscall(rtSigprocmask, 0 /* SIG_BLOCK */, all.address(), old.address(), 8, 0, 0) != 0) {
+      throw new IllegalStateException("rt_sigprocmask failed");
+    }
+    long[] thread = new long[1];
+    int r = LIBC.pthread_create(thread, 0, FaultLibC.function("pause"), 0);
+    LIBC.syscall(rtSigprocmask, 2 /* SIG_SETMASK */, old.address(), 0, 8, 0, 0);
+    if (r != 0) {
+      throw new IllegalStateException("pthread_create: " + r);
+    }
+    int blocking = 0;
+    try (java.nio.file.DirectoryStream<java.nio.file.Path> tasks = java.nio.file.Files.newDirectoryStream(java.nio.file.Path.of("/proc/self/task"))) {
+      for (java.nio.file.Path task : tasks) {
+        for (String line : java.nio.file.Files.readAllLines(task.resolve("status"))) {
+          if (line.startsWith("SigBlk:") && (Long.parseUnsignedLong(line.substring(7).trim(), 16) & (1L << 32)) != 0) {
+            blocking++;
+          }
+        }
+      }
+    }
+    FaultChild.probe("threads-blocking-sigsetxid", blocking);
+    try {
+      Confinement.builder().root(jail).user(65534).group(65534).build().apply();
+      FaultChild.probe("apply", "ok");
+    } catch (ConfinementException e) {
+      FaultChild.probe("apply", e.getClass().getSimpleName() + " past=" + e.pastPointOfNoReturn() + " " + String.valueOf(e.getMessage()).replace('\n', ' '));
+    }
     FaultChild.probe("after-apply-ran", "yes");
     ChildSide.readyThenAwaitExit();
   }
