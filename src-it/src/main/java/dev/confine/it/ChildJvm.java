@@ -250,6 +250,10 @@ public final class ChildJvm implements AutoCloseable {
     stdin.close();
   }
 
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
   /** Waits for the child to end and returns its exit status. */
   public int waitFor(Duration timeout) throws InterruptedException {
     if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {

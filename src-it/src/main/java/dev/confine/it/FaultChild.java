@@ -105,7 +105,7 @@ public final class FaultChild {
     return arch.knows(syscall) || MISSING.get(arch).containsKey(syscall);
   }
 
-  private static int number(LinuxArch arch, String syscall) {
+  static int number(LinuxArch arch, String syscall) {
     if (arch.knows(syscall)) {
       return arch.number(syscall);
     }
@@ -116,7 +116,7 @@ public final class FaultChild {
     return n;
   }
 
-  private static int errno(String name) {
+  static int errno(String name) {
     return jnr.constants.platform.Errno.valueOf(name).intValue();
   }
 
@@ -126,6 +126,11 @@ public final class FaultChild {
    * architecture included: this filter tests confine, it does not guard anything.
    */
   static long[] program(LinuxArch arch, int nr, int errno, int argIndex, int argValue) {
+    return programReturning(arch, nr, RET_ERRNO | (errno & 0xffff), argIndex, argValue);
+  }
+
+  /** As {@link #program}, returning {@code action} (a SECCOMP_RET_ value) for the chosen call. */
+  static long[] programReturning(LinuxArch arch, int nr, int action, int argIndex, int argValue) {
     List<Long> p = new ArrayList<>();
     // Jump offsets are counted to the last instruction (allow), filled in once the length is known.
     p.add(insn(LD_W_ABS, 0, 0, OFF_ARCH));
@@ -141,7 +146,7 @@ public final class FaultChild {
       argJump = p.size();
       p.add(0L);
     }
-    p.add(insn(RET_K, 0, 0, RET_ERRNO | (errno & 0xffff)));
+    p.add(insn(RET_K, 0, 0, action));
     int allow = p.size();
     p.add(insn(RET_K, 0, 0, RET_ALLOW));
     p.set(archJump, insn(JEQ_K, 0, allow - archJump - 1, arch.auditArch));
