@@ -295,6 +295,52 @@ class EscapeRoutesTest {
     assertEquals("/", kernel.model().root());
   }
 
+  /**
+   * A thread with a seccomp filter of its own (installed without TSYNC): confine's TSYNC filters
+   * fail with ESRCH, after chroot. Preflight refuses now, with nothing done; the control, without
+   * preflight's look, halts past chroot (71), as the real kernel did in ThreadFaultIT.
+   */
+  @Test
+  void aThreadWithASeccompFilterOfItsOwnIsRefusedBeforeChroot() {
+    Simulation kernel = machine();
+    long tid = kernel.threadWithOwnSeccompFilter("native-worker");
+    PreflightException e = assertThrows(PreflightException.class, () -> kernel.apply(builder().build()));
+    assertTrue(only(e.report(), "seccomp-filters-differ").message().contains("1 thread(s) with 1 filter(s) (thread " + tid + " \"native-worker\")"),
+        only(e.report(), "seccomp-filters-differ").message());
+    assertEquals("/", kernel.model().root(), "nothing done");
+    Simulation control = machine();
+    control.threadWithOwnSeccompFilter("native-worker");
+    Kernel noPreflightLook = new ForwardingKernel(control.model()) {
+      @Override public java.util.List<dev.confine.internal.linux.ThreadStatus> threadStatuses() throws ErrnoException {
+        java.util.List<dev.confine.internal.linux.ThreadStatus> all = new java.util.ArrayList<>();
+        for (dev.confine.internal.linux.ThreadStatus t : super.threadStatuses()) {
+          all.add(new dev.confine.internal.linux.ThreadStatus(t.tid, t.name, t.uid, t.gid, t.groups, t.capInh, t.capPrm, t.capEff, t.capBnd,
+              t.capAmb, t.noNewPrivs, t.seccomp, t.sigBlk, -1)); // as a kernel before 5.9, which does not say
+        }
+        return all;
+      }
+    };
+    Run run = new Run(noPreflightLook);
+    ConfinementException halted = assertThrows(ConfinementException.class, () -> run.confiner.apply(Internal.get().viewOf(builder().build())));
+    assertEquals(71, run.halted.get(), "past chroot: the TSYNC filter failed with ESRCH\n" + halted.getMessage());
+    assertTrue(halted.getMessage().contains("ESRCH"), halted.getMessage());
+  }
+
+  /** A thread that blocks glibc's SIGSETXID would hang the drop after chroot: refused before anything is done. */
+  @Test
+  void aThreadBlockingGlibcsSetxidSignalIsRefusedBeforeChroot() {
+    Simulation kernel = machine();
+    long tid = kernel.threadBlockingSetxid("signal-blocker");
+    PreflightException e = assertThrows(PreflightException.class, () -> kernel.apply(builder().build()));
+    assertEquals("1 thread(s) block signal 33 (glibc's SIGSETXID): thread " + tid + " \"signal-blocker\" SigBlk fffffffffffbfeff",
+        only(e.report(), "setxid-signal-blocked").message());
+    assertEquals("/", kernel.model().root(), "nothing done");
+    // Control: a thread that blocks what glibc's sigfillset gives (its own signals left out) is fine.
+    Simulation control = machine();
+    control.otherThread("ordinary");
+    assertFalse(control.check(builder().build()).has("setxid-signal-blocked"));
+  }
+
   @Test
   void controlWithNoSetuidFixupTheDropKeepsEveryCapabilityAndOnlyVerificationCatchesIt() {
     // What preflight now prevents: with the fix-up off, setresuid keeps root's capabilities.

@@ -30,6 +30,7 @@ final class DoctorFindings {
   static final Set<String> ABOUT_THIS_PROCESS =
       Set.of(
           "not-root", "missing-capability", "inheritable-capabilities", "ambient-capabilities", "securebits",
+          "setxid-signal-blocked", "seccomp-filters-differ",
           "open-directory-fd", "cwd-outside-root",
           "classpath-directory", "classpath-directory-preloaded", "classpath-jar-unopened",
           // NOTIFY_SOCKET, WATCHDOG_*: the doctor's own environment, not the daemon's unit's.

@@ -134,35 +134,30 @@ class ThreadFaultIT {
   }
 
   /**
-   * A known gap, shown as it is: a native thread that blocks glibc's SIGSETXID (raw
-   * rt_sigprocmask) makes glibc's set*id broadcast wait for it for ever. apply() never returns
-   * (nothing reaches the caller as root), but the process lives on after chroot, every thread
-   * root, inside the half-made jail, until something kills it. When confine refuses such a thread
-   * before chroot (SigBlk bit 32 in /proc/self/task/*&#47;status) or bounds the sequence with a halt,
-   * this test must become the fail-closed check.
+   * A native thread that blocks glibc's SIGSETXID (raw rt_sigprocmask) would make glibc's set*id
+   * broadcast wait for it for ever: apply() hung after chroot, the process alive in the half-made
+   * jail with every thread root (seen here before preflight looked). Preflight now reads every
+   * thread's SigBlk and refuses before anything is done.
    */
   @Test
-  void knownGapAThreadBlockingGlibcsSetxidSignalLeavesApplyHangingAfterChroot() throws Exception {
+  void aThreadBlockingGlibcsSetxidSignalIsRefusedBeforeChroot() throws Exception {
     try (ChildJvm child = ChildJvm.start(List.of(), "dev.confine.it.ThreadFaultChild", "setxid-blocked", jail.toString(), cwd.toString())) {
-      child.await("PROBE threads-blocking-sigsetxid", START);
-      String blocking = child.probes().get("threads-blocking-sigsetxid");
-      String mainTid = child.probes().get("main-tid");
-      long pid = child.pid();
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (ProcView.root(pid).toString().equals("/") && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
-      Thread.sleep(3_000); // long after a sequence ends (about 1 ms): it does not
-      assertTrue(child.isAlive(), child.output());
-      assertFalse(child.output().contains("PROBE after-apply-ran"), child.output());
-      assertEquals(jail.toString(), ProcView.root(pid).toString(), child.output());
-      Map<String, Map<String, String>> threads = ProcView.threads(pid);
-      for (Map.Entry<String, Map<String, String>> t : threads.entrySet()) {
-        assertEquals("0\t0\t0\t0", t.getValue().get("Uid"), "thread " + t.getKey() + "\n" + child.output());
-      }
-      String callerIn = Files.readString(Path.of("/proc", String.valueOf(pid), "task", mainTid, "syscall")).trim().split(" ")[0];
-      record("KNOWN GAP: a native thread blocking SIGSETXID (" + blocking + " such thread) -> apply() hangs after chroot: 3 s later alive, root "
-          + "the jail, " + threads.size() + " threads all uid 0, the caller in " + ProcWatch.syscallName(callerIn) + "; killed by the test");
+      child.await("READY", START);
+      String apply = child.probes().getOrDefault("apply", "");
+      assertTrue(apply.startsWith("PreflightException past=false") && apply.contains("setxid-signal-blocked"), apply + "\n" + child.output());
+      assertRefusedWithNothingChanged(child, "a thread blocking SIGSETXID");
+      record("a native thread blocking SIGSETXID (" + child.probes().get("threads-blocking-sigsetxid") + " such thread) -> refused before chroot"
+          + " (setxid-signal-blocked), nothing changed");
+    }
+  }
+
+  /** From outside: every thread still uid 0, the process's root "/" and its working directory where the child put it. */
+  private void assertRefusedWithNothingChanged(ChildJvm child, String what) throws IOException {
+    long pid = child.pid();
+    assertEquals("/", ProcView.root(pid).toString(), what + "\n" + child.output());
+    assertEquals(cwd, ProcView.cwd(pid), what + "\n" + child.output());
+    for (Map.Entry<String, Map<String, String>> t : ProcView.threads(pid).entrySet()) {
+      assertEquals("0\t0\t0\t0", t.getValue().get("Uid"), what + ": thread " + t.getKey() + "\n" + child.output());
     }
   }
 
@@ -184,6 +179,13 @@ class ThreadFaultIT {
       if (ready) {
         watch.close();
         String apply = child.probes().getOrDefault("apply", "");
+        if (apply.startsWith("PreflightException past=false") && apply.contains("seccomp-filters-differ")) {
+          // Preflight saw the thread's own filter (Seccomp_filters differ) and refused before
+          // anything was done: checked from outside, every thread still root, root and cwd as they were.
+          assertRefusedWithNothingChanged(child, c.toString());
+          record(c + " -> refused before chroot (seccomp-filters-differ), nothing changed; " + (System.nanoTime() - started) / 1_000_000 + " ms");
+          return;
+        }
         record(c + " -> NOT FAIL-CLOSED: apply() returned: " + apply);
         fail(c + ": apply() returned to the caller: " + apply + "\n" + child.output());
       }

@@ -20,9 +20,20 @@ public final class ThreadStatus {
   public final int noNewPrivs;
   /** 0 none, 1 strict, 2 filter. */
   public final int seccomp;
+  /** The signals this thread blocks (SigBlk, bit n-1 for signal n); 0 where unread. */
+  public final long sigBlk;
+  /** How many seccomp filters the thread has (Seccomp_filters, kernel 5.9+); -1 where the kernel does not say. */
+  public final int seccompFilters;
 
   public ThreadStatus(long tid, String name, List<Long> uid, List<Long> gid, List<Long> groups, long capInh, long capPrm,
       long capEff, long capBnd, long capAmb, int noNewPrivs, int seccomp) {
+    this(tid, name, uid, gid, groups, capInh, capPrm, capEff, capBnd, capAmb, noNewPrivs, seccomp, 0, -1);
+  }
+
+  public ThreadStatus(long tid, String name, List<Long> uid, List<Long> gid, List<Long> groups, long capInh, long capPrm,
+      long capEff, long capBnd, long capAmb, int noNewPrivs, int seccomp, long sigBlk, int seccompFilters) {
+    this.sigBlk = sigBlk;
+    this.seccompFilters = seccompFilters;
     this.tid = tid;
     this.name = name;
     this.uid = List.copyOf(uid);
@@ -49,6 +60,8 @@ public final class ThreadStatus {
     long[] caps = {-1, -1, -1, -1, -1};
     int noNewPrivs = -1;
     int seccomp = -1;
+    long sigBlk = 0;
+    int seccompFilters = -1;
     for (String line : status.split("\n")) {
       int colon = line.indexOf(':');
       if (colon < 0) {
@@ -67,6 +80,8 @@ public final class ThreadStatus {
         case "CapAmb": caps[4] = Long.parseUnsignedLong(value, 16); break;
         case "NoNewPrivs": noNewPrivs = Integer.parseInt(value); break;
         case "Seccomp": seccomp = Integer.parseInt(value); break;
+        case "Seccomp_filters": seccompFilters = Integer.parseInt(value); break;
+        case "SigBlk": sigBlk = Long.parseUnsignedLong(value, 16); break;
         default: break;
       }
     }
@@ -75,7 +90,7 @@ public final class ThreadStatus {
       throw new IllegalStateException(
           "status of thread " + tid + " lacks one of Uid, Gid, Groups, CapInh/Prm/Eff/Bnd/Amb, NoNewPrivs, Seccomp (kernel too old?)");
     }
-    return new ThreadStatus(tid, name, uid, gid, groups, caps[0], caps[1], caps[2], caps[3], caps[4], noNewPrivs, seccomp);
+    return new ThreadStatus(tid, name, uid, gid, groups, caps[0], caps[1], caps[2], caps[3], caps[4], noNewPrivs, seccomp, sigBlk, seccompFilters);
   }
 
   /**

@@ -321,6 +321,9 @@ final class ProcessChecks {
     "NO_CAP_AMBIENT_RAISE", "NO_CAP_AMBIENT_RAISE_LOCKED"
   };
 
+  /** glibc's signal for its set*id broadcast (SIGSETXID: SIGRTMIN + 1, 33 on Linux). */
+  static final int SIGSETXID = 33;
+
   /** NO_SETUID_FIXUP, its lock, KEEP_CAPS and its lock: bits 2 to 5. */
   static final int DROP_DEFEATING_SECUREBITS = 0x3c;
 
@@ -355,6 +358,40 @@ final class ProcessChecks {
               ambient.size() + " thread(s) hold ambient capabilities: " + summary(ambient),
               "Ambient capabilities pass to every program the daemon runs; they are per thread, and a drop that cannot be verified in every thread halts the process past chroot.",
               "Start the daemon without ambient capabilities (no AmbientCapabilities= in its unit, no setpriv --ambient-caps)."));
+    }
+    // glibc's set*id reaches the other threads with signal 33 (SIGSETXID) and waits for each; a
+    // thread that blocks it (only a raw rt_sigprocmask can: glibc's own calls leave it out) never
+    // answers, and apply() would hang past chroot with every thread still root (ThreadFaultIT).
+    List<String> blocking = new ArrayList<>();
+    for (ThreadStatus t : threads) {
+      if ((t.sigBlk & (1L << (SIGSETXID - 1))) != 0) {
+        blocking.add("thread " + t.tid + " \"" + t.name + "\" SigBlk " + Verifier.hex16(t.sigBlk));
+      }
+    }
+    if (!blocking.isEmpty()) {
+      findings.add(
+          new Finding(ERROR, "setxid-signal-blocked",
+              blocking.size() + " thread(s) block signal " + SIGSETXID + " (glibc's SIGSETXID): " + summary(blocking),
+              "setgroups, setresgid and setresuid reach every thread through that signal and wait for each to answer; a thread that blocks it never does, and apply() would hang after chroot with every thread still root.",
+              "Leave signal " + SIGSETXID + " unblocked in native threads: block signals with pthread_sigmask or sigprocmask (glibc leaves its own signals out), not with a raw rt_sigprocmask system call."));
+    }
+    // Every TSYNC filter confine installs needs every thread to have the caller's filters: a
+    // filter a thread installed for itself makes it fail with ESRCH after chroot, a halt where a
+    // refusal is possible now (Seccomp_filters, kernel 5.9 and later).
+    java.util.Map<Integer, List<String>> byFilters = new java.util.TreeMap<>();
+    for (ThreadStatus t : threads) {
+      if (t.seccompFilters >= 0) {
+        byFilters.computeIfAbsent(t.seccompFilters, k -> new ArrayList<>()).add("thread " + t.tid + " \"" + t.name + "\"");
+      }
+    }
+    if (byFilters.size() > 1) {
+      List<String> counts = new ArrayList<>();
+      byFilters.forEach((count, names) -> counts.add(names.size() + " thread(s) with " + count + " filter(s) (" + summary(names) + ")"));
+      findings.add(
+          new Finding(ERROR, "seccomp-filters-differ",
+              "the threads do not share their seccomp filters: " + String.join("; ", counts),
+              "confine installs its filters in every thread at once (SECCOMP_FILTER_FLAG_TSYNC), which the kernel refuses while a thread has filters the caller has not; that refusal would come after chroot and halt the process.",
+              "Install the daemon's own seccomp filters with SECCOMP_FILTER_FLAG_TSYNC (in every thread), or after apply()."));
     }
     int bits = context.kernel.securebits();
     if ((bits & DROP_DEFEATING_SECUREBITS) != 0) {

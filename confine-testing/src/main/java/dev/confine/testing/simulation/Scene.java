@@ -404,6 +404,20 @@ public abstract class Scene<S extends Scene<S>> {
    * do): set*id never reaches it, so it keeps the ids and capabilities it has now, for good.
    * Returns its thread id.
    */
+  /** Another thread that installed a seccomp filter of its own, without TSYNC: its filters differ from the others'. */
+  public long threadWithOwnSeccompFilter(String name) {
+    long tid = otherThread(name);
+    model.tasks.get(model.tasks.size() - 1).filters++;
+    return tid;
+  }
+
+  /** Another thread that blocks every signal, glibc's SIGSETXID (33) included, as a raw rt_sigprocmask can. */
+  public long threadBlockingSetxid(String name) {
+    long tid = otherThread(name);
+    model.tasks.get(model.tasks.size() - 1).blocked = 0xfffffffffffbfeffL; // all but SIGKILL and SIGSTOP
+    return tid;
+  }
+
   public long threadUnknownToLibc(String name) {
     return addThreadMissedBySetxid(name).tid;
   }

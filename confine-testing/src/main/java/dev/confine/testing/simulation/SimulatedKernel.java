@@ -124,6 +124,8 @@ public final class SimulatedKernel implements Kernel {
     boolean keepCaps;
     boolean noNewPrivs;
     int filters;
+    /** The signals the thread blocks (SigBlk). */
+    long blocked;
     /**
      * A thread glibc's set*id does not reach keeps the ids it had: one that has begun to exit
      * (gone after {@link #pausesLeft} pauses) or one made by a raw clone(2) (never gone).
@@ -272,7 +274,8 @@ public final class SimulatedKernel implements Kernel {
               t.missedBySetxid ? t.ownUids : List.of(ruid, euid, suid, euid),
               t.missedBySetxid ? t.ownGids : List.of(rgid, egid, sgid, egid),
               t.missedBySetxid ? t.ownGroups : groups,
-              t.inheritable, t.permitted, t.effective, t.bounding, t.ambient, t.noNewPrivs ? 1 : 0, t.filters > 0 ? 2 : 0));
+              t.inheritable, t.permitted, t.effective, t.bounding, t.ambient, t.noNewPrivs ? 1 : 0, t.filters > 0 ? 2 : 0,
+              t.blocked, t.filters));
     }
     return statuses;
   }
@@ -839,6 +842,14 @@ public final class SimulatedKernel implements Kernel {
     }
     if (!caller.noNewPrivs && !capable(CAP_SYS_ADMIN)) {
       throw fail(Syscall.SECCOMP, Errno.EACCES, args);
+    }
+    // What the real kernel taught (ThreadFaultIT): TSYNC fails when a thread's filters are not the
+    // caller's (one installed a filter of its own), and the kernel returns that thread's id, which
+    // the binding reports as ESRCH.
+    for (Task task : tasks) {
+      if (task.filters != caller.filters) {
+        throw fail(Syscall.SECCOMP, Errno.ESRCH, args + " (thread " + task.tid + " has " + task.filters + " filter(s), the caller " + caller.filters + ")");
+      }
     }
     for (Task task : tasks) {
       task.filters++;
