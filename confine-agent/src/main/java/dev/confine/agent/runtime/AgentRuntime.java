@@ -67,6 +67,19 @@ public final class AgentRuntime {
       stop(err, "the jail is refused:\n" + check.errors().stream().map(AgentRuntime::line).collect(Collectors.joining("\n")));
       return;
     }
+    // An application whose class loader reopens its jars by path after start (Quarkus's
+    // fast-jar): confined in an empty jail it would hang, so it is refused now, with the fixes.
+    try {
+      java.util.Optional<String> reopens = ReopenedJars.refusal(System.getProperty("java.class.path"),
+          java.nio.file.Path.of(System.getProperty("user.dir")), options.policy.root());
+      if (reopens.isPresent()) {
+        stop(err, reopens.get());
+        return;
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      stop(err, "cannot tell whether the application reopens its jars after start: " + e);
+      return;
+    }
     // A listed port another process already listens on: the server could never listen there.
     // Said now, before main, rather than after the server has started on its other ports.
     try {
