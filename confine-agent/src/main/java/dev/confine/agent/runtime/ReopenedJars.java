@@ -37,15 +37,27 @@ final class ReopenedJars {
   /**
    * Why this JVM's application cannot run in the jail at {@code root}, with the fixes; empty if
    * nothing is known to reopen its jars, or if they are laid out at the same path inside.
-   * {@code classPath} is java.class.path, {@code workingDirectory} user.dir (a relative class path
-   * names files from there).
+   * {@code classPath} is java.class.path, {@code workingDirectory} user.dir (a relative entry
+   * names a file from there). Reads each jar's manifest: only a quarkus-run.jar's.
    */
   static Optional<String> refusal(String classPath, Path workingDirectory, Path root) throws IOException {
-    if (classPath == null || classPath.isEmpty() || classPath.contains(java.io.File.pathSeparator)) {
-      return Optional.empty(); // "-jar" gives exactly one entry; Quarkus's runner is always started with -jar
+    if (classPath == null || classPath.isEmpty()) {
+      return Optional.empty();
     }
-    Path jar = workingDirectory.resolve(classPath);
-    if (!jar.getFileName().toString().endsWith(".jar") || !Files.isRegularFile(jar)) {
+    // Each entry, not only a "-jar" one: "-cp quarkus-run.jar:... QuarkusEntryPoint" starts the same loader.
+    for (String entry : classPath.split(java.io.File.pathSeparator)) {
+      Optional<String> refusal = entry.isEmpty() ? Optional.empty() : quarkusFastJar(workingDirectory.resolve(entry), root);
+      if (refusal.isPresent()) {
+        return refusal;
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<String> quarkusFastJar(Path jar, Path root) throws IOException {
+    // Quarkus names its runner so (fast-jar and mutable-jar): no other jar is opened, so a long
+    // class path costs the start nothing.
+    if (!jar.getFileName().toString().equals("quarkus-run.jar") || !Files.isRegularFile(jar)) {
       return Optional.empty();
     }
     String mainClass;

@@ -54,6 +54,8 @@ class ReopenedJarsTest {
     assertTrue(why.contains("a copy at " + jail + app.toRealPath()), why);
     assertTrue(why.contains("ln -s / " + jail + jail), why);
     assertTrue(why.contains("bind-mount " + app.toRealPath() + " read-only at " + jail + app.toRealPath()), why);
+    // The same loader started by its class rather than by -jar, among other entries.
+    assertTrue(ReopenedJars.refusal("other.jar:quarkus-app/quarkus-run.jar", dir.resolve("opt"), jail).isPresent());
   }
 
   @Test
@@ -80,7 +82,10 @@ class ReopenedJarsTest {
     // Quarkus's uber-jar: one jar, its own Main-Class (io.quarkus.runner.GeneratedMain).
     jar(dir.resolve("app-runner.jar"), "io.quarkus.runner.GeneratedMain");
     assertEquals(Optional.empty(), ReopenedJars.refusal("app-runner.jar", dir, jail));
-    assertEquals(Optional.empty(), ReopenedJars.refusal("a.jar:b.jar", dir, jail));
+    assertEquals(Optional.empty(), ReopenedJars.refusal("a.jar:b.jar:" + dir.resolve("server.jar"), dir, jail));
+    // Named like Quarkus's runner, but another launcher: not Quarkus's loader.
+    jar(dir.resolve("other/quarkus-run.jar"), "com.example.Server");
+    assertEquals(Optional.empty(), ReopenedJars.refusal("other/quarkus-run.jar", dir, jail));
     assertEquals(Optional.empty(), ReopenedJars.refusal("", dir, jail));
   }
 }
