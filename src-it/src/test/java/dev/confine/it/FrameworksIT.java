@@ -98,11 +98,83 @@ class FrameworksIT {
     }
   }
 
+  /** Dropwizard's config: the application and admin connectors on loopback. */
+  private Path dropwizardConfig(int port, int admin) throws IOException {
+    Path config = Files.createTempFile("confine-it-dropwizard", ".yml");
+    Files.writeString(config, String.join("\n",
+        "server:",
+        "  applicationConnectors:",
+        "    - type: http",
+        "      bindHost: 127.0.0.1",
+        "      port: " + port,
+        "  adminConnectors:",
+        "    - type: http",
+        "      bindHost: 127.0.0.1",
+        "      port: " + admin,
+        ""));
+    return config;
+  }
+
+  private ChildJvm dropwizard(int port, int admin, Path config, List<String> jvmOptions) throws IOException {
+    Path jar = Path.of(System.getProperty("confine.it.dropwizardApp", "src-it/apps/dropwizard/target/app.jar")).toRealPath();
+    List<String> rest = new ArrayList<>(jvmOptions);
+    rest.addAll(List.of("-jar", jar.toString(), "server", config.toString()));
+    return agentJvm(options(port) + ",listen=127.0.0.1:" + admin, jar.getParent(), rest);
+  }
+
+  /**
+   * Dropwizard 5 (a shaded jar, Jersey on Jetty 12): Jetty listens before Jersey's servlet starts,
+   * and Jersey reads META-INF/services through uncached jar: URLs, which opened the jar again by
+   * its path inside the jail. The agent caches those reads (JarUrlCache): it works.
+   */
+  @Test
+  void dropwizardWorksInAnEmptyJail() throws Exception {
+    int port = Examples.freePort();
+    int admin = Examples.freePort();
+    Path config = dropwizardConfig(port, admin);
+    try (ChildJvm child = dropwizard(port, admin, config, List.of())) {
+      worksConfined(child, port, "Dropwizard 5.0.1, empty jail", () -> {
+        Curl.Answer ping = Curl.get("http://127.0.0.1:" + admin + "/ping");
+        assertEquals("pong", ping.body.trim(), "the admin port, confined too: " + ping + "\n" + child.output());
+      });
+    } finally {
+      Files.delete(config);
+    }
+  }
+
+  /** Control: without the cached reads, Jersey's servlet fails inside the jail, as issue 29 saw. */
+  @Test
+  void controlWithoutCachedJarUrlsDropwizardsJerseyFailsInTheJail() throws Exception {
+    int port = Examples.freePort();
+    int admin = Examples.freePort();
+    Path config = dropwizardConfig(port, admin);
+    try (ChildJvm child = dropwizard(port, admin, config, List.of("-Dconfine.agent.noJarUrlCache=true"))) {
+      child.await("confine-agent: confined", START);
+      long deadline = System.nanoTime() + START.toNanos();
+      while (!child.output().contains("NoSuchFileException") && System.nanoTime() < deadline) {
+        Thread.sleep(200);
+      }
+      String out = child.output();
+      assertTrue(out.contains("ServiceConfigurationError") && out.contains("NoSuchFileException"), out);
+    } finally {
+      Files.delete(config);
+    }
+  }
+
   /**
    * Confined (every thread's ids and the root, read from /proc from outside), then the answers
    * of the confined process: GET JSON, POST echoed, a class first loaded now; then SIGTERM ends it.
    */
   private void worksConfined(ChildJvm child, int port, String what) throws Exception {
+    worksConfined(child, port, what, () -> { });
+  }
+
+  /** A check of the confined server's own, before SIGTERM. */
+  private interface Check {
+    void run() throws Exception;
+  }
+
+  private void worksConfined(ChildJvm child, int port, String what, Check more) throws Exception {
     child.await("confine-agent: confined", START);
     String base = "http://127.0.0.1:" + port;
     Curl.Answer hello = awaitAnswer(child, base + "/hello");
@@ -123,6 +195,7 @@ class FrameworksIT {
     Curl.Answer late = Curl.get(base + "/late");
     assertEquals(200, late.status, late + "\n" + child.output());
     assertEquals("com.fasterxml.jackson.databind.util.ISO8601Utils", late.body.trim(), child.output());
+    more.run();
     // SIGTERM, as systemd and docker stop send it: the confined server ends by itself.
     ProcessHandle.of(child.pid()).ifPresent(ProcessHandle::destroy);
     int status = child.waitFor(Duration.ofSeconds(30));

@@ -92,6 +92,16 @@ public final class AgentRuntime {
       stop(err, "cannot tell which ports listen (/proc/self/net/tcp): " + e);
       return;
     }
+    // Jersey and the JDK's ServiceLoader read META-INF/services through uncached jar: URLs, which
+    // reopen the jar by path after chroot: made cached, and confine() holds the class path's jars in that cache.
+    if (!Boolean.getBoolean("confine.agent.noJarUrlCache")) { // off only to show what it prevents
+      try {
+        JarUrlCache.install(instrumentation);
+      } catch (java.lang.instrument.UnmodifiableClassException | RuntimeException e) {
+        err.println("confine-agent: cannot make META-INF/services reads cached (" + e + "): once confined, service lookups in the"
+            + " application's jars may fail");
+      }
+    }
     if (options.at == AgentOptions.At.MAIN) {
       confineNow(options, err);
       return;
@@ -136,6 +146,10 @@ public final class AgentRuntime {
    * it the library has halted already): a server asked to be confined never serves on as root.
    */
   private static void confine(dev.confine.ConfinementPolicy policy, PrintStream err, java.util.function.Supplier<String> when) {
+    for (String unheld : Boolean.getBoolean("confine.agent.noJarUrlCache") ? List.<String>of()
+        : JarUrlCache.holdClassPathJars(System.getProperty("java.class.path"))) {
+      err.println("confine-agent: cannot hold " + unheld + " open: reads of it through jar: URLs will fail once confined");
+    }
     try {
       ConfinementReport report = policy.apply();
       confined = report;
