@@ -89,12 +89,27 @@ class FrameworksIT {
     }
   }
 
+  /**
+   * The uber-jar, with HTTP compression on: brotli4j extracts its native library under /tmp as
+   * root and registers it with deleteOnExit, which the JVM, confined, could not do: the agent
+   * deletes it before chroot, and says so.
+   */
   @Test
-  void quarkusUberJarWorksInAnEmptyJail() throws Exception {
+  void quarkusUberJarWorksInAnEmptyJailAndLeavesNoExtractedLibraryBehind() throws Exception {
     int port = Examples.freePort();
     Path jar = QUARKUS.resolve("app-runner.jar").toRealPath();
-    try (ChildJvm child = agentJvm(options(port), jar.getParent(), List.of("-Dquarkus.http.port=" + port, "-jar", jar.toString()))) {
+    try (ChildJvm child = agentJvm(options(port), jar.getParent(),
+        List.of("-Dquarkus.http.port=" + port, "-jar", jar.toString()))) {
       worksConfined(child, port, "Quarkus uber-jar, empty jail");
+      String out = child.output();
+      String deleted = out.lines().filter(l -> l.startsWith("confine-agent: deleted before chroot")).findFirst()
+          .orElseThrow(() -> new AssertionError("no deleted line:\n" + out));
+      System.out.println("FrameworksIT: Quarkus uber-jar: " + deleted);
+      List<String> paths = List.of(deleted.substring(deleted.lastIndexOf('[') + 1, deleted.lastIndexOf(']')).split(", "));
+      assertTrue(paths.stream().anyMatch(p -> p.contains("brotli4j")), deleted);
+      for (String path : paths) {
+        assertFalse(Files.exists(Path.of(path)), path + " is still there after the server ended");
+      }
     }
   }
 

@@ -94,6 +94,11 @@ public final class AgentRuntime {
     }
     // Jersey and the JDK's ServiceLoader read META-INF/services through uncached jar: URLs, which
     // reopen the jar by path after chroot: made cached, and confine() holds the class path's jars in that cache.
+    try {
+      ExitDeletions.open(instrumentation);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      err.println("confine-agent: cannot read the JVM's deleteOnExit list (" + e + "): what it names stays behind outside the jail");
+    }
     if (!Boolean.getBoolean("confine.agent.noJarUrlCache")) { // off only to show what it prevents
       try {
         JarUrlCache.install(instrumentation);
@@ -149,6 +154,14 @@ public final class AgentRuntime {
     for (String unheld : Boolean.getBoolean("confine.agent.noJarUrlCache") ? List.<String>of()
         : JarUrlCache.holdClassPathJars(System.getProperty("java.class.path"))) {
       err.println("confine-agent: cannot hold " + unheld + " open: reads of it through jar: URLs will fail once confined");
+    }
+    ExitDeletions.Cleaned cleaned = ExitDeletions.deleteOutside(ExitDeletions.registered(), policy.root());
+    if (!cleaned.deleted.isEmpty()) {
+      err.println("confine-agent: deleted before chroot what the JVM was to delete at exit (File.deleteOnExit) and could not reach"
+          + " from the jail: " + cleaned.deleted);
+    }
+    if (!cleaned.left.isEmpty()) {
+      err.println("confine-agent: left behind, outside the jail, though the JVM was to delete it at exit: " + cleaned.left);
     }
     try {
       ConfinementReport report = policy.apply();
