@@ -70,9 +70,25 @@ final class JarUrlCache {
     }
   };
 
-  /** Registers {@link #REWRITE}, and applies it to the JDK's lookup if it is loaded already. */
-  static void install(Instrumentation instrumentation) throws UnmodifiableClassException {
+  private static boolean retransformed;
+
+  /**
+   * Registers {@link #REWRITE} for the classes loaded from now on. Nothing is rewritten here: ASM
+   * is loaded only when one of the two classes loads, or by {@link #rewriteLoaded}.
+   */
+  static void register(Instrumentation instrumentation) {
     instrumentation.addTransformer(REWRITE, true);
+  }
+
+  /**
+   * Rewrites the JDK's lookup if it was loaded before {@link #register} (the agent's own slf4j
+   * loads it in premain): once, off premain (the agent's warm-up) and in any case before apply().
+   */
+  static synchronized void rewriteLoaded(Instrumentation instrumentation) throws UnmodifiableClassException {
+    if (retransformed) {
+      return;
+    }
+    retransformed = true;
     for (Class<?> loaded : instrumentation.getAllLoadedClasses()) {
       if (loaded.getName().equals(JDK_SERVICE_LOADER.replace('/', '.')) && instrumentation.isModifiableClass(loaded)) {
         instrumentation.retransformClasses(loaded);
