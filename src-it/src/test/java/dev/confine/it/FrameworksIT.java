@@ -113,6 +113,16 @@ class FrameworksIT {
     }
   }
 
+  /** Embedded Jetty 12 (jetty-server, its core Handler API), the late class one of jetty-server's. */
+  @Test
+  void jetty12WorksInAnEmptyJail() throws Exception {
+    int port = Examples.freePort();
+    try (ChildJvm child = agentJvm(options(port), Path.of(System.getProperty("user.dir")),
+        List.of("-cp", ChildJvm.classpath(), "dev.confine.it.PlainJettyServer", String.valueOf(port)))) {
+      worksConfined(child, port, "Jetty 12, empty jail", "org.eclipse.jetty.server.handler.gzip.GzipHandler", () -> { });
+    }
+  }
+
   /** Dropwizard's config: the application and admin connectors on loopback. */
   private Path dropwizardConfig(int port, int admin) throws IOException {
     Path config = Files.createTempFile("confine-it-dropwizard", ".yml");
@@ -184,12 +194,16 @@ class FrameworksIT {
     worksConfined(child, port, what, () -> { });
   }
 
+  private void worksConfined(ChildJvm child, int port, String what, Check more) throws Exception {
+    worksConfined(child, port, what, "com.fasterxml.jackson.databind.util.ISO8601Utils", more);
+  }
+
   /** A check of the confined server's own, before SIGTERM. */
   private interface Check {
     void run() throws Exception;
   }
 
-  private void worksConfined(ChildJvm child, int port, String what, Check more) throws Exception {
+  private void worksConfined(ChildJvm child, int port, String what, String lateClass, Check more) throws Exception {
     child.await("confine-agent: confined", START);
     String base = "http://127.0.0.1:" + port;
     Curl.Answer hello = awaitAnswer(child, base + "/hello");
@@ -209,7 +223,7 @@ class FrameworksIT {
     assertTrue(echo.body.contains("\"name\":\"confine\"") && echo.body.contains("\"echoed\":true"), echo + "\n" + child.output());
     Curl.Answer late = Curl.get(base + "/late");
     assertEquals(200, late.status, late + "\n" + child.output());
-    assertEquals("com.fasterxml.jackson.databind.util.ISO8601Utils", late.body.trim(), child.output());
+    assertEquals(lateClass, late.body.trim(), child.output());
     more.run();
     // SIGTERM, as systemd and docker stop send it: the confined server ends by itself.
     ProcessHandle.of(child.pid()).ifPresent(ProcessHandle::destroy);
