@@ -123,6 +123,16 @@ class FrameworksIT {
     }
   }
 
+  /** Micronaut 4 (Netty, its fat jar), the late class one of Jackson's. */
+  @Test
+  void micronautWorksInAnEmptyJail() throws Exception {
+    int port = Examples.freePort();
+    Path jar = Path.of(System.getProperty("confine.it.micronautApp", "src-it/apps/micronaut/target/app.jar")).toRealPath();
+    try (ChildJvm child = agentJvm(options(port), jar.getParent(), List.of("-Dmicronaut.server.port=" + port, "-jar", jar.toString()))) {
+      worksConfined(child, port, "Micronaut 4.10.8, empty jail");
+    }
+  }
+
   /** Dropwizard's config: the application and admin connectors on loopback. */
   private Path dropwizardConfig(int port, int admin) throws IOException {
     Path config = Files.createTempFile("confine-it-dropwizard", ".yml");
