@@ -3,6 +3,7 @@ package dev.confine.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -39,9 +40,13 @@ class FrameworksIT {
 
   /** java [--enable-native-access] -javaagent:...=OPTIONS then {@code rest}, its working directory {@code directory}. */
   private static ChildJvm agentJvm(String options, Path directory, List<String> rest) throws IOException {
+    return agentJvm(ChildJvm.javaHome(), options, directory, rest);
+  }
+
+  private static ChildJvm agentJvm(String javaHome, String options, Path directory, List<String> rest) throws IOException {
     List<String> command = new ArrayList<>(List.of("env", "--chdir=" + directory)); // env execs java: the pid is the JVM's
-    command.add(Path.of(ChildJvm.javaHome(), "bin", "java").toString());
-    if (ChildJvm.featureVersion(ChildJvm.javaHome()) >= 22) {
+    command.add(Path.of(javaHome, "bin", "java").toString());
+    if (ChildJvm.featureVersion(javaHome) >= 22) {
       command.add("--enable-native-access=ALL-UNNAMED");
     }
     command.add("-javaagent:" + System.getProperty("confine.it.agentJar") + "=" + options);
@@ -130,6 +135,24 @@ class FrameworksIT {
     Path jar = Path.of(System.getProperty("confine.it.micronautApp", "src-it/apps/micronaut/target/app.jar")).toRealPath();
     try (ChildJvm child = agentJvm(options(port), jar.getParent(), List.of("-Dmicronaut.server.port=" + port, "-jar", jar.toString()))) {
       worksConfined(child, port, "Micronaut 4.10.8, empty jail");
+    }
+  }
+
+  /**
+   * Helidon SE 4 (its app jar and libs/), which needs Java 21+: on Temurin 25 whatever the suite's
+   * children run on. Its module is built apart (Maven on 21+, see its pom), so this case says when
+   * it could not run.
+   */
+  @Test
+  void helidonSe4WorksInAnEmptyJailOnTemurin25() throws Exception {
+    String java25 = "/usr/lib/jvm/temurin-25-jdk-amd64";
+    Path jar = Path.of(System.getProperty("confine.it.helidonApp", "src-it/apps/helidon/target/app.jar"));
+    assumeTrue(Files.isExecutable(Path.of(java25, "bin", "java")), "SKIPPED: Helidon SE 4 needs Java 21+, and " + java25 + " is not there");
+    assumeTrue(Files.isRegularFile(jar), "SKIPPED: " + jar + " is not built: JAVA_HOME=" + java25 + " mvn -f src-it/apps/helidon/pom.xml package");
+    int port = Examples.freePort();
+    Path real = jar.toRealPath();
+    try (ChildJvm child = agentJvm(java25, options(port), real.getParent(), List.of("-Dport=" + port, "-jar", real.toString()))) {
+      worksConfined(child, port, "Helidon SE 4.5.0 on Temurin 25, empty jail", "io.helidon.common.Base64Value", () -> { });
     }
   }
 
