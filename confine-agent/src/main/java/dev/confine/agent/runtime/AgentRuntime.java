@@ -43,6 +43,8 @@ public final class AgentRuntime {
    * as an escape route (seen with Tomcat, whose deploy gives the waiter seconds of looks).
    */
   private static final Object WAITER_WORK = new Object();
+  /** Set once JarUrlCache's rewrite is registered: the JDK's lookup loaded before is rewritten off premain. */
+  private static volatile java.lang.instrument.Instrumentation instrumentation;
 
   /** Called from premain (or agentmain) with the agent's argument string and its Instrumentation. */
   public static void start(String arguments, java.lang.instrument.Instrumentation instrumentation) {
@@ -67,6 +69,19 @@ public final class AgentRuntime {
       stop(err, "the jail is refused:\n" + check.errors().stream().map(AgentRuntime::line).collect(Collectors.joining("\n")));
       return;
     }
+    // An application whose class loader reopens its jars by path after start (Quarkus's
+    // fast-jar): confined in an empty jail it would hang, so it is refused now, with the fixes.
+    try {
+      java.util.Optional<String> reopens = ReopenedJars.refusal(System.getProperty("java.class.path"),
+          java.nio.file.Path.of(System.getProperty("user.dir")), options.policy.root());
+      if (reopens.isPresent()) {
+        stop(err, reopens.get());
+        return;
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      stop(err, "cannot tell whether the application reopens its jars after start: " + e);
+      return;
+    }
     // A listed port another process already listens on: the server could never listen there.
     // Said now, before main, rather than after the server has started on its other ports.
     try {
@@ -78,6 +93,19 @@ public final class AgentRuntime {
     } catch (java.io.IOException e) {
       stop(err, "cannot tell which ports listen (/proc/self/net/tcp): " + e);
       return;
+    }
+    try {
+      ExitDeletions.open(instrumentation);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      err.println("confine-agent: cannot read the JVM's deleteOnExit list (" + e + "): what it names stays behind outside the jail");
+    }
+    // Jersey and the JDK's ServiceLoader read META-INF/services through uncached jar: URLs, which
+    // reopen the jar by path after chroot: made cached, and confine() holds the class path's jars
+    // in that cache. Registered after the check, whose slf4j loads the JDK's lookup: that one is
+    // rewritten on the agent's thread (warmUp, or confine), so ASM is not loaded in premain.
+    if (!Boolean.getBoolean("confine.agent.noJarUrlCache")) { // off only to show what it prevents
+      JarUrlCache.register(instrumentation);
+      AgentRuntime.instrumentation = instrumentation;
     }
     if (options.at == AgentOptions.At.MAIN) {
       confineNow(options, err);
@@ -123,6 +151,18 @@ public final class AgentRuntime {
    * it the library has halted already): a server asked to be confined never serves on as root.
    */
   private static void confine(dev.confine.ConfinementPolicy policy, PrintStream err, java.util.function.Supplier<String> when) {
+    rewriteLoadedServiceLoader(err);
+    for (String unheld : instrumentation == null ? List.<String>of() : JarUrlCache.holdClassPathJars(System.getProperty("java.class.path"))) {
+      err.println("confine-agent: cannot hold " + unheld + " open: reads of it through jar: URLs will fail once confined");
+    }
+    ExitDeletions.Cleaned cleaned = ExitDeletions.deleteOutside(ExitDeletions.registered(), policy.root());
+    if (!cleaned.deleted.isEmpty()) {
+      err.println("confine-agent: deleted before chroot what the JVM was to delete at exit (File.deleteOnExit) and could not reach"
+          + " from the jail: " + cleaned.deleted);
+    }
+    if (!cleaned.left.isEmpty()) {
+      err.println("confine-agent: left behind, outside the jail, though the JVM was to delete it at exit: " + cleaned.left);
+    }
     try {
       ConfinementReport report = policy.apply();
       confined = report;
@@ -146,6 +186,20 @@ public final class AgentRuntime {
   }
 
 
+  /** JarUrlCache's rewrite of the JDK's ServiceLoader lookup loaded in premain: once, before apply(). */
+  private static void rewriteLoadedServiceLoader(PrintStream err) {
+    java.lang.instrument.Instrumentation registered = instrumentation;
+    if (registered == null) {
+      return;
+    }
+    try {
+      JarUrlCache.rewriteLoaded(registered);
+    } catch (java.lang.instrument.UnmodifiableClassException | RuntimeException e) {
+      err.println("confine-agent: cannot make the JDK's META-INF/services reads cached (" + e + "): once confined, ServiceLoader"
+          + " lookups in the application's jars may fail");
+    }
+  }
+
   private static String line(Finding f) {
     // The fix in the agent's words: allow-writable=var/spool, not allowWritable("var/spool").
     return "  " + f.severity() + " " + f.code() + ": " + f.message() + " (fix: " + dev.confine.PolicyOptions.inTermsOf(f.fix(), dev.confine.PolicyOptions.FrontEnd.AGENT) + ")";
@@ -158,6 +212,7 @@ public final class AgentRuntime {
    */
   private static void warmUp(AgentOptions options, PrintStream err) {
     long start = System.nanoTime();
+    rewriteLoadedServiceLoader(err);
     options.policy.prepareJvm();
     err.println("confine-agent: warmed up in " + (System.nanoTime() - start) / 1_000_000 + " ms");
   }
