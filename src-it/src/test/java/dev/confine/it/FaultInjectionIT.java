@@ -39,26 +39,20 @@ class FaultInjectionIT {
   /** Written for SECURITY.md's matrix: case, then what happened. */
   private static final Path MATRIX = Path.of("target", "fault-matrix.txt");
 
-  private final List<Path> made = new ArrayList<>();
+  private JailAndCwd dirs;
   private Path jail;
   private Path cwd;
 
   @BeforeEach
   void setUp() {
-    Root.require();
-    jail = made(Jails.fresh("fault"));
-    // Outside the jail: a working directory moved into the jail and not put back shows.
-    cwd = made(Jails.fresh("fault-cwd"));
+    dirs = new JailAndCwd("fault");
+    jail = dirs.jail;
+    cwd = dirs.cwd;
   }
 
   @AfterEach
   void tearDown() {
-    made.forEach(Jails::remove);
-  }
-
-  private Path made(Path path) {
-    made.add(path);
-    return path;
+    dirs.close();
   }
 
   /** One failing call: the step, the errno, what the code is expected to do (not asserted beyond failing closed). */

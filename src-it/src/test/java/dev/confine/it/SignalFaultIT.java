@@ -35,25 +35,20 @@ class SignalFaultIT {
   private static final Path MATRIX = Path.of("target", "fault-matrix-signals.txt");
   private static final List<String> SMALL_HEAP = List.of("-Xmx32m", "-XX:+UseSerialGC", "-XX:-UseTLAB");
 
-  private final List<Path> made = new ArrayList<>();
+  private JailAndCwd dirs;
   private Path jail;
   private Path cwd;
 
   @BeforeEach
   void setUp() {
-    Root.require();
-    jail = made(Jails.fresh("sfault"));
-    cwd = made(Jails.fresh("sfault-cwd"));
+    dirs = new JailAndCwd("sfault");
+    jail = dirs.jail;
+    cwd = dirs.cwd;
   }
 
   @AfterEach
   void tearDown() {
-    made.forEach(Jails::remove);
-  }
-
-  private Path made(Path path) {
-    made.add(path);
-    return path;
+    dirs.close();
   }
 
   static final class Case {

@@ -50,25 +50,20 @@ class ThreadFaultIT {
   private static final List<String> FIELDS = List.of("Groups", "Gid", "Uid");
   private static final Map<String, String> ROOT_VALUE = Map.of("Groups", "0", "Gid", "0\t0\t0\t0", "Uid", "0\t0\t0\t0");
 
-  private final List<Path> made = new ArrayList<>();
+  private JailAndCwd dirs;
   private Path jail;
   private Path cwd;
 
   @BeforeEach
   void setUp() {
-    Root.require();
-    jail = made(Jails.fresh("tfault"));
-    cwd = made(Jails.fresh("tfault-cwd"));
+    dirs = new JailAndCwd("tfault");
+    jail = dirs.jail;
+    cwd = dirs.cwd;
   }
 
   @AfterEach
   void tearDown() {
-    made.forEach(Jails::remove);
-  }
-
-  private Path made(Path path) {
-    made.add(path);
-    return path;
+    dirs.close();
   }
 
   static final class Case {
