@@ -25,6 +25,8 @@ public final class ConfinementReport {
   private final PreflightReport preflight;
   private final Map<Phase, Duration> phases;
   private final Map<String, Duration> preparations;
+  private final Map<String, String> skippedPreparations;
+  private final Map<String, String> keptPreparations;
   private final List<Duration> stepTimes;
   private final List<String> notes;
   private final Optional<Syslog> syslog;
@@ -49,6 +51,8 @@ public final class ConfinementReport {
     phases.putAll(parts.phases());
     this.phases = Collections.unmodifiableMap(phases);
     this.preparations = Collections.unmodifiableMap(new LinkedHashMap<>(parts.preparations()));
+    this.skippedPreparations = Collections.unmodifiableMap(new LinkedHashMap<>(parts.skippedPreparations()));
+    this.keptPreparations = Collections.unmodifiableMap(new LinkedHashMap<>(parts.keptPreparations()));
     this.notes = List.copyOf(parts.notes());
     this.containerView = requireNonNull(parts.containerView(), "containerView");
     this.syslog = parts.syslog();
@@ -100,6 +104,24 @@ public final class ConfinementReport {
   /** Time spent on each JVM preparation, by name, in the order they ran. */
   public Map<String, Duration> preparations() {
     return preparations;
+  }
+
+  /**
+   * The preparations apply() did not run because the jail holds what they would have read (laid
+   * out by {@code confine-doctor init --jvm-files}; see {@link JailJvmFiles}), by name, each with
+   * the reason. Empty where the jail holds no copy of this JVM's java.home.
+   */
+  public Map<String, String> skippedPreparations() {
+    return skippedPreparations;
+  }
+
+  /**
+   * Where the jail holds a copy of this JVM's java.home: the preparations it did not make
+   * unnecessary, by name, each with the reason (a file missing or different, a property naming
+   * another file, one no file can stand in for). Empty otherwise.
+   */
+  public Map<String, String> keptPreparations() {
+    return keptPreparations;
   }
 
   /**
@@ -167,6 +189,10 @@ public final class ConfinementReport {
       preparations.forEach((name, d) -> out.append(String.format(" %s=%.1f", name, d.toNanos() / 1e6)));
       out.append(System.lineSeparator());
     }
+    skippedPreparations.forEach(
+        (name, why) -> out.append("jvm preparation skipped: ").append(name).append(": ").append(why).append(System.lineSeparator()));
+    keptPreparations.forEach(
+        (name, why) -> out.append("jvm preparation kept: ").append(name).append(": ").append(why).append(System.lineSeparator()));
     for (Finding finding : preflight.findings()) {
       out.append("preflight: ").append(finding).append(System.lineSeparator());
     }

@@ -55,6 +55,19 @@ public final class Confiner {
   public interface JvmPreparer {
     Map<String, Duration> prepare(PolicyView policy, NanoClock clock);
 
+    /**
+     * The preparations the jail makes unnecessary (it holds the files they would read), by name,
+     * each with the reason; the default skips none.
+     */
+    default dev.confine.internal.jvm.PreparationSkips.Result skips(PolicyView policy) {
+      return new dev.confine.internal.jvm.PreparationSkips.Result(Map.of(), Map.of());
+    }
+
+    /** {@link #prepare(PolicyView, NanoClock)} without the preparations named; the default ignores the names. */
+    default Map<String, Duration> prepare(PolicyView policy, NanoClock clock, java.util.Set<String> skipped) {
+      return prepare(policy, clock);
+    }
+
     /** What preflight reports about this JVM (its class path) under this policy. */
     default List<Finding> findings(PolicyView policy) {
       return List.of();
@@ -79,7 +92,17 @@ public final class Confiner {
   private static final class SystemPreparer implements JvmPreparer {
     @Override
     public Map<String, Duration> prepare(PolicyView policy, NanoClock clock) {
-      return runPreparations(policy, clock);
+      return runPreparations(policy, clock, java.util.Set.of());
+    }
+
+    @Override
+    public dev.confine.internal.jvm.PreparationSkips.Result skips(PolicyView policy) {
+      return dev.confine.internal.jvm.PreparationSkips.of(policy.root(), policy.jvmFacilities());
+    }
+
+    @Override
+    public Map<String, Duration> prepare(PolicyView policy, NanoClock clock, java.util.Set<String> skipped) {
+      return runPreparations(policy, clock, skipped);
     }
 
     @Override
@@ -259,7 +282,9 @@ public final class Confiner {
     report.identity(resolved.identity);
     // Before preflight, so that preflight sees what they did: a hook may open a directory, or
     // chown, chmod or mknod in the jail.
-    report.preparations(time.phase(Phase.PREPARE_JVM, () -> preparer.prepare(policy, clock)));
+    dev.confine.internal.jvm.PreparationSkips.Result skips = time.phase(Phase.PREPARE_JVM, () -> preparer.skips(policy));
+    report.skippedPreparations(skips.skipped()).keptPreparations(skips.kept());
+    report.preparations(time.phase(Phase.PREPARE_JVM, () -> preparer.prepare(policy, clock, skips.skipped().keySet())));
     Preflight.Result preflight = time.phase(Phase.PREFLIGHT, () -> preflight(policy, resolved, k));
     report.preflight(preflight.report);
     // The programs are built, and the classes loaded, before anything irreversible.
@@ -553,15 +578,18 @@ public final class Confiner {
         "preflight could not read the process's state or the jail" + (hint.isEmpty() ? "" : ": " + hint), false);
   }
 
-  private static Map<String, Duration> runPreparations(PolicyView policy, NanoClock clock) {
+  private static Map<String, Duration> runPreparations(PolicyView policy, NanoClock clock, java.util.Set<String> skipped) {
     synchronized (JvmPreparations.class) { // a warm-up in flight (JvmPreparations.warmUp) ends first
-      return runPreparationsAlone(policy, clock);
+      return runPreparationsAlone(policy, clock, skipped);
     }
   }
 
-  private static Map<String, Duration> runPreparationsAlone(PolicyView policy, NanoClock clock) {
+  private static Map<String, Duration> runPreparationsAlone(PolicyView policy, NanoClock clock, java.util.Set<String> skipped) {
     Map<String, Duration> times = new LinkedHashMap<>();
     for (JvmPreparation preparation : JvmPreparations.plan(policy)) {
+      if (skipped.contains(preparation.name()) && !policy.beforeChrootHooks().containsKey(preparation.name())) {
+        continue; // the jail holds what it would have read (PreparationSkips)
+      }
       long t = clock.nanoTime();
       try {
         preparation.prepare();

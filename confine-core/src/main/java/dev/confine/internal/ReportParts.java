@@ -34,6 +34,8 @@ public final class ReportParts {
   private PreflightReport preflight;
   private Map<Phase, Duration> phases = Map.of();
   private Map<String, Duration> preparations = Map.of();
+  private Map<String, String> skippedPreparations = Map.of();
+  private Map<String, String> keptPreparations = Map.of();
   private List<String> notes = List.of();
   private ContainerView containerView;
   private Optional<Syslog> syslog = Optional.empty();
@@ -105,6 +107,16 @@ public final class ReportParts {
     return this;
   }
 
+  public ReportParts skippedPreparations(Map<String, String> skipped) {
+    this.skippedPreparations = requireNonNull(skipped, "skipped");
+    return this;
+  }
+
+  public ReportParts keptPreparations(Map<String, String> kept) {
+    this.keptPreparations = requireNonNull(kept, "kept");
+    return this;
+  }
+
   public ReportParts notes(List<String> notes) {
     this.notes = requireNonNull(notes, "notes");
     return this;
@@ -169,6 +181,14 @@ public final class ReportParts {
 
   public Map<String, Duration> preparations() {
     return preparations;
+  }
+
+  public Map<String, String> skippedPreparations() {
+    return skippedPreparations;
+  }
+
+  public Map<String, String> keptPreparations() {
+    return keptPreparations;
   }
 
   public List<String> notes() {

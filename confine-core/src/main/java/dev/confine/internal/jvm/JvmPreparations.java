@@ -112,8 +112,9 @@ public final class JvmPreparations {
    * that moment would be judged as the daemon's own).
    */
   public static synchronized void warmUp(PolicyView policy) {
+    Set<String> skipped = PreparationSkips.of(policy.root(), policy.jvmFacilities()).skipped().keySet();
     for (JvmPreparation preparation : plan(policy)) {
-      if (policy.beforeChrootHooks().containsKey(preparation.name())) {
+      if (policy.beforeChrootHooks().containsKey(preparation.name()) || skipped.contains(preparation.name())) {
         continue;
       }
       try {
