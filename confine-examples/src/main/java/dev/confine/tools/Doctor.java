@@ -64,7 +64,7 @@ public final class Doctor {
           System.lineSeparator(),
           "usage: confine-doctor check --root DIR --user NAME|UID [options] [--json]",
           "       confine-doctor init --root DIR --user NAME|UID [--group GID] [--name-lookups] [--dev-null] [--dev-urandom]",
-          "                           [--writable SUBDIR]... [--force]",
+          "                           [--writable SUBDIR]... [--jvm-files [--java-home DIR]] [--force]",
           "       confine-doctor inspect PID [--root DIR] [--user NAME|UID] [--group GID] [--groups GID,...]",
           "                              [--keep-capabilities CAP]... [--allow-new-privileges] [--no-baseline-filter]",
           "                              [--seccomp-filters N] [--json]",
@@ -105,6 +105,12 @@ public final class Doctor {
           "  --dev-urandom               dev/urandom (character device 1,9, root-owned 0666); as --dev-null",
           "  --writable SUBDIR           SUBDIR of DIR owned by the user, mode 0700, its parents root-owned 0755",
           "                              (repeatable; relative, no \"..\"); check needs --allow-writable SUBDIR",
+          "  --jvm-files                 copies of the files the JVM reads lazily under its java.home (trust store,",
+          "                              java.security and the JCE policy, tzdb.dat, logging and net properties, the",
+          "                              libraries of net and management), at the same path in DIR, root-owned 0444,",
+          "                              and etc/confine/jvm-files.sha256: apply() skips the preparations they make",
+          "                              unnecessary; check warns when the host's files change since",
+          "  --java-home DIR             the daemon's java.home for --jvm-files (default: this JVM's)",
           "  --force                     fix the owner and mode of existing paths that differ (never deletes,",
           "                              never rewrites a file's content)",
           "",
@@ -200,6 +206,7 @@ public final class Doctor {
     for (String path : request.samePaths) {
       shown.add(samePathFinding(policy.root(), path));
     }
+    shown.addAll(jvmFilesFindings(policy.root()));
     PreflightReport doctors = new PreflightReport(shown);
     String note =
         "not shown: " + skipped.size() + " kind" + (skipped.size() == 1 ? "" : "s") + " of finding about this doctor process, not the daemon ("
@@ -218,6 +225,69 @@ public final class Doctor {
       }
     }
     return doctors.hasErrors() ? ERRORS_FOUND : OK;
+  }
+
+  /**
+   * What init --jvm-files recorded against the host's files now: a WARNING for each host file that
+   * changed since (apply() then finds the copy different and prepares as before, at the old cost)
+   * or copy that no longer matches the record; an INFO when all match. Nothing without a record.
+   */
+  static List<Finding> jvmFilesFindings(Path root) {
+    Path manifest = root.resolve(JailInit.JVM_FILES_MANIFEST);
+    List<String> lines;
+    try {
+      if (!Files.isRegularFile(manifest, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        return List.of();
+      }
+      lines = Files.readAllLines(manifest, java.nio.charset.StandardCharsets.UTF_8);
+    } catch (java.io.IOException e) {
+      return List.of(new Finding(Severity.WARNING, "jvm-files-unreadable", manifest + " could not be read: " + e.getMessage(),
+          "init --jvm-files records there what it copied, to tell when the host's JDK files change.",
+          "Make it a root-owned regular file again: remove it and run confine-doctor init --jvm-files."));
+    }
+    List<Finding> findings = new ArrayList<>();
+    int matching = 0;
+    for (String line : lines) {
+      int gap = line.indexOf("  ");
+      if (gap != 64) {
+        continue;
+      }
+      String recorded = line.substring(0, gap);
+      String relative = line.substring(gap + 2);
+      Path host = Path.of("/").resolve(relative);
+      Path copy = root.resolve(relative);
+      String fix = "Copy it again: remove " + copy + " and run confine-doctor init --root " + DoctorFindings.shell(root.toString())
+          + " --jvm-files (with the same --user and flags as before).";
+      String why = "apply() skips a JVM preparation only where the jail's copy holds the host's bytes; where they differ it prepares"
+          + " as without the copies, and starts as slowly.";
+      String hostNow = digest(host);
+      // A link in the jail would be followed here on the host's side: only a regular file counts.
+      String copyNow = Files.isRegularFile(copy, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? digest(copy) : "";
+      if (!recorded.equals(hostNow)) {
+        findings.add(new Finding(Severity.WARNING, "jvm-file-changed",
+            host + (hostNow.isEmpty() ? " is gone" : " changed") + " since init copied it into the jail (an update of the JDK?)", why, fix));
+      } else if (!recorded.equals(copyNow)) {
+        findings.add(new Finding(Severity.WARNING, "jvm-file-copy-differs",
+            copy + (copyNow.isEmpty() ? " is missing" : " no longer holds what init copied") + " from " + host, why, fix));
+      } else {
+        matching++;
+      }
+    }
+    if (findings.isEmpty()) {
+      findings.add(new Finding(Severity.INFO, "jvm-files-current",
+          matching + " copies of JDK files in the jail match the host's files and init's record (" + JailInit.JVM_FILES_MANIFEST + ")",
+          "apply() skips the JVM preparations these copies make unnecessary.", "Nothing to do."));
+    }
+    return findings;
+  }
+
+  /** The SHA-256 of a regular file (links followed: the host's JDK links its files into /etc), "" if it cannot be read. */
+  private static String digest(Path file) {
+    try {
+      return JailInit.sha256(Files.readAllBytes(file));
+    } catch (java.io.IOException e) {
+      return "";
+    }
   }
 
   /** A --same-path result as a finding: ERROR if the path names another file (or none) inside the jail. */

@@ -43,9 +43,16 @@ final class JailInit {
     final boolean devUrandom;
     final List<String> writable;
     final boolean force;
+    /** --jvm-files: the java.home whose lazily read files are copied into the jail; empty without it. */
+    final Optional<Path> jvmFiles;
 
     Request(Path root, String user, OptionalLong group, boolean nameLookups, boolean devNull, boolean devUrandom, List<String> writable,
         boolean force) {
+      this(root, user, group, nameLookups, devNull, devUrandom, writable, force, Optional.empty());
+    }
+
+    Request(Path root, String user, OptionalLong group, boolean nameLookups, boolean devNull, boolean devUrandom, List<String> writable,
+        boolean force, Optional<Path> jvmFiles) {
       this.root = root;
       this.user = user;
       this.group = group;
@@ -54,6 +61,7 @@ final class JailInit {
       this.devUrandom = devUrandom;
       this.writable = List.copyOf(writable);
       this.force = force;
+      this.jvmFiles = jvmFiles;
     }
   }
 
@@ -137,6 +145,11 @@ final class JailInit {
       return new Item(relative, Kind.FILE, 0, 0, 0644, reason, content.clone(), contentNote, 0, 0);
     }
 
+    /** A copy no one may change in the jail: root's, 0444. */
+    static Item readOnlyFile(String relative, byte[] content, String contentNote, String reason) {
+      return new Item(relative, Kind.FILE, 0, 0, 0444, reason, content.clone(), contentNote, 0, 0);
+    }
+
     static Item device(String relative, int major, int minor, String reason) {
       return new Item(relative, Kind.CHAR_DEVICE, 0, 0, 0666, reason, new byte[0], "", major, minor);
     }
@@ -198,6 +211,8 @@ final class JailInit {
     boolean devNull = false;
     boolean devUrandom = false;
     boolean force = false;
+    boolean jvmFiles = false;
+    Optional<Path> javaHome = Optional.empty();
     List<String> writable = new ArrayList<>();
     for (int i = 0; i < args.size(); i++) {
       String option = args.get(i);
@@ -250,6 +265,22 @@ final class JailInit {
         case "--force":
           force = true;
           break;
+        case "--jvm-files":
+          jvmFiles = true;
+          break;
+        case "--java-home":
+          {
+            String value = Doctor.value(args, i++, option);
+            if (javaHome.isPresent()) {
+              throw new Doctor.UsageException("--java-home is given twice (\"" + javaHome.get() + "\" and \"" + value + "\")");
+            }
+            Path home = Path.of(value);
+            if (!home.isAbsolute() || !home.normalize().equals(home)) {
+              throw new Doctor.UsageException("--java-home must be an absolute path without \".\" or \"..\", as the daemon's java.home: " + value);
+            }
+            javaHome = Optional.of(home);
+            break;
+          }
         default:
           throw new Doctor.UsageException("unknown option \"" + option + "\" for init");
       }
@@ -260,7 +291,12 @@ final class JailInit {
     if (user.isEmpty()) {
       throw new Doctor.UsageException("--user NAME|UID is required");
     }
-    return new Request(root.get(), user.get(), group, nameLookups, devNull, devUrandom, writable, force);
+    if (javaHome.isPresent() && !jvmFiles) {
+      throw new Doctor.UsageException("--java-home names the JDK for --jvm-files, which is not given");
+    }
+    Optional<Path> jvmHome =
+        jvmFiles ? Optional.of(javaHome.orElseGet(() -> Path.of(System.getProperty("java.home")))) : Optional.empty();
+    return new Request(root.get(), user.get(), group, nameLookups, devNull, devUrandom, writable, force, jvmHome);
   }
 
   private static Path root(String value) throws Doctor.UsageException {
@@ -374,7 +410,7 @@ final class JailInit {
             out.println("fixed  " + shown + " (was " + l.detail + ")");
             break;
           default:
-            out.println("kept   " + shown + (l.item.kind == Kind.FILE ? " (already so; its content is left as it is)" : " (already so)"));
+            out.println("kept   " + shown + (l.item.kind == Kind.FILE ? " (already so; its content is left as it is" + contentDiffers(l) + ")" : " (already so)"));
         }
       } catch (IOException | RuntimeException e) {
         err.println("confine-doctor: init could not make " + l.path + ": " + e);
@@ -481,6 +517,9 @@ final class JailInit {
     if (request.devUrandom) {
       add(layout, Item.device("dev/urandom", 1, 9, "--dev-urandom"));
     }
+    if (request.jvmFiles.isPresent()) {
+      jvmFiles(layout, request.jvmFiles.get());
+    }
     for (String sub : request.writable) {
       String reason = "--writable " + sub;
       String[] names = sub.split("/");
@@ -496,6 +535,46 @@ final class JailInit {
     return layout;
   }
 
+  /** Where init records what --jvm-files copied: sha256sum's format, paths relative to "/" (and to the jail). */
+  static final String JVM_FILES_MANIFEST = "etc/confine/jvm-files.sha256";
+
+  /**
+   * --jvm-files: copies of what the JVM reads lazily under java.home (JailJvmFiles), at the same
+   * path in the jail, root's, 0444, their directories root's 0755; and the manifest of their
+   * SHA-256 at copy time, from which check tells that the host's JDK changed since.
+   */
+  private static void jvmFiles(Map<String, Item> layout, Path javaHome) throws Doctor.UsageException, IOException {
+    if (!Files.isDirectory(javaHome.resolve("lib"))) {
+      throw new Doctor.UsageException("--java-home " + javaHome + " is not a JDK's home (it has no lib directory)");
+    }
+    List<Path> files = dev.confine.JailJvmFiles.files(javaHome, EnumSet.allOf(dev.confine.JvmFacility.class));
+    StringBuilder manifest = new StringBuilder();
+    for (Path file : files) {
+      String relative = file.toString().substring(1);
+      String[] names = relative.split("/");
+      StringBuilder dir = new StringBuilder();
+      for (int i = 0; i < names.length - 1; i++) {
+        dir.append(dir.length() == 0 ? "" : "/").append(names[i]);
+        add(layout, Item.directory(dir.toString(), 0, 0, 0755, "--jvm-files"));
+      }
+      byte[] content = Files.readAllBytes(file);
+      add(layout, Item.readOnlyFile(relative, content, "a copy of the host's " + file, "--jvm-files"));
+      manifest.append(sha256(content)).append("  ").append(relative).append('\n');
+    }
+    add(layout, Item.directory("etc", 0, 0, 0755, "--jvm-files"));
+    add(layout, Item.directory("etc/confine", 0, 0, 0755, "--jvm-files"));
+    add(layout, Item.readOnlyFile(JVM_FILES_MANIFEST, manifest.toString().getBytes(StandardCharsets.UTF_8),
+        files.size() + " SHA-256 of the copies, for check", "--jvm-files"));
+  }
+
+  static String sha256(byte[] content) {
+    try {
+      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(content));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new AssertionError("every JDK has SHA-256", e);
+    }
+  }
+
   private static Item hostCopy(Path hostEtc, String name, String fallback) throws IOException {
     Path host = hostEtc.resolve(name);
     String relative = "etc/" + name;
@@ -504,6 +583,16 @@ final class JailInit {
     } catch (NoSuchFileException e) {
       return Item.file(relative, fallback.getBytes(StandardCharsets.UTF_8), "the host has no " + host + ": a minimal one", "--name-lookups");
     }
+  }
+
+  /** For a --jvm-files copy that is already there: whether it still holds the host's bytes. */
+  private static String contentDiffers(Look l) throws IOException {
+    if (!l.item.reason.equals("--jvm-files") || java.util.Arrays.equals(Files.readAllBytes(l.path), l.item.content)) {
+      return "";
+    }
+    return l.item.relative.equals(JVM_FILES_MANIFEST)
+        ? ", and it differs from this run's: remove it and run init again for a manifest of the files now"
+        : ", and it differs from the host's: apply() prepares its facility as before; remove it and run init again";
   }
 
   private static void add(Map<String, Item> layout, Item item) throws Doctor.UsageException {
@@ -693,6 +782,9 @@ final class JailInit {
     if (request.nameLookups) {
       check.append(" --name-lookups");
     }
+    request.jvmFiles.ifPresent(home -> out.println("note: the JDK's files are copies of " + home + "'s: apply() in a JVM of that java.home"
+        + " skips the preparations they make unnecessary (its report's skippedPreparations); check says when the host's files"
+        + " change (an update of the JDK), and the copies must then be made again."));
     devices.forEach(d -> check.append(" --allow-device ").append(d));
     request.writable.forEach(w -> check.append(" --allow-writable ").append(DoctorFindings.shell(w)));
     out.println("next: " + check);

@@ -285,4 +285,30 @@ class DoctorTest {
         "--allow-writable", "var/spool", "--allow-device", "dev/null", "--keep-capabilities", "cap_net_bind_service", "--deny-syscalls", "default",
         "--deny-exec", "--syslog", "app"}));
   }
+
+  @Test
+  void jvmFilesFindingsSayWhenTheHostsJdkFilesChangedSinceInit(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    Path host = java.nio.file.Files.createDirectories(dir.resolve("host/jdk/lib")).resolve("tzdb.dat");
+    java.nio.file.Files.writeString(host, "zones 2025a");
+    Path jail = dir.resolve("jail");
+    String relative = host.toString().substring(1);
+    Path copy = java.nio.file.Files.createDirectories(jail.resolve(relative).getParent()).resolve("tzdb.dat");
+    java.nio.file.Files.writeString(copy, "zones 2025a");
+    java.nio.file.Files.createDirectories(jail.resolve("etc/confine"));
+    assertEquals(List.of(), Doctor.jvmFilesFindings(jail), "no record, nothing to say");
+    java.nio.file.Files.writeString(jail.resolve(JailInit.JVM_FILES_MANIFEST),
+        JailInit.sha256("zones 2025a".getBytes(StandardCharsets.UTF_8)) + "  " + relative + "\n");
+    assertEquals(List.of("jvm-files-current"), codes(Doctor.jvmFilesFindings(jail)));
+    java.nio.file.Files.writeString(copy, "zones edited");
+    assertEquals(List.of("jvm-file-copy-differs"), codes(Doctor.jvmFilesFindings(jail)));
+    java.nio.file.Files.writeString(host, "zones 2025b");
+    List<dev.confine.Finding> changed = Doctor.jvmFilesFindings(jail);
+    assertEquals(List.of("jvm-file-changed"), codes(changed));
+    assertEquals(dev.confine.Severity.WARNING, changed.get(0).severity());
+    assertTrue(changed.get(0).message().contains(host + " changed since init copied it"), changed.toString());
+  }
+
+  private static List<String> codes(List<dev.confine.Finding> findings) {
+    return findings.stream().map(dev.confine.Finding::code).collect(java.util.stream.Collectors.toList());
+  }
 }

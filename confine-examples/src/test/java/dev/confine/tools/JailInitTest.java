@@ -324,4 +324,34 @@ class JailInitTest {
     assertEquals(Optional.empty(), JailInit.nodevMount(Path.of("/run/with space/jail"), mountinfo), "the nearer mount has no nodev");
     assertEquals(Optional.empty(), JailInit.nodevMount(Path.of("/running/jail"), mountinfo), "path components, not string prefixes");
   }
+
+  @Test
+  void jvmFilesCopiesWhatTheJvmReadsLazilyReadOnlyWithTheirDigests() throws Exception {
+    Path home = dir.resolve("jdk");
+    Files.createDirectories(home.resolve("lib/security"));
+    Files.createDirectories(home.resolve("conf/security/policy/unlimited"));
+    Files.writeString(home.resolve("lib/security/cacerts"), "anchors");
+    Files.writeString(home.resolve("lib/tzdb.dat"), "zones");
+    Files.writeString(home.resolve("conf/security/java.security"), "securerandom.source=file:/dev/random\n");
+    Files.writeString(home.resolve("conf/security/policy/unlimited/default_local.policy"), "grant {};\n");
+    Files.writeString(home.resolve("conf/sound.properties"), "not read by any preparation");
+    JailInit.Request request =
+        JailInit.parse(List.of("--root", dir.resolve("jail").toString(), "--user", "www-data", "--jvm-files", "--java-home", home.toString()));
+    Map<String, JailInit.Item> layout = JailInit.layout(request, 33, 33, machine((p, a, b) -> { throw new AssertionError(); }));
+    String inJail = home.toString().substring(1);
+    for (String name : List.of("lib/security/cacerts", "lib/tzdb.dat", "conf/security/java.security", "conf/security/policy/unlimited/default_local.policy")) {
+      JailInit.Item item = layout.get(inJail + "/" + name);
+      assertTrue(item != null, name + " in " + layout.keySet());
+      assertEquals("file 0:0 0444", item.describe(), name);
+      assertEquals(Files.readString(home.resolve(name)), new String(item.content, StandardCharsets.UTF_8), name);
+    }
+    assertFalse(layout.containsKey(inJail + "/conf/sound.properties"), "only what the preparations read: " + layout.keySet());
+    assertEquals("directory 0:0 0755", layout.get(inJail + "/lib/security").describe());
+    String manifest = new String(layout.get(JailInit.JVM_FILES_MANIFEST).content, StandardCharsets.UTF_8);
+    assertTrue(manifest.contains(JailInit.sha256("anchors".getBytes(StandardCharsets.UTF_8)) + "  " + inJail + "/lib/security/cacerts\n"), manifest);
+    assertEquals(4, manifest.lines().count(), manifest);
+    assertUsage("--java-home names the JDK for --jvm-files, which is not given", "--root", "/run/j", "--user", "x", "--java-home", "/opt/jdk");
+    assertUsage("--java-home must be an absolute path without \".\" or \"..\", as the daemon's java.home: jdk",
+        "--root", "/run/j", "--user", "x", "--jvm-files", "--java-home", "jdk");
+  }
 }
