@@ -61,7 +61,12 @@ import javax.net.ssl.SSLSocket;
  * and confining need. The JDK HTTP server is then left running for the parent to ask
  * ({@code HTTP port}), until "exit" on stdin.
  *
- * <p>Arguments: root uid gid default|none expectedTimeZoneId directoryClassName.
+ * <p>"laid-out" is the default preparation in a jail laid out by {@code confine-doctor init
+ * --jvm-files}: apply() skips what the jail's copies make unnecessary ({@code SKIPPED name why},
+ * {@code KEPT name why}). Without javax.net.ssl.keyStore the TLS probe checks the JDK's own trust
+ * store (its anchors, from lib/security/cacerts) instead of a handshake, which needs a key.
+ *
+ * <p>Arguments: root uid gid default|none|laid-out expectedTimeZoneId directoryClassName.
  */
 public final class JvmReadinessChild {
   private static final long PROBE_TIMEOUT_SECONDS = 20;
@@ -72,7 +77,7 @@ public final class JvmReadinessChild {
     Path root = Path.of(args[0]);
     long uid = Long.parseLong(args[1]);
     long gid = Long.parseLong(args[2]);
-    boolean prepared = args[3].equals("default");
+    boolean prepared = !args[3].equals("none");
     String expectedZone = args[4];
     String directoryClass = args[5];
     ConfinementPolicy.Builder builder = Confinement.builder().root(root).user(uid).group(gid);
@@ -82,6 +87,8 @@ public final class JvmReadinessChild {
     for (Map.Entry<String, Duration> p : report.preparations().entrySet()) {
       System.out.printf("PREPARED %s %.1f ms%n", p.getKey(), p.getValue().toNanos() / 1e6);
     }
+    report.skippedPreparations().forEach((name, why) -> System.out.println("SKIPPED " + name + " " + why));
+    report.keptPreparations().forEach((name, why) -> System.out.println("KEPT " + name + " " + why));
     System.out.printf("PREPARED-TOTAL %.1f ms%n", report.phases().get(Phase.PREPARE_JVM).toNanos() / 1e6);
     report.preflight().findings().forEach(f -> System.out.println("FINDING " + f));
 
@@ -206,6 +213,14 @@ public final class JvmReadinessChild {
   /** Both ends use SSLContext.getDefault(): key and trust store from the javax.net.ssl.* properties. */
   private static String tlsDefault() throws Exception {
     SSLContext context = SSLContext.getDefault();
+    if (System.getProperty("javax.net.ssl.keyStore") == null) {
+      javax.net.ssl.TrustManagerFactory trust =
+          javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+      trust.init((java.security.KeyStore) null);
+      int anchors = ((javax.net.ssl.X509TrustManager) trust.getTrustManagers()[0]).getAcceptedIssuers().length;
+      check(anchors > 50, "the default trust store has " + anchors + " anchors");
+      return "default context " + context.getProtocol() + ", the JDK's trust store with " + anchors + " anchors";
+    }
     InetAddress loopback = InetAddress.getLoopbackAddress();
     try (SSLServerSocket server = (SSLServerSocket) context.getServerSocketFactory().createServerSocket(0, 5, loopback)) {
       int port = server.getLocalPort();

@@ -112,9 +112,85 @@ class JvmReadinessIT {
     assertEquals(expected, failing, "which probes fail unprepared: " + probes);
   }
 
-  /** Runs the child in one mode; returns its probe lines by name, the HTTP request's included. */
+  /** The preparations whose files init --jvm-files copies and no property of the child points elsewhere. */
+  private static final Set<String> SKIPPED_WITH_STORES_GIVEN = Set.of("security", "net", "zip", "logging", "management");
+
+  @Test
+  void inAJailLaidOutByInitEveryProbePassesWithThePreparationsItHoldsSkipped() throws Exception {
+    layOut();
+    Map<String, String> probes = run("laid-out");
+    assertAllPass(probes);
+    // The child names its own key and trust stores (javax.net.ssl.*), which lie outside the jail:
+    // TLS is prepared; the zone is resolved from the host's /etc unless user.timezone is given.
+    assertTrue(skipped.keySet().containsAll(SKIPPED_WITH_STORES_GIVEN), "skipped: " + skipped + "; kept: " + kept);
+    assertTrue(kept.containsKey("tls") && kept.get("tls").contains("javax.net.ssl."), "kept: " + kept);
+    assertTrue(kept.containsKey("securerandom"), "kept: " + kept);
+    for (String name : skipped.keySet()) {
+      assertTrue(!prepared.contains(name), name + " was skipped and still prepared: " + prepared);
+    }
+  }
+
+  @Test
+  void withTheJdksTrustStoreAndAZoneGivenTlsAndTimeZonesAreSkippedToo() throws Exception {
+    layOut();
+    Map<String, String> probes = run("laid-out", List.of("-Duser.timezone=" + TimeZone.getDefault().getID()));
+    assertAllPass(probes);
+    Set<String> expected = new TreeSet<>(SKIPPED_WITH_STORES_GIVEN);
+    expected.addAll(Set.of("tls", "timezones"));
+    assertEquals(expected, new TreeSet<>(skipped.keySet()), "skipped; kept: " + kept);
+    Set<String> stillPrepared = new TreeSet<>(prepared);
+    stillPrepared.removeIf(name -> name.startsWith("classpath-")); // the policy's preloadDirectoryClasses()
+    assertEquals(Set.of("securerandom"), stillPrepared, "what was still prepared");
+  }
+
+  /** The control: a copy that is not the host's file keeps its preparation, and the facility still works. */
+  @Test
+  void aCopyThatDiffersFromTheHostsKeepsItsPreparation() throws Exception {
+    layOut();
+    Path copy = jail.resolve(ChildJvm.javaHome().substring(1)).resolve("conf/logging.properties");
+    Files.setPosixFilePermissions(copy, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    Files.writeString(copy, "# changed in the jail\n", java.nio.file.StandardOpenOption.APPEND);
+    Files.setPosixFilePermissions(copy, java.nio.file.attribute.PosixFilePermissions.fromString("r--r--r--"));
+    Map<String, String> probes = run("laid-out");
+    assertAllPass(probes);
+    assertTrue(!skipped.containsKey("logging") && kept.getOrDefault("logging", "").contains("differs"), "kept: " + kept);
+    assertTrue(prepared.contains("logging"), "prepared: " + prepared);
+    assertTrue(skipped.containsKey("net"), "the others are still skipped: " + skipped);
+  }
+
+  /** confine-doctor init --jvm-files for the children's JDK, into the fresh jail. */
+  private void layOut() throws Exception {
+    try (ChildJvm init = ChildJvm.start(List.of(), "dev.confine.tools.Doctor", "init", "--root", jail.toString(), "--user", "65534",
+        "--group", "65534", "--jvm-files", "--java-home", ChildJvm.javaHome())) {
+      assertEquals(0, init.waitFor(Duration.ofSeconds(120)), init.output());
+      assertTrue(init.output().contains("lib/security/cacerts"), init.output());
+    }
+  }
+
+  private static void assertAllPass(Map<String, String> probes) {
+    List<String> failed = new ArrayList<>();
+    for (String name : MATRIX) {
+      String outcome = probes.get(name);
+      assertTrue(outcome != null, "no line for probe " + name + ": " + probes);
+      if (!outcome.startsWith("OK ")) {
+        failed.add(name + ": " + outcome);
+      }
+    }
+    assertEquals(List.of(), failed, "probes failed");
+  }
+
+  /** The last run's SKIPPED and KEPT lines, and the names of its PREPARED lines. */
+  private Map<String, String> skipped = Map.of();
+  private Map<String, String> kept = Map.of();
+  private List<String> prepared = List.of();
+
   private Map<String, String> run(String mode) throws Exception {
-    List<String> options = new ArrayList<>(tlsOptions);
+    return run(mode, tlsOptions);
+  }
+
+  /** Runs the child in one mode; returns its probe lines by name, the HTTP request's included. */
+  private Map<String, String> run(String mode, List<String> jvmOptions) throws Exception {
+    List<String> options = new ArrayList<>(jvmOptions);
     try (ChildJvm child =
         ChildJvm.start(List.of(), null, ChildJvm.classpath() + File.pathSeparator + classes, ChildJvm.javaHome(), options,
             "dev.confine.it.JvmReadinessChild",
@@ -122,10 +198,15 @@ class JvmReadinessIT {
       String http = child.await("HTTP ", Duration.ofSeconds(240));
       child.await("READY", Duration.ofSeconds(30));
       Map<String, String> probes = new java.util.LinkedHashMap<>(child.probes());
+      skipped = lines(child.output(), "SKIPPED ");
+      kept = lines(child.output(), "KEPT ");
+      prepared = new ArrayList<>(lines(child.output(), "PREPARED ").keySet());
       probes.put("httpserver", askHttpServer(http));
       System.out.println("[" + mode + ", children on Java " + ChildJvm.featureVersion(ChildJvm.javaHome())
           + (mode.equals("none") ? "; the negative control: FAIL is expected for " + FAIL_UNPREPARED : "") + "]\n"
-          + child.output().lines().filter(l -> l.startsWith("PROBE") || l.startsWith("PREPARED") || l.startsWith("HTTP"))
+          + child.output().lines()
+              .filter(l -> l.startsWith("PROBE") || l.startsWith("PREPARED") || l.startsWith("SKIPPED") || l.startsWith("KEPT")
+                  || l.startsWith("HTTP"))
               .reduce((x, y) -> x + "\n" + y).orElse("")
           + "\nPROBE httpserver " + probes.get("httpserver"));
       assertTrue(child.output().lines().noneMatch(l -> l.contains("WARNING: ") && !l.startsWith("FINDING ")),
@@ -134,6 +215,17 @@ class JvmReadinessIT {
       assertEquals(0, child.waitFor(Duration.ofSeconds(30)), child.output());
       return probes;
     }
+  }
+
+  /** "PREFIX name rest" lines, by name. */
+  private static Map<String, String> lines(String output, String prefix) {
+    Map<String, String> found = new java.util.LinkedHashMap<>();
+    output.lines().filter(l -> l.startsWith(prefix)).forEach(l -> {
+      String rest = l.substring(prefix.length());
+      int space = rest.indexOf(' ');
+      found.put(space < 0 ? rest : rest.substring(0, space), space < 0 ? "" : rest.substring(space + 1));
+    });
+    return found;
   }
 
   /** A real HTTP request from this (unconfined) JVM to the confined child's JDK HttpServer. */
