@@ -10,6 +10,10 @@ package dev.confine;
  * <p>A failed static initialiser poisons its class for the rest of the JVM's life, so a facility
  * first touched inside the jail does not recover when touched again. Readying one that the
  * application already initialised costs little (the JDK caches the result): about a millisecond.
+ *
+ * <p>A jail that holds copies of the files a facility reads ({@code confine-doctor init
+ * --jvm-files}; {@link JailJvmFiles}) makes its preparation unnecessary: apply() then skips it and
+ * says so in {@link ConfinementReport#skippedPreparations()}.
  */
 public enum JvmFacility {
   /**

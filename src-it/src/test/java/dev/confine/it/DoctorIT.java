@@ -292,6 +292,34 @@ class DoctorIT {
   }
 
   @Test
+  void initJvmFilesCopiesTheJdksFilesReadOnlyAndCheckSaysWhenACopyNoLongerMatches() throws Exception {
+    Path root = base("doctor-init").resolve("jail");
+    String home = ChildJvm.javaHome();
+    Ran init = doctorApart("init", "--root", root.toString(), "--user", "65534", "--group", "65534", "--jvm-files", "--java-home", home);
+    assertEquals(0, init.status, init.toString());
+    Path cacerts = root.resolve(home.substring(1)).resolve("lib/security/cacerts");
+    assertEquals("100444 0:0", attributes(cacerts));
+    assertEquals("40755 0:0", attributes(cacerts.getParent()));
+    assertTrue(java.util.Arrays.equals(Files.readAllBytes(Path.of(home, "lib/security/cacerts")), Files.readAllBytes(cacerts)));
+    assertEquals("100444 0:0", attributes(root.resolve("etc/confine/jvm-files.sha256")));
+
+    Ran check = doctorApart("check", "--root", root.toString(), "--user", "65534", "--group", "65534");
+    assertEquals(0, check.status, check.toString());
+    assertTrue(check.out.contains("jvm-files-current"), check.toString());
+    assertTrue(!check.out.contains("jvm-file-"), check.toString());
+
+    // The control: a copy that no longer holds what was copied is reported (a WARNING: apply() prepares as before).
+    Path logging = root.resolve(home.substring(1)).resolve("conf/logging.properties");
+    Files.setPosixFilePermissions(logging, PosixFilePermissions.fromString("rw-r--r--"));
+    Files.writeString(logging, "# edited\n", java.nio.file.StandardOpenOption.APPEND);
+    Files.setPosixFilePermissions(logging, PosixFilePermissions.fromString("r--r--r--"));
+    Ran differs = doctorApart("check", "--root", root.toString(), "--user", "65534", "--group", "65534");
+    assertEquals(0, differs.status, differs.toString());
+    assertTrue(differs.out.contains("jvm-file-copy-differs") && differs.out.contains(logging + " no longer holds what init copied"),
+        differs.toString());
+  }
+
+  @Test
   void initsDevicesAndWritableDirectoryPassTheCheckItPrints() throws Exception {
     Path root = base("doctor-init").resolve("jail");
     Ran init = doctorApart("init", "--root", root.toString(), "--user", "65534", "--group", "65534", "--dev-null", "--dev-urandom",
