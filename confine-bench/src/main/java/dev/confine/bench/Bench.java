@@ -34,7 +34,7 @@ import java.util.stream.Stream;
  *
  * <pre>
  * Bench --bench-jar J --lib DIR --core-classpath FILE --c-source FILE --work DIR --out FILE
- *       [--runs 10] [--only floor,bind,apply,baseline,server,boot,steady,syscalls,preflight,memory]
+ *       [--runs 10] [--only floor,bind,apply,baseline,server,laidout,boot,steady,syscalls,preflight,memory]
  *       [--files 1000,10000,100000] [--fds 10,1000,10000] [--java-homes DIR,DIR]
  *       [--boot-jar JAR] [--examples-jar JAR]
  * </pre>
@@ -45,7 +45,7 @@ public final class Bench {
   static final Path JAIL_BASE = Path.of(System.getProperty("confine.bench.jailBase", "/run/confine-bench"));
   static final String HISTORY_MARKER = "<!-- history: kept by bench/run -->";
   private static final List<String> SECTIONS =
-      List.of("floor", "bind", "apply", "baseline", "server", "boot", "steady", "syscalls", "preflight", "memory");
+      List.of("floor", "bind", "apply", "baseline", "server", "laidout", "boot", "steady", "syscalls", "preflight", "memory");
   /** A second JDK the children also run on, where the machine has it (Temurin 25 here). */
   private static final String SECOND_JDK = "/usr/lib/jvm/temurin-25-jdk-amd64";
   private static final List<String> PHASES =
@@ -219,6 +219,9 @@ public final class Bench {
       }
       if (only.contains("server")) {
         server();
+      }
+      if (only.contains("laidout")) {
+        laidOut();
       }
     }
     javaHome = javaHomes.get(0);
@@ -716,8 +719,110 @@ public final class Bench {
     return new double[] {ratio, tailoredRatio, ps.median(), es.median() / ps.median()};
   }
 
+  // ---------------------------------------------------------------- 2b. HTTP server, jail laid out
+
+  /**
+   * The minimal server with the default policy in an empty jail and in one holding the JDK's
+   * lazily read files (as {@code confine-doctor init --jvm-files} lays them out), against the
+   * unconfined start: alternated triples, rotating which starts first.
+   */
+  private void laidOut() throws Exception {
+    md.append("## 2b. JDK HttpServer in a jail laid out by `init --jvm-files` — ").append(jdkLabel).append("\n\n");
+    md.append("As section 2 (`ServerChild`, default policy, start to the first complete answer), in threes: unconfined, confined in an")
+        .append(" empty jail, confined in a jail holding copies of the files the JVM reads lazily (`JailJvmFiles`, root's, 0444, at")
+        .append(" the JDK's own path: what `confine-doctor init --jvm-files` makes; the copying is not timed). apply() skips each")
+        .append(" preparation whose files the jail holds with the host's bytes (`ConfinementReport.skippedPreparations()`); the")
+        .append(" skipped preparations' time is theirs in the empty-jail runs of the same set.\n\n");
+    List<String> modes = List.of("plain", "empty", "laid-out");
+    Map<String, List<Long>> times = new LinkedHashMap<>();
+    modes.forEach(m -> times.put(m, new ArrayList<>()));
+    Map<String, List<Double>> preparedEmpty = new LinkedHashMap<>();
+    Map<String, List<Double>> preparedLaidOut = new LinkedHashMap<>();
+    java.util.Set<String> skipped = new java.util.TreeSet<>();
+    for (int i = 0; i < runs; i++) {
+      for (int k = 0; k < modes.size(); k++) {
+        String mode = modes.get((i + k) % modes.size());
+        Map<String, List<Double>> prepared = mode.equals("empty") ? preparedEmpty : preparedLaidOut;
+        times.get(mode).add(firstAnswer(mode.equals("plain") ? "plain" : "confined", List.of(), mode.equals("laid-out"), prepared,
+            mode.equals("laid-out") ? skipped : new java.util.TreeSet<>()));
+      }
+    }
+    Stats ps = Stats.ofNanosAsMillis(times.get("plain"));
+    Stats es = Stats.ofNanosAsMillis(times.get("empty"));
+    Stats ls = Stats.ofNanosAsMillis(times.get("laid-out"));
+    md.append("| run | unconfined | confined, empty jail | confined, laid-out jail | empty / unconfined | laid-out / unconfined |\n")
+        .append("|---|---|---|---|---|---|\n");
+    for (int i = 0; i < runs; i++) {
+      long p = times.get("plain").get(i);
+      md.append("| ").append(i + 1).append(" | ").append(Stats.f(p / 1e6)).append(" | ").append(Stats.f(times.get("empty").get(i) / 1e6))
+          .append(" | ").append(Stats.f(times.get("laid-out").get(i) / 1e6)).append(" | ")
+          .append(Stats.f2((double) times.get("empty").get(i) / p)).append(" | ").append(Stats.f2((double) times.get("laid-out").get(i) / p))
+          .append(" |\n");
+    }
+    md.append("\n| | median | min | max |\n|---|---|---|---|\n");
+    md.append("| unconfined | ").append(ps.cells()).append(" |\n");
+    md.append("| confined, empty jail | ").append(es.cells()).append(" |\n");
+    md.append("| confined, jail laid out by init --jvm-files | ").append(ls.cells()).append(" |\n");
+    double emptyRatio = es.median() / ps.median();
+    double laidOutRatio = ls.median() / ps.median();
+    md.append("| **ratio of medians, empty jail** | ").append(Stats.f2(emptyRatio)).append(" | | |\n");
+    md.append("| **ratio of medians, laid-out jail** | ").append(Stats.f2(laidOutRatio)).append(" | | |\n\n");
+    md.append("Skipped in the laid-out jail: ").append(skipped.isEmpty() ? "none" : String.join(", ", skipped))
+        .append(". Their time where they ran (the empty jail's runs), median | min | max:\n\n| preparation | median | min | max |\n|---|---|---|---|\n");
+    double skippedSum = 0;
+    for (String name : skipped) {
+      List<Double> t = preparedEmpty.getOrDefault(name, List.of());
+      if (!t.isEmpty()) {
+        Stats st = new Stats(t);
+        skippedSum += st.median();
+        md.append("| ").append(name).append(" | ").append(st.cells()).append(" |\n");
+      }
+    }
+    md.append("| **sum of the medians** | ").append(Stats.f(skippedSum)).append(" | | |\n\n");
+    md.append("Still prepared in the laid-out jail (its runs), and the same preparation in the empty jail:\n\n")
+        .append("| preparation | laid-out jail: median | min | max | empty jail: median |\n|---|---|---|---|---|\n");
+    for (Map.Entry<String, List<Double>> e : preparedLaidOut.entrySet()) {
+      List<Double> before = preparedEmpty.getOrDefault(e.getKey(), List.of());
+      md.append("| ").append(e.getKey()).append(" | ").append(new Stats(e.getValue()).cells()).append(" | ")
+          .append(before.isEmpty() ? "" : Stats.f(new Stats(before).median())).append(" |\n");
+    }
+    md.append("\n");
+    targets.add(new Target("JDK HttpServer, default policy, jail laid out by init --jvm-files: start to first answer, confined / unconfined",
+        jdkLabel, laidOutRatio, true, 1.5, true,
+        "unconfined " + Stats.f(ps.median()) + " ms, empty jail " + Stats.f(es.median()) + " ms (" + Stats.f2(emptyRatio) + "x), laid out "
+            + Stats.f(ls.median()) + " ms: the skipped preparations (" + String.join(", ", skipped) + ") took " + Stats.f(skippedSum)
+            + " ms in the empty jail; securerandom, which no file stands in for, still loads the security providers before chroot,"
+            + " and binding and the rest of apply() remain."));
+  }
+
+  /** Copies what JailJvmFiles lists for the children's JDK into the jail, as init --jvm-files does. */
+  private void layOutJvmFiles(Path jail) throws IOException {
+    for (Path file : dev.confine.JailJvmFiles.files(Path.of(javaHome), java.util.EnumSet.allOf(dev.confine.JvmFacility.class))) {
+      Path copy = jail.resolve(file.toString().substring(1));
+      Path dir = jail;
+      for (Path name : jail.relativize(copy.getParent())) {
+        dir = dir.resolve(name);
+        if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          Files.createDirectory(dir);
+          Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+      }
+      Files.write(copy, Files.readAllBytes(file), java.nio.file.StandardOpenOption.CREATE_NEW);
+      Files.setPosixFilePermissions(copy, java.nio.file.attribute.PosixFilePermissions.fromString("r--r--r--"));
+    }
+  }
+
   private long firstAnswer(String mode, List<String> jvmOptions) throws Exception {
+    return firstAnswer(mode, jvmOptions, false, new LinkedHashMap<>(), new java.util.TreeSet<>());
+  }
+
+  /** As section 2 times it; a laid-out jail holds the JDK's files; a confined child's preparations and skips are added to the two. */
+  private long firstAnswer(String mode, List<String> jvmOptions, boolean laidOut, Map<String, List<Double>> prepared, java.util.Set<String> skipped)
+      throws Exception {
     Path jail = Jails.fresh(JAIL_BASE, "server");
+    if (laidOut) {
+      layOutJvmFiles(jail);
+    }
     try (ChildJvm child = ChildJvm.startCommand(java(jvmOptions, false, "dev.confine.bench.ServerChild", mode, jail.toString()))) {
       int port = Integer.parseInt(child.await("PORT ", TIMEOUT).substring(5).trim());
       try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
@@ -731,6 +836,17 @@ public final class Bench {
         long answered = System.nanoTime();
         if (status == null || !status.contains(" 200 ") || !rest.endsWith("ok")) {
           throw new IllegalStateException("bad answer from " + mode + " server: " + status + "\n" + rest + "\n" + child.output());
+        }
+        if (mode.equals("confined")) {
+          child.await("PREPARATIONS-END", TIMEOUT);
+          child.output().lines().forEach(l -> {
+            String[] f = l.split(" ");
+            if (f[0].equals("PREPARED") && f.length == 3) {
+              prepared.computeIfAbsent(f[1], n -> new ArrayList<>()).add(Double.parseDouble(f[2]));
+            } else if (f[0].equals("SKIPPED") && f.length == 2) {
+              skipped.add(f[1]);
+            }
+          });
         }
         child.closeStdin();
         child.waitFor(TIMEOUT);

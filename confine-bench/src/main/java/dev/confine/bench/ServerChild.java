@@ -19,6 +19,9 @@ import java.nio.file.Path;
  * finds them done; "train": the default policy's check() and prepareJvm() without apply(), for an AOT
  * cache's training run (the cache is written at exit, which a confined JVM could not do).
  *
+ * <p>After "PORT", "confined" prints its report's preparations ({@code PREPARED name ms}) and those
+ * the jail made unnecessary ({@code SKIPPED name}), then {@code PREPARATIONS-END}.
+ *
  * <p>Arguments: confined|tailored|early|plain|train root.
  */
 public final class ServerChild {
@@ -47,8 +50,9 @@ public final class ServerChild {
             out.write(ok);
           }
         });
+    dev.confine.ConfinementReport report = null;
     if (mode.equals("confined")) {
-      Confinement.builder().root(Path.of(args[1])).user("nobody").build().apply();
+      report = Confinement.builder().root(Path.of(args[1])).user("nobody").build().apply();
     } else if (mode.equals("tailored")) {
       Confinement.builder()
           .root(Path.of(args[1]))
@@ -67,6 +71,12 @@ public final class ServerChild {
     server.start();
     System.out.println("PORT " + server.getAddress().getPort());
     System.out.flush();
+    if (report != null) {
+      report.preparations().forEach((name, d) -> System.out.printf("PREPARED %s %.3f%n", name, d.toNanos() / 1e6));
+      report.skippedPreparations().keySet().forEach(name -> System.out.println("SKIPPED " + name));
+      System.out.println("PREPARATIONS-END");
+      System.out.flush();
+    }
     while (System.in.read() >= 0) {
       // serve until the parent closes stdin
     }
