@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 import dev.confine.JailJvmFiles;
 import dev.confine.JvmFacility;
 import java.io.IOException;
-import java.nio.file.FileVisitOption;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -17,7 +16,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.stream.Stream;
 
 /**
  * Which of the JVM preparations the jail makes unnecessary: those whose files (as
@@ -54,6 +52,8 @@ public final class PreparationSkips {
     Path jailHome = inJail(jail, javaHome);
     Map<String, String> skips = new LinkedHashMap<>();
     Map<String, String> kept = new LinkedHashMap<>();
+    // SECURITY and NETWORK share two libraries: each file is compared once.
+    Map<Path, Optional<String>> compared = new java.util.HashMap<>();
     // One lstat when nothing was laid out: the common case costs nothing more.
     if (!Files.isDirectory(jailHome, LinkOption.NOFOLLOW_LINKS)) {
       return new Result(skips, kept);
@@ -66,7 +66,7 @@ public final class PreparationSkips {
       }
       Optional<String> keep = condition(facility, facilities, javaHome);
       if (keep.isEmpty()) {
-        keep = differs(jail, javaHome, facility);
+        keep = differs(jail, javaHome, facility, compared);
       }
       if (keep.isPresent()) {
         kept.put(facility.preparationName(), keep.get());
@@ -126,7 +126,7 @@ public final class PreparationSkips {
   }
 
   /** Where the jail does not hold what the host has for this facility, if anywhere. */
-  private static Optional<String> differs(Path jail, Path javaHome, JvmFacility facility) {
+  private static Optional<String> differs(Path jail, Path javaHome, JvmFacility facility, Map<Path, Optional<String>> compared) {
     try {
       List<String> names = new ArrayList<>();
       for (String relative : JailJvmFiles.relativeFiles(facility)) {
@@ -143,7 +143,12 @@ public final class PreparationSkips {
       }
       names.addAll(JailJvmFiles.relativeLookedFor(facility));
       for (String relative : names) {
-        Optional<String> why = same(jail, javaHome.resolve(relative));
+        Path host = javaHome.resolve(relative);
+        Optional<String> why = compared.get(host);
+        if (why == null) {
+          why = same(jail, host);
+          compared.put(host, why);
+        }
         if (why.isPresent()) {
           return why;
         }
@@ -157,23 +162,28 @@ public final class PreparationSkips {
   /** The regular files under a directory, relative to it; on the host links are followed, in the jail none may be. */
   private static Set<String> tree(Path directory, boolean follow) throws IOException {
     Set<String> names = new TreeSet<>();
-    if (!Files.isDirectory(directory, follow ? new LinkOption[0] : new LinkOption[] {LinkOption.NOFOLLOW_LINKS})) {
-      return names;
+    if (Files.isDirectory(directory, follow ? new LinkOption[0] : new LinkOption[] {LinkOption.NOFOLLOW_LINKS})) {
+      // A directory stream, not Files.walk: no stream pipeline to load and interpret on the cold path.
+      collect(directory, directory, follow, names, 0);
     }
-    try (Stream<Path> walk = follow ? Files.walk(directory, FileVisitOption.FOLLOW_LINKS) : Files.walk(directory)) {
-      for (Path p : (Iterable<Path>) walk::iterator) {
-        if (p.equals(directory)) {
-          continue;
-        }
-        boolean link = Files.isSymbolicLink(p);
-        if (!follow && link) {
-          names.add(directory.relativize(p) + " (a link)");
-        } else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) || (follow && Files.isRegularFile(p))) {
-          names.add(directory.relativize(p).toString());
+    return names;
+  }
+
+  private static void collect(Path top, Path directory, boolean follow, Set<String> names, int depth) throws IOException {
+    if (depth > 8) {
+      throw new IOException(directory + " lies deeper than the JDK's policy directories do");
+    }
+    try (java.nio.file.DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
+      for (Path p : entries) {
+        if (!follow && Files.isSymbolicLink(p)) {
+          names.add(top.relativize(p) + " (a link)");
+        } else if (follow ? Files.isDirectory(p) : Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+          collect(top, p, follow, names, depth + 1);
+        } else if (follow ? Files.isRegularFile(p) : Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+          names.add(top.relativize(p).toString());
         }
       }
     }
-    return names;
   }
 
   /** Whether the jail holds this host file (or lacks it, as the host does), as the JVM would read it after chroot. */
