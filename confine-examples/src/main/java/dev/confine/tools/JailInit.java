@@ -547,6 +547,12 @@ final class JailInit {
     if (!Files.isDirectory(javaHome.resolve("lib"))) {
       throw new Doctor.UsageException("--java-home " + javaHome + " is not a JDK's home (it has no lib directory)");
     }
+    // The JVM's java.home is the real path: copies under a link's name would never be looked for.
+    Path real = javaHome.toRealPath();
+    if (!real.equals(javaHome)) {
+      throw new Doctor.UsageException("--java-home " + javaHome + " is a link (or lies below one): give the real path, " + real
+          + ", which is the JVM's java.home");
+    }
     List<Path> files = dev.confine.JailJvmFiles.files(javaHome, EnumSet.allOf(dev.confine.JvmFacility.class));
     StringBuilder manifest = new StringBuilder();
     for (Path file : files) {

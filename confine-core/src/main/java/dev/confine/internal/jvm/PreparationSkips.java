@@ -192,11 +192,22 @@ public final class PreparationSkips {
     Path copy = inJail(jail, host);
     // Every directory from the jail down must be one, not a link: the JVM resolves a link inside the
     // jail, this look from outside would resolve it on the host.
+    // Each also root's alone: whoever else could rename in one could swap the copy after this look.
     Path walk = jail;
     for (Path name : jail.relativize(copy.getParent())) {
       walk = walk.resolve(name);
-      if (!Files.isDirectory(walk, LinkOption.NOFOLLOW_LINKS)) {
-        return onHost || Files.exists(walk, LinkOption.NOFOLLOW_LINKS) ? Optional.of(walk + " is not a directory") : Optional.empty();
+      Map<String, Object> d;
+      try {
+        d = Files.readAttributes(walk, "unix:mode,uid", LinkOption.NOFOLLOW_LINKS);
+      } catch (NoSuchFileException e) {
+        return onHost ? Optional.of(walk + " is missing") : Optional.empty();
+      }
+      int mode = (Integer) d.get("mode");
+      if ((mode & 0170000) != 0040000) {
+        return Optional.of(walk + " is not a directory");
+      }
+      if ((Integer) d.get("uid") != 0 || (mode & 0022) != 0) {
+        return Optional.of(walk + " is not root's alone (uid " + d.get("uid") + ", mode " + Integer.toOctalString(mode & 07777) + ")");
       }
     }
     Map<String, Object> a;
