@@ -99,7 +99,7 @@ public final class Simulation extends Scene<Simulation> {
 
   private Confiner confiner() {
     return new Confiner(
-        () -> faulty,
+        faulty::kernel,
         guard,
         status -> haltStatus = OptionalInt.of(status),
         NanoClock.SYSTEM,
