@@ -353,9 +353,9 @@ public final class Confiner {
         sequence.irreversibleAttempted = false;
         String restored = sequence.restoreWorkingDirectory();
         sequence.closeQuietly();
-        throw e.toSyscallException(Sequence.hint(e) + restored, false);
+        throw e.toSyscallException(sequence.hint(e) + restored, false);
       }
-      throw failClosedOn(policy, progress, e.toSyscallException(Sequence.hint(e), true));
+      throw failClosedOn(policy, progress, e.toSyscallException(sequence.hint(e), true));
     } catch (RuntimeException | Error e) {
       if (!sequence.irreversibleAttempted) {
         sequence.restoreWorkingDirectory();
