@@ -14,7 +14,11 @@ import java.util.Optional;
  * {@code dev.confine.testing.simulation}), {@code SimulatedKernel}, the kernel's rules in memory
  * (behind {@code FakeKernel}, which is a facade and not a {@code Kernel}), and
  * {@code FaultyKernel}, a decorator over either that fails any call on request. The unit tests add
- * a {@code ForwardingKernel} to override one call.
+ * a {@code ForwardingKernel} to make one call another way.
+ *
+ * <p>Each call that can fail says here, in {@link SyscallOf}, which {@link Syscall} it is failed
+ * and recorded as: both decorators are proxies built from that, so a new call is written here,
+ * in {@code NativeKernel} and in {@code SimulatedKernel}, and nowhere else.
  */
 public interface Kernel {
   /** Ids are unsigned 32-bit values carried in a long. */
