@@ -30,9 +30,9 @@ public @interface SyscallOf {
    * The arguments as a call is shown; empty: each parameter, in order. {@code {n}} alone is
    * parameter n as C shows it (a string quoted, unless it is a constant such as
    * {@code PR_SET_KEEPCAPS}; a boolean as 1 or 0; bytes as their text; anything else as its
-   * value). Any other element is text, {@code {n}} (or {@code {n:hex}}, {@code {n:length}} of an
-   * array, {@code {n?yes|no}} of a boolean) substituted, then quoted unless it is a constant;
-   * except {@code {n:mode}} alone, a file mode as C writes it (0 and octal digits).
+   * value); {@code {n:mode}} alone, a file mode as C writes it (0 and octal digits); a number, as
+   * written. Any other element is text, {@code {n}} (or {@code {n:hex}}, {@code {n:length}} of an
+   * array, {@code {n?yes|no}} of a boolean) substituted, then quoted unless it is a constant.
    */
   String[] args() default {};
 

@@ -238,23 +238,28 @@ public final class FaultyKernel {
       } else if (template.matches("-?[0-9]+")) {
         rendered.add(template);
       } else {
-        Matcher place = PLACE.matcher(template);
-        StringBuilder text = new StringBuilder();
-        while (place.find()) {
-          Object value = values[Integer.parseInt(place.group(1))];
-          String format = place.group(2);
-          String part =
-              place.group(3) != null ? ((Boolean) value ? place.group(3) : place.group(4))
-                  : "hex".equals(format) ? Long.toHexString((Long) value)
-                  : "length".equals(format) ? String.valueOf(java.lang.reflect.Array.getLength(value))
-                  : plain(value);
-          place.appendReplacement(text, Matcher.quoteReplacement(part));
-        }
-        place.appendTail(text);
-        rendered.add(quoted(text.toString()));
+        rendered.add(quoted(substituted(template, values)));
       }
     }
     return rendered;
+  }
+
+  /** Text with each {@code {n}}, {@code {n:hex}}, {@code {n:length}} or {@code {n?yes|no}} replaced. */
+  private static String substituted(String template, Object[] values) {
+    Matcher place = PLACE.matcher(template);
+    StringBuilder text = new StringBuilder();
+    while (place.find()) {
+      Object value = values[Integer.parseInt(place.group(1))];
+      String format = place.group(2);
+      String part =
+          place.group(3) != null ? ((Boolean) value ? place.group(3) : place.group(4))
+              : "hex".equals(format) ? Long.toHexString((Long) value)
+              : "length".equals(format) ? String.valueOf(java.lang.reflect.Array.getLength(value))
+              : plain(value);
+      place.appendReplacement(text, Matcher.quoteReplacement(part));
+    }
+    place.appendTail(text);
+    return text.toString();
   }
 
   /** A value as C shows it: a string quoted (but a C constant, "PR_SET_KEEPCAPS", as C writes it), a boolean as 1 or 0. */
