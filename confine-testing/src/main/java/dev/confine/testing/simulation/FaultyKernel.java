@@ -169,10 +169,10 @@ public final class FaultyKernel {
   }
 
   /**
-   * Fails if armed; otherwise delegates, recording the outcome either way. The lock is held across
-   * the delegate's call: the simulated kernel underneath is not thread-safe and never blocks, and a
-   * daemon may call from several threads (a ServiceNotifier is safe from any): so calls take effect
-   * one at a time, in the order they are recorded.
+   * Fails if armed; otherwise delegates, recording the outcome either way. The lock (taken by
+   * {@link #invoke}) is held across the delegate's call: the simulated kernel underneath is not
+   * thread-safe and never blocks, and a daemon may call from several threads (a ServiceNotifier is
+   * safe from any): so calls take effect one at a time, in the order they are recorded.
    */
   private Object call(Syscall syscall, List<String> arguments, Body body) throws ErrnoException {
     Deque<Integer> queue = armed.get(syscall);
