@@ -133,6 +133,9 @@ public final class FaultyKernel implements Kernel {
     } catch (ErrnoException e) {
       calls.add(new Call(syscall, arguments, Optional.empty(), OptionalInt.of(e.errno()), false));
       throw e;
+    } catch (dev.confine.testing.ProcessAborted e) {
+      calls.add(new Call(syscall, arguments, Optional.of("? (failed in thread " + e.threadId() + " only: glibc's abort())"), OptionalInt.empty(), true));
+      throw e;
     }
   }
 
@@ -270,8 +273,8 @@ public final class FaultyKernel implements Kernel {
   /** gettid(2) cannot fail; not recorded. */
   @Override public long threadId() throws ErrnoException { return delegate.threadId(); }
 
-  @Override public int lastCapability() throws ErrnoException { return call(Syscall.CAPBSET_DROP, args("PR_CAPBSET_READ"), delegate::lastCapability); }
-  @Override public boolean inBoundingSet(int cap) throws ErrnoException { return call(Syscall.CAPBSET_DROP, args("PR_CAPBSET_READ", cap), () -> delegate.inBoundingSet(cap)); }
+  @Override public int lastCapability() throws ErrnoException { return call(Syscall.CAPBSET_READ, args("PR_CAPBSET_READ"), delegate::lastCapability); }
+  @Override public boolean inBoundingSet(int cap) throws ErrnoException { return call(Syscall.CAPBSET_READ, args("PR_CAPBSET_READ", cap), () -> delegate.inBoundingSet(cap)); }
 
   @Override
   public void dropFromBoundingSet(int cap) throws ErrnoException {
