@@ -400,6 +400,18 @@ public abstract class Scene<S extends Scene<S>> {
   }
 
   /**
+   * Adds a thread on glibc's way out (start_thread has returned from the thread's function): it
+   * blocks every signal, SIGSETXID included, as glibc does right before a thread ends, and is gone
+   * {@code pausesUntilGone} pauses later. glibc's set*id skips it; preflight must not take it for
+   * a thread that blocks SIGSETXID for good. Returns its thread id.
+   */
+  public long exitingThread(String name, int pausesUntilGone) {
+    long tid = endingThread(name, pausesUntilGone);
+    model.tasks.get(model.tasks.size() - 1).blocked = 0xfffffffffffbfeffL; // all but SIGKILL and SIGSTOP
+    return tid;
+  }
+
+  /**
    * Adds a thread that glibc does not know (made by a raw clone(2), as some native libraries
    * do): set*id never reaches it, so it keeps the ids and capabilities it has now, for good.
    * Returns its thread id.
