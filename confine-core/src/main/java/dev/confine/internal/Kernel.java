@@ -253,11 +253,11 @@ public interface Kernel {
   long threadId() throws ErrnoException;
 
   /** The highest capability number the kernel knows (PR_CAPBSET_READ until EINVAL). */
-  @SyscallOf(value = Syscall.CAPBSET_DROP, args = "PR_CAPBSET_READ")
+  @SyscallOf(value = Syscall.CAPBSET_READ, args = "PR_CAPBSET_READ")
   int lastCapability() throws ErrnoException;
 
   /** prctl(PR_CAPBSET_READ, cap): is it in this thread's bounding set. */
-  @SyscallOf(value = Syscall.CAPBSET_DROP, args = {"PR_CAPBSET_READ", "{0}"})
+  @SyscallOf(value = Syscall.CAPBSET_READ, args = {"PR_CAPBSET_READ", "{0}"})
   boolean inBoundingSet(int capability) throws ErrnoException;
 
   /** prctl(PR_CAPBSET_DROP, cap); needs CAP_SETPCAP. */

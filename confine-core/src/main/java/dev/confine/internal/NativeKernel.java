@@ -1012,7 +1012,7 @@ public final class NativeKernel implements Kernel {
       cap++;
     }
     if (cap == 0 || cap == 64 || libc.errno() != Errno.EINVAL) {
-      throw error(Syscall.CAPBSET_DROP, "PR_CAPBSET_READ", cap);
+      throw error(Syscall.CAPBSET_READ, "PR_CAPBSET_READ", cap);
     }
     return cap - 1;
   }
@@ -1021,7 +1021,7 @@ public final class NativeKernel implements Kernel {
   public boolean inBoundingSet(int capability) throws ErrnoException {
     int r = libc.prctl(PR_CAPBSET_READ, capability, 0, 0, 0);
     if (r < 0) {
-      throw error(Syscall.CAPBSET_DROP, "PR_CAPBSET_READ", capability);
+      throw error(Syscall.CAPBSET_READ, "PR_CAPBSET_READ", capability);
     }
     return r == 1;
   }

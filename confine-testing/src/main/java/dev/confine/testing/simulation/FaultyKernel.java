@@ -191,6 +191,9 @@ public final class FaultyKernel {
     } catch (ErrnoException e) {
       calls.add(new Call(syscall, arguments, Optional.empty(), OptionalInt.of(e.errno()), false));
       throw e;
+    } catch (dev.confine.testing.ProcessAborted e) {
+      calls.add(new Call(syscall, arguments, Optional.of("? (failed in thread " + e.threadId() + " only: glibc's abort())"), OptionalInt.empty(), true));
+      throw e;
     }
   }
 
