@@ -606,9 +606,9 @@ public final class NativeKernel implements Kernel {
   /**
    * The walk at the speed of find(1): each directory opened once (O_DIRECTORY|O_NOFOLLOW), listed
    * with getdents64 into one reused buffer, and each entry's statx made relative to that
-   * descriptor with the name as the kernel gave it, AT_SYMLINK_NOFOLLOW. Two syscalls per entry
-   * fewer than the NIO walk's per-entry Path, attribute map and boxed values, whose cost in a cold
-   * JVM was most of check() on a large jail (issue 28: 4x find on 100,000 files).
+   * descriptor with the name as the kernel gave it, AT_SYMLINK_NOFOLLOW. The same one statx per
+   * entry as the NIO walk made, without its per-entry Path, attribute map and boxed values, whose
+   * cost was most of check() on a large jail (issue 28: 4x find on 100,000 files; BENCHMARKS.md).
    */
   private void walkByDescriptor(String directory, java.util.Set<String> doNotEnter, WalkVisitor visitor) throws ErrnoException {
     String start = Path.of(directory).toString();
