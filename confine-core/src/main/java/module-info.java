@@ -14,6 +14,8 @@ module dev.confine {
   // The JVM preparations ready management (its MXBeans) and java.util.logging before chroot.
   requires java.management;
   requires java.logging;
+  // sun.misc.Signal: SIGTERM, SIGINT and SIGHUP held across the irreversible part of apply() (SignalHold).
+  requires jdk.unsupported;
 
   exports dev.confine;
   // The test kit (confine-testing) builds its simulated kernel on the internals; nothing else sees them.

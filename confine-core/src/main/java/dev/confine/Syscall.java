@@ -29,6 +29,11 @@ public enum Syscall {
   OPEN_THREAD_LIST("open"),
   /** prctl(PR_CAPBSET_DROP, cap) for every capability: the calling thread's bounding set. */
   CAPBSET_DROP("prctl"),
+  /**
+   * prctl(PR_CAPBSET_READ, cap): the probe for the last capability the kernel knows, and the read
+   * of each before and after the drop; its own entry, so that a failure armed for the drop lands on it.
+   */
+  CAPBSET_READ("prctl"),
   /** prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL): the calling thread's ambient set. */
   CAP_AMBIENT_CLEAR("prctl"),
   /** prctl(PR_SET_KEEPCAPS, 1 or 0): keep the permitted set across setresuid, in this thread. */

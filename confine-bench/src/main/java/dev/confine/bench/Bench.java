@@ -966,6 +966,131 @@ public final class Bench {
       gaps.add("| check() on " + maxFiles + " files, cold median | " + Stats.f(coldAtMax) + " ms (target ≤ 1000 ms) | "
           + (coldAtMax <= 1000 ? "yes" : "no") + " |");
     }
+    againstFind(fileCounts, checkRuns);
+  }
+
+  /**
+   * Issue 28: check() beside its floor, find(1) listing the same tree with what the walk needs of
+   * each entry ({@code find JAIL -printf '%m %U %G\n'}: one lstat per entry), in alternated runs:
+   * confine's whole cold JVM (start to exit, one check()), check() alone inside it, and the walk
+   * alone (check() after the fixed checks were warmed on an empty jail, less their warm cost).
+   * The tree is the issue's: directories of 10 directories of 100 empty files (root, 0755/0644).
+   * On each JDK of the run; on 25 also with the FFM binding forced.
+   */
+  private void againstFind(int[] fileCounts, int count) throws Exception {
+    md.append("### check() against find\n\n");
+    md.append("The floor is `find JAIL -printf '%m %U %G\\n' > /dev/null` over the same tree (directories of 10 directories of")
+        .append(" 100 empty files, root-owned, 0755/0644), run alternately with confine's JVMs. **total**: a fresh JVM running one")
+        .append(" `check()`, timed from its start to its exit by the parent. **check()**: the same call timed inside that JVM (no JVM")
+        .append(" start). **walk**: in another fresh JVM, `check()` on an empty jail twice (the binding and the fixed checks warmed),")
+        .append(" then on the tree; the walk is that call less the warm empty-jail call. ns/entry divides by the entries (files and")
+        .append(" directories). Peak RSS (VmHWM) and heap in use are read in the total JVM after `check()`. ")
+        .append(count).append(" runs per row, medians.\n\n");
+    md.append("| JDK (binding) | files | entries | total | check() | walk | find | total / find | check() / find | walk ns/entry | find ns/entry | peak RSS MiB | heap used MiB |\n")
+        .append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    String savedHome = javaHome;
+    String savedLabel = jdkLabel;
+    Path empty = Jails.fresh(JAIL_BASE, "walk-empty");
+    try {
+      for (String home : javaHomes) {
+        javaHome = home;
+        int feature = ChildJvm.featureVersion(home);
+        List<List<String>> bindings = feature >= 22 ? List.of(List.of(), List.of("-Dconfine.binding=ffm")) : List.of(List.of());
+        for (List<String> binding : bindings) {
+          jdkLabel = "Java " + feature + (binding.isEmpty() ? "" : ", FFM forced");
+          for (int files : fileCounts) {
+            if (!binding.isEmpty() && files != Arrays.stream(fileCounts).max().orElse(0)) {
+              continue; // FFM: the largest tree only
+            }
+            againstFind(files, count, binding, empty);
+          }
+        }
+      }
+    } finally {
+      Jails.remove(JAIL_BASE, empty);
+      javaHome = savedHome;
+      jdkLabel = savedLabel;
+    }
+    md.append('\n');
+  }
+
+  private void againstFind(int files, int count, List<String> binding, Path empty) throws Exception {
+    Path jail = Jails.fresh(JAIL_BASE, "walk");
+    try {
+      long entries = 1;
+      for (int top = 0; top * 1000 < files; top++) {
+        Path a = Files.createDirectory(jail.resolve("a" + top));
+        entries++;
+        for (int sub = 0; sub < 10; sub++) {
+          Path b = Files.createDirectory(a.resolve("b" + sub));
+          entries++;
+          for (int f = 0; f < 100; f++) {
+            Files.createFile(b.resolve("f" + f));
+            entries++;
+          }
+        }
+      }
+      List<Long> total = new ArrayList<>();
+      List<Long> check = new ArrayList<>();
+      List<Long> walk = new ArrayList<>();
+      List<Long> find = new ArrayList<>();
+      List<Double> rss = new ArrayList<>();
+      List<Double> heap = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        long t0 = System.nanoTime();
+        try (ChildJvm child = ChildJvm.startCommand(java(binding, false, "dev.confine.bench.WalkChild", "total", jail.toString()))) {
+          child.await("DONE", TIMEOUT);
+          if (child.waitFor(TIMEOUT) != 0) {
+            throw new IllegalStateException("WalkChild failed:\n" + child.output());
+          }
+          total.add(System.nanoTime() - t0);
+          Map<String, String> bench = child.tagged("BENCH");
+          check.add(Long.parseLong(bench.get("check-ns")));
+          heap.add(Long.parseLong(bench.get("heap-used-bytes")) / 1048576.0);
+          rss.add(Long.parseLong(bench.get("vmhwm-kb")) / 1024.0);
+        }
+        long f0 = System.nanoTime();
+        Process process = new ProcessBuilder("find", jail.toString(), "-printf", "%m %U %G\n")
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
+        if (process.waitFor() != 0) {
+          throw new IllegalStateException("find " + jail + " failed");
+        }
+        find.add(System.nanoTime() - f0);
+        try (ChildJvm child =
+            ChildJvm.startCommand(java(binding, false, "dev.confine.bench.WalkChild", "walk", jail.toString(), empty.toString()))) {
+          child.await("DONE", TIMEOUT);
+          if (child.waitFor(TIMEOUT) != 0) {
+            throw new IllegalStateException("WalkChild failed:\n" + child.output());
+          }
+          Map<String, String> bench = child.tagged("BENCH");
+          walk.add(Long.parseLong(bench.get("after-warmup-ns")) - Long.parseLong(bench.get("fixed-warm-ns")));
+        }
+      }
+      Stats t = Stats.ofNanosAsMillis(total);
+      Stats c = Stats.ofNanosAsMillis(check);
+      Stats w = Stats.ofNanosAsMillis(walk);
+      Stats f = Stats.ofNanosAsMillis(find);
+      md.append("| ").append(jdkLabel).append(" | ").append(files).append(" | ").append(entries)
+          .append(" | ").append(Stats.f(t.median())).append(" | ").append(Stats.f(c.median())).append(" | ").append(Stats.f(w.median()))
+          .append(" | ").append(Stats.f(f.median())).append(" | ").append(Stats.f2(t.median() / f.median()))
+          .append(" | ").append(Stats.f2(c.median() / f.median()))
+          .append(" | ").append(Math.round(w.median() * 1e6 / entries)).append(" | ").append(Math.round(f.median() * 1e6 / entries))
+          .append(" | ").append(Stats.f(new Stats(rss).median())).append(" | ").append(Stats.f(new Stats(heap).median())).append(" |\n");
+      if (files == 100_000) {
+        String why = "floor: find " + Stats.f(f.median()) + " ms (" + Math.round(f.median() * 1e6 / entries) + " ns/entry); confine's total "
+            + Stats.f(t.median()) + " ms = JVM start, binding and the fixed checks (check() on an empty jail, warm: see walk's JVM) + the walk "
+            + Stats.f(w.median()) + " ms (" + Math.round(w.median() * 1e6 / entries) + " ns/entry, its code cold)";
+        targets.add(new Target("check() on " + files + " files, cold JVM total / find", jdkLabel, t.median() / f.median(), true, 2.0, true, why));
+        targets.add(new Target("check() on " + files + " files, inside the JVM (no JVM start) / find", jdkLabel, c.median() / f.median(), true, 2.0, true,
+            "check() " + Stats.f(c.median()) + " ms timed inside the JVM, cold (binding included); find " + Stats.f(f.median()) + " ms"));
+        targets.add(new Target("walk of " + files + " files alone / find", jdkLabel, w.median() / f.median(), true, 2.0, true,
+            "walk " + Stats.f(w.median()) + " ms after a warm-up on an empty jail (its own code cold); find " + Stats.f(f.median()) + " ms"));
+      }
+    } finally {
+      Jails.remove(JAIL_BASE, jail);
+    }
   }
 
   private void row(int files, int fds, Stats[] s) {

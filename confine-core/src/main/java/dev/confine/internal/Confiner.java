@@ -221,6 +221,16 @@ public final class Confiner {
       } else {
         guard.abandon();
       }
+      // Confined, or refused as it was: the handlers back, and a signal held meanwhile raised, so
+      // that the hooks run now. Past the point of no return without a report, they stay held: the
+      // process halts (HALT), or its caller must halt it (THROW).
+      boolean brokenPastNoReturn = report == null && progress != null && progress.sequence != null && progress.sequence.irreversibleAttempted;
+      if (progress != null && progress.signals != null) {
+        progress.signals.endWatch();
+        if (!brokenPastNoReturn) {
+          progress.signals.release();
+        }
+      }
     }
   }
 
@@ -236,6 +246,8 @@ public final class Confiner {
     Sequence.Executor sequence;
     /** The drop was verified: what fails now fails in a confined process. */
     boolean verified;
+    /** The termination signals, held from before the sequence; null before. */
+    SignalHold signals;
 
     Progress(PolicyView policy) {
       this.haltMessage =
@@ -291,6 +303,10 @@ public final class Confiner {
     Sequence.Executor sequence = new Sequence.Executor(k, clock, policy, preflight.root);
     JvmFigures before = preparer.figures(policy);
     time.phase(Phase.PREFLIGHT, () -> descriptorsAgain(policy, resolved, k, preflight));
+    // From here to the end of apply() SIGTERM, SIGINT and SIGHUP are recorded, not acted on: the
+    // JVM would run the daemon's shutdown hooks as root in the half-made jail; and a watchdog
+    // halts the process if this part hangs (SignalHold).
+    progress.signals = terminator.holdSignals();
     progress.sequence = sequence;
 
     // The point of no return lies in here: what fails after it, fails closed.
@@ -378,9 +394,9 @@ public final class Confiner {
         sequence.irreversibleAttempted = false;
         String restored = sequence.restoreWorkingDirectory();
         sequence.closeQuietly();
-        throw e.toSyscallException(Sequence.hint(e) + restored, false);
+        throw e.toSyscallException(sequence.hint(e) + restored, false);
       }
-      throw failClosedOn(policy, progress, e.toSyscallException(Sequence.hint(e), true));
+      throw failClosedOn(policy, progress, e.toSyscallException(sequence.hint(e), true));
     } catch (RuntimeException | Error e) {
       if (!sequence.irreversibleAttempted) {
         sequence.restoreWorkingDirectory();

@@ -249,6 +249,21 @@ final class DirectLibC implements LibC {
     return invoker.invokeInt(statx, call);
   }
 
+  @Override
+  public int statxAt(int dirfd, byte[] names, int offset, int flags, int mask, byte[] buffer) {
+    int end = offset;
+    while (names[end] != 0) {
+      end++;
+    }
+    HeapInvocationBuffer call = new HeapInvocationBuffer(statx);
+    call.putInt(dirfd);
+    call.putArray(names, offset, end - offset + 1, ArrayFlags.IN);
+    call.putInt(flags);
+    call.putInt(mask);
+    call.putArray(buffer, 0, buffer.length, ArrayFlags.OUT);
+    return invoker.invokeInt(statx, call);
+  }
+
   /** True if libc has lgetxattr(2). */
   @Override
   public boolean hasXattr() {

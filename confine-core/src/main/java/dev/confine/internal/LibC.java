@@ -55,6 +55,13 @@ interface LibC {
 
   int statxAt(int dirfd, String path, int flags, int mask, byte[] buffer);
 
+  /**
+   * statx(dirfd, name, flags, mask, buffer) with the name as the bytes from {@code offset} up to
+   * the next NUL of {@code names}: a getdents64 record's name, passed as the kernel gave it (no
+   * String per entry, and a name that is not UTF-8 still names its file).
+   */
+  int statxAt(int dirfd, byte[] names, int offset, int flags, int mask, byte[] buffer);
+
   /** lgetxattr(path, name, buffer, size); {@code nameZ} is NUL-terminated. */
   long lgetxattr(String path, byte[] nameZ, byte[] buffer);
 

@@ -15,7 +15,8 @@ import dev.confine.internal.linux.Errno;
 
 /**
  * The confinement sequence, in one method ({@link #run}), read top to bottom as OpenSSH's
- * privilege separation or minijail's {@code minijail_enter}: each line a step with its reason.
+ * privilege separation or minijail's {@code minijail_enter}: each line a step with its reason,
+ * and beside it the hint a failure of its call carries.
  * It runs twice: once with a {@link Recorder}, which lists the steps and executes nothing
  * ({@code plan()}), and once with an {@link Executor}, which makes the calls, checks each result,
  * times each step and knows where the point of no return lies ({@code apply()}).
@@ -46,8 +47,9 @@ public final class Sequence {
    * which carries no_new_privs to every thread.
    *
    * <p>Each step is written once, here: the call as a plan lists it (syscall and arguments), its
-   * reason, and what apply() does for it (the call on the kernel, and its check where the
-   * {@link Executor} method it names reads the result back). {@code plan()} runs this same method
+   * reason, what apply() does for it (the call on the kernel, and its check where the
+   * {@link Executor} method it names reads the result back), and the hints a failure of its call
+   * carries ({@code when(errno, hint)}; any other failure gets {@link #hint}'s). {@code plan()} runs this same method
    * with a {@link Recorder}, which lists each step and makes none of the calls.
    */
   static void run(PolicyView policy, Target target, Optional<String> notifySocket, Steps s) throws ErrnoException {
@@ -60,10 +62,10 @@ public final class Sequence {
     if (notifySocket.isPresent()) {
       String address = notifySocket.get();
       s.step(Syscall.SOCKET, args("AF_UNIX", "SOCK_DGRAM|SOCK_CLOEXEC", 0L), "systemd's NOTIFY_SOCKET: a datagram socket, close-on-exec",
-          x -> x.notifyFd = x.kernel.unixDatagramSocket());
+          x -> x.notifyFd = x.kernel.unixDatagramSocket(), Sequence::notifyHint);
       s.step(Syscall.CONNECT, args(NOTIFY_FD, address),
           "connect while the path is still visible: STATUS= after the drop, READY=1 through the report's handle",
-          x -> x.kernel.connect(x.notifyFd, address));
+          x -> x.kernel.connect(x.notifyFd, address), Sequence::notifyHint);
     }
     if (policy.umask().isPresent()) {
       int mask = policy.umask().getAsInt();
@@ -83,9 +85,10 @@ public final class Sequence {
     if (policy.execDenied()) {
       s.step(Syscall.SECCOMP, args("SECCOMP_SET_MODE_FILTER", "SECCOMP_FILTER_FLAG_TSYNC", EXEC_BLOCK),
           "from here on no thread may start a program or a process (a child forked between chroot and setresuid would keep root); installed as root, in every thread",
-          x -> x.kernel.installSeccompFilterOnAllThreads(x.execBlock));
+          x -> x.kernel.installSeccompFilterOnAllThreads(x.execBlock), SECCOMP_REFUSED);
     }
-    s.step(Syscall.CHROOT, args("."), "make it \"/\"", x -> x.kernel.chroot("."));
+    s.step(Syscall.CHROOT, args("."), "make it \"/\"", x -> x.kernel.chroot("."),
+        when(Errno.EPERM, "chroot(2) needs CAP_SYS_CHROOT: start the daemon as root"));
     s.step(Syscall.CHDIR, args("/"), "leave no working directory outside the root", x -> x.kernel.chdir("/"));
     s.step(Syscall.CLOSE, args(Step.ROOT_FD), "keep no descriptor of a directory outside (fchdir escape)", Executor::closeRoot);
     s.step(Syscall.TIOCNOTTY, args(TERMINAL_FD, "TIOCNOTTY"),
@@ -94,13 +97,14 @@ public final class Sequence {
     if (policy.baselineFilter()) {
       s.step(Syscall.SECCOMP, args("SECCOMP_SET_MODE_FILTER", "SECCOMP_FILTER_FLAG_TSYNC", baselineDescription(policy.baselineEntries())),
           "what a confined JVM server never needs and what reaches past the uid change (root's session keyring, another process's namespaces, TIOCSTI); installed as root, in every thread",
-          x -> x.kernel.installSeccompFilterOnAllThreads(x.baseline));
+          x -> x.kernel.installSeccompFilterOnAllThreads(x.baseline), SECCOMP_REFUSED);
     }
     List<Long> groups = policy.supplementaryGroups();
-    s.step(Syscall.SETGROUPS, args(groups), "drop supplementary groups while still root", x -> x.kernel.setgroups(groups));
+    s.step(Syscall.SETGROUPS, args(groups), "drop supplementary groups while still root", x -> x.kernel.setgroups(groups),
+        when(Errno.EPERM, "changing groups needs CAP_SETGID: start the daemon as root"), when(Errno.EINVAL, ID_NOT_VALID));
     s.step(Syscall.CAPBSET_DROP, args("PR_CAPBSET_DROP", EVERY_CAPABILITY),
         "empty this thread's bounding set (per thread: the other threads keep theirs; no_new_privs makes it moot for execve)",
-        Executor::dropBoundingSet);
+        Executor::dropBoundingSet, when(Errno.EPERM, "PR_CAPBSET_DROP needs CAP_SETPCAP: start the daemon as root with a full capability set"));
     s.step(Syscall.CAP_AMBIENT_CLEAR, args("PR_CAP_AMBIENT", "PR_CAP_AMBIENT_CLEAR_ALL"), "no ambient capability survives execve",
         x -> x.kernel.clearAmbientCapabilities());
     List<Capability> kept = policy.keptCapabilities();
@@ -109,13 +113,16 @@ public final class Sequence {
           x -> x.kernel.setKeepCapabilities(true));
     }
     s.step(Syscall.SETRESGID, args(target.gidShown, target.gidShown, target.gidShown), "real, effective and saved gid",
-        x -> x.kernel.setresgid(target.identity().gid, target.identity().gid, target.identity().gid));
+        x -> x.kernel.setresgid(target.identity().gid, target.identity().gid, target.identity().gid),
+        when(Errno.EPERM, "changing groups needs CAP_SETGID: start the daemon as root"), when(Errno.EINVAL, ID_NOT_VALID));
     s.step(Syscall.SETRESUID, args(target.uidShown, target.uidShown, target.uidShown), "real, effective and saved uid: root is gone",
-        x -> x.kernel.setresuid(target.identity().uid, target.identity().uid, target.identity().uid));
+        x -> x.kernel.setresuid(target.identity().uid, target.identity().uid, target.identity().uid),
+        when(Errno.EPERM, "changing uids needs CAP_SETUID: start the daemon as root"),
+        when(Errno.EAGAIN, "the target user is at its RLIMIT_NPROC process limit"), when(Errno.EINVAL, ID_NOT_VALID));
     long mask = Internal.maskOf(kept);
     String names = kept.isEmpty() ? "none" : kept.stream().map(Capability::capName).collect(Collectors.joining(", "));
     s.step(Syscall.CAPSET, args(mask, mask, 0L), "permitted = effective = kept (" + names + "), in this thread; inheritable empty",
-        x -> x.capset(mask));
+        x -> x.capset(mask), when(Errno.EPERM, "capset(2) can only lower the permitted set: the kept capabilities must still be permitted"));
     if (!kept.isEmpty()) {
       s.step(Syscall.SET_KEEPCAPS, args("PR_SET_KEEPCAPS", 0L), "keep-caps off again", x -> x.kernel.setKeepCapabilities(false));
     }
@@ -129,7 +136,7 @@ public final class Sequence {
           args("SECCOMP_SET_MODE_FILTER", "SECCOMP_FILTER_FLAG_TSYNC",
               policy.deniedSyscalls().isEmpty() ? ALLOW_ALL : "<deny with EPERM: " + String.join(", ", policy.deniedSyscalls()) + ">"),
           "TSYNC gives every thread this filter and, as the caller has it, no_new_privs",
-          x -> x.kernel.installSeccompFilterOnAllThreads(x.lastFilter));
+          x -> x.kernel.installSeccompFilterOnAllThreads(x.lastFilter), SECCOMP_REFUSED);
     }
   }
 
@@ -137,6 +144,19 @@ public final class Sequence {
   private static Object[] args(Object... shown) {
     return shown;
   }
+
+  /** The hint for a step whose own call fails with {@code errno}. */
+  private static Hint when(int errno, String hint) {
+    return failed -> failed == errno ? hint : null;
+  }
+
+  /** The three seccomp steps' hints. */
+  private static final Hint SECCOMP_REFUSED = failed ->
+      failed == Errno.EPERM ? "a seccomp filter needs no_new_privs first (or CAP_SYS_ADMIN)"
+          : failed == Errno.ESRCH ? "another seccomp filter is installed in one thread only; TSYNC cannot reach that thread"
+          : null;
+
+  private static final String ID_NOT_VALID = "the id is not valid in this user namespace";
 
   /** The ids to become, as numbers once resolved, or as the policy names them for a plan. */
   static final class Target {
@@ -171,9 +191,10 @@ public final class Sequence {
     /**
      * One step: {@code syscall} with the {@code arguments} a plan shows, for the reason
      * {@code why}; {@code call} is what apply() does for it, given the executor (its kernel and
-     * what the sequence holds). A recorder never runs {@code call}.
+     * what the sequence holds). A recorder never runs {@code call}. {@code hints}: what most likely
+     * made the step's own call ({@code syscall}) fail, and what to do; otherwise {@link #hint}'s.
      */
-    void step(Syscall syscall, Object[] arguments, String why, Call call) throws ErrnoException;
+    void step(Syscall syscall, Object[] arguments, String why, Call call, Hint... hints) throws ErrnoException;
 
     /** Every step from here on is irreversible: a failure leaves the process changed. */
     void pointOfNoReturn();
@@ -183,6 +204,12 @@ public final class Sequence {
   @FunctionalInterface
   interface Call {
     void make(Executor x) throws ErrnoException;
+  }
+
+  /** A step's hint for a failure of its own call: null if it has none for {@code errno}. */
+  @FunctionalInterface
+  interface Hint {
+    String of(int errno);
   }
 
   /**
@@ -212,7 +239,7 @@ public final class Sequence {
     }
 
     @Override
-    public void step(Syscall syscall, Object[] arguments, String why, Call call) throws ErrnoException {
+    public void step(Syscall syscall, Object[] arguments, String why, Call call, Hint... hints) throws ErrnoException {
       add(syscall, why, arguments);
     }
 
@@ -261,6 +288,9 @@ public final class Sequence {
     long callerTid = -1;
     /** The new root as opened: what every thread's root and cwd must be after the drop. */
     FileStatus rootStatus;
+    /** The failure of a step's own call that the step has a hint for, and that hint. */
+    private ErrnoException failed;
+    private String failedStepHint;
 
     Executor(Kernel kernel, NanoClock clock, PolicyView policy, Optional<FileStatus> checkedRoot) {
       this.kernel = kernel;
@@ -353,10 +383,28 @@ public final class Sequence {
 
     /** Makes the step's call, then records its time: a step that throws is not done. */
     @Override
-    public void step(Syscall syscall, Object[] arguments, String why, Call call) throws ErrnoException {
+    public void step(Syscall syscall, Object[] arguments, String why, Call call, Hint... hints) throws ErrnoException {
       super.step(syscall, arguments, why, call);
-      call.make(this);
+      try {
+        call.make(this);
+      } catch (ErrnoException e) {
+        // Only the step's own call: a failure of another it makes on the way (the root's fstat)
+        // has the general hint.
+        for (int i = 0; i < hints.length && e.syscall() == syscall && failed == null; i++) {
+          String text = hints[i].of(e.errno());
+          if (text != null) {
+            failed = e;
+            failedStepHint = text;
+          }
+        }
+        throw e;
+      }
       done();
+    }
+
+    /** What most likely made this call of the sequence fail: its step's hint, or {@link Sequence#hint}. */
+    String hint(ErrnoException e) {
+      return e == failed ? failedStepHint : Sequence.hint(e);
     }
 
     // The calls of the steps that hold something, or check what they did: named by run().
@@ -475,26 +523,18 @@ public final class Sequence {
     return "<baseline: deny with EPERM: " + String.join(", ", entries) + "; clone3 ENOSYS>";
   }
 
-  /** What most likely made this call fail, and what to do. */
+  /**
+   * What most likely made this call fail, and what to do, for a call of no step's own (preflight's,
+   * the service notifier's, one a step makes on the way such as the root's fstat) or a failure its
+   * step has no hint for. A step's own hints are written beside it, in {@link #run}.
+   */
   public static String hint(ErrnoException e) {
     Syscall call = e.syscall();
-    if (call == Syscall.CONNECT || call == Syscall.SOCKET || call == Syscall.SEND) {
-      return notifyHint(e);
+    if (call == Syscall.SEND) {
+      return sendHint(e.errno());
     }
     if (e.is(Errno.EPERM)) {
-      switch (call) {
-        case CHROOT: return "chroot(2) needs CAP_SYS_CHROOT: start the daemon as root";
-        case SETGROUPS:
-        case SETRESGID: return "changing groups needs CAP_SETGID: start the daemon as root";
-        case SETRESUID: return "changing uids needs CAP_SETUID: start the daemon as root";
-        case CAPBSET_DROP: return "PR_CAPBSET_DROP needs CAP_SETPCAP: start the daemon as root with a full capability set";
-        case CAPSET: return "capset(2) can only lower the permitted set: the kept capabilities must still be permitted";
-        case SECCOMP: return "a seccomp filter needs no_new_privs first (or CAP_SYS_ADMIN)";
-        default: return "the operation needs privileges this process does not have";
-      }
-    }
-    if (e.is(Errno.ESRCH) && call == Syscall.SECCOMP) {
-      return "another seccomp filter is installed in one thread only; TSYNC cannot reach that thread";
+      return "the operation needs privileges this process does not have";
     }
     if (call == Syscall.FSTAT && (e.is(Errno.EOPNOTSUPP) || e.is(Errno.ENOSYS))) {
       return "the kernel does not report the mount of a file (statx's STATX_MNT_ID needs Linux 5.8; /proc/self/fdinfo is"
@@ -516,40 +556,39 @@ public final class Sequence {
     if (e.is(Errno.EACCES)) {
       return "a component of the path is not searchable by this process";
     }
-    if (e.is(Errno.EAGAIN) && call == Syscall.SETRESUID) {
-      return "the target user is at its RLIMIT_NPROC process limit";
+    return "";
+  }
+
+  /** systemd's notify socket after the drop: the notifier's send. */
+  private static String sendHint(int errno) {
+    if (errno == Errno.ECONNREFUSED || errno == Errno.ENOTCONN) {
+      return "nothing receives at NOTIFY_SOCKET any more: the service manager stopped or closed its socket";
     }
-    if (e.is(Errno.EINVAL) && (call == Syscall.SETRESUID || call == Syscall.SETRESGID || call == Syscall.SETGROUPS)) {
-      return "the id is not valid in this user namespace";
+    if (errno == Errno.EAGAIN || errno == Errno.ENOBUFS) {
+      return "the service manager's socket is full: it does not read its notifications";
     }
     return "";
   }
 
-  /** The hints for systemd's notify socket: NOTIFY_SOCKET came from outside, so say where to look. */
-  private static String notifyHint(ErrnoException e) {
+  /**
+   * The socket and connect steps' hints: NOTIFY_SOCKET came from outside, so say where to look.
+   * Never null: a failure these do not name has no hint (not the general one).
+   */
+  private static String notifyHint(int errno) {
     String off = "; unset NOTIFY_SOCKET, or turn service notification off with noServiceNotification()";
-    if (e.syscall() == Syscall.SEND) {
-      if (e.is(Errno.ECONNREFUSED) || e.is(Errno.ENOTCONN)) {
-        return "nothing receives at NOTIFY_SOCKET any more: the service manager stopped or closed its socket";
-      }
-      if (e.is(Errno.EAGAIN) || e.is(Errno.ENOBUFS)) {
-        return "the service manager's socket is full: it does not read its notifications";
-      }
-      return "";
-    }
-    if (e.is(Errno.ENOENT) || e.is(Errno.ENOTDIR)) {
+    if (errno == Errno.ENOENT || errno == Errno.ENOTDIR) {
       return "nothing exists at NOTIFY_SOCKET's path: the service manager that set it is gone, or the variable was inherited" + off;
     }
-    if (e.is(Errno.ECONNREFUSED)) {
+    if (errno == Errno.ECONNREFUSED) {
       return "nothing listens at NOTIFY_SOCKET's address (no socket bound there, or not a socket)" + off;
     }
-    if (e.is(Errno.EACCES)) {
+    if (errno == Errno.EACCES) {
       return "this process may not write to the socket at NOTIFY_SOCKET's path, or search a directory on the way" + off;
     }
-    if (e.is(Errno.EPROTOTYPE)) {
+    if (errno == Errno.EPROTOTYPE) {
       return "NOTIFY_SOCKET names a socket that is not a datagram socket" + off;
     }
-    if (e.is(Errno.EMFILE) || e.is(Errno.ENFILE)) {
+    if (errno == Errno.EMFILE || errno == Errno.ENFILE) {
       return "no descriptor is free (RLIMIT_NOFILE)";
     }
     return "";

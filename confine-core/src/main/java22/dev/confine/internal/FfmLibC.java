@@ -204,6 +204,19 @@ final class FfmLibC implements LibC {
     }
   }
 
+  @Override
+  public int statxAt(int dirfd, byte[] names, int offset, int flags, int mask, byte[] buffer) {
+    int end = offset;
+    while (names[end] != 0) {
+      end++;
+    }
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment name = arena.allocate(end - offset + 1);
+      MemorySegment.copy(names, offset, name, JAVA_BYTE, 0, end - offset + 1);
+      return statx(arena, dirfd, name, flags, mask, buffer);
+    }
+  }
+
   private int statx(Arena arena, int dirfd, MemorySegment path, int flags, int mask, byte[] buffer) {
     MemorySegment out = arena.allocate(buffer.length, 8);
     int r = (int) sys("statx", dirfd, path.address(), flags, mask, out.address());

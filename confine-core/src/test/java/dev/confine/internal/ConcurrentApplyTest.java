@@ -25,8 +25,7 @@ class ConcurrentApplyTest {
     CountDownLatch release = new CountDownLatch(1);
     Kernel kernel =
         new ForwardingKernel(fake.model()) {
-          @Override
-          public Ids getresuid() throws ErrnoException {
+          public Kernel.Ids getresuid() throws ErrnoException {
             if (inside.getCount() > 0) {
               inside.countDown();
               try {
@@ -37,7 +36,7 @@ class ConcurrentApplyTest {
             }
             return fake.model().getresuid();
           }
-        };
+        }.kernel();
     Confiner confiner =
         new Confiner(() -> kernel, new ApplyGuard(), status -> {}, NanoClock.SYSTEM, (p, c) -> Map.of(),
             new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), summary -> {});

@@ -259,17 +259,15 @@ class ConfinerTest {
         new ForwardingKernel(kernel.model()) {
           private boolean dropped;
 
-          @Override
           public void setresuid(long r, long e, long s) throws ErrnoException {
             kernel.model().setresuid(r, e, 0);
             dropped = true;
           }
 
-          @Override
-          public Ids getresuid() throws ErrnoException {
-            return dropped ? new Ids(65534, 65534, 65534) : kernel.model().getresuid();
+          public Kernel.Ids getresuid() throws ErrnoException {
+            return dropped ? new Kernel.Ids(65534, 65534, 65534) : kernel.model().getresuid();
           }
-        };
+        }.kernel();
     Confiner confiner = new Confiner(() -> lying, new ApplyGuard(), status -> {}, NanoClock.SYSTEM, (p, c) -> java.util.Map.of(), new java.io.PrintStream(new java.io.ByteArrayOutputStream(), true, java.nio.charset.StandardCharsets.UTF_8), summary -> {});
     VerificationException e = assertThrows(VerificationException.class, () -> confiner.apply(Internal.get().viewOf(policy)));
     assertTrue(e.getMessage().contains("setuid(0) succeeded"), e.getMessage());

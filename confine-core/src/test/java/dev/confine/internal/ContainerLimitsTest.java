@@ -105,12 +105,12 @@ class ContainerLimitsTest {
     AtomicLong chrootAt = new AtomicLong();
     AtomicLong waitsAtChroot = new AtomicLong();
     Kernel timed = new ForwardingKernel(kernel.model()) {
-      @Override public void chroot(String path) throws ErrnoException {
-        super.chroot(path);
+      public void chroot(String path) throws ErrnoException {
+        delegate.chroot(path);
         chrootAt.set(System.nanoTime());
         waitsAtChroot.set(waits());
       }
-    };
+    }.kernel();
     ContainerJvm jvm = new ContainerJvm(kernel);
     ConfinementReport report = apply(timed, jvm);
     assertTrue(report.preflight().has("container-cpu-limit-lost"), report.toString());
@@ -126,11 +126,11 @@ class ContainerLimitsTest {
     Simulation kernel = machine();
     AtomicLong waitsAtChroot = new AtomicLong(-1);
     Kernel counted = new ForwardingKernel(kernel.model()) {
-      @Override public void chroot(String path) throws ErrnoException {
-        super.chroot(path);
+      public void chroot(String path) throws ErrnoException {
+        delegate.chroot(path);
         waitsAtChroot.set(waits());
       }
-    };
+    }.kernel();
     ContainerJvm jvm = new ContainerJvm(kernel);
     ConfinementReport report = apply(counted, jvm);
     assertFalse(report.preflight().has("container-cpu-limit-lost"), report.toString());

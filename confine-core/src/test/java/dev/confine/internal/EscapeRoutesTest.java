@@ -82,15 +82,15 @@ class EscapeRoutesTest {
     Simulation kernel = machine();
     AtomicInteger looks = new AtomicInteger();
     Kernel racing = new ForwardingKernel(kernel.model()) {
-      @Override public List<OpenFile> openFiles() throws ErrnoException {
+      public List<OpenFile> openFiles() throws ErrnoException {
         if (looks.incrementAndGet() == 1) {
-          List<OpenFile> first = super.openFiles();
+          List<OpenFile> first = delegate.openFiles();
           kernel.otherThreadOpensDirectory("/var/lib"); // right after preflight's look
           return first;
         }
-        return super.openFiles();
+        return delegate.openFiles();
       }
-    };
+    }.kernel();
     Run run = new Run(racing);
     PreflightException e = assertThrows(PreflightException.class, () -> run.confiner.apply(Internal.get().viewOf(builder().build())));
     assertEquals(2, looks.get(), "preflight's look, then the one right before chroot");
@@ -104,14 +104,14 @@ class EscapeRoutesTest {
     Simulation kernel = machine().entry("/etc/shadow", FileStatus.Type.REGULAR, 0, 42, 0640, 1);
     AtomicInteger looks = new AtomicInteger();
     Kernel racing = new ForwardingKernel(kernel.model()) {
-      @Override public List<OpenFile> openFiles() throws ErrnoException {
-        List<OpenFile> seen = super.openFiles();
+      public List<OpenFile> openFiles() throws ErrnoException {
+        List<OpenFile> seen = delegate.openFiles();
         if (looks.incrementAndGet() == 1) {
           kernel.openFile("/etc/shadow", 0); // right after preflight's look, O_RDONLY
         }
         return seen;
       }
-    };
+    }.kernel();
     Run run = new Run(racing);
     PreflightException e = assertThrows(PreflightException.class, () -> run.confiner.apply(Internal.get().viewOf(builder().refuseInheritedDescriptors().build())));
     assertEquals(2, looks.get(), "preflight's look, then the one right before chroot");
@@ -121,14 +121,14 @@ class EscapeRoutesTest {
     Simulation plain = machine().entry("/etc/shadow", FileStatus.Type.REGULAR, 0, 42, 0640, 1);
     AtomicInteger plainLooks = new AtomicInteger();
     Kernel racingPlain = new ForwardingKernel(plain.model()) {
-      @Override public List<OpenFile> openFiles() throws ErrnoException {
-        List<OpenFile> seen = super.openFiles();
+      public List<OpenFile> openFiles() throws ErrnoException {
+        List<OpenFile> seen = delegate.openFiles();
         if (plainLooks.incrementAndGet() == 1) {
           plain.openFile("/etc/shadow", 0);
         }
         return seen;
       }
-    };
+    }.kernel();
     new Run(racingPlain).confiner.apply(Internal.get().viewOf(builder().build()));
     assertEquals("/srv/jail", plain.model().root());
   }
@@ -137,11 +137,11 @@ class EscapeRoutesTest {
   void aDirectoryOpenedAfterTheLastLookBeforeChrootHaltsTheProcessAfterTheDrop() {
     Simulation kernel = machine();
     Kernel racing = new ForwardingKernel(kernel.model()) {
-      @Override public void chroot(String path) throws ErrnoException {
+      public void chroot(String path) throws ErrnoException {
         kernel.otherThreadOpensDirectory("/var/lib"); // another thread, between the last look and chroot
-        super.chroot(path);
+        delegate.chroot(path);
       }
-    };
+    }.kernel();
     Run run = new Run(racing);
     ConfinementException e = assertThrows(ConfinementException.class, () -> run.confiner.apply(Internal.get().viewOf(builder().build())));
     assertTrue(e.pastPointOfNoReturn());
@@ -153,11 +153,11 @@ class EscapeRoutesTest {
   void controlADirectoryOpenedInsideTheJailAfterChrootIsFine() {
     Simulation kernel = machine();
     Kernel serving = new ForwardingKernel(kernel.model()) {
-      @Override public void chroot(String path) throws ErrnoException {
-        super.chroot(path);
+      public void chroot(String path) throws ErrnoException {
+        delegate.chroot(path);
         kernel.otherThreadOpensDirectory("/srv/jail/www"); // a request thread listing the jail's own files
       }
-    };
+    }.kernel();
     Run run = new Run(serving);
     ConfinementReport report = run.confiner.apply(Internal.get().viewOf(builder().build()));
     assertEquals(-1, run.halted.get());
@@ -170,14 +170,14 @@ class EscapeRoutesTest {
     int fd = kernel.leakDirectoryDescriptor("/srv/jail/www");
     AtomicInteger looks = new AtomicInteger();
     Kernel swapping = new ForwardingKernel(kernel.model()) {
-      @Override public List<OpenFile> openFiles() throws ErrnoException {
-        List<OpenFile> files = super.openFiles();
+      public List<OpenFile> openFiles() throws ErrnoException {
+        List<OpenFile> files = delegate.openFiles();
         if (looks.incrementAndGet() == 1) {
           kernel.otherThreadReplacesDescriptor(fd, "/var/lib"); // dup2(host_dir, fd) after the first look
         }
         return files;
       }
-    };
+    }.kernel();
     ConfinementPolicy policy = builder().allowOpenDirectory(fd).build();
     assertTrue(kernel.check(policy).errors().isEmpty(), "inside the root, the number is allowed");
     PreflightException e = assertThrows(PreflightException.class, () -> new Run(swapping).confiner.apply(Internal.get().viewOf(policy)));
@@ -311,15 +311,15 @@ class EscapeRoutesTest {
     Simulation control = machine();
     control.threadWithOwnSeccompFilter("native-worker");
     Kernel noPreflightLook = new ForwardingKernel(control.model()) {
-      @Override public java.util.List<dev.confine.internal.linux.ThreadStatus> threadStatuses() throws ErrnoException {
+      public java.util.List<dev.confine.internal.linux.ThreadStatus> threadStatuses() throws ErrnoException {
         java.util.List<dev.confine.internal.linux.ThreadStatus> all = new java.util.ArrayList<>();
-        for (dev.confine.internal.linux.ThreadStatus t : super.threadStatuses()) {
+        for (dev.confine.internal.linux.ThreadStatus t : delegate.threadStatuses()) {
           all.add(new dev.confine.internal.linux.ThreadStatus(t.tid, t.name, t.uid, t.gid, t.groups, t.capInh, t.capPrm, t.capEff, t.capBnd,
               t.capAmb, t.noNewPrivs, t.seccomp, t.sigBlk, -1)); // as a kernel before 5.9, which does not say
         }
         return all;
       }
-    };
+    }.kernel();
     Run run = new Run(noPreflightLook);
     ConfinementException halted = assertThrows(ConfinementException.class, () -> run.confiner.apply(Internal.get().viewOf(builder().build())));
     assertEquals(71, run.halted.get(), "past chroot: the TSYNC filter failed with ESRCH\n" + halted.getMessage());
@@ -346,10 +346,10 @@ class EscapeRoutesTest {
     // What preflight now prevents: with the fix-up off, setresuid keeps root's capabilities.
     Simulation kernel = machine().securebits(1 << 2);
     Kernel noPreflightLook = new ForwardingKernel(kernel.model()) {
-      @Override public int securebits() {
+      public int securebits() {
         return 0;
       }
-    };
+    }.kernel();
     Run run = new Run(noPreflightLook);
     ConfinementException e = assertThrows(ConfinementException.class, () -> run.confiner.apply(Internal.get().viewOf(builder().build())));
     assertEquals(71, run.halted.get(), "halted past chroot, as the review saw");
@@ -386,11 +386,11 @@ class EscapeRoutesTest {
     // verification's later read sees the truth.
     Kernel ignoring = new ForwardingKernel(kernel.model()) {
       private int reads;
-      @Override public void setDumpable(boolean dumpable) {}
-      @Override public boolean dumpable() {
+      public void setDumpable(boolean dumpable) {}
+      public boolean dumpable() {
         return ++reads > 1 && kernel.model().isDumpable();
       }
-    };
+    }.kernel();
     Run run = new Run(ignoring);
     ConfinementException e = assertThrows(ConfinementException.class, () -> run.confiner.apply(Internal.get().viewOf(builder().build())));
     assertTrue(kernel.model().isDumpable(), "suid_dumpable 1 left it dumpable");
@@ -402,10 +402,10 @@ class EscapeRoutesTest {
   void anErrorPastChrootHaltsWithTheMessageMadeBeforeChroot() {
     Simulation kernel = machine();
     Kernel failing = new ForwardingKernel(kernel.model()) {
-      @Override public void setresuid(long r, long e, long s) {
+      public void setresuid(long r, long e, long s) {
         throw new OutOfMemoryError("simulated");
       }
-    };
+    }.kernel();
     Run run = new Run(failing);
     assertThrows(OutOfMemoryError.class, () -> run.confiner.apply(Internal.get().viewOf(builder().build())));
     assertEquals(71, run.halted.get());
@@ -416,11 +416,11 @@ class EscapeRoutesTest {
   void anErrorInsideChrootItselfHaltsToo() {
     Simulation kernel = machine();
     Kernel failing = new ForwardingKernel(kernel.model()) {
-      @Override public void chroot(String path) throws ErrnoException {
-        super.chroot(path);
+      public void chroot(String path) throws ErrnoException {
+        delegate.chroot(path);
         throw new StackOverflowError("simulated, after the kernel acted");
       }
-    };
+    }.kernel();
     Run run = new Run(failing);
     assertThrows(StackOverflowError.class, () -> run.confiner.apply(Internal.get().viewOf(builder().build())));
     assertEquals(71, run.halted.get());
@@ -431,13 +431,13 @@ class EscapeRoutesTest {
     Simulation kernel = machine();
     AtomicInteger calls = new AtomicInteger();
     Kernel failingOnce = new ForwardingKernel(kernel.model()) {
-      @Override public int openDirectoryNoFollow(String path) throws ErrnoException {
+      public int openDirectoryNoFollow(String path) throws ErrnoException {
         if (calls.incrementAndGet() == 1) {
           throw new OutOfMemoryError("simulated");
         }
-        return super.openDirectoryNoFollow(path);
+        return delegate.openDirectoryNoFollow(path);
       }
-    };
+    }.kernel();
     Run run = new Run(failingOnce);
     assertThrows(OutOfMemoryError.class, () -> run.confiner.apply(Internal.get().viewOf(builder().build())));
     assertEquals(-1, run.halted.get());

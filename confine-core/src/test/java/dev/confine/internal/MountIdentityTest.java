@@ -118,11 +118,11 @@ class MountIdentityTest {
   void aDirectoryOfTheBindSourceOpenedAfterTheLastLookHaltsTheProcessAfterTheDrop() {
     Simulation kernel = boundJail();
     Kernel racing = new ForwardingKernel(kernel.model()) {
-      @Override public void chroot(String path) throws ErrnoException {
+      public void chroot(String path) throws ErrnoException {
         kernel.otherThreadOpensDirectory("/srv/src/www"); // between the last look and chroot
-        super.chroot(path);
+        delegate.chroot(path);
       }
-    };
+    }.kernel();
     Run run = new Run(racing);
     ConfinementException e = assertThrows(ConfinementException.class, () -> run.confiner.apply(Internal.get().viewOf(builder().build())));
     assertTrue(e.pastPointOfNoReturn());
@@ -135,11 +135,11 @@ class MountIdentityTest {
   void controlTheSameDirectoryOpenedThroughTheJailAfterChrootIsFine() {
     Simulation kernel = boundJail();
     Kernel serving = new ForwardingKernel(kernel.model()) {
-      @Override public void chroot(String path) throws ErrnoException {
-        super.chroot(path);
+      public void chroot(String path) throws ErrnoException {
+        delegate.chroot(path);
         kernel.otherThreadOpensDirectory("/srv/jail/www");
       }
-    };
+    }.kernel();
     Run run = new Run(serving);
     ConfinementReport report = run.confiner.apply(Internal.get().viewOf(builder().build()));
     assertEquals(-1, run.halted.get());
@@ -197,13 +197,13 @@ class MountIdentityTest {
     // but not the mount preflight looked at.
     Simulation kernel = boundJail();
     Kernel remounting = new ForwardingKernel(kernel.model()) {
-      @Override public int openDirectoryNoFollow(String path) throws ErrnoException {
+      public int openDirectoryNoFollow(String path) throws ErrnoException {
         if (path.equals("/srv/jail")) {
           kernel.bindMount("/srv/jail", "/srv/jail", "rw");
         }
-        return super.openDirectoryNoFollow(path);
+        return delegate.openDirectoryNoFollow(path);
       }
-    };
+    }.kernel();
     Run run = new Run(remounting);
     ConfinementException e = assertThrows(ConfinementException.class, () -> run.confiner.apply(Internal.get().viewOf(builder().build())));
     assertFalse(e.pastPointOfNoReturn());
@@ -223,11 +223,11 @@ class MountIdentityTest {
   void aKernelThatCannotTellTheMountIsRefusedBeforeChroot() {
     Simulation kernel = boundJail();
     Kernel old = new ForwardingKernel(kernel.model()) {
-      @Override public FileStatus statAt(int dirFd, String path) throws ErrnoException {
+      public FileStatus statAt(int dirFd, String path) throws ErrnoException {
         // What NativeKernel says when statx leaves STATX_MNT_ID out of its mask (Linux < 5.8).
         throw new ErrnoException(Syscall.FSTAT, List.of(String.valueOf(dirFd), '"' + path + '"', "0", "STATX_MNT_ID"), Errno.EOPNOTSUPP);
       }
-    };
+    }.kernel();
     Run run = new Run(old);
     SyscallException e = assertThrows(SyscallException.class, () -> run.confiner.apply(Internal.get().viewOf(builder().build())));
     assertFalse(e.pastPointOfNoReturn(), e.getMessage());

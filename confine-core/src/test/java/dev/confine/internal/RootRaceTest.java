@@ -21,12 +21,11 @@ class RootRaceTest {
     Simulation kernel = new Simulation().directory("/srv/jail").user("app", 4000, 4000);
     Kernel racing =
         new ForwardingKernel(kernel.model()) {
-          @Override
           public int openDirectoryNoFollow(String path) throws ErrnoException {
             kernel.replaceDirectory("/srv/jail"); // renamed away and a new one put in its place
-            return super.openDirectoryNoFollow(path);
+            return delegate.openDirectoryNoFollow(path);
           }
-        };
+        }.kernel();
     Confiner confiner = new Confiner(() -> racing, new ApplyGuard(), status -> {}, NanoClock.SYSTEM, (p, c) -> Map.of(), System.err, summary -> {});
 
     ConfinementException e = assertThrows(ConfinementException.class, () -> confiner.apply(Internal.get().viewOf(policy)));

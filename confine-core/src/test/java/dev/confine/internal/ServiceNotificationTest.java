@@ -391,18 +391,16 @@ class ServiceNotificationTest {
         new ForwardingKernel(kernel.model()) {
           private int notifyFd = -1;
 
-          @Override
           public int unixDatagramSocket() throws ErrnoException {
             notifyFd = kernel.model().unixDatagramSocket();
             return notifyFd;
           }
 
-          @Override
           public FileStatus fstat(int fd) throws ErrnoException {
             FileStatus real = kernel.model().fstat(fd);
             return fd == notifyFd ? new FileStatus(type, 0755, 0, 0, real.device, real.inode, 2, real.mountId) : real;
           }
-        };
+        }.kernel();
     ByteArrayOutputStream stderr = new ByteArrayOutputStream();
     Confiner confiner =
         new Confiner(() -> lying, new ApplyGuard(), status -> {}, NanoClock.SYSTEM, (p, c) -> Map.of(),

@@ -36,7 +36,6 @@ class SymlinkSwapTest {
         new ForwardingKernel(fake.model()) {
           private boolean swapped;
 
-          @Override
           public int openDirectoryNoFollow(String path) throws ErrnoException {
             if (!swapped) {
               swapped = true;
@@ -44,7 +43,7 @@ class SymlinkSwapTest {
             }
             return fake.model().openDirectoryNoFollow(path);
           }
-        };
+        }.kernel();
     return new Confiner(
         () -> kernel, new ApplyGuard(), status -> {}, NanoClock.SYSTEM, (p, c) -> Map.of(),
         new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), summary -> {});

@@ -28,14 +28,13 @@ class UnreadableCgroupTest {
 
   private static Kernel denying(Simulation kernel, String prefix) {
     return new ForwardingKernel(kernel.model()) {
-      @Override
       public Optional<String> readText(String path) throws ErrnoException {
         if (path.startsWith(prefix)) {
           throw new ErrnoException(dev.confine.Syscall.READ_PROCESS_STATUS, List.of(path), Errno.EACCES);
         }
-        return super.readText(path);
+        return delegate.readText(path);
       }
-    };
+    }.kernel();
   }
 
   private static Confiner confiner(Kernel kernel) {
@@ -54,11 +53,10 @@ class UnreadableCgroupTest {
   void controlTheSameErrorOnAFileOfTheJailChecksStillRefuses() {
     Simulation kernel = machine();
     Kernel failing = new ForwardingKernel(kernel.model()) {
-      @Override
       public java.util.List<Mount> mounts() throws ErrnoException {
         throw new ErrnoException(dev.confine.Syscall.READ_PROCESS_STATUS, List.of("/proc/self/mountinfo"), Errno.EACCES);
       }
-    };
+    }.kernel();
     assertThrows(RuntimeException.class, () -> confiner(failing).apply(Internal.get().viewOf(policy)));
     assertEquals("/", kernel.model().root());
   }

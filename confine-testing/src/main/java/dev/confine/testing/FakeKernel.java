@@ -253,6 +253,42 @@ public final class FakeKernel {
     return this;
   }
 
+  /** The id of the thread that calls apply(): for {@link #failNextInThread} and {@link #ownSeccompFilter}. */
+  public long callerThread() {
+    return simulation.callerThread();
+  }
+
+  /**
+   * The next setgroups, setresgid or setresuid fails with the named errno in thread {@code tid}
+   * ({@link #callerThread()} or one from {@link #otherThread}) only, and succeeds in every other
+   * thread: what the real kernel does when one thread's call fails for a reason preflight cannot
+   * see. glibc applies these calls to every thread and aborts the process as soon as two threads
+   * got different results, so the fake does what Linux and glibc do: the other threads take the
+   * new ids, that one keeps its own, and {@link #apply} throws {@link ProcessAborted} (an Error:
+   * nothing of confine or of the daemon runs after it) with {@link #haltStatus()} 134 (SIGABRT).
+   * A thread whose own seccomp filter makes the call fail is what preflight refuses: set that with
+   * {@link #ownSeccompFilter} instead. If no such call is reached, {@link #apply} throws
+   * {@link AssertionError}, as for {@link #failNext}.
+   *
+   * @throws IllegalArgumentException for another call (fail it with {@link #failNext}), an unknown
+   *     thread or errno name
+   * @throws IllegalStateException if one is armed already
+   */
+  public FakeKernel failNextInThread(long tid, Syscall syscall, String errnoName) {
+    simulation.failNextInThread(tid, requireNonNull(syscall, "syscall"), requireNonNull(errnoName, "errnoName"));
+    return this;
+  }
+
+  /**
+   * Thread {@code tid} (the caller's or another's) installs a seccomp filter of its own, without
+   * TSYNC (a native library can): its filters differ from the other threads', which confine's
+   * TSYNC filters cannot pass; preflight refuses it ({@code seccomp-filters-differ}).
+   */
+  public FakeKernel ownSeccompFilter(long tid) {
+    simulation.ownSeccompFilter(tid);
+    return this;
+  }
+
   // ---- running a policy against it ----
 
   /**
@@ -321,6 +357,19 @@ public final class FakeKernel {
   /** Real, effective and saved uid. */
   public List<Long> uids() {
     return ids(model.uids());
+  }
+
+  /**
+   * Each thread's real, effective, saved and filesystem uid, by thread id, as
+   * /proc/self/task/TID/status shows them: they differ where a thread kept its own (one that
+   * set*id missed, or the one whose call failed alone before glibc's abort).
+   */
+  public Map<Long, List<Long>> threadUids() {
+    Map<Long, List<Long>> uids = new java.util.LinkedHashMap<>();
+    for (dev.confine.internal.linux.ThreadStatus t : model.threads()) {
+      uids.put(t.tid, t.uid);
+    }
+    return uids;
   }
 
   /** Real, effective and saved gid. */

@@ -31,7 +31,9 @@ import jnr.ffi.Pointer;
  * capset(2): after setresuid), {@code after-apply}. Actions: {@code signal} (the parent sends one),
  * {@code oom} (an allocating thread fills the heap, then the caller goes on), {@code soe-hook}
  * (the beforeChroot hook overflows its stack; phase prepare only), {@code soe-shutdown-hook} (the
- * parent sends a signal, and the daemon's shutdown hook overflows its stack after it has spoken).
+ * parent sends a signal, and the daemon's shutdown hook overflows its stack after it has spoken),
+ * {@code late-blocker} (phase fchdir: after preflight and its second look, a native thread is born
+ * that blocks every signal with the raw rt_sigprocmask, glibc's SIGSETXID included; not held).
  *
  * <p>A shutdown hook registered before apply() ("daemon-hook") says what it ran as: its uid, and
  * whether it could write a file in {@code cwd}, a directory of the host outside the jail.
@@ -153,6 +155,10 @@ public final class SignalChild {
 
   /** Holds the calling thread until the parent says "release" (or, for oom, until the heap is full). */
   private static void hold(String phase, String action) {
+    if (action.equals("late-blocker")) {
+      FaultChild.probe("late-blocker", "threads blocking SIGSETXID: " + blockingThread());
+      return;
+    }
     if (action.equals("oom") && !phase.equals("after-apply")) {
       fillHeap();
       return;
@@ -207,6 +213,40 @@ public final class SignalChild {
             "fault-supervisor");
     supervisor.setDaemon(true);
     supervisor.start();
+  }
+
+  /**
+   * A native thread that blocks every signal, SIGSETXID (33) included, which only the raw
+   * rt_sigprocmask(2) can do; it inherits this thread's mask: block, create, restore. Returns the
+   * number of threads that block SIGSETXID, from /proc/self/task.
+   */
+  private static int blockingThread() {
+    long rtSigprocmask = LinuxArch.current().orElseThrow() == LinuxArch.X86_64 ? 14 : 135;
+    Pointer all = FaultLibC.allocate(LIBC, 8);
+    all.putLong(0, -1L);
+    Pointer old = FaultLibC.allocate(LIBC, 8);
+    if (LIBC.syscall(rtSigprocmask, 0 /* SIG_BLOCK */, all.address(), old.address(), 8, 0, 0) != 0) {
+      throw new IllegalStateException("rt_sigprocmask failed");
+    }
+    long[] thread = new long[1];
+    int r = LIBC.pthread_create(thread, 0, FaultLibC.function("pause"), 0);
+    LIBC.syscall(rtSigprocmask, 2 /* SIG_SETMASK */, old.address(), 0, 8, 0, 0);
+    if (r != 0) {
+      throw new IllegalStateException("pthread_create: " + r);
+    }
+    int blocking = 0;
+    try (java.nio.file.DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
+      for (Path task : tasks) {
+        for (String line : Files.readAllLines(task.resolve("status"))) {
+          if (line.startsWith("SigBlk:") && (Long.parseUnsignedLong(line.substring(7).trim(), 16) & (1L << 32)) != 0) {
+            blocking++;
+          }
+        }
+      }
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+    return blocking;
   }
 
   /** Fills the heap from this thread, then says so; the hoard is let go once apply() is over. */

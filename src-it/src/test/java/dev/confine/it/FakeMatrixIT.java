@@ -7,6 +7,7 @@ import dev.confine.ConfinementException;
 import dev.confine.ConfinementPolicy;
 import dev.confine.Syscall;
 import dev.confine.testing.FakeKernel;
+import dev.confine.testing.ProcessAborted;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,9 +20,11 @@ import org.junit.jupiter.api.Test;
 /**
  * Issue 26: the fake kernel's prediction (FakeKernel.failNext) for the cases FaultInjectionIT and
  * ThreadFaultIT run against Linux, written beside theirs (target/fault-matrix-fake.txt) for
- * docs/fail-closed.md. The fake has no per-thread failure: for a call failing in one thread only,
- * the nearest a user's test can say is failNext, which fails the call for the whole process. No
- * root needed; it is here, not in confine-core, because it is the real runs' counterpart.
+ * docs/fail-closed.md. A call failing in one thread only is set twice: as ThreadFaultIT builds it
+ * (a seccomp filter of that thread's own, FakeKernel.ownSeccompFilter: preflight refuses, as on
+ * Linux), and as a cause preflight cannot see (FakeKernel.failNextInThread: glibc's abort, 134,
+ * as ThreadFaultIT measured before preflight looked and as its control shows). No root needed; it
+ * is here, not in confine-core, because it is the real runs' counterpart.
  */
 class FakeMatrixIT {
   private static final Path MATRIX = Path.of("target", "fault-matrix-fake.txt");
@@ -56,7 +59,9 @@ class FakeMatrixIT {
     });
     ThreadFaultIT.cases().forEach(c -> {
       Syscall s = CALLS.get(c.syscall).get(0);
-      lines.add("one thread: " + c + " [" + s + "] -> fake (failNext, whole process): " + outcome(s, c.errno, c.policy.equals("baseline")));
+      boolean baseline = c.policy.equals("baseline");
+      lines.add("one thread: " + c + " [" + s + "] -> fake (ownSeccompFilter, as built): " + oneThread(s, c.errno, c.where, baseline, true));
+      lines.add("one thread: " + c + " [" + s + "] -> fake (failNextInThread, unseen by preflight): " + oneThread(s, c.errno, c.where, baseline, false));
     });
     Files.createDirectories(MATRIX.getParent());
     Files.write(MATRIX, lines, StandardCharsets.UTF_8);
@@ -65,8 +70,29 @@ class FakeMatrixIT {
   }
 
   private static String outcome(Syscall syscall, String errno, boolean baseline) {
-    FakeKernel kernel = new FakeKernel().directory("/srv/jail").directory("/etc").user("nobody", 65534, 65534);
+    FakeKernel kernel = machine();
     kernel.failNext(syscall, errno);
+    return run(kernel, baseline);
+  }
+
+  /** The call fails in one thread (another, or the caller) only: by its own filter, or for a reason preflight cannot see. */
+  private static String oneThread(Syscall syscall, String errno, String where, boolean baseline, boolean ownFilter) {
+    FakeKernel kernel = machine();
+    long other = kernel.otherThread("fault-victim");
+    long tid = where.equals("other") ? other : kernel.callerThread();
+    if (ownFilter) {
+      kernel.ownSeccompFilter(tid);
+    } else {
+      kernel.failNextInThread(tid, syscall, errno);
+    }
+    return run(kernel, baseline);
+  }
+
+  private static FakeKernel machine() {
+    return new FakeKernel().directory("/srv/jail").directory("/etc").user("nobody", 65534, 65534);
+  }
+
+  private static String run(FakeKernel kernel, boolean baseline) {
     ConfinementPolicy.Builder builder = Confinement.builder().root("/srv/jail").user(65534).group(65534);
     if (!baseline) {
       builder.noBaselineFilter();
@@ -81,6 +107,8 @@ class FakeMatrixIT {
         return kernel.haltStatus().isPresent() ? "halted " + kernel.haltStatus().getAsInt() + ": " + m : "NOT FAIL-CLOSED: past, no halt: " + m;
       }
       return "refused " + e.getClass().getSimpleName() + " past=false, uids " + kernel.uids() + ", root " + kernel.root() + ": " + m;
+    } catch (ProcessAborted e) {
+      return "aborted " + kernel.haltStatus().getAsInt() + " (" + e.getMessage() + "); ids per thread: " + kernel.threadUids();
     } catch (AssertionError e) {
       return "never reached (" + String.valueOf(e.getMessage()).replace('\n', ' ') + ")";
     }

@@ -27,13 +27,21 @@ import org.junit.jupiter.params.provider.MethodSource;
  * confined (every thread uid 65534, the jail as root) or as it was (every thread root, "/", the
  * working directory unchanged), or the process ends; no thread is ever seen with the host's root
  * after chroot, nor with differing uids once apply() has returned. What the daemon's own shutdown
- * hook could do (its uid, whether it could write in a host directory) is recorded, not judged: it
- * is the daemon's code, and confine does not stop it.
+ * hook could do (its uid, whether it could write in a host directory) is recorded.
+ *
+ * <p>SIGTERM, SIGINT and SIGHUP are held from before chroot to the end of apply() (SignalHold): at
+ * fchdir/chroot, capbset and capset the hook must not run while the child is held, and must run
+ * once confined, as 65534 in the jail. The controls, with the test-only switch
+ * -Dconfine.noSignalHold=true, show the hook running as root in the half-made jail without it.
  */
 class SignalFaultIT {
   private static final Duration START = Duration.ofSeconds(90);
   private static final Path MATRIX = Path.of("target", "fault-matrix-signals.txt");
   private static final List<String> SMALL_HEAP = List.of("-Xmx32m", "-XX:+UseSerialGC", "-XX:-UseTLAB");
+  /** The phases inside the hold (the sequence, from before chroot). */
+  private static final List<String> HELD_PHASES = List.of("fchdir", "chroot", "capbset", "capset");
+  /** How long a held signal is given to (wrongly) start the hooks while the child is held. */
+  private static final Duration HELD_WAIT = Duration.ofSeconds(2);
 
   private JailAndCwd dirs;
   private Path jail;
@@ -56,16 +64,28 @@ class SignalFaultIT {
     final String action;
     final String signal;
     final boolean baseline;
+    /** false: the control, -Dconfine.noSignalHold=true. */
+    final boolean hold;
 
     Case(String phase, String action, String signal) {
       this(phase, action, signal, true);
     }
 
     Case(String phase, String action, String signal, boolean baseline) {
+      this(phase, action, signal, baseline, true);
+    }
+
+    Case(String phase, String action, String signal, boolean baseline, boolean hold) {
       this.phase = phase;
       this.action = action;
       this.signal = signal;
       this.baseline = baseline;
+      this.hold = hold;
+    }
+
+    /** A termination signal that lands where the hold is (or would be, in a control). */
+    boolean terminationInSequence() {
+      return List.of("TERM", "INT", "HUP").contains(signal) && HELD_PHASES.contains(phase);
     }
 
     @Override
@@ -74,18 +94,22 @@ class SignalFaultIT {
           : action.equals("oom") ? "OutOfMemoryError"
           : action.equals("soe-hook") ? "StackOverflowError in a beforeChroot hook"
           : "SIG" + signal + " + StackOverflowError in the shutdown hook";
-      return what + " at " + phase + (baseline ? "" : " (noBaselineFilter)");
+      return what + " at " + phase + (baseline ? "" : " (noBaselineFilter)") + (hold ? "" : " (control: -Dconfine.noSignalHold)");
     }
   }
 
   static Stream<Case> cases() {
     List<Case> all = new ArrayList<>();
     List<String> phases = List.of("before-apply", "prepare", "chroot", "capbset", "capset", "after-apply");
-    for (String signal : List.of("TERM", "INT")) {
+    for (String signal : List.of("TERM", "INT", "HUP")) {
       for (String phase : phases) {
         all.add(new Case(phase, "signal", signal));
       }
+      // The control: without the hold the hook runs as root in the half-made jail.
+      all.add(new Case("capbset", "signal", signal, true, false));
     }
+    all.add(new Case("chroot", "signal", "TERM", true, false));
+    all.add(new Case("capbset", "signal", "KILL"));
     for (String phase : List.of("prepare", "chroot", "capbset", "capset")) {
       all.add(new Case(phase, "signal", "STOP"));
     }
@@ -94,7 +118,9 @@ class SignalFaultIT {
     }
     all.add(new Case("prepare", "soe-hook", ""));
     all.add(new Case("capbset", "soe-shutdown-hook", "TERM"));
-    // What stops the hook's way out at capbset is the baseline filter (chroot EPERM): without it.
+    // Without the hold, what stops the hook's way out at capbset is the baseline filter (chroot
+    // EPERM): the control without either; with the hold, the hook runs confined and cannot.
+    all.add(new Case("capbset", "signal", "TERM", false, false));
     all.add(new Case("capbset", "signal", "TERM", false));
     return all.stream();
   }
@@ -103,7 +129,10 @@ class SignalFaultIT {
   @MethodSource("cases")
   void failsClosed(Case c) throws Exception {
     long started = System.nanoTime();
-    List<String> options = c.action.equals("oom") ? SMALL_HEAP : List.of();
+    List<String> options = new ArrayList<>(c.action.equals("oom") ? SMALL_HEAP : List.of());
+    if (!c.hold) {
+      options.add("-Dconfine.noSignalHold=true");
+    }
     try (ChildJvm child = ChildJvm.start(options, "dev.confine.it.SignalChild", jail.toString(), cwd.toString(), c.phase, c.action,
         c.baseline ? "baseline" : "nobaseline")) {
       ProcWatch watch = ProcWatch.start(child.pid(), 5);
@@ -114,6 +143,13 @@ class SignalFaultIT {
           kill("STOP", child.pid());
           seen = "stopped: " + awaitAllStopped(child.pid()) + " threads in state T; ";
           kill("CONT", child.pid());
+        } else if (c.hold && c.terminationInSequence()) {
+          kill(c.signal, child.pid());
+          // Held: no hook may start while the sequence is held here.
+          Thread.sleep(HELD_WAIT.toMillis());
+          assertTrue(child.isAlive() && !child.output().contains("PROBE hook-uid"),
+              c + ": the signal was acted on during the sequence\n" + child.output());
+          seen = "held " + HELD_WAIT.toMillis() + " ms, no hook ran; ";
         } else {
           kill(c.signal, child.pid());
           // The JVM runs the shutdown hooks, then ends: give it the time, then let apply() go on.
@@ -137,8 +173,12 @@ class SignalFaultIT {
       Integer status = null;
       String cwdAtReady = null;
       if (readyAt >= 0) {
-        cwdAtReady = ProcView.cwd(child.pid()).toString();
-        child.send("exit");
+        try {
+          cwdAtReady = ProcView.cwd(child.pid()).toString();
+          child.send("exit");
+        } catch (IOException | RuntimeException ended) {
+          // a signal held during apply() was raised on its return: the JVM is ending by itself
+        }
         status = child.waitFor(Duration.ofSeconds(30));
       } else {
         status = child.waitFor(Duration.ofSeconds(30));
@@ -154,6 +194,60 @@ class SignalFaultIT {
     }
   }
 
+  /**
+   * A thread born after preflight looked (held at fchdir, past the second look at the
+   * descriptors) that blocks glibc's SIGSETXID: setgroups after chroot waits for it for ever. With
+   * the watchdog (3 s here) the process halts, 71, with no code of the daemon run; the control
+   * (-Dconfine.watchdogSeconds=0) shows the hang: alive long after, its root the jail, root ids.
+   */
+  @ParameterizedTest(name = "a thread blocking SIGSETXID born after preflight, watchdog {0}")
+  @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+  void aThreadBornAfterPreflightBlockingSetxid(boolean watchdog) throws Exception {
+    long started = System.nanoTime();
+    String label = "a thread blocking SIGSETXID born at fchdir (after preflight)" + (watchdog ? ", watchdog 3 s" : " (control: -Dconfine.watchdogSeconds=0)");
+    try (ChildJvm child = ChildJvm.start(List.of("-Dconfine.watchdogSeconds=" + (watchdog ? 3 : 0)), "dev.confine.it.SignalChild",
+        jail.toString(), cwd.toString(), "fchdir", "late-blocker", "baseline")) {
+      ProcWatch watch = ProcWatch.start(child.pid(), 5);
+      String outcome;
+      if (watchdog) {
+        int status = child.waitFor(Duration.ofSeconds(60));
+        List<ProcWatch.Sample> samples = watch.finish();
+        String out = child.output();
+        assertEquals(71, status, label + "\n" + out);
+        assertTrue(out.contains("did not end within 3 s"), label + "\n" + out);
+        assertTrue(!out.contains("PROBE after-apply-ran") && !out.contains("PROBE hook-uid"), label + ": code ran\n" + out);
+        assertNoHostRootAfterChroot(label, samples, out);
+        outcome = "halted 71 by the watchdog, no code after apply(), no hook; " + child.probes().get("late-blocker");
+      } else {
+        Thread.sleep(8_000);
+        assertTrue(child.isAlive(), label + ": the control did not hang\n" + child.output());
+        String root = ProcView.root(child.pid()).toString();
+        assertTrue(!root.equals("/"), label + ": not chrooted while hung\n" + child.output());
+        long rootThreads = ProcView.threads(child.pid()).values().stream().filter(t -> t.get("Uid").startsWith("0\t")).count();
+        assertTrue(rootThreads > 0, label + ": no thread root while hung");
+        assertTrue(!child.output().contains("PROBE after-apply-ran"), label + "\n" + child.output());
+        kill("KILL", child.pid());
+        child.waitFor(Duration.ofSeconds(30));
+        assertNoHostRootAfterChroot(label, watch.finish(), child.output());
+        outcome = "hung: alive after 8 s, root " + root + ", " + rootThreads + " threads uid 0, apply() never returned (ended by SIGKILL); "
+            + child.probes().get("late-blocker");
+      }
+      record(label + " -> " + outcome + "; " + (System.nanoTime() - started) / 1_000_000 + " ms");
+    }
+  }
+
+  private static void assertNoHostRootAfterChroot(String label, List<ProcWatch.Sample> samples, String out) {
+    boolean chrooted = false;
+    for (ProcWatch.Sample s : samples) {
+      chrooted |= !s.processRoot.equals("/");
+      for (ProcWatch.Task t : s.tasks) {
+        if (chrooted && t.root.equals("/")) {
+          fail(label + ": thread " + t + " had the host's root after chroot\n" + out);
+        }
+      }
+    }
+  }
+
   private String judge(Case c, int status, long readyAt, List<ProcWatch.Sample> samples, Map<String, String> p, String out) {
     String apply = p.getOrDefault("apply", "(never returned)");
     String after = p.get("after-apply-ran");
@@ -161,7 +255,7 @@ class SignalFaultIT {
     // The control without the baseline filter: the daemon's shutdown hook, run as root after
     // chroot, leaves the jail (chroot deeper, ".." up); from then on the host's root is its doing.
     boolean escaped = String.valueOf(p.get("hook-escape")).startsWith("yes");
-    if (!c.baseline) {
+    if (!c.baseline && !c.hold) {
       assertTrue(escaped, c + ": the control's hook did not leave the jail: " + p.get("hook-escape") + "\n" + out);
     } else {
       assertTrue(!escaped, c + ": the hook left the jail: " + p.get("hook-escape") + "\n" + out);
@@ -201,8 +295,24 @@ class SignalFaultIT {
         : "; no shutdown hook ran";
     String why = out.lines().filter(l -> l.startsWith("confine: the failure:")).findFirst()
         .or(() -> out.lines().filter(l -> l.startsWith("confine:")).findFirst()).map(l -> " (" + shorten(l) + ")").orElse("");
-    assertTrue(status == 0 || status == 71 || status == 130 || status == 143, c + ": status " + status + "\n" + out);
+    assertTrue(status == 0 || status == 71 || status == 129 || status == 130 || status == 137 || status == 143,
+        c + ": status " + status + "\n" + out);
+    if (c.terminationInSequence()) {
+      // The protection: held, the hook runs once confined, as the target; the control shows it as root.
+      String expected = c.hold ? "65534,65534,65534" : "0,0,0";
+      assertEquals(expected, p.get("hook-uid"), c + ": the shutdown hook's uid\n" + out);
+      assertEquals(c.hold ? 128 + signalNumber(c.signal) : status, status, c + ": the held signal ended the process\n" + out);
+    }
     return result + ", status " + status + why + hook;
+  }
+
+  private static int signalNumber(String name) {
+    switch (name) {
+      case "HUP": return 1;
+      case "INT": return 2;
+      case "TERM": return 15;
+      default: throw new IllegalArgumentException(name);
+    }
   }
 
   private static void kill(String signal, long pid) throws IOException, InterruptedException {

@@ -333,6 +333,41 @@ final class ProcessChecks {
    * other threads would fail verification after chroot), and securebits that keep capabilities
    * across setresuid or stop the kernel's fix-up. Seen now, while it is still reversible.
    */
+  /** How often a thread seen blocking SIGSETXID is read again, a millisecond apart, before it counts. */
+  static final int SETXID_REREADS = 200;
+
+  /**
+   * The threads that block SIGSETXID and stay. glibc blocks every signal in a thread that is
+   * exiting (start_thread, right before it ends) and its set*id broadcast skips such a thread; a
+   * JVM that ends threads while apply() runs shows them for a moment (ChurnIT: 3 runs of 20
+   * refused for an ending thread before this). So a blocking thread is read again, every
+   * millisecond for up to {@value #SETXID_REREADS} ms, and counts only if it is still there and
+   * still blocking (a thread that truly blocks it costs a refusal those 200 ms later).
+   */
+  private static List<String> blockingSetxid(PreflightContext context, List<ThreadStatus> threads) throws ErrnoException {
+    List<ThreadStatus> blocking = new ArrayList<>();
+    for (ThreadStatus t : threads) {
+      if ((t.sigBlk & (1L << (SIGSETXID - 1))) != 0) {
+        blocking.add(t);
+      }
+    }
+    for (int i = 0; i < SETXID_REREADS && !blocking.isEmpty(); i++) {
+      context.kernel.pause(1_000_000L);
+      List<ThreadStatus> still = new ArrayList<>();
+      for (ThreadStatus t : context.kernel.threadStatuses()) {
+        if ((t.sigBlk & (1L << (SIGSETXID - 1))) != 0 && blocking.stream().anyMatch(b -> b.tid == t.tid)) {
+          still.add(t);
+        }
+      }
+      blocking = still;
+    }
+    List<String> shown = new ArrayList<>();
+    for (ThreadStatus t : blocking) {
+      shown.add("thread " + t.tid + " \"" + t.name + "\" SigBlk " + Verifier.hex16(t.sigBlk));
+    }
+    return shown;
+  }
+
   static void launchState(PreflightContext context, List<Finding> findings) throws ErrnoException {
     List<ThreadStatus> threads = context.kernel.threadStatuses();
     List<String> inheritable = new ArrayList<>();
@@ -362,12 +397,7 @@ final class ProcessChecks {
     // glibc's set*id reaches the other threads with signal 33 (SIGSETXID) and waits for each; a
     // thread that blocks it (only a raw rt_sigprocmask can: glibc's own calls leave it out) never
     // answers, and apply() would hang past chroot with every thread still root (ThreadFaultIT).
-    List<String> blocking = new ArrayList<>();
-    for (ThreadStatus t : threads) {
-      if ((t.sigBlk & (1L << (SIGSETXID - 1))) != 0) {
-        blocking.add("thread " + t.tid + " \"" + t.name + "\" SigBlk " + Verifier.hex16(t.sigBlk));
-      }
-    }
+    List<String> blocking = blockingSetxid(context, threads);
     if (!blocking.isEmpty()) {
       findings.add(
           new Finding(ERROR, "setxid-signal-blocked",

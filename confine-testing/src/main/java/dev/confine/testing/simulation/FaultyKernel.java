@@ -3,26 +3,26 @@ package dev.confine.testing.simulation;
 import static java.util.Objects.requireNonNull;
 
 import dev.confine.Syscall;
-import dev.confine.internal.Capabilities;
 import dev.confine.internal.ErrnoException;
-import dev.confine.internal.FileCapabilities;
-import dev.confine.internal.FileStatus;
 import dev.confine.internal.Kernel;
-import dev.confine.internal.Mount;
-import dev.confine.internal.OpenFile;
-import dev.confine.internal.PasswdEntry;
-import dev.confine.internal.PosixAcl;
-import dev.confine.internal.Sequence;
-import dev.confine.internal.linux.ThreadStatus;
+import dev.confine.internal.SyscallOf;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A kernel that passes every call on to another and can be told to fail any of them, as okhttp's
@@ -30,8 +30,12 @@ import java.util.Set;
  * call of that kind, and every call is recorded as a typed {@link Call}. Calls that cannot fail
  * (umask(2), openlog(3)) are refused at once when armed; an armed failure that no call reached
  * is reported by {@link #unreached()}, never forgotten.
+ *
+ * <p>It knows no call by name: {@link #kernel()} is a proxy over {@link Kernel}, and each method's
+ * {@link SyscallOf} (on the method, in {@code Kernel}) says what the call is failed and recorded as.
+ * A new call of {@code Kernel} needs no change here.
  */
-public final class FaultyKernel implements Kernel {
+public final class FaultyKernel {
   /** One call as it was made: what, with which arguments, and what came of it. */
   public static final class Call {
     public final Syscall syscall;
@@ -59,15 +63,23 @@ public final class FaultyKernel implements Kernel {
     }
   }
 
-  /** The calls whose C function reports no failure: arming one is a mistake in the test. */
-  private static final Set<Syscall> CANNOT_FAIL = Set.of(Syscall.UMASK, Syscall.OPENLOG);
+  /** The calls whose C function reports no failure (umask(2), openlog(3)): arming one is a mistake in the test. */
+  private static final Set<Syscall> CANNOT_FAIL = cannotFail();
 
   private final Kernel delegate;
+  private final Kernel proxy;
   private final Map<Syscall, Deque<Integer>> armed = new EnumMap<>(Syscall.class);
   private final List<Call> calls = new ArrayList<>();
 
   public FaultyKernel(Kernel delegate) {
     this.delegate = requireNonNull(delegate, "delegate");
+    InvocationHandler handler = (target, method, arguments) -> invoke(method, arguments == null ? new Object[0] : arguments);
+    this.proxy = (Kernel) Proxy.newProxyInstance(Kernel.class.getClassLoader(), new Class<?>[] {Kernel.class}, handler);
+  }
+
+  /** The kernel to run confine against: every call goes through this decorator. */
+  public Kernel kernel() {
+    return proxy;
   }
 
   /**
@@ -106,17 +118,63 @@ public final class FaultyKernel implements Kernel {
   }
 
   @FunctionalInterface
-  private interface Body<T> {
-    T call() throws ErrnoException;
+  private interface Body {
+    Object call() throws ErrnoException;
   }
 
   /**
-   * Fails if armed; otherwise delegates, recording the outcome either way. The lock is held across
-   * the delegate's call: the simulated kernel underneath is not thread-safe and never blocks, and a
-   * daemon may call from several threads (a ServiceNotifier is safe from any): so calls take effect
-   * one at a time, in the order they are recorded.
+   * One call of the proxy: a method with {@link SyscallOf} is failed if armed and recorded, each
+   * of its calls in turn (outer first); one without is passed on and not recorded.
    */
-  private synchronized <T> T call(Syscall syscall, List<String> arguments, Body<T> body) throws ErrnoException {
+  private synchronized Object invoke(Method method, Object[] arguments) throws Throwable {
+    if (method.getDeclaringClass() == Object.class) {
+      return objectMethod(method, arguments);
+    }
+    Body body = () -> passOn(method, arguments);
+    SyscallOf[] calls = method.getAnnotationsByType(SyscallOf.class);
+    for (int i = calls.length - 1; i >= 0; i--) {
+      SyscallOf call = calls[i];
+      Body inner = body;
+      body = call.canFail() ? () -> call(call.value(), arguments(call, arguments), inner) : () -> record(call, method, arguments, inner);
+    }
+    return body.call();
+  }
+
+  private Object passOn(Method method, Object[] arguments) throws ErrnoException {
+    try {
+      return method.invoke(delegate, arguments);
+    } catch (InvocationTargetException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof ErrnoException) {
+        throw (ErrnoException) cause;
+      }
+      if (cause instanceof RuntimeException) {
+        throw (RuntimeException) cause;
+      }
+      if (cause instanceof Error) {
+        throw (Error) cause;
+      }
+      throw new IllegalStateException(method.getName() + " threw " + cause, cause);
+    } catch (IllegalAccessException e) {
+      throw new IllegalStateException(method.getName() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private Object objectMethod(Method method, Object[] arguments) {
+    switch (method.getName()) {
+      case "equals": return proxy == arguments[0];
+      case "hashCode": return System.identityHashCode(proxy);
+      default: return "FaultyKernel over " + delegate;
+    }
+  }
+
+  /**
+   * Fails if armed; otherwise delegates, recording the outcome either way. The lock (taken by
+   * {@link #invoke}) is held across the delegate's call: the simulated kernel underneath is not
+   * thread-safe and never blocks, and a daemon may call from several threads (a ServiceNotifier is
+   * safe from any): so calls take effect one at a time, in the order they are recorded.
+   */
+  private Object call(Syscall syscall, List<String> arguments, Body body) throws ErrnoException {
     Deque<Integer> queue = armed.get(syscall);
     Integer errno = queue == null ? null : queue.poll();
     if (queue != null && queue.isEmpty()) {
@@ -127,23 +185,109 @@ public final class FaultyKernel implements Kernel {
       throw new ErrnoException(syscall, arguments, errno);
     }
     try {
-      T result = body.call();
+      Object result = body.call();
       calls.add(new Call(syscall, arguments, Optional.of(render(result)), OptionalInt.empty(), false));
       return result;
     } catch (ErrnoException e) {
       calls.add(new Call(syscall, arguments, Optional.empty(), OptionalInt.of(e.errno()), false));
       throw e;
+    } catch (dev.confine.testing.ProcessAborted e) {
+      calls.add(new Call(syscall, arguments, Optional.of("? (failed in thread " + e.threadId() + " only: glibc's abort())"), OptionalInt.empty(), true));
+      throw e;
     }
   }
 
-  /** Strings quoted, but C constants ("PR_SET_KEEPCAPS") as C writes them. */
-  private static List<String> args(Object... values) {
-    List<String> rendered = new ArrayList<>(values.length);
-    for (Object value : values) {
-      boolean quoted = value instanceof String && !((String) value).matches("[A-Z][A-Z0-9_|]*");
-      rendered.add(quoted ? '"' + (String) value + '"' : String.valueOf(value));
+  /** A call whose C function reports no failure: recorded, never failed; one that returns nothing has no result. */
+  private Object record(SyscallOf call, Method method, Object[] arguments, Body body) throws ErrnoException {
+    Object result = body.call();
+    Optional<String> shown =
+        method.getReturnType() == void.class ? Optional.empty()
+            : Optional.of(call.result().equals("mode") ? mode(result) : render(result));
+    calls.add(new Call(call.value(), arguments(call, arguments), shown, OptionalInt.empty(), false));
+    return result;
+  }
+
+  private static Set<Syscall> cannotFail() {
+    Set<Syscall> cannot = EnumSet.noneOf(Syscall.class);
+    for (Method method : Kernel.class.getMethods()) {
+      for (SyscallOf call : method.getAnnotationsByType(SyscallOf.class)) {
+        if (!call.canFail()) {
+          cannot.add(call.value());
+        }
+      }
+    }
+    return Set.copyOf(cannot);
+  }
+
+  private static final Pattern LONE = Pattern.compile("\\{(\\d+)(?::(\\w+))?\\}");
+  private static final Pattern PLACE = Pattern.compile("\\{(\\d+)(?::(\\w+)|\\?([^|}]*)\\|([^}]*))?\\}");
+
+  /** The arguments as {@link SyscallOf#args} says a call shows them. */
+  static List<String> arguments(SyscallOf call, Object[] values) {
+    String[] templates = call.args();
+    List<String> rendered = new ArrayList<>();
+    if (templates.length == 0) {
+      for (Object value : values) {
+        rendered.add(shown(value));
+      }
+      return rendered;
+    }
+    for (String template : templates) {
+      Matcher lone = LONE.matcher(template);
+      if (lone.matches() && lone.group(2) == null) {
+        rendered.add(shown(values[Integer.parseInt(lone.group(1))]));
+      } else if (lone.matches() && lone.group(2).equals("mode")) {
+        rendered.add(mode(values[Integer.parseInt(lone.group(1))]));
+      } else if (template.matches("-?[0-9]+")) {
+        rendered.add(template);
+      } else {
+        rendered.add(quoted(substituted(template, values)));
+      }
     }
     return rendered;
+  }
+
+  /** Text with each {@code {n}}, {@code {n:hex}}, {@code {n:length}} or {@code {n?yes|no}} replaced. */
+  private static String substituted(String template, Object[] values) {
+    Matcher place = PLACE.matcher(template);
+    StringBuilder text = new StringBuilder();
+    while (place.find()) {
+      Object value = values[Integer.parseInt(place.group(1))];
+      String format = place.group(2);
+      String part =
+          place.group(3) != null ? ((Boolean) value ? place.group(3) : place.group(4))
+              : "hex".equals(format) ? Long.toHexString((Long) value)
+              : "length".equals(format) ? String.valueOf(java.lang.reflect.Array.getLength(value))
+              : plain(value);
+      place.appendReplacement(text, Matcher.quoteReplacement(part));
+    }
+    place.appendTail(text);
+    return text.toString();
+  }
+
+  /** A value as C shows it: a string quoted (but a C constant, "PR_SET_KEEPCAPS", as C writes it), a boolean as 1 or 0. */
+  private static String shown(Object value) {
+    return value instanceof String || value instanceof byte[] ? quoted(plain(value)) : plain(value);
+  }
+
+  private static String plain(Object value) {
+    if (value instanceof Boolean) {
+      return (Boolean) value ? "1" : "0";
+    }
+    if (value instanceof byte[]) {
+      return new String((byte[]) value, StandardCharsets.UTF_8);
+    }
+    return String.valueOf(value);
+  }
+
+  /** Strings quoted, but C constants ("PR_SET_KEEPCAPS") as C writes them. */
+  private static String quoted(String value) {
+    return value.matches("[A-Z][A-Z0-9_|]*") ? value : '"' + value + '"';
+  }
+
+  /** A file mode as C writes it: 0 and octal digits. */
+  private static String mode(Object value) {
+    return "0" + Integer.toOctalString((Integer) value);
   }
 
   /** A result as a line can hold it: lists and maps by their size, masks in hexadecimal. */
@@ -165,193 +309,5 @@ public final class FaultyKernel implements Kernel {
       return masks.toString();
     }
     return String.valueOf(result);
-  }
-
-  // ---- every call of Kernel, each under the Syscall its failure is reported as ----
-
-  @Override public String binding() { return delegate.binding(); }
-  @Override public Ids getresuid() throws ErrnoException { return call(Syscall.GETRESUID, List.of(), delegate::getresuid); }
-  @Override public Ids getresgid() throws ErrnoException { return call(Syscall.GETRESGID, List.of(), delegate::getresgid); }
-  @Override public List<Long> getgroups() throws ErrnoException { return call(Syscall.GETGROUPS, List.of(), delegate::getgroups); }
-
-  @Override
-  public void setgroups(List<Long> gids) throws ErrnoException {
-    call(Syscall.SETGROUPS, List.of(gids.toString()), () -> { delegate.setgroups(gids); return null; });
-  }
-
-  @Override
-  public void setresgid(long r, long e, long s) throws ErrnoException {
-    call(Syscall.SETRESGID, args(r, e, s), () -> { delegate.setresgid(r, e, s); return null; });
-  }
-
-  @Override
-  public void setresuid(long r, long e, long s) throws ErrnoException {
-    call(Syscall.SETRESUID, args(r, e, s), () -> { delegate.setresuid(r, e, s); return null; });
-  }
-
-  @Override public void setuid(long uid) throws ErrnoException { call(Syscall.SETUID, args(uid), () -> { delegate.setuid(uid); return null; }); }
-  @Override public void setgid(long gid) throws ErrnoException { call(Syscall.SETGID, args(gid), () -> { delegate.setgid(gid); return null; }); }
-  @Override public Capabilities capabilities() throws ErrnoException { return call(Syscall.READ_PROC_FILE, args("/proc/thread-self/status"), delegate::capabilities); }
-  @Override public Optional<PasswdEntry> getpwnam(String name) throws ErrnoException { return call(Syscall.GETPWNAM, args(name), () -> delegate.getpwnam(name)); }
-  @Override public Optional<PasswdEntry> getpwuid(long uid) throws ErrnoException { return call(Syscall.GETPWUID, args(uid), () -> delegate.getpwuid(uid)); }
-
-  @Override
-  public int openDirectoryNoFollow(String path) throws ErrnoException {
-    return call(Syscall.OPEN, args(path, Sequence.DIRECTORY_FLAGS), () -> delegate.openDirectoryNoFollow(path));
-  }
-
-  @Override public FileStatus fstat(int fd) throws ErrnoException { return call(Syscall.FSTAT, args(fd, "", "AT_EMPTY_PATH"), () -> delegate.fstat(fd)); }
-  @Override public Optional<FileStatus> lstat(String path) throws ErrnoException { return call(Syscall.LSTAT, args(path), () -> delegate.lstat(path)); }
-  @Override public Optional<FileStatus> stat(String path) throws ErrnoException { return call(Syscall.FSTAT, args(path), () -> delegate.stat(path)); }
-  @Override public void fchdir(int fd) throws ErrnoException { call(Syscall.FCHDIR, args(fd), () -> { delegate.fchdir(fd); return null; }); }
-  @Override public void chdir(String path) throws ErrnoException { call(Syscall.CHDIR, args(path), () -> { delegate.chdir(path); return null; }); }
-  @Override public void chroot(String path) throws ErrnoException { call(Syscall.CHROOT, args(path), () -> { delegate.chroot(path); return null; }); }
-  @Override public int openWorkingDirectory() throws ErrnoException { return call(Syscall.OPEN_WORKING_DIRECTORY, args(".", "O_PATH|O_DIRECTORY|O_CLOEXEC"), delegate::openWorkingDirectory); }
-  @Override public java.util.OptionalInt openControllingTerminal() throws ErrnoException { return call(Syscall.OPEN_TERMINAL, args("/dev/tty", "O_RDWR|O_NOCTTY|O_CLOEXEC"), delegate::openControllingTerminal); }
-  @Override public boolean leadsSession() throws ErrnoException { return call(Syscall.GETSID, args(0), delegate::leadsSession); }
-  @Override public void leaveControllingTerminal(int fd) throws ErrnoException { call(Syscall.TIOCNOTTY, args(fd, "TIOCNOTTY"), () -> { delegate.leaveControllingTerminal(fd); return null; }); }
-  @Override public void close(int fd) throws ErrnoException { call(Syscall.CLOSE, args(fd), () -> { delegate.close(fd); return null; }); }
-  @Override public String getcwd() throws ErrnoException { return call(Syscall.GETCWD, List.of(), delegate::getcwd); }
-
-  @Override
-  public synchronized int umask(int mask) {
-    int old = delegate.umask(mask);
-    calls.add(new Call(Syscall.UMASK, List.of("0" + Integer.toOctalString(mask)), Optional.of("0" + Integer.toOctalString(old)), OptionalInt.empty(), false));
-    return old;
-  }
-
-  @Override
-  public List<OpenFile> openFiles() throws ErrnoException {
-    // Listing /proc/self/fd (READDIR), then reading each link (READLINK): either may be armed.
-    return call(Syscall.READDIR, args("/proc/self/fd"), () -> call(Syscall.READLINK, args("/proc/self/fd/*"), delegate::openFiles));
-  }
-
-  @Override
-  public void walk(String directory, Set<String> doNotEnter, WalkVisitor visitor) throws ErrnoException {
-    // Each directory is listed (READDIR) and each entry lstat'ed (LSTAT): either may be armed.
-    call(Syscall.READDIR, args(directory), () -> call(Syscall.LSTAT, args(directory + "/*"), () -> {
-      delegate.walk(directory, doNotEnter, visitor);
-      return null;
-    }));
-  }
-
-  @Override public List<Mount> mounts() throws ErrnoException { return call(Syscall.READ_PROC_FILE, args("/proc/self/mountinfo"), delegate::mounts); }
-  @Override public Optional<String> readText(String path) throws ErrnoException { return call(Syscall.READ_PROC_FILE, args(path), () -> delegate.readText(path)); }
-
-  @Override
-  public Optional<PosixAcl> acl(String path, boolean defaultAcl) throws ErrnoException {
-    return call(Syscall.GETXATTR, args(path, defaultAcl ? "system.posix_acl_default" : "system.posix_acl_access"), () -> delegate.acl(path, defaultAcl));
-  }
-
-  @Override
-  public Optional<FileCapabilities> fileCapabilities(String path) throws ErrnoException {
-    return call(Syscall.GETXATTR, args(path, "security.capability"), () -> delegate.fileCapabilities(path));
-  }
-
-  @Override
-  public Optional<SocketPeer> unixSocketPeer(int fd) throws ErrnoException {
-    return call(Syscall.GETSOCKOPT, args(fd, "SOL_SOCKET", "SO_PEERCRED"), () -> delegate.unixSocketPeer(fd));
-  }
-
-  @Override public FileStatus statAt(int dirFd, String path) throws ErrnoException { return call(Syscall.FSTAT, args(dirFd, path, 0), () -> delegate.statAt(dirFd, path)); }
-
-  @Override
-  public int openParent(int fd) throws ErrnoException {
-    return call(Syscall.OPEN_PARENT, args(fd, "..", "O_PATH|O_DIRECTORY|O_CLOEXEC"), () -> delegate.openParent(fd));
-  }
-
-  @Override
-  public List<Integer> descriptorNumbers(int threadListFd) throws ErrnoException {
-    return call(Syscall.READ_DESCRIPTORS, args(threadListFd, "../fd"), () -> delegate.descriptorNumbers(threadListFd));
-  }
-
-  @Override public Map<Long, Ids> otherProcesses() throws ErrnoException { return call(Syscall.READ_PROCESS_STATUS, args("/proc"), delegate::otherProcesses); }
-
-  /** gettid(2) cannot fail; not recorded. */
-  @Override public long threadId() throws ErrnoException { return delegate.threadId(); }
-
-  @Override public int lastCapability() throws ErrnoException { return call(Syscall.CAPBSET_DROP, args("PR_CAPBSET_READ"), delegate::lastCapability); }
-  @Override public boolean inBoundingSet(int cap) throws ErrnoException { return call(Syscall.CAPBSET_DROP, args("PR_CAPBSET_READ", cap), () -> delegate.inBoundingSet(cap)); }
-
-  @Override
-  public void dropFromBoundingSet(int cap) throws ErrnoException {
-    call(Syscall.CAPBSET_DROP, args("PR_CAPBSET_DROP", cap), () -> { delegate.dropFromBoundingSet(cap); return null; });
-  }
-
-  @Override
-  public void clearAmbientCapabilities() throws ErrnoException {
-    call(Syscall.CAP_AMBIENT_CLEAR, args("PR_CAP_AMBIENT", "PR_CAP_AMBIENT_CLEAR_ALL"), () -> { delegate.clearAmbientCapabilities(); return null; });
-  }
-
-  @Override
-  public void setKeepCapabilities(boolean keep) throws ErrnoException {
-    call(Syscall.SET_KEEPCAPS, args("PR_SET_KEEPCAPS", keep ? 1 : 0), () -> { delegate.setKeepCapabilities(keep); return null; });
-  }
-
-  @Override
-  public void capset(long permitted, long effective, long inheritable) throws ErrnoException {
-    call(Syscall.CAPSET, args(Long.toHexString(permitted), Long.toHexString(effective), Long.toHexString(inheritable)),
-        () -> { delegate.capset(permitted, effective, inheritable); return null; });
-  }
-
-  @Override public long[] capget() throws ErrnoException { return call(Syscall.CAPGET, List.of(), delegate::capget); }
-
-  @Override
-  public void setNoNewPrivileges() throws ErrnoException {
-    call(Syscall.NO_NEW_PRIVS, args("PR_SET_NO_NEW_PRIVS", 1), () -> { delegate.setNoNewPrivileges(); return null; });
-  }
-
-  @Override public boolean noNewPrivileges() throws ErrnoException { return call(Syscall.NO_NEW_PRIVS, args("PR_GET_NO_NEW_PRIVS"), delegate::noNewPrivileges); }
-  @Override public int securebits() throws ErrnoException { return call(Syscall.GET_SECUREBITS, args("PR_GET_SECUREBITS"), delegate::securebits); }
-
-  @Override
-  public void setDumpable(boolean dumpable) throws ErrnoException {
-    call(Syscall.SET_DUMPABLE, args("PR_SET_DUMPABLE", dumpable ? 1 : 0), () -> { delegate.setDumpable(dumpable); return null; });
-  }
-
-  @Override public boolean dumpable() throws ErrnoException { return call(Syscall.SET_DUMPABLE, args("PR_GET_DUMPABLE"), delegate::dumpable); }
-
-  @Override
-  public void installSeccompFilterOnAllThreads(long[] program) throws ErrnoException {
-    call(Syscall.SECCOMP, args("SECCOMP_SET_MODE_FILTER", "SECCOMP_FILTER_FLAG_TSYNC", program.length + " instructions"),
-        () -> { delegate.installSeccompFilterOnAllThreads(program); return null; });
-  }
-
-  @Override public int openThreadList() throws ErrnoException { return call(Syscall.OPEN_THREAD_LIST, args("/proc/self/task", Sequence.DIRECTORY_FLAGS), delegate::openThreadList); }
-  @Override public List<ThreadStatus> threadStatuses() throws ErrnoException { return call(Syscall.READ_THREAD_STATUS, args("/proc/self/task"), delegate::threadStatuses); }
-  @Override public List<ThreadStatus> threadStatuses(int fd) throws ErrnoException { return call(Syscall.READ_THREAD_STATUS, args(fd), () -> delegate.threadStatuses(fd)); }
-
-  /** A sleep, not a call that can fail; not recorded. */
-  @Override public synchronized void pause(long nanos) { delegate.pause(nanos); }
-
-  @Override
-  public synchronized void openlog(String ident, int option, int facility) {
-    delegate.openlog(ident, option, facility);
-    calls.add(new Call(Syscall.OPENLOG, args(ident, option, facility), Optional.empty(), OptionalInt.empty(), false));
-  }
-
-  /** Messages are the simulation's to keep; not a call confine can fail on. */
-  @Override public synchronized void syslog(int priority, String message) { delegate.syslog(priority, message); }
-
-  /** getenv(3) cannot fail; not recorded. */
-  @Override public Optional<String> environment(String name) { return delegate.environment(name); }
-
-  /** getpid(2) cannot fail; not recorded. */
-  @Override public long processId() { return delegate.processId(); }
-
-  @Override
-  public int unixDatagramSocket() throws ErrnoException {
-    return call(Syscall.SOCKET, args("AF_UNIX", "SOCK_DGRAM|SOCK_CLOEXEC", 0), delegate::unixDatagramSocket);
-  }
-
-  @Override
-  public void connect(int fd, String address) throws ErrnoException {
-    call(Syscall.CONNECT, args(fd, address), () -> { delegate.connect(fd, address); return null; });
-  }
-
-  @Override
-  public void send(int fd, byte[] message) throws ErrnoException {
-    call(Syscall.SEND, args(fd, new String(message, java.nio.charset.StandardCharsets.UTF_8), "MSG_NOSIGNAL"),
-        () -> { delegate.send(fd, message); return null; });
   }
 }

@@ -400,10 +400,67 @@ public abstract class Scene<S extends Scene<S>> {
   }
 
   /**
+   * Adds a thread on glibc's way out (start_thread has returned from the thread's function): it
+   * blocks every signal, SIGSETXID included, as glibc does right before a thread ends, and is gone
+   * {@code pausesUntilGone} pauses later. glibc's set*id skips it; preflight must not take it for
+   * a thread that blocks SIGSETXID for good. Returns its thread id.
+   */
+  public long exitingThread(String name, int pausesUntilGone) {
+    long tid = endingThread(name, pausesUntilGone);
+    model.tasks.get(model.tasks.size() - 1).blocked = 0xfffffffffffbfeffL; // all but SIGKILL and SIGSTOP
+    return tid;
+  }
+
+  /**
    * Adds a thread that glibc does not know (made by a raw clone(2), as some native libraries
    * do): set*id never reaches it, so it keeps the ids and capabilities it has now, for good.
    * Returns its thread id.
    */
+  /** The id of the thread that calls apply(), for {@link #failNextInThread} and {@link #ownSeccompFilter}. */
+  public long callerThread() {
+    return model.caller.tid;
+  }
+
+  /**
+   * The next setgroups, setresgid or setresuid fails with the named errno in thread {@code tid}
+   * only, and succeeds in every other: what glibc's broadcast meets when one thread's call fails
+   * for a reason preflight cannot see. As nptl does, the other threads take the new ids, that one
+   * keeps its own, and the process is aborted at once: {@code apply()} throws
+   * {@link dev.confine.testing.ProcessAborted}, the halt status is 134, nothing runs after it.
+   *
+   * @throws IllegalArgumentException for another call, an unknown thread or errno name
+   * @throws IllegalStateException if one is armed already
+   */
+  public S failNextInThread(long tid, dev.confine.Syscall syscall, String errnoName) {
+    requireNonNull(syscall, "syscall");
+    requireNonNull(errnoName, "errnoName");
+    if (syscall != dev.confine.Syscall.SETGROUPS && syscall != dev.confine.Syscall.SETRESGID && syscall != dev.confine.Syscall.SETRESUID) {
+      throw new IllegalArgumentException(
+          syscall + ": only setgroups, setresgid and setresuid are applied to every thread by glibc; fail it with failNext");
+    }
+    task(tid);
+    if (model.oneThreadFailure != null) {
+      throw new IllegalStateException("failNextInThread: one is armed already (" + model.oneThreadFailure.syscall + ")");
+    }
+    model.oneThreadFailure = new SimulatedKernel.OneThreadFailure(syscall, tid, dev.confine.internal.linux.Errno.byName(errnoName));
+    return self();
+  }
+
+  /** Thread {@code tid} (the caller's or another's) installs a seccomp filter of its own, without TSYNC. */
+  public S ownSeccompFilter(long tid) {
+    task(tid).filters++;
+    return self();
+  }
+
+  private Task task(long tid) {
+    for (Task task : model.tasks) {
+      if (task.tid == tid) {
+        return task;
+      }
+    }
+    throw new IllegalArgumentException("no thread " + tid + " (the caller is " + model.caller.tid + ")");
+  }
+
   /** Another thread that installed a seccomp filter of its own, without TSYNC: its filters differ from the others'. */
   public long threadWithOwnSeccompFilter(String name) {
     long tid = otherThread(name);

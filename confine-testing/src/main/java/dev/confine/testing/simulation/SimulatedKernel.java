@@ -107,6 +107,23 @@ public final class SimulatedKernel implements Kernel {
 
   long ruid, euid, suid;
   long rgid, egid, sgid;
+  /** A set*id call armed to fail in one thread only (Scene.failNextInThread); null when none. */
+  OneThreadFailure oneThreadFailure;
+  /** Set once glibc would have aborted the process (a set*id call failed in one thread only). */
+  boolean aborted;
+
+  /** The call, the thread it fails in, and the errno. */
+  static final class OneThreadFailure {
+    final Syscall syscall;
+    final long tid;
+    final int errno;
+
+    OneThreadFailure(Syscall syscall, long tid, int errno) {
+      this.syscall = syscall;
+      this.tid = tid;
+      this.errno = errno;
+    }
+  }
   List<Long> groups = List.of(0L);
   /**
    * Capabilities, keep-caps, no_new_privs and seccomp are per thread, as in Linux; ids and groups
@@ -352,7 +369,9 @@ public final class SimulatedKernel implements Kernel {
     if (gids.size() > ConfinementPolicy.MAX_SUPPLEMENTARY_GROUPS) {
       throw fail(Syscall.SETGROUPS, Errno.EINVAL, args);
     }
+    OneThreadFailure alone = failingAlone(Syscall.SETGROUPS);
     groups = gids.stream().sorted().collect(Collectors.toUnmodifiableList());
+    abortIf(alone, Syscall.SETGROUPS, args);
   }
 
   @Override
@@ -361,9 +380,11 @@ public final class SimulatedKernel implements Kernel {
     if (!capable(Capabilities.CAP_SETGID) && !(allowed(r, rgid, egid, sgid) && allowed(e, rgid, egid, sgid) && allowed(s, rgid, egid, sgid))) {
       throw fail(Syscall.SETRESGID, Errno.EPERM, args);
     }
+    OneThreadFailure alone = failingAlone(Syscall.SETRESGID);
     rgid = r == UNCHANGED ? rgid : r;
     egid = e == UNCHANGED ? egid : e;
     sgid = s == UNCHANGED ? sgid : s;
+    abortIf(alone, Syscall.SETRESGID, args);
   }
 
   @Override
@@ -372,7 +393,47 @@ public final class SimulatedKernel implements Kernel {
     if (!capable(Capabilities.CAP_SETUID) && !(allowed(r, ruid, euid, suid) && allowed(e, ruid, euid, suid) && allowed(s, ruid, euid, suid))) {
       throw fail(Syscall.SETRESUID, Errno.EPERM, args);
     }
+    OneThreadFailure alone = failingAlone(Syscall.SETRESUID);
     changeUids(r == UNCHANGED ? ruid : r, e == UNCHANGED ? euid : e, s == UNCHANGED ? suid : s);
+    abortIf(alone, Syscall.SETRESUID, args);
+  }
+
+  /**
+   * glibc's broadcast with the call failing in one thread only: that thread keeps the ids it has
+   * (as a thread set*id misses), the others take the new ones; then {@link #abortIf} ends the
+   * process as nptl's setxid_error does. Null when no such failure is armed for this call.
+   */
+  private OneThreadFailure failingAlone(Syscall syscall) {
+    OneThreadFailure f = oneThreadFailure;
+    if (f == null || f.syscall != syscall) {
+      return null;
+    }
+    oneThreadFailure = null;
+    for (Task task : tasks) {
+      if (task.tid == f.tid) {
+        if (!task.missedBySetxid) {
+          task.missedBySetxid = true;
+          task.ownUids = List.of(ruid, euid, suid, euid);
+          task.ownGids = List.of(rgid, egid, sgid, egid);
+          task.ownGroups = groups;
+        }
+        return f;
+      }
+    }
+    throw new IllegalStateException("failNextInThread: thread " + f.tid + " is gone");
+  }
+
+  private void abortIf(OneThreadFailure alone, Syscall syscall, String args) {
+    if (alone == null) {
+      return;
+    }
+    aborted = true;
+    String name = tasks.stream().filter(t -> t.tid == alone.tid).map(t -> t.name).findFirst().orElse("?");
+    throw new dev.confine.testing.ProcessAborted(
+        "glibc: " + syscall.cName() + "(" + args + ") failed with " + Errno.name(alone.errno) + " in thread " + alone.tid + " \"" + name
+            + "\" only, the other threads' calls succeeded: abort() (SIGABRT, status " + dev.confine.testing.ProcessAborted.STATUS
+            + "); nothing runs after it",
+        alone.tid);
   }
 
   @Override
@@ -771,7 +832,7 @@ public final class SimulatedKernel implements Kernel {
   @Override
   public boolean inBoundingSet(int capability) throws ErrnoException {
     if (capability < 0 || capability > LAST_CAPABILITY) {
-      throw fail(Syscall.CAPBSET_DROP, Errno.EINVAL, "PR_CAPBSET_READ, " + capability);
+      throw fail(Syscall.CAPBSET_READ, Errno.EINVAL, "PR_CAPBSET_READ, " + capability);
     }
     return (caller.bounding & (1L << capability)) != 0;
   }

@@ -31,6 +31,23 @@ public final class Simulation extends Scene<Simulation> {
   /** Every call confine makes goes through it: failures armed there, calls recorded there. */
   private final FaultyKernel faulty;
   private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+  /** Once glibc has aborted the process (failNextInThread), nothing more reaches stderr. */
+  private final java.io.OutputStream stderrUntilAbort =
+      new java.io.OutputStream() {
+        @Override
+        public void write(int b) {
+          if (!model.aborted) {
+            stderr.write(b);
+          }
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+          if (!model.aborted) {
+            stderr.write(b, off, len);
+          }
+        }
+      };
   private OptionalInt haltStatus = OptionalInt.empty();
 
   /** A machine as {@link SimulatedKernel#SimulatedKernel()} starts it: root, "/" and its cwd. */
@@ -84,7 +101,11 @@ public final class Simulation extends Scene<Simulation> {
 
   /** A failure armed but never reached would let a test pass while nothing failed: say so. */
   private void requireAllReached(String what) {
-    List<String> left = faulty.unreached();
+    List<String> left = new ArrayList<>(faulty.unreached());
+    if (model.oneThreadFailure != null) {
+      left.add(model.oneThreadFailure.syscall + " in thread " + model.oneThreadFailure.tid + " only");
+      model.oneThreadFailure = null;
+    }
     if (!left.isEmpty()) {
       throw new AssertionError(
           "failNext(" + String.join("), failNext(", left) + ") was armed, but " + what + " never reached such a call (it failed before"
@@ -99,12 +120,16 @@ public final class Simulation extends Scene<Simulation> {
 
   private Confiner confiner() {
     return new Confiner(
-        () -> faulty,
+        faulty::kernel,
         guard,
-        status -> haltStatus = OptionalInt.of(status),
+        status -> {
+          if (!model.aborted) { // glibc's abort came first: nothing of the process ran after it
+            haltStatus = OptionalInt.of(status);
+          }
+        },
         NanoClock.SYSTEM,
         (policy, clock) -> JvmPreparations.unprepared(policy),
-        new PrintStream(stderr, true, StandardCharsets.UTF_8),
+        new PrintStream(stderrUntilAbort, true, StandardCharsets.UTF_8),
         summary -> {}); // nothing was confined: no "confined to ..." line in a daemon's test logs
   }
 
@@ -119,7 +144,7 @@ public final class Simulation extends Scene<Simulation> {
 
   /** The exit status the process would have halted with, if it would have. */
   public OptionalInt haltStatus() {
-    return haltStatus;
+    return model.aborted ? OptionalInt.of(dev.confine.testing.ProcessAborted.STATUS) : haltStatus;
   }
 
   /** What confine wrote to standard error. */

@@ -1,0 +1,251 @@
+package dev.confine.internal;
+
+import dev.confine.ConfinementException;
+import java.util.ArrayList;
+import java.util.List;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The termination signals held across the irreversible part of apply(). The JVM answers SIGTERM,
+ * SIGINT and SIGHUP by starting its shutdown in a thread of its own, which runs the daemon's
+ * shutdown hooks with whatever the process is at that moment: between chroot and setresuid that is
+ * root inside a half-made jail (issue 26, SignalFaultIT). While held, such a signal is recorded by
+ * a handler that does nothing else; released, the previous handlers are put back and the first
+ * recorded signal raised again, so that the hooks run in the confined process. If the sequence
+ * fails past the point of no return the process halts with the signals still held: no hook runs.
+ *
+ * <p>A signal the JVM does not handle (-Xrs, or ignored since the JVM started) ends the process
+ * without hooks, or does nothing: sun.misc.Signal refuses it, and it is left as it is.
+ *
+ * <p>With the signals held, nothing would end a sequence that hangs: glibc's set*id broadcast
+ * waits for ever for a thread that blocks its SIGSETXID (one born after preflight looked, issue
+ * 26), as root in the jail. So the hold also starts a watchdog that halts the process (status 71)
+ * if apply() has not ended {@value #DEFAULT_WATCHDOG_SECONDS} s after it began the sequence
+ * (-Dconfine.watchdogSeconds=N; 0, the test-only control, starts none). A SIGSTOP that lasts
+ * longer than that ends in the same halt once continued.
+ */
+public final class SignalHold {
+  /** Holds nothing: the simulation's, whose process is the test's own. */
+  static final SignalHold NONE = new SignalHold(List.of(), List.of(), List.of(), new AtomicInteger());
+
+  /**
+   * The test-only switch (as the agent's -Dconfine.agent.noGate): -Dconfine.noSignalHold=true
+   * leaves the signals as they are during apply(), only to show what the hold prevents.
+   */
+  static final String NO_HOLD_PROPERTY = "confine.noSignalHold";
+
+  private static final List<String> HELD = List.of("TERM", "INT", "HUP");
+
+  /** The bound on the irreversible part of apply(), in seconds; 0 (a test's control) for none. */
+  static final String WATCHDOG_PROPERTY = "confine.watchdogSeconds";
+
+  static final long DEFAULT_WATCHDOG_SECONDS = 30;
+
+  /** sun.misc.Signal objects, their numbers, and the handlers they had (sun.misc.SignalHandler). */
+  private final List<Object> signals;
+  private final List<Integer> numbers;
+  private final List<Object> previous;
+  private final AtomicInteger recorded;
+  /** Null where none runs (NONE, or the control). */
+  private volatile Watchdog watchdog;
+
+  private SignalHold(List<Object> signals, List<Integer> numbers, List<Object> previous, AtomicInteger recorded) {
+    this.signals = signals;
+    this.numbers = numbers;
+    this.previous = previous;
+    this.recorded = recorded;
+  }
+
+  /**
+   * sun.misc.Signal (module jdk.unsupported, required) through reflection: javac warns of every
+   * use of it by name ("internal proprietary API"), and no @SuppressWarnings silences that.
+   */
+  private static final class Api {
+    static final Class<?> HANDLER;
+    static final Constructor<?> SIGNAL;
+    static final Method NUMBER;
+    static final Method HANDLE;
+    static final Method RAISE;
+
+    static {
+      try {
+        Class<?> signal = Class.forName("sun.misc.Signal");
+        HANDLER = Class.forName("sun.misc.SignalHandler");
+        SIGNAL = signal.getConstructor(String.class);
+        NUMBER = signal.getMethod("getNumber");
+        HANDLE = signal.getMethod("handle", signal, HANDLER);
+        RAISE = signal.getMethod("raise", signal);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
+    private Api() {}
+
+    /** Calls a static method of sun.misc.Signal; an IllegalArgumentException it throws comes out as itself. */
+    static Object call(Method method, Object... args) {
+      try {
+        return method.invoke(null, args);
+      } catch (InvocationTargetException e) {
+        if (e.getCause() instanceof RuntimeException) {
+          throw (RuntimeException) e.getCause();
+        }
+        throw new IllegalStateException(e.getCause());
+      } catch (IllegalAccessException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+  /** Halts the process if the irreversible part has not ended in time: it hangs as root in the jail. */
+  private static final class Watchdog implements Runnable {
+    private final long nanos;
+    private final byte[] message;
+    /** fd 2 without System.err's lock, which a hung thread may hold. */
+    private final java.io.FileOutputStream err = new java.io.FileOutputStream(java.io.FileDescriptor.err);
+    private final Thread thread;
+    private volatile boolean ended;
+
+    Watchdog(long seconds) {
+      this.nanos = java.util.concurrent.TimeUnit.SECONDS.toNanos(seconds);
+      this.message = ("confine: the irreversible part of apply() did not end within " + seconds + " s (a thread that blocks glibc's"
+              + " SIGSETXID hangs set*id for ever); the process may hold root in a half-made jail: halting with status "
+              + dev.confine.FailureMode.HALT_STATUS + "\n")
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      this.thread = new Thread(this, "confine-watchdog");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    @Override
+    public void run() {
+      long deadline = System.nanoTime() + nanos;
+      for (long left = nanos; !ended && left > 0; left = deadline - System.nanoTime()) {
+        java.util.concurrent.locks.LockSupport.parkNanos(this, left);
+      }
+      if (ended) {
+        return;
+      }
+      try {
+        err.write(message);
+      } catch (Throwable ignored) {
+        // The halt comes first.
+      }
+      Runtime.getRuntime().halt(dev.confine.FailureMode.HALT_STATUS);
+    }
+
+    void end() {
+      ended = true;
+      java.util.concurrent.locks.LockSupport.unpark(thread);
+    }
+  }
+
+  /**
+   * Swaps the recording handler in for each termination signal the JVM handles. If the JVM's
+   * shutdown has already begun (a signal or System.exit before this), it puts the handlers back and
+   * refuses: the hooks are running, and chroot must not happen under them.
+   */
+  static SignalHold hold() {
+    if (Boolean.getBoolean(NO_HOLD_PROPERTY)) {
+      return NONE;
+    }
+    AtomicInteger recorded = new AtomicInteger();
+    List<Object> signals = new ArrayList<>();
+    List<Integer> numbers = new ArrayList<>();
+    List<Object> previous = new ArrayList<>();
+    for (String name : HELD) {
+      Object signal;
+      int number;
+      try {
+        signal = Api.SIGNAL.newInstance(name);
+        number = (Integer) Api.NUMBER.invoke(signal);
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException("sun.misc.Signal(\"" + name + "\"): " + e, e);
+      }
+      // Records the signal, and nothing else; made (its proxy class too) before chroot.
+      Object record = Proxy.newProxyInstance(SignalHold.class.getClassLoader(), new Class<?>[] {Api.HANDLER}, (proxy, method, args) -> {
+        switch (method.getName()) {
+          case "handle":
+            recorded.compareAndSet(0, number);
+            return null;
+          case "hashCode":
+            return System.identityHashCode(proxy);
+          case "equals":
+            return proxy == args[0];
+          default:
+            return "confine: SIG" + name + " held during apply()";
+        }
+      });
+      try {
+        previous.add(Api.call(Api.HANDLE, signal, record));
+        signals.add(signal);
+        numbers.add(number);
+      } catch (IllegalArgumentException notHandledByTheJvm) {
+        // -Xrs: the default action, no hooks. Nothing to hold.
+      }
+    }
+    SignalHold hold = new SignalHold(signals, numbers, previous, recorded);
+    long seconds = Long.getLong(WATCHDOG_PROPERTY, DEFAULT_WATCHDOG_SECONDS);
+    if (seconds > 0) {
+      hold.watchdog = new Watchdog(seconds);
+    }
+    if (shuttingDown()) {
+      hold.release();
+      throw new ConfinementException(
+          "the JVM is shutting down (a signal or System.exit arrived before apply() held the termination signals):"
+              + " its shutdown hooks are running; nothing irreversible was done");
+    }
+    return hold;
+  }
+
+  /** Runtime.addShutdownHook refuses once the shutdown hooks have begun. */
+  private static boolean shuttingDown() {
+    Thread probe = new Thread(() -> {}, "confine-shutdown-probe");
+    try {
+      Runtime.getRuntime().addShutdownHook(probe);
+    } catch (IllegalStateException shutdownInProgress) {
+      return true;
+    }
+    Runtime.getRuntime().removeShutdownHook(probe);
+    return false;
+  }
+
+  /** apply() has ended, one way or another: no halt from the watchdog. */
+  void endWatch() {
+    Watchdog w = watchdog;
+    if (w != null) {
+      w.end();
+      watchdog = null;
+    }
+  }
+
+  /** Puts the previous handlers back, then raises the first signal recorded meanwhile, if any. */
+  void release() {
+    endWatch();
+    for (int i = 0; i < signals.size(); i++) {
+      try {
+        Api.call(Api.HANDLE, signals.get(i), previous.get(i));
+      } catch (IllegalArgumentException e) {
+        // It was taken from the JVM's handler: it can be given back. Nothing else to do.
+      }
+    }
+    int number = recorded.get();
+    for (int i = 0; i < signals.size(); i++) {
+      if (numbers.get(i) == number) {
+        try {
+          Api.call(Api.RAISE, signals.get(i));
+        } catch (IllegalArgumentException e) {
+          // Ignored meanwhile: then it does nothing, as it would have.
+        }
+      }
+    }
+  }
+
+  /** The signal recorded while held (0 if none). */
+  int recorded() {
+    return recorded.get();
+  }
+}
