@@ -87,7 +87,14 @@ public final class AgentRuntime {
       try {
         // The thread that makes the first listed port listen confines, and keeps binding low
         // ports (a server's other connectors, bound on the same thread, still bind after).
-        ListenGate.install(instrumentation, options.listen, address -> confineAtListen(address, err));
+        // Classes, not lambdas, here and for the thread below: each lambda's first evaluation
+        // spins a class, before main.
+        ListenGate.install(instrumentation, options.listen, new java.util.function.Consumer<java.net.InetSocketAddress>() {
+          @Override
+          public void accept(java.net.InetSocketAddress address) {
+            confineAtListen(address, err);
+          }
+        });
         gated = true;
       } catch (Exception | LinkageError e) {
         err.println("confine-agent: cannot gate the JDK's listen (" + e + "): confining once the ports listen, as root until then");
@@ -102,17 +109,20 @@ public final class AgentRuntime {
     // add before main) run on the agent's thread while the server starts; the gate and the waiter
     // wait for their verdict before apply(), and a refusal halts the JVM before any listed port
     // listens (through the gate), though after the server's main began (at=main: before it).
-    Thread waiter = new Thread(() -> {
-      try {
-        checkPorts(options, err); // first: a server whose bind of a taken port fails may stop on its own
-        checkJail(options, instrumentation, err);
-        // The gate's policy (the same, keeping NET_BIND_SERVICE) built here, off premain and off
-        // the server's listen, which waits for it.
-        gatePolicy = options.policy.toBuilder().keepCapabilities(dev.confine.Capability.NET_BIND_SERVICE).build();
-        VERDICT.countDown();
-        waitThenConfine(options, err);
-      } catch (RuntimeException | Error e) {
-        stop(err, "the agent's thread failed: " + e);
+    Thread waiter = new Thread(new Runnable() {
+      @Override
+      public void run() {
+        try {
+          checkPorts(options, err); // first: a server whose bind of a taken port fails may stop on its own
+          checkJail(options, instrumentation, err);
+          // The gate's policy (the same, keeping NET_BIND_SERVICE) built here, off premain and off
+          // the server's listen, which waits for it.
+          gatePolicy = options.policy.toBuilder().keepCapabilities(dev.confine.Capability.NET_BIND_SERVICE).build();
+          VERDICT.countDown();
+          waitThenConfine(options, err);
+        } catch (RuntimeException | Error e) {
+          stop(err, "the agent's thread failed: " + e);
+        }
       }
     }, "confine-agent");
     waiter.setDaemon(true);
