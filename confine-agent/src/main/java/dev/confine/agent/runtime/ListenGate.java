@@ -54,28 +54,31 @@ final class ListenGate implements ObjIntConsumer<Object> {
   }
 
   private final Instrumentation instrumentation;
-  private Method localAddress;
+  private volatile Method localAddress;
 
   /**
    * Net.localAddress(FileDescriptor), with sun.nio.ch opened to the agent, at the first listen
    * rather than in premain: opening the module and initializing sun.nio.ch.Net (the JDK's socket
    * natives and options, which the server's own bind loads anyway) took 7 ms (Java 17) to 14 ms
    * (Temurin 25) before main. A failure here is thrown to the server's listen, which then fails:
-   * the listen never happens unchecked.
+   * the listen never happens unchecked. Not synchronized on the gate: a thread that holds the gate
+   * while it confines waits for the agent's warm-up, whose own listens (the JDK's network
+   * preparation) pass here (a deadlock seen with Netty); two threads may both look it up, the same.
    */
-  private synchronized Method localAddress() {
-    if (localAddress == null) {
+  private Method localAddress() {
+    Method method = localAddress;
+    if (method == null) {
       instrumentation.redefineModule(Object.class.getModule(), Set.of(), Map.of(), Map.of("sun.nio.ch", Set.of(ListenGate.class.getModule())),
           Set.of(), Map.of());
       try {
-        Method method = Class.forName("sun.nio.ch.Net").getDeclaredMethod("localAddress", FileDescriptor.class);
+        method = Class.forName("sun.nio.ch.Net").getDeclaredMethod("localAddress", FileDescriptor.class);
         method.setAccessible(true);
         localAddress = method;
       } catch (ReflectiveOperationException e) {
         throw new IllegalStateException("confine-agent's gate: sun.nio.ch.Net.localAddress(FileDescriptor): " + e, e);
       }
     }
-    return localAddress;
+    return method;
   }
 
   /**
