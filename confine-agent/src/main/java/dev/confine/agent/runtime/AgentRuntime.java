@@ -53,6 +53,11 @@ public final class AgentRuntime {
    * not checked, and no listed port listens before a refusal could stop the JVM.
    */
   private static final java.util.concurrent.CountDownLatch VERDICT = new java.util.concurrent.CountDownLatch(1);
+  /**
+   * The preflight's findings about a moment of the process rather than the jail: seen beside a
+   * starting server (Tomcat's logs directory open; a thread being created), left to apply()'s.
+   */
+  private static final java.util.Set<String> PASSING_STATE = java.util.Set.of("open-directory-fd", "setxid-signal-blocked");
   /** The gate's policy, set before {@link #VERDICT} is counted down. */
   private static volatile dev.confine.ConfinementPolicy gatePolicy;
 
@@ -68,7 +73,7 @@ public final class AgentRuntime {
     }
     if (options.at == AgentOptions.At.MAIN) {
       // Confined before the server's first instruction: every check before it, on this thread.
-      checkJail(options, instrumentation, err);
+      checkJail(options, instrumentation, err, false);
       checkJars(options, err);
       checkPorts(options, err);
       registerJarUrlCache(instrumentation);
@@ -114,7 +119,7 @@ public final class AgentRuntime {
       public void run() {
         try {
           checkPorts(options, err); // first: a server whose bind of a taken port fails may stop on its own
-          checkJail(options, instrumentation, err);
+          checkJail(options, instrumentation, err, true);
           // The gate's policy (the same, keeping NET_BIND_SERVICE) built here, off premain and off
           // the server's listen, which waits for it.
           gatePolicy = options.policy.toBuilder().keepCapabilities(dev.confine.Capability.NET_BIND_SERVICE).build();
@@ -134,7 +139,7 @@ public final class AgentRuntime {
    * before main) and the JVM's deleteOnExit list opened: at=listen on the agent's thread while the
    * server starts, at=main in premain. A refusal halts the JVM with {@link #NOT_CONFINED}.
    */
-  private static void checkJail(AgentOptions options, java.lang.instrument.Instrumentation instrumentation, PrintStream err) {
+  private static void checkJail(AgentOptions options, java.lang.instrument.Instrumentation instrumentation, PrintStream err, boolean besideTheServer) {
     // The jail and the identity: a refusal here costs the operator nothing but a failed start.
     PreflightReport check;
     try {
@@ -143,8 +148,15 @@ public final class AgentRuntime {
       stop(err, "cannot check the jail: " + e.getMessage());
       return;
     }
-    if (check.hasErrors()) {
-      stop(err, "the jail is refused:\n" + check.errors().stream().map(AgentRuntime::line).collect(Collectors.joining("\n")));
+    List<Finding> errors = check.errors();
+    if (besideTheServer) {
+      // What a starting server holds for a moment (a directory open, a thread being created, which
+      // blocks every signal until it runs) is not refused here, while it starts: apply()'s
+      // preflight, at the gate before the listen, looks again and refuses what is still there.
+      errors = errors.stream().filter(f -> !PASSING_STATE.contains(f.code())).collect(Collectors.toList());
+    }
+    if (!errors.isEmpty()) {
+      stop(err, "the jail is refused:\n" + errors.stream().map(AgentRuntime::line).collect(Collectors.joining("\n")));
       return;
     }
     try {
