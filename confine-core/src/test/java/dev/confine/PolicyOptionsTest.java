@@ -43,6 +43,25 @@ class PolicyOptionsTest {
     }
   }
 
+  /**
+   * Each option's builder call is a case of PolicyOptions.apply's switch, beside the table (no
+   * lambda per option: they cost confine-agent's premain): every declared key reaches its call.
+   * "1" is no valid value for most keys: the builder refusing it is the builder reached.
+   */
+  @Test
+  void everyDeclaredOptionReachesItsBuilderCall() {
+    for (PolicyOptions.Option option : PolicyOptions.all()) {
+      List<Map.Entry<String, String>> given = new ArrayList<>(entries("root", "/srv/myd/jail", "user", "myd"));
+      given.removeIf(e -> e.getKey().equals(option.key()));
+      given.add(Map.entry(option.key(), option.isFlag() ? "" : "1"));
+      try {
+        PolicyOptions.bind(given, FrontEnd.AGENT, Set.of());
+      } catch (IllegalArgumentException e) {
+        assertFalse(e.getMessage().contains("no builder call"), option.key() + ": " + e.getMessage());
+      }
+    }
+  }
+
   @Test
   void aPolicyFileTakesAListOnOneLine(@TempDir Path dir) throws Exception {
     Path file = Files.writeString(dir.resolve("confine.properties"), String.join("\n",

@@ -13,6 +13,9 @@ import java.security.CodeSource;
  * stub binds to its package names), so it is isolated instead.
  */
 public final class ConfineAgent {
+  /** Where the runtime's {@code Start} leaves its entry point; taken out at once. */
+  private static final String START_KEY = "dev.confine.agent.start";
+
   private ConfineAgent() {}
 
   /** -javaagent: runs before the application's main. */
@@ -30,8 +33,17 @@ public final class ConfineAgent {
       CodeSource source = ConfineAgent.class.getProtectionDomain().getCodeSource();
       java.nio.file.Path jar = java.nio.file.Path.of(source.getLocation().toURI());
       ClassLoader loader = new RuntimeLoader(new java.util.jar.JarFile(jar.toFile()), jar.toUri().toURL(), ClassLoader.getPlatformClassLoader());
-      Class<?> agent = Class.forName("dev.confine.agent.runtime.AgentRuntime", true, loader);
-      agent.getMethod("start", String.class, Instrumentation.class).invoke(null, arguments, instrumentation);
+      // No reflection: from Java 18 on each Method.invoke of a new method spins method handles.
+      // Initializing the runtime's Start class leaves its entry point, a JDK type, in the system
+      // properties, the one place both class loaders see.
+      Class.forName("dev.confine.agent.runtime.Start", true, loader);
+      @SuppressWarnings("unchecked")
+      java.util.function.BiConsumer<String, Instrumentation> start =
+          (java.util.function.BiConsumer<String, Instrumentation>) System.getProperties().remove(START_KEY);
+      if (start == null) {
+        throw new IllegalStateException("dev.confine.agent.runtime.Start left no entry point under " + START_KEY);
+      }
+      start.accept(arguments, instrumentation);
     } catch (ReflectiveOperationException | java.net.URISyntaxException | java.io.IOException | RuntimeException e) {
       System.err.println("confine-agent: cannot start: " + e);
       System.err.println("confine-agent: stopping the JVM (status 78): a server asked to be confined does not run unconfined");

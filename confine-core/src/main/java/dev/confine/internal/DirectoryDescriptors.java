@@ -38,6 +38,12 @@ public final class DirectoryDescriptors {
     try {
       at = kernel.openParent(fd);
     } catch (ErrnoException e) {
+      if (closedMeanwhile(e)) {
+        // fd itself closed since its fstat (openat's EBADF names its directory descriptor): no
+        // longer open, so no way out; the callers skip it. Seen when confine-agent's check()
+        // runs beside a starting Tomcat, which opens and closes its logs directory.
+        throw e;
+      }
       return Optional.of("its parent cannot be opened (" + e.errnoName() + "), so it cannot be shown to lie inside the root");
     }
     try {

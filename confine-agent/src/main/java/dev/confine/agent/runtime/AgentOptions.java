@@ -83,7 +83,13 @@ public final class AgentOptions {
 
   /** Parses the agent's argument string (what follows {@code -javaagent:confine-agent.jar=}). */
   public static AgentOptions parse(String arguments) {
-    return parse(arguments, PolicyOptions::readFile);
+    // A class, not a method reference: parsed in premain, where each lambda's first evaluation spins one.
+    return parse(arguments, new Function<Path, List<Map.Entry<String, String>>>() {
+      @Override
+      public List<Map.Entry<String, String>> apply(Path file) {
+        return PolicyOptions.readFile(file);
+      }
+    });
   }
 
   /**
@@ -124,7 +130,11 @@ public final class AgentOptions {
     if (value.isEmpty()) {
       throw new IllegalArgumentException(key + ": no value");
     }
-    List<String> list = own.computeIfAbsent(key, k -> new ArrayList<>());
+    List<String> list = own.get(key);
+    if (list == null) {
+      list = new ArrayList<>();
+      own.put(key, list);
+    }
     if (!list.isEmpty() && !key.equals("listen")) {
       throw new IllegalArgumentException(key + " is given twice (\"" + list.get(0) + "\" and \"" + value + "\"); only list keys repeat");
     }

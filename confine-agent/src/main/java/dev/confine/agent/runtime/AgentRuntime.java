@@ -46,6 +46,21 @@ public final class AgentRuntime {
   /** Set once JarUrlCache's rewrite is registered: the JDK's lookup loaded before is rewritten off premain. */
   private static volatile java.lang.instrument.Instrumentation instrumentation;
 
+  /**
+   * The verdict of the checks that run off the path to main with at=listen (a listed port taken,
+   * the jail's check()): counted down once they passed (a refusal halts the JVM instead).
+   * The gate and the waiter wait for it before apply(), so nothing is confined into a jail that was
+   * not checked, and no listed port listens before a refusal could stop the JVM.
+   */
+  private static final java.util.concurrent.CountDownLatch VERDICT = new java.util.concurrent.CountDownLatch(1);
+  /**
+   * The preflight's findings about a moment of the process rather than the jail: seen beside a
+   * starting server (Tomcat's logs directory open; a thread being created), left to apply()'s.
+   */
+  private static final java.util.Set<String> PASSING_STATE = java.util.Set.of("open-directory-fd", "setxid-signal-blocked");
+  /** The gate's policy, set before {@link #VERDICT} is counted down. */
+  private static volatile dev.confine.ConfinementPolicy gatePolicy;
+
   /** Called from premain (or agentmain) with the agent's argument string and its Instrumentation. */
   public static void start(String arguments, java.lang.instrument.Instrumentation instrumentation) {
     PrintStream err = System.err;
@@ -56,68 +71,35 @@ public final class AgentRuntime {
       stop(err, "bad option: " + e.getMessage());
       return;
     }
-    // The jail and the identity, checked now, before the server's main: a refusal here costs
-    // the operator nothing but a failed start.
-    PreflightReport check;
-    try {
-      check = options.policy.check();
-    } catch (ConfinementException e) {
-      stop(err, "cannot check the jail: " + e.getMessage());
-      return;
-    }
-    if (check.hasErrors()) {
-      stop(err, "the jail is refused:\n" + check.errors().stream().map(AgentRuntime::line).collect(Collectors.joining("\n")));
-      return;
-    }
-    // An application whose class loader reopens its jars by path after start (Quarkus's
-    // fast-jar): confined in an empty jail it would hang, so it is refused now, with the fixes.
-    try {
-      java.util.Optional<String> reopens = ReopenedJars.refusal(System.getProperty("java.class.path"),
-          java.nio.file.Path.of(System.getProperty("user.dir")), options.policy.root());
-      if (reopens.isPresent()) {
-        stop(err, reopens.get());
-        return;
-      }
-    } catch (java.io.IOException | RuntimeException e) {
-      stop(err, "cannot tell whether the application reopens its jars after start: " + e);
-      return;
-    }
-    // A listed port another process already listens on: the server could never listen there.
-    // Said now, before main, rather than after the server has started on its other ports.
-    try {
-      Listening.Look look = Listening.look(options.listen);
-      if (!look.taken.isEmpty()) {
-        stop(err, "port(s) taken by another process, which this server cannot listen on: " + look.taken + "; the server is not started");
-        return;
-      }
-    } catch (java.io.IOException e) {
-      stop(err, "cannot tell which ports listen (/proc/self/net/tcp): " + e);
-      return;
-    }
-    try {
-      ExitDeletions.open(instrumentation);
-    } catch (ReflectiveOperationException | RuntimeException e) {
-      err.println("confine-agent: cannot read the JVM's deleteOnExit list (" + e + "): what it names stays behind outside the jail");
-    }
-    // Jersey and the JDK's ServiceLoader read META-INF/services through uncached jar: URLs, which
-    // reopen the jar by path after chroot: made cached, and confine() holds the class path's jars
-    // in that cache. Registered after the check, whose slf4j loads the JDK's lookup: that one is
-    // rewritten on the agent's thread (warmUp, or confine), so ASM is not loaded in premain.
-    if (!Boolean.getBoolean("confine.agent.noJarUrlCache")) { // off only to show what it prevents
-      JarUrlCache.register(instrumentation);
-      AgentRuntime.instrumentation = instrumentation;
-    }
     if (options.at == AgentOptions.At.MAIN) {
+      // Confined before the server's first instruction: every check before it, on this thread.
+      checkJail(options, instrumentation, err, false);
+      checkJars(options, err);
+      checkPorts(options, err);
+      registerJarUrlCache(instrumentation);
       confineNow(options, err);
       return;
     }
+    checkJars(options, err);
+    // Jersey and the JDK's ServiceLoader read META-INF/services through uncached jar: URLs, which
+    // reopen the jar by path after chroot: made cached, and confine() holds the class path's jars
+    // in that cache. Registered before main, so that every class the application loads passes it;
+    // the JDK's lookup loaded before (the check's slf4j loads it) is rewritten on the agent's
+    // thread (warmUp, or confine), so ASM is not loaded in premain.
+    registerJarUrlCache(instrumentation);
     boolean gated = false;
     if (!Boolean.getBoolean("confine.agent.noGate")) { // off only to show what the gate prevents
       try {
         // The thread that makes the first listed port listen confines, and keeps binding low
         // ports (a server's other connectors, bound on the same thread, still bind after).
-        dev.confine.ConfinementPolicy gatePolicy = options.policy.toBuilder().keepCapabilities(dev.confine.Capability.NET_BIND_SERVICE).build();
-        ListenGate.install(instrumentation, options.listen, address -> confineAtListen(gatePolicy, address, err));
+        // Classes, not lambdas, here and for the thread below: each lambda's first evaluation
+        // spins a class, before main.
+        ListenGate.install(instrumentation, options.listen, new java.util.function.Consumer<java.net.InetSocketAddress>() {
+          @Override
+          public void accept(java.net.InetSocketAddress address) {
+            confineAtListen(address, err);
+          }
+        });
         gated = true;
       } catch (Exception | LinkageError e) {
         err.println("confine-agent: cannot gate the JDK's listen (" + e + "): confining once the ports listen, as root until then");
@@ -128,18 +110,128 @@ public final class AgentRuntime {
         + " listen" + " (timeout " + options.timeout.toSeconds() + " s)"
         + (gated ? "; gated: the JDK's listen and Netty's native Socket.listen; a server calling listen(2) any other way is confined"
             + " once the kernel shows it listening, and may answer as root until then (at=main covers it)" : ""));
-    Thread waiter = new Thread(() -> waitThenConfine(options, err), "confine-agent");
+    // The checks (the jail's check() loads jffi and walks the jail: most of what the agent used to
+    // add before main) run on the agent's thread while the server starts; the gate and the waiter
+    // wait for their verdict before apply(), and a refusal halts the JVM before any listed port
+    // listens (through the gate), though after the server's main began (at=main: before it).
+    Thread waiter = new Thread(new Runnable() {
+      @Override
+      public void run() {
+        try {
+          checkPorts(options, err); // first: a server whose bind of a taken port fails may stop on its own
+          checkJail(options, instrumentation, err, true);
+          // The gate's policy (the same, keeping NET_BIND_SERVICE) built here, off premain and off
+          // the server's listen, which waits for it.
+          gatePolicy = options.policy.toBuilder().keepCapabilities(dev.confine.Capability.NET_BIND_SERVICE).build();
+          VERDICT.countDown();
+          waitThenConfine(options, err);
+        } catch (RuntimeException | Error e) {
+          stop(err, "the agent's thread failed: " + e);
+        }
+      }
+    }, "confine-agent");
     waiter.setDaemon(true);
     waiter.start();
+  }
+
+  /**
+   * The jail's check() (jffi, the preflight's walk of the jail: most of what the agent used to add
+   * before main) and the JVM's deleteOnExit list opened: at=listen on the agent's thread while the
+   * server starts, at=main in premain. A refusal halts the JVM with {@link #NOT_CONFINED}.
+   */
+  private static void checkJail(AgentOptions options, java.lang.instrument.Instrumentation instrumentation, PrintStream err, boolean besideTheServer) {
+    // The jail and the identity: a refusal here costs the operator nothing but a failed start.
+    PreflightReport check;
+    try {
+      check = options.policy.check();
+    } catch (ConfinementException e) {
+      stop(err, "cannot check the jail: " + e.getMessage());
+      return;
+    }
+    List<Finding> errors = check.errors();
+    if (besideTheServer) {
+      // What a starting server holds for a moment (a directory open, a thread being created, which
+      // blocks every signal until it runs) is not refused here, while it starts: apply()'s
+      // preflight, at the gate before the listen, looks again and refuses what is still there.
+      errors = errors.stream().filter(f -> !PASSING_STATE.contains(f.code())).collect(Collectors.toList());
+    }
+    if (!errors.isEmpty()) {
+      stop(err, "the jail is refused:\n" + errors.stream().map(AgentRuntime::line).collect(Collectors.joining("\n")));
+      return;
+    }
+    try {
+      ExitDeletions.open(instrumentation);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      err.println("confine-agent: cannot read the JVM's deleteOnExit list (" + e + "): what it names stays behind outside the jail");
+    }
+  }
+
+  /**
+   * An application whose class loader reopens its jars by path after start (Quarkus's fast-jar):
+   * confined in an empty jail it would hang, so it is refused before main, with the fixes. Cheap
+   * enough for premain: only a jar named quarkus-run.jar is opened. A refusal halts the JVM.
+   */
+  private static void checkJars(AgentOptions options, PrintStream err) {
+    try {
+      java.util.Optional<String> reopens = ReopenedJars.refusal(System.getProperty("java.class.path"),
+          java.nio.file.Path.of(System.getProperty("user.dir")), options.policy.root());
+      if (reopens.isPresent()) {
+        stop(err, reopens.get());
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      stop(err, "cannot tell whether the application reopens its jars after start: " + e);
+    }
+  }
+
+  /**
+   * A listed port another process already listens on: the server could never listen there. Said
+   * at once, rather than after the server has started on its other ports. Not in premain with
+   * at=listen: reading /proc/self/net/tcp and tcp6 costs 8 ms each of the kernel's time on this
+   * host (it walks its socket tables, however few sockets there are). A refusal halts the JVM.
+   */
+  private static void checkPorts(AgentOptions options, PrintStream err) {
+    try {
+      Listening.Look look = Listening.look(options.listen);
+      if (!look.taken.isEmpty()) {
+        stop(err, "port(s) taken by another process, which this server cannot listen on: " + look.taken + "; the server is not confined");
+      }
+    } catch (java.io.IOException e) {
+      stop(err, "cannot tell which ports listen (/proc/self/net/tcp): " + e);
+    }
+  }
+
+  private static void registerJarUrlCache(java.lang.instrument.Instrumentation instrumentation) {
+    if (!Boolean.getBoolean("confine.agent.noJarUrlCache")) { // off only to show what it prevents
+      JarUrlCache.register(instrumentation);
+      AgentRuntime.instrumentation = instrumentation;
+    }
+  }
+
+  /** Waits for the checks' verdict: they passed when this returns (a refusal halted the JVM instead). */
+  private static void awaitVerdict() {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        VERDICT.await();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true; // the server's thread must not listen unchecked: wait on, and say so after
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /**
    * The gate's confinement, on the server's thread right before its listen(2): nothing has been
    * accepted on the port yet. A failure halts: the listen must never happen as root.
    */
-  private static void confineAtListen(dev.confine.ConfinementPolicy policy, java.net.InetSocketAddress address, PrintStream err) {
+  private static void confineAtListen(java.net.InetSocketAddress address, PrintStream err) {
     String sinceStart = sinceJvmStart();
     gateConfining = true;
+    awaitVerdict(); // the checks may still run on the agent's thread: the listen waits for them
+    dev.confine.ConfinementPolicy policy = gatePolicy;
     synchronized (WAITER_WORK) { // the waiter's look or warm-up in flight ends first; it then sees gateConfining and stops
       confine(policy, err, () -> "right before " + address + " listened, on thread \"" + Thread.currentThread().getName() + "\"" + sinceStart);
     }

@@ -45,27 +45,51 @@ final class ListenGate implements ObjIntConsumer<Object> {
 
   private final List<AgentOptions.Listen> listen;
   private final java.util.function.Consumer<InetSocketAddress> confine;
-  private final Method localAddress;
   private volatile boolean passed;
 
-  private ListenGate(List<AgentOptions.Listen> listen, java.util.function.Consumer<InetSocketAddress> confine, Method localAddress) {
+  private ListenGate(List<AgentOptions.Listen> listen, java.util.function.Consumer<InetSocketAddress> confine, Instrumentation instrumentation) {
     this.listen = listen;
     this.confine = confine;
-    this.localAddress = localAddress;
+    this.instrumentation = instrumentation;
+  }
+
+  private final Instrumentation instrumentation;
+  private volatile Method localAddress;
+
+  /**
+   * Net.localAddress(FileDescriptor), with sun.nio.ch opened to the agent, at the first listen
+   * rather than in premain: opening the module and initializing sun.nio.ch.Net (the JDK's socket
+   * natives and options, which the server's own bind loads anyway) took 7 ms (Java 17) to 14 ms
+   * (Temurin 25) before main. A failure here is thrown to the server's listen, which then fails:
+   * the listen never happens unchecked. Not synchronized on the gate: a thread that holds the gate
+   * while it confines waits for the agent's warm-up, whose own listens (the JDK's network
+   * preparation) pass here (a deadlock seen with Netty); two threads may both look it up, the same.
+   */
+  private Method localAddress() {
+    Method method = localAddress;
+    if (method == null) {
+      instrumentation.redefineModule(Object.class.getModule(), Set.of(), Map.of(), Map.of("sun.nio.ch", Set.of(ListenGate.class.getModule())),
+          Set.of(), Map.of());
+      try {
+        method = Class.forName("sun.nio.ch.Net").getDeclaredMethod("localAddress", FileDescriptor.class);
+        method.setAccessible(true);
+        localAddress = method;
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException("confine-agent's gate: sun.nio.ch.Net.localAddress(FileDescriptor): " + e, e);
+      }
+    }
+    return method;
   }
 
   /**
-   * Installs the gate: opens sun.nio.ch to the agent (for Net.localAddress), puts the gate where
-   * the rewritten code finds it, and rewrites the two classes, those already loaded included.
+   * Installs the gate: puts the gate where the rewritten code finds it, and rewrites the two
+   * classes, those already loaded included (sun.nio.ch is opened to the agent, for
+   * Net.localAddress, at the first listen).
    * {@code confine} runs once, on the thread about to make the first listed port listen.
    */
   static void install(Instrumentation instrumentation, List<AgentOptions.Listen> listen, java.util.function.Consumer<InetSocketAddress> confine)
       throws Exception {
-    Module javaBase = Object.class.getModule();
-    instrumentation.redefineModule(javaBase, Set.of(), Map.of(), Map.of("sun.nio.ch", Set.of(ListenGate.class.getModule())), Set.of(), Map.of());
-    Method localAddress = Class.forName("sun.nio.ch.Net").getDeclaredMethod("localAddress", FileDescriptor.class);
-    localAddress.setAccessible(true);
-    System.getProperties().put(KEY, new ListenGate(List.copyOf(listen), confine, localAddress));
+    System.getProperties().put(KEY, new ListenGate(List.copyOf(listen), confine, instrumentation));
     ClassFileTransformer rewrite = new ClassFileTransformer() {
       @Override
       public byte[] transform(Module module, ClassLoader loader, String name, Class<?> redefined, ProtectionDomain domain, byte[] bytes) {
@@ -107,10 +131,11 @@ final class ListenGate implements ObjIntConsumer<Object> {
     if (passed) {
       return;
     }
+    Method netLocalAddress = socket instanceof FileDescriptor ? localAddress() : null;
     SocketAddress address;
     try {
-      address = socket instanceof FileDescriptor
-          ? (SocketAddress) localAddress.invoke(null, socket)
+      address = netLocalAddress != null
+          ? (SocketAddress) netLocalAddress.invoke(null, socket)
           : (SocketAddress) socket.getClass().getMethod("localAddress").invoke(socket);
     } catch (ReflectiveOperationException | RuntimeException e) {
       return; // not an inet socket (a Unix domain socket): not a listed port
