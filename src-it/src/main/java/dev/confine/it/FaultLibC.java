@@ -55,6 +55,41 @@ public interface FaultLibC {
   }
 
   /**
+   * Starts a native thread that blocks every signal, glibc's SIGSETXID (33) included, which only the
+   * raw rt_sigprocmask(2) can do (glibc's wrappers leave it open), so that glibc's set*id broadcast
+   * waits for that thread's answer. The new thread inherits the caller's mask: block, create,
+   * restore. Returns the number of threads that block SIGSETXID, read from /proc/self/task.
+   */
+  static int startSetxidBlockingThread(FaultLibC libc, dev.confine.internal.linux.LinuxArch arch) {
+    long rtSigprocmask = arch == dev.confine.internal.linux.LinuxArch.X86_64 ? 14 : 135;
+    Pointer all = allocate(libc, 8);
+    all.putLong(0, -1L);
+    Pointer old = allocate(libc, 8);
+    if (libc.syscall(rtSigprocmask, 0 /* SIG_BLOCK */, all.address(), old.address(), 8, 0, 0) != 0) {
+      throw new IllegalStateException("rt_sigprocmask failed");
+    }
+    long[] thread = new long[1];
+    int r = libc.pthread_create(thread, 0, function("pause"), 0);
+    libc.syscall(rtSigprocmask, 2 /* SIG_SETMASK */, old.address(), 0, 8, 0, 0);
+    if (r != 0) {
+      throw new IllegalStateException("pthread_create: " + r);
+    }
+    int blocking = 0;
+    try (java.nio.file.DirectoryStream<java.nio.file.Path> tasks = java.nio.file.Files.newDirectoryStream(java.nio.file.Path.of("/proc/self/task"))) {
+      for (java.nio.file.Path task : tasks) {
+        for (String line : java.nio.file.Files.readAllLines(task.resolve("status"))) {
+          if (line.startsWith("SigBlk:") && (Long.parseUnsignedLong(line.substring(7).trim(), 16) & (1L << 32)) != 0) {
+            blocking++;
+          }
+        }
+      }
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+    return blocking;
+  }
+
+  /**
    * The sock_fprog for {@code program} (struct sock_filter packed as SeccompFilter packs it), in
    * memory the caller keeps reachable until the filter is installed.
    */

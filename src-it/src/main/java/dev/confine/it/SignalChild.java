@@ -215,38 +215,9 @@ public final class SignalChild {
     supervisor.start();
   }
 
-  /**
-   * A native thread that blocks every signal, SIGSETXID (33) included, which only the raw
-   * rt_sigprocmask(2) can do; it inherits this thread's mask: block, create, restore. Returns the
-   * number of threads that block SIGSETXID, from /proc/self/task.
-   */
+  /** A native thread that blocks glibc's SIGSETXID (FaultLibC); returns how many threads block it. */
   private static int blockingThread() {
-    long rtSigprocmask = LinuxArch.current().orElseThrow() == LinuxArch.X86_64 ? 14 : 135;
-    Pointer all = FaultLibC.allocate(LIBC, 8);
-    all.putLong(0, -1L);
-    Pointer old = FaultLibC.allocate(LIBC, 8);
-    if (LIBC.syscall(rtSigprocmask, 0 /* SIG_BLOCK */, all.address(), old.address(), 8, 0, 0) != 0) {
-      throw new IllegalStateException("rt_sigprocmask failed");
-    }
-    long[] thread = new long[1];
-    int r = LIBC.pthread_create(thread, 0, FaultLibC.function("pause"), 0);
-    LIBC.syscall(rtSigprocmask, 2 /* SIG_SETMASK */, old.address(), 0, 8, 0, 0);
-    if (r != 0) {
-      throw new IllegalStateException("pthread_create: " + r);
-    }
-    int blocking = 0;
-    try (java.nio.file.DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
-      for (Path task : tasks) {
-        for (String line : Files.readAllLines(task.resolve("status"))) {
-          if (line.startsWith("SigBlk:") && (Long.parseUnsignedLong(line.substring(7).trim(), 16) & (1L << 32)) != 0) {
-            blocking++;
-          }
-        }
-      }
-    } catch (java.io.IOException e) {
-      throw new IllegalStateException(e);
-    }
-    return blocking;
+    return FaultLibC.startSetxidBlockingThread(LIBC, LinuxArch.current().orElseThrow());
   }
 
   /** Fills the heap from this thread, then says so; the hoard is let go once apply() is over. */

@@ -121,30 +121,7 @@ public final class ThreadFaultChild {
   private static void setxidBlocked(LinuxArch arch, String jail, String cwd) throws Exception {
     KERNEL.chdir(cwd);
     FaultChild.probe("main-tid", KERNEL.threadId());
-    long rtSigprocmask = arch == LinuxArch.X86_64 ? 14 : 135;
-    Pointer all = FaultLibC.allocate(LIBC, 8);
-    all.putLong(0, -1L);
-    Pointer old = FaultLibC.allocate(LIBC, 8);
-    // The new thread inherits this thread's mask: block, create, restore.
-    if (LIBC.syscall(rtSigprocmask, 0 /* SIG_BLOCK */, all.address(), old.address(), 8, 0, 0) != 0) {
-      throw new IllegalStateException("rt_sigprocmask failed");
-    }
-    long[] thread = new long[1];
-    int r = LIBC.pthread_create(thread, 0, FaultLibC.function("pause"), 0);
-    LIBC.syscall(rtSigprocmask, 2 /* SIG_SETMASK */, old.address(), 0, 8, 0, 0);
-    if (r != 0) {
-      throw new IllegalStateException("pthread_create: " + r);
-    }
-    int blocking = 0;
-    try (java.nio.file.DirectoryStream<java.nio.file.Path> tasks = java.nio.file.Files.newDirectoryStream(java.nio.file.Path.of("/proc/self/task"))) {
-      for (java.nio.file.Path task : tasks) {
-        for (String line : java.nio.file.Files.readAllLines(task.resolve("status"))) {
-          if (line.startsWith("SigBlk:") && (Long.parseUnsignedLong(line.substring(7).trim(), 16) & (1L << 32)) != 0) {
-            blocking++;
-          }
-        }
-      }
-    }
+    int blocking = FaultLibC.startSetxidBlockingThread(LIBC, arch);
     FaultChild.probe("threads-blocking-sigsetxid", blocking);
     try {
       Confinement.builder().root(jail).user(65534).group(65534).build().apply();

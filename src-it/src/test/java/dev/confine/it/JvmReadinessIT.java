@@ -80,15 +80,7 @@ class JvmReadinessIT {
   @Test
   void withTheDefaultPreparationEveryProbePasses() throws Exception {
     Map<String, String> probes = run("default");
-    List<String> failed = new ArrayList<>();
-    for (String name : MATRIX) {
-      String outcome = probes.get(name);
-      assertTrue(outcome != null, "no line for probe " + name + ": " + probes);
-      if (!outcome.startsWith("OK ")) {
-        failed.add(name + ": " + outcome);
-      }
-    }
-    assertEquals(List.of(), failed, "probes failed after the default preparation");
+    assertEveryProbeOk(probes, "probes failed after the default preparation");
   }
 
   @Test
@@ -169,15 +161,7 @@ class JvmReadinessIT {
   }
 
   private static void assertAllPass(Map<String, String> probes) {
-    List<String> failed = new ArrayList<>();
-    for (String name : MATRIX) {
-      String outcome = probes.get(name);
-      assertTrue(outcome != null, "no line for probe " + name + ": " + probes);
-      if (!outcome.startsWith("OK ")) {
-        failed.add(name + ": " + outcome);
-      }
-    }
-    assertEquals(List.of(), failed, "probes failed");
+    assertEveryProbeOk(probes, "probes failed");
   }
 
   /** The last run's SKIPPED and KEPT lines, and the names of its PREPARED lines. */
@@ -290,5 +274,18 @@ class JvmReadinessIT {
       throw new AssertionError("keytool did not end: " + List.of(command));
     }
     assertEquals(0, p.exitValue(), "keytool " + List.of(command) + ": " + out);
+  }
+
+  /** Every probe of the matrix reported, and each said OK. */
+  private static void assertEveryProbeOk(Map<String, String> probes, String message) {
+    List<String> failed = new ArrayList<>();
+    for (String name : MATRIX) {
+      String outcome = probes.get(name);
+      assertTrue(outcome != null, "no line for probe " + name + ": " + probes);
+      if (!outcome.startsWith("OK ")) {
+        failed.add(name + ": " + outcome);
+      }
+    }
+    assertEquals(List.of(), failed, message);
   }
 }
