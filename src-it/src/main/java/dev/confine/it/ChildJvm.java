@@ -254,6 +254,26 @@ public final class ChildJvm implements AutoCloseable {
     return process.isAlive();
   }
 
+  /**
+   * Waits until the child's output has been read to its end (the reader saw end of file): after
+   * {@link #waitFor} the process has ended, but its last lines may still be on their way to
+   * {@link #output()}. Fails if the output does not end within {@code timeout}.
+   */
+  public void awaitOutputEnd(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      long left = deadline - System.nanoTime();
+      Line line = left <= 0 ? null : lines.poll(left, TimeUnit.NANOSECONDS);
+      if (line == null) {
+        throw new AssertionError("the child's output did not end within " + timeout + "; it said:\n" + output());
+      }
+      if (line.text.equals(END)) {
+        lines.add(line);
+        return;
+      }
+    }
+  }
+
   /** Waits for the child to end and returns its exit status. */
   public int waitFor(Duration timeout) throws InterruptedException {
     if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {

@@ -238,6 +238,7 @@ class InspectIT {
     command.addAll(List.of("head", "-c", "1", "/proc/" + pid + "/environ"));
     try (ChildJvm head = ChildJvm.startCommand(command)) {
       int status = head.waitFor(Duration.ofSeconds(30));
+      head.awaitOutputEnd(Duration.ofSeconds(10)); // head's message may still be on its way (seen once: "1 " alone)
       return status == 0 ? "0" : status + " " + head.output();
     }
   }
