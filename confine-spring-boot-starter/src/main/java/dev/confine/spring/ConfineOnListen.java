@@ -340,6 +340,7 @@ public class ConfineOnListen implements ApplicationListener<ApplicationEvent>, o
     if (KEEP_TEMP_DIRS) {
       return;
     }
+    long start = System.nanoTime();
     BootTempDirs.Cleaned cleaned;
     try {
       cleaned = BootTempDirs.deleteOutside(BootTempDirs.of(servers, java.nio.file.Path.of(System.getProperty("java.io.tmpdir"))), policy.get().root());
@@ -349,7 +350,8 @@ public class ConfineOnListen implements ApplicationListener<ApplicationEvent>, o
     }
     if (!cleaned.deleted.isEmpty()) {
       LOG.info("confine: deleted before chroot the temporary directories Boot made for its web server(s), which the JVM was to delete"
-          + " at exit (File.deleteOnExit) and could not reach from the jail: " + cleaned.deleted);
+          + " at exit (File.deleteOnExit) and could not reach from the jail: " + cleaned.deleted + " (in "
+          + (System.nanoTime() - start) / 10_000 / 100.0 + " ms)");
     }
     if (!cleaned.left.isEmpty()) {
       LOG.warn("confine: left behind, outside the jail, temporary directories Boot made for its web server(s): " + cleaned.left);
