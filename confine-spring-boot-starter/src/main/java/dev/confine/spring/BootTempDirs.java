@@ -2,6 +2,7 @@ package dev.confine.spring;
 
 import java.io.File;
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -10,8 +11,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * The temporary directories Boot made for its embedded Tomcat, as root, before confinement: the
@@ -56,13 +55,17 @@ final class BootTempDirs {
   static List<Path> of(List<Object> webServers, Path tmpDir) {
     List<Path> found = new ArrayList<>();
     for (Object server : webServers) {
-      Optional<Object> tomcat = call(server, "getTomcat");
-      tomcat.flatMap(t -> call(t, "getServer")).flatMap(s -> call(s, "getCatalinaBase"))
-          .ifPresent(base -> found.add(((File) base).toPath()));
-      Object[] contexts = tomcat.flatMap(t -> call(t, "getHost")).flatMap(h -> call(h, "findChildren"))
-          .map(Object[].class::cast).orElse(new Object[0]);
-      for (Object context : contexts) {
-        call(context, "getDocBase").ifPresent(docBase -> found.add(Path.of((String) docBase)));
+      Object tomcat = call(server, "getTomcat");
+      Object base = call(call(tomcat, "getServer"), "getCatalinaBase");
+      if (base instanceof File) {
+        found.add(((File) base).toPath());
+      }
+      Object contexts = call(call(tomcat, "getHost"), "findChildren");
+      for (Object context : contexts instanceof Object[] ? (Object[]) contexts : new Object[0]) {
+        Object docBase = call(context, "getDocBase");
+        if (docBase instanceof String) {
+          found.add(Path.of((String) docBase));
+        }
       }
     }
     List<Path> tmp = new ArrayList<>(List.of(tmpDir.toAbsolutePath().normalize()));
@@ -71,17 +74,33 @@ final class BootTempDirs {
     } catch (IOException | RuntimeException e) {
       // no temporary directory: nothing Boot made can be under it
     }
-    return found.stream().map(p -> p.toAbsolutePath().normalize()).distinct()
-        .filter(p -> tmp.contains(p.getParent()) && BOOT_NAME.matcher(p.getFileName().toString()).matches())
-        .collect(Collectors.toList());
+    List<Path> boots = new ArrayList<>();
+    for (Path p : found) { // plain loops: this runs while requests are held, cold (no lambda to link)
+      Path path = p.toAbsolutePath().normalize();
+      if (!boots.contains(path) && tmp.contains(path.getParent()) && BOOT_NAME.matcher(path.getFileName().toString()).matches()) {
+        boots.add(path);
+      }
+    }
+    return boots;
   }
 
-  private static Optional<Object> call(Object target, String method) {
-    try {
-      return Optional.ofNullable(target.getClass().getMethod(method).invoke(target));
-    } catch (ReflectiveOperationException | RuntimeException | LinkageError notTomcat) {
-      return Optional.empty();
+  /** {@code target.method()}, or null where target is null or has no such method (not Tomcat). */
+  private static Object call(Object target, String method) {
+    if (target == null) {
+      return null;
     }
+    try {
+      return target.getClass().getMethod(method).invoke(target);
+    } catch (ReflectiveOperationException | RuntimeException | LinkageError notTomcat) {
+      return null;
+    }
+  }
+
+  /** Runs this class's code once on nothing (a path that does not exist): loaded and linked before it counts. */
+  static void warmUp(Path root) {
+    Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+    deleteOutside(of(List.of(new Object()), tmp), root);
+    deleteOutside(List.of(tmp.resolve("tomcat.0.0.confine-warm-up-" + System.nanoTime())), root);
   }
 
   /**
@@ -106,16 +125,13 @@ final class BootTempDirs {
           left.add(dir + " (" + inside.get() + ")");
           continue;
         }
-        List<Path> tree;
-        try (Stream<Path> walk = Files.walk(dir)) { // follows no link
-          tree = walk.collect(Collectors.toList());
-        }
-        Optional<Path> other = tree.stream().filter(p -> !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).findFirst();
-        if (other.isPresent()) {
-          left.add(dir + " (holds " + other.get() + ", not a directory Boot or Tomcat made before the server listened)");
+        List<Path> tree = new ArrayList<>();
+        Path other = directories(dir, tree);
+        if (other != null) {
+          left.add(dir + " (holds " + other + ", not a directory Boot or Tomcat made before the server listened)");
           continue;
         }
-        Collections.reverse(tree); // Files.walk lists a directory before what it holds
+        Collections.reverse(tree); // listed a directory before what it holds
         for (Path p : tree) {
           Files.delete(p);
         }
@@ -125,6 +141,26 @@ final class BootTempDirs {
       }
     }
     return new Cleaned(deleted, left);
+  }
+
+  /**
+   * Adds {@code dir} and the directories under it to {@code tree}, each before what it holds;
+   * returns the first entry that is not a directory (a file, a link: never followed), or null.
+   */
+  private static Path directories(Path dir, List<Path> tree) throws IOException {
+    tree.add(dir);
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+      for (Path entry : entries) {
+        if (!Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
+          return entry;
+        }
+        Path other = directories(entry, tree);
+        if (other != null) {
+          return other;
+        }
+      }
+    }
+    return null;
   }
 
   /**

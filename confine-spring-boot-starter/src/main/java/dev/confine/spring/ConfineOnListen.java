@@ -104,7 +104,10 @@ public class ConfineOnListen implements ApplicationListener<ApplicationEvent>, o
     startDeadline(timeout);
     if (!Boolean.getBoolean("confine.spring.noWarmUp")) { // off only to measure what it gains
       // Readies the JVM while the application starts: apply() then finds most of it done.
-      Thread warmUp = new Thread(built::prepareJvm, "confine-warm-up");
+      Thread warmUp = new Thread(() -> {
+        built.prepareJvm();
+        BootTempDirs.warmUp(built.root()); // its code runs cold otherwise, while requests are held
+      }, "confine-warm-up");
       warmUp.setDaemon(true);
       warmUp.start();
     }
