@@ -38,6 +38,12 @@ public class ConfineOnListen implements ApplicationListener<ApplicationEvent>, o
   /** -Dconfine.spring.noGate=true lets requests through before confinement: only to show what the gates prevent. */
   static final boolean NO_GATE = Boolean.getBoolean("confine.spring.noGate");
 
+  /**
+   * -Dconfine.spring.keepTempDirs=true leaves Boot's temporary directories behind as before (issue
+   * 29): only to show what deleting them prevents.
+   */
+  static final boolean KEEP_TEMP_DIRS = Boolean.getBoolean("confine.spring.keepTempDirs");
+
   private static final String CHILD_MANAGEMENT_CONTEXT =
       "org.springframework.boot.actuate.autoconfigure.web.server.ChildManagementContextInitializer";
 
@@ -53,6 +59,8 @@ public class ConfineOnListen implements ApplicationListener<ApplicationEvent>, o
   /** Runtime.halt outside tests: nothing may run on unconfined once it is called. */
   private final java.util.function.IntConsumer halt;
   private final List<Integer> ports = new ArrayList<>();
+  /** The web servers that listened (Boot's WebServer objects), for their temporary directories. */
+  private final List<Object> servers = new ArrayList<>();
   private volatile Optional<ConfinementReport> report = Optional.empty();
   private volatile java.time.Instant confinedAt;
 
@@ -96,7 +104,10 @@ public class ConfineOnListen implements ApplicationListener<ApplicationEvent>, o
     startDeadline(timeout);
     if (!Boolean.getBoolean("confine.spring.noWarmUp")) { // off only to measure what it gains
       // Readies the JVM while the application starts: apply() then finds most of it done.
-      Thread warmUp = new Thread(built::prepareJvm, "confine-warm-up");
+      Thread warmUp = new Thread(() -> {
+        built.prepareJvm();
+        BootTempDirs.warmUp(built.root()); // its code runs cold otherwise, while requests are held
+      }, "confine-warm-up");
       warmUp.setDaemon(true);
       warmUp.start();
     }
@@ -298,6 +309,7 @@ public class ConfineOnListen implements ApplicationListener<ApplicationEvent>, o
           }
         }
         ports.add(port(event));
+        webServer(event).ifPresent(servers::add);
         if (ports.size() < expectedServers) {
           return;
         }
@@ -306,6 +318,7 @@ public class ConfineOnListen implements ApplicationListener<ApplicationEvent>, o
             + " web server(s) expected listening (" + ports + "): confining now");
         firstListenNanos = 0; // held since the application started, not since a listen
       }
+      deleteTempDirs();
       try {
         ConfinementReport done = policy.get().apply();
         confined(done);
@@ -318,6 +331,33 @@ public class ConfineOnListen implements ApplicationListener<ApplicationEvent>, o
             + PolicyOptions.inTermsOf(String.valueOf(e.getMessage()), PolicyOptions.FrontEnd.STARTER), e);
         halt.accept(NOT_CONFINED);
       }
+    }
+  }
+
+  /**
+   * Deletes, right before chroot, the temporary directories Boot made for the servers that listened
+   * and registered with deleteOnExit, which the JVM, confined, could not do from the jail (BootTempDirs);
+   * says what it deleted and what it left, with why.
+   */
+  private void deleteTempDirs() {
+    if (KEEP_TEMP_DIRS) {
+      return;
+    }
+    long start = System.nanoTime();
+    BootTempDirs.Cleaned cleaned;
+    try {
+      cleaned = BootTempDirs.deleteOutside(BootTempDirs.of(servers, java.nio.file.Path.of(System.getProperty("java.io.tmpdir"))), policy.get().root());
+    } catch (RuntimeException e) { // never in the way of confinement: at worst they stay, as before
+      LOG.warn("confine: could not look for the temporary directories Boot made for its web server(s); they stay behind: " + e);
+      return;
+    }
+    if (!cleaned.deleted.isEmpty()) {
+      LOG.info("confine: deleted before chroot the temporary directories Boot made for its web server(s), which the JVM was to delete"
+          + " at exit (File.deleteOnExit) and could not reach from the jail: " + cleaned.deleted + " (in "
+          + (System.nanoTime() - start) / 10_000 / 100.0 + " ms)");
+    }
+    if (!cleaned.left.isEmpty()) {
+      LOG.warn("confine: left behind, outside the jail, temporary directories Boot made for its web server(s): " + cleaned.left);
     }
   }
 
@@ -336,6 +376,15 @@ public class ConfineOnListen implements ApplicationListener<ApplicationEvent>, o
       }
     }
     return false;
+  }
+
+  /** The event's WebServer. */
+  private static Optional<Object> webServer(ApplicationEvent event) {
+    try {
+      return Optional.ofNullable(event.getClass().getMethod("getWebServer").invoke(event));
+    } catch (ReflectiveOperationException e) {
+      return Optional.empty();
+    }
   }
 
   private static int port(ApplicationEvent event) {

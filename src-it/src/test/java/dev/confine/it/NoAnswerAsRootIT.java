@@ -48,7 +48,11 @@ class NoAnswerAsRootIT {
 
   @AfterEach
   void tearDown() {
-    Jails.remove(jail);
+    try {
+      Jails.remove(jail);
+    } finally {
+      TomcatTempDirs.removeStarted(); // the Boot children's, killed at the end of each run
+    }
   }
 
   // ---- the agent ----

@@ -35,7 +35,11 @@ class SpringBootStarterIT {
 
   @AfterEach
   void tearDown() {
-    Jails.remove(jail);
+    try {
+      Jails.remove(jail);
+    } finally {
+      TomcatTempDirs.removeStarted(); // what a halted, killed or control child left in /tmp
+    }
   }
 
   /** Boot's log lines begin with a timestamp: wait for the text anywhere in the output. */
@@ -63,6 +67,12 @@ class SpringBootStarterIT {
     command.addAll(jvmOptions);
     command.addAll(List.of("-jar", System.getProperty("confine.it." + which + "App"), "--server.port=" + port));
     command.addAll(List.of(properties));
+    TomcatTempDirs.started(port);
+    for (String property : properties) {
+      if (property.startsWith("--management.server.port=")) {
+        TomcatTempDirs.started(Integer.parseInt(property.substring("--management.server.port=".length())));
+      }
+    }
     return ChildJvm.startCommand(command);
   }
 
@@ -111,6 +121,74 @@ class SpringBootStarterIT {
     }
   }
 
+  /**
+   * Issue 29: Boot makes /tmp/tomcat.PORT.N and /tmp/tomcat-docbase.PORT.N as root and registers them
+   * with deleteOnExit, which the JVM, confined, runs from the jail, where the paths name nothing.
+   * The starter deletes them right before chroot, and says so; the confined server still answers,
+   * a missing static file with a 404 (its docBase names nothing in the jail either way); a graceful
+   * stop leaves nothing of this child's (its port) behind.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"boot4", "boot35"})
+  void bootsTemporaryDirectoriesAreDeletedBeforeChrootAndNoneIsLeftAfterAGracefulStop(String which) throws Exception {
+    int port = Examples.freePort();
+    List<Path> before = TomcatTempDirs.of(port);
+    try (ChildJvm child = app(which, port, "--confine.root=" + jail, "--confine.user=65534", "--confine.group=65534")) {
+      awaitText(child, "confine: confined after [" + port + "] listened");
+      String out = child.output();
+      String line = out.lines().filter(l -> l.contains("confine: deleted before chroot the temporary directories Boot made")).findFirst()
+          .orElseThrow(() -> new AssertionError("no deleted line\n" + out));
+      System.out.println("SpringBootStarterIT: " + which + ": " + line.substring(line.indexOf("confine: ")));
+      List<String> deleted = List.of(line.substring(line.lastIndexOf('[') + 1, line.lastIndexOf(']')).split(", "));
+      assertEquals(2, deleted.size(), line);
+      assertTrue(deleted.stream().anyMatch(p -> Path.of(p).getFileName().toString().startsWith("tomcat." + port + ".")), line);
+      assertTrue(deleted.stream().anyMatch(p -> Path.of(p).getFileName().toString().startsWith("tomcat-docbase." + port + ".")), line);
+      for (String path : deleted) {
+        assertFalse(Files.exists(Path.of(path)), path + " is still there once confined\n" + out);
+      }
+      assertFalse(out.contains("left behind"), out);
+      assertEquals(List.of(), minus(TomcatTempDirs.of(port), before), out);
+      String base = "http://127.0.0.1:" + port;
+      assertEquals("{\"message\":\"hello\",\"etcPasswdVisible\":false}", Curl.get(base + "/hello").body, out);
+      Curl.Answer missing = Curl.get(base + "/no-such-file.css");
+      assertEquals(404, missing.status, missing + "\n" + child.output());
+      ProcessHandle.of(child.pid()).ifPresent(ProcessHandle::destroy); // SIGTERM: Boot stops gracefully, exit hooks run
+      assertEquals(143, child.waitFor(START), child.output());
+      assertEquals(List.of(), minus(TomcatTempDirs.of(port), before), child.output());
+    }
+  }
+
+  /**
+   * Control: with the deletion off (-Dconfine.spring.keepTempDirs=true, for comparison only) the
+   * same start leaves both directories, root's, in /tmp after a graceful stop: the JVM's exit-time
+   * deletion ran in the jail. (The test then removes them.)
+   */
+  @org.junit.jupiter.api.Test
+  void controlWithTheDeletionOffBootsTemporaryDirectoriesStayBehind() throws Exception {
+    int port = Examples.freePort();
+    List<Path> before = TomcatTempDirs.of(port);
+    try (ChildJvm child = app(List.of("-Dconfine.spring.keepTempDirs=true"), "boot4", port, "--confine.root=" + jail, "--confine.user=65534",
+        "--confine.group=65534")) {
+      awaitText(child, "confine: confined after [" + port + "] listened");
+      assertFalse(child.output().contains("confine: deleted before chroot"), child.output());
+      assertEquals("{\"message\":\"hello\",\"etcPasswdVisible\":false}", Curl.get("http://127.0.0.1:" + port + "/hello").body);
+      ProcessHandle.of(child.pid()).ifPresent(ProcessHandle::destroy);
+      assertEquals(143, child.waitFor(START), child.output());
+      List<Path> left = minus(TomcatTempDirs.of(port), before);
+      System.out.println("SpringBootStarterIT: control, deletion off: left after a graceful stop: " + left);
+      assertEquals(2, left.size(), left + "\n" + child.output());
+      for (Path dir : left) {
+        assertEquals("root", Files.getOwner(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS).getName(), dir.toString());
+      }
+    }
+  }
+
+  private static List<Path> minus(List<Path> now, List<Path> before) {
+    List<Path> rest = new ArrayList<>(now);
+    rest.removeAll(before);
+    return rest;
+  }
+
   /** A server that never listens: the deadline halts the application with 78 and says why. */
   @org.junit.jupiter.api.Test
   void anApplicationNotConfinedByTheDeadlineIsHalted() throws Exception {
@@ -125,6 +203,7 @@ class SpringBootStarterIT {
     }
     command.addAll(List.of("-Dit.stallBeforeServerMillis=60000", "-jar", System.getProperty("confine.it.boot4App"), "--server.port=" + port,
         "--confine.root=" + jail, "--confine.user=65534", "--confine.group=65534", "--confine.listen-timeout=3s"));
+    TomcatTempDirs.started(port);
     try (ChildJvm child = ChildJvm.startCommand(command)) {
       int status = child.waitFor(START);
       long seconds = (System.nanoTime() - start) / 1_000_000_000L;
@@ -185,6 +264,7 @@ class SpringBootStarterIT {
     }
     command.addAll(List.of("-Dit.holdDirectory=/etc", "-jar", System.getProperty("confine.it.boot4App"),
         "--server.port=" + port, "--confine.root=" + jail, "--confine.user=65534", "--confine.group=65534"));
+    TomcatTempDirs.started(port);
     try (ChildJvm child = ChildJvm.startCommand(command)) {
       int status = child.waitFor(START);
       String out = child.output();
@@ -222,6 +302,7 @@ class SpringBootStarterIT {
       assertEquals("dev.confine.testing.InjectedFailure", Curl.get(base + "/nested").body, out);
       String info = Curl.get("http://127.0.0.1:" + management + "/actuator/info").body;
       assertTrue(info.contains("\"confined\":true") && info.contains("\"root\":\"" + jail + "\"") && info.contains("\"uid\":65534"), info);
+      assertFalse(out.contains("confine: deleted before chroot") || out.contains("left behind"), "Netty: no Tomcat directories\n" + out);
       String health = Curl.get("http://127.0.0.1:" + management + "/actuator/health").body;
       assertTrue(health.contains("\"confine\":{\"details\":{\"asked\":true,\"confined\":true"), health);
       assertTrue(health.matches("(?s).*\"confine\":\\{[^}]*\\}[^}]*\"status\":\"UP\".*"), health);
