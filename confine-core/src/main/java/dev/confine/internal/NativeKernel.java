@@ -107,15 +107,43 @@ public final class NativeKernel implements Kernel {
     try {
       return new DirectLibC();
     } catch (LinkageError e) {
-      UnsatisfiedLinkError failure =
-          new UnsatisfiedLinkError(
-              "jffi could not load its native stub (" + e + "). jffi copies it to java.io.tmpdir ("
-                  + System.getProperty("java.io.tmpdir") + ") or -Djffi.extract.dir and loads it from there, which a noexec"
-                  + " mount refuses: set -Djffi.extract.dir=DIR on a mount that allows exec, or -Djffi.boot.library.path=DIR"
-                  + " holding the stub already extracted" + (feature >= 22 ? "" : ", or run on Java 22+, where confine uses java.lang.foreign"));
+      UnsatisfiedLinkError failure = new UnsatisfiedLinkError(jffiFailure(e, feature));
       failure.initCause(e);
       throw failure;
     }
+  }
+
+  /** java.lang.Shutdown's message when a hook (deleteOnExit's) is added after the exit began. */
+  private static final String SHUTDOWN = "Shutdown in progress";
+
+  /**
+   * Why jffi could not load its stub, and what to do. One cause is not the mount: jffi
+   * (StubLoader.calculateExtractPath, 1.3.13) creates its copy with File.createTempFile and then
+   * calls deleteOnExit, which throws "Shutdown in progress" once the JVM's exit has begun; jffi
+   * then tries the working directory the same way (unless jffi.extract.dir is set). A thread that binds while the JVM exits (the
+   * agent's, beside a main that returned) leaves two empty jffiNNN.so files, which no hook removes.
+   * jffi reports its attempts as the text of their stack traces (StubLoader.load), not as causes:
+   * the exception is looked for in the messages too.
+   */
+  static String jffiFailure(Throwable e, int feature) {
+    // With jffi.extract.dir set, jffi tries that directory alone.
+    String extractDir = System.getProperty("jffi.extract.dir");
+    String where = extractDir != null ? extractDir
+        : System.getProperty("java.io.tmpdir") + " and in the working directory (" + System.getProperty("user.dir") + ")";
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      String message = t.getMessage();
+      if ((t instanceof IllegalStateException && SHUTDOWN.equals(message))
+          || (message != null && message.contains(IllegalStateException.class.getName() + ": " + SHUTDOWN))) {
+        return "jffi could not load its native stub: the JVM was exiting (" + IllegalStateException.class.getName() + ": " + SHUTDOWN + ", from File.deleteOnExit, which jffi calls"
+            + " on its copy of the stub). jffi leaves that copy, empty, in " + where + " as jffiNNN.so: bind before"
+            + " the JVM may exit, e.g. call check() or apply()"
+            + " from main, not from a daemon thread racing main's return";
+      }
+    }
+    return "jffi could not load its native stub (" + e + "). jffi copies it to java.io.tmpdir ("
+        + System.getProperty("java.io.tmpdir") + ") or -Djffi.extract.dir and loads it from there, which a noexec"
+        + " mount refuses: set -Djffi.extract.dir=DIR on a mount that allows exec, or -Djffi.boot.library.path=DIR"
+        + " holding the stub already extracted" + (feature >= 22 ? "" : ", or run on Java 22+, where confine uses java.lang.foreign");
   }
 
   private static LibC ffm(int feature) {

@@ -27,6 +27,27 @@ class NativeKernelTest {
     throw new AssertionError("no " + name + " in /proc/self/status");
   }
 
+  /**
+   * jffi's failure when the JVM is exiting (deleteOnExit refused its temporary copy) is told apart
+   * from a noexec directory: jffi puts the IllegalStateException's stack trace in its message, as
+   * StubLoader.load does; the control, a plain load failure, still gets the noexec advice.
+   */
+  @Test
+  void jffiFailureDuringExitIsNotBlamedOnNoexec() {
+    java.io.StringWriter trace = new java.io.StringWriter();
+    new IllegalStateException("Shutdown in progress").printStackTrace(new java.io.PrintWriter(trace));
+    UnsatisfiedLinkError asJffiSaysIt = new UnsatisfiedLinkError(trace.toString());
+    String exiting = NativeKernel.jffiFailure(asJffiSaysIt, 17);
+    assertTrue(exiting.contains("the JVM was exiting") && exiting.contains("empty"), exiting);
+    assertTrue(!exiting.contains("noexec"), exiting);
+    String asCause = NativeKernel.jffiFailure(new NoClassDefFoundError("x").initCause(new IllegalStateException("Shutdown in progress")), 17);
+    assertTrue(asCause.contains("the JVM was exiting"), asCause);
+
+    String control = NativeKernel.jffiFailure(new UnsatisfiedLinkError("/tmp/jffi1.so: failed to map segment from shared object"), 17);
+    assertTrue(control.contains("noexec") && control.contains("jffi.extract.dir") && !control.contains("exiting"), control);
+    assertTrue(!NativeKernel.jffiFailure(new UnsatisfiedLinkError("x"), 22).contains("Java 22+"), "on 22+ FFM is the fallback, not advice");
+  }
+
   @Test
   void idsMatchProc() throws Exception {
     String[] uids = statusField("Uid").split("\\s+");
