@@ -232,7 +232,7 @@ public final class Bench {
         laidOut();
       }
       if (only.contains("threads")) {
-        threads(first);
+        threads();
       }
     }
     javaHome = javaHomes.get(0);
@@ -959,14 +959,14 @@ public final class Bench {
   /**
    * apply() in JVMs holding N extra sleeping threads (ApplyChild -Dconfine.bench.extraThreads=N),
    * N from --thread-counts, the counts taken in turn run by run so a change of load spreads over
-   * all of them; on the first JDK also the C program with as many threads (glibc's set*id
-   * broadcast, which it pays too). The cost per thread is the slope between the smallest and
+   * all of them; after each JVM the C program with as many threads (glibc's set*id broadcast,
+   * which it pays too). The cost per thread is the slope between the smallest and
    * the largest count: what each further thread adds, the fixed cost of apply() left out.
    */
-  private void threads(boolean first) throws Exception {
+  private void threads() throws Exception {
     int[] counts = ints(options.getOrDefault("thread-counts", "10,100,1000,4000"));
     int threadRuns = Integer.parseInt(options.getOrDefault("thread-runs", String.valueOf(Math.min(runs, 3))));
-    Path binary = first ? cBinary() : null;
+    Path binary = cBinary();
     Map<Integer, Map<String, List<Long>>> byCount = new LinkedHashMap<>();
     for (int n : counts) {
       byCount.put(n, new LinkedHashMap<>());
@@ -988,10 +988,8 @@ public final class Bench {
         if (compare != null && i % 2 == 1) {
           threadRun(n, compare, before.get(n));
         }
-        if (binary != null) {
-          long threads = byCount.get(n).get("threads").get(i);
-          row.computeIfAbsent("C", k -> new ArrayList<>()).add(runC(binary, threads));
-        }
+        long threads = byCount.get(n).get("threads").get(i);
+        row.computeIfAbsent("C", k -> new ArrayList<>()).add(runC(binary, threads));
       }
     }
     md.append("## 8. Cost per thread (").append(jdkLabel).append(")\n\n");
@@ -999,20 +997,18 @@ public final class Bench {
         .append(" (`-Dconfine.bench.extraThreads=N`), ").append(threadRuns).append(" fresh JVMs per N, the counts in turn run by run;")
         .append(" the phases of `ConfinementReport.phases()`. \"set*id\" is the SETGROUPS, SETRESGID and SETRESUID steps: glibc")
         .append(" stops every thread for each of them (SIGSETXID) and waits for its answer.")
-        .append(first ? " \"C\" is `syscalls.c` (section 3) with as many threads: the same open/chroot/set*id calls, the broadcast included." : "")
+        .append(" \"C\" is `syscalls.c` (section 3) with as many threads, run after each JVM: the same open/chroot/set*id calls, the broadcast included.")
         .append(" Load: the 1-minute load average just before each JVM (2 cores, shared). Rerun with `bash bench/run --only threads`.\n\n");
     md.append("| N extra | threads | PREFLIGHT | VERIFY | SYSCALLS | of which set*id | of which thread list | TOTAL |")
-        .append(first ? " C (set*id etc.) |" : "").append(" load |\n");
-    md.append("|---|---|---|---|---|---|---|---|").append(first ? "---|" : "").append("---|\n");
+        .append(" C (set*id etc.) | load |\n");
+    md.append("|---|---|---|---|---|---|---|---|---|---|\n");
     for (int n : counts) {
       Map<String, List<Long>> row = byCount.get(n);
       md.append("| ").append(n).append(" | ").append(Math.round(median(row.get("threads"))));
       for (String p : List.of("PREFLIGHT", "VERIFY", "SYSCALLS", "setxid", "threadList", "TOTAL")) {
         md.append(" | ").append(Stats.f(median(row.get(p)) / 1e6));
       }
-      if (first) {
-        md.append(" | ").append(Stats.f(median(row.get("C")) / 1e6));
-      }
+      md.append(" | ").append(Stats.f(median(row.get("C")) / 1e6));
       md.append(" | ").append(Stats.f2(median(row.get("load")) / 100)).append(" |\n");
     }
     int lo = counts[0];
@@ -1027,12 +1023,8 @@ public final class Bench {
         .append(Stats.f(preflightPerThread)).append(" µs, VERIFY ").append(Stats.f(verifyPerThread)).append(" µs, together **")
         .append(Stats.f(pvPerThread)).append(" µs**; SYSCALLS ").append(Stats.f(syscallsPerThread)).append(" µs, of which set*id ")
         .append(Stats.f(setxidPerThread)).append(" µs");
-    String cWhy = "";
-    if (first) {
-      double cPerThread = (median(byCount.get(hi).get("C")) - median(byCount.get(lo).get("C"))) / threadsApart / 1e3;
-      md.append("; the C program ").append(Stats.f(cPerThread)).append(" µs");
-      cWhy = "; the C program pays " + Stats.f(cPerThread) + " µs per thread for the same broadcast";
-    }
+    double cPerThread = (median(byCount.get(hi).get("C")) - median(byCount.get(lo).get("C"))) / threadsApart / 1e3;
+    md.append("; the C program ").append(Stats.f(cPerThread)).append(" µs");
     md.append(".\n\n");
     if (compare != null) {
       md.append("A/B: the same runs with `").append(Path.of(compare).getFileName()).append("` (before), alternated with this")
@@ -1056,11 +1048,11 @@ public final class Bench {
         "each thread's /proc status read once before the drop (preflight) and once after (verification), and its root and cwd"
             + " looked at once after; the kernel's own cost of generating a status file is the floor",
         "µs"));
-    targets.add(new Target("SYSCALLS per extra thread (slope " + lo + " to " + hi + " threads)", jdkLabel, syscallsPerThread, false,
-        Math.max(setxidPerThread, 0) * 1.25, true,
-        "target: the set*id broadcast's own slope (" + Stats.f(setxidPerThread) + " µs) plus 25%; the rest is the seccomp TSYNC"
-            + " and the thread-list step" + cWhy,
-        "µs"));
+    targets.add(new Target("SYSCALLS per extra thread (slope " + lo + " to " + hi + " threads) / the C program's", jdkLabel,
+        syscallsPerThread / cPerThread, true, 1.25, true,
+        "the C program (" + Stats.f(cPerThread) + " µs per thread) pays glibc's set*id broadcast alone; confine's set*id steps "
+            + Stats.f(setxidPerThread) + " µs, the rest (" + Stats.f(syscallsPerThread - setxidPerThread)
+            + " µs) the seccomp filters' TSYNC and the capability steps"));
   }
 
   /** One ApplyChild with n extra threads, on this confine-core or {@code coreJar}; its figures added to {@code row}. */
