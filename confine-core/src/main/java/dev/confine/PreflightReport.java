@@ -1,17 +1,24 @@
 package dev.confine;
 
+import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Collectors;
 
 /** What preflight found, ordered by severity (errors first). Changes nothing when made. */
 public final class PreflightReport {
   private final List<Finding> findings;
 
   public PreflightReport(List<Finding> findings) {
-    this.findings =
-        findings.stream()
-            .sorted((a, b) -> a.severity().compareTo(b.severity()))
-            .collect(Collectors.toUnmodifiableList());
+    // Loops, not a stream with lambdas: this runs on apply()'s cold path, where each lambda spins a
+    // class. Severity by severity in declaration order, each in the order found: a stable sort.
+    List<Finding> sorted = new ArrayList<>(findings.size());
+    for (Severity severity : Severity.values()) {
+      for (Finding finding : findings) {
+        if (finding.severity() == severity) {
+          sorted.add(finding);
+        }
+      }
+    }
+    this.findings = List.copyOf(sorted);
   }
 
   public List<Finding> findings() {
@@ -27,9 +34,13 @@ public final class PreflightReport {
   }
 
   public List<Finding> bySeverity(Severity severity) {
-    return findings.stream()
-        .filter(f -> f.severity() == severity)
-        .collect(Collectors.toUnmodifiableList());
+    List<Finding> of = new ArrayList<>();
+    for (Finding finding : findings) {
+      if (finding.severity() == severity) {
+        of.add(finding);
+      }
+    }
+    return List.copyOf(of);
   }
 
   public boolean hasErrors() {
@@ -38,7 +49,12 @@ public final class PreflightReport {
 
   /** True if any finding carries this code. */
   public boolean has(String code) {
-    return findings.stream().anyMatch(f -> f.code().equals(code));
+    for (Finding finding : findings) {
+      if (finding.code().equals(code)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** A readable table: severity, code, what, and the fix under it. */

@@ -22,6 +22,10 @@ import java.nio.file.Path;
  * <p>After "PORT", "confined" prints its report's preparations ({@code PREPARED name ms}) and those
  * the jail made unnecessary ({@code SKIPPED name}), then {@code PREPARATIONS-END}.
  *
+ * <p>On a line "memory" from stdin it prints {@code METASPACE used-kb committed-kb}: the "Metaspace"
+ * pool of the memory MXBeans (java.management, which a confined child has loaded for its MANAGEMENT
+ * preparation and a plain one loads for this reading: both figures include its classes).
+ *
  * <p>Arguments: confined|tailored|early|plain|train root.
  */
 public final class ServerChild {
@@ -77,9 +81,26 @@ public final class ServerChild {
       System.out.println("PREPARATIONS-END");
       System.out.flush();
     }
-    while (System.in.read() >= 0) {
-      // serve until the parent closes stdin
+    // Serve until the parent closes stdin; a line "memory" asks for the metaspace now (the parent
+    // reads VmRSS and VmHWM from /proc/PID/status itself: the jail has no /proc).
+    java.io.BufferedReader commands = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.US_ASCII));
+    for (String line; (line = commands.readLine()) != null; ) {
+      if (line.equals("memory")) {
+        System.out.println("METASPACE " + metaspaceKb());
+        System.out.flush();
+      }
     }
     server.stop(0);
+  }
+
+  /** The "Metaspace" pool's use and commitment, kB. */
+  private static String metaspaceKb() {
+    for (java.lang.management.MemoryPoolMXBean pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getName().equals("Metaspace")) {
+        java.lang.management.MemoryUsage usage = pool.getUsage();
+        return usage.getUsed() / 1024 + " " + usage.getCommitted() / 1024;
+      }
+    }
+    throw new IllegalStateException("no Metaspace memory pool");
   }
 }

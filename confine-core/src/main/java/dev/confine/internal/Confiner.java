@@ -288,21 +288,35 @@ public final class Confiner {
   private ConfinementReport confine(PolicyView policy, Progress progress) {
     PhaseTimes time = new PhaseTimes(clock);
     ReportParts report = new ReportParts().root(policy.root());
-    Kernel k = time.phase(Phase.BIND_NATIVE, this::bind);
+    // Timed inline, not through a lambda per phase: each lambda spins a class on this cold path.
+    long t = clock.nanoTime();
+    Kernel k = bind();
+    time.add(Phase.BIND_NATIVE, t);
     progress.kernel = k;
-    Resolved resolved = time.phase(Phase.RESOLVE_IDENTITY, () -> resolve(policy, k));
+    t = clock.nanoTime();
+    Resolved resolved = resolve(policy, k);
+    time.add(Phase.RESOLVE_IDENTITY, t);
     report.identity(resolved.identity);
     // Before preflight, so that preflight sees what they did: a hook may open a directory, or
     // chown, chmod or mknod in the jail.
-    dev.confine.internal.jvm.PreparationSkips.Result skips = time.phase(Phase.PREPARE_JVM, () -> preparer.skips(policy));
+    t = clock.nanoTime();
+    dev.confine.internal.jvm.PreparationSkips.Result skips = preparer.skips(policy);
+    time.add(Phase.PREPARE_JVM, t);
     report.skippedPreparations(skips.skipped()).keptPreparations(skips.kept());
-    report.preparations(time.phase(Phase.PREPARE_JVM, () -> preparer.prepare(policy, clock, skips.skipped().keySet())));
-    Preflight.Result preflight = time.phase(Phase.PREFLIGHT, () -> preflight(policy, resolved, k));
+    t = clock.nanoTime();
+    Map<String, Duration> preparations = preparer.prepare(policy, clock, skips.skipped().keySet());
+    time.add(Phase.PREPARE_JVM, t);
+    report.preparations(preparations);
+    t = clock.nanoTime();
+    Preflight.Result preflight = preflight(policy, resolved, k);
+    time.add(Phase.PREFLIGHT, t);
     report.preflight(preflight.report);
     // The programs are built, and the classes loaded, before anything irreversible.
     Sequence.Executor sequence = new Sequence.Executor(k, clock, policy, preflight.root);
     JvmFigures before = preparer.figures(policy);
-    time.phase(Phase.PREFLIGHT, () -> descriptorsAgain(policy, resolved, k, preflight));
+    t = clock.nanoTime();
+    descriptorsAgain(policy, resolved, k, preflight);
+    time.add(Phase.PREFLIGHT, t);
     // From here to the end of apply() SIGTERM, SIGINT and SIGHUP are recorded, not acted on: the
     // JVM would run the daemon's shutdown hooks as root in the half-made jail; and a watchdog
     // halts the process if this part hangs (SignalHold).
@@ -310,11 +324,16 @@ public final class Confiner {
     progress.sequence = sequence;
 
     // The point of no return lies in here: what fails after it, fails closed.
-    time.phase(Phase.SYSCALLS, () -> runSequence(policy, progress, resolved));
+    t = clock.nanoTime();
+    runSequence(policy, progress, resolved);
+    time.add(Phase.SYSCALLS, t);
 
     long sequenceEnd = clock.nanoTime();
     report.steps(sequence.steps).stepTimes(sequence.times);
-    report.verifications(time.phase(Phase.VERIFY, () -> verify(policy, progress, resolved)));
+    t = clock.nanoTime();
+    List<String> verifications = verify(policy, progress, resolved);
+    time.add(Phase.VERIFY, t);
+    report.verifications(verifications);
     report.containerView(containerView(policy, before, preflight.report, sequenceEnd));
     List<String> notes = notes(policy, k.binding());
     notes.add(sequence.terminalOutcome);
@@ -487,18 +506,11 @@ public final class Confiner {
       this.start = clock.nanoTime();
     }
 
-    <T> T phase(Phase phase, Supplier<T> work) {
-      long t = clock.nanoTime();
-      T result = work.get();
-      phases.merge(phase, Duration.ofNanos(clock.nanoTime() - t), Duration::plus);
-      return result;
-    }
-
-    void phase(Phase phase, Runnable work) {
-      phase(phase, () -> {
-        work.run();
-        return null;
-      });
+    /** Adds the time from {@code since} (a reading of the clock) to now to {@code phase}. */
+    void add(Phase phase, long since) {
+      Duration took = Duration.ofNanos(clock.nanoTime() - since);
+      Duration before = phases.get(phase);
+      phases.put(phase, before == null ? took : before.plus(took));
     }
 
     void total() {

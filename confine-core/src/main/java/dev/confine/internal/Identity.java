@@ -37,11 +37,12 @@ public final class Identity {
     long uid;
     Optional<String> name;
     if (policy.userName().isPresent()) {
-      PasswdEntry found =
-          entry.orElseThrow(
-              () ->
-                  new ConfinementException(
-                      "no user named \"" + policy.userName().get() + "\" in the passwd database; create it or give a uid"));
+      // isPresent()/get() rather than orElseThrow with a lambda: apply()'s cold path spins a class per lambda.
+      if (entry.isEmpty()) {
+        throw new ConfinementException(
+            "no user named \"" + policy.userName().get() + "\" in the passwd database; create it or give a uid");
+      }
+      PasswdEntry found = entry.get();
       uid = found.uid;
       name = Optional.of(found.name);
       if (uid == 0) {
@@ -56,11 +57,11 @@ public final class Identity {
     if (policy.gid().isPresent()) {
       gid = policy.gid().getAsLong();
     } else {
-      PasswdEntry found =
-          entry.orElseThrow(
-              () ->
-                  new ConfinementException(
-                      "uid " + uid + " has no passwd entry, so it has no primary group: give group(gid) explicitly"));
+      if (entry.isEmpty()) {
+        throw new ConfinementException(
+            "uid " + uid + " has no passwd entry, so it has no primary group: give group(gid) explicitly");
+      }
+      PasswdEntry found = entry.get();
       gid = found.gid;
       if (gid == 0) {
         throw new ConfinementException(

@@ -780,7 +780,7 @@ public final class NativeKernel implements Kernel {
    * (readAllLines decoded and split every whole status file: 18 ms for 70 processes).
    */
   private Map<Long, Ids> otherProcessesNative() throws ErrnoException {
-    long self = ProcessHandle.current().pid();
+    long self = processId();
     int proc = libc.open("/proc", openDirectoryFlags);
     if (proc < 0) {
       throw error(Syscall.READ_PROCESS_STATUS, "open", "/proc");
@@ -1362,7 +1362,9 @@ public final class NativeKernel implements Kernel {
 
   @Override
   public long processId() {
-    return ProcessHandle.current().pid();
+    // getpid(2) itself, not ProcessHandle.current(): ProcessHandleImpl's initialiser builds the
+    // process reaper's executor (a dozen classes and lambdas) on apply()'s cold path.
+    return libc.syscall0(arch().number("getpid"));
   }
 
   @Override

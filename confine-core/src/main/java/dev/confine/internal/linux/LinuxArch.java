@@ -14,7 +14,7 @@ public enum LinuxArch {
   X86_64(0xC000003E, 0x40000000,
       Map.ofEntries(
           Map.entry("clone", 56), Map.entry("ptrace", 101), Map.entry("syslog", 103),
-          Map.entry("getppid", 110), Map.entry("uselib", 134), Map.entry("vhangup", 153),
+          Map.entry("getpid", 39), Map.entry("getppid", 110), Map.entry("uselib", 134), Map.entry("vhangup", 153),
           Map.entry("pivot_root", 155), Map.entry("adjtimex", 159), Map.entry("chroot", 161),
           Map.entry("acct", 163), Map.entry("settimeofday", 164), Map.entry("mount", 165),
           Map.entry("umount2", 166), Map.entry("swapon", 167), Map.entry("swapoff", 168),
@@ -62,7 +62,7 @@ public enum LinuxArch {
           Map.entry("delete_module", 106), Map.entry("clock_settime", 112), Map.entry("syslog", 116),
           Map.entry("ptrace", 117), Map.entry("reboot", 142), Map.entry("sethostname", 161),
           Map.entry("setdomainname", 162), Map.entry("settimeofday", 170), Map.entry("adjtimex", 171),
-          Map.entry("getppid", 173), Map.entry("gettid", 178), Map.entry("add_key", 217),
+          Map.entry("getpid", 172), Map.entry("getppid", 173), Map.entry("gettid", 178), Map.entry("add_key", 217),
           Map.entry("request_key", 218), Map.entry("keyctl", 219), Map.entry("clone", 220),
           Map.entry("swapon", 224), Map.entry("swapoff", 225), Map.entry("perf_event_open", 241),
           Map.entry("fanotify_init", 262), Map.entry("name_to_handle_at", 264),

@@ -458,9 +458,10 @@ final class ProcessChecks {
    * again, in the report, should any path around them open.
    */
   static void targetIdentity(PreflightContext context, List<Finding> findings) {
-    long uid = context.identity.map(i -> i.uid).orElse(context.policy.uid().orElse(-1));
-    long gid = context.identity.map(i -> i.gid).orElse(context.policy.gid().orElse(-1));
-    List<Long> groups = context.identity.map(i -> i.groups).orElse(context.policy.supplementaryGroups());
+    // isPresent()/get(), not map() with lambdas: a class spun each on apply()'s cold path.
+    long uid = context.identity.isPresent() ? context.identity.get().uid : context.policy.uid().orElse(-1);
+    long gid = context.identity.isPresent() ? context.identity.get().gid : context.policy.gid().orElse(-1);
+    List<Long> groups = context.identity.isPresent() ? context.identity.get().groups : context.policy.supplementaryGroups();
     List<String> zero = new ArrayList<>();
     if (uid == 0) zero.add("uid 0");
     if (gid == 0) zero.add("gid 0");
@@ -478,17 +479,17 @@ final class ProcessChecks {
 
   /** Other processes with the target uid can ptrace or signal the confined one. */
   static void sharedUid(PreflightContext context, List<Finding> findings) throws ErrnoException {
-    long uid = context.identity.map(i -> i.uid).orElse(context.policy.uid().orElse(-1));
+    long uid = context.identity.isPresent() ? context.identity.get().uid : context.policy.uid().orElse(-1);
     if (uid < 0) {
       return;
     }
     List<Long> pids = new ArrayList<>();
-    context.kernel.otherProcesses().forEach(
-        (pid, ids) -> {
-          if (ids.real == uid || ids.effective == uid || ids.saved == uid) {
-            pids.add(pid);
-          }
-        });
+    for (java.util.Map.Entry<Long, Kernel.Ids> process : context.kernel.otherProcesses().entrySet()) {
+      Kernel.Ids ids = process.getValue();
+      if (ids.real == uid || ids.effective == uid || ids.saved == uid) {
+        pids.add(process.getKey());
+      }
+    }
     if (pids.isEmpty()) {
       return;
     }

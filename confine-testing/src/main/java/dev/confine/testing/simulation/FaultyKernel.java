@@ -100,6 +100,14 @@ public final class FaultyKernel {
     return this;
   }
 
+  /**
+   * False for a call whose C function reports no failure, as its {@link SyscallOf} on {@link Kernel}
+   * declares ({@code canFail = false}: umask(2), openlog(3)); read from there, not listed here.
+   */
+  public static boolean canFail(Syscall syscall) {
+    return !CANNOT_FAIL.contains(requireNonNull(syscall, "syscall"));
+  }
+
   /** Failures armed but not reached by any call, as "SYSCALL ERRNO". */
   public synchronized List<String> unreached() {
     List<String> left = new ArrayList<>();
