@@ -100,7 +100,8 @@ public final class Verifier {
 
   /** A thread's name for a message, "?" if it has ended. */
   private static String threadName(Kernel kernel, int threadListFd, long tid) throws ErrnoException {
-    return kernel.threadStatus(threadListFd, tid).map(t -> t.name).orElse("?");
+    java.util.Optional<dev.confine.internal.linux.ThreadStatus> status = kernel.threadStatus(threadListFd, tid);
+    return status.isPresent() ? status.get().name : "?";
   }
 
   /**
