@@ -21,6 +21,9 @@ import java.util.stream.Stream;
  * <p>Arguments: root [train]. With "train" it confines nothing: it checks the jail and readies
  * the JVM (check() and prepareJvm(), the classes apply() loads but the sequence's) and exits, for
  * an AOT cache's training run, which writes the cache at exit (a confined JVM could not).
+ *
+ * <p>With -Dconfine.bench.extraThreads=N it first starts N platform threads that sleep (bench/run's
+ * thread curve: what apply() costs per thread).
  */
 public final class ApplyChild {
   private ApplyChild() {}
@@ -34,6 +37,7 @@ public final class ApplyChild {
       System.out.println("TRAINED");
       return;
     }
+    startSleepers(Integer.getInteger("confine.bench.extraThreads", 0));
     // Opened before apply(): after chroot there is no /proc, and a read at offset 0 of an open
     // /proc file regenerates it.
     try (FileChannel status = FileChannel.open(Path.of("/proc/self/status"))) {
@@ -65,6 +69,23 @@ public final class ApplyChild {
       }
       System.out.println("CONFINED uid=" + report.uid());
     }
+  }
+
+  /** N daemon threads, each parked until the JVM exits; returns once all have started. */
+  private static void startSleepers(int count) throws InterruptedException {
+    java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(count);
+    for (int i = 0; i < count; i++) {
+      // A small stack: 4,000 threads of the default 1 MB would reserve 4 GB of address space.
+      Thread t = new Thread(null, () -> {
+        started.countDown();
+        while (true) {
+          java.util.concurrent.locks.LockSupport.park();
+        }
+      }, "sleeper-" + i, 256 * 1024);
+      t.setDaemon(true);
+      t.start();
+    }
+    started.await();
   }
 
   static long vmRssKb(FileChannel status) throws IOException {

@@ -34,8 +34,9 @@ import java.util.stream.Stream;
  *
  * <pre>
  * Bench --bench-jar J --lib DIR --core-classpath FILE --c-source FILE --work DIR --out FILE
- *       [--runs 10] [--only floor,bind,apply,baseline,server,laidout,boot,steady,syscalls,preflight,memory]
+ *       [--runs 10] [--only floor,bind,apply,baseline,server,laidout,boot,steady,syscalls,preflight,memory,threads]
  *       [--files 1000,10000,100000] [--fds 10,1000,10000] [--java-homes DIR,DIR]
+ *       [--thread-counts 10,100,1000,4000] [--thread-runs 3] [--compare-core JAR]
  *       [--boot-jar JAR] [--examples-jar JAR]
  * </pre>
  */
@@ -45,7 +46,7 @@ public final class Bench {
   static final Path JAIL_BASE = Path.of(System.getProperty("confine.bench.jailBase", "/run/confine-bench"));
   static final String HISTORY_MARKER = "<!-- history: kept by bench/run -->";
   private static final List<String> SECTIONS =
-      List.of("floor", "bind", "apply", "baseline", "server", "laidout", "boot", "steady", "syscalls", "preflight", "memory");
+      List.of("floor", "bind", "apply", "baseline", "server", "laidout", "boot", "steady", "syscalls", "preflight", "memory", "threads");
   /** A second JDK the children also run on, where the machine has it (Temurin 25 here). */
   private static final String SECOND_JDK = "/usr/lib/jvm/temurin-25-jdk-amd64";
   private static final List<String> PHASES =
@@ -115,8 +116,15 @@ public final class Bench {
     final double limit;
     final boolean atMost;
     final String why;
+    /** The unit of a figure that is not a ratio: "ms" unless said. */
+    final String unit;
 
     Target(String figure, String jdk, double measured, boolean ratio, double limit, boolean atMost, String why) {
+      this(figure, jdk, measured, ratio, limit, atMost, why, "ms");
+    }
+
+    Target(String figure, String jdk, double measured, boolean ratio, double limit, boolean atMost, String why, String unit) {
+      this.unit = unit;
       this.figure = figure;
       this.jdk = jdk;
       this.measured = measured;
@@ -131,7 +139,7 @@ public final class Bench {
     }
 
     String value(double v) {
-      return ratio ? Stats.f2(v) + (atMost ? "x" : "") : Stats.f(v) + " ms";
+      return ratio ? Stats.f2(v) + (atMost ? "x" : "") : Stats.f(v) + " " + unit;
     }
 
     String row() {
@@ -222,6 +230,9 @@ public final class Bench {
       }
       if (only.contains("laidout")) {
         laidOut();
+      }
+      if (only.contains("threads")) {
+        threads();
       }
     }
     javaHome = javaHomes.get(0);
@@ -950,7 +961,8 @@ public final class Bench {
 
   // ---------------------------------------------------------------- 3. syscalls vs C
 
-  private void syscalls() throws Exception {
+  /** syscalls.c, compiled with gcc -O2 into the work directory. */
+  private Path cBinary() throws Exception {
     Path binary = work.resolve("syscalls");
     Process gcc =
         new ProcessBuilder("gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-pthread", "-o", binary.toString(), required("c-source"))
@@ -958,6 +970,11 @@ public final class Bench {
     if (gcc.waitFor() != 0) {
       throw new IllegalStateException("gcc failed on " + required("c-source"));
     }
+    return binary;
+  }
+
+  private void syscalls() throws Exception {
+    Path binary = cBinary();
     long threads = Math.round(new Stats(jvmThreads.stream().map(Long::doubleValue).collect(Collectors.toList())).median());
     List<Long> c = new ArrayList<>();
     List<Long> cSingle = new ArrayList<>();
@@ -999,8 +1016,8 @@ public final class Bench {
     md.append("| C, 1 thread | ").append(c1.cells()).append(" |\n");
     md.append("| **ratio of medians (Java / C with ").append(threads).append(" threads)** | ").append(Stats.f2(ratio)).append(" | | |\n\n");
     md.append("### Each step of the SYSCALLS phase\n\n");
-    md.append("The hardening steps (Linux) are not in the C program: opening /proc/self/task and reading every thread's status")
-        .append(" once (for the per-thread verification after the drop), emptying the bounding set (a PR_CAPBSET_READ probe")
+    md.append("The hardening steps (Linux) are not in the C program: opening /proc/self/task and reading the calling thread's")
+        .append(" status (the fields are there; every thread's is read after the drop), emptying the bounding set (a PR_CAPBSET_READ probe")
         .append(" for the last capability, then a read and a drop per capability, and a read-back), clearing the ambient set,")
         .append(" capset with a capget read-back, no_new_privs with a read-back, and the seccomp filter with TSYNC.\n\n");
     md.append("| step | median | min | max | in the C comparison |\n|---|---|---|---|---|\n");
@@ -1026,6 +1043,154 @@ public final class Bench {
     } finally {
       Jails.remove(JAIL_BASE, jail);
     }
+  }
+
+  // ---------------------------------------------------------------- 8. cost per thread
+
+  /**
+   * apply() in JVMs holding N extra sleeping threads (ApplyChild -Dconfine.bench.extraThreads=N),
+   * N from --thread-counts, the counts taken in turn run by run so a change of load spreads over
+   * all of them; after each JVM the C program with as many threads (glibc's set*id broadcast,
+   * which it pays too). The cost per thread is the slope between the smallest and
+   * the largest count: what each further thread adds, the fixed cost of apply() left out.
+   */
+  private void threads() throws Exception {
+    int[] counts = ints(options.getOrDefault("thread-counts", "10,100,1000,4000"));
+    int threadRuns = Integer.parseInt(options.getOrDefault("thread-runs", String.valueOf(Math.min(runs, 3))));
+    Path binary = cBinary();
+    Map<Integer, Map<String, List<Long>>> byCount = new LinkedHashMap<>();
+    for (int n : counts) {
+      byCount.put(n, new LinkedHashMap<>());
+    }
+    // --compare-core JAR: the same runs with that confine-core (the code before a change) too,
+    // alternated with this one run by run, for the change's A/B in one load.
+    String compare = options.get("compare-core");
+    Map<Integer, Map<String, List<Long>>> before = new LinkedHashMap<>();
+    for (int n : counts) {
+      before.put(n, new LinkedHashMap<>());
+    }
+    for (int i = 0; i < threadRuns; i++) {
+      for (int n : counts) {
+        Map<String, List<Long>> row = byCount.get(n);
+        if (compare != null && i % 2 == 0) {
+          threadRun(n, compare, before.get(n));
+        }
+        threadRun(n, null, row);
+        if (compare != null && i % 2 == 1) {
+          threadRun(n, compare, before.get(n));
+        }
+        long threads = byCount.get(n).get("threads").get(i);
+        row.computeIfAbsent("C", k -> new ArrayList<>()).add(runC(binary, threads));
+      }
+    }
+    md.append("## 8. Cost per thread (").append(jdkLabel).append(")\n\n");
+    md.append("`ApplyChild` (default policy, an empty jail) in a JVM holding N extra platform threads that sleep")
+        .append(" (`-Dconfine.bench.extraThreads=N`), ").append(threadRuns).append(" fresh JVMs per N, the counts in turn run by run;")
+        .append(" the phases of `ConfinementReport.phases()`. \"set*id\" is the SETGROUPS, SETRESGID and SETRESUID steps: glibc")
+        .append(" stops every thread for each of them (SIGSETXID) and waits for its answer.")
+        .append(" \"C\" is `syscalls.c` (section 3) with as many threads, run after each JVM: the same open/chroot/set*id calls, the broadcast included.")
+        .append(" Load: the 1-minute load average just before each JVM (2 cores, shared). Rerun with `bash bench/run --only threads`.\n\n");
+    md.append("| N extra | threads | PREFLIGHT | VERIFY | SYSCALLS | of which set*id | of which thread list | TOTAL |")
+        .append(" C (set*id etc.) | load |\n");
+    md.append("|---|---|---|---|---|---|---|---|---|---|\n");
+    for (int n : counts) {
+      Map<String, List<Long>> row = byCount.get(n);
+      md.append("| ").append(n).append(" | ").append(Math.round(median(row.get("threads"))));
+      for (String p : List.of("PREFLIGHT", "VERIFY", "SYSCALLS", "setxid", "threadList", "TOTAL")) {
+        md.append(" | ").append(Stats.f(median(row.get(p)) / 1e6));
+      }
+      md.append(" | ").append(Stats.f(median(row.get("C")) / 1e6));
+      md.append(" | ").append(Stats.f2(median(row.get("load")) / 100)).append(" |\n");
+    }
+    int lo = counts[0];
+    int hi = counts[counts.length - 1];
+    double threadsApart = median(byCount.get(hi).get("threads")) - median(byCount.get(lo).get("threads"));
+    double pvPerThread = (median(byCount.get(hi).get("PV")) - median(byCount.get(lo).get("PV"))) / threadsApart / 1e3;
+    double preflightPerThread = (median(byCount.get(hi).get("PREFLIGHT")) - median(byCount.get(lo).get("PREFLIGHT"))) / threadsApart / 1e3;
+    double verifyPerThread = (median(byCount.get(hi).get("VERIFY")) - median(byCount.get(lo).get("VERIFY"))) / threadsApart / 1e3;
+    double syscallsPerThread = (median(byCount.get(hi).get("SYSCALLS")) - median(byCount.get(lo).get("SYSCALLS"))) / threadsApart / 1e3;
+    double setxidPerThread = (median(byCount.get(hi).get("setxid")) - median(byCount.get(lo).get("setxid"))) / threadsApart / 1e3;
+    md.append("\nPer extra thread (slope of the medians from ").append(lo).append(" to ").append(hi).append(" extra threads): PREFLIGHT ")
+        .append(Stats.f(preflightPerThread)).append(" µs, VERIFY ").append(Stats.f(verifyPerThread)).append(" µs, together **")
+        .append(Stats.f(pvPerThread)).append(" µs**; SYSCALLS ").append(Stats.f(syscallsPerThread)).append(" µs, of which set*id ")
+        .append(Stats.f(setxidPerThread)).append(" µs");
+    double cPerThread = (median(byCount.get(hi).get("C")) - median(byCount.get(lo).get("C"))) / threadsApart / 1e3;
+    md.append("; the C program ").append(Stats.f(cPerThread)).append(" µs");
+    md.append(".\n\n");
+    if (compare != null) {
+      md.append("A/B: the same runs with `").append(Path.of(compare).getFileName()).append("` (before), alternated with this")
+          .append(" confine-core (after) run by run; medians, ms.\n\n");
+      md.append("| N extra | PREFLIGHT before / after | VERIFY before / after | SYSCALLS before / after | thread list step before / after | TOTAL before / after | load |\n");
+      md.append("|---|---|---|---|---|---|---|\n");
+      for (int n : counts) {
+        Map<String, List<Long>> a = before.get(n);
+        Map<String, List<Long>> b = byCount.get(n);
+        md.append("| ").append(n);
+        for (String p : List.of("PREFLIGHT", "VERIFY", "SYSCALLS", "threadList", "TOTAL")) {
+          md.append(" | ").append(Stats.f(median(a.get(p)) / 1e6)).append(" / ").append(Stats.f(median(b.get(p)) / 1e6));
+        }
+        md.append(" | ").append(Stats.f2(median(a.get("load")) / 100)).append(" / ").append(Stats.f2(median(b.get("load")) / 100)).append(" |\n");
+      }
+      double beforePv = (median(before.get(hi).get("PV")) - median(before.get(lo).get("PV"))) / threadsApart / 1e3;
+      md.append("\nPREFLIGHT + VERIFY per extra thread: before ").append(Stats.f(beforePv)).append(" µs, after ")
+          .append(Stats.f(pvPerThread)).append(" µs.\n\n");
+    }
+    targets.add(new Target("PREFLIGHT + VERIFY per extra thread (slope " + lo + " to " + hi + " threads)", jdkLabel, pvPerThread, false, 20, true,
+        "each thread's /proc status read once before the drop (preflight) and once after (verification), and its root and cwd"
+            + " looked at once after; the kernel's own cost of generating a status file is the floor",
+        "µs"));
+    targets.add(new Target("SYSCALLS per extra thread (slope " + lo + " to " + hi + " threads) / the C program's", jdkLabel,
+        syscallsPerThread / cPerThread, true, 1.25, true,
+        "the C program (" + Stats.f(cPerThread) + " µs per thread) pays glibc's set*id broadcast alone; confine's set*id steps "
+            + Stats.f(setxidPerThread) + " µs, the rest (" + Stats.f(syscallsPerThread - setxidPerThread)
+            + " µs) the seccomp filters' TSYNC and the capability steps"));
+  }
+
+  /** One ApplyChild with n extra threads, on this confine-core or {@code coreJar}; its figures added to {@code row}. */
+  private void threadRun(int n, String coreJar, Map<String, List<Long>> row) throws Exception {
+    List<String> setxid = List.of("SETGROUPS", "SETRESGID", "SETRESUID");
+    row.computeIfAbsent("load", k -> new ArrayList<>()).add(Math.round(100 * Double.parseDouble(loadAverage().split(" ")[0])));
+    Path jail = Jails.fresh(JAIL_BASE, "threads");
+    List<String> command = java(List.of("-Dconfine.bench.extraThreads=" + n), false, "dev.confine.bench.ApplyChild", jail.toString());
+    if (coreJar != null) {
+      command = command.stream()
+          .map(a -> a.contains("confine-core-") ? String.join(":", Arrays.stream(a.split(":"))
+              .map(e -> Path.of(e).getFileName().toString().startsWith("confine-core-") ? coreJar : e).toArray(String[]::new)) : a)
+          .collect(Collectors.toList());
+    }
+    try (ChildJvm child = ChildJvm.startCommand(command)) {
+      child.awaitLine("CONFINED", TIMEOUT);
+      int status = child.waitFor(TIMEOUT);
+      if (status != 0) {
+        throw new IllegalStateException("ApplyChild with " + n + " extra threads exited " + status + ":\n" + child.output());
+      }
+      Map<String, String> f = child.tagged("BENCH");
+      for (String p : List.of("PREFLIGHT", "SYSCALLS", "VERIFY", "TOTAL")) {
+        row.computeIfAbsent(p, k -> new ArrayList<>()).add(Long.parseLong(f.get("phase." + p)));
+      }
+      row.computeIfAbsent("PV", k -> new ArrayList<>()).add(Long.parseLong(f.get("phase.PREFLIGHT")) + Long.parseLong(f.get("phase.VERIFY")));
+      long broadcast = 0;
+      long threadList = 0;
+      for (Map.Entry<String, String> e : f.entrySet()) {
+        if (e.getKey().startsWith("step.")) {
+          String step = e.getKey().substring(e.getKey().indexOf('.', 5) + 1);
+          if (setxid.contains(step)) {
+            broadcast += Long.parseLong(e.getValue());
+          } else if (step.equals("OPEN_THREAD_LIST")) {
+            threadList += Long.parseLong(e.getValue());
+          }
+        }
+      }
+      row.computeIfAbsent("setxid", k -> new ArrayList<>()).add(broadcast);
+      row.computeIfAbsent("threadList", k -> new ArrayList<>()).add(threadList);
+      row.computeIfAbsent("threads", k -> new ArrayList<>()).add(Long.parseLong(f.get("threads")));
+    } finally {
+      Jails.remove(JAIL_BASE, jail);
+    }
+  }
+
+  private static double median(List<Long> values) {
+    return new Stats(values.stream().map(Long::doubleValue).collect(Collectors.toList())).median();
   }
 
   // ---------------------------------------------------------------- 4. preflight

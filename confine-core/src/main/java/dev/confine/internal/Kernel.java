@@ -324,6 +324,34 @@ public interface Kernel {
   List<dev.confine.internal.linux.ThreadStatus> threadStatuses(int threadListFd) throws ErrnoException;
 
   /**
+   * The ids of the threads listed through a descriptor from {@link #openThreadList()}, no status
+   * read: what a check that looks at each thread by other means needs (its root and cwd).
+   */
+  @SyscallOf(Syscall.READ_THREAD_STATUS)
+  default List<Long> threadIds(int threadListFd) throws ErrnoException {
+    List<dev.confine.internal.linux.ThreadStatus> threads = threadStatuses(threadListFd);
+    List<Long> tids = new java.util.ArrayList<>(threads.size());
+    for (dev.confine.internal.linux.ThreadStatus t : threads) {
+      tids.add(t.tid);
+    }
+    return tids;
+  }
+
+  /**
+   * One thread's status, read through a descriptor from {@link #openThreadList()}; empty if no
+   * such thread (it ended).
+   */
+  @SyscallOf(Syscall.READ_THREAD_STATUS)
+  default java.util.Optional<dev.confine.internal.linux.ThreadStatus> threadStatus(int threadListFd, long tid) throws ErrnoException {
+    for (dev.confine.internal.linux.ThreadStatus t : threadStatuses(threadListFd)) {
+      if (t.tid == tid) {
+        return java.util.Optional.of(t);
+      }
+    }
+    return java.util.Optional.empty();
+  }
+
+  /**
    * Sleeps about {@code nanos}: the verifier's wait for a thread that was ending during the drop
    * (see {@link Verifier}). Not a syscall that can fail.
    */

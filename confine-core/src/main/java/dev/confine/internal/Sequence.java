@@ -416,10 +416,15 @@ public final class Sequence {
 
     void openThreadList() throws ErrnoException {
       threadListFd = kernel.openThreadList();
-      // Read once now, while a failure is still harmless: proves the fields are there and loads
-      // every class the reading needs while the class path is still reachable.
-      kernel.threadStatuses(threadListFd);
       callerTid = kernel.threadId();
+      // This thread's status read once now, while a failure is still harmless: proves the fields
+      // are there and loads every class the reading needs while the class path is still
+      // reachable. This thread's alone: every thread's was read by preflight just before, and all
+      // are read after the drop; a second look at each here cost a server with 4,000 threads
+      // 150 ms (issue 28).
+      if (kernel.threadStatus(threadListFd, callerTid).isEmpty()) {
+        throw new IllegalStateException("the calling thread " + callerTid + " is not in /proc/self/task");
+      }
       // And this thread's root as the verification will read it, with its mount: a kernel that
       // cannot tell the mount (before 5.8) is refused here, not after the drop (issue 23).
       kernel.statAt(threadListFd, callerTid + "/root");

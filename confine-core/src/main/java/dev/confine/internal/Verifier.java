@@ -60,12 +60,14 @@ public final class Verifier {
   public static String verifyThreadViews(Kernel kernel, int threadListFd, FileStatus root) throws ErrnoException {
     List<String> problems = new ArrayList<>();
     int checked = 0;
-    for (dev.confine.internal.linux.ThreadStatus t : kernel.threadStatuses(threadListFd)) {
+    // The ids alone, listed afresh (a thread born since verifyThreads read the statuses is looked
+    // at too); the name is read only for a thread that fails.
+    for (long tid : kernel.threadIds(threadListFd)) {
       boolean seen = false;
       for (String link : THREAD_VIEWS) {
         FileStatus status;
         try {
-          status = kernel.statAt(threadListFd, t.tid + "/" + link);
+          status = kernel.statAt(threadListFd, tid + "/" + link);
         } catch (ErrnoException e) {
           if (e.is(Errno.ENOENT) || e.is(Errno.ESRCH)) {
             continue; // the thread ended after it was listed
@@ -78,7 +80,7 @@ public final class Verifier {
         if (!status.sameFileAndMountAs(root)) {
           boolean otherMount = status.device == root.device && status.inode == root.inode;
           problems.add(
-              "thread " + t.tid + " \"" + t.name + "\": " + link + " is device " + status.device + " inode " + status.inode
+              "thread " + tid + " \"" + threadName(kernel, threadListFd, tid) + "\": " + link + " is device " + status.device + " inode " + status.inode
                   + " mount " + status.mountId.getAsLong() + ", not the new root (device " + root.device + " inode " + root.inode
                   + " mount " + root.mountId.getAsLong() + ")" + (otherMount ? ", the same directory on another mount (a bind mount's source?)" : "")
                   + ": it does not share the process's root (unshare(CLONE_FS)?) and still sees the host");
@@ -95,6 +97,12 @@ public final class Verifier {
   }
 
   private static final String[] THREAD_VIEWS = {"root", "cwd"};
+
+  /** A thread's name for a message, "?" if it has ended. */
+  private static String threadName(Kernel kernel, int threadListFd, long tid) throws ErrnoException {
+    java.util.Optional<dev.confine.internal.linux.ThreadStatus> status = kernel.threadStatus(threadListFd, tid);
+    return status.isPresent() ? status.get().name : "?";
+  }
 
   /**
    * No open descriptor is a directory outside the new root: one opened by another thread after
@@ -317,7 +325,10 @@ public final class Verifier {
         break;
       }
     }
-    if (t.groups.size() != identity.groups.size() || !new HashSet<>(t.groups).equals(new HashSet<>(identity.groups))) {
+    // The same list in the same order (the kernel's sorted one, as setgroups was given it) is the
+    // usual case and needs no set per thread; any other is compared as sets of the same size.
+    if (!t.groups.equals(identity.groups)
+        && (t.groups.size() != identity.groups.size() || !new HashSet<>(t.groups).equals(new HashSet<>(identity.groups)))) {
       found.add(who + ": Groups " + t.groups + ", expected " + identity.groups);
     }
     long allowed = caller ? keptMask : 0;

@@ -408,8 +408,18 @@ final class ProcessChecks {
     // Every TSYNC filter confine installs needs every thread to have the caller's filters: a
     // filter a thread installed for itself makes it fail with ESRCH after chroot, a halt where a
     // refusal is possible now (Seccomp_filters, kernel 5.9 and later).
-    java.util.Map<Integer, List<String>> byFilters = new java.util.TreeMap<>();
+    // The names only when the counts differ: a string per thread of thousands, for nothing, cost
+    // the cold path more than the comparison (issue 28).
+    boolean differ = false;
+    int firstCount = -1;
     for (ThreadStatus t : threads) {
+      if (t.seccompFilters >= 0) {
+        differ |= firstCount >= 0 && t.seccompFilters != firstCount;
+        firstCount = firstCount >= 0 ? firstCount : t.seccompFilters;
+      }
+    }
+    java.util.Map<Integer, List<String>> byFilters = new java.util.TreeMap<>();
+    for (ThreadStatus t : differ ? threads : List.<ThreadStatus>of()) {
       if (t.seccompFilters >= 0) {
         byFilters.computeIfAbsent(t.seccompFilters, k -> new ArrayList<>()).add("thread " + t.tid + " \"" + t.name + "\"");
       }
