@@ -15,24 +15,50 @@ import java.util.function.Consumer;
  * everything else, is loaded by that thread (or by the gate, at a listen). at=main does all of it
  * in premain, in AgentRuntime.
  *
- * <p>One instance is both the agent's thread and the gate's action: one class, not two.
+ * <p>One instance is both the agent's thread and the gate's action: one class, not two. The
+ * thread starts first, before the options are parsed (unless they may say at=main), and loads the
+ * classes premain goes on to need while premain parses the options: on two idle cores the two
+ * halves of premain overlap. It waits for the options before it checks anything.
  */
 final class Premain implements Runnable, Consumer<InetSocketAddress> {
-  private final AgentOptions options;
-  private final Instrumentation instrumentation;
-  private final boolean jarUrlCache;
-  private final PrintStream err;
+  /**
+   * What the agent's thread loads while premain parses the options, in the order premain needs
+   * them last (so that the two threads rarely wait for the same class): the transformers' and the
+   * gate's classes, the policy's, then the agent's thread's own. Initialized, so linked and
+   * verified too; none of their initializers does more than fill constants.
+   */
+  private static final String[] AHEAD = {
+    "dev.confine.agent.runtime.JarUrlCache", "dev.confine.agent.runtime.ListenGate", "java.util.function.ObjIntConsumer",
+    "java.nio.channels.ServerSocketChannel", "java.net.SocketImpl", "dev.confine.internal.PolicyView", "dev.confine.ConfinementPolicy",
+    "dev.confine.Capability", "dev.confine.JvmFacility", "dev.confine.FailureMode", "dev.confine.SyslogFacility",
+    "dev.confine.ConfinementPolicy$Builder", "dev.confine.Confinement", "dev.confine.agent.runtime.AgentRuntime",
+  };
 
-  private Premain(AgentOptions options, Instrumentation instrumentation, boolean jarUrlCache, PrintStream err) {
-    this.options = options;
+  private final Instrumentation instrumentation;
+  private final PrintStream err;
+  /** Handed over by premain (under this object's lock) once the transformers and the gate are in place. */
+  private AgentOptions options;
+  private boolean jarUrlCache;
+  private boolean handed;
+
+  private Premain(Instrumentation instrumentation, PrintStream err) {
     this.instrumentation = instrumentation;
-    this.jarUrlCache = jarUrlCache;
     this.err = err;
   }
 
   /** Called from premain (or agentmain) with the agent's argument string and its Instrumentation. */
   static void start(String arguments, Instrumentation instrumentation) {
     PrintStream err = System.err;
+    Premain agent = new Premain(instrumentation, err);
+    // Not a lambda, here or for the gate: each lambda's first evaluation spins a class, before main.
+    Thread waiter = new Thread(agent, "confine-agent");
+    waiter.setDaemon(true);
+    // Started now unless the options may say at=main (which starts no thread: all in premain) or
+    // are in a file (not read yet); its checks wait for the options in any case.
+    boolean early = arguments != null && !arguments.startsWith("@") && !arguments.contains("main");
+    if (early) {
+      waiter.start();
+    }
     AgentOptions options;
     try {
       options = AgentOptions.parse(arguments);
@@ -59,7 +85,6 @@ final class Premain implements Runnable, Consumer<InetSocketAddress> {
     if (jarUrlCache) {
       JarUrlCache.register(instrumentation);
     }
-    Premain agent = new Premain(options, instrumentation, jarUrlCache, err);
     boolean gated = false;
     if (!Boolean.getBoolean("confine.agent.noGate")) { // off only to show what the gate prevents
       try {
@@ -76,16 +101,46 @@ final class Premain implements Runnable, Consumer<InetSocketAddress> {
         + " listen" + " (timeout " + options.timeout.toSeconds() + " s)"
         + (gated ? "; gated: the JDK's listen and Netty's native Socket.listen; a server calling listen(2) any other way is confined"
             + " once the kernel shows it listening, and may answer as root until then (at=main covers it)" : ""));
-    // Not a lambda, here or for the gate: each lambda's first evaluation spins a class, before main.
-    Thread waiter = new Thread(agent, "confine-agent");
-    waiter.setDaemon(true);
-    waiter.start();
+    agent.hand(options, jarUrlCache);
+    if (!early) {
+      waiter.start();
+    }
+  }
+
+  private synchronized void hand(AgentOptions options, boolean jarUrlCache) {
+    this.options = options;
+    this.jarUrlCache = jarUrlCache;
+    handed = true;
+    notifyAll();
+  }
+
+  private synchronized void awaitHanded() {
+    boolean interrupted = false;
+    while (!handed) {
+      try {
+        wait();
+      } catch (InterruptedException e) {
+        interrupted = true; // nothing interrupts this thread but someone else's bug: wait on, and say so after
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** The agent's thread: the checks, then the wait for the ports (AgentRuntime.beside). */
   @Override
   public void run() {
     try {
+      ClassLoader loader = Premain.class.getClassLoader();
+      for (String name : AHEAD) {
+        try {
+          Class.forName(name, !name.startsWith("java."), loader);
+        } catch (ClassNotFoundException e) {
+          // a name out of date costs only the head start: premain loads what it needs itself
+        }
+      }
+      awaitHanded();
       AgentRuntime.beside(options, instrumentation, jarUrlCache, err);
     } catch (LinkageError e) { // AgentRuntime itself not loaded: the gate would wait for a verdict forever
       stop(err, "the agent's thread failed: " + e);
