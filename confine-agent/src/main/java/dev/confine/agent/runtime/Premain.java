@@ -142,7 +142,7 @@ final class Premain implements Runnable, Consumer<InetSocketAddress> {
       }
       awaitHanded();
       AgentRuntime.beside(options, instrumentation, jarUrlCache, err);
-    } catch (LinkageError e) { // AgentRuntime itself not loaded: the gate would wait for a verdict forever
+    } catch (RuntimeException | Error e) { // AgentRuntime not loaded, say: the gate would wait for a verdict forever
       stop(err, "the agent's thread failed: " + e);
     }
   }
