@@ -10,9 +10,9 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * The agent itself, loaded in its own class loader (see {@code ConfineAgent}): parse the
- * options, check the jail while the server starts, wait for every listed port to listen in this
- * process, then apply(), from its own thread. Nothing irreversible happens before the ports
+ * The agent itself, loaded in its own class loader (see {@code ConfineAgent}): with the options
+ * parsed in premain ({@link Premain}; at=main: {@link #atMain}), check the jail while the server
+ * starts, wait for every listed port to listen in this process, then apply(), from its own thread. Nothing irreversible happens before the ports
  * listen. It fails closed: a bad option or a refused check stops the JVM before the server's
  * main runs; a port that never listens, or an apply() that fails before chroot, halts the JVM
  * with {@link #NOT_CONFINED}; past chroot the library halts it (71). A server that was asked to

@@ -24,10 +24,11 @@ final class Premain implements Runnable, Consumer<InetSocketAddress> {
   /**
    * What the agent's thread loads while premain parses the options, in the order premain needs
    * them last (so that the two threads rarely wait for the same class): the transformers' and the
-   * gate's classes, the policy's, then the agent's thread's own. Initialized, so linked and
-   * verified too; none of their initializers does more than fill constants.
+   * gate's classes, the policy's, then the agent's thread's own. confine's are initialized, so
+   * linked and verified too: their initializers set constants, and Confinement's installs
+   * confine's internal accessor, as their first use would. PremainTest checks that each name exists.
    */
-  private static final String[] AHEAD = {
+  static final String[] AHEAD = {
     "dev.confine.agent.runtime.JarUrlCache", "dev.confine.agent.runtime.ListenGate", "java.util.function.ObjIntConsumer",
     "java.nio.channels.ServerSocketChannel", "java.net.SocketImpl", "dev.confine.internal.PolicyView", "dev.confine.ConfinementPolicy",
     "dev.confine.Capability", "dev.confine.JvmFacility", "dev.confine.FailureMode", "dev.confine.SyslogFacility",
