@@ -12,11 +12,12 @@ import java.util.stream.Collectors;
 /**
  * The agent itself, loaded in its own class loader (see {@code ConfineAgent}): with the options
  * parsed in premain ({@link Premain}; at=main: {@link #atMain}), check the jail while the server
- * starts, wait for every listed port to listen in this process, then apply(), from its own thread. Nothing irreversible happens before the ports
- * listen. It fails closed: a bad option or a refused check stops the JVM before the server's
- * main runs; a port that never listens, or an apply() that fails before chroot, halts the JVM
- * with {@link #NOT_CONFINED}; past chroot the library halts it (71). A server that was asked to
- * be confined never goes on serving unconfined.
+ * starts, wait for every listed port to listen in this process, then apply(), from its own
+ * thread. Nothing irreversible happens before the ports listen. It fails closed: a bad option
+ * stops the JVM before the server's main runs, a refused check before any listed port listens
+ * (at=main: before main); a port that never listens, or an apply() that fails before chroot,
+ * halts the JVM with {@link #NOT_CONFINED}; past chroot the library halts it (71). A server that
+ * was asked to be confined never goes on serving unconfined.
  */
 public final class AgentRuntime {
   /** The exit status when the agent stopped the JVM before confinement: BSD's EX_CONFIG. */
