@@ -83,8 +83,9 @@ public final class AgentOptions {
 
   /** Parses the agent's argument string (what follows {@code -javaagent:confine-agent.jar=}). */
   public static AgentOptions parse(String arguments) {
-    // A class, not a method reference: parsed in premain, where each lambda's first evaluation spins one.
-    return parse(arguments, new Function<Path, List<Map.Entry<String, String>>>() {
+    // A class, not a method reference: parsed in premain, where each lambda's first evaluation
+    // spins one; and made only for an options file, one class fewer loaded before main otherwise.
+    return parse(arguments, arguments == null || !arguments.startsWith("@") ? null : new Function<Path, List<Map.Entry<String, String>>>() {
       @Override
       public List<Map.Entry<String, String>> apply(Path file) {
         return PolicyOptions.readFile(file);
@@ -94,7 +95,8 @@ public final class AgentOptions {
 
   /**
    * As {@link #parse(String)}, reading an options file with {@code readFile} (in production
-   * {@link PolicyOptions#readFile}, which first refuses a file anyone but root could rewrite).
+   * {@link PolicyOptions#readFile}, which first refuses a file anyone but root could rewrite;
+   * null when {@code arguments} names no file).
    */
   static AgentOptions parse(String arguments, Function<Path, List<Map.Entry<String, String>>> readFile) {
     if (arguments == null || arguments.isBlank()) {

@@ -10,13 +10,14 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * The agent itself, loaded in its own class loader (see {@code ConfineAgent}): parse the
- * options, check the jail while the server starts, wait for every listed port to listen in this
- * process, then apply(), from its own thread. Nothing irreversible happens before the ports
- * listen. It fails closed: a bad option or a refused check stops the JVM before the server's
- * main runs; a port that never listens, or an apply() that fails before chroot, halts the JVM
- * with {@link #NOT_CONFINED}; past chroot the library halts it (71). A server that was asked to
- * be confined never goes on serving unconfined.
+ * The agent itself, loaded in its own class loader (see {@code ConfineAgent}): with the options
+ * parsed in premain ({@link Premain}; at=main: {@link #atMain}), check the jail while the server
+ * starts, wait for every listed port to listen in this process, then apply(), from its own
+ * thread. Nothing irreversible happens before the ports listen. It fails closed: a bad option
+ * stops the JVM before the server's main runs, a refused check before any listed port listens
+ * (at=main: before main); a port that never listens, or an apply() that fails before chroot,
+ * halts the JVM with {@link #NOT_CONFINED}; past chroot the library halts it (71). A server that
+ * was asked to be confined never goes on serving unconfined.
  */
 public final class AgentRuntime {
   /** The exit status when the agent stopped the JVM before confinement: BSD's EX_CONFIG. */
@@ -61,77 +62,43 @@ public final class AgentRuntime {
   /** The gate's policy, set before {@link #VERDICT} is counted down. */
   private static volatile dev.confine.ConfinementPolicy gatePolicy;
 
-  /** Called from premain (or agentmain) with the agent's argument string and its Instrumentation. */
-  public static void start(String arguments, java.lang.instrument.Instrumentation instrumentation) {
-    PrintStream err = System.err;
-    AgentOptions options;
-    try {
-      options = AgentOptions.parse(arguments);
-    } catch (IllegalArgumentException | IllegalStateException | NullPointerException e) {
-      stop(err, "bad option: " + e.getMessage());
-      return;
-    }
-    if (options.at == AgentOptions.At.MAIN) {
-      // Confined before the server's first instruction: every check before it, on this thread.
-      checkJail(options, instrumentation, err, false);
-      checkJars(options, err);
-      checkPorts(options, err);
-      registerJarUrlCache(instrumentation);
-      confineNow(options, err);
-      return;
-    }
+  /**
+   * at=main, from premain (or agentmain): confined before the server's first instruction, every
+   * check before it, on this thread. (at=listen: {@link Premain}, then {@link #beside} on the
+   * agent's thread.)
+   */
+  static void atMain(AgentOptions options, java.lang.instrument.Instrumentation instrumentation, PrintStream err) {
+    checkJail(options, instrumentation, err, false);
     checkJars(options, err);
-    // Jersey and the JDK's ServiceLoader read META-INF/services through uncached jar: URLs, which
-    // reopen the jar by path after chroot: made cached, and confine() holds the class path's jars
-    // in that cache. Registered before main, so that every class the application loads passes it;
-    // the JDK's lookup loaded before (the check's slf4j loads it) is rewritten on the agent's
-    // thread (warmUp, or confine), so ASM is not loaded in premain.
+    checkPorts(options, err);
     registerJarUrlCache(instrumentation);
-    boolean gated = false;
-    if (!Boolean.getBoolean("confine.agent.noGate")) { // off only to show what the gate prevents
-      try {
-        // The thread that makes the first listed port listen confines, and keeps binding low
-        // ports (a server's other connectors, bound on the same thread, still bind after).
-        // Classes, not lambdas, here and for the thread below: each lambda's first evaluation
-        // spins a class, before main.
-        ListenGate.install(instrumentation, options.listen, new java.util.function.Consumer<java.net.InetSocketAddress>() {
-          @Override
-          public void accept(java.net.InetSocketAddress address) {
-            confineAtListen(address, err);
-          }
-        });
-        gated = true;
-      } catch (Exception | LinkageError e) {
-        err.println("confine-agent: cannot gate the JDK's listen (" + e + "): confining once the ports listen, as root until then");
+    confineNow(options, err);
+  }
+
+  /**
+   * at=listen, the agent's thread, started by {@link Premain} once its transformers and the gate
+   * were in place: the checks (the jail's check() loads jffi and walks the jail: most of what the
+   * agent used to add before main) while the server starts; the gate and the waiter wait for
+   * their verdict before apply(), and a refusal halts the JVM before any listed port listens
+   * (through the gate), though after the server's main began (at=main: before it). Then the
+   * warm-up and the wait for the ports. {@code jarUrlCache}: whether premain registered
+   * JarUrlCache's rewrite.
+   */
+  static void beside(AgentOptions options, java.lang.instrument.Instrumentation instrumentation, boolean jarUrlCache, PrintStream err) {
+    try {
+      if (jarUrlCache) {
+        AgentRuntime.instrumentation = instrumentation; // before the verdict, which the gate awaits before confine()
       }
+      checkPorts(options, err); // first: a server whose bind of a taken port fails may stop on its own
+      checkJail(options, instrumentation, err, true);
+      // The gate's policy (the same, keeping NET_BIND_SERVICE) built here, off premain and off
+      // the server's listen, which waits for it.
+      gatePolicy = options.policy.toBuilder().keepCapabilities(dev.confine.Capability.NET_BIND_SERVICE).build();
+      VERDICT.countDown();
+      waitThenConfine(options, err);
+    } catch (RuntimeException | Error e) {
+      stop(err, "the agent's thread failed: " + e);
     }
-    // Said at start, not discovered later: which listens the gate covers, and what is left.
-    err.println("confine-agent: armed: confining to " + options.policy.root() + (gated ? " right before " : " as soon as ") + options.listen
-        + " listen" + " (timeout " + options.timeout.toSeconds() + " s)"
-        + (gated ? "; gated: the JDK's listen and Netty's native Socket.listen; a server calling listen(2) any other way is confined"
-            + " once the kernel shows it listening, and may answer as root until then (at=main covers it)" : ""));
-    // The checks (the jail's check() loads jffi and walks the jail: most of what the agent used to
-    // add before main) run on the agent's thread while the server starts; the gate and the waiter
-    // wait for their verdict before apply(), and a refusal halts the JVM before any listed port
-    // listens (through the gate), though after the server's main began (at=main: before it).
-    Thread waiter = new Thread(new Runnable() {
-      @Override
-      public void run() {
-        try {
-          checkPorts(options, err); // first: a server whose bind of a taken port fails may stop on its own
-          checkJail(options, instrumentation, err, true);
-          // The gate's policy (the same, keeping NET_BIND_SERVICE) built here, off premain and off
-          // the server's listen, which waits for it.
-          gatePolicy = options.policy.toBuilder().keepCapabilities(dev.confine.Capability.NET_BIND_SERVICE).build();
-          VERDICT.countDown();
-          waitThenConfine(options, err);
-        } catch (RuntimeException | Error e) {
-          stop(err, "the agent's thread failed: " + e);
-        }
-      }
-    }, "confine-agent");
-    waiter.setDaemon(true);
-    waiter.start();
   }
 
   /**
@@ -171,7 +138,7 @@ public final class AgentRuntime {
    * confined in an empty jail it would hang, so it is refused before main, with the fixes. Cheap
    * enough for premain: only a jar named quarkus-run.jar is opened. A refusal halts the JVM.
    */
-  private static void checkJars(AgentOptions options, PrintStream err) {
+  static void checkJars(AgentOptions options, PrintStream err) {
     try {
       java.util.Optional<String> reopens = ReopenedJars.refusal(System.getProperty("java.class.path"),
           java.nio.file.Path.of(System.getProperty("user.dir")), options.policy.root());
@@ -227,7 +194,7 @@ public final class AgentRuntime {
    * The gate's confinement, on the server's thread right before its listen(2): nothing has been
    * accepted on the port yet. A failure halts: the listen must never happen as root.
    */
-  private static void confineAtListen(java.net.InetSocketAddress address, PrintStream err) {
+  static void confineAtListen(java.net.InetSocketAddress address, PrintStream err) {
     String sinceStart = sinceJvmStart();
     gateConfining = true;
     awaitVerdict(); // the checks may still run on the agent's thread: the listen waits for them
@@ -409,7 +376,7 @@ public final class AgentRuntime {
   }
 
   /** Says why, then ends the JVM at once: no shutdown hook runs, nothing serves on. */
-  private static void stop(PrintStream err, String why) {
+  static void stop(PrintStream err, String why) {
     err.println("confine-agent: " + why);
     err.println("confine-agent: stopping the JVM (status " + NOT_CONFINED + "): a server asked to be confined does not run unconfined");
     err.flush();

@@ -101,28 +101,41 @@ final class JarUrlCache {
    * was given; null if it makes no such call.
    */
   static byte[] cachedUrlReads(byte[] bytes) {
-    ClassReader reader = new ClassReader(bytes);
-    ClassWriter writer = new ClassWriter(reader, 0);
-    boolean[] changed = {false};
-    reader.accept(new ClassVisitor(Opcodes.ASM9, writer) {
-      @Override
-      public MethodVisitor visitMethod(int access, String name, String descriptor, String signature, String[] exceptions) {
-        return new MethodVisitor(Opcodes.ASM9, super.visitMethod(access, name, descriptor, signature, exceptions)) {
-          @Override
-          public void visitMethodInsn(int opcode, String owner, String method, String desc, boolean isInterface) {
-            if (opcode == Opcodes.INVOKEVIRTUAL && method.equals("setUseCaches") && desc.equals("(Z)V")
-                && (owner.equals("java/net/URLConnection") || owner.equals("java/net/JarURLConnection"))) {
-              // the same stack depth: the argument replaced by true
-              super.visitInsn(Opcodes.POP);
-              super.visitInsn(Opcodes.ICONST_1);
-              changed[0] = true;
+    return Asm.cachedUrlReads(bytes);
+  }
+
+  /**
+   * The rewrite itself, apart: the verifier loads the ASM classes a method passes around when it
+   * loads the method's class, and JarUrlCache is loaded in premain; this class (and ASM) only
+   * when one of the two classes is seen.
+   */
+  private static final class Asm {
+    private Asm() {}
+
+    static byte[] cachedUrlReads(byte[] bytes) {
+      ClassReader reader = new ClassReader(bytes);
+      ClassWriter writer = new ClassWriter(reader, 0);
+      boolean[] changed = {false};
+      reader.accept(new ClassVisitor(Opcodes.ASM9, writer) {
+        @Override
+        public MethodVisitor visitMethod(int access, String name, String descriptor, String signature, String[] exceptions) {
+          return new MethodVisitor(Opcodes.ASM9, super.visitMethod(access, name, descriptor, signature, exceptions)) {
+            @Override
+            public void visitMethodInsn(int opcode, String owner, String method, String desc, boolean isInterface) {
+              if (opcode == Opcodes.INVOKEVIRTUAL && method.equals("setUseCaches") && desc.equals("(Z)V")
+                  && (owner.equals("java/net/URLConnection") || owner.equals("java/net/JarURLConnection"))) {
+                // the same stack depth: the argument replaced by true
+                super.visitInsn(Opcodes.POP);
+                super.visitInsn(Opcodes.ICONST_1);
+                changed[0] = true;
+              }
+              super.visitMethodInsn(opcode, owner, method, desc, isInterface);
             }
-            super.visitMethodInsn(opcode, owner, method, desc, isInterface);
-          }
-        };
-      }
-    }, 0);
-    return changed[0] ? writer.toByteArray() : null;
+          };
+        }
+      }, 0);
+      return changed[0] ? writer.toByteArray() : null;
+    }
   }
 
   /**

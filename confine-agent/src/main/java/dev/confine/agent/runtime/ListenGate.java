@@ -100,8 +100,11 @@ final class ListenGate implements ObjIntConsumer<Object> {
       }
     };
     instrumentation.addTransformer(rewrite, true);
+    // Sorted by their public supertypes first, not by name: the first getName() of each of the
+    // ~800 classes loaded by then took 5 ms of premain (Java 17).
     for (Class<?> loaded : instrumentation.getAllLoadedClasses()) {
-      if (SITES.contains(loaded.getName().replace('.', '/')) && instrumentation.isModifiableClass(loaded)) {
+      if ((java.nio.channels.ServerSocketChannel.class.isAssignableFrom(loaded) || java.net.SocketImpl.class.isAssignableFrom(loaded))
+          && SITES.contains(loaded.getName().replace('.', '/')) && instrumentation.isModifiableClass(loaded)) {
         instrumentation.retransformClasses(loaded);
       }
     }
@@ -164,39 +167,7 @@ final class ListenGate implements ObjIntConsumer<Object> {
    * the method's frames stand.
    */
   static byte[] rewrite(byte[] bytes) {
-    ClassReader reader = new ClassReader(bytes);
-    ClassWriter writer = new ClassWriter(reader, ClassWriter.COMPUTE_MAXS);
-    boolean[] changed = {false};
-    reader.accept(new ClassVisitor(Opcodes.ASM9, writer) {
-      @Override
-      public MethodVisitor visitMethod(int access, String name, String descriptor, String signature, String[] exceptions) {
-        MethodVisitor next = super.visitMethod(access, name, descriptor, signature, exceptions);
-        return new MethodVisitor(Opcodes.ASM9, next) {
-          @Override
-          public void visitMethodInsn(int opcode, String owner, String method, String desc, boolean isInterface) {
-            if (opcode == Opcodes.INVOKESTATIC && owner.equals("sun/nio/ch/Net") && method.equals("listen")
-                && desc.equals("(Ljava/io/FileDescriptor;I)V")) {
-              super.visitInsn(Opcodes.DUP2);
-              pushGate(mv);
-              super.visitInsn(Opcodes.DUP_X2);
-              super.visitInsn(Opcodes.POP);
-              super.visitMethodInsn(Opcodes.INVOKEINTERFACE, "java/util/function/ObjIntConsumer", "accept", "(Ljava/lang/Object;I)V", true);
-              changed[0] = true;
-            }
-            super.visitMethodInsn(opcode, owner, method, desc, isInterface);
-          }
-        };
-      }
-    }, 0);
-    return changed[0] ? writer.toByteArray() : null;
-  }
-
-  /** Pushes the gate, as the rewritten code finds it: (ObjIntConsumer) System.getProperties().get(KEY). */
-  private static void pushGate(MethodVisitor out) {
-    out.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/System", "getProperties", "()Ljava/util/Properties;", false);
-    out.visitLdcInsn(KEY);
-    out.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/util/Properties", "get", "(Ljava/lang/Object;)Ljava/lang/Object;", false);
-    out.visitTypeInsn(Opcodes.CHECKCAST, "java/util/function/ObjIntConsumer");
+    return Asm.rewrite(bytes);
   }
 
   /**
@@ -205,29 +176,78 @@ final class ListenGate implements ObjIntConsumer<Object> {
    * branch is added, so the method's frames stand.
    */
   static byte[] rewriteNetty(byte[] bytes) {
-    ClassReader reader = new ClassReader(bytes);
-    ClassWriter writer = new ClassWriter(reader, ClassWriter.COMPUTE_MAXS);
-    boolean[] changed = {false};
-    reader.accept(new ClassVisitor(Opcodes.ASM9, writer) {
-      @Override
-      public MethodVisitor visitMethod(int access, String name, String descriptor, String signature, String[] exceptions) {
-        MethodVisitor next = super.visitMethod(access, name, descriptor, signature, exceptions);
-        if (!name.equals("listen") || !descriptor.equals("(I)V") || (access & Opcodes.ACC_STATIC) != 0) {
-          return next;
+    return Asm.rewriteNetty(bytes);
+  }
+
+  /**
+   * The rewrites themselves, apart: the verifier loads the ASM classes a method passes around when
+   * it loads the method's class, and ListenGate is loaded in premain; this class (and ASM) only
+   * when a class to rewrite is seen.
+   */
+  private static final class Asm {
+    private Asm() {}
+
+    static byte[] rewrite(byte[] bytes) {
+      ClassReader reader = new ClassReader(bytes);
+      ClassWriter writer = new ClassWriter(reader, ClassWriter.COMPUTE_MAXS);
+      boolean[] changed = {false};
+      reader.accept(new ClassVisitor(Opcodes.ASM9, writer) {
+        @Override
+        public MethodVisitor visitMethod(int access, String name, String descriptor, String signature, String[] exceptions) {
+          MethodVisitor next = super.visitMethod(access, name, descriptor, signature, exceptions);
+          return new MethodVisitor(Opcodes.ASM9, next) {
+            @Override
+            public void visitMethodInsn(int opcode, String owner, String method, String desc, boolean isInterface) {
+              if (opcode == Opcodes.INVOKESTATIC && owner.equals("sun/nio/ch/Net") && method.equals("listen")
+                  && desc.equals("(Ljava/io/FileDescriptor;I)V")) {
+                super.visitInsn(Opcodes.DUP2);
+                pushGate(mv);
+                super.visitInsn(Opcodes.DUP_X2);
+                super.visitInsn(Opcodes.POP);
+                super.visitMethodInsn(Opcodes.INVOKEINTERFACE, "java/util/function/ObjIntConsumer", "accept", "(Ljava/lang/Object;I)V", true);
+                changed[0] = true;
+              }
+              super.visitMethodInsn(opcode, owner, method, desc, isInterface);
+            }
+          };
         }
-        return new MethodVisitor(Opcodes.ASM9, next) {
-          @Override
-          public void visitCode() {
-            super.visitCode();
-            pushGate(mv);
-            super.visitVarInsn(Opcodes.ALOAD, 0);
-            super.visitVarInsn(Opcodes.ILOAD, 1);
-            super.visitMethodInsn(Opcodes.INVOKEINTERFACE, "java/util/function/ObjIntConsumer", "accept", "(Ljava/lang/Object;I)V", true);
-            changed[0] = true;
+      }, 0);
+      return changed[0] ? writer.toByteArray() : null;
+    }
+
+    /** Pushes the gate, as the rewritten code finds it: (ObjIntConsumer) System.getProperties().get(KEY). */
+    static void pushGate(MethodVisitor out) {
+      out.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/System", "getProperties", "()Ljava/util/Properties;", false);
+      out.visitLdcInsn(KEY);
+      out.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/util/Properties", "get", "(Ljava/lang/Object;)Ljava/lang/Object;", false);
+      out.visitTypeInsn(Opcodes.CHECKCAST, "java/util/function/ObjIntConsumer");
+    }
+
+    static byte[] rewriteNetty(byte[] bytes) {
+      ClassReader reader = new ClassReader(bytes);
+      ClassWriter writer = new ClassWriter(reader, ClassWriter.COMPUTE_MAXS);
+      boolean[] changed = {false};
+      reader.accept(new ClassVisitor(Opcodes.ASM9, writer) {
+        @Override
+        public MethodVisitor visitMethod(int access, String name, String descriptor, String signature, String[] exceptions) {
+          MethodVisitor next = super.visitMethod(access, name, descriptor, signature, exceptions);
+          if (!name.equals("listen") || !descriptor.equals("(I)V") || (access & Opcodes.ACC_STATIC) != 0) {
+            return next;
           }
-        };
-      }
-    }, 0);
-    return changed[0] ? writer.toByteArray() : null;
+          return new MethodVisitor(Opcodes.ASM9, next) {
+            @Override
+            public void visitCode() {
+              super.visitCode();
+              pushGate(mv);
+              super.visitVarInsn(Opcodes.ALOAD, 0);
+              super.visitVarInsn(Opcodes.ILOAD, 1);
+              super.visitMethodInsn(Opcodes.INVOKEINTERFACE, "java/util/function/ObjIntConsumer", "accept", "(Ljava/lang/Object;I)V", true);
+              changed[0] = true;
+            }
+          };
+        }
+      }, 0);
+      return changed[0] ? writer.toByteArray() : null;
+    }
   }
 }

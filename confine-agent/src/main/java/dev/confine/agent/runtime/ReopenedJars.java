@@ -31,6 +31,11 @@ import java.util.stream.Stream;
 final class ReopenedJars {
   /** The launcher of Quarkus's fast-jar (and of its mutable-jar), named in quarkus-run.jar's manifest. */
   static final String QUARKUS_ENTRY_POINT = "io.quarkus.bootstrap.runner.QuarkusEntryPoint";
+  /**
+   * The name Quarkus gives its runner: a class path without it is never refused, and premain
+   * (Premain) does not even load this class for it.
+   */
+  static final String QUARKUS_RUN_JAR = "quarkus-run.jar";
 
   private ReopenedJars() {}
 
@@ -57,7 +62,7 @@ final class ReopenedJars {
   private static Optional<String> quarkusFastJar(Path jar, Path root) throws IOException {
     // Quarkus names its runner so (fast-jar and mutable-jar): no other jar is opened, so a long
     // class path costs the start nothing.
-    if (!jar.getFileName().toString().equals("quarkus-run.jar") || !Files.isRegularFile(jar)) {
+    if (!jar.getFileName().toString().equals(QUARKUS_RUN_JAR) || !Files.isRegularFile(jar)) {
       return Optional.empty();
     }
     String mainClass;

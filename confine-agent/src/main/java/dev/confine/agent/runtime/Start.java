@@ -18,6 +18,6 @@ public final class Start implements BiConsumer<String, Instrumentation> {
 
   @Override
   public void accept(String arguments, Instrumentation instrumentation) {
-    AgentRuntime.start(arguments, instrumentation);
+    Premain.start(arguments, instrumentation);
   }
 }
