@@ -96,11 +96,25 @@ final class BootTempDirs {
     }
   }
 
-  /** Runs this class's code once on nothing (a path that does not exist): loaded and linked before it counts. */
+  /**
+   * Runs this class's code once, loaded and linked before it counts: on a tree this thread makes
+   * itself (Files.createTempDirectory: a random name, 0700), never on a name guessed in the
+   * temporary directory, where anyone may have made it first and swap what it holds while root
+   * walks and deletes it.
+   */
   static void warmUp(Path root) {
     Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
     deleteOutside(of(List.of(new Object()), tmp), root);
-    deleteOutside(List.of(tmp.resolve("tomcat.0.0.confine-warm-up-" + System.nanoTime())), root);
+    try {
+      Path own = Files.createTempDirectory(tmp, "tomcat.0.");
+      Files.createDirectory(own.resolve("work"));
+      deleteOutside(List.of(own), root);
+      // Left only if the jail reaches the temporary directory by the same path: ours, gone anyway.
+      Files.deleteIfExists(own.resolve("work"));
+      Files.deleteIfExists(own);
+    } catch (IOException | RuntimeException e) {
+      // no temporary directory: the deletion runs cold, as it would without a warm-up
+    }
   }
 
   /**
@@ -148,6 +162,14 @@ final class BootTempDirs {
    * returns the first entry that is not a directory (a file, a link: never followed), or null.
    */
   private static Path directories(Path dir, List<Path> tree) throws IOException {
+    // Only a directory no other user can change: in one another user may write to (the sticky,
+    // world-writable /tmp's own children included), an entry checked here as a directory could be
+    // swapped for a link before it is listed or deleted by path, and root would then delete (rmdir)
+    // an empty directory anywhere.
+    java.util.Map<String, Object> attributes = Files.readAttributes(dir, "unix:uid,mode", LinkOption.NOFOLLOW_LINKS);
+    if (((Integer) attributes.get("mode") & 022) != 0 || !attributes.get("uid").equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"))) {
+      return dir;
+    }
     tree.add(dir);
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
       for (Path entry : entries) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -152,5 +153,42 @@ class BootTempDirsTest {
     assertEquals(List.of(), same.deleted);
     assertTrue(same.left.get(0).contains("the same directory inside the jail"), same.left.toString());
     assertTrue(Files.isDirectory(base));
+  }
+
+  /**
+   * A directory in the tree that another user may write to is left: an entry there could be
+   * swapped for a link between the walk and the delete, and root would rmdir what it names.
+   * Control: the same tree, writable by its owner alone, is deleted.
+   */
+  @Test
+  void aTreeAnotherUserMayChangeIsLeft(@TempDir Path dir) throws Exception {
+    Path jail = Files.createDirectories(dir.resolve("jail")).toRealPath();
+    Path tmp = Files.createDirectories(dir.resolve("tmp")).toRealPath();
+    Path base = Files.createDirectories(tmp.resolve("tomcat.8080.1"));
+    Path open = Files.createDirectories(base.resolve("work"));
+    Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+    BootTempDirs.Cleaned cleaned = BootTempDirs.deleteOutside(List.of(base), jail);
+    assertEquals(List.of(), cleaned.deleted);
+    assertTrue(Files.isDirectory(open));
+    assertTrue(cleaned.left.get(0).contains(open.toString()), cleaned.left.toString());
+    Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxr-xr-x"));
+    assertEquals(List.of(base.toString()), BootTempDirs.deleteOutside(List.of(base), jail).deleted);
+    assertFalse(Files.exists(base));
+  }
+
+  /** The warm-up makes and deletes a tree of its own: nothing of its is left in the temporary directory. */
+  @Test
+  void theWarmUpLeavesNothing(@TempDir Path dir) throws Exception {
+    String before = System.getProperty("java.io.tmpdir");
+    Path tmp = Files.createDirectories(dir.resolve("tmp"));
+    System.setProperty("java.io.tmpdir", tmp.toString());
+    try {
+      BootTempDirs.warmUp(Files.createDirectories(dir.resolve("jail")));
+    } finally {
+      System.setProperty("java.io.tmpdir", before);
+    }
+    try (java.util.stream.Stream<Path> left = Files.list(tmp)) {
+      assertEquals(List.of(), left.collect(java.util.stream.Collectors.toList()));
+    }
   }
 }
