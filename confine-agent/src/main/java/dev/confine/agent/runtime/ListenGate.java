@@ -96,7 +96,20 @@ final class ListenGate implements ObjIntConsumer<Object> {
         if (name == null) {
           return null;
         }
-        return SITES.contains(name) ? rewrite(bytes) : isNettySocket(name) ? rewriteNetty(bytes) : null;
+        try {
+          return SITES.contains(name) ? rewrite(bytes) : isNettySocket(name) ? rewriteNetty(bytes) : null;
+        } catch (Throwable e) {
+          // The JVM drops a transformer's exception and loads the class as it was: the listen would
+          // then go ungated though the armed line said gated. ASM loads here, at the first class to
+          // rewrite (not in premain), so its failure (the agent's jar changed underneath, no room
+          // for classes) is met here: stop, as a refusal in premain would have.
+          System.err.println("confine-agent: cannot gate " + name + "'s listen (" + e + ")");
+          System.err.println("confine-agent: stopping the JVM (status " + AgentRuntime.NOT_CONFINED
+              + "): a server asked to be confined does not run unconfined");
+          System.err.flush();
+          Runtime.getRuntime().halt(AgentRuntime.NOT_CONFINED);
+          return null;
+        }
       }
     };
     instrumentation.addTransformer(rewrite, true);
