@@ -49,15 +49,21 @@ class NativeDescriptorsTest {
     return findings;
   }
 
-  private Set<Integer> fds() throws Exception {
-    return kernel.openFiles().stream().map(f -> f.fd).collect(Collectors.toCollection(TreeSet::new));
+  /** This JVM's open sockets, as "fd target" ("12 socket:[345]"). */
+  private Set<String> fds() throws Exception {
+    return kernel.openFiles().stream().filter(f -> f.target.startsWith("socket:"))
+        .map(f -> f.fd + " " + f.target).collect(Collectors.toCollection(TreeSet::new));
   }
 
-  /** The descriptors opened since {@code before}. */
-  private Set<Integer> since(Set<Integer> before) throws Exception {
-    Set<Integer> now = fds();
+  /**
+   * The sockets opened since {@code before}: by number and inode, not by number alone, since a
+   * number another thread of this JVM held for a moment when {@code before} was read may be the
+   * new socket's now (seen once: the listener's descriptor was "not new").
+   */
+  private Set<Integer> since(Set<String> before) throws Exception {
+    Set<String> now = fds();
     now.removeAll(before);
-    return now;
+    return now.stream().map(s -> Integer.parseInt(s.substring(0, s.indexOf(' ')))).collect(Collectors.toCollection(TreeSet::new));
   }
 
   @Test
@@ -95,7 +101,7 @@ class NativeDescriptorsTest {
   void aConnectedUnixSocketNamesItsPeerAListenerAndATcpSocketHaveNone(@TempDir Path dir) throws Exception {
     long pid = ProcessHandle.current().pid();
     long uid = kernel.getresuid().effective;
-    Set<Integer> before = fds();
+    Set<String> before = fds();
     try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
       server.bind(UnixDomainSocketAddress.of(dir.resolve("s")));
       Set<Integer> listening = since(before);
@@ -116,7 +122,7 @@ class NativeDescriptorsTest {
         assertEquals(List.of(), inherited());
       }
     }
-    Set<Integer> beforeTcp = fds();
+    Set<String> beforeTcp = fds();
     try (ServerSocketChannel tcp = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         SocketChannel client = SocketChannel.open(tcp.getLocalAddress());
         SocketChannel accepted = tcp.accept()) {
