@@ -448,6 +448,19 @@ final class DirectLibC implements LibC {
     return invoker.invokeInt(openat, call);
   }
 
+  @Override
+  public int openat(int dirfd, byte[] names, int offset, int flags) {
+    int end = offset;
+    while (names[end] != 0) {
+      end++;
+    }
+    HeapInvocationBuffer call = new HeapInvocationBuffer(openat);
+    call.putInt(dirfd);
+    call.putArray(names, offset, end - offset + 1, ArrayFlags.IN);
+    call.putInt(flags);
+    return invoker.invokeInt(openat, call);
+  }
+
   /** The working directory, or empty if getcwd failed (errno says why). */
   @Override
   public Optional<String> getcwd() {

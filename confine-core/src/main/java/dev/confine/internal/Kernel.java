@@ -229,6 +229,16 @@ public interface Kernel {
   FileStatus statAt(int dirFd, String path) throws ErrnoException;
 
   /**
+   * {@link #statAt statAt}(threadListFd, "TID/view"): one thread's root or working directory
+   * ({@code view} "root" or "cwd"), read through a descriptor from {@link #openThreadList()}. Apart
+   * from statAt so that the path of each of thousands of threads can be built as bytes.
+   */
+  @SyscallOf(value = Syscall.FSTAT, args = {"{0}", "{1}/{2}", "0"})
+  default FileStatus statThreadView(int threadListFd, long tid, String view) throws ErrnoException {
+    return statAt(threadListFd, tid + "/" + view);
+  }
+
+  /**
    * openat(directoryFd, "..", O_PATH|O_DIRECTORY|O_CLOEXEC): the parent of an open directory, as
    * the kernel resolves ".." for this process (it stops at the process's root). The caller closes it.
    */

@@ -67,7 +67,7 @@ public final class Verifier {
       for (String link : THREAD_VIEWS) {
         FileStatus status;
         try {
-          status = kernel.statAt(threadListFd, tid + "/" + link);
+          status = kernel.statThreadView(threadListFd, tid, link);
         } catch (ErrnoException e) {
           if (e.is(Errno.ENOENT) || e.is(Errno.ESRCH)) {
             continue; // the thread ended after it was listed
@@ -267,22 +267,38 @@ public final class Verifier {
     boolean callerSeen = false;
     long otherBounding = -1;
     int othersWithBounding = 0;
+    // Each thread's line is its id and name, then what it showed; the threads of a dropped
+    // process show the same, so that part is made once and shared while it stays the same: a
+    // dozen concatenations and hex conversions per thread of thousands, in the timed VERIFY
+    // phase of a cold JVM, cost more than reading the thread's status (issue 28).
+    dev.confine.internal.linux.ThreadStatus shown = null;
+    String values = "";
+    StringBuilder row = new StringBuilder(160);
     for (dev.confine.internal.linux.ThreadStatus t : threads) {
       boolean caller = t.tid == callerTid;
       callerSeen |= caller;
-      String who = "thread " + t.tid + " \"" + t.name + "\"" + (caller ? " (caller)" : "");
-      problems.addAll(problems(t, caller, identity, keptMask, noNewPrivileges, who));
+      row.setLength(0);
+      row.append("  thread ").append(t.tid).append(" \"").append(t.name).append("\"");
+      if (caller) {
+        row.append(" (caller)");
+      }
+      if (!passes(t, caller, identity, keptMask, noNewPrivileges)) {
+        problems.addAll(problems(t, caller, identity, keptMask, noNewPrivileges, row.substring(2)));
+      }
       if (!caller && t.capBnd != 0) {
         othersWithBounding++;
         otherBounding = t.capBnd;
       }
-      // Concatenation, not String.format: one line per thread, in the timed VERIFY phase of a
-      // cold JVM, where each Formatter call cost about as much as reading the thread's status.
-      lines.add(
-          who + ": Uid " + t.uid.get(0) + " Gid " + t.gid.get(0) + " Groups " + t.groups
-              + " CapInh " + Long.toHexString(t.capInh) + " CapPrm " + Long.toHexString(t.capPrm)
-              + " CapEff " + Long.toHexString(t.capEff) + " CapAmb " + Long.toHexString(t.capAmb)
-              + " CapBnd " + hex16(t.capBnd) + " NoNewPrivs " + t.noNewPrivs + " Seccomp " + t.seccomp);
+      if (shown == null || !sameValues(shown, t)) {
+        // Concatenation, not String.format: where each Formatter call cost about as much as
+        // reading the thread's status.
+        values = ": Uid " + t.uid.get(0) + " Gid " + t.gid.get(0) + " Groups " + t.groups
+            + " CapInh " + Long.toHexString(t.capInh) + " CapPrm " + Long.toHexString(t.capPrm)
+            + " CapEff " + Long.toHexString(t.capEff) + " CapAmb " + Long.toHexString(t.capAmb)
+            + " CapBnd " + hex16(t.capBnd) + " NoNewPrivs " + t.noNewPrivs + " Seccomp " + t.seccomp;
+        shown = t;
+      }
+      lines.add(row.append(values).toString()); // indented: a line of the summary above it
     }
     if (!callerSeen) {
       problems.add("the calling thread " + callerTid + " is not in /proc/self/task");
@@ -304,10 +320,32 @@ public final class Verifier {
                     + (noNewPrivileges
                         ? ", inert: they hold no permitted capability and no_new_privs keeps execve from granting any"
                         : ", and without no_new_privs a setuid-root program exec'd from one of them regains those capabilities")));
-    for (String line : lines) {
-      checked.add("  " + line);
-    }
+    checked.addAll(lines);
     return checked;
+  }
+
+  /** Whether a thread's line shows what {@code shown}'s does (its id and name aside). */
+  private static boolean sameValues(dev.confine.internal.linux.ThreadStatus shown, dev.confine.internal.linux.ThreadStatus t) {
+    return shown.uid.get(0).equals(t.uid.get(0)) && shown.gid.get(0).equals(t.gid.get(0)) && shown.groups.equals(t.groups)
+        && shown.capInh == t.capInh && shown.capPrm == t.capPrm && shown.capEff == t.capEff && shown.capAmb == t.capAmb
+        && shown.capBnd == t.capBnd && shown.noNewPrivs == t.noNewPrivs && shown.seccomp == t.seccomp;
+  }
+
+  /**
+   * {@link #problems} is empty: the same checks, with no list or message made for a thread that
+   * passes them, as every thread of thousands does.
+   */
+  private static boolean passes(
+      dev.confine.internal.linux.ThreadStatus t, boolean caller, Identity identity, long keptMask, boolean noNewPrivileges) {
+    for (int i = 0; i < 4; i++) {
+      if (t.uid.get(i) != identity.uid || t.gid.get(i) != identity.gid) {
+        return false;
+      }
+    }
+    long allowed = caller ? keptMask : 0;
+    return t.groups.equals(identity.groups)
+        && t.capPrm == allowed && t.capEff == allowed && t.capInh == 0 && t.capAmb == 0 && (!caller || t.capBnd == 0)
+        && (!noNewPrivileges || (t.noNewPrivs == 1 && t.seccomp == 2));
   }
 
   private static List<String> problems(

@@ -377,6 +377,19 @@ final class FfmLibC implements LibC {
   }
 
   @Override
+  public int openat(int dirfd, byte[] names, int offset, int flags) {
+    int end = offset;
+    while (names[end] != 0) {
+      end++;
+    }
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment name = arena.allocate(end - offset + 1);
+      MemorySegment.copy(names, offset, name, JAVA_BYTE, 0, end - offset + 1);
+      return (int) sys("openat", dirfd, name.address(), flags, 0, 0);
+    }
+  }
+
+  @Override
   public Optional<String> getcwd() {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment buffer = arena.allocate(4097);
