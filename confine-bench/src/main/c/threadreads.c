@@ -4,7 +4,7 @@
  * and TID/cwd with STATX_MNT_ID, (c) the getdents64 listing of /proc/self/task; each over all
  * threads, several rounds, the median round divided by the thread count, and the first round
  * alone (the one apply() meets: each thread's /proc entries looked up for the first time).
- *   gcc -O2 -Wall -pthread -o threadreads threadreads.c && ./threadreads 10 100 1000 4000
+ *   gcc -O2 -Wall -pthread -o threadreads threadreads.c && ./threadreads [seccomp] 10 100 1000 4000
  * Each count in a fresh process (it forks), so that the threads of one do not weigh on the next.
  */
 #define _GNU_SOURCE
@@ -17,6 +17,9 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -54,6 +57,23 @@ static int list(int fd) {
   return n;
 }
 
+/*
+ * With "seccomp" first: an allow-all filter in every thread (TSYNC) before the rounds, as the
+ * verification runs after confine's filters; the kernel then turns on its speculation mitigations
+ * for the process (Speculation_Store_Bypass "thread force mitigated"), unless SPEC_ALLOW is asked.
+ */
+static int filtered;
+
+static void allowAll(void) {
+  struct sock_filter allow[] = {BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)};
+  struct sock_fprog program = {1, allow};
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0
+      || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &program) != 0) {
+    perror("seccomp");
+    exit(1);
+  }
+}
+
 static void run(int extra) {
   pthread_attr_t attr;
   pthread_attr_init(&attr);
@@ -63,6 +83,7 @@ static void run(int extra) {
     if (pthread_create(&t, &attr, sleeper, NULL) != 0) { perror("pthread_create"); exit(1); }
   }
   usleep(200000);
+  if (filtered) allowAll();
   int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   long long ls[ROUNDS], st[ROUNDS], vw[ROUNDS], first[3] = {0, 0, 0};
   char path[64], buf[4096];
@@ -100,7 +121,14 @@ static void run(int extra) {
 }
 
 int main(int argc, char **argv) {
-  for (int i = 1; i < argc; i++) {
+  int first = 1;
+  if (argc > 1 && strcmp(argv[1], "seccomp") == 0) {
+    filtered = 1;
+    first = 2;
+  }
+  printf("%s\n", filtered ? "with an allow-all seccomp filter in every thread" : "no seccomp filter");
+  fflush(stdout);
+  for (int i = first; i < argc; i++) {
     pid_t p = fork();
     if (p == 0) { run(atoi(argv[i])); _exit(0); }
     waitpid(p, NULL, 0);
