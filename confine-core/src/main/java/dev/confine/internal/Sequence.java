@@ -427,7 +427,7 @@ public final class Sequence {
       }
       // And this thread's root as the verification will read it, with its mount: a kernel that
       // cannot tell the mount (before 5.8) is refused here, not after the drop (issue 23).
-      kernel.statAt(threadListFd, callerTid + "/root");
+      kernel.statThreadView(threadListFd, callerTid, "root");
     }
 
     void openTerminal() throws ErrnoException {

@@ -227,6 +227,10 @@ class MountIdentityTest {
         // What NativeKernel says when statx leaves STATX_MNT_ID out of its mask (Linux < 5.8).
         throw new ErrnoException(Syscall.FSTAT, List.of(String.valueOf(dirFd), '"' + path + '"', "0", "STATX_MNT_ID"), Errno.EOPNOTSUPP);
       }
+
+      public FileStatus statThreadView(int dirFd, long tid, String view) throws ErrnoException {
+        return statAt(dirFd, tid + "/" + view);
+      }
     }.kernel();
     Run run = new Run(old);
     SyscallException e = assertThrows(SyscallException.class, () -> run.confiner.apply(Internal.get().viewOf(builder().build())));

@@ -76,7 +76,15 @@ class OlderKernelMountIdTest {
         assertEquals(Syscall.FSTAT, e.syscall());
         assertEquals(withStatx ? "ENOTSUP" : "ENOSYS", e.errnoName(), e.getMessage());
         assertTrue(Sequence.hint(e).contains("STATX_MNT_ID needs Linux 5.8"), Sequence.hint(e));
+        // The verifier's own call, its path built as bytes: the same refusal.
+        e = assertThrows(ErrnoException.class, () -> older(withStatx).statThreadView(threads, Long.parseLong(tid), "root"));
+        assertEquals(Syscall.FSTAT, e.syscall());
+        assertEquals(withStatx ? "ENOTSUP" : "ENOSYS", e.errnoName(), e.getMessage());
+        assertTrue(e.getMessage().contains(tid + "/root"), e.getMessage());
       }
+      FileStatus viaBytes = REAL.statThreadView(threads, Long.parseLong(tid), "root");
+      assertTrue(viaBytes.sameFileAndMountAs(REAL.statAt(threads, tid + "/root")), "control: the same file as statAt reads");
+      assertTrue(REAL.statThreadView(threads, Long.parseLong(tid), "cwd").sameFileAndMountAs(REAL.statAt(threads, tid + "/cwd")));
     } finally {
       REAL.close(threads);
     }
