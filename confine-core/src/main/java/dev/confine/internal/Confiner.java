@@ -39,7 +39,20 @@ import org.slf4j.LoggerFactory;
  * throws, if the policy says so).
  */
 public final class Confiner {
-  private static final Logger LOG = LoggerFactory.getLogger("dev.confine");
+  /**
+   * SLF4J, started at apply()'s first line, not when this class loads: check() logs nothing.
+   * Finding its binding on the class path takes 35 to 45 ms in a fresh JVM; check() gains about 10
+   * ms of it, the rest being JVM start-up work the native binding then does (issue 28). apply()
+   * must start it before chroot, where the class path's jars can no longer be opened by path.
+   */
+  private static final class Log {
+    static final Logger LOG = LoggerFactory.getLogger("dev.confine");
+
+    static void start() {
+      // The class's initialisation is the work.
+    }
+  }
+
   /** HotSpot's container cache (OSCONTAINER_CACHE_TIMEOUT, 20 ms), and a millisecond more. */
   private static final long CONTAINER_CACHE_NANOS = 21_000_000L;
 
@@ -47,7 +60,7 @@ public final class Confiner {
     static final Confiner INSTANCE =
         new Confiner(
             NativeKernel::get, ApplyGuard.PROCESS, Terminator.SYSTEM, NanoClock.SYSTEM, new SystemPreparer(), System.err,
-            summary -> LOG.info("{}", summary));
+            summary -> Log.LOG.info("{}", summary));
   }
 
   /** Readies the JVM before chroot; returns the time of each preparation by name. */
@@ -195,6 +208,7 @@ public final class Confiner {
 
   public ConfinementReport apply(PolicyView policy) {
     requireNonNull(policy, "policy");
+    Log.start();
     guard.enter();
     // Nothing between enter() and try: a StackOverflowError there would leave the guard RUNNING.
     Progress progress = null;

@@ -264,6 +264,49 @@ final class DirectLibC implements LibC {
     return invoker.invokeInt(statx, call);
   }
 
+  /**
+   * The walk's buffers outside the heap, for its whole length: each getdents64 and statx is then a
+   * call with numbers only (jffi's invokeN, no invocation buffer, no array pinned or copied by the
+   * call), and the listing and each status are copied into the arrays once, by one call each.
+   * Names are passed as addresses into the native listing, as the kernel wrote them.
+   */
+  @Override
+  public DirectoryReader directoryReader(long getdentsNumber, byte[] entries, byte[] statxFields) {
+    MemoryIO memory = MemoryIO.getInstance();
+    long listing = memory.allocateMemory(entries.length, false);
+    long status = memory.allocateMemory(statxFields.length, false);
+    if (listing == 0 || status == 0) {
+      memory.freeMemory(listing);
+      memory.freeMemory(status);
+      throw new OutOfMemoryError("confine: no native memory for the walk's " + entries.length + "-byte directory buffer");
+    }
+    return new DirectoryReader() {
+      @Override
+      public long list(int fd) {
+        long n = invoker.invokeN4(syscallPointer2.getCallContext(), syscallPointer2.getFunctionAddress(), getdentsNumber, fd, listing, entries.length);
+        if (n > 0) {
+          memory.getByteArray(listing, entries, 0, (int) n);
+        }
+        return n;
+      }
+
+      @Override
+      public int statx(int dirfd, int nameOffset, int flags, int mask) {
+        int result = (int) invoker.invokeN5(statx.getCallContext(), statx.getFunctionAddress(), dirfd, listing + nameOffset, flags, mask, status);
+        if (result == 0) {
+          memory.getByteArray(status, statxFields, 0, statxFields.length);
+        }
+        return result;
+      }
+
+      @Override
+      public void close() {
+        memory.freeMemory(listing);
+        memory.freeMemory(status);
+      }
+    };
+  }
+
   /** True if libc has lgetxattr(2). */
   @Override
   public boolean hasXattr() {

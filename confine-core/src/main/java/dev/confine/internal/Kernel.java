@@ -171,6 +171,14 @@ public interface Kernel {
   @FunctionalInterface
   interface WalkVisitor {
     void visit(String path, FileStatus status) throws ErrnoException;
+
+    /**
+     * True if visiting this entry, not a directory, would do nothing whatever its path: the walk
+     * may then skip the visit and the String of its path (most entries of a jail; issue 28).
+     */
+    default boolean passes(FileStatus status) {
+      return false;
+    }
   }
 
   /**

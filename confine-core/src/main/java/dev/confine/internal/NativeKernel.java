@@ -654,46 +654,51 @@ public final class NativeKernel implements Kernel {
     java.nio.ByteBuffer fields = java.nio.ByteBuffer.wrap(statx).order(java.nio.ByteOrder.nativeOrder());
     Deque<String> pending = new ArrayDeque<>();
     pending.push(start);
-    while (!pending.isEmpty()) {
-      String dir = pending.pop();
-      int fd = libc.open(dir, openDirectoryFlags);
-      if (fd < 0) {
-        int errno = libc.errno();
-        if (errno == Errno.ENOENT || errno == Errno.ENOTDIR || errno == Errno.ELOOP) {
-          continue; // removed, or replaced by a file or a link, since it was listed
-        }
-        throw error(Syscall.READDIR, dir);
-      }
-      try {
-        String prefix = dir.endsWith("/") ? dir : dir + "/";
-        for (long n; (n = libc.getdents64(getdents, fd, entries)) != 0; ) {
-          if (n < 0) {
-            throw error(Syscall.READDIR, dir);
+    try (LibC.DirectoryReader reader = libc.directoryReader(getdents, entries, statx)) {
+      while (!pending.isEmpty()) {
+        String dir = pending.pop();
+        int fd = libc.open(dir, openDirectoryFlags);
+        if (fd < 0) {
+          int errno = libc.errno();
+          if (errno == Errno.ENOENT || errno == Errno.ENOTDIR || errno == Errno.ELOOP) {
+            continue; // removed, or replaced by a file or a link, since it was listed
           }
-          // struct linux_dirent64 { u64 d_ino; s64 d_off; u16 d_reclen; u8 d_type; char d_name[]; }
-          for (int at = 0; at < n; ) {
-            int reclen = (entries[at + 16] & 0xff) | (entries[at + 17] & 0xff) << 8;
-            int name = at + 19;
-            at += reclen;
-            if (entries[name] == '.' && (entries[name + 1] == 0 || (entries[name + 1] == '.' && entries[name + 2] == 0))) {
-              continue;
+          throw error(Syscall.READDIR, dir);
+        }
+        try {
+          String prefix = dir.endsWith("/") ? dir : dir + "/";
+          for (long n; (n = reader.list(fd)) != 0; ) {
+            if (n < 0) {
+              throw error(Syscall.READDIR, dir);
             }
-            if (libc.statxAt(fd, entries, name, AT_SYMLINK_NOFOLLOW, STATX_WALK, statx) != 0) {
-              if (libc.errno() == Errno.ENOENT) {
-                continue; // removed meanwhile
+            // struct linux_dirent64 { u64 d_ino; s64 d_off; u16 d_reclen; u8 d_type; char d_name[]; }
+            for (int at = 0; at < n; ) {
+              int reclen = (entries[at + 16] & 0xff) | (entries[at + 17] & 0xff) << 8;
+              int name = at + 19;
+              at += reclen;
+              if (entries[name] == '.' && (entries[name + 1] == 0 || (entries[name + 1] == '.' && entries[name + 2] == 0))) {
+                continue;
               }
-              throw error(Syscall.LSTAT, prefix + nameAt(entries, name));
-            }
-            String path = prefix + nameAt(entries, name);
-            FileStatus status = fromStatx(fields);
-            visitor.visit(path, status);
-            if (status.type == FileStatus.Type.DIRECTORY && !doNotEnter.contains(path)) {
-              pending.push(path);
+              if (reader.statx(fd, name, AT_SYMLINK_NOFOLLOW, STATX_WALK) != 0) {
+                if (libc.errno() == Errno.ENOENT) {
+                  continue; // removed meanwhile
+                }
+                throw error(Syscall.LSTAT, prefix + nameAt(entries, name));
+              }
+              FileStatus status = fromStatx(fields);
+              if (status.type != FileStatus.Type.DIRECTORY && visitor.passes(status)) {
+                continue; // nothing to say of it: no path made
+              }
+              String path = prefix + nameAt(entries, name);
+              visitor.visit(path, status);
+              if (status.type == FileStatus.Type.DIRECTORY && !doNotEnter.contains(path)) {
+                pending.push(path);
+              }
             }
           }
+        } finally {
+          libc.close(fd);
         }
-      } finally {
-        libc.close(fd);
       }
     }
   }

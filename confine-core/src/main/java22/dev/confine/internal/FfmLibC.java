@@ -217,6 +217,42 @@ final class FfmLibC implements LibC {
     }
   }
 
+  /**
+   * The walk's buffers as segments of one arena for its whole length: no arena, allocation or copy
+   * of the name per entry, and the names passed as addresses into the listing (issue 28).
+   */
+  @Override
+  public DirectoryReader directoryReader(long getdentsNumber, byte[] entries, byte[] statxFields) {
+    Arena arena = Arena.ofConfined();
+    MemorySegment listing = arena.allocate(entries.length, 8);
+    MemorySegment status = arena.allocate(statxFields.length, 8);
+    long statxNumber = arch.number("statx");
+    return new DirectoryReader() {
+      @Override
+      public long list(int fd) {
+        long n = sys(getdentsNumber, fd, listing.address(), entries.length, 0, 0);
+        if (n > 0) {
+          MemorySegment.copy(listing, JAVA_BYTE, 0, entries, 0, (int) n);
+        }
+        return n;
+      }
+
+      @Override
+      public int statx(int dirfd, int nameOffset, int flags, int mask) {
+        int r = (int) sys(statxNumber, dirfd, listing.address() + nameOffset, flags, mask, status.address());
+        if (r == 0) {
+          MemorySegment.copy(status, JAVA_BYTE, 0, statxFields, 0, statxFields.length);
+        }
+        return r;
+      }
+
+      @Override
+      public void close() {
+        arena.close();
+      }
+    };
+  }
+
   private int statx(Arena arena, int dirfd, MemorySegment path, int flags, int mask, byte[] buffer) {
     MemorySegment out = arena.allocate(buffer.length, 8);
     int r = (int) sys("statx", dirfd, path.address(), flags, mask, out.address());

@@ -7,6 +7,7 @@ import static dev.confine.Severity.WARNING;
 import dev.confine.Finding;
 import dev.confine.internal.ErrnoException;
 import dev.confine.internal.FileStatus;
+import dev.confine.internal.Kernel;
 import dev.confine.internal.Mount;
 import dev.confine.internal.PosixAcl;
 import java.util.ArrayList;
@@ -172,15 +173,9 @@ final class JailChecks {
     int prefix = root.length() + 1;
     Optional<Target> target = Target.of(context);
     Collector out = new Collector(findings);
-    context.kernel.walk(
-        root,
-        specialMountPoints(context),
+    Kernel.WalkVisitor each =
         (path, s) -> {
-          if (s.type == FileStatus.Type.REGULAR && s.links <= 1 && (s.permissions & (06000 | 0111 | 0020 | 0002)) == 0
-              && target.isPresent() && target.get().uid != s.uid) {
-            // Most entries of a jail: a plain file the target neither owns, nor may write or run,
-            // with one link. Every check below passes it without a call or a finding; saying so
-            // here spares the walk their work per entry (a String and a lambda each).
+          if (plain(s, target)) {
             return;
           }
           String relative = path.length() <= root.length() ? "" : path.substring(prefix);
@@ -281,8 +276,32 @@ final class JailChecks {
                     "A hard link may be the same file as one outside the jail: writing or reading it reaches that file.",
                     "Copy the file into the jail instead of linking it (cp, not ln)."));
           }
+        };
+    context.kernel.walk(
+        root,
+        specialMountPoints(context),
+        new Kernel.WalkVisitor() {
+          @Override
+          public void visit(String path, FileStatus s) throws ErrnoException {
+            each.visit(path, s);
+          }
+
+          @Override
+          public boolean passes(FileStatus s) {
+            return plain(s, target);
+          }
         });
     out.finish();
+  }
+
+  /**
+   * Most entries of a jail: a plain file the target neither owns, nor may write or run, with one
+   * link. Every check of contents() passes it without a call or a finding; saying so spares the
+   * walk their work per entry (its path's String, and their tests).
+   */
+  private static boolean plain(FileStatus s, Optional<Target> target) {
+    return s.type == FileStatus.Type.REGULAR && s.links <= 1 && (s.permissions & (06000 | 0111 | 0020 | 0002)) == 0
+        && target.isPresent() && target.get().uid != s.uid;
   }
 
   /**
