@@ -290,11 +290,20 @@ public final class Confiner {
     ReportParts report = new ReportParts().root(policy.root());
     // Timed inline, not through a lambda per phase: each lambda spins a class on this cold path.
     long t = clock.nanoTime();
-    Kernel k = bind();
-    time.add(Phase.BIND_NATIVE, t);
-    progress.kernel = k;
-    t = clock.nanoTime();
-    Resolved resolved = resolve(policy, k);
+    // What the phases after this one load and link, done meanwhile on a thread of its own, joined
+    // before preflight lists the threads (Warmup).
+    Thread warmup = Warmup.start(policy);
+    Kernel k;
+    Resolved resolved;
+    try {
+      k = bind();
+      time.add(Phase.BIND_NATIVE, t);
+      progress.kernel = k;
+      t = clock.nanoTime();
+      resolved = resolve(policy, k);
+    } finally {
+      Warmup.join(warmup); // on success its wait, if any, is counted in RESOLVE_IDENTITY
+    }
     time.add(Phase.RESOLVE_IDENTITY, t);
     report.identity(resolved.identity);
     // Before preflight, so that preflight sees what they did: a hook may open a directory, or

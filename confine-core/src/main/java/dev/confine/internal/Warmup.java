@@ -1,0 +1,96 @@
+package dev.confine.internal;
+
+import java.util.Optional;
+
+/**
+ * What apply() would load, link and spin on its own thread after binding the native layer, done
+ * meanwhile on a thread of its own (issue 28). Binding is jffi extracting and loading its stub,
+ * some 270 of the JDK's classes: 40 ms cold on Java 17, 60 on Temurin 25, on one core; the machine
+ * has more. Meanwhile this thread links the sequence's step lambdas (a plan of the same policy
+ * evaluates each), readies the signal hold (sun.misc.Signal by reflection, the handler's proxy
+ * class) and loads and initializes the classes of preflight, the sequence, the verification and the
+ * report.
+ *
+ * <p>Nothing here decides, checks or changes anything: the classes are the ones apply() loads
+ * anyway, and each of them has a static initializer that only sets constants (SignalHold's Api:
+ * reflection). The caller's thread does all of it again, as before, where it needs it (the
+ * sequence's own recorder pass links every lambda before chroot): a warm-up that failed or did not
+ * get to something only costs time.
+ *
+ * <p>The thread ends before preflight: apply() joins it after resolving the identity, before
+ * preflight lists the threads, so no check, no set*id broadcast and no verification ever meets it.
+ * (Joined means its Java part has ended; the kernel task, gone microseconds later, would at most
+ * be read by preflight as an ordinary thread that ended meanwhile, which preflight tolerates.)
+ */
+final class Warmup {
+  private Warmup() {}
+
+  /** Starts the warm-up for {@code policy}; a daemon, so that it never keeps the JVM up. */
+  static Thread start(PolicyView policy) {
+    Thread thread = new Thread(new Run(policy), "confine-warmup");
+    thread.setDaemon(true);
+    thread.start();
+    return thread;
+  }
+
+  /** Waits until the warm-up has ended; an interrupt is kept for the caller, not lost. */
+  static void join(Thread thread) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        thread.join();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The warm-up's work; a class of its own rather than a lambda, which would itself be spun cold. */
+  private static final class Run implements Runnable {
+    private final PolicyView policy;
+
+    Run(PolicyView policy) {
+      this.policy = policy;
+    }
+
+    @Override
+    public void run() {
+      try {
+        Sequence.plan(policy, Optional.empty());
+        SignalHold.prepare();
+        // Class literals, so that a rename cannot leave a stale name, evaluated here (on this
+        // thread), not in a static field of Warmup's (on the caller's); a class missing from the
+        // list is loaded where it is needed.
+        Class<?>[] later = {
+          dev.confine.internal.preflight.Preflight.class,
+          dev.confine.internal.preflight.PreflightContext.class,
+          FileStatus.class,
+          dev.confine.internal.linux.ThreadStatus.class,
+          Capabilities.class,
+          Mount.class,
+          dev.confine.internal.linux.ProcCgroup.class,
+          dev.confine.Finding.class,
+          dev.confine.Severity.class,
+          dev.confine.PreflightReport.class,
+          Sequence.Executor.class,
+          dev.confine.internal.linux.SeccompFilter.class,
+          Verifier.class,
+          dev.confine.VerificationException.class,
+          dev.confine.internal.linux.Errno.class,
+          dev.confine.ContainerView.class,
+          dev.confine.ConfinementReport.class,
+        };
+        for (Class<?> c : later) {
+          Class.forName(c.getName(), true, c.getClassLoader());
+        }
+      } catch (Throwable ignored) {
+        // Only time is lost: the caller's thread meets the same failure, if it is one, where it
+        // does the same work, and reports it there.
+      }
+    }
+  }
+}
