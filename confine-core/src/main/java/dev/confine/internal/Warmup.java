@@ -6,27 +6,36 @@ import java.util.Optional;
  * What apply() would load, link and spin on its own thread after binding the native layer, done
  * meanwhile on a thread of its own (issue 28). Binding is jffi extracting and loading its stub,
  * some 270 of the JDK's classes: 40 ms cold on Java 17, 60 on Temurin 25, on one core; the machine
- * has more. Meanwhile this thread links the sequence's step lambdas (a plan of the same policy
+ * has more. Meanwhile this thread readies the SecureRandom that jffi's temporary file is named
+ * with (the JDK's security providers), links the sequence's step lambdas (a plan of the same policy
  * evaluates each), readies the signal hold (sun.misc.Signal by reflection, the handler's proxy
  * class) and loads and initializes the classes of preflight, the sequence, the verification and the
  * report.
  *
- * <p>Nothing here decides, checks or changes anything: the classes are the ones apply() loads
- * anyway, and each of them has a static initializer that only sets constants (SignalHold's Api:
- * reflection). The caller's thread does all of it again, as before, where it needs it (the
+ * <p>Nothing here decides or checks anything, and it changes nothing jffi's own path would not: the
+ * classes are the ones apply() loads anyway, each with a static initializer that only sets
+ * constants (SignalHold's Api: reflection), and the SecureRandom keeps open what
+ * File.createTempFile's keeps open (NativePRNG's /dev/random and /dev/urandom). The caller's thread does all of it again, as before, where it needs it (the
  * sequence's own recorder pass links every lambda before chroot): a warm-up that failed or did not
  * get to something only costs time.
  *
- * <p>The thread ends before preflight: apply() joins it after resolving the identity, before
- * preflight lists the threads, so no check, no set*id broadcast and no verification ever meets it.
+ * <p>The thread ends before preflight: apply() joins it when preflight begins, before preflight
+ * lists the threads, so no check, no set*id broadcast and no verification ever meets it (it may
+ * run on during the identity's resolution and the JVM preparations, which look at no thread).
  * (Joined means its Java part has ended; the kernel task, gone microseconds later, would at most
  * be read by preflight as an ordinary thread that ended meanwhile, which preflight tolerates.)
  */
 final class Warmup {
   private Warmup() {}
 
-  /** Starts the warm-up for {@code policy}; a daemon, so that it never keeps the JVM up. */
+  /**
+   * Starts the warm-up for {@code policy}; a daemon, so that it never keeps the JVM up. With one
+   * processor there is nothing to overlap: the work is left to the caller's thread, as before.
+   */
   static Thread start(PolicyView policy) {
+    if (Runtime.getRuntime().availableProcessors() < 2) {
+      return null;
+    }
     Thread thread = new Thread(new Run(policy), "confine-warmup");
     thread.setDaemon(true);
     thread.start();
@@ -35,6 +44,9 @@ final class Warmup {
 
   /** Waits until the warm-up has ended; an interrupt is kept for the caller, not lost. */
   static void join(Thread thread) {
+    if (thread == null) {
+      return;
+    }
     boolean interrupted = false;
     while (true) {
       try {
@@ -60,6 +72,11 @@ final class Warmup {
     @Override
     public void run() {
       try {
+        // First what binding itself comes to last: jffi writes its stub to File.createTempFile,
+        // whose name comes from a SecureRandom: the security providers, NativePRNG (which opens
+        // /dev/random and /dev/urandom, as createTempFile would a moment later) and SHA, some 70
+        // of the JDK's classes.
+        new java.security.SecureRandom().nextLong();
         Sequence.plan(policy, Optional.empty());
         SignalHold.prepare();
         // Class literals, so that a rename cannot leave a stale name, evaluated here (on this
