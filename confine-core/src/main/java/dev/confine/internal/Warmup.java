@@ -6,8 +6,8 @@ import java.util.Optional;
  * What apply() would load, link and spin on its own thread after binding the native layer, done
  * meanwhile on a thread of its own (issue 28). Binding is jffi extracting and loading its stub,
  * some 270 of the JDK's classes: 40 ms cold on Java 17, 60 on Temurin 25, on one core; the machine
- * has more. Meanwhile this thread readies the SecureRandom that jffi's temporary file is named
- * with (the JDK's security providers), links the sequence's step lambdas (a plan of the same policy
+ * has more. Meanwhile this thread readies what jffi's stub loader uses of the JDK (String.format,
+ * the SecureRandom its temporary file is named with), links the sequence's step lambdas (a plan of the same policy
  * evaluates each), readies the signal hold (sun.misc.Signal by reflection, the handler's proxy
  * class) and loads and initializes the classes of preflight, the sequence, the verification and the
  * report.
@@ -39,8 +39,19 @@ final class Warmup {
     Thread thread = new Thread(new Run(policy), "confine-warmup");
     thread.setDaemon(true);
     thread.start();
+    STARTED.incrementAndGet();
     return thread;
   }
+
+  /** How many warm-ups this JVM has started: for a test's control. */
+  private static final java.util.concurrent.atomic.AtomicLong STARTED = new java.util.concurrent.atomic.AtomicLong();
+
+  static long started() {
+    return STARTED.get();
+  }
+
+  /** A test's pause at the end of the warm-up (0: none), to show that apply() waits for it. */
+  static volatile long testPauseNanos;
 
   /** Waits until the warm-up has ended; an interrupt is kept for the caller, not lost. */
   static void join(Thread thread) {
@@ -72,11 +83,16 @@ final class Warmup {
     @Override
     public void run() {
       try {
-        // First what binding itself comes to last: jffi writes its stub to File.createTempFile,
-        // whose name comes from a SecureRandom: the security providers, NativePRNG (which opens
-        // /dev/random and /dev/urandom, as createTempFile would a moment later) and SHA, some 70
-        // of the JDK's classes.
-        new java.security.SecureRandom().nextLong();
+        // First what binding itself comes to, in its order and ahead of it: jffi names its stub
+        // with String.format (java.util.Formatter, the default locale's number symbols: some 100
+        // of the JDK's classes), then writes it to File.createTempFile, whose name comes from a
+        // SecureRandom (the security providers, NativePRNG, which opens /dev/random and
+        // /dev/urandom as createTempFile's would, and SHA: some 70). jffi itself is not touched; with
+        // FFM asked for, none of this.
+        if (!"ffm".equals(System.getProperty(NativeKernel.BINDING_PROPERTY, ""))) {
+          String.format("%d", 0);
+          new java.security.SecureRandom().nextLong();
+        }
         Sequence.plan(policy, Optional.empty());
         SignalHold.prepare();
         // Class literals, so that a rename cannot leave a stale name, evaluated here (on this
@@ -103,6 +119,9 @@ final class Warmup {
         };
         for (Class<?> c : later) {
           Class.forName(c.getName(), true, c.getClassLoader());
+        }
+        if (testPauseNanos > 0) {
+          java.util.concurrent.locks.LockSupport.parkNanos(testPauseNanos);
         }
       } catch (Throwable ignored) {
         // Only time is lost: the caller's thread meets the same failure, if it is one, where it
