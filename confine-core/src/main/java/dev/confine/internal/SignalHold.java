@@ -181,8 +181,9 @@ public final class SignalHold {
 
   /**
    * Readies what {@link #hold} needs, holding nothing: sun.misc.Signal's methods found by
-   * reflection and the handler's proxy class made (the JVM keeps it for this class loader), which
-   * cold cost 8 ms on Java 17 and 20 to 50 on 25 (a module of its own for the proxy; issue 28).
+   * reflection and the handler's proxy class made (the JVM keeps it for this class loader): in a
+   * cold JVM on a loaded machine, 20 ms on Java 17 and 53 on Temurin 25 (which makes a module for
+   * the proxy and spins it with the ClassFile API), from a class-load log (issue 28).
    * apply() calls it on its warm-up thread while its own binds the native layer; hold() works the
    * same without it.
    */

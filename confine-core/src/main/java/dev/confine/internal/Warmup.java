@@ -4,9 +4,9 @@ import java.util.Optional;
 
 /**
  * What apply() would load, link and spin on its own thread after binding the native layer, done
- * meanwhile on a thread of its own (issue 28). Binding is jffi extracting and loading its stub,
- * some 270 of the JDK's classes: 40 ms cold on Java 17, 60 on Temurin 25, on one core; the machine
- * has more. Meanwhile this thread readies what jffi's stub loader uses of the JDK (String.format,
+ * meanwhile on a thread of its own (issue 28). Binding is jffi extracting and loading its stub:
+ * 270 to 310 classes, jffi's and the JDK's, on one core (BENCHMARKS.md: 42 ms cold on Java 17, 62
+ * on Temurin 25); a server has more. Meanwhile this thread readies what jffi's stub loader uses of the JDK (String.format,
  * the SecureRandom its temporary file is named with), links the sequence's step lambdas (a plan of the same policy
  * evaluates each), readies the signal hold (sun.misc.Signal by reflection, the handler's proxy
  * class) and loads and initializes the classes of preflight, the sequence, the verification and the
