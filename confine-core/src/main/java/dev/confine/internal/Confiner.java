@@ -222,6 +222,9 @@ public final class Confiner {
       failure = e;
       throw e;
     } finally {
+      if (progress != null && progress.warmup != null) {
+        Warmup.join(progress.warmup); // ended already, unless apply() failed before preflight
+      }
       if (report != null) {
         guard.confined();
       } else if (progress != null && progress.sequence != null && progress.sequence.irreversibleAttempted) {
@@ -262,6 +265,8 @@ public final class Confiner {
     boolean verified;
     /** The termination signals, held from before the sequence; null before. */
     SignalHold signals;
+    /** The warm-up thread (Warmup), joined before preflight, or by apply() if it fails earlier; null before. */
+    Thread warmup;
 
     Progress(PolicyView policy) {
       this.haltMessage =
@@ -304,6 +309,9 @@ public final class Confiner {
     ReportParts report = new ReportParts().root(policy.root());
     // Timed inline, not through a lambda per phase: each lambda spins a class on this cold path.
     long t = clock.nanoTime();
+    // What the phases after this one load and link, done meanwhile on a thread of its own, joined
+    // before preflight lists the threads (Warmup).
+    progress.warmup = Warmup.start(policy);
     Kernel k = bind();
     time.add(Phase.BIND_NATIVE, t);
     progress.kernel = k;
@@ -322,6 +330,8 @@ public final class Confiner {
     time.add(Phase.PREPARE_JVM, t);
     report.preparations(preparations);
     t = clock.nanoTime();
+    // The warm-up has ended before preflight lists the threads; its wait, if any, is preflight's.
+    Warmup.join(progress.warmup);
     Preflight.Result preflight = preflight(policy, resolved, k);
     time.add(Phase.PREFLIGHT, t);
     report.preflight(preflight.report);
@@ -421,7 +431,9 @@ public final class Confiner {
   private void runSequence(PolicyView policy, Progress progress, Resolved resolved) {
     Sequence.Executor sequence = progress.sequence;
     try {
-      sequence.run(policy, resolved.identity, resolved.notify.map(n -> n.address));
+      // Not notify.map(n -> n.address): a lambda spun on apply()'s cold path.
+      Optional<String> notifySocket = resolved.notify.isPresent() ? Optional.of(resolved.notify.get().address) : Optional.empty();
+      sequence.run(policy, resolved.identity, notifySocket);
     } catch (ErrnoException e) {
       if (!sequence.pastPointOfNoReturn) {
         sequence.irreversibleAttempted = false;

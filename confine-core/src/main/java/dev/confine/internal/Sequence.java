@@ -182,7 +182,11 @@ public final class Sequence {
     }
 
     Identity identity() {
-      return identity.orElseThrow(() -> new IllegalStateException("the identity must be resolved before the sequence runs"));
+      // Not orElseThrow(supplier): a lambda here would be spun on the sequence's own path.
+      if (identity.isEmpty()) {
+        throw new IllegalStateException("the identity must be resolved before the sequence runs");
+      }
+      return identity.get();
     }
   }
 
@@ -306,9 +310,12 @@ public final class Sequence {
     }
 
     private static LinuxArch architecture(String option) {
-      return LinuxArch.current()
-          .orElseThrow(() -> new ConfinementException(
-              option + ": no syscall table for os.arch " + System.getProperty("os.arch") + " (x86_64 and aarch64 only)", false, null));
+      Optional<LinuxArch> arch = LinuxArch.current(); // no orElseThrow(supplier): a lambda spun on apply()'s cold path
+      if (arch.isEmpty()) {
+        throw new ConfinementException(
+            option + ": no syscall table for os.arch " + System.getProperty("os.arch") + " (x86_64 and aarch64 only)", false, null);
+      }
+      return arch.get();
     }
 
     /**

@@ -144,6 +144,61 @@ public final class SignalHold {
   }
 
   /**
+   * The recording handler's calls: a class of its own, not a lambda, so that it is loaded from the
+   * jar (by {@link #prepare} on apply()'s warm-up thread) rather than spun on the cold path.
+   */
+  private static final class Record implements java.lang.reflect.InvocationHandler {
+    private final AtomicInteger recorded;
+    private final int number;
+    private final String name;
+
+    Record(AtomicInteger recorded, int number, String name) {
+      this.recorded = recorded;
+      this.number = number;
+      this.name = name;
+    }
+
+    @Override
+    public Object invoke(Object proxy, Method method, Object[] args) {
+      switch (method.getName()) {
+        case "handle":
+          recorded.compareAndSet(0, number);
+          return null;
+        case "hashCode":
+          return System.identityHashCode(proxy);
+        case "equals":
+          return proxy == args[0];
+        default:
+          return "confine: SIG" + name + " held during apply()";
+      }
+    }
+  }
+
+  /** A sun.misc.SignalHandler that hands its calls to {@code calls}. */
+  private static Object recorder(java.lang.reflect.InvocationHandler calls) {
+    return Proxy.newProxyInstance(SignalHold.class.getClassLoader(), new Class<?>[] {Api.HANDLER}, calls);
+  }
+
+  /**
+   * Readies what {@link #hold} needs, holding nothing: sun.misc.Signal's methods found by
+   * reflection and the handler's proxy class made (the JVM keeps it for this class loader): in a
+   * cold JVM on a loaded machine, 20 ms on Java 17 and 53 on Temurin 25 (which makes a module for
+   * the proxy and spins it with the ClassFile API), from a class-load log (issue 28).
+   * apply() calls it on its warm-up thread while its own binds the native layer; hold() works the
+   * same without it.
+   */
+  static void prepare() {
+    recorder(new Record(new AtomicInteger(), 0, "none"));
+    try {
+      // A Signal object and its number: reflection's accessors made for the constructor and
+      // getNumber. Neither changes a handler (handle() is left to hold()).
+      Api.NUMBER.invoke(Api.SIGNAL.newInstance(HELD.get(0)));
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      // hold() meets it again, and says so.
+    }
+  }
+
+  /**
    * Swaps the recording handler in for each termination signal the JVM handles. If the JVM's
    * shutdown has already begun (a signal or System.exit before this), it puts the handlers back and
    * refuses: the hooks are running, and chroot must not happen under them.
@@ -166,19 +221,7 @@ public final class SignalHold {
         throw new IllegalStateException("sun.misc.Signal(\"" + name + "\"): " + e, e);
       }
       // Records the signal, and nothing else; made (its proxy class too) before chroot.
-      Object record = Proxy.newProxyInstance(SignalHold.class.getClassLoader(), new Class<?>[] {Api.HANDLER}, (proxy, method, args) -> {
-        switch (method.getName()) {
-          case "handle":
-            recorded.compareAndSet(0, number);
-            return null;
-          case "hashCode":
-            return System.identityHashCode(proxy);
-          case "equals":
-            return proxy == args[0];
-          default:
-            return "confine: SIG" + name + " held during apply()";
-        }
-      });
+      Object record = recorder(new Record(recorded, number, name));
       try {
         previous.add(Api.call(Api.HANDLE, signal, record));
         signals.add(signal);
@@ -203,7 +246,7 @@ public final class SignalHold {
 
   /** Runtime.addShutdownHook refuses once the shutdown hooks have begun. */
   private static boolean shuttingDown() {
-    Thread probe = new Thread(() -> {}, "confine-shutdown-probe");
+    Thread probe = new Thread("confine-shutdown-probe"); // never started: a Thread with nothing to run
     try {
       Runtime.getRuntime().addShutdownHook(probe);
     } catch (IllegalStateException shutdownInProgress) {

@@ -1,0 +1,138 @@
+package dev.confine.internal;
+
+import java.util.Optional;
+
+/**
+ * What apply() would load, link and spin on its own thread after binding the native layer, done
+ * meanwhile on a thread of its own (issue 28). Binding is jffi extracting and loading its stub:
+ * 270 to 310 classes, jffi's and the JDK's, on one core (BENCHMARKS.md: 42 ms cold on Java 17, 62
+ * on Temurin 25); a server has more. Meanwhile this thread readies what jffi's stub loader uses of the JDK (String.format,
+ * the SecureRandom its temporary file is named with), links the sequence's step lambdas (a plan of the same policy
+ * evaluates each), readies the signal hold (sun.misc.Signal by reflection, the handler's proxy
+ * class) and loads and initializes the classes of preflight, the sequence, the verification and the
+ * report.
+ *
+ * <p>Nothing here decides or checks anything, and it changes nothing jffi's own path would not: the
+ * classes are the ones apply() loads anyway, each with a static initializer that only sets
+ * constants (SignalHold's Api: reflection), and the SecureRandom keeps open what
+ * File.createTempFile's keeps open (NativePRNG's /dev/random and /dev/urandom). The caller's thread does all of it again, as before, where it needs it (the
+ * sequence's own recorder pass links every lambda before chroot): a warm-up that failed or did not
+ * get to something only costs time.
+ *
+ * <p>The thread ends before preflight: apply() joins it when preflight begins, before preflight
+ * lists the threads, so no check, no set*id broadcast and no verification ever meets it (it may
+ * run on during the identity's resolution and the JVM preparations, which look at no thread).
+ * (Joined means its Java part has ended; the kernel task, gone microseconds later, would at most
+ * be read by preflight as an ordinary thread that ended meanwhile, which preflight tolerates.)
+ */
+final class Warmup {
+  private Warmup() {}
+
+  /**
+   * Starts the warm-up for {@code policy}; a daemon, so that it never keeps the JVM up. With one
+   * processor there is nothing to overlap: the work is left to the caller's thread, as before.
+   */
+  static Thread start(PolicyView policy) {
+    if (Runtime.getRuntime().availableProcessors() < 2) {
+      return null;
+    }
+    Thread thread = new Thread(new Run(policy), "confine-warmup");
+    thread.setDaemon(true);
+    thread.start();
+    STARTED.incrementAndGet();
+    return thread;
+  }
+
+  /** How many warm-ups this JVM has started: for a test's control. */
+  private static final java.util.concurrent.atomic.AtomicLong STARTED = new java.util.concurrent.atomic.AtomicLong();
+
+  static long started() {
+    return STARTED.get();
+  }
+
+  /** A test's pause at the end of the warm-up (0: none), to show that apply() waits for it. */
+  static volatile long testPauseNanos;
+
+  /** Waits until the warm-up has ended; an interrupt is kept for the caller, not lost. */
+  static void join(Thread thread) {
+    if (thread == null) {
+      return;
+    }
+    boolean interrupted = false;
+    while (true) {
+      try {
+        thread.join();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The warm-up's work; a class of its own rather than a lambda, which would itself be spun cold. */
+  private static final class Run implements Runnable {
+    private final PolicyView policy;
+
+    Run(PolicyView policy) {
+      this.policy = policy;
+    }
+
+    @Override
+    public void run() {
+      try {
+        // First what binding itself comes to, in its order and ahead of it: jffi names its stub
+        // with String.format (java.util.Formatter, the default locale's number symbols: some 100
+        // of the JDK's classes), then writes it to File.createTempFile, whose name comes from a
+        // SecureRandom (the security providers, NativePRNG, which opens /dev/random and
+        // /dev/urandom as createTempFile's would, and SHA: some 70). jffi itself is not touched; with
+        // FFM asked for, none of this.
+        if (!"ffm".equals(System.getProperty(NativeKernel.BINDING_PROPERTY, ""))) {
+          String.format("%d", 0);
+          new java.security.SecureRandom().nextLong();
+        }
+        Sequence.plan(policy, Optional.empty());
+        SignalHold.prepare();
+        // Class literals, so that a rename cannot leave a stale name, evaluated here (on this
+        // thread), not in a static field of Warmup's (on the caller's); a class missing from the
+        // list is loaded where it is needed.
+        Class<?>[] later = {
+          dev.confine.internal.preflight.Preflight.class,
+          dev.confine.internal.preflight.PreflightContext.class,
+          OpenFile.class,
+          FileStatus.class,
+          FileStatus.Type.class,
+          Kernel.Ids.class,
+          Kernel.SocketPeer.class,
+          Kernel.WalkVisitor.class,
+          dev.confine.internal.linux.ThreadStatus.class,
+          Capabilities.class,
+          Mount.class,
+          dev.confine.internal.linux.ProcCgroup.class,
+          dev.confine.internal.linux.ProcCgroup.Line.class,
+          dev.confine.Finding.class,
+          dev.confine.Severity.class,
+          dev.confine.PreflightReport.class,
+          Sequence.Executor.class,
+          dev.confine.internal.linux.SeccompFilter.class,
+          Verifier.class,
+          dev.confine.VerificationException.class,
+          dev.confine.internal.linux.Errno.class,
+          dev.confine.ContainerView.class,
+          dev.confine.ConfinementReport.class,
+        };
+        for (Class<?> c : later) {
+          Class.forName(c.getName(), true, c.getClassLoader());
+        }
+        if (testPauseNanos > 0) {
+          java.util.concurrent.locks.LockSupport.parkNanos(testPauseNanos);
+        }
+      } catch (Throwable ignored) {
+        // Only time is lost: the caller's thread meets the same failure, if it is one, where it
+        // does the same work, and reports it there.
+      }
+    }
+  }
+}

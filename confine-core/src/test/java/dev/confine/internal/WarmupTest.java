@@ -1,0 +1,104 @@
+package dev.confine.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.confine.Confinement;
+import dev.confine.Finding;
+import dev.confine.testing.simulation.FaultyKernel;
+import dev.confine.testing.simulation.Simulation;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** apply()'s warm-up thread (issue 28): it ends before preflight lists the threads, and a join keeps an interrupt. */
+class WarmupTest {
+  private static PolicyView policy() {
+    return Internal.get().viewOf(Confinement.builder().root("/srv/jail").user("nobody").build());
+  }
+
+  private static List<String> liveWarmups() {
+    List<String> live = new ArrayList<>();
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.getName().equals("confine-warmup") && t.isAlive()) {
+        live.add(t.toString());
+      }
+    }
+    return live;
+  }
+
+  @Test
+  void endedWhenJoined() {
+    assumeTrue(Runtime.getRuntime().availableProcessors() >= 2, "one processor: no warm-up thread is started");
+    Thread warmup = Warmup.start(policy());
+    assertNotNull(warmup);
+    assertTrue(warmup.isDaemon());
+    Warmup.join(warmup);
+    assertFalse(warmup.isAlive());
+    Warmup.join(warmup); // apply()'s finally joins again: returns at once
+    Warmup.join(null); // one processor: nothing was started
+  }
+
+  @Test
+  void aJoinKeepsTheInterrupt() {
+    assumeTrue(Runtime.getRuntime().availableProcessors() >= 2, "one processor: no warm-up thread is started");
+    Thread warmup = Warmup.start(policy());
+    Thread.currentThread().interrupt();
+    try {
+      Warmup.join(warmup);
+      assertFalse(warmup.isAlive());
+      assertTrue(Thread.currentThread().isInterrupted());
+    } finally {
+      Thread.interrupted();
+    }
+  }
+
+  /**
+   * The JVM preparer's findings are asked for by preflight, after the join: no warm-up thread is
+   * alive there, though it pauses 300 ms at its end (without the join it would be). Control: by the
+   * JVM preparations, before the join, this apply() had started one, still alive.
+   */
+  @Test
+  void noWarmupThreadWhenPreflightBegins() {
+    assumeTrue(Runtime.getRuntime().availableProcessors() >= 2, "one processor: no warm-up thread is started");
+    Simulation kernel = new Simulation().directory("/srv/jail").directory("/etc").user("nobody", 65534, 65534);
+    FaultyKernel faulty = new FaultyKernel(kernel.model());
+    long before = Warmup.started();
+    List<Long> startedByPrepare = new ArrayList<>();
+    List<List<String>> liveAtPrepare = new ArrayList<>();
+    List<List<String>> liveAtPreflight = new ArrayList<>();
+    Confiner.JvmPreparer preparer = new Confiner.JvmPreparer() {
+      @Override
+      public Map<String, Duration> prepare(PolicyView policy, NanoClock clock) {
+        startedByPrepare.add(Warmup.started() - before);
+        liveAtPrepare.add(liveWarmups());
+        return Map.of();
+      }
+
+      @Override
+      public List<Finding> findings(PolicyView policy) {
+        liveAtPreflight.add(liveWarmups());
+        return List.of();
+      }
+    };
+    Warmup.testPauseNanos = 300_000_000L;
+    try {
+      new Confiner(faulty::kernel, new ApplyGuard(), status -> {}, NanoClock.SYSTEM, preparer,
+          new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), summary -> {})
+          .apply(policy());
+    } finally {
+      Warmup.testPauseNanos = 0;
+    }
+    assertEquals(List.of(1L), startedByPrepare);
+    assertEquals(1, liveAtPrepare.get(0).size(), "the control: alive during the preparations");
+    assertEquals(List.of(List.of()), liveAtPreflight);
+  }
+}
