@@ -81,6 +81,14 @@ public final class Confiner {
       return prepare(policy, clock);
     }
 
+    /**
+     * Starts apply()'s warm-up (see {@link Warmup}) and returns its thread, or null if none was
+     * started; apply() joins it before preflight lists the threads.
+     */
+    default Thread warmUp(PolicyView policy) {
+      return Warmup.start(policy);
+    }
+
     /** What preflight reports about this JVM (its class path) under this policy. */
     default List<Finding> findings(PolicyView policy) {
       return List.of();
@@ -311,7 +319,7 @@ public final class Confiner {
     long t = clock.nanoTime();
     // What the phases after this one load and link, done meanwhile on a thread of its own, joined
     // before preflight lists the threads (Warmup).
-    progress.warmup = Warmup.start(policy);
+    progress.warmup = preparer.warmUp(policy);
     Kernel k = bind();
     time.add(Phase.BIND_NATIVE, t);
     progress.kernel = k;

@@ -39,19 +39,8 @@ final class Warmup {
     Thread thread = new Thread(new Run(policy), "confine-warmup");
     thread.setDaemon(true);
     thread.start();
-    STARTED.incrementAndGet();
     return thread;
   }
-
-  /** How many warm-ups this JVM has started: for a test's control. */
-  private static final java.util.concurrent.atomic.AtomicLong STARTED = new java.util.concurrent.atomic.AtomicLong();
-
-  static long started() {
-    return STARTED.get();
-  }
-
-  /** A test's pause at the end of the warm-up (0: none), to show that apply() waits for it. */
-  static volatile long testPauseNanos;
 
   /** Waits until the warm-up has ended; an interrupt is kept for the caller, not lost. */
   static void join(Thread thread) {
@@ -125,9 +114,6 @@ final class Warmup {
         };
         for (Class<?> c : later) {
           Class.forName(c.getName(), true, c.getClassLoader());
-        }
-        if (testPauseNanos > 0) {
-          java.util.concurrent.locks.LockSupport.parkNanos(testPauseNanos);
         }
       } catch (Throwable ignored) {
         // Only time is lost: the caller's thread meets the same failure, if it is one, where it

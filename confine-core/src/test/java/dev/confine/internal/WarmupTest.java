@@ -71,14 +71,25 @@ class WarmupTest {
     assumeTrue(Runtime.getRuntime().availableProcessors() >= 2, "one processor: no warm-up thread is started");
     Simulation kernel = new Simulation().directory("/srv/jail").directory("/etc").user("nobody", 65534, 65534);
     FaultyKernel faulty = new FaultyKernel(kernel.model());
-    long before = Warmup.started();
     List<Long> startedByPrepare = new ArrayList<>();
     List<List<String>> liveAtPrepare = new ArrayList<>();
     List<List<String>> liveAtPreflight = new ArrayList<>();
+    java.util.concurrent.atomic.AtomicLong started = new java.util.concurrent.atomic.AtomicLong();
     Confiner.JvmPreparer preparer = new Confiner.JvmPreparer() {
+      // A warm-up that pauses 300 ms at its end, as a slow one would: without apply()'s join it
+      // would still be alive when preflight begins.
+      @Override
+      public Thread warmUp(PolicyView policy) {
+        started.incrementAndGet();
+        Thread thread = new Thread(() -> java.util.concurrent.locks.LockSupport.parkNanos(300_000_000L), "confine-warmup");
+        thread.setDaemon(true);
+        thread.start();
+        return thread;
+      }
+
       @Override
       public Map<String, Duration> prepare(PolicyView policy, NanoClock clock) {
-        startedByPrepare.add(Warmup.started() - before);
+        startedByPrepare.add(started.get());
         liveAtPrepare.add(liveWarmups());
         return Map.of();
       }
@@ -89,14 +100,9 @@ class WarmupTest {
         return List.of();
       }
     };
-    Warmup.testPauseNanos = 300_000_000L;
-    try {
-      new Confiner(faulty::kernel, new ApplyGuard(), status -> {}, NanoClock.SYSTEM, preparer,
-          new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), summary -> {})
-          .apply(policy());
-    } finally {
-      Warmup.testPauseNanos = 0;
-    }
+    new Confiner(faulty::kernel, new ApplyGuard(), status -> {}, NanoClock.SYSTEM, preparer,
+        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), summary -> {})
+        .apply(policy());
     assertEquals(List.of(1L), startedByPrepare);
     assertEquals(1, liveAtPrepare.get(0).size(), "the control: alive during the preparations");
     assertEquals(List.of(List.of()), liveAtPreflight);
