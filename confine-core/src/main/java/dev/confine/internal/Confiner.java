@@ -339,7 +339,11 @@ public final class Confiner {
     report.preparations(preparations);
     t = clock.nanoTime();
     // The warm-up has ended before preflight lists the threads; its wait, if any, is preflight's.
-    Warmup.join(progress.warmup);
+    if (!Warmup.join(progress.warmup)) {
+      throw new ConfinementException(
+          "apply()'s warm-up thread \"confine-warmup\" did not end within " + Warmup.JOIN_LIMIT_NANOS / 1_000_000_000L
+              + " s (a SecureRandom blocked on /dev/random?); nothing irreversible was done");
+    }
     Preflight.Result preflight = preflight(policy, resolved, k);
     time.add(Phase.PREFLIGHT, t);
     report.preflight(preflight.report);

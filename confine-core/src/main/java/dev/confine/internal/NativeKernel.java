@@ -1434,11 +1434,12 @@ public final class NativeKernel implements Kernel {
           }
           System.arraycopy(chunk, 0, text, length, (int) got);
           length += (int) got;
-          if (got < chunk.length) {
+          if (got < chunk.length && text[length - 1] == '\n') {
             // seq_file renders a status whole on the first read and hands back as much of it as
             // fits: a read shorter than the buffer is the end, so the read that would return 0
-            // is spared (a call per thread of thousands, twice per apply()). A status cut short
-            // would lack fields, which the parser refuses.
+            // is spared (a call per thread of thousands, twice per apply()). Only where it ends a
+            // line: a status cut inside one (which seq_file does not do) is read on to the end,
+            // not parsed short of its optional last fields.
             break;
           }
         }

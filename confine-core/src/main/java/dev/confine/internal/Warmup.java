@@ -12,10 +12,11 @@ import java.util.Optional;
  * class) and loads and initializes the classes of preflight, the sequence, the verification and the
  * report.
  *
- * <p>Nothing here decides or checks anything, and it changes nothing jffi's own path would not: the
+ * <p>Nothing here decides or checks anything, and it changes nothing apply() would not: the
  * classes are the ones apply() loads anyway, each with a static initializer that only sets
- * constants (SignalHold's Api: reflection), and the SecureRandom keeps open what
- * File.createTempFile's keeps open (NativePRNG's /dev/random and /dev/urandom). The caller's thread does all of it again, as before, where it needs it (the
+ * constants (SignalHold's Api: reflection), and the SecureRandom, made only where the policy
+ * prepares SECURE_RANDOM, keeps open what that preparation keeps open (NativePRNG's /dev/random
+ * and /dev/urandom). The caller's thread does all of it again, as before, where it needs it (the
  * sequence's own recorder pass links every lambda before chroot): a warm-up that failed or did not
  * get to something only costs time.
  *
@@ -38,20 +39,39 @@ final class Warmup {
     }
     Thread thread = new Thread(new Run(policy), "confine-warmup");
     thread.setDaemon(true);
-    thread.start();
+    try {
+      thread.start();
+    } catch (OutOfMemoryError | RuntimeException e) {
+      // No thread to be had (a pids limit, "unable to create native thread"): the warm-up only
+      // saves time, so apply() goes on without it rather than refuse.
+      return null;
+    }
     return thread;
   }
 
-  /** Waits until the warm-up has ended; an interrupt is kept for the caller, not lost. */
-  static void join(Thread thread) {
+  /**
+   * How long apply() waits for the warm-up before it refuses: its work is class loading and one
+   * SecureRandom (whose seeding could block on /dev/random early in a boot on kernels before 5.6).
+   */
+  static final long JOIN_LIMIT_NANOS = 30_000_000_000L;
+
+  /**
+   * Waits until the warm-up has ended, at most {@code limitNanos}; an interrupt is kept for the
+   * caller, not lost. Returns whether it has ended (true for no thread).
+   */
+  static boolean join(Thread thread, long limitNanos) {
     if (thread == null) {
-      return;
+      return true;
     }
+    long deadline = System.nanoTime() + limitNanos;
     boolean interrupted = false;
-    while (true) {
-      try {
-        thread.join();
+    while (thread.isAlive()) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
         break;
+      }
+      try {
+        thread.join(Math.max(1, left / 1_000_000L));
       } catch (InterruptedException e) {
         interrupted = true;
       }
@@ -59,6 +79,12 @@ final class Warmup {
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
+    return !thread.isAlive();
+  }
+
+  /** {@link #join(Thread, long)} with {@link #JOIN_LIMIT_NANOS}. */
+  static boolean join(Thread thread) {
+    return join(thread, JOIN_LIMIT_NANOS);
   }
 
   /** The warm-up's work; a class of its own rather than a lambda, which would itself be spun cold. */
@@ -80,7 +106,11 @@ final class Warmup {
         // FFM asked for, none of this.
         if (!"ffm".equals(System.getProperty(NativeKernel.BINDING_PROPERTY, ""))) {
           String.format("%d", 0);
-          new java.security.SecureRandom().nextLong();
+          // Only where the policy prepares SECURE_RANDOM, which opens the same devices before
+          // chroot anyway: jffi may find its library installed and name no temporary file.
+          if (policy.jvmFacilities().contains(dev.confine.JvmFacility.SECURE_RANDOM)) {
+            new java.security.SecureRandom().nextLong();
+          }
         }
         Sequence.plan(policy, Optional.empty());
         SignalHold.prepare();

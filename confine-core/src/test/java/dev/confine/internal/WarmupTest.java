@@ -107,4 +107,29 @@ class WarmupTest {
     assertEquals(1, liveAtPrepare.get(0).size(), "the control: alive during the preparations");
     assertEquals(List.of(List.of()), liveAtPreflight);
   }
+
+  /**
+   * A warm-up that does not end is waited for only so long: join says it has not ended (apply()
+   * then refuses before preflight, nothing done); control: the same thread, once let go, has.
+   */
+  @Test
+  void aJoinIsBounded() {
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    Thread lingering = new Thread(() -> {
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "confine-warmup");
+    lingering.setDaemon(true);
+    lingering.start();
+    long start = System.nanoTime();
+    assertFalse(Warmup.join(lingering, 200_000_000L));
+    long waited = System.nanoTime() - start;
+    assertTrue(waited >= 200_000_000L && waited < 5_000_000_000L, "waited " + waited + " ns");
+    release.countDown();
+    assertTrue(Warmup.join(lingering, 5_000_000_000L));
+    assertTrue(Warmup.join(null, 0));
+  }
 }
