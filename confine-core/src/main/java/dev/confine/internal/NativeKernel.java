@@ -1450,9 +1450,23 @@ public final class NativeKernel implements Kernel {
     }
   }
 
+  /**
+   * Sleeps the whole time even if the caller's thread is interrupted (the interrupt is kept for
+   * it): parkNanos returns at once while an interrupt is pending, which would shrink preflight's
+   * 200 ms look at a thread blocking SIGSETXID and the verifier's 2 s wait for an ending thread to
+   * nothing, and turn a thread that was only ending into a refusal or a halt.
+   */
   @Override
   public void pause(long nanos) {
-    java.util.concurrent.locks.LockSupport.parkNanos(nanos);
+    long deadline = System.nanoTime() + nanos;
+    boolean interrupted = Thread.interrupted();
+    for (long left = nanos; left > 0; left = deadline - System.nanoTime()) {
+      java.util.concurrent.locks.LockSupport.parkNanos(left);
+      interrupted |= Thread.interrupted();
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   @Override

@@ -223,4 +223,26 @@ class NativeKernelTest {
     }
     return processes;
   }
+
+  /**
+   * pause() sleeps its time with an interrupt pending and keeps the interrupt; the control:
+   * LockSupport.parkNanos, which it is built on, returns at once in the same state.
+   */
+  @Test
+  void pauseSleepsThroughAPendingInterruptAndKeepsIt() {
+    Thread.currentThread().interrupt();
+    try {
+      long start = System.nanoTime();
+      java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
+      long control = System.nanoTime() - start;
+      assertTrue(control < 40_000_000L, "the control: parkNanos returned after " + control + " ns");
+      start = System.nanoTime();
+      kernel.pause(50_000_000L);
+      long paused = System.nanoTime() - start;
+      assertTrue(paused >= 50_000_000L, "paused " + paused + " ns");
+      assertTrue(Thread.currentThread().isInterrupted(), "the interrupt is kept");
+    } finally {
+      Thread.interrupted();
+    }
+  }
 }
