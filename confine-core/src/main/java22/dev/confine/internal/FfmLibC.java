@@ -206,15 +206,20 @@ final class FfmLibC implements LibC {
 
   @Override
   public int statxAt(int dirfd, byte[] names, int offset, int flags, int mask, byte[] buffer) {
+    try (Arena arena = Arena.ofConfined()) {
+      return statx(arena, dirfd, name(arena, names, offset), flags, mask, buffer);
+    }
+  }
+
+  /** The NUL-terminated name at {@code offset} of {@code names}, its NUL included, copied into the arena. */
+  private static MemorySegment name(Arena arena, byte[] names, int offset) {
     int end = offset;
     while (names[end] != 0) {
       end++;
     }
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment name = arena.allocate(end - offset + 1);
-      MemorySegment.copy(names, offset, name, JAVA_BYTE, 0, end - offset + 1);
-      return statx(arena, dirfd, name, flags, mask, buffer);
-    }
+    MemorySegment name = arena.allocate(end - offset + 1);
+    MemorySegment.copy(names, offset, name, JAVA_BYTE, 0, end - offset + 1);
+    return name;
   }
 
   /**
@@ -414,14 +419,8 @@ final class FfmLibC implements LibC {
 
   @Override
   public int openat(int dirfd, byte[] names, int offset, int flags) {
-    int end = offset;
-    while (names[end] != 0) {
-      end++;
-    }
     try (Arena arena = Arena.ofConfined()) {
-      MemorySegment name = arena.allocate(end - offset + 1);
-      MemorySegment.copy(names, offset, name, JAVA_BYTE, 0, end - offset + 1);
-      return (int) sys("openat", dirfd, name.address(), flags, 0, 0);
+      return (int) sys("openat", dirfd, name(arena, names, offset).address(), flags, 0, 0);
     }
   }
 
