@@ -294,6 +294,10 @@ public final class ConfinementPolicy {
    * seccomp filter in every thread (unless {@link Builder#noBaselineFilter()}), setgroups,
    * setresgid, setresuid, and verifies every thread ({@link #plan()} lists each call).
    *
+   * <p>With two processors or more, a thread of its own ("confine-warmup") loads the classes of
+   * the later phases while the calling thread binds the native layer; it has ended before
+   * preflight looks at the threads (apply() waits for it up to 30 s, then refuses).
+   *
    * @throws PreflightException if preflight found errors; nothing irreversible was done
    * @throws ConfinementException if the identity cannot be resolved, or a step before chroot
    *     failed; nothing irreversible was done
