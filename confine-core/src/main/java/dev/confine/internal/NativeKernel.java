@@ -822,11 +822,11 @@ public final class NativeKernel implements Kernel {
     try {
       int readFlags = OpenFlags.O_RDONLY | OpenFlags.O_CLOEXEC | OpenFlags.O_NOFOLLOW;
       byte[] chunk = new byte[4096];
-      for (String name : numericEntries(proc, Syscall.READ_PROCESS_STATUS)) {
-        long pid = Long.parseLong(name);
+      for (long pid : numericEntries(proc, Syscall.READ_PROCESS_STATUS)) {
         if (pid == self) {
           continue;
         }
+        String name = Long.toString(pid);
         int status = libc.openat(proc, name + "/status", readFlags);
         if (status < 0) {
           if (libc.errno() == Errno.ENOENT || libc.errno() == Errno.ESRCH) {
@@ -874,34 +874,42 @@ public final class NativeKernel implements Kernel {
     return null; // no Uid: line (the process ended between open and read)
   }
 
-  /** The names of a directory's entries that are all digits (pids, tids), by getdents64. */
-  private List<String> numericEntries(int fd, Syscall syscall) throws ErrnoException {
+  /**
+   * The numbers a directory's all-digit entries name (pids, tids, descriptors), by getdents64:
+   * the digits summed where they lie, no String per entry. Compared byte by byte: a stream with a
+   * method reference here cost a cold JVM a spun lambda class in the timed section.
+   */
+  private long[] numericEntries(int fd, Syscall syscall) throws ErrnoException {
     long getdents = arch().number("getdents64");
-    List<String> names = new ArrayList<>();
-    byte[] buffer = new byte[8192];
-    while (true) {
-      long n = libc.getdents64(getdents, fd, buffer);
+    long[] ids = new long[64];
+    int count = 0;
+    byte[] buffer = new byte[32 * 1024];
+    for (long n; (n = libc.getdents64(getdents, fd, buffer)) != 0; ) {
       if (n < 0) {
         throw error(syscall, "getdents64", fd);
-      }
-      if (n == 0) {
-        return names;
       }
       // struct linux_dirent64 { u64 d_ino; s64 d_off; u16 d_reclen; u8 d_type; char d_name[]; }
       for (int at = 0; at < n; ) {
         int reclen = (buffer[at + 16] & 0xff) | (buffer[at + 17] & 0xff) << 8;
         int end = at + 19;
-        boolean digits = buffer[end] != 0;
-        while (buffer[end] != 0) {
-          digits &= buffer[end] >= '0' && buffer[end] <= '9';
-          end++;
+        long id = 0;
+        boolean digits = true;
+        for (; buffer[end] != 0; end++) {
+          int digit = buffer[end] - '0';
+          digits &= digit >= 0 && digit <= 9;
+          id = id * 10 + digit;
         }
-        if (digits) {
-          names.add(new String(buffer, at + 19, end - at - 19, StandardCharsets.US_ASCII));
+        // "." and "..", which are not numbers, are left out; so is a name too long for a long.
+        if (digits && end > at + 19 && end - at - 19 <= 18) {
+          if (count == ids.length) {
+            ids = java.util.Arrays.copyOf(ids, 2 * count);
+          }
+          ids[count++] = id;
         }
         at += reclen;
       }
     }
+    return java.util.Arrays.copyOf(ids, count);
   }
 
 
@@ -1087,10 +1095,10 @@ public final class NativeKernel implements Kernel {
       throw error(Syscall.READ_DESCRIPTORS, "openat", threadListFd, "../fd");
     }
     try {
-      List<String> names = numericEntries(fdDir, Syscall.READ_DESCRIPTORS);
-      List<Integer> fds = new ArrayList<>(names.size());
-      for (String name : names) {
-        int fd = Integer.parseInt(name);
+      long[] numbers = numericEntries(fdDir, Syscall.READ_DESCRIPTORS);
+      List<Integer> fds = new ArrayList<>(numbers.length);
+      for (long number : numbers) {
+        int fd = (int) number;
         if (fd != fdDir) {
           fds.add(fd);
         }
@@ -1356,45 +1364,12 @@ public final class NativeKernel implements Kernel {
     return java.util.Optional.ofNullable(new StatusReader().read(fd, tid));
   }
 
-  /**
-   * The ids of /proc/self/task's entries, read through its descriptor from the start: the digits
-   * of each name summed where they lie, no String per thread. Digits only, compared byte by byte:
-   * a stream with a method reference here cost a cold JVM a spun lambda class in the timed section.
-   */
+  /** The ids of /proc/self/task's entries, read through its descriptor from the start. */
   private long[] threadIdArray(int fd) throws ErrnoException {
     if (libc.lseek(fd, 0, 0) < 0) {
       throw error(Syscall.READ_THREAD_STATUS, "lseek", fd, 0);
     }
-    long getdents = arch().number("getdents64");
-    long[] ids = new long[64];
-    int count = 0;
-    byte[] buffer = new byte[32 * 1024];
-    for (long n; (n = libc.getdents64(getdents, fd, buffer)) != 0; ) {
-      if (n < 0) {
-        throw error(Syscall.READ_THREAD_STATUS, "getdents64", fd);
-      }
-      // struct linux_dirent64 { u64 d_ino; s64 d_off; u16 d_reclen; u8 d_type; char d_name[]; }
-      for (int at = 0; at < n; ) {
-        int reclen = (buffer[at + 16] & 0xff) | (buffer[at + 17] & 0xff) << 8;
-        int end = at + 19;
-        long id = 0;
-        boolean digits = true;
-        for (; buffer[end] != 0; end++) {
-          int digit = buffer[end] - '0';
-          digits &= digit >= 0 && digit <= 9;
-          id = id * 10 + digit;
-        }
-        // "." and "..", which are not threads, are left out; so is a name too long for a long.
-        if (digits && end > at + 19 && end - at - 19 <= 18) {
-          if (count == ids.length) {
-            ids = java.util.Arrays.copyOf(ids, 2 * count);
-          }
-          ids[count++] = id;
-        }
-        at += reclen;
-      }
-    }
-    return java.util.Arrays.copyOf(ids, count);
+    return numericEntries(fd, Syscall.READ_THREAD_STATUS);
   }
 
   /**
