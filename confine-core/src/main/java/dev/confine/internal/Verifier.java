@@ -282,9 +282,9 @@ public final class Verifier {
       if (caller) {
         row.append(" (caller)");
       }
-      if (!passes(t, caller, identity, keptMask, noNewPrivileges)) {
-        problems.addAll(problems(t, caller, identity, keptMask, noNewPrivileges, row.substring(2)));
-      }
+      // The row as it stands names the thread, seen through a view (no copy): problems() makes a
+      // String of it only for a thread that fails, which none of thousands does.
+      problems.addAll(problems(t, caller, identity, keptMask, noNewPrivileges, java.nio.CharBuffer.wrap(row, 2, row.length())));
       if (!caller && t.capBnd != 0) {
         othersWithBounding++;
         otherBounding = t.capBnd;
@@ -331,25 +331,8 @@ public final class Verifier {
         && shown.capBnd == t.capBnd && shown.noNewPrivs == t.noNewPrivs && shown.seccomp == t.seccomp;
   }
 
-  /**
-   * {@link #problems} is empty: the same checks, with no list or message made for a thread that
-   * passes them, as every thread of thousands does.
-   */
-  private static boolean passes(
-      dev.confine.internal.linux.ThreadStatus t, boolean caller, Identity identity, long keptMask, boolean noNewPrivileges) {
-    for (int i = 0; i < 4; i++) {
-      if (t.uid.get(i) != identity.uid || t.gid.get(i) != identity.gid) {
-        return false;
-      }
-    }
-    long allowed = caller ? keptMask : 0;
-    return t.groups.equals(identity.groups)
-        && t.capPrm == allowed && t.capEff == allowed && t.capInh == 0 && t.capAmb == 0 && (!caller || t.capBnd == 0)
-        && (!noNewPrivileges || (t.noNewPrivs == 1 && t.seccomp == 2));
-  }
-
   private static List<String> problems(
-      dev.confine.internal.linux.ThreadStatus t, boolean caller, Identity identity, long keptMask, boolean noNewPrivileges, String who) {
+      dev.confine.internal.linux.ThreadStatus t, boolean caller, Identity identity, long keptMask, boolean noNewPrivileges, CharSequence who) {
     List<String> found = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
       if (t.uid.get(i) != identity.uid) {
