@@ -60,6 +60,21 @@ final class Examples {
     }
   }
 
+  /**
+   * A free port other than {@code taken}: two freePort() calls in a row can return the same port
+   * (the kernel may hand out the one just released), and a server given it twice fails to start
+   * (seen once in CI: Boot's management server on the main server's port).
+   */
+  static int freePortOtherThan(int taken) throws IOException {
+    for (int i = 0; i < 100; i++) {
+      int port = freePort();
+      if (port != taken) {
+        return port;
+      }
+    }
+    throw new IOException("no free port other than " + taken + " in 100 tries");
+  }
+
   /** A free port below 1024, so the example shows binding a privileged port as root. */
   static int freePrivilegedPort() throws IOException {
     for (int port = 980; port > 900; port--) {

@@ -204,7 +204,7 @@ class FrameworksIT {
   @Test
   void dropwizardWorksInAnEmptyJail() throws Exception {
     int port = Examples.freePort();
-    int admin = Examples.freePort();
+    int admin = Examples.freePortOtherThan(port);
     Path config = dropwizardConfig(port, admin);
     try (ChildJvm child = dropwizard(port, admin, config, List.of())) {
       worksConfined(child, port, "Dropwizard 5.0.1, empty jail", () -> {
@@ -220,7 +220,7 @@ class FrameworksIT {
   @Test
   void controlWithoutCachedJarUrlsDropwizardsJerseyFailsInTheJail() throws Exception {
     int port = Examples.freePort();
-    int admin = Examples.freePort();
+    int admin = Examples.freePortOtherThan(port);
     Path config = dropwizardConfig(port, admin);
     try (ChildJvm child = dropwizard(port, admin, config, List.of("-Dconfine.agent.noJarUrlCache=true"))) {
       child.await("confine-agent: confined", START);

@@ -196,7 +196,7 @@ class NoAnswerAsRootIT {
     List<Double> heldMs = new ArrayList<>();
     for (int run = 0; run < RUNS; run++) {
       int port = Examples.freePort();
-      int management = Examples.freePort();
+      int management = Examples.freePortOtherThan(port);
       try (Hammer main = bootHammer(port, "/hello");
           Hammer actuator = bootHammer(management, "/actuator/health");
           ChildJvm child = SpringBootStarterIT.app(which, port, "--management.server.port=" + management, "--management.server.address=127.0.0.1", "--confine.root=" + jail,
@@ -227,7 +227,7 @@ class NoAnswerAsRootIT {
     long asRoot = 0;
     for (int run = 0; run < 5 && asRoot == 0; run++) {
       int port = Examples.freePort();
-      int management = Examples.freePort();
+      int management = Examples.freePortOtherThan(port);
       try (Hammer main = bootHammer(port, "/hello");
           Hammer actuator = bootHammer(management, "/actuator/health");
           ChildJvm child = SpringBootStarterIT.app(List.of("-Dconfine.spring.noGate=true", "-Dconfine.spring.noWarmUp=true"), which, port,

@@ -105,7 +105,7 @@ class SpringBootStarterIT {
   @org.junit.jupiter.api.Test
   void aManagementPortWithoutAManagementServerStillConfines() throws Exception {
     int port = Examples.freePort();
-    int management = Examples.freePort();
+    int management = Examples.freePortOtherThan(port);
     try (ChildJvm child = app("boot4", port, "--management.server.port=" + management, "--confine.root=" + jail, "--confine.user=65534",
         "--confine.group=65534")) {
       awaitText(child, "confine: confined after [" + port + "] listened");
@@ -282,7 +282,7 @@ class SpringBootStarterIT {
   @org.junit.jupiter.api.Test
   void aReactiveApplicationWithAManagementServerIsConfinedOnceBothListenAndActuatorSaysSo() throws Exception {
     int port = Examples.freePort();
-    int management = Examples.freePort();
+    int management = Examples.freePortOtherThan(port);
     try (ChildJvm child =
         app("boot4webflux", port, "--management.server.port=" + management, "--confine.root=" + jail, "--confine.user=65534",
             "--confine.group=65534")) {
