@@ -31,8 +31,6 @@ final class DirectLibC implements LibC {
   private final Function setgroups;
   private final Function setresuid;
   private final Function setresgid;
-  private final Function setuid;
-  private final Function setgid;
   private final Function getpwnamR;
   private final Function getpwuidR;
   private final Function open;
@@ -76,8 +74,6 @@ final class DirectLibC implements LibC {
     setgroups = function(libc, "setgroups", i, Type.ULONG, p);
     setresuid = function(libc, "setresuid", i, i, i, i);
     setresgid = function(libc, "setresgid", i, i, i, i);
-    setuid = function(libc, "setuid", i, i);
-    setgid = function(libc, "setgid", i, i);
     getpwnamR = function(libc, "getpwnam_r", i, p, p, p, Type.ULONG, p);
     getpwuidR = function(libc, "getpwuid_r", i, i, p, p, Type.ULONG, p);
     open = function(libc, "open", i, p, i);
@@ -425,16 +421,6 @@ final class DirectLibC implements LibC {
     call.putInt(b);
     call.putInt(c);
     return invoker.invokeInt(function, call);
-  }
-
-  @Override
-  public int setuid(int uid) {
-    return oneInt(setuid, uid);
-  }
-
-  @Override
-  public int setgid(int gid) {
-    return oneInt(setgid, gid);
   }
 
   @Override

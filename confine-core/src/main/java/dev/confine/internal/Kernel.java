@@ -104,9 +104,17 @@ public interface Kernel {
   @SyscallOf(Syscall.SETRESUID)
   void setresuid(long ruid, long euid, long suid) throws ErrnoException;
 
+  /**
+   * setuid(2) itself, in the calling thread alone: not glibc's setuid, which first makes every
+   * other thread run it (its set*id broadcast, a signal and a wait per thread). The verifier's
+   * attempt to regain root needs one thread's answer: the kernel judges it on that thread's
+   * credentials, which the verification reads in every thread; and a call that succeeded would
+   * have changed that thread alone, which the verifier then halts on.
+   */
   @SyscallOf(Syscall.SETUID)
   void setuid(long uid) throws ErrnoException;
 
+  /** setgid(2) itself, in the calling thread alone; see {@link #setuid(long)}. */
   @SyscallOf(Syscall.SETGID)
   void setgid(long gid) throws ErrnoException;
 

@@ -121,10 +121,6 @@ interface LibC {
 
   int setresgid(int rgid, int egid, int sgid);
 
-  int setuid(int uid);
-
-  int setgid(int gid);
-
   int fchdir(int fd);
 
   int close(int fd);

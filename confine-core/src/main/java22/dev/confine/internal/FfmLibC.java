@@ -46,8 +46,6 @@ final class FfmLibC implements LibC {
   private final MethodHandle syscall;
   private final MethodHandle threeInts;
   private final MethodHandle setresgidHandle;
-  private final MethodHandle setuidHandle;
-  private final MethodHandle setgidHandle;
   private final MethodHandle setgroupsHandle;
   private final MethodHandle getcwdHandle;
   private volatile MethodHandle getpwnamR;
@@ -61,9 +59,6 @@ final class FfmLibC implements LibC {
     FunctionDescriptor ints3 = FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
     threeInts = downcall("setresuid", ints3, CAPTURE_ERRNO);
     setresgidHandle = downcall("setresgid", ints3, CAPTURE_ERRNO);
-    FunctionDescriptor int1 = FunctionDescriptor.of(JAVA_INT, JAVA_INT);
-    setuidHandle = downcall("setuid", int1, CAPTURE_ERRNO);
-    setgidHandle = downcall("setgid", int1, CAPTURE_ERRNO);
     setgroupsHandle = downcall("setgroups", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS), CAPTURE_ERRNO);
     getcwdHandle = downcall("getcwd", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG), CAPTURE_ERRNO);
   }
@@ -353,24 +348,6 @@ final class FfmLibC implements LibC {
   public int setresgid(int rgid, int egid, int sgid) {
     try {
       return (int) setresgidHandle.invokeExact(errno.get(), rgid, egid, sgid);
-    } catch (Throwable t) {
-      throw rethrow(t);
-    }
-  }
-
-  @Override
-  public int setuid(int uid) {
-    try {
-      return (int) setuidHandle.invokeExact(errno.get(), uid);
-    } catch (Throwable t) {
-      throw rethrow(t);
-    }
-  }
-
-  @Override
-  public int setgid(int gid) {
-    try {
-      return (int) setgidHandle.invokeExact(errno.get(), gid);
     } catch (Throwable t) {
       throw rethrow(t);
     }

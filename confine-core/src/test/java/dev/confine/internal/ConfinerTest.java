@@ -274,6 +274,30 @@ class ConfinerTest {
   }
 
   @Test
+  void theAttemptToRegainRootIsMadeInTheCallingThreadAlone() throws ErrnoException {
+    // Kernel.setuid is the system call, not glibc's broadcast (which would stop every thread of
+    // thousands to repeat a refusal): where it succeeds, the caller alone is changed; the other
+    // threads keep what they had, which the verification of every thread then reads.
+    Simulation kernel = machine();
+    long worker = kernel.otherThread("worker");
+    kernel.model().setresuid(65534, 65534, 0);
+    kernel.model().setuid(0);
+    Map<Long, List<Long>> byThread = new java.util.HashMap<>();
+    for (dev.confine.internal.linux.ThreadStatus t : kernel.model().threads()) {
+      byThread.put(t.tid, t.uid);
+    }
+    assertEquals(List.of(65534L, 0L, 0L, 0L), byThread.get(kernel.callerThread()), byThread.toString());
+    assertEquals(List.of(65534L, 65534L, 0L, 65534L), byThread.get(worker), "the other thread is left as it was: " + byThread);
+    // Control: setresuid, glibc's broadcast, changes every thread.
+    Simulation control = machine();
+    long controlWorker = control.otherThread("worker");
+    control.model().setresuid(65534, 65534, 0);
+    for (dev.confine.internal.linux.ThreadStatus t : control.model().threads()) {
+      assertEquals(List.of(65534L, 65534L, 0L, 65534L), t.uid, "thread " + t.tid + " (worker " + controlWorker + ")");
+    }
+  }
+
+  @Test
   void syslogIsOpenedBeforeChrootAndUsableAfter() {
     Simulation kernel = machine();
     ConfinementReport report = kernel.apply(policy().toBuilder().openSyslogFirst().build());

@@ -51,6 +51,8 @@ public enum LinuxArch {
           Map.entry("socket", 41), Map.entry("connect", 42), Map.entry("sendto", 44),
           // The controlling terminal (ioctl: TIOCNOTTY, and the baseline filter's TIOCSTI rule; getsid).
           Map.entry("ioctl", 16), Map.entry("getsid", 124),
+          // The verifier's attempt to regain root, made in the calling thread alone.
+          Map.entry("setuid", 105), Map.entry("setgid", 106),
           // preflight's look at inherited Unix sockets (SO_DOMAIN, SO_ACCEPTCONN, SO_PEERCRED).
           Map.entry("getsockopt", 55))),
   AARCH64(0xC00000B7, -1,
@@ -88,6 +90,7 @@ public enum LinuxArch {
           Map.entry("socket", 198), Map.entry("connect", 203), Map.entry("sendto", 206),
           // The controlling terminal (ioctl: TIOCNOTTY, and the baseline filter's TIOCSTI rule; getsid).
           Map.entry("ioctl", 29), Map.entry("getsid", 156),
+          Map.entry("setgid", 144), Map.entry("setuid", 146),
           Map.entry("getsockopt", 209)));
 
   /** The AUDIT_ARCH_* value the kernel puts in seccomp_data.arch for this ABI. */

@@ -439,8 +439,10 @@ public final class SimulatedKernel implements Kernel {
   @Override
   public void setuid(long uid) throws ErrnoException {
     if (capable(Capabilities.CAP_SETUID)) {
+      othersKeepTheirIds();
       changeUids(uid, uid, uid);
     } else if (uid == ruid || uid == suid) {
+      othersKeepTheirIds();
       changeUids(ruid, uid, suid);
     } else {
       throw fail(Syscall.SETUID, Errno.EPERM, String.valueOf(uid));
@@ -450,11 +452,29 @@ public final class SimulatedKernel implements Kernel {
   @Override
   public void setgid(long gid) throws ErrnoException {
     if (capable(Capabilities.CAP_SETGID)) {
+      othersKeepTheirIds();
       rgid = egid = sgid = gid;
     } else if (gid == rgid || gid == sgid) {
+      othersKeepTheirIds();
       egid = gid;
     } else {
       throw fail(Syscall.SETGID, Errno.EPERM, String.valueOf(gid));
+    }
+  }
+
+  /**
+   * Kernel.setuid and setgid are the system calls themselves, without glibc's broadcast: one that
+   * succeeds changes the calling thread alone, and every other thread keeps the ids it had, as a
+   * thread the broadcast misses does.
+   */
+  private void othersKeepTheirIds() {
+    for (Task task : tasks) {
+      if (task != caller && !task.missedBySetxid) {
+        task.missedBySetxid = true;
+        task.ownUids = List.of(ruid, euid, suid, euid);
+        task.ownGids = List.of(rgid, egid, sgid, egid);
+        task.ownGroups = groups;
+      }
     }
   }
 
