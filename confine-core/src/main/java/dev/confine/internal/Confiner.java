@@ -228,6 +228,14 @@ public final class Confiner {
       return report;
     } catch (RuntimeException | Error e) {
       failure = e;
+      if (progress != null && progress.warmup != null && Warmup.join(progress.warmup)) {
+        // A class whose initializer failed on the warm-up thread reaches this thread as a bare
+        // NoClassDefFoundError on Java 17: the warm-up's own failure says why.
+        Optional<Throwable> warmupFailure = Warmup.failure(progress.warmup);
+        if (warmupFailure.isPresent() && warmupFailure.get() != e) {
+          e.addSuppressed(warmupFailure.get());
+        }
+      }
       throw e;
     } finally {
       if (progress != null && progress.warmup != null) {

@@ -37,7 +37,12 @@ final class Warmup {
     if (Runtime.getRuntime().availableProcessors() < 2) {
       return null;
     }
-    Thread thread = new Thread(new Run(policy), "confine-warmup");
+    return started(new Run(policy));
+  }
+
+  /** {@code work} on a started warm-up thread; null if no thread could be started. */
+  static Thread started(Runnable work) {
+    Worker thread = new Worker(work);
     thread.setDaemon(true);
     try {
       thread.start();
@@ -87,6 +92,37 @@ final class Warmup {
     return join(thread, JOIN_LIMIT_NANOS);
   }
 
+  /** What ended a joined warm-up thread's work early, if anything did. */
+  static Optional<Throwable> failure(Thread thread) {
+    return thread instanceof Worker ? Optional.ofNullable(((Worker) thread).failure) : Optional.empty();
+  }
+
+  /**
+   * The warm-up's thread, which keeps what ended its work: a class whose static initializer failed
+   * here is, for the caller's thread, a NoClassDefFoundError that on Java 17 does not say why
+   * ("Could not initialize class"); apply() adds this to its own failure as a suppressed exception.
+   */
+  private static final class Worker extends Thread {
+    private final Runnable work;
+    private volatile Throwable failure;
+
+    Worker(Runnable work) {
+      super("confine-warmup");
+      this.work = work;
+    }
+
+    @Override
+    public void run() {
+      try {
+        work.run();
+      } catch (Throwable t) {
+        // Only time is lost: the caller's thread meets the same failure, if it is one, where it
+        // does the same work, and reports it there, with this attached (Confiner.apply).
+        failure = t;
+      }
+    }
+  }
+
   /** The warm-up's work; a class of its own rather than a lambda, which would itself be spun cold. */
   private static final class Run implements Runnable {
     private final PolicyView policy;
@@ -97,7 +133,7 @@ final class Warmup {
 
     @Override
     public void run() {
-      try {
+      {
         // First what binding itself comes to, in its order and ahead of it: jffi names its stub
         // with String.format (java.util.Formatter, the default locale's number symbols: some 100
         // of the JDK's classes), then writes it to File.createTempFile, whose name comes from a
@@ -143,11 +179,12 @@ final class Warmup {
           dev.confine.ConfinementReport.class,
         };
         for (Class<?> c : later) {
-          Class.forName(c.getName(), true, c.getClassLoader());
+          try {
+            Class.forName(c.getName(), true, c.getClassLoader());
+          } catch (ClassNotFoundException e) {
+            throw new NoClassDefFoundError(c.getName()); // cannot happen: c is a loaded class's literal
+          }
         }
-      } catch (Throwable ignored) {
-        // Only time is lost: the caller's thread meets the same failure, if it is one, where it
-        // does the same work, and reports it there.
       }
     }
   }

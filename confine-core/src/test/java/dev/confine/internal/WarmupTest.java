@@ -3,6 +3,7 @@ package dev.confine.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -45,6 +46,55 @@ class WarmupTest {
     assertFalse(warmup.isAlive());
     Warmup.join(warmup); // apply()'s finally joins again: returns at once
     Warmup.join(null); // one processor: nothing was started
+  }
+
+  @Test
+  void whatEndedTheWarmupIsKept() {
+    ExceptionInInitializerError broken = new ExceptionInInitializerError(new IllegalStateException("a static initializer failed"));
+    Thread failed = Warmup.started(() -> {
+      throw broken;
+    });
+    assertTrue(Warmup.join(failed));
+    assertEquals(java.util.Optional.of(broken), Warmup.failure(failed));
+    // Control: a warm-up that ended normally, and none at all.
+    Thread fine = Warmup.started(() -> {});
+    assertTrue(Warmup.join(fine));
+    assertEquals(java.util.Optional.empty(), Warmup.failure(fine));
+    assertEquals(java.util.Optional.empty(), Warmup.failure(null));
+  }
+
+  /**
+   * On Java 17 a class whose initializer failed on the warm-up thread reaches apply()'s thread as
+   * a NoClassDefFoundError that does not say why: apply() adds the warm-up's failure to its own.
+   * Control: the same failure of apply() without a failed warm-up carries nothing.
+   */
+  @Test
+  void applyAddsTheWarmupsFailureToItsOwn() {
+    ExceptionInInitializerError broken = new ExceptionInInitializerError(new IllegalStateException("a static initializer failed"));
+    NoClassDefFoundError bare = assertThrows(NoClassDefFoundError.class, () -> applyFailingInPreparation(() -> {
+      throw broken;
+    }));
+    assertEquals(List.of(broken), List.of(bare.getSuppressed()));
+    NoClassDefFoundError control = assertThrows(NoClassDefFoundError.class, () -> applyFailingInPreparation(() -> {}));
+    assertEquals(0, control.getSuppressed().length);
+  }
+
+  private static void applyFailingInPreparation(Runnable warmup) {
+    Simulation kernel = new Simulation().directory("/srv/jail").user("nobody", 65534, 65534);
+    Confiner.JvmPreparer preparer = new Confiner.JvmPreparer() {
+      @Override
+      public Map<String, Duration> prepare(PolicyView policy, NanoClock clock) {
+        throw new NoClassDefFoundError("Could not initialize class dev.confine.internal.Example");
+      }
+
+      @Override
+      public Thread warmUp(PolicyView policy) {
+        return Warmup.started(warmup);
+      }
+    };
+    FaultyKernel faulty = new FaultyKernel(kernel.model());
+    new Confiner(faulty::kernel, new ApplyGuard(), status -> {}, NanoClock.SYSTEM, preparer,
+        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), summary -> {}).apply(policy());
   }
 
   @Test
