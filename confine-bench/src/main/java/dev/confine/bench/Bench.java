@@ -1135,15 +1135,67 @@ public final class Bench {
       md.append("\nPREFLIGHT + VERIFY per extra thread: before ").append(Stats.f(beforePv)).append(" µs, after ")
           .append(Stats.f(pvPerThread)).append(" µs.\n\n");
     }
+    // The kernel's floor for the same reads, in C, with as many threads as the largest count.
+    double[] floor = threadReadsFloor(hi);
+    md.append("The kernel's floor for the same reads (`threadreads.c`, gcc -O2, ").append(hi)
+        .append(" extra sleeping threads, median of 3 processes, µs per thread): a status read for the first time (preflight's) ")
+        .append(Stats.f(floor[1])).append(", a status read again (the verification's) ").append(Stats.f(floor[2]))
+        .append(", root and cwd by statx for the first time ").append(Stats.f(floor[3])).append(", the thread listings (one first, two again) ")
+        .append(Stats.f(floor[4])).append(": **").append(Stats.f(floor[0])).append(" µs** together, against PREFLIGHT + VERIFY's ")
+        .append(Stats.f(pvPerThread)).append(" µs.\n\n");
     targets.add(new Target("PREFLIGHT + VERIFY per extra thread (slope " + lo + " to " + hi + " threads)", jdkLabel, pvPerThread, false, 20, true,
         "each thread's /proc status read once before the drop (preflight) and once after (verification), and its root and cwd"
-            + " looked at once after; the kernel's own cost of generating a status file is the floor",
+            + " looked at once after: the same reads in C take " + Stats.f(floor[0]) + " µs per thread (threadreads.c, the floor;"
+            + " each of the reads carries a check), " + (floor[0] > 20 ? "above the target before any Java runs" : "within the target"),
         "µs"));
     targets.add(new Target("SYSCALLS per extra thread (slope " + lo + " to " + hi + " threads) / the C program's", jdkLabel,
         syscallsPerThread / cPerThread, true, 1.25, true,
         "the C program (" + Stats.f(cPerThread) + " µs per thread) pays glibc's set*id broadcast alone; confine's set*id steps "
             + Stats.f(setxidPerThread) + " µs, the rest (" + Stats.f(syscallsPerThread - setxidPerThread)
             + " µs) the seccomp filters' TSYNC and the capability steps"));
+  }
+
+  /**
+   * What the kernel takes per thread for apply()'s reads of every thread, in C (threadreads.c
+   * beside the C source, with {@code extra} sleeping threads; each process forks one that makes
+   * them): a status read for the first time (preflight's: each thread's /proc entries looked up
+   * then), a status read again (the verification's), root and cwd by statx for the first time
+   * (the verification's), and the listings (preflight's first, the verification's two again).
+   * Median of 3 processes by the total: {total, first status, status again, root+cwd, listings}.
+   */
+  private double[] threadReadsFloor(int extra) throws Exception {
+    Path source = Path.of(required("c-source")).resolveSibling("threadreads.c");
+    Path binary = work.resolve("threadreads");
+    Process gcc = new ProcessBuilder("gcc", "-O2", "-Wall", "-pthread", "-o", binary.toString(), source.toString()).inheritIO().start();
+    if (gcc.waitFor() != 0) {
+      throw new IllegalStateException("gcc failed on " + source);
+    }
+    java.util.regex.Pattern again = java.util.regex.Pattern.compile(
+        "status ([0-9.]+) us/thread .*root\\+cwd statx ([0-9.]+) us/thread .*listing ([0-9.]+) us/thread");
+    java.util.regex.Pattern first = java.util.regex.Pattern.compile(
+        "first round: status ([0-9.]+) us/thread, root\\+cwd ([0-9.]+), listing ([0-9.]+)");
+    List<double[]> runsOf = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      try (ChildJvm child = ChildJvm.startCommand(List.of(binary.toString(), String.valueOf(extra)))) {
+        String steadyLine = child.await("extra ", TIMEOUT);
+        String firstLine = child.await("  first round:", TIMEOUT);
+        if (child.waitFor(TIMEOUT) != 0) {
+          throw new IllegalStateException("threadreads failed:\n" + child.output());
+        }
+        java.util.regex.Matcher a = again.matcher(steadyLine);
+        java.util.regex.Matcher f = first.matcher(firstLine);
+        if (!a.find() || !f.find()) {
+          throw new IllegalStateException("threadreads said what this does not read:\n" + child.output());
+        }
+        double firstStatus = Double.parseDouble(f.group(1));
+        double statusAgain = Double.parseDouble(a.group(1));
+        double views = Double.parseDouble(f.group(2));
+        double listings = Double.parseDouble(f.group(3)) + 2 * Double.parseDouble(a.group(3));
+        runsOf.add(new double[] {firstStatus + statusAgain + views + listings, firstStatus, statusAgain, views, listings});
+      }
+    }
+    runsOf.sort((x, y) -> Double.compare(x[0], y[0]));
+    return runsOf.get(1);
   }
 
   /** One ApplyChild with n extra threads, on this confine-core or {@code coreJar}; its figures added to {@code row}. */
