@@ -208,7 +208,7 @@ public final class Confiner {
           "Unset it, or call noServiceNotification()."));
     }
     try {
-      return Preflight.run(policy, identity, k, earlier, preparer::inputArguments).report;
+      return Preflight.run(policy, identity, k, earlier, new InputArguments(preparer)).report;
     } catch (ErrnoException e) {
       throw preflightFailure(e);
     }

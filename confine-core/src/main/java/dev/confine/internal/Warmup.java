@@ -9,8 +9,7 @@ import java.util.Optional;
  * on Temurin 25); a server has more. Meanwhile this thread makes reflection's accessors in the shapes
  * binding and apply() use ({@link Shapes}), readies what jffi's stub loader uses of the JDK (String.format,
  * the SecureRandom its temporary file is named with), links the sequence's step lambdas (a plan of the same policy
- * evaluates each), readies the signal hold (sun.misc.Signal by reflection, the handler's proxy
- * class) and loads and initializes the classes of preflight, the sequence, the verification and the
+ * evaluates each), readies the signal hold (sun.misc.Signal by reflection, the handler's class) and loads and initializes the classes of preflight, the sequence, the verification and the
  * report. jffi's own classes it loads and links (verifies) without initializing them ({@link
  * #linkJffi()}).
  *
