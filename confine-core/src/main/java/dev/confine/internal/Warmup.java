@@ -232,20 +232,17 @@ final class Warmup {
 
     @Override
     public void run() {
+      // With FFM asked for, nothing of jffi's: no String.format, no SecureRandom, no jffi classes.
+      boolean jffi = !"ffm".equals(System.getProperty(NativeKernel.BINDING_PROPERTY, ""));
       try {
-        // First reflection's accessors in the shapes the caller's thread is about to use (Shapes).
-        Shapes.warm();
-      } catch (Throwable ignored) {
-        // Only time is lost.
-      }
-      try {
-        // Then what binding itself comes to, in its order and ahead of it: jffi names its stub
+        // First what binding itself comes to, in its order and ahead of it: jffi names its stub
         // with String.format (java.util.Formatter, the default locale's number symbols: some 100
         // of the JDK's classes), then writes it to File.createTempFile, whose name comes from a
         // SecureRandom (the security providers, NativePRNG, which opens /dev/random and
-        // /dev/urandom as createTempFile's would, and SHA: some 70). jffi itself is not touched; with
-        // FFM asked for, none of this.
-        if (!"ffm".equals(System.getProperty(NativeKernel.BINDING_PROPERTY, ""))) {
+        // /dev/urandom as createTempFile's would, and SHA: some 70). The caller's thread reaches
+        // the first some 14 ms after this thread starts and the second some 35 ms (Temurin 25, a
+        // class-load log): each is done here first, or this thread's work is done twice.
+        if (jffi) {
           String.format("%d", 0);
           // Only where the policy prepares SECURE_RANDOM, which opens the same devices before
           // chroot anyway: jffi may find its library installed and name no temporary file.
@@ -253,7 +250,19 @@ final class Warmup {
             new java.security.SecureRandom().nextLong();
           }
         }
-        if (!"ffm".equals(System.getProperty(NativeKernel.BINDING_PROPERTY, ""))) {
+      } catch (Throwable ignored) {
+        // Only time is lost.
+      }
+      try {
+        // Then reflection's accessors in the shapes binding's later steps and apply() use (Shapes):
+        // jffi's Cleaner some 60 ms in, the signal hold after preflight. (jffi's first two, its
+        // version fields and StubLoader.isLoaded(), come before this thread could make them.)
+        Shapes.warm();
+      } catch (Throwable ignored) {
+        // Only time is lost.
+      }
+      try {
+        if (jffi) {
           linkJffi();
         }
         // What the caller's thread meets at the end of binding and in resolving the identity,
