@@ -74,6 +74,12 @@ public final class SignalHold {
     static final Method NUMBER;
     static final Method HANDLE;
     static final Method RAISE;
+    /**
+     * HANDLE as a method handle typed (Object, Object)Object, adapted here, when this class
+     * initializes (on apply()'s warm-up thread, by prepare()): through Method.invoke, Java 18+
+     * adapts it at the first call, on apply()'s thread (two lambda form classes spun, issue 28).
+     */
+    static final MethodHandle HANDLE_EXACT;
 
     static {
       try {
@@ -83,12 +89,25 @@ public final class SignalHold {
         NUMBER = signal.getMethod("getNumber");
         HANDLE = signal.getMethod("handle", signal, HANDLER);
         RAISE = signal.getMethod("raise", signal);
+        HANDLE_EXACT =
+            MethodHandles.publicLookup().unreflect(HANDLE).asType(MethodType.methodType(Object.class, Object.class, Object.class));
       } catch (ReflectiveOperationException e) {
         throw new ExceptionInInitializerError(e);
       }
     }
 
     private Api() {}
+
+    /** Signal.handle(signal, handler); an IllegalArgumentException it throws comes out as itself. */
+    static Object handle(Object signal, Object handler) {
+      try {
+        return (Object) HANDLE_EXACT.invokeExact(signal, handler);
+      } catch (RuntimeException | Error e) {
+        throw e;
+      } catch (Throwable e) {
+        throw new IllegalStateException(e); // handle declares no checked exception: not reached
+      }
+    }
 
     /** Calls a static method of sun.misc.Signal; an IllegalArgumentException it throws comes out as itself. */
     static Object call(Method method, Object... args) {
@@ -253,7 +272,7 @@ public final class SignalHold {
       // Records the signal, and nothing else; made (its proxy class too) before chroot.
       Object record = recorder(new Record(recorded, number));
       try {
-        previous.add(Api.call(Api.HANDLE, signal, record));
+        previous.add(Api.handle(signal, record));
         signals.add(signal);
         numbers.add(number);
       } catch (IllegalArgumentException notHandledByTheJvm) {
@@ -300,7 +319,7 @@ public final class SignalHold {
     endWatch();
     for (int i = 0; i < signals.size(); i++) {
       try {
-        Api.call(Api.HANDLE, signals.get(i), previous.get(i));
+        Api.handle(signals.get(i), previous.get(i));
       } catch (IllegalArgumentException e) {
         // It was taken from the JVM's handler: it can be given back. Nothing else to do.
       }

@@ -157,9 +157,9 @@ final class Warmup {
    * native accessors and spins none). The shapes: jffi's Foreign reads its Version fields (Field.get,
    * static int); its Init calls StubLoader.isLoaded() (static, boolean); its Cleaner calls
    * java.lang.ref.Cleaner.create() (static, an object) and register(Object, Runnable) (a final
-   * class's method, two objects, an object); SignalHold calls Signal.handle(Signal, SignalHandler)
-   * (static, two objects each cast to its class, an object); JvmFigures calls OperatingSystemMXBean's
-   * getTotalMemorySize() (an interface's, a long). The members here do nothing.
+   * class's method, two objects, an object); JvmFigures calls OperatingSystemMXBean's
+   * getTotalMemorySize() (an interface's, a long). (SignalHold's Signal.handle is a method handle
+   * adapted when its class initializes.) The members here do nothing.
    */
   static final class Shapes implements java.util.function.LongSupplier {
     static final int VERSION = 1;
@@ -176,10 +176,6 @@ final class Warmup {
       return null;
     }
 
-    static Object handle(Shapes signal, Runnable handler) {
-      return null;
-    }
-
     @Override
     public long getAsLong() {
       return 0;
@@ -193,7 +189,6 @@ final class Warmup {
       Shapes.class.getDeclaredMethod("isLoaded").invoke(null);
       Shapes.class.getDeclaredMethod("create").invoke(null);
       Shapes.class.getDeclaredMethod("register", Object.class, Runnable.class).invoke(shapes, shapes, null);
-      Shapes.class.getDeclaredMethod("handle", Shapes.class, Runnable.class).invoke(null, shapes, null);
       java.util.function.LongSupplier.class.getMethod("getAsLong").invoke(shapes);
     }
   }
@@ -218,6 +213,7 @@ final class Warmup {
     "dev.confine.internal.Confiner$InputArguments",
     "dev.confine.internal.linux.SeccompFilter$Asm",
     "dev.confine.internal.jvm.JvmFigures",
+    "dev.confine.internal.jvm.JvmFigures$TotalMemory",
     "dev.confine.internal.SignalHold$Watchdog",
     "dev.confine.internal.Verifier$Call",
   };
