@@ -251,7 +251,7 @@ final class Warmup {
       }
       try {
         // Then reflection's accessors in the shapes binding's later steps and apply() use (Shapes):
-        // jffi's Cleaner some 60 ms in, the signal hold after preflight. (jffi's first two, its
+        // jffi's Cleaner some 50 ms in, JvmFigures' read after preflight. (jffi's first two, its
         // version fields and StubLoader.isLoaded(), come before this thread could make them.)
         Shapes.warm();
       } catch (Throwable ignored) {
