@@ -208,7 +208,7 @@ public final class Confiner {
           "Unset it, or call noServiceNotification()."));
     }
     try {
-      return Preflight.run(policy, identity, k, earlier, preparer::inputArguments).report;
+      return Preflight.run(policy, identity, k, earlier, new InputArguments(preparer)).report;
     } catch (ErrnoException e) {
       throw preflightFailure(e);
     }
@@ -383,7 +383,9 @@ public final class Confiner {
     notes.add(sequence.terminalOutcome);
     report.serviceNotifier(tellSystemd(policy, progress, resolved, notes)).notes(notes);
     time.total();
-    report.phases(time.phases).syslog(policy.syslogIdent().map(ident -> new KernelSyslog(k, ident, policy.syslogFacility())));
+    // isPresent() rather than map with a lambda, which spins a class on this cold path.
+    Optional<String> syslogIdent = policy.syslogIdent();
+    report.phases(time.phases).syslog(syslogIdent.isPresent() ? Optional.of(new KernelSyslog(k, syslogIdent.get(), policy.syslogFacility())) : Optional.empty());
     ConfinementReport made = report.build();
     announce.accept(made.summary());
     return made;
@@ -396,10 +398,31 @@ public final class Confiner {
   private static Resolved resolve(PolicyView policy, Kernel k) {
     Identity identity = Identity.resolve(policy, k);
     Optional<NotifyEnvironment> notify = NotifyEnvironment.read(policy, k);
-    notify.ifPresent(n -> n.checkReachableBy(identity, k));
+    // isPresent() rather than ifPresent with a lambda, which spins a class on this cold path even
+    // where there is no socket.
+    if (notify.isPresent()) {
+      notify.get().checkReachableBy(identity, k);
+    }
     byte[] confinedStatus =
         notify.isPresent() ? KernelServiceNotifier.confinedStatus(policy.root().toString(), identity.uid, identity.gid) : null;
     return new Resolved(identity, notify, confinedStatus);
+  }
+
+  /**
+   * The preparer's {@link JvmPreparer#inputArguments()}, for preflight: a class of its own, not a
+   * method reference, which would spin a class on apply()'s cold path (issue 28).
+   */
+  private static final class InputArguments implements java.util.function.Supplier<List<String>> {
+    private final JvmPreparer preparer;
+
+    InputArguments(JvmPreparer preparer) {
+      this.preparer = preparer;
+    }
+
+    @Override
+    public List<String> get() {
+      return preparer.inputArguments();
+    }
   }
 
   /** What apply() drops to and whom it tells; {@code confinedStatus} is null without a notify socket. */
@@ -419,7 +442,7 @@ public final class Confiner {
   private Preflight.Result preflight(PolicyView policy, Resolved resolved, Kernel k) {
     Preflight.Result preflight;
     try {
-      preflight = Preflight.run(policy, Optional.of(resolved.identity), k, preparer.findings(policy), preparer::inputArguments);
+      preflight = Preflight.run(policy, Optional.of(resolved.identity), k, preparer.findings(policy), new InputArguments(preparer));
     } catch (ErrnoException e) {
       throw preflightFailure(e);
     }

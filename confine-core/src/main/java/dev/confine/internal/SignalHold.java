@@ -6,7 +6,11 @@ import java.util.List;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
+import java.lang.invoke.LambdaConversionException;
+import java.lang.invoke.LambdaMetafactory;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -70,6 +74,12 @@ public final class SignalHold {
     static final Method NUMBER;
     static final Method HANDLE;
     static final Method RAISE;
+    /**
+     * HANDLE as a method handle typed (Object, Object)Object, adapted here, when this class
+     * initializes (on apply()'s warm-up thread, by prepare()): through Method.invoke, Java 18+
+     * adapts it at the first call, on apply()'s thread (two lambda form classes spun, issue 28).
+     */
+    static final MethodHandle HANDLE_EXACT;
 
     static {
       try {
@@ -79,12 +89,25 @@ public final class SignalHold {
         NUMBER = signal.getMethod("getNumber");
         HANDLE = signal.getMethod("handle", signal, HANDLER);
         RAISE = signal.getMethod("raise", signal);
+        HANDLE_EXACT =
+            MethodHandles.publicLookup().unreflect(HANDLE).asType(MethodType.methodType(Object.class, Object.class, Object.class));
       } catch (ReflectiveOperationException e) {
         throw new ExceptionInInitializerError(e);
       }
     }
 
     private Api() {}
+
+    /** Signal.handle(signal, handler); an IllegalArgumentException it throws comes out as itself. */
+    static Object handle(Object signal, Object handler) {
+      try {
+        return (Object) HANDLE_EXACT.invokeExact(signal, handler);
+      } catch (RuntimeException | Error e) {
+        throw e;
+      } catch (Throwable e) {
+        throw new IllegalStateException(e); // handle declares no checked exception: not reached
+      }
+    }
 
     /** Calls a static method of sun.misc.Signal; an IllegalArgumentException it throws comes out as itself. */
     static Object call(Method method, Object... args) {
@@ -144,51 +167,77 @@ public final class SignalHold {
   }
 
   /**
-   * The recording handler's calls: a class of its own, not a lambda, so that it is loaded from the
-   * jar (by {@link #prepare} on apply()'s warm-up thread) rather than spun on the cold path.
+   * What the recording handler does: a class of its own, not a lambda, so that it is loaded from
+   * the jar (by {@link #prepare} on apply()'s warm-up thread) rather than spun on the cold path.
    */
-  private static final class Record implements java.lang.reflect.InvocationHandler {
+  private static final class Record {
     private final AtomicInteger recorded;
     private final int number;
-    private final String name;
 
-    Record(AtomicInteger recorded, int number, String name) {
+    Record(AtomicInteger recorded, int number) {
       this.recorded = recorded;
       this.number = number;
-      this.name = name;
     }
 
-    @Override
-    public Object invoke(Object proxy, Method method, Object[] args) {
-      switch (method.getName()) {
-        case "handle":
-          recorded.compareAndSet(0, number);
-          return null;
-        case "hashCode":
-          return System.identityHashCode(proxy);
-        case "equals":
-          return proxy == args[0];
-        default:
-          return "confine: SIG" + name + " held during apply()";
-      }
+    /** sun.misc.SignalHandler.handle(Signal): records the signal, and nothing else. */
+    void handle(Object signal) {
+      recorded.compareAndSet(0, number);
     }
   }
 
-  /** A sun.misc.SignalHandler that hands its calls to {@code calls}. */
-  private static Object recorder(java.lang.reflect.InvocationHandler calls) {
-    return Proxy.newProxyInstance(SignalHold.class.getClassLoader(), new Class<?>[] {Api.HANDLER}, calls);
+  /**
+   * Makes the sun.misc.SignalHandler that hands handle(Signal) to a {@link Record}: a class for the
+   * interface from LambdaMetafactory, made once, when this initializes (on apply()'s warm-up
+   * thread, by {@link #prepare}). Not a java.lang.reflect.Proxy: its first proxy class cost 20 ms
+   * on a cold Java 17 and 53 on Temurin 25, which makes a dynamic module for it and spins it with the
+   * ClassFile API (class-load logs, issue 28). The handler's equals and hashCode are identity's, as
+   * the proxy's were; its toString is the class's name.
+   */
+  private static final class Recorders {
+    /** (Record)SignalHandler, typed (Record)Object: javac names no sun.misc type. */
+    static final MethodHandle MAKE;
+
+    static {
+      try {
+        MethodHandles.Lookup lookup = MethodHandles.lookup();
+        MethodType handle = MethodType.methodType(void.class, Api.SIGNAL.getDeclaringClass());
+        MAKE =
+            LambdaMetafactory.metafactory(
+                    lookup,
+                    "handle",
+                    MethodType.methodType(Api.HANDLER, Record.class),
+                    handle,
+                    lookup.findVirtual(Record.class, "handle", MethodType.methodType(void.class, Object.class)),
+                    handle)
+                .getTarget()
+                .asType(MethodType.methodType(Object.class, Record.class));
+      } catch (ReflectiveOperationException | LambdaConversionException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
+    private Recorders() {}
+  }
+
+  /** A sun.misc.SignalHandler that hands its calls to {@code record}. */
+  private static Object recorder(Record record) {
+    try {
+      return (Object) Recorders.MAKE.invokeExact(record);
+    } catch (RuntimeException | Error e) {
+      throw e;
+    } catch (Throwable e) {
+      throw new IllegalStateException(e); // the factory declares nothing: not reached
+    }
   }
 
   /**
    * Readies what {@link #hold} needs, holding nothing: sun.misc.Signal's methods found by
-   * reflection and the handler's proxy class made (the JVM keeps it for this class loader): in a
-   * cold JVM on a loaded machine, 20 ms on Java 17 and 53 on Temurin 25 (which makes a module for
-   * the proxy and spins it with the ClassFile API), from a class-load log (issue 28).
+   * reflection and the handler's class made ({@link Recorders}).
    * apply() calls it on its warm-up thread while its own binds the native layer; hold() works the
    * same without it.
    */
   static void prepare() {
-    recorder(new Record(new AtomicInteger(), 0, "none"));
+    recorder(new Record(new AtomicInteger(), 0));
     try {
       // A Signal object and its number: reflection's accessors made for the constructor and
       // getNumber. Neither changes a handler (handle() is left to hold()).
@@ -221,9 +270,9 @@ public final class SignalHold {
         throw new IllegalStateException("sun.misc.Signal(\"" + name + "\"): " + e, e);
       }
       // Records the signal, and nothing else; made (its proxy class too) before chroot.
-      Object record = recorder(new Record(recorded, number, name));
+      Object record = recorder(new Record(recorded, number));
       try {
-        previous.add(Api.call(Api.HANDLE, signal, record));
+        previous.add(Api.handle(signal, record));
         signals.add(signal);
         numbers.add(number);
       } catch (IllegalArgumentException notHandledByTheJvm) {
@@ -270,7 +319,7 @@ public final class SignalHold {
     endWatch();
     for (int i = 0; i < signals.size(); i++) {
       try {
-        Api.call(Api.HANDLE, signals.get(i), previous.get(i));
+        Api.handle(signals.get(i), previous.get(i));
       } catch (IllegalArgumentException e) {
         // It was taken from the JVM's handler: it can be given back. Nothing else to do.
       }

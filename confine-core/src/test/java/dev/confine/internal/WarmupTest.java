@@ -182,4 +182,17 @@ class WarmupTest {
     assertTrue(Warmup.join(lingering, 5_000_000_000L));
     assertTrue(Warmup.join(null, 0));
   }
+
+  @Test
+  void everyClassNamedForTheWarmupExists() throws ClassNotFoundException {
+    // A renamed or removed class would leave its stale name to fail quietly on the warm-up thread.
+    for (String name : Warmup.LATER_BY_NAME) {
+      assertEquals(name, Class.forName(name, false, Warmup.class.getClassLoader()).getName());
+    }
+  }
+
+  @Test
+  void theReflectionShapesRun() throws ReflectiveOperationException {
+    Warmup.Shapes.warm(); // throws if a member it reflects on was renamed
+  }
 }

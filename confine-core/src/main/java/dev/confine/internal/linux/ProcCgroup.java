@@ -62,11 +62,23 @@ public final class ProcCgroup {
 
   /** The cgroup v1 line of the hierarchy that holds {@code controller} ("cpu", "memory"), if any. */
   public Optional<Line> v1(String controller) {
-    return lines.stream().filter(l -> l.hierarchy != 0 && l.controllers.contains(controller)).findFirst();
+    // Loops, not streams with lambdas: preflight calls these on apply()'s cold path, where each
+    // lambda spins a class.
+    for (Line l : lines) {
+      if (l.hierarchy != 0 && l.controllers.contains(controller)) {
+        return Optional.of(l);
+      }
+    }
+    return Optional.empty();
   }
 
   /** The cgroup v2 line ("0::/path"), if the process is in a v2 hierarchy. */
   public Optional<Line> v2() {
-    return lines.stream().filter(l -> l.hierarchy == 0 && l.controllers.isEmpty()).findFirst();
+    for (Line l : lines) {
+      if (l.hierarchy == 0 && l.controllers.isEmpty()) {
+        return Optional.of(l);
+      }
+    }
+    return Optional.empty();
   }
 }

@@ -128,7 +128,7 @@ final class ContainerChecks {
   static Optional<Limit> cpuLimit(Kernel kernel, ProcCgroup cgroups, List<Mount> mounts) throws ErrnoException {
     Optional<Limit> lowest = Optional.empty();
     Optional<ProcCgroup.Line> v1 = cgroups.v1("cpu");
-    Optional<Hierarchy> hierarchy = v1.isPresent() ? Hierarchy.v1(mounts, "cpu", v1.get()) : cgroups.v2().flatMap(l -> Hierarchy.v2(mounts, l));
+    Optional<Hierarchy> hierarchy = Hierarchy.of(mounts, "cpu", v1, cgroups);
     if (hierarchy.isEmpty()) {
       return Optional.empty();
     }
@@ -174,8 +174,7 @@ final class ContainerChecks {
   static Optional<Limit> memoryLimit(Kernel kernel, ProcCgroup cgroups, List<Mount> mounts) throws ErrnoException {
     Optional<Limit> lowest = Optional.empty();
     Optional<ProcCgroup.Line> v1 = cgroups.v1("memory");
-    Optional<Hierarchy> hierarchy =
-        v1.isPresent() ? Hierarchy.v1(mounts, "memory", v1.get()) : cgroups.v2().flatMap(l -> Hierarchy.v2(mounts, l));
+    Optional<Hierarchy> hierarchy = Hierarchy.of(mounts, "memory", v1, cgroups);
     if (hierarchy.isEmpty()) {
       return Optional.empty();
     }
@@ -231,10 +230,23 @@ final class ContainerChecks {
       this.directory = directory;
     }
 
+    /**
+     * The v1 hierarchy of {@code controller} where the process has that line, else the v2 one.
+     * isPresent() and get() here and below rather than map and flatMap with lambdas: preflight runs
+     * on apply()'s cold path, where each lambda spins a class (issue 28).
+     */
+    static Optional<Hierarchy> of(List<Mount> mounts, String controller, Optional<ProcCgroup.Line> v1, ProcCgroup cgroups) {
+      if (v1.isPresent()) {
+        return v1(mounts, controller, v1.get());
+      }
+      Optional<ProcCgroup.Line> v2 = cgroups.v2();
+      return v2.isPresent() ? v2(mounts, v2.get()) : Optional.empty();
+    }
+
     static Optional<Hierarchy> v1(List<Mount> mounts, String controller, ProcCgroup.Line line) {
       for (Mount mount : mounts) {
         if (mount.fsType.equals("cgroup") && mount.superOptions.contains(controller)) {
-          return directory(mount, line.path).map(d -> new Hierarchy(true, mount.mountPoint, d));
+          return of(true, mount, line);
         }
       }
       return Optional.empty();
@@ -243,7 +255,7 @@ final class ContainerChecks {
     static Optional<Hierarchy> v2(List<Mount> mounts, ProcCgroup.Line line) {
       for (Mount mount : mounts) {
         if (mount.fsType.equals("cgroup2")) {
-          return directory(mount, line.path).map(d -> new Hierarchy(false, mount.mountPoint, d));
+          return of(false, mount, line);
         }
       }
       return Optional.empty();
@@ -253,6 +265,11 @@ final class ContainerChecks {
      * The mount point joined with the cgroup's path below the mount's root, as HotSpot joins them;
      * empty when the cgroup lies outside what is mounted (the JVM then finds no limit either).
      */
+    private static Optional<Hierarchy> of(boolean v1, Mount mount, ProcCgroup.Line line) {
+      Optional<String> directory = directory(mount, line.path);
+      return directory.isPresent() ? Optional.of(new Hierarchy(v1, mount.mountPoint, directory.get())) : Optional.empty();
+    }
+
     static Optional<String> directory(Mount mount, String path) {
       String root = mount.root;
       if (root.equals("/")) {

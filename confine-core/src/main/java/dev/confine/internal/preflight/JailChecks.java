@@ -173,8 +173,9 @@ final class JailChecks {
     int prefix = root.length() + 1;
     Optional<Target> target = Target.of(context);
     Collector out = new Collector(findings);
+    // An anonymous class, not a lambda: a lambda spins a class on apply()'s cold path (issue 28).
     Kernel.WalkVisitor each =
-        (path, s) -> {
+        new Kernel.WalkVisitor() { @Override public void visit(String path, FileStatus s) throws ErrnoException {
           if (plain(s, target)) {
             return;
           }
@@ -276,7 +277,7 @@ final class JailChecks {
                     "A hard link may be the same file as one outside the jail: writing or reading it reaches that file.",
                     "Copy the file into the jail instead of linking it (cp, not ln)."));
           }
-        };
+        }};
     context.kernel.walk(
         root,
         specialMountPoints(context),

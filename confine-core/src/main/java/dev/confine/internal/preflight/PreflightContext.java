@@ -23,8 +23,14 @@ public final class PreflightContext {
   /** The descriptors as preflight's one look at /proc/self/fd saw them; read at the first check that asks. */
   private List<dev.confine.internal.OpenFile> openFiles;
 
+  /**
+   * No arguments, made once when this class initializes (on apply()'s warm-up thread, Warmup) rather
+   * than at each use: a method reference spins a class where it is first evaluated.
+   */
+  private static final Supplier<List<String>> NO_ARGUMENTS = List::of;
+
   public PreflightContext(PolicyView policy, Optional<Identity> identity, Kernel kernel, Optional<FileStatus> root) {
-    this(policy, identity, kernel, root, List::of);
+    this(policy, identity, kernel, root, NO_ARGUMENTS);
   }
 
   public PreflightContext(

@@ -299,20 +299,23 @@ final class ProcessChecks {
         byTerminal.computeIfAbsent(file.target, k -> new ArrayList<>()).add(file.fd);
       }
     }
-    byTerminal.forEach(
-        (terminal, fds) -> {
-          java.util.Collections.sort(fds);
-          String which =
-              fds.size() == 1
-                  ? "fd " + fds.get(0) + " is "
-                  : "fd " + fds.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", ")) + " are ";
-          findings.add(
-              new Finding(INFO, "terminal",
-                  which + terminal + ": apply() gives up the controlling terminal (TIOCNOTTY) and the baseline seccomp filter refuses"
-                      + " TIOCSTI and TIOCLINUX; the descriptor itself still reads and writes that terminal",
-                  "Whoever types at that terminal, or reads it, meets the confined process there, and it reads what is typed.",
-                  "Start the daemon with its standard streams elsewhere (a service manager, or < /dev/null > log)."));
-        });
+    // A loop, not forEach with a lambda: the lambda's class is spun even where no descriptor is a
+    // terminal, on apply()'s cold path (issue 28).
+    for (java.util.Map.Entry<String, List<Integer>> entry : byTerminal.entrySet()) {
+      String terminal = entry.getKey();
+      List<Integer> fds = entry.getValue();
+      java.util.Collections.sort(fds);
+      String which =
+          fds.size() == 1
+              ? "fd " + fds.get(0) + " is "
+              : "fd " + fds.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", ")) + " are ";
+      findings.add(
+          new Finding(INFO, "terminal",
+              which + terminal + ": apply() gives up the controlling terminal (TIOCNOTTY) and the baseline seccomp filter refuses"
+                  + " TIOCSTI and TIOCLINUX; the descriptor itself still reads and writes that terminal",
+              "Whoever types at that terminal, or reads it, meets the confined process there, and it reads what is typed.",
+              "Start the daemon with its standard streams elsewhere (a service manager, or < /dev/null > log)."));
+    }
   }
 
   /** Securebits that change what setresuid(2) does to capabilities (linux/securebits.h). */
