@@ -251,7 +251,6 @@ final class Warmup {
     "dev.confine.internal.jvm.JvmFigures",
     "dev.confine.internal.jvm.JvmFigures$TotalMemory",
     "dev.confine.internal.SignalHold$Watchdog",
-    "dev.confine.internal.Verifier$Call",
   };
 
   /** The warm-up's work; a class of its own rather than a lambda, which would itself be spun cold. */
