@@ -727,6 +727,11 @@ public final class ConfinementPolicy {
           throw new IllegalArgumentException(
               "not a syscall confine can deny: \"" + each + "\" (not in the x86_64 or aarch64 table confine carries)");
         }
+        if (dev.confine.internal.linux.SeccompFilter.NOT_DENIABLE.contains(each)) {
+          throw new IllegalArgumentException(
+              "not a syscall confine lets a policy deny: \"" + each + "\": apply() makes it after the drop to show that root"
+                  + " cannot be regained, which a filter would answer in the kernel's place; the kernel refuses it then already");
+        }
         checked.add(each);
       }
       deniedSyscalls.addAll(checked);

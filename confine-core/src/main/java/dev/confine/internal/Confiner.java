@@ -228,7 +228,9 @@ public final class Confiner {
       return report;
     } catch (RuntimeException | Error e) {
       failure = e;
-      if (progress != null && progress.warmup != null && Warmup.join(progress.warmup)) {
+      // Only before the point of no return: past it nothing here allocates before the halt.
+      if (progress != null && progress.warmup != null && !(progress.sequence != null && progress.sequence.irreversibleAttempted)
+          && Warmup.join(progress.warmup)) {
         // A class whose initializer failed on the warm-up thread reaches this thread as a bare
         // NoClassDefFoundError on Java 17: the warm-up's own failure says why.
         Optional<Throwable> warmupFailure = Warmup.failure(progress.warmup);

@@ -326,7 +326,7 @@ public final class NativeKernel implements Kernel {
 
   @Override
   public Optional<PasswdEntry> getpwnam(String name) throws ErrnoException {
-    return lookup(Syscall.GETPWNAM, name, name, 0);
+    return lookup(Syscall.GETPWNAM, name, java.util.Objects.requireNonNull(name, "name"), 0);
   }
 
   @Override
@@ -335,13 +335,13 @@ public final class NativeKernel implements Kernel {
   }
 
   /**
-   * getpwnam_r of {@code name}, or getpwuid_r of {@code uid} where name is null, with a larger
+   * getpwnam_r of {@code name} for GETPWNAM, getpwuid_r of {@code uid} for GETPWUID, with a larger
    * buffer while it is too small. A name or a uid rather than a lambda per lookup: apply() calls
    * this on its cold path, where each lambda spins a class (about 1 ms on Temurin 25, issue 28).
    */
   private Optional<PasswdEntry> lookup(Syscall syscall, Object key, String name, long uid) throws ErrnoException {
     for (int size = 4096; size <= 1 << 20; size *= 4) {
-      LibC.PasswdResult result = name != null ? libc.getpwnam(name, size) : libc.getpwuid((int) uid, size);
+      LibC.PasswdResult result = syscall == Syscall.GETPWNAM ? libc.getpwnam(name, size) : libc.getpwuid((int) uid, size);
       if (result.status == Errno.ERANGE) {
         continue;
       }

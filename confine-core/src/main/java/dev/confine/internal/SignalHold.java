@@ -260,29 +260,38 @@ public final class SignalHold {
     List<Object> signals = new ArrayList<>();
     List<Integer> numbers = new ArrayList<>();
     List<Object> previous = new ArrayList<>();
-    for (String name : HELD) {
-      Object signal;
-      int number;
-      try {
-        signal = Api.SIGNAL.newInstance(name);
-        number = (Integer) Api.NUMBER.invoke(signal);
-      } catch (ReflectiveOperationException e) {
-        throw new IllegalStateException("sun.misc.Signal(\"" + name + "\"): " + e, e);
+    SignalHold hold;
+    try {
+      for (String name : HELD) {
+        Object signal;
+        int number;
+        try {
+          signal = Api.SIGNAL.newInstance(name);
+          number = (Integer) Api.NUMBER.invoke(signal);
+        } catch (ReflectiveOperationException e) {
+          throw new IllegalStateException("sun.misc.Signal(\"" + name + "\"): " + e, e);
+        }
+        // Records the signal, and nothing else; made (its class too) before chroot.
+        Object record = recorder(new Record(recorded, number));
+        try {
+          previous.add(Api.handle(signal, record));
+          signals.add(signal);
+          numbers.add(number);
+        } catch (IllegalArgumentException notHandledByTheJvm) {
+          // -Xrs: the default action, no hooks. Nothing to hold.
+        }
       }
-      // Records the signal, and nothing else; made (its proxy class too) before chroot.
-      Object record = recorder(new Record(recorded, number));
-      try {
-        previous.add(Api.handle(signal, record));
-        signals.add(signal);
-        numbers.add(number);
-      } catch (IllegalArgumentException notHandledByTheJvm) {
-        // -Xrs: the default action, no hooks. Nothing to hold.
+      hold = new SignalHold(signals, numbers, previous, recorded);
+      long seconds = Long.getLong(WATCHDOG_PROPERTY, DEFAULT_WATCHDOG_SECONDS);
+      if (seconds > 0) {
+        hold.watchdog = new Watchdog(seconds);
       }
-    }
-    SignalHold hold = new SignalHold(signals, numbers, previous, recorded);
-    long seconds = Long.getLong(WATCHDOG_PROPERTY, DEFAULT_WATCHDOG_SECONDS);
-    if (seconds > 0) {
-      hold.watchdog = new Watchdog(seconds);
+    } catch (RuntimeException | Error e) {
+      // Failed part way (an OutOfMemoryError making the second handler, a watchdog thread not
+      // started): the handlers already swapped are put back, and a signal recorded meanwhile
+      // raised, so that apply() refuses with the process as it was, SIGTERM acted on again.
+      new SignalHold(signals, numbers, previous, recorded).release();
+      throw e;
     }
     if (shuttingDown()) {
       hold.release();

@@ -147,6 +147,22 @@ class HardeningTest {
     assertThrows(NullPointerException.class, () -> builder().keepCapabilities((Capability) null));
   }
 
+  /**
+   * setuid and setgid are in confine's tables for the verification's own attempt to regain root:
+   * a policy may not deny them, or a filter would answer that attempt in the kernel's place.
+   * Control: a call the tables carry for the deny list is taken. (Policy files and the agent's
+   * options reach the same builder call.)
+   */
+  @Test
+  void theVerificationsOwnCallsCannotBeDenied() {
+    for (String name : List.of("setuid", "setgid")) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> builder().denySyscalls("ptrace", name));
+      assertTrue(e.getMessage().contains("\"" + name + "\""), e.getMessage());
+      assertTrue(e.getMessage().contains("root cannot be regained"), e.getMessage());
+    }
+    assertTrue(builder().denySyscalls("ptrace", "kcmp").build().deniedSyscalls().contains("kcmp"));
+  }
+
   @Test
   void aThreadThatIsNotDroppedFailsClosed() {
     FakeKernel kernel = machine();

@@ -242,6 +242,14 @@ public final class SeccompFilter {
     a.ld(OFF_ARG0_LOW);
   }
 
+  /**
+   * Calls confine's tables carry that a policy may not deny: apply()'s verification makes them to
+   * show that root cannot be regained, which a filter refusing them would answer in the kernel's
+   * place; and after the drop, with no CAP_SETUID or CAP_SETGID kept (none can be), the kernel
+   * refuses them already.
+   */
+  public static final java.util.Set<String> NOT_DENIABLE = java.util.Set.of("setuid", "setgid");
+
   /** True if the name is a syscall on at least one architecture confine supports. */
   public static boolean isKnown(String name) {
     for (LinuxArch arch : LinuxArch.values()) {

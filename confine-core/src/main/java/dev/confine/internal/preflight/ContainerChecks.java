@@ -270,6 +270,7 @@ final class ContainerChecks {
       return directory.isPresent() ? Optional.of(new Hierarchy(v1, mount.mountPoint, directory.get())) : Optional.empty();
     }
 
+    /** {@code path} (a cgroup's, from /proc/self/cgroup) below the mount's root, joined to its mount point; empty outside it. */
     static Optional<String> directory(Mount mount, String path) {
       String root = mount.root;
       if (root.equals("/")) {

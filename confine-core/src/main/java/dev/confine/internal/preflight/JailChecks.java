@@ -175,123 +175,118 @@ final class JailChecks {
     Collector out = new Collector(findings);
     // An anonymous class, not a lambda: a lambda spins a class on apply()'s cold path (issue 28).
     Kernel.WalkVisitor each =
-        new Kernel.WalkVisitor() { @Override public void visit(String path, FileStatus s) throws ErrnoException {
-          if (plain(s, target)) {
-            return;
-          }
-          String relative = path.length() <= root.length() ? "" : path.substring(prefix);
-          String shown = relative.isEmpty() ? root + " (the root)" : path;
-          if (s.type == FileStatus.Type.SYMLINK) {
-            return; // a link's own mode means nothing, and it is never followed
-          }
-          boolean device = s.type == FileStatus.Type.CHAR_DEVICE || s.type == FileStatus.Type.BLOCK_DEVICE;
-          // A socket's write bit lets a process connect to it, nothing more: no file is planted and
-          // no disk filled through it. The syslog socket a log daemon makes at dev/log must be
-          // writable by everyone to be of use (SyslogChecks reports it); any other socket still
-          // counts as writable, for what listens on it is unknown.
-          boolean syslogSocket =
-              s.type == FileStatus.Type.SOCKET && relative.equals(SyslogChecks.JAIL_PATH) && context.policy.syslogIdent().isPresent();
-          Optional<String> writableBy =
-              target.isPresent() && !syslogSocket ? writableBy(context, target.get(), path, s) : Optional.empty();
-          if (!device && writableBy.isPresent()) {
-            // A device node's mode is part of the device-node finding: /dev/null only works
-            // writable by everyone, and allowing the node by name accepts it as it is.
-            writable(context, relative, shown, s, writableBy.get(), out);
-          }
-          if (s.type == FileStatus.Type.REGULAR && (s.permissions & 04000) != 0) {
-            Finding setuid =
-                new Finding(ERROR, "setuid-file",
-                    shown + " is setuid (mode " + String.format("%04o", s.permissions) + ", owner uid " + s.uid + ")",
-                    "A setuid program runs as its owner: a way back to " + (s.uid == 0 ? "root" : "uid " + s.uid) + " from inside the jail"
-                        + " (unless no_new_privs is set, the default on Linux).",
-                    "chmod u-s " + path + " (or remove it from the jail), or accept it knowingly with allowSetuidFiles(\"" + relative + "\")");
-            out.add(
-                context.policy.allowedSetuidFiles().contains(relative)
-                    ? Allowance.allowed(setuid, "allowSetuidFiles(\"" + relative + "\")")
-                    : setuid);
-          }
-          // execve(2) grants a file's capabilities to whoever runs it, setuid or not, unless
-          // no_new_privs is set in the thread that runs it. It runs no file without an x bit, not
-          // even for root, and of the confined process's ids only an owner could chmod one on: so
-          // one lgetxattr per file that can be run, not per file (one each made a 100k-file walk 50% slower).
-          boolean runnable = (s.permissions & 0111) != 0 || target.map(t -> t.uid == s.uid).orElse(true);
-          if (s.type == FileStatus.Type.REGULAR && runnable) {
-            Optional<dev.confine.internal.FileCapabilities> capabilities = context.kernel.fileCapabilities(path);
-            if (capabilities.isPresent()) {
-              Finding capable =
-                  new Finding(ERROR, "file-capabilities",
-                      shown + " carries file capabilities (security.capability: " + capabilities.get() + "; mode "
-                          + String.format("%04o", s.permissions) + ", owner uid " + s.uid + ")",
-                      "execve(2) gives a program its file capabilities whoever runs it, as a setuid program gets its owner's uid: with cap_setuid"
-                          + " it becomes root again. no_new_privs (the default) stops that only in threads that have it: a thread started"
-                          + " before apply() lacks it under allowNewPrivileges().",
-                      "setcap -r " + path + " (or remove it from the jail), or accept it knowingly with allowSetuidFiles(\"" + relative + "\")");
-              out.add(
-                  context.policy.allowedSetuidFiles().contains(relative)
-                      ? Allowance.allowed(capable, "allowSetuidFiles(\"" + relative + "\")")
-                      : capable);
-            }
-          }
-          if ((s.type == FileStatus.Type.FIFO || s.type == FileStatus.Type.SOCKET) && !syslogSocket) {
-            // A FIFO or socket node is a channel, not a file: whoever holds the other end (a
-            // process outside the jail, or the host's socket hard-linked in) talks to the confined
-            // process through it, whatever its mode says.
-            boolean socket = s.type == FileStatus.Type.SOCKET;
-            out.add(
-                new Finding(WARNING, "fifo-or-socket",
-                    shown + " is a " + (socket ? "socket" : "FIFO") + " (mode " + String.format("%04o", s.permissions) + ", owner uid " + s.uid
-                        + ", gid " + s.gid + ", " + s.links + (s.links == 1 ? " link" : " links") + ")",
-                    socket
-                        ? "connect(2) to a socket node reaches whatever listens on it, which may run outside the jail as any user; a socket"
-                            + " node with more than one link is a host socket hard-linked into the jail."
-                        : "A FIFO joins the confined process to whoever opens its other end, which may be a process outside the jail.",
-                    "Remove it from the jail (rm " + path + "), unless the daemon needs this channel and what listens on it is trusted."));
-          }
-          if (s.type == FileStatus.Type.REGULAR && (s.permissions & 02000) != 0) {
-            Finding setgid =
-                new Finding(ERROR, "setgid-file",
-                    shown + " is setgid (mode " + String.format("%04o", s.permissions) + ", group " + s.gid + ")",
-                    "A setgid program runs with its group: a way to gid " + s.gid + " from inside the jail.",
-                    "chmod g-s " + path + " (or remove it from the jail), or accept it knowingly with allowSetuidFiles(\"" + relative + "\")");
-            out.add(
-                context.policy.allowedSetuidFiles().contains(relative)
-                    ? Allowance.allowed(setgid, "allowSetuidFiles(\"" + relative + "\")")
-                    : setgid);
-          }
-          if (device) {
-            Finding deviceNode =
-                new Finding(ERROR, "device-node",
-                    shown + " is a " + (s.type == FileStatus.Type.CHAR_DEVICE ? "character" : "block") + " device node"
-                        + writableBy.map(by -> ", writable by " + by + " (mode " + String.format("%04o", s.permissions) + ")").orElse(""),
-                    "A device node reaches the hardware or the kernel directly (a disk, memory), past every file permission of the jail.",
-                    "Remove it, or accept it knowingly with allowDeviceNodes(\"" + relative + "\")");
-            out.add(
-                context.policy.allowedDeviceNodes().contains(relative)
-                    ? Allowance.allowed(deviceNode, "allowDeviceNodes(\"" + relative + "\")")
-                    : deviceNode);
-          }
-          if (s.type == FileStatus.Type.REGULAR && s.links > 1) {
-            out.add(
-                new Finding(WARNING, "hard-link",
-                    shown + " has " + s.links + " links (inode " + s.inode + ")",
-                    "A hard link may be the same file as one outside the jail: writing or reading it reaches that file.",
-                    "Copy the file into the jail instead of linking it (cp, not ln)."));
-          }
-        }};
-    context.kernel.walk(
-        root,
-        specialMountPoints(context),
         new Kernel.WalkVisitor() {
           @Override
           public void visit(String path, FileStatus s) throws ErrnoException {
-            each.visit(path, s);
+            if (plain(s, target)) {
+              return;
+            }
+            String relative = path.length() <= root.length() ? "" : path.substring(prefix);
+            String shown = relative.isEmpty() ? root + " (the root)" : path;
+            if (s.type == FileStatus.Type.SYMLINK) {
+              return; // a link's own mode means nothing, and it is never followed
+            }
+            boolean device = s.type == FileStatus.Type.CHAR_DEVICE || s.type == FileStatus.Type.BLOCK_DEVICE;
+            // A socket's write bit lets a process connect to it, nothing more: no file is planted and
+            // no disk filled through it. The syslog socket a log daemon makes at dev/log must be
+            // writable by everyone to be of use (SyslogChecks reports it); any other socket still
+            // counts as writable, for what listens on it is unknown.
+            boolean syslogSocket =
+                s.type == FileStatus.Type.SOCKET && relative.equals(SyslogChecks.JAIL_PATH) && context.policy.syslogIdent().isPresent();
+            Optional<String> writableBy =
+                target.isPresent() && !syslogSocket ? writableBy(context, target.get(), path, s) : Optional.empty();
+            if (!device && writableBy.isPresent()) {
+              // A device node's mode is part of the device-node finding: /dev/null only works
+              // writable by everyone, and allowing the node by name accepts it as it is.
+              writable(context, relative, shown, s, writableBy.get(), out);
+            }
+            if (s.type == FileStatus.Type.REGULAR && (s.permissions & 04000) != 0) {
+              Finding setuid =
+                  new Finding(ERROR, "setuid-file",
+                      shown + " is setuid (mode " + String.format("%04o", s.permissions) + ", owner uid " + s.uid + ")",
+                      "A setuid program runs as its owner: a way back to " + (s.uid == 0 ? "root" : "uid " + s.uid) + " from inside the jail"
+                          + " (unless no_new_privs is set, the default on Linux).",
+                      "chmod u-s " + path + " (or remove it from the jail), or accept it knowingly with allowSetuidFiles(\"" + relative + "\")");
+              out.add(
+                  context.policy.allowedSetuidFiles().contains(relative)
+                      ? Allowance.allowed(setuid, "allowSetuidFiles(\"" + relative + "\")")
+                      : setuid);
+            }
+            // execve(2) grants a file's capabilities to whoever runs it, setuid or not, unless
+            // no_new_privs is set in the thread that runs it. It runs no file without an x bit, not
+            // even for root, and of the confined process's ids only an owner could chmod one on: so
+            // one lgetxattr per file that can be run, not per file (one each made a 100k-file walk 50% slower).
+            boolean runnable = (s.permissions & 0111) != 0 || target.map(t -> t.uid == s.uid).orElse(true);
+            if (s.type == FileStatus.Type.REGULAR && runnable) {
+              Optional<dev.confine.internal.FileCapabilities> capabilities = context.kernel.fileCapabilities(path);
+              if (capabilities.isPresent()) {
+                Finding capable =
+                    new Finding(ERROR, "file-capabilities",
+                        shown + " carries file capabilities (security.capability: " + capabilities.get() + "; mode "
+                            + String.format("%04o", s.permissions) + ", owner uid " + s.uid + ")",
+                        "execve(2) gives a program its file capabilities whoever runs it, as a setuid program gets its owner's uid: with cap_setuid"
+                            + " it becomes root again. no_new_privs (the default) stops that only in threads that have it: a thread started"
+                            + " before apply() lacks it under allowNewPrivileges().",
+                        "setcap -r " + path + " (or remove it from the jail), or accept it knowingly with allowSetuidFiles(\"" + relative + "\")");
+                out.add(
+                    context.policy.allowedSetuidFiles().contains(relative)
+                        ? Allowance.allowed(capable, "allowSetuidFiles(\"" + relative + "\")")
+                        : capable);
+              }
+            }
+            if ((s.type == FileStatus.Type.FIFO || s.type == FileStatus.Type.SOCKET) && !syslogSocket) {
+              // A FIFO or socket node is a channel, not a file: whoever holds the other end (a
+              // process outside the jail, or the host's socket hard-linked in) talks to the confined
+              // process through it, whatever its mode says.
+              boolean socket = s.type == FileStatus.Type.SOCKET;
+              out.add(
+                  new Finding(WARNING, "fifo-or-socket",
+                      shown + " is a " + (socket ? "socket" : "FIFO") + " (mode " + String.format("%04o", s.permissions) + ", owner uid " + s.uid
+                          + ", gid " + s.gid + ", " + s.links + (s.links == 1 ? " link" : " links") + ")",
+                      socket
+                          ? "connect(2) to a socket node reaches whatever listens on it, which may run outside the jail as any user; a socket"
+                              + " node with more than one link is a host socket hard-linked into the jail."
+                          : "A FIFO joins the confined process to whoever opens its other end, which may be a process outside the jail.",
+                      "Remove it from the jail (rm " + path + "), unless the daemon needs this channel and what listens on it is trusted."));
+            }
+            if (s.type == FileStatus.Type.REGULAR && (s.permissions & 02000) != 0) {
+              Finding setgid =
+                  new Finding(ERROR, "setgid-file",
+                      shown + " is setgid (mode " + String.format("%04o", s.permissions) + ", group " + s.gid + ")",
+                      "A setgid program runs with its group: a way to gid " + s.gid + " from inside the jail.",
+                      "chmod g-s " + path + " (or remove it from the jail), or accept it knowingly with allowSetuidFiles(\"" + relative + "\")");
+              out.add(
+                  context.policy.allowedSetuidFiles().contains(relative)
+                      ? Allowance.allowed(setgid, "allowSetuidFiles(\"" + relative + "\")")
+                      : setgid);
+            }
+            if (device) {
+              Finding deviceNode =
+                  new Finding(ERROR, "device-node",
+                      shown + " is a " + (s.type == FileStatus.Type.CHAR_DEVICE ? "character" : "block") + " device node"
+                          + writableBy.map(by -> ", writable by " + by + " (mode " + String.format("%04o", s.permissions) + ")").orElse(""),
+                      "A device node reaches the hardware or the kernel directly (a disk, memory), past every file permission of the jail.",
+                      "Remove it, or accept it knowingly with allowDeviceNodes(\"" + relative + "\")");
+              out.add(
+                  context.policy.allowedDeviceNodes().contains(relative)
+                      ? Allowance.allowed(deviceNode, "allowDeviceNodes(\"" + relative + "\")")
+                      : deviceNode);
+            }
+            if (s.type == FileStatus.Type.REGULAR && s.links > 1) {
+              out.add(
+                  new Finding(WARNING, "hard-link",
+                      shown + " has " + s.links + " links (inode " + s.inode + ")",
+                      "A hard link may be the same file as one outside the jail: writing or reading it reaches that file.",
+                      "Copy the file into the jail instead of linking it (cp, not ln)."));
+            }
           }
 
           @Override
           public boolean passes(FileStatus s) {
             return plain(s, target);
           }
-        });
+        };
+    context.kernel.walk(root, specialMountPoints(context), each);
     out.finish();
   }
 

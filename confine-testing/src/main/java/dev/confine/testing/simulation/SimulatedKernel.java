@@ -465,7 +465,9 @@ public final class SimulatedKernel implements Kernel {
   /**
    * Kernel.setuid and setgid are the system calls themselves, without glibc's broadcast: one that
    * succeeds changes the calling thread alone, and every other thread keeps the ids it had, as a
-   * thread the broadcast misses does.
+   * thread the broadcast misses does. Modelled as such a thread for good: on Linux glibc's next
+   * broadcast would reach it again, but only the verifier's attempt to regain root makes these
+   * calls, and where one succeeds apply() halts; no broadcast follows.
    */
   private void othersKeepTheirIds() {
     for (Task task : tasks) {
