@@ -207,10 +207,7 @@ final class JailChecks {
                       "A setuid program runs as its owner: a way back to " + (s.uid == 0 ? "root" : "uid " + s.uid) + " from inside the jail"
                           + " (unless no_new_privs is set, the default on Linux).",
                       "chmod u-s " + path + " (or remove it from the jail), or accept it knowingly with allowSetuidFiles(\"" + relative + "\")");
-              out.add(
-                  context.policy.allowedSetuidFiles().contains(relative)
-                      ? Allowance.allowed(setuid, "allowSetuidFiles(\"" + relative + "\")")
-                      : setuid);
+              out.add(unlessAllowedByName(context, relative, setuid));
             }
             // execve(2) grants a file's capabilities to whoever runs it, setuid or not, unless
             // no_new_privs is set in the thread that runs it. It runs no file without an x bit, not
@@ -228,10 +225,7 @@ final class JailChecks {
                             + " it becomes root again. no_new_privs (the default) stops that only in threads that have it: a thread started"
                             + " before apply() lacks it under allowNewPrivileges().",
                         "setcap -r " + path + " (or remove it from the jail), or accept it knowingly with allowSetuidFiles(\"" + relative + "\")");
-                out.add(
-                    context.policy.allowedSetuidFiles().contains(relative)
-                        ? Allowance.allowed(capable, "allowSetuidFiles(\"" + relative + "\")")
-                        : capable);
+                out.add(unlessAllowedByName(context, relative, capable));
               }
             }
             if ((s.type == FileStatus.Type.FIFO || s.type == FileStatus.Type.SOCKET) && !syslogSocket) {
@@ -255,10 +249,7 @@ final class JailChecks {
                       shown + " is setgid (mode " + String.format("%04o", s.permissions) + ", group " + s.gid + ")",
                       "A setgid program runs with its group: a way to gid " + s.gid + " from inside the jail.",
                       "chmod g-s " + path + " (or remove it from the jail), or accept it knowingly with allowSetuidFiles(\"" + relative + "\")");
-              out.add(
-                  context.policy.allowedSetuidFiles().contains(relative)
-                      ? Allowance.allowed(setgid, "allowSetuidFiles(\"" + relative + "\")")
-                      : setgid);
+              out.add(unlessAllowedByName(context, relative, setgid));
             }
             if (device) {
               Finding deviceNode =
@@ -295,6 +286,13 @@ final class JailChecks {
    * link. Every check of contents() passes it without a call or a finding; saying so spares the
    * walk their work per entry (its path's String, and their tests).
    */
+  /** A set-id or capable file's finding, or, where the policy names the file in allowSetuidFiles, its allowance. */
+  private static Finding unlessAllowedByName(PreflightContext context, String relative, Finding finding) {
+    return context.policy.allowedSetuidFiles().contains(relative)
+        ? Allowance.allowed(finding, "allowSetuidFiles(\"" + relative + "\")")
+        : finding;
+  }
+
   private static boolean plain(FileStatus s, Optional<Target> target) {
     return s.type == FileStatus.Type.REGULAR && s.links <= 1 && (s.permissions & (06000 | 0111 | 0020 | 0002)) == 0
         && target.isPresent() && target.get().uid != s.uid;
