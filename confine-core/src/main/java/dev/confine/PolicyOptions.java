@@ -149,7 +149,7 @@ public final class PolicyOptions {
     list(o, "allow-mount", "PATH", "none", "a mount below the root to accept without nodev,nosuid", "allowMounts(String...)");
     flag(o, "allow-shared-uid", "accept other processes running as the target uid", "allowSharedUid()");
     list(o, "keep-capabilities", "NET_BIND_SERVICE or NET_RAW", "none", "a capability the confining thread keeps", "keepCapabilities(Capability...)");
-    list(o, "deny-syscalls", "default or NAME", "none", "system calls refused in every thread: default for confine's list, or a name",
+    list(o, "deny-syscalls", "default or NAME", "none", "system calls refused in every thread: default for confine's list, or a name (not `setuid` or `setgid`: the verification's own attempt to regain root)",
         "denySyscalls(String...)");
     flag(o, "deny-exec", "no thread may run a program or start a process", "denyExec()");
     list(o, "allow-syscalls", "ENTRY", "none", "an entry taken out of the baseline filter (perf_event_open, ioctl:TIOCSTI, ...)",
