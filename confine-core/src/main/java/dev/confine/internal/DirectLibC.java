@@ -212,6 +212,15 @@ final class DirectLibC implements LibC {
     return invoker.invokeLong(syscallPointer2, call);
   }
 
+  /** The NUL-terminated name at {@code offset} in {@code names}, its NUL included, as a C string argument. */
+  private static void putName(HeapInvocationBuffer call, byte[] names, int offset) {
+    int end = offset;
+    while (names[end] != 0) {
+      end++;
+    }
+    call.putArray(names, offset, end - offset + 1, ArrayFlags.IN);
+  }
+
   /** True if libc has statx(2). */
   @Override
   public boolean hasStatx() {
@@ -247,13 +256,9 @@ final class DirectLibC implements LibC {
 
   @Override
   public int statxAt(int dirfd, byte[] names, int offset, int flags, int mask, byte[] buffer) {
-    int end = offset;
-    while (names[end] != 0) {
-      end++;
-    }
     HeapInvocationBuffer call = new HeapInvocationBuffer(statx);
     call.putInt(dirfd);
-    call.putArray(names, offset, end - offset + 1, ArrayFlags.IN);
+    putName(call, names, offset);
     call.putInt(flags);
     call.putInt(mask);
     call.putArray(buffer, 0, buffer.length, ArrayFlags.OUT);
@@ -479,13 +484,9 @@ final class DirectLibC implements LibC {
 
   @Override
   public int openat(int dirfd, byte[] names, int offset, int flags) {
-    int end = offset;
-    while (names[end] != 0) {
-      end++;
-    }
     HeapInvocationBuffer call = new HeapInvocationBuffer(openat);
     call.putInt(dirfd);
-    call.putArray(names, offset, end - offset + 1, ArrayFlags.IN);
+    putName(call, names, offset);
     call.putInt(flags);
     return invoker.invokeInt(openat, call);
   }
